@@ -1,0 +1,146 @@
+import { randomUUID } from "node:crypto";
+import type { TurnContext } from "botbuilder";
+import { ActivityTypes, MessageFactory, TurnContext as BotTurnContext } from "botbuilder";
+import type { TeamsAdapter } from "@microsoft/teams-ai";
+import { Application, TurnState } from "@microsoft/teams-ai";
+import type { Logger } from "pino";
+import { noticeCardData } from "../cards/present.js";
+import { renderCard, type AdaptiveCardJson } from "../cards/render.js";
+import { Verbs } from "../cards/verbs.js";
+import type { CardActions } from "../commands/card-actions.js";
+import { ASK_INPUT_ID, type CommandHandlers } from "../commands/handlers.js";
+import { isValidTarget, parseCommand } from "../commands/parse.js";
+import type { Conversations } from "./conversations.js";
+import type { Messenger } from "./messenger.js";
+
+export interface BotDeps {
+  adapter: TeamsAdapter;
+  botAppId: string;
+  handlers: CommandHandlers;
+  cardActions: CardActions;
+  conversations: Conversations;
+  messenger: Messenger;
+  logger: Logger;
+}
+
+const ACTION_INVOKE = "adaptiveCard/action";
+
+/**
+ * The teams-ai Application and its route table: the one place routes are registered. Invoke
+ * routes (card actions) answer at once; revocations run in the job runner.
+ */
+export function createBotApp(deps: BotDeps): Application<TurnState> {
+  const { handlers, cardActions, conversations, logger } = deps;
+  const app = new Application<TurnState>({
+    adapter: deps.adapter,
+    botAppId: deps.botAppId,
+    removeRecipientMention: true,
+    startTypingTimer: false,
+    longRunningMessages: false,
+    adaptiveCards: { actionSubmitFilter: "verb" },
+  });
+
+  // Every activity teaches us a conversation reference (for audit posts and card edits later).
+  app.turn("beforeTurn", (context) => {
+    conversations.remember(BotTurnContext.getConversationReference(context.activity));
+    return Promise.resolve(true);
+  });
+
+  app.conversationUpdate("membersAdded", async (context) => {
+    const botId = context.activity.recipient.id;
+    const added = context.activity.membersAdded ?? [];
+    if (added.some((m) => m.id === botId)) {
+      await context.sendActivity("Hello! I revoke Microsoft Entra ID sign-in sessions, with a confirmation card and an audit trail. Type `help` to see how.");
+    }
+  });
+
+  // Card actions (Universal Actions).
+  app.adaptiveCards.actionExecute(Verbs.confirm, (context, _state, data) => cardActions.decide(context, "confirm", data).then((r) => r.card));
+  app.adaptiveCards.actionExecute(Verbs.cancel, (context, _state, data) => cardActions.decide(context, "cancel", data).then((r) => r.card));
+  app.adaptiveCards.actionExecute(Verbs.ask, (context, _state, data) => Promise.resolve(askAnswered(deps, context, data)));
+
+  // The same verbs through the Action.Submit fallback (clients without Universal Actions).
+  for (const [verb, decision] of [
+    [Verbs.confirm, "confirm"],
+    [Verbs.cancel, "cancel"],
+  ] as const) {
+    app.adaptiveCards.actionSubmit(verb, async (context, _state, data) => {
+      const result = await cardActions.decide(context, decision, data);
+      // The card itself is edited for everyone by the job or the refresh; only refusals need words.
+      if (result.kind === "notice") await context.sendActivity(MessageFactory.attachment(attachmentOf(result.card)));
+    });
+  }
+  app.adaptiveCards.actionSubmit(Verbs.ask, async (context, _state, data) => {
+    const card = askAnswered(deps, context, data);
+    await context.sendActivity(MessageFactory.attachment(attachmentOf(card)));
+  });
+
+  // Any other card action (an unknown or forged verb) gets a clear error card and changes nothing.
+  app.addRoute(
+    (context) => Promise.resolve(context.activity.type === ActivityTypes.Invoke && context.activity.name === ACTION_INVOKE),
+    async (context) => {
+      const verb = (context.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb;
+      logger.warn({ verb }, "card action with an unknown verb");
+      await sendCardInvokeResponse(
+        context,
+        renderCard("notice", noticeCardData("Unknown action", "This card action is not one the bot knows. Nothing was changed.", "attention")),
+      );
+    },
+    true,
+  );
+
+  // Text commands.
+  app.activity(ActivityTypes.Message, async (context) => {
+    const text = context.activity.text ?? "";
+    const command = parseCommand(text);
+    if (command === undefined) {
+      if (text.trim() === "") return; // e.g. a card submit without a verb: nothing to answer
+      await context.sendActivity("I did not understand that. Type `help` for the commands, for example `revoke user alice@contoso.com`.");
+      return;
+    }
+    await handlers.handle(context, command);
+  });
+
+  app.error(async (context, error) => {
+    const correlationId = randomUUID();
+    logger.error({ err: error, correlationId, activityType: context.activity.type }, "unhandled error in turn");
+    // Tell the person something true and useful, never internals.
+    if (context.activity.type === ActivityTypes.Message) {
+      await context.sendActivity(`Something went wrong on my side and nothing was changed by this message. Reference: ${correlationId}.`);
+    }
+  });
+
+  return app;
+}
+
+/**
+ * The ask card's Look up: validates the typed user, then hands over to `revoke user` in the
+ * background (outside the invoke's deadline); the confirmation card arrives as a new message.
+ */
+function askAnswered(deps: BotDeps, context: TurnContext, data: unknown): AdaptiveCardJson {
+  const raw = (data as Record<string, unknown> | undefined)?.[ASK_INPUT_ID];
+  const target = typeof raw === "string" ? raw.trim() : "";
+  if (!isValidTarget(target)) {
+    return renderCard("revoke-ask", {
+      askVerb: Verbs.ask,
+      inputId: ASK_INPUT_ID,
+      error: target === "" ? "Type a user principal name or an object ID." : `"${target.slice(0, 60)}" is not a user principal name (name@domain) or an object ID.`,
+    });
+  }
+  const ref = BotTurnContext.getConversationReference(context.activity);
+  deps.messenger
+    .run(ref, (ctx) => deps.handlers.revokeUsers(ctx, [target], "", false))
+    .catch((err: unknown) => deps.logger.error({ err }, "revoke from the ask card failed"));
+  return renderCard("notice", noticeCardData("Looking up", `Looking up ${target}; the confirmation card follows.`, "accent"));
+}
+
+function attachmentOf(card: AdaptiveCardJson) {
+  return { contentType: "application/vnd.microsoft.card.adaptive", content: card };
+}
+
+async function sendCardInvokeResponse(context: TurnContext, card: AdaptiveCardJson): Promise<void> {
+  await context.sendActivity({
+    type: ActivityTypes.InvokeResponse,
+    value: { status: 200, body: { statusCode: 200, type: "application/vnd.microsoft.card.adaptive", value: card } },
+  });
+}

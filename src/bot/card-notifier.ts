@@ -1,0 +1,61 @@
+import type { ConversationReference } from "botbuilder";
+import { MessageFactory } from "botbuilder";
+import type { Logger } from "pino";
+import { resultCardData } from "../cards/present.js";
+import { cardAttachment } from "../cards/render.js";
+import type { ProgressListener } from "../revocation/job-runner.js";
+import type { RevocationRequest } from "../revocation/types.js";
+import type { Messenger } from "./messenger.js";
+
+/**
+ * Keeps a request's card current by editing it in place. Progress edits are spaced at least
+ * `minIntervalMs` apart per request (Teams allows about 7 messages a second per conversation, and
+ * 1,800 an hour); the final state is always written.
+ */
+export class CardNotifier implements ProgressListener {
+  private readonly lastUpdate = new Map<string, number>();
+  private readonly chains = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly messenger: Messenger,
+    private readonly logger: Logger,
+    private readonly minIntervalMs = 2000,
+  ) {}
+
+  onProgress(request: RevocationRequest): Promise<void> {
+    const last = this.lastUpdate.get(request.id) ?? 0;
+    // The first edit (the job starting) always goes out; later ones are spaced.
+    if (last !== 0 && Date.now() - last < this.minIntervalMs) return Promise.resolve();
+    return this.write(request);
+  }
+
+  onFinished(request: RevocationRequest): Promise<void> {
+    const done = this.write(request);
+    return done.finally(() => this.lastUpdate.delete(request.id));
+  }
+
+  /** Edits are chained per request so an older state can never overwrite a newer one. */
+  private write(request: RevocationRequest): Promise<void> {
+    this.lastUpdate.set(request.id, Date.now());
+    const previous = this.chains.get(request.id) ?? Promise.resolve();
+    const next = previous.then(() => this.send(request));
+    const settled = next.catch((err: unknown) => {
+      this.logger.warn({ err, requestId: request.id }, "card update failed");
+    });
+    this.chains.set(request.id, settled);
+    void settled.finally(() => {
+      if (this.chains.get(request.id) === settled) this.chains.delete(request.id);
+    });
+    return next;
+  }
+
+  private async send(request: RevocationRequest): Promise<void> {
+    const ref = request.origin as Partial<ConversationReference>;
+    const activity = MessageFactory.attachment(cardAttachment("revoke-result", resultCardData(request)));
+    if (request.cardActivityId !== null) {
+      await this.messenger.update(ref, request.cardActivityId, activity);
+    } else {
+      await this.messenger.post(ref, activity);
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import type { Activity, CloudAdapter, ConversationReference, TurnContext } from "botbuilder";
+
+/** Proactive posting and editing in a conversation, outside any incoming turn. */
+export class Messenger {
+  constructor(
+    private readonly adapter: CloudAdapter,
+    /** The bot's app ID ("" when inbound auth is off, as in the demo). */
+    private readonly botAppId: string,
+  ) {}
+
+  /** Posts an activity; returns the new message's ID. */
+  async post(ref: Partial<ConversationReference>, activity: Partial<Activity>): Promise<string | undefined> {
+    let id: string | undefined;
+    await this.adapter.continueConversationAsync(this.botAppId, ref, async (ctx) => {
+      const res = await ctx.sendActivity(activity);
+      id = res?.id;
+    });
+    return id;
+  }
+
+  /** Replaces the message activityId with the given activity. */
+  async update(ref: Partial<ConversationReference>, activityId: string, activity: Partial<Activity>): Promise<void> {
+    await this.adapter.continueConversationAsync(this.botAppId, ref, async (ctx) => {
+      await ctx.updateActivity({ ...activity, id: activityId, type: "message" });
+    });
+  }
+
+  /** Runs logic in a new turn of the conversation (its activity's `from` is the reference's user). */
+  async run(ref: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+    await this.adapter.continueConversationAsync(this.botAppId, ref, logic);
+  }
+}

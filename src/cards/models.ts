@@ -1,0 +1,100 @@
+/**
+ * Typed data for each Adaptive Card template in cards/. Every field is pre-formatted text (or a
+ * list of rows of text), so the templates hold layout only and no logic. Every field must be
+ * present: adaptivecards-templating leaves a `${…}` in the card for an unbound one, and
+ * test/cards/render.spec.ts fails on it.
+ */
+
+/** One user row on the confirmation card. */
+export interface ConfirmTargetRow {
+  displayName: string;
+  userPrincipalName: string;
+  id: string;
+  department: string;
+  /** "Yes" / "No" / "Unknown" */
+  accountEnabled: string;
+  userType: string;
+  /** Current signInSessionsValidFromDateTime, formatted, or "never revoked". */
+  sessionsValidFrom: string;
+}
+
+/** cards/revoke-confirm.json: the card a requester sees before anything is revoked. */
+export interface ConfirmCardData {
+  /** Opaque request ID; the only thing the card's action data carries. */
+  requestId: string;
+  title: string;
+  requester: string;
+  requestedAt: string;
+  expiresAt: string;
+  reason: string;
+  /** e.g. "1 user" */
+  targetSummary: string;
+  /** What will happen, e.g. "Sign-in sessions will be revoked." plus "The account will be disabled." */
+  effect: string;
+  targets: ConfirmTargetRow[];
+  confirmVerb: string;
+  cancelVerb: string;
+}
+
+/** One user row on the result card. */
+export interface ResultTargetRow {
+  displayName: string;
+  userPrincipalName: string;
+  id: string;
+  /** e.g. "Revoked and verified", "Failed" */
+  outcome: string;
+  /** Adaptive Card text color for the outcome: "Good" | "Warning" | "Attention" | "Default" */
+  outcomeColor: string;
+  /** Extra words: the new sessions-valid-from time, or the failure reason and its fix. */
+  detail: string;
+}
+
+/** cards/revoke-result.json: progress and final state, updated in place on the original card. */
+export interface ResultCardData {
+  requestId: string;
+  /** e.g. "Revoking…", "Revocation complete", "Request cancelled" */
+  title: string;
+  /** Adaptive Card container style: "good" | "warning" | "attention" | "accent" | "emphasis" */
+  statusStyle: string;
+  /** One line, e.g. "Confirmed by Sam Analyst at 2026-11-24 10:02 UTC" */
+  statusLine: string;
+  requester: string;
+  reason: string;
+  /** e.g. "1 of 1 revoked and verified" */
+  summary: string;
+  targets: ResultTargetRow[];
+  /** The note that already-issued access tokens stay valid (about an hour); empty when nothing was revoked. */
+  note: string;
+}
+
+/** cards/revoke-ask.json: `revoke` alone asks for the user. */
+export interface AskCardData {
+  askVerb: string;
+  /** Name of the Input.Text id the handler reads. */
+  inputId: string;
+  /** Validation message from a previous attempt, or "". */
+  error: string;
+}
+
+/** cards/notice.json: a short message card (refusals, errors in answer to a card action). */
+export interface NoticeCardData {
+  title: string;
+  message: string;
+  /** "good" | "warning" | "attention" | "accent" | "default" */
+  style: string;
+}
+
+/** One title/value pair on the audit card. */
+export interface Fact {
+  title: string;
+  value: string;
+}
+
+/** cards/audit-entry.json: what the audit channel receives for each audit entry. */
+export interface AuditCardData {
+  /** e.g. "Revocation requested", "Revocation refused" */
+  title: string;
+  /** "good" | "warning" | "attention" | "accent" | "default" */
+  style: string;
+  facts: Fact[];
+}

@@ -1,0 +1,355 @@
+import type { ConversationReference } from "botbuilder";
+import { MessageFactory, TurnContext } from "botbuilder";
+import type { Logger } from "pino";
+import type { Auditor } from "../audit/auditor.js";
+import type { AuditLog } from "../audit/audit-log.js";
+import { confirmCardData, formatTime } from "../cards/present.js";
+import { cardAttachment } from "../cards/render.js";
+import { Verbs } from "../cards/verbs.js";
+import { isObjectId, type Directory } from "../directory/directory.js";
+import type { DirectoryUser } from "../directory/types.js";
+import { userMessageOf } from "../errors.js";
+import { mayRequest } from "../policy/decide.js";
+import type { RoleLookup, Roles } from "../policy/roles.js";
+import type { RevocationService } from "../revocation/lifecycle.js";
+import type { Actor, ExcludedTarget } from "../revocation/types.js";
+import type { Command, ParseError } from "./parse.js";
+
+export interface HandlerDeps {
+  directory: Directory;
+  roles: RoleLookup;
+  revocations: RevocationService;
+  auditor: Auditor;
+  auditLog: AuditLog;
+  /** Makes the given conversation the audit channel (`audit here`). */
+  setAuditChannel(ref: Partial<ConversationReference>): void;
+  /** Lower-case object IDs and UPNs never revoked (PROTECTED_USER_IDS). */
+  protectedUsers: readonly string[];
+  logger: Logger;
+}
+
+/** The input id of the ask card's text field. */
+export const ASK_INPUT_ID = "target";
+
+export const HELP_TEXT = [
+  "**Revoke Entra ID sign-in sessions.** Commands:",
+  "",
+  '- `revoke user alice@contoso.com [bob@contoso.com …] [--reason "phished"] [--disable]`: sign out named users (UPN or object ID). You get a card to confirm; nothing happens before that.',
+  "- `revoke`: asks for the user with a card.",
+  "- `status alice@contoso.com`: account state and when sessions were last revoked.",
+  "- `pending`: your open requests. `cancel R-XXXXXXXXXX`: withdraw one.",
+  "- `history [n]`: the latest audit entries (approvers).",
+  "- `audit here`: make this channel the audit channel (approvers, in a channel).",
+  "",
+  "Revocation invalidates refresh tokens and browser sessions; access tokens already issued stay valid until they expire (about an hour).",
+].join("\n");
+
+/** The acting person, from the activity. Undefined when Teams did not say who it is. */
+export function actorOf(context: TurnContext): Actor | undefined {
+  const from = context.activity.from;
+  const id = from?.aadObjectId;
+  if (id === undefined || id === "") return undefined;
+  return { aadObjectId: id, name: from.name ?? id };
+}
+
+const UNKNOWN_ACTOR =
+  "I can't tell who you are: this message carries no Entra object ID (aadObjectId). Use the bot from Microsoft Teams.";
+
+/** One thin handler per command: parse result in, chat reply out. */
+export class CommandHandlers {
+  constructor(private readonly deps: HandlerDeps) {}
+
+  async handle(context: TurnContext, command: Command | ParseError): Promise<void> {
+    switch (command.kind) {
+      case "error":
+        await context.sendActivity(`${command.message}\n\nTry: \`${command.hint}\``);
+        return;
+      case "help":
+        await context.sendActivity(HELP_TEXT);
+        return;
+      case "askTarget":
+        await context.sendActivity(
+          MessageFactory.attachment(cardAttachment("revoke-ask", { askVerb: Verbs.ask, inputId: ASK_INPUT_ID, error: "" })),
+        );
+        return;
+      case "revokeUsers":
+        await this.revokeUsers(context, command.targets, command.reason, command.disable);
+        return;
+      case "revokeBulk":
+        await context.sendActivity(
+          `\`revoke ${command.selector}\` is not available in this version: name the users instead.\n\nTry: \`revoke user alice@contoso.com bob@contoso.com --reason "…"\``,
+        );
+        return;
+      case "status":
+        await this.status(context, command.target);
+        return;
+      case "pending":
+        await this.pending(context);
+        return;
+      case "cancel":
+        await this.cancel(context, command.requestId);
+        return;
+      case "history":
+        await this.history(context, command.count);
+        return;
+      case "auditHere":
+        await this.auditHere(context);
+        return;
+    }
+  }
+
+  /** `revoke user …`: role check, resolve every target, then a confirmation card. */
+  async revokeUsers(context: TurnContext, keys: string[], reason: string, disable: boolean): Promise<void> {
+    const actor = actorOf(context);
+    if (actor === undefined) {
+      await context.sendActivity(UNKNOWN_ACTOR);
+      return;
+    }
+    const roles = await this.rolesOrExplain(context, actor);
+    if (roles === undefined) return;
+    const decision = mayRequest(roles);
+    if (!decision.allowed) {
+      await this.deps.auditor.record({
+        actor,
+        action: "request.refused",
+        requestId: null,
+        details: { command: `revoke user ${keys.join(" ")}`, reason: decision.reason },
+      });
+      await context.sendActivity(decision.reason);
+      return;
+    }
+
+    let resolved: DirectoryUser[];
+    try {
+      const result = await this.resolveUsers(keys);
+      if (result.problems.length > 0) {
+        await context.sendActivity(
+          `Nothing was requested:\n\n${result.problems.map((p) => `- ${p}`).join("\n")}\n\nCheck the spelling, or use the object ID from the Entra admin center (Users → the user → Object ID).`,
+        );
+        return;
+      }
+      resolved = result.users;
+    } catch (err) {
+      this.deps.logger.warn({ err }, "target resolution failed");
+      await context.sendActivity(`Nothing was requested: ${userMessageOf(err)}`);
+      return;
+    }
+
+    const targets: DirectoryUser[] = [];
+    const excluded: ExcludedTarget[] = [];
+    for (const user of resolved) {
+      if (this.isProtected(user)) excluded.push({ user, why: "protected" });
+      else if (isGuest(user)) excluded.push({ user, why: "guest" });
+      else targets.push(user);
+    }
+    if (targets.length === 0) {
+      const why = excluded
+        .map((e) =>
+          e.why === "guest"
+            ? `${e.user.userPrincipalName} is a guest; their sessions live in their home tenant, so this tenant cannot revoke them.`
+            : `${e.user.userPrincipalName} is a protected account (PROTECTED_USER_IDS) and is never revoked.`,
+        )
+        .join("\n\n");
+      await context.sendActivity(`Nothing to revoke.\n\n${why}`);
+      return;
+    }
+
+    const origin = referenceOf(context);
+    const request = await this.deps.revocations.create({ requester: actor, reason, disable, targets, excluded, origin });
+    const sent = await context.sendActivity(
+      MessageFactory.attachment(cardAttachment("revoke-confirm", confirmCardData(request)), `Confirm revocation ${request.id}`),
+    );
+    if (sent?.id !== undefined) await this.deps.revocations.attachCard(request.id, sent.id);
+  }
+
+  private async resolveUsers(keys: string[]): Promise<{ users: DirectoryUser[]; problems: string[] }> {
+    const users = new Map<string, DirectoryUser>();
+    const problems: string[] = [];
+    const results = await mapLimit(keys, 8, async (key) => ({ key, user: await this.deps.directory.getUser(key) }));
+    for (const { key, user } of results) {
+      if (user !== undefined) {
+        users.set(user.id, user);
+        continue;
+      }
+      if (isObjectId(key)) {
+        const kind = await this.deps.directory.identifyObject(key);
+        if (kind !== undefined && kind !== "user") {
+          const what = { group: "a group", servicePrincipal: "a service principal (an app's identity)", application: "an application", device: "a device", other: "not a user" }[kind];
+          problems.push(`${key} is ${what}. This command revokes users' sessions only.`);
+          continue;
+        }
+      }
+      problems.push(`There is no user ${key} in this tenant.`);
+    }
+    return { users: [...users.values()], problems };
+  }
+
+  private isProtected(user: DirectoryUser): boolean {
+    const list = this.deps.protectedUsers;
+    return list.includes(user.id.toLowerCase()) || list.includes(user.userPrincipalName.toLowerCase());
+  }
+
+  private async status(context: TurnContext, key: string): Promise<void> {
+    const actor = actorOf(context);
+    if (actor === undefined) {
+      await context.sendActivity(UNKNOWN_ACTOR);
+      return;
+    }
+    const roles = await this.rolesOrExplain(context, actor);
+    if (roles === undefined) return;
+    if (!roles.revoker && !roles.approver) {
+      await context.sendActivity("Only members of a revoker or approver group can look up account status.");
+      return;
+    }
+    try {
+      const user = await this.deps.directory.getUser(key);
+      if (user === undefined) {
+        await context.sendActivity(`There is no user ${key} in this tenant. Check the spelling, or use the object ID.`);
+        return;
+      }
+      await context.sendActivity(
+        [
+          `**${user.displayName ?? user.userPrincipalName}** (${user.userPrincipalName})`,
+          `- Object ID: ${user.id}`,
+          `- Account enabled: ${user.accountEnabled === null ? "unknown" : user.accountEnabled ? "yes" : "no"}`,
+          `- User type: ${user.userType ?? "unknown"}; department: ${user.department ?? "—"}`,
+          `- Sessions valid from: ${user.signInSessionsValidFromDateTime === null ? "never revoked" : formatTime(user.signInSessionsValidFromDateTime)}`,
+        ].join("\n"),
+      );
+    } catch (err) {
+      await context.sendActivity(userMessageOf(err));
+    }
+  }
+
+  private async pending(context: TurnContext): Promise<void> {
+    const actor = actorOf(context);
+    if (actor === undefined) {
+      await context.sendActivity(UNKNOWN_ACTOR);
+      return;
+    }
+    const mine = await this.deps.revocations.pendingOf(actor);
+    if (mine.length === 0) {
+      await context.sendActivity("You have no pending requests.");
+      return;
+    }
+    await context.sendActivity(
+      `Your pending requests:\n\n${mine
+        .map((r) => `- ${r.id}: ${r.targets.length} user(s), expires ${formatTime(r.expiresAt)}${r.reason === "" ? "" : `, reason: ${r.reason}`}`)
+        .join("\n")}\n\nWithdraw one with \`cancel <request-id>\`.`,
+    );
+  }
+
+  private async cancel(context: TurnContext, requestId: string): Promise<void> {
+    const actor = actorOf(context);
+    if (actor === undefined) {
+      await context.sendActivity(UNKNOWN_ACTOR);
+      return;
+    }
+    const result = await this.deps.revocations.decide(requestId, actor, "cancel");
+    switch (result.kind) {
+      case "notFound":
+        await context.sendActivity(`There is no request ${requestId}. Type \`pending\` to list yours.`);
+        return;
+      case "notPending":
+        await context.sendActivity(`Request ${requestId} is ${result.request.state}; only a pending request can be cancelled.`);
+        return;
+      case "refused":
+        await context.sendActivity(result.reason);
+        return;
+      case "done":
+        await context.sendActivity(`Request ${requestId} is ${result.request.state}. Nothing was revoked.`);
+        return;
+    }
+  }
+
+  private async history(context: TurnContext, count: number): Promise<void> {
+    const actor = actorOf(context);
+    if (actor === undefined) {
+      await context.sendActivity(UNKNOWN_ACTOR);
+      return;
+    }
+    const roles = await this.rolesOrExplain(context, actor);
+    if (roles === undefined) return;
+    if (!roles.approver) {
+      await context.sendActivity("Only members of an approver group (APPROVER_GROUP_IDS) can read the audit history.");
+      return;
+    }
+    const entries = await this.deps.auditLog.recent(count);
+    if (entries.length === 0) {
+      await context.sendActivity("The audit log is empty.");
+      return;
+    }
+    await context.sendActivity(
+      `Latest ${entries.length} audit entries:\n\n${entries
+        .map((e) => `- #${e.seq} ${formatTime(e.at)} **${e.action}** by ${e.actor?.name ?? "the bot"}${e.requestId === null ? "" : ` (${e.requestId})`}`)
+        .join("\n")}`,
+    );
+  }
+
+  private async auditHere(context: TurnContext): Promise<void> {
+    const actor = actorOf(context);
+    if (actor === undefined) {
+      await context.sendActivity(UNKNOWN_ACTOR);
+      return;
+    }
+    const type = context.activity.conversation.conversationType;
+    if (type !== "channel" && type !== "groupChat") {
+      await context.sendActivity("Say `audit here` in the Teams channel that should receive audit posts (mention the bot there).");
+      return;
+    }
+    const roles = await this.rolesOrExplain(context, actor);
+    if (roles === undefined) return;
+    if (!roles.approver) {
+      await this.deps.auditor.record({
+        actor,
+        action: "request.refused",
+        requestId: null,
+        details: { command: "audit here", reason: "not an approver" },
+      });
+      await context.sendActivity("Only members of an approver group (APPROVER_GROUP_IDS) can choose the audit channel.");
+      return;
+    }
+    this.deps.setAuditChannel(referenceOf(context));
+    await this.deps.auditor.record({
+      actor,
+      action: "audit.channel.set",
+      requestId: null,
+      details: { channel: context.activity.conversation.id.split(";")[0] ?? "" },
+    });
+    await context.sendActivity("This conversation now receives the audit posts.");
+  }
+
+  /** Roles of the actor, or undefined after telling them why they could not be looked up. */
+  private async rolesOrExplain(context: TurnContext, actor: Actor): Promise<Roles | undefined> {
+    try {
+      return await this.deps.roles.rolesOf(actor.aadObjectId);
+    } catch (err) {
+      this.deps.logger.warn({ err }, "role lookup failed");
+      await context.sendActivity(`I could not check your role, so nothing was done: ${userMessageOf(err)}`);
+      return undefined;
+    }
+  }
+}
+
+function isGuest(user: DirectoryUser): boolean {
+  return (user.userType ?? "").toLowerCase() === "guest" || user.userPrincipalName.toUpperCase().includes("#EXT#");
+}
+
+/** The reference to this conversation (a channel message's thread included), for later posts and edits. */
+export function referenceOf(context: TurnContext): Partial<ConversationReference> {
+  return TurnContext.getConversationReference(context.activity);
+}
+
+/** Maps with at most `limit` calls in flight, keeping order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}

@@ -1,0 +1,354 @@
+/**
+ * The only reader of process.env. Everything the bot is configured by is validated here once, at
+ * start, and handed to the rest of the code as a frozen object; a bad value stops the process with
+ * one line per problem that names the variable and says what to set instead.
+ */
+import { z } from "zod";
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UPN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Microsoft's own sign-in hosts; any other AZURE_AUTHORITY_HOST turns MSAL's instance discovery off. */
+const MICROSOFT_AUTHORITY_HOSTS = new Set([
+  "login.microsoftonline.com",
+  "login.microsoftonline.us",
+  "login.chinacloudapi.cn",
+  "login.partner.microsoftonline.cn",
+]);
+
+export type BotType = "SingleTenant" | "MultiTenant" | "UserAssignedMsi";
+
+export type GraphCredentialConfig =
+  | { kind: "secret"; tenantId: string; clientId: string; clientSecret: string }
+  | { kind: "certificate"; tenantId: string; clientId: string; certificatePath: string }
+  | { kind: "managedIdentity"; clientId: string; tenantId: string | undefined };
+
+export interface AppConfig {
+  port: number;
+  bot: {
+    /** Empty string: inbound authentication is off (demo or ALLOW_UNAUTHENTICATED only). */
+    id: string;
+    password: string;
+    tenantId: string;
+    type: BotType;
+    allowUnauthenticated: boolean;
+  };
+  demoMode: boolean;
+  graph: {
+    credential: GraphCredentialConfig;
+    authorityHost: string;
+    /** True when the authority is not a Microsoft cloud (the simulator): MSAL must skip instance discovery. */
+    disableInstanceDiscovery: boolean;
+    baseUrl: string;
+  };
+  roles: {
+    revokerGroupIds: readonly string[];
+    approverGroupIds: readonly string[];
+  };
+  fourEyesMinTargets: number;
+  requestTtlMinutes: number;
+  /** Object IDs (lower-case) and UPNs (lower-case) that are never revoked. */
+  protectedUsers: readonly string[];
+  auditChannelId: string | undefined;
+  databaseUrl: string;
+  /** Where the local audit log lives (derived from DATABASE_URL's folder for SQLite). */
+  dataDir: string;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+}
+
+/** Thrown by readConfig: one human-readable line per problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Configuration is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const csv = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== ""),
+  );
+
+const booleanFlag = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === "") return false;
+    const s = v.trim().toLowerCase();
+    if (s === "true" || s === "1" || s === "yes") return true;
+    if (s === "false" || s === "0" || s === "no") return false;
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected true or false, got "${v}"` });
+    return z.NEVER;
+  });
+
+function integer(name: string, fallback: number, min: number, max: number) {
+  return z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return fallback;
+      const n = Number(v.trim());
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `expected a whole number from ${min} to ${max}, got "${v}"`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    })
+    .describe(name);
+}
+
+function httpsUrl(fallback: string) {
+  return z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const raw = v === undefined || v.trim() === "" ? fallback : v.trim();
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected an https:// URL, got "${raw}"` });
+        return z.NEVER;
+      }
+      if (url.protocol !== "https:") {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `must use https:// (Microsoft Graph and @azure/identity require it), got "${raw}"`,
+        });
+        return z.NEVER;
+      }
+      return raw.replace(/\/+$/, "");
+    });
+}
+
+const guidList = (what: string) =>
+  csv.superRefine((ids, ctx) => {
+    for (const id of ids) {
+      if (!GUID.test(id)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `"${id}" is not an Entra object ID (a GUID such as 8f1c…-…); list the ${what} group object IDs, comma-separated`,
+        });
+      }
+    }
+  });
+
+const schema = z.object({
+  PORT: integer("PORT", 3978, 0, 65535),
+  BOT_ID: optionalString,
+  BOT_PASSWORD: optionalString,
+  BOT_TENANT_ID: optionalString,
+  BOT_TYPE: z
+    .string()
+    .optional()
+    .transform((v, ctx): BotType => {
+      const s = (v ?? "").trim();
+      if (s === "") return "MultiTenant";
+      const match = (["SingleTenant", "MultiTenant", "UserAssignedMsi"] as const).find(
+        (t) => t.toLowerCase() === s.toLowerCase(),
+      );
+      if (match === undefined) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `expected SingleTenant, MultiTenant or UserAssignedMsi, got "${s}"`,
+        });
+        return z.NEVER;
+      }
+      return match;
+    }),
+  ALLOW_UNAUTHENTICATED: booleanFlag,
+  DEMO_MODE: booleanFlag,
+  AZURE_TENANT_ID: optionalString,
+  AZURE_CLIENT_ID: optionalString,
+  AZURE_CLIENT_SECRET: optionalString,
+  AZURE_CLIENT_CERTIFICATE_PATH: optionalString,
+  AZURE_USE_MANAGED_IDENTITY: booleanFlag,
+  AZURE_AUTHORITY_HOST: httpsUrl("https://login.microsoftonline.com"),
+  GRAPH_BASE_URL: httpsUrl("https://graph.microsoft.com/v1.0"),
+  REVOKER_GROUP_IDS: guidList("revoker"),
+  APPROVER_GROUP_IDS: guidList("approver"),
+  FOUR_EYES_MIN_TARGETS: integer("FOUR_EYES_MIN_TARGETS", 2, 1, 100000),
+  REQUEST_TTL_MINUTES: integer("REQUEST_TTL_MINUTES", 30, 1, 7 * 24 * 60),
+  PROTECTED_USER_IDS: csv.superRefine((items, ctx) => {
+    for (const item of items) {
+      if (!GUID.test(item) && !UPN.test(item)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `"${item}" is neither an object ID (GUID) nor a UPN (name@domain)`,
+        });
+      }
+    }
+  }),
+  AUDIT_CHANNEL_ID: optionalString,
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const raw = v === undefined || v.trim() === "" ? "sqlite:./data/revoke-bot.db" : v.trim();
+      if (!/^sqlite:.+/.test(raw) && !/^postgres(ql)?:\/\/.+/.test(raw)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `expected sqlite:<path> or postgres://user@host/db, got "${redactUrl(raw)}"`,
+        });
+        return z.NEVER;
+      }
+      return raw;
+    }),
+  LOG_LEVEL: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const s = (v ?? "").trim().toLowerCase() || "info";
+      const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+      const level = levels.find((l) => l === s);
+      if (level === undefined) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected one of ${levels.join(", ")}, got "${v}"` });
+        return z.NEVER;
+      }
+      return level;
+    }),
+});
+
+/** Replaces the password part of a connection URL, so it can be logged or shown. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(\w+:\/\/[^:/@]*:)[^@]*@/, "$1***@");
+}
+
+/**
+ * Reads and validates the configuration contract of DESIGN.md.
+ * @param env the environment to read (tests pass their own); defaults to process.env
+ * @throws ConfigError listing every problem, one per line
+ */
+export function readConfig(env: Record<string, string | undefined> = process.env): Readonly<AppConfig> {
+  const parsed = schema.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push(`${issue.path.join(".")}: ${issue.message}`);
+    }
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+
+  if (e.REVOKER_GROUP_IDS.length === 0) {
+    problems.push(
+      "REVOKER_GROUP_IDS: required; set it to the object ID(s) of the Entra group(s) whose members may request revocations",
+    );
+  }
+  if (e.APPROVER_GROUP_IDS.length === 0) {
+    problems.push(
+      "APPROVER_GROUP_IDS: required; set it to the object ID(s) of the Entra group(s) whose members may approve revocations",
+    );
+  }
+
+  const botId = e.BOT_ID ?? "";
+  if (botId === "") {
+    if (!e.DEMO_MODE && !e.ALLOW_UNAUTHENTICATED) {
+      problems.push(
+        "BOT_ID: required; set it to the bot's Microsoft App ID (inbound requests cannot be authenticated without it). Only for local testing, ALLOW_UNAUTHENTICATED=true runs without it",
+      );
+    }
+  } else {
+    if (!GUID.test(botId)) problems.push(`BOT_ID: expected the bot's Microsoft App ID (a GUID), got "${botId}"`);
+    if (e.BOT_TYPE !== "UserAssignedMsi" && e.BOT_PASSWORD === undefined) {
+      problems.push("BOT_PASSWORD: required with BOT_ID (the bot registration's client secret), unless BOT_TYPE=UserAssignedMsi");
+    }
+    if ((e.BOT_TYPE === "SingleTenant" || e.BOT_TYPE === "UserAssignedMsi") && e.BOT_TENANT_ID === undefined) {
+      problems.push(`BOT_TENANT_ID: required when BOT_TYPE=${e.BOT_TYPE}; set it to your Entra tenant ID`);
+    }
+  }
+
+  let credential: GraphCredentialConfig | undefined;
+  if (e.AZURE_CLIENT_ID === undefined) {
+    problems.push("AZURE_CLIENT_ID: required; set it to the application (client) ID of the Graph app registration");
+  } else if (!GUID.test(e.AZURE_CLIENT_ID)) {
+    problems.push(`AZURE_CLIENT_ID: expected an application (client) ID (a GUID), got "${e.AZURE_CLIENT_ID}"`);
+  } else if (e.AZURE_USE_MANAGED_IDENTITY) {
+    credential = { kind: "managedIdentity", clientId: e.AZURE_CLIENT_ID, tenantId: e.AZURE_TENANT_ID };
+  } else if (e.AZURE_TENANT_ID === undefined) {
+    problems.push("AZURE_TENANT_ID: required; set it to your Entra tenant ID (Overview page of Microsoft Entra ID)");
+  } else if (e.AZURE_CLIENT_SECRET !== undefined && e.AZURE_CLIENT_CERTIFICATE_PATH !== undefined) {
+    problems.push("AZURE_CLIENT_SECRET and AZURE_CLIENT_CERTIFICATE_PATH: set one of them, not both");
+  } else if (e.AZURE_CLIENT_SECRET !== undefined) {
+    credential = {
+      kind: "secret",
+      tenantId: e.AZURE_TENANT_ID,
+      clientId: e.AZURE_CLIENT_ID,
+      clientSecret: e.AZURE_CLIENT_SECRET,
+    };
+  } else if (e.AZURE_CLIENT_CERTIFICATE_PATH !== undefined) {
+    credential = {
+      kind: "certificate",
+      tenantId: e.AZURE_TENANT_ID,
+      clientId: e.AZURE_CLIENT_ID,
+      certificatePath: e.AZURE_CLIENT_CERTIFICATE_PATH,
+    };
+  } else {
+    problems.push(
+      "AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH: one is required for Graph (or set AZURE_USE_MANAGED_IDENTITY=true on Azure)",
+    );
+  }
+  if (e.AZURE_TENANT_ID !== undefined && !GUID.test(e.AZURE_TENANT_ID)) {
+    problems.push(`AZURE_TENANT_ID: expected a tenant ID (a GUID), got "${e.AZURE_TENANT_ID}"`);
+  }
+
+  if (problems.length > 0 || credential === undefined) throw new ConfigError(problems);
+
+  const sqlitePath = /^sqlite:(.+)$/.exec(e.DATABASE_URL)?.[1];
+  const dataDir = sqlitePath === undefined ? "./data" : dirnameOf(sqlitePath);
+
+  const config: AppConfig = {
+    port: e.PORT,
+    bot: {
+      id: botId,
+      password: e.BOT_PASSWORD ?? "",
+      tenantId: e.BOT_TENANT_ID ?? "",
+      type: e.BOT_TYPE,
+      allowUnauthenticated: e.ALLOW_UNAUTHENTICATED,
+    },
+    demoMode: e.DEMO_MODE,
+    graph: {
+      credential,
+      authorityHost: e.AZURE_AUTHORITY_HOST,
+      disableInstanceDiscovery: !MICROSOFT_AUTHORITY_HOSTS.has(new URL(e.AZURE_AUTHORITY_HOST).hostname),
+      baseUrl: e.GRAPH_BASE_URL,
+    },
+    roles: {
+      revokerGroupIds: Object.freeze(e.REVOKER_GROUP_IDS.map((s) => s.toLowerCase())),
+      approverGroupIds: Object.freeze(e.APPROVER_GROUP_IDS.map((s) => s.toLowerCase())),
+    },
+    fourEyesMinTargets: e.FOUR_EYES_MIN_TARGETS,
+    requestTtlMinutes: e.REQUEST_TTL_MINUTES,
+    protectedUsers: Object.freeze(e.PROTECTED_USER_IDS.map((s) => s.toLowerCase())),
+    auditChannelId: e.AUDIT_CHANNEL_ID,
+    databaseUrl: e.DATABASE_URL,
+    dataDir,
+    logLevel: e.LOG_LEVEL,
+  };
+  return deepFreeze(config);
+}
+
+function dirnameOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? (i === 0 ? "/" : ".") : path.slice(0, i);
+}
+
+function deepFreeze<T extends object>(o: T): Readonly<T> {
+  for (const v of Object.values(o)) {
+    if (v !== null && typeof v === "object" && !Object.isFrozen(v)) deepFreeze(v as object);
+  }
+  return Object.freeze(o);
+}

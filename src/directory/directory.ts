@@ -1,0 +1,33 @@
+import type { DirectoryUser } from "./types.js";
+
+/** What kind of directory object an ID belongs to, when it is not a user. */
+export type DirectoryObjectKind = "user" | "group" | "servicePrincipal" | "application" | "device" | "other";
+
+/**
+ * The bot's view of Microsoft Entra ID. Knows nothing of Teams. Every method either succeeds or
+ * throws an AppError (src/errors.ts) that says what went wrong and how to fix it.
+ */
+export interface Directory {
+  /** A user by object ID or UPN; undefined when no user has that key. */
+  getUser(key: string): Promise<DirectoryUser | undefined>;
+  /**
+   * What kind of object an ID is, for a clear message when it is not a user. Undefined when
+   * nothing has that ID, or when the app may not read directory objects (the lookup is optional).
+   */
+  identifyObject(id: string): Promise<DirectoryObjectKind | undefined>;
+  /** Revokes every refresh token and session cookie of the user (by object ID only). */
+  revokeSignInSessions(userId: string): Promise<void>;
+  /** Sets accountEnabled=false (by object ID only). */
+  disableAccount(userId: string): Promise<void>;
+  /** Which of groupIds the user is a member of (transitively), lower-case IDs. */
+  memberGroups(userId: string, groupIds: readonly string[]): Promise<string[]>;
+  /** Obtains a Graph token, proving the credentials work (readiness). */
+  checkAccess(): Promise<void>;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True when the text is an Entra object ID. */
+export function isObjectId(text: string): boolean {
+  return GUID.test(text);
+}

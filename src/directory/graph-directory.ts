@@ -1,0 +1,206 @@
+import type { TokenCredential } from "@azure/identity";
+import { AuthenticationError, CredentialUnavailableError } from "@azure/identity";
+import type { Client } from "@microsoft/microsoft-graph-client";
+import { GraphError } from "@microsoft/microsoft-graph-client";
+import { AppError, REQUIRED_PERMISSION, type GraphOperation } from "../errors.js";
+import { isObjectId, type Directory, type DirectoryObjectKind } from "./directory.js";
+import { USER_SELECT, type DirectoryUser } from "./types.js";
+
+export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
+
+/**
+ * Microsoft Graph implementation of Directory. The Graph client is built by the composition root
+ * (src/graph-client.ts) and handed in, so tests can point it anywhere.
+ */
+export class GraphDirectory implements Directory {
+  constructor(
+    private readonly client: Client,
+    private readonly credential: TokenCredential,
+  ) {}
+
+  async getUser(key: string): Promise<DirectoryUser | undefined> {
+    try {
+      const user = (await this.client
+        .api(userPath(key))
+        .select([...USER_SELECT])
+        .get()) as Partial<DirectoryUser> | undefined;
+      if (user === undefined || typeof user.id !== "string" || typeof user.userPrincipalName !== "string") {
+        throw new AppError("GraphBadRequest", `Microsoft Graph returned an unexpected answer for "${key}".`);
+      }
+      return {
+        id: user.id,
+        displayName: user.displayName ?? null,
+        userPrincipalName: user.userPrincipalName,
+        accountEnabled: user.accountEnabled ?? null,
+        department: user.department ?? null,
+        userType: user.userType ?? null,
+        signInSessionsValidFromDateTime: user.signInSessionsValidFromDateTime ?? null,
+      };
+    } catch (err) {
+      const mapped = mapGraphError(err, "readUser", key);
+      if (mapped.code === "GraphNotFound") return undefined;
+      throw mapped;
+    }
+  }
+
+  async identifyObject(id: string): Promise<DirectoryObjectKind | undefined> {
+    if (!isObjectId(id)) return undefined;
+    try {
+      const obj = (await this.client.api(`/directoryObjects/${id}`).select(["id"]).get()) as
+        | { "@odata.type"?: string }
+        | undefined;
+      const type = obj?.["@odata.type"] ?? "";
+      const kinds: Record<string, DirectoryObjectKind> = {
+        "#microsoft.graph.user": "user",
+        "#microsoft.graph.group": "group",
+        "#microsoft.graph.servicePrincipal": "servicePrincipal",
+        "#microsoft.graph.application": "application",
+        "#microsoft.graph.device": "device",
+      };
+      return kinds[type] ?? "other";
+    } catch (err) {
+      const mapped = mapGraphError(err, "readObject", id);
+      // Reading arbitrary directory objects needs Directory.Read.All, which a least-privilege
+      // registration may not have: then the caller falls back to "no such user".
+      if (mapped.code === "GraphNotFound" || mapped.code === "GraphForbidden") return undefined;
+      throw mapped;
+    }
+  }
+
+  async revokeSignInSessions(userId: string): Promise<void> {
+    assertObjectId(userId);
+    try {
+      await this.client.api(`/users/${userId}/revokeSignInSessions`).post({});
+    } catch (err) {
+      throw mapGraphError(err, "revoke", userId);
+    }
+  }
+
+  async disableAccount(userId: string): Promise<void> {
+    assertObjectId(userId);
+    try {
+      await this.client.api(`/users/${userId}`).patch({ accountEnabled: false });
+    } catch (err) {
+      throw mapGraphError(err, "disable", userId);
+    }
+  }
+
+  async memberGroups(userId: string, groupIds: readonly string[]): Promise<string[]> {
+    assertObjectId(userId);
+    const found: string[] = [];
+    // checkMemberGroups takes at most 20 group IDs per call.
+    for (let i = 0; i < groupIds.length; i += 20) {
+      const chunk = groupIds.slice(i, i + 20);
+      try {
+        const res = (await this.client
+          .api(`/users/${userId}/checkMemberGroups`)
+          .post({ groupIds: chunk })) as { value?: unknown } | undefined;
+        const value = Array.isArray(res?.value) ? res.value : [];
+        for (const id of value) if (typeof id === "string") found.push(id.toLowerCase());
+      } catch (err) {
+        const mapped = mapGraphError(err, "checkGroups", userId);
+        // A user unknown to the directory is a member of nothing.
+        if (mapped.code === "GraphNotFound") return [];
+        throw mapped;
+      }
+    }
+    return found;
+  }
+
+  async checkAccess(): Promise<void> {
+    try {
+      const token = await this.credential.getToken(GRAPH_SCOPE);
+      if (token === null) throw new Error("the credential returned no token");
+    } catch (err) {
+      throw mapGraphError(err, "readUser", "token");
+    }
+  }
+}
+
+/** The Graph path for a user key: a GUID as is; a UPN percent-encoded, or quoted when it starts with `$`. */
+export function userPath(key: string): string {
+  if (isObjectId(key)) return `/users/${key}`;
+  if (key.startsWith("$")) {
+    // Graph reads /users/$x as a system query option; such UPNs must be addressed as users('…').
+    return `/users('${encodeURIComponent(key.replace(/'/g, "''"))}')`;
+  }
+  return `/users/${encodeURIComponent(key)}`;
+}
+
+function assertObjectId(id: string): void {
+  // Revoking or disabling by UPN could hit a different account after a rename; only object IDs.
+  if (!isObjectId(id)) throw new AppError("GraphBadRequest", `"${id}" is not an object ID; the bot acts on object IDs only.`);
+}
+
+const ACTIONS: Record<GraphOperation, string> = {
+  readUser: "read users",
+  revoke: "revoke sign-in sessions",
+  disable: "disable accounts",
+  checkGroups: "check group membership",
+  readObject: "read directory objects",
+};
+
+/**
+ * Maps anything the Graph client or the credential throws to an AppError whose sentence names the
+ * cause and the fix.
+ */
+export function mapGraphError(err: unknown, op: GraphOperation, subject: string): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof AuthenticationError || err instanceof CredentialUnavailableError) {
+    return new AppError(
+      "GraphUnauthenticated",
+      "The bot could not sign in to Microsoft Graph: check AZURE_TENANT_ID, AZURE_CLIENT_ID and the client secret or certificate (it may have expired) of the bot's app registration.",
+      { graphMessage: err.message.split("\n")[0] },
+    );
+  }
+  if (err instanceof GraphError) {
+    const status = err.statusCode;
+    const retryAfter = Number(err.headers?.get("retry-after") ?? NaN);
+    const details = {
+      status,
+      graphCode: err.code ?? undefined,
+      graphMessage: err.message,
+      requestId: err.requestId ?? undefined,
+      retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,
+    };
+    if (status === 400) {
+      return new AppError("GraphBadRequest", `Microsoft Graph refused the request for ${subject}: ${err.message}`, details);
+    }
+    if (status === 401) {
+      return new AppError(
+        "GraphUnauthenticated",
+        "Microsoft Graph did not accept the bot's token: check that the app registration is in the tenant AZURE_TENANT_ID names and that its credentials are current.",
+        details,
+      );
+    }
+    if (status === 403) {
+      const permission = REQUIRED_PERMISSION[op];
+      return new AppError(
+        "GraphForbidden",
+        `The bot may not ${ACTIONS[op]}: its app registration lacks the Microsoft Graph application permission ${permission}. An admin adds it under API permissions and grants admin consent.`,
+        details,
+      );
+    }
+    if (status === 404) {
+      return new AppError("GraphNotFound", `No object ${subject} in this tenant.`, details);
+    }
+    if (status === 429) {
+      const wait = details.retryAfterSeconds !== undefined ? ` in ${details.retryAfterSeconds} s` : " in a minute";
+      return new AppError("GraphThrottled", `Microsoft Graph is throttling the bot; try again${wait}.`, details);
+    }
+    if (status >= 500 || status === 0 || status === -1) {
+      return new AppError(
+        "GraphUnavailable",
+        `Microsoft Graph answered ${status > 0 ? status : "nothing"} for ${subject}; it is likely a passing outage: try again shortly.`,
+        details,
+      );
+    }
+    return new AppError("GraphBadRequest", `Microsoft Graph answered ${status} for ${subject}: ${err.message}`, details);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new AppError(
+    "GraphUnavailable",
+    "The bot could not reach Microsoft Graph (network error); check the host's connectivity to GRAPH_BASE_URL and try again.",
+    { graphMessage: message },
+  );
+}

@@ -1,0 +1,236 @@
+/**
+ * Composition root: readConfig → build every dependency → start the server. The only file that
+ * constructs SDK clients; everything else receives what it needs.
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { TokenCredential } from "@azure/identity";
+import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } from "@azure/identity";
+import { Client } from "@microsoft/microsoft-graph-client";
+import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
+import { TeamsAdapter } from "@microsoft/teams-ai";
+import pino, { type Logger } from "pino";
+import { Auditor } from "./audit/auditor.js";
+import { FileAuditLog } from "./audit/file-audit-log.js";
+import { createBotApp } from "./bot/app.js";
+import { CardNotifier } from "./bot/card-notifier.js";
+import { Conversations } from "./bot/conversations.js";
+import { Messenger } from "./bot/messenger.js";
+import { TeamsAuditSink } from "./bot/teams-audit-sink.js";
+import { CardActions } from "./commands/card-actions.js";
+import { CommandHandlers } from "./commands/handlers.js";
+import { ConfigError, readConfig, redactUrl, type AppConfig } from "./config.js";
+import type { Directory } from "./directory/directory.js";
+import { GRAPH_SCOPE, GraphDirectory } from "./directory/graph-directory.js";
+import { userMessageOf } from "./errors.js";
+import { GraphRoleLookup } from "./policy/roles.js";
+import { JobRunner, type JobRunnerOptions } from "./revocation/job-runner.js";
+import { RevocationService } from "./revocation/lifecycle.js";
+import { MemoryRequestStore } from "./revocation/request-store.js";
+import { createServer, listen, type ReadinessReport } from "./server.js";
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Overrides for the job runner's waits (tests make them short). */
+  jobOptions?: Partial<JobRunnerOptions>;
+  /** Minimum spacing of progress edits to one card. */
+  cardUpdateIntervalMs?: number;
+  /** How often pending requests are checked for expiry. */
+  expirySweepMs?: number;
+  host?: string;
+}
+
+export interface RunningBot {
+  port: number;
+  url: string;
+  /** Waits until started revocation jobs and audit deliveries are done (tests). */
+  idle(): Promise<void>;
+  /** Stops taking requests, lets running jobs finish (bounded), and closes. */
+  close(): Promise<void>;
+}
+
+/** Builds the Graph credential the configuration names. */
+export function createCredential(config: AppConfig): TokenCredential {
+  const c = config.graph.credential;
+  const common = { authorityHost: config.graph.authorityHost, disableInstanceDiscovery: config.graph.disableInstanceDiscovery };
+  switch (c.kind) {
+    case "secret":
+      return new ClientSecretCredential(c.tenantId, c.clientId, c.clientSecret, common);
+    case "certificate":
+      return new ClientCertificateCredential(c.tenantId, c.clientId, { certificatePath: c.certificatePath }, common);
+    case "managedIdentity":
+      return new ManagedIdentityCredential({ clientId: c.clientId });
+  }
+}
+
+/** Builds the Graph client: bearer tokens attach only to the configured Graph host. */
+export function createGraphClient(config: AppConfig, credential: TokenCredential): Client {
+  const url = new URL(config.graph.baseUrl);
+  const segments = url.pathname.split("/").filter((s) => s !== "");
+  const version = segments.pop() ?? "v1.0";
+  const base = `${url.origin}/${segments.map((s) => `${s}/`).join("")}`;
+  return Client.initWithMiddleware({
+    authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: [GRAPH_SCOPE] }),
+    baseUrl: base,
+    defaultVersion: version,
+    customHosts: new Set([url.hostname]),
+  });
+}
+
+/** Starts the bot with the given configuration. */
+export async function startBot(config: Readonly<AppConfig>, options: StartOptions = {}): Promise<RunningBot> {
+  const logger =
+    options.logger ??
+    pino({
+      level: config.logLevel,
+      redact: { paths: ["req.headers.authorization", "*.clientSecret", "*.password", "headers.authorization"], censor: "***" },
+    });
+
+  const credential = createCredential(config);
+  const directory: Directory = new GraphDirectory(createGraphClient(config, credential), credential);
+
+  await mkdir(config.dataDir, { recursive: true });
+  const auditLog = await FileAuditLog.open(join(config.dataDir, "audit.jsonl"));
+
+  const adapter = new TeamsAdapter({
+    MicrosoftAppId: config.bot.id,
+    MicrosoftAppPassword: config.bot.password,
+    MicrosoftAppType: config.bot.type,
+    MicrosoftAppTenantId: config.bot.tenantId,
+  });
+  const messenger = new Messenger(adapter, config.bot.id);
+  const conversations = new Conversations(config.auditChannelId);
+  const auditor = new Auditor(auditLog, new TeamsAuditSink(conversations, messenger), logger);
+  const notifier = new CardNotifier(messenger, logger, options.cardUpdateIntervalMs);
+  const store = new MemoryRequestStore();
+  const roles = new GraphRoleLookup(directory, config.roles);
+  const jobs = new JobRunner({ store, directory, auditor, listener: notifier, logger, options: options.jobOptions });
+  const revocations = new RevocationService({
+    store,
+    auditor,
+    roles,
+    jobs,
+    ttlMinutes: config.requestTtlMinutes,
+    fourEyesMinTargets: config.fourEyesMinTargets,
+  });
+  const handlers = new CommandHandlers({
+    directory,
+    roles,
+    revocations,
+    auditor,
+    auditLog,
+    setAuditChannel: (ref) => {
+      conversations.setAuditChannel(ref);
+      auditor.kick();
+    },
+    protectedUsers: config.protectedUsers,
+    logger,
+  });
+  const cardActions = new CardActions({ revocations, notifier, logger });
+  const app = createBotApp({ adapter, botAppId: config.bot.id, handlers, cardActions, conversations, messenger, logger });
+  // A newly seen conversation may be the first way to reach the audit channel.
+  app.turn("afterTurn", () => {
+    if (auditor.undelivered > 0) auditor.kick();
+    return Promise.resolve(true);
+  });
+
+  const readiness = async (): Promise<ReadinessReport> => {
+    const checks: Record<string, string> = {};
+    let ready = true;
+    try {
+      await auditLog.checkWritable();
+      checks.store = "ok";
+    } catch {
+      ready = false;
+      checks.store = `audit log in ${config.dataDir} is not writable`;
+    }
+    try {
+      await directory.checkAccess();
+      checks.graph = "ok";
+    } catch (err) {
+      ready = false;
+      checks.graph = userMessageOf(err);
+    }
+    return { ready, checks };
+  };
+
+  const server = createServer({ adapter, app, logger, readiness });
+  const port = await listen(server, config.port, options.host);
+
+  const sweep = setInterval(() => {
+    revocations
+      .expireDue()
+      .then((expired) => Promise.all(expired.map((r) => notifier.onFinished(r))))
+      .catch((err: unknown) => logger.warn({ err }, "expiry sweep failed"));
+  }, options.expirySweepMs ?? 30_000);
+  sweep.unref();
+
+  logger.info(
+    {
+      port,
+      graph: config.graph.baseUrl,
+      authority: config.graph.authorityHost,
+      store: `memory requests; audit log ${join(config.dataDir, "audit.jsonl")}`,
+      database: redactUrl(config.databaseUrl),
+      auditChannel: conversations.describeAuditChannel(),
+    },
+    "teams-revoke-bot listening",
+  );
+  if (config.bot.id === "") {
+    logger.warn(
+      config.demoMode
+        ? "DEMO MODE: inbound Bot Framework authentication is OFF (no BOT_ID). Never expose this port."
+        : "ALLOW_UNAUTHENTICATED=true: inbound Bot Framework authentication is OFF (no BOT_ID). Anyone who can reach this port can act as any user.",
+    );
+  }
+
+  const idle = async (): Promise<void> => {
+    await jobs.idle();
+    await auditor.idle();
+  };
+
+  return {
+    port,
+    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
+    idle,
+    close: async () => {
+      clearInterval(sweep);
+      server.close();
+      await Promise.race([idle(), new Promise((resolve) => setTimeout(resolve, 25_000).unref())]);
+      auditor.stop();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Readonly<AppConfig>;
+  try {
+    config = readConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\nSee README.md, "Configuration".\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const bot = await startBot(config);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${signal}: finishing running work, then stopping\n`);
+    bot.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`teams-revoke-bot failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,74 @@
+import type { DirectoryUser } from "../directory/types.js";
+
+/** pending → approved → running → completed | failed; or pending → rejected | cancelled | expired. */
+export type RequestState =
+  | "pending"
+  | "approved"
+  | "running"
+  | "completed"
+  | "failed"
+  | "rejected"
+  | "cancelled"
+  | "expired";
+
+export const FINAL_STATES: ReadonlySet<RequestState> = new Set([
+  "completed",
+  "failed",
+  "rejected",
+  "cancelled",
+  "expired",
+]);
+
+/** A person acting on the bot, as Teams names them. */
+export interface Actor {
+  aadObjectId: string;
+  name: string;
+}
+
+/** What happened to one target. Every target of a run ends with exactly one. */
+export type OutcomeStatus = "revoked_verified" | "revoked_unverified" | "not_found" | "skipped" | "failed";
+
+export interface TargetOutcome {
+  userId: string;
+  status: OutcomeStatus;
+  /** For a person: the failure reason and its fix, or what the read-back showed. */
+  detail: string;
+  /** signInSessionsValidFromDateTime read back after the revocation, when it was. */
+  sessionsValidFrom: string | null;
+  /** Whether --disable was applied to this target. */
+  disabled: boolean;
+  at: string;
+}
+
+/** A user left out of the target set, and why. */
+export interface ExcludedTarget {
+  user: DirectoryUser;
+  why: "guest" | "protected";
+}
+
+/**
+ * Where the request came from and where its card lives. Opaque to this module (it is a Teams
+ * conversation reference); the bot layer reads it back to update the card.
+ */
+export type Origin = Record<string, unknown>;
+
+export interface RevocationRequest {
+  /** Short, human-typable, unguessable (e.g. R-7K2M9QX4). */
+  id: string;
+  createdAt: string;
+  expiresAt: string;
+  requester: Actor;
+  reason: string;
+  disable: boolean;
+  /** Frozen when the request is made: what runs is exactly what was shown. */
+  targets: DirectoryUser[];
+  excluded: ExcludedTarget[];
+  state: RequestState;
+  /** Incremented on every change; updates are compare-and-set on it. */
+  version: number;
+  decidedBy: Actor | null;
+  decidedAt: string | null;
+  origin: Origin;
+  cardActivityId: string | null;
+  outcomes: TargetOutcome[];
+}

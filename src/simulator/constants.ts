@@ -1,0 +1,58 @@
+/**
+ * Fixed identifiers of the simulated tenant and app registration. They are constants (not random)
+ * so that demo configuration files, Playground users and tests can name them ahead of time.
+ */
+
+/** Directory (tenant) id of the simulated Contoso tenant. */
+export const SIM_TENANT_ID = "c0ffee00-7e4a-4e57-9d1c-5e55104b0d1e";
+
+/** Application (client) id of the bot's app registration in the simulated tenant. */
+export const SIM_CLIENT_ID = "b0770b07-4e40-4c1d-8b07-5e55104b0d1e";
+
+/**
+ * The client secret the simulator accepts by default. Obviously fictional: it only opens the
+ * simulator, never a real tenant.
+ */
+export const SIM_CLIENT_SECRET = "sim~secret.NOT-A-REAL-SECRET.0123456789";
+
+/** Primary verified domain of the simulated tenant. */
+export const SIM_DOMAIN = "contoso.com";
+
+/** The tenant's initial `*.onmicrosoft.com` domain (guests' UPNs live there). */
+export const SIM_INITIAL_DOMAIN = "contoso.onmicrosoft.com";
+
+/** Display name of the simulated tenant (used in Entra error texts). */
+export const SIM_TENANT_NAME = "Contoso";
+
+/** The resource (audience) of Microsoft Graph access tokens. */
+export const GRAPH_RESOURCE = "https://graph.microsoft.com";
+
+/** Microsoft Graph's well-known application id; Entra also accepts it as the token audience. */
+export const GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
+
+/** Application permissions (app roles) of Microsoft Graph that the simulator checks. */
+export const GRAPH_ROLES = {
+  userReadAll: "User.Read.All",
+  userReadWriteAll: "User.ReadWrite.All",
+  userRevokeSessionsAll: "User.RevokeSessions.All",
+  userEnableDisableAccountAll: "User.EnableDisableAccount.All",
+  groupMemberReadAll: "GroupMember.Read.All",
+  groupReadAll: "Group.Read.All",
+  directoryReadAll: "Directory.Read.All",
+  directoryReadWriteAll: "Directory.ReadWrite.All",
+  auditLogReadAll: "AuditLog.Read.All",
+} as const;
+
+/**
+ * The roles issued by default: the least-privilege set DESIGN.md grants the bot, plus
+ * Directory.Read.All (needed for `GET /directoryObjects/{id}`). The broad *.ReadWrite.All roles are
+ * deliberately absent so a test that needs them has to ask for them with `setRoles`.
+ */
+export const ALL_GRAPH_ROLES: readonly string[] = Object.freeze([
+  GRAPH_ROLES.userReadAll,
+  GRAPH_ROLES.userRevokeSessionsAll,
+  GRAPH_ROLES.userEnableDisableAccountAll,
+  GRAPH_ROLES.groupMemberReadAll,
+  GRAPH_ROLES.directoryReadAll,
+  GRAPH_ROLES.auditLogReadAll,
+]);

@@ -1,0 +1,204 @@
+/**
+ * The live state of the simulated directory. Handlers mutate it (revoke, enable/disable) and tests
+ * read it to check what the bot really did, so it is a plain in-memory model with no HTTP in it.
+ */
+import { SIM_DOMAIN, SIM_INITIAL_DOMAIN, SIM_TENANT_NAME } from "./constants.js";
+import type {
+  SimApplication,
+  SimDirectoryObject,
+  SimGroup,
+  SimServicePrincipal,
+  SimUser,
+} from "./tenant-model.js";
+import { toIsoSeconds } from "./time.js";
+
+const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True for a string shaped like a GUID (any case), the form of every Entra object id. */
+export function isGuid(value: string): boolean {
+  return GUID_PATTERN.test(value);
+}
+
+/** One revocation, remembered so reads can lag behind it like Entra's replicas do. */
+interface SessionChange {
+  at: number;
+  previous: string | null;
+}
+
+/** A simulated Entra tenant: users, groups, service principals and applications, keyed by object id. */
+export class SimulatedTenant {
+  /** Display name used in Entra error texts. */
+  readonly displayName = SIM_TENANT_NAME;
+  /** Verified domains; the token endpoint accepts these in place of the tenant id, like Entra. */
+  readonly domains: readonly string[] = [SIM_DOMAIN, SIM_INITIAL_DOMAIN];
+  /** Users by object id, in creation order (the order listings return them in). */
+  readonly users = new Map<string, SimUser>();
+  readonly groups = new Map<string, SimGroup>();
+  readonly servicePrincipals = new Map<string, SimServicePrincipal>();
+  readonly applications = new Map<string, SimApplication>();
+  private readonly sessionChanges = new Map<string, SessionChange[]>();
+
+  /**
+   * @param tenantId the directory id (a GUID)
+   * @param clock epoch-milliseconds source; revocation timestamps come from it
+   */
+  constructor(
+    readonly tenantId: string,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** True when `name` designates this tenant: its id or one of its domains (case-insensitive). */
+  isKnownAs(name: string): boolean {
+    const lower = name.toLowerCase();
+    return lower === this.tenantId.toLowerCase() || this.domains.includes(lower);
+  }
+
+  /** Adds a user; ids and UPNs are unique across the directory, as in Entra. */
+  addUser(user: SimUser): SimUser {
+    this.assertNewObjectId(user.id);
+    if (this.userByUpn(user.userPrincipalName)) {
+      throw new Error(`A user with UPN ${user.userPrincipalName} already exists`);
+    }
+    const stored = { ...user, id: user.id.toLowerCase(), businessPhones: [...user.businessPhones] };
+    this.users.set(stored.id, stored);
+    return stored;
+  }
+
+  /** Adds a group. Members must already exist. */
+  addGroup(group: SimGroup): SimGroup {
+    this.assertNewObjectId(group.id);
+    for (const memberId of group.memberIds) {
+      if (!this.users.has(memberId)) {
+        throw new Error(`Group ${group.displayName} names an unknown member ${memberId}`);
+      }
+    }
+    const stored = { ...group, id: group.id.toLowerCase(), memberIds: new Set(group.memberIds) };
+    this.groups.set(stored.id, stored);
+    return stored;
+  }
+
+  /** Adds a service principal. */
+  addServicePrincipal(servicePrincipal: SimServicePrincipal): SimServicePrincipal {
+    this.assertNewObjectId(servicePrincipal.id);
+    const stored = { ...servicePrincipal, id: servicePrincipal.id.toLowerCase() };
+    this.servicePrincipals.set(stored.id, stored);
+    return stored;
+  }
+
+  /** Adds an application object. */
+  addApplication(application: SimApplication): SimApplication {
+    this.assertNewObjectId(application.id);
+    const stored = { ...application, id: application.id.toLowerCase() };
+    this.applications.set(stored.id, stored);
+    return stored;
+  }
+
+  /** Every user, in creation order. */
+  listUsers(): SimUser[] {
+    return [...this.users.values()];
+  }
+
+  /** The user with this object id (any case), if any. */
+  userById(id: string): SimUser | undefined {
+    return this.users.get(id.toLowerCase());
+  }
+
+  /** The user with this UPN; UPNs compare case-insensitively, as in Entra. */
+  userByUpn(userPrincipalName: string): SimUser | undefined {
+    const wanted = userPrincipalName.toLowerCase();
+    // A scan rather than an index: tests may edit a user's UPN in place and must not leave a stale index.
+    for (const user of this.users.values()) {
+      if (user.userPrincipalName.toLowerCase() === wanted) {
+        return user;
+      }
+    }
+    return undefined;
+  }
+
+  /** The user designated by an object id or a UPN (already unquoted and percent-decoded). */
+  userByKey(key: string): SimUser | undefined {
+    return isGuid(key) ? this.userById(key) : this.userByUpn(key);
+  }
+
+  /** Any directory object by id, tagged with its kind. */
+  directoryObject(id: string): SimDirectoryObject | undefined {
+    const key = id.toLowerCase();
+    const user = this.users.get(key);
+    if (user) return { kind: "user", object: user };
+    const group = this.groups.get(key);
+    if (group) return { kind: "group", object: group };
+    const servicePrincipal = this.servicePrincipals.get(key);
+    if (servicePrincipal) return { kind: "servicePrincipal", object: servicePrincipal };
+    const application = this.applications.get(key);
+    if (application) return { kind: "application", object: application };
+    return undefined;
+  }
+
+  /** True when the user is a (direct) member of the group. */
+  isMember(groupId: string, userId: string): boolean {
+    return this.groups.get(groupId.toLowerCase())?.memberIds.has(userId.toLowerCase()) ?? false;
+  }
+
+  /**
+   * Revokes the user's sessions: `signInSessionsValidFromDateTime` becomes now, at second precision.
+   * Two revocations within the same second would otherwise leave the value unchanged, and a client
+   * verifying "strictly later than before" would report a failure that did not happen, so the value
+   * is bumped to one second after the previous one when needed.
+   * @returns the new value
+   */
+  revokeSignInSessions(userId: string): string {
+    const user = this.requireUser(userId);
+    const now = this.clock();
+    const previous = user.signInSessionsValidFromDateTime;
+    let next = toIsoSeconds(now);
+    if (previous !== null) {
+      const previousMs = Date.parse(previous);
+      if (Number.isFinite(previousMs) && Date.parse(next) <= previousMs) {
+        next = toIsoSeconds(previousMs + 1000);
+      }
+    }
+    user.signInSessionsValidFromDateTime = next;
+    const changes = this.sessionChanges.get(user.id) ?? [];
+    changes.push({ at: now, previous });
+    this.sessionChanges.set(user.id, changes);
+    return next;
+  }
+
+  /**
+   * The `signInSessionsValidFromDateTime` a read sees now when replicas lag `readLagMs` behind
+   * writes: the value from before the oldest revocation that is still inside the lag window.
+   */
+  signInSessionsValidFromAsRead(userId: string, readLagMs: number): string | null {
+    const user = this.requireUser(userId);
+    if (readLagMs > 0) {
+      const horizon = this.clock() - readLagMs;
+      const unreplicated = this.sessionChanges.get(user.id)?.find((change) => change.at > horizon);
+      if (unreplicated) {
+        return unreplicated.previous;
+      }
+    }
+    return user.signInSessionsValidFromDateTime;
+  }
+
+  /** Enables or disables sign-in for the user. */
+  setAccountEnabled(userId: string, enabled: boolean): void {
+    this.requireUser(userId).accountEnabled = enabled;
+  }
+
+  private requireUser(userId: string): SimUser {
+    const user = this.userById(userId);
+    if (!user) {
+      throw new Error(`No user with id ${userId} in the simulated tenant`);
+    }
+    return user;
+  }
+
+  private assertNewObjectId(id: string): void {
+    if (!isGuid(id)) {
+      throw new Error(`Object id ${id} is not a GUID`);
+    }
+    if (this.directoryObject(id)) {
+      throw new Error(`Object id ${id} is already in use`);
+    }
+  }
+}

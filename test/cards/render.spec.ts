@@ -1,0 +1,438 @@
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import * as AC from "adaptivecards";
+import Ajv from "ajv";
+import addFormats from "ajv-formats";
+import draft06MetaSchema from "ajv/dist/refs/json-schema-draft-06.json";
+import type { AdaptiveCardJson, CardDataByName, CardName } from "../../src/cards/render.js";
+import {
+  ADAPTIVE_CARD_CONTENT_TYPE,
+  CARD_NAMES,
+  CardTemplateError,
+  cardAttachment,
+  cardsDirectory,
+  findTemplateExpressions,
+  renderCard,
+} from "../../src/cards/render.js";
+import type { ConfirmCardData } from "../../src/cards/models.js";
+import { Verbs } from "../../src/cards/verbs.js";
+
+// Copies of the official Adaptive Card 1.5.0 schema and the Teams light host config, kept in the
+// repository so the test needs nothing outside it.
+const SCHEMAS = path.join(__dirname, "fixtures");
+
+type Json = Record<string, unknown>;
+
+// Realistic data, several rows where a card has a list, and the optional texts empty in at least
+// one sample so the `$when` branches are exercised both ways. Typed per card name: a new CardName
+// without samples does not compile, and a new template file without a CardName fails below.
+const confirmSample: ConfirmCardData = {
+  requestId: "rq_7f3k2m9x",
+  title: "Revoke sign-in sessions for 3 users?",
+  requester: "Sam Analyst (sam.analyst@contoso.com)",
+  requestedAt: "2026-11-24 10:02 UTC",
+  expiresAt: "2026-11-24 10:32 UTC",
+  reason: "INC-4711: credential phishing campaign, tokens possibly replayed from 203.0.113.7",
+  targetSummary: "3 users (1 already disabled)",
+  effect:
+    "Sign-in sessions will be revoked: refresh tokens and browser sessions stop working at once. The accounts will be disabled.",
+  targets: [
+    {
+      displayName: "Alice Example",
+      userPrincipalName: "alice@contoso.com",
+      id: "7d6c1b5e-0f4a-4a9e-9c1e-2b1f8c7d6e5a",
+      department: "Finance",
+      accountEnabled: "Yes",
+      userType: "Member",
+      sessionsValidFrom: "2026-10-02 08:15 UTC",
+    },
+    {
+      displayName: "Bob Contractor-With-A-Very-Long-Display-Name (External Vendor, Finance Audit Project)",
+      userPrincipalName: "bob_fabrikam.com#EXT#@contoso.onmicrosoft.com",
+      id: "0b5a9f3c-8d2e-4c71-b6a4-93e2d1f0c8b7",
+      department: "",
+      accountEnabled: "No",
+      userType: "Member",
+      sessionsValidFrom: "never revoked",
+    },
+    {
+      displayName: "Chen Wei",
+      userPrincipalName: "chen.wei@contoso.com",
+      id: "e2c4a6b8-1d3f-4e5a-8b7c-9d0e1f2a3b4c",
+      department: "Research & Development",
+      accountEnabled: "Unknown",
+      userType: "Member",
+      sessionsValidFrom: "2026-11-20 17:40 UTC",
+    },
+  ],
+  confirmVerb: Verbs.confirm,
+  cancelVerb: Verbs.cancel,
+};
+
+const samples: { [N in CardName]: CardDataByName[N][] } = {
+  "revoke-confirm": [confirmSample, { ...confirmSample, reason: "", targets: confirmSample.targets.slice(0, 1) }],
+  "revoke-result": [
+    {
+      requestId: "rq_7f3k2m9x",
+      title: "Revocation complete",
+      statusStyle: "good",
+      statusLine: "Confirmed by Pat Approver at 2026-11-24 10:04 UTC",
+      requester: "Sam Analyst (sam.analyst@contoso.com)",
+      reason: "INC-4711: credential phishing campaign",
+      summary: "2 of 3 revoked and verified, 1 failed",
+      targets: [
+        {
+          displayName: "Alice Example",
+          userPrincipalName: "alice@contoso.com",
+          id: "7d6c1b5e-0f4a-4a9e-9c1e-2b1f8c7d6e5a",
+          outcome: "Revoked and verified",
+          outcomeColor: "Good",
+          detail: "Sessions valid from 2026-11-24 10:04 UTC",
+        },
+        {
+          displayName: "Bob Contractor",
+          userPrincipalName: "bob_fabrikam.com#EXT#@contoso.onmicrosoft.com",
+          id: "0b5a9f3c-8d2e-4c71-b6a4-93e2d1f0c8b7",
+          outcome: "Failed",
+          outcomeColor: "Attention",
+          detail: "Microsoft Graph refused the request (403): grant the app User.RevokeSessions.All and retry.",
+        },
+        {
+          displayName: "Chen Wei",
+          userPrincipalName: "chen.wei@contoso.com",
+          id: "e2c4a6b8-1d3f-4e5a-8b7c-9d0e1f2a3b4c",
+          outcome: "Revoked, not yet verified",
+          outcomeColor: "Warning",
+          detail: "",
+        },
+      ],
+      note: "Access tokens already issued stay valid until they expire, usually within an hour.",
+    },
+    {
+      requestId: "rq_9a8b7c6d",
+      title: "Request cancelled",
+      statusStyle: "emphasis",
+      statusLine: "Cancelled by Sam Analyst at 2026-11-24 10:05 UTC",
+      requester: "Sam Analyst (sam.analyst@contoso.com)",
+      reason: "",
+      summary: "Nothing was revoked",
+      targets: [],
+      note: "",
+    },
+  ],
+  "revoke-ask": [
+    { askVerb: Verbs.ask, inputId: "target", error: "" },
+    { askVerb: Verbs.ask, inputId: "target", error: "No user alice@contso.com in this tenant: check the spelling." },
+  ],
+  notice: [
+    {
+      title: "You cannot approve this request",
+      message: "Requests for 2 or more users need an approver other than the requester. Ask a member of SecOps-Approvers.",
+      style: "attention",
+    },
+    { title: "Audit channel set", message: "Audit entries will be posted here.", style: "good" },
+  ],
+  "audit-entry": [
+    {
+      title: "Revocation requested",
+      style: "accent",
+      facts: [
+        { title: "Request", value: "rq_7f3k2m9x" },
+        { title: "By", value: "Sam Analyst (sam.analyst@contoso.com)" },
+        { title: "Targets", value: "alice@contoso.com, bob_fabrikam.com#EXT#@contoso.onmicrosoft.com" },
+        { title: "Reason", value: "INC-4711" },
+        { title: "Entry hash", value: "5f2b9c0e…a41d" },
+      ],
+    },
+    { title: "Audit channel changed", style: "default", facts: [] },
+  ],
+};
+
+/** The official Adaptive Card 1.5 schema, compiled once. */
+function compileCardSchema(): ReturnType<Ajv["compile"]> {
+  const raw = JSON.parse(readFileSync(path.join(SCHEMAS, "adaptive-card-1.5.0.json"), "utf8")) as Json;
+  // The file declares draft-06 but names itself with the draft-04 keyword "id", which ajv 8 rejects;
+  // "$id" is its draft-06 spelling. "strict: false" lets the schema's own annotations ("version",
+  // "features") pass as the unknown keywords they are.
+  const { id, ...rest } = raw;
+  assert.equal(typeof id, "string");
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  ajv.addMetaSchema(draft06MetaSchema);
+  addFormats(ajv);
+  return ajv.compile({ ...rest, $id: String(id) });
+}
+
+const validateCard = compileCardSchema();
+const teamsHostConfig: unknown = JSON.parse(readFileSync(path.join(SCHEMAS, "teams-light-hostconfig.json"), "utf8"));
+
+/** Everything the Adaptive Cards SDK complains about while parsing and validating a card. */
+function sdkFindings(card: AdaptiveCardJson): string[] {
+  const parsed = new AC.AdaptiveCard();
+  parsed.hostConfig = new AC.HostConfig(teamsHostConfig);
+  const context = new AC.SerializationContext();
+  parsed.parse(card, context);
+  const findings: string[] = [];
+  for (let i = 0; i < context.eventCount; i++) {
+    findings.push(`parse: ${context.getEventAt(i).message}`);
+  }
+  for (const event of parsed.validateProperties().validationEvents) {
+    findings.push(`validate: ${event.message}`);
+  }
+  return findings;
+}
+
+/** Every object in a card, depth first. */
+function allObjects(value: unknown): Json[] {
+  if (Array.isArray(value)) return value.flatMap(allObjects);
+  if (typeof value === "object" && value !== null) {
+    return [value as Json, ...Object.values(value).flatMap(allObjects)];
+  }
+  return [];
+}
+
+function textBlocks(card: AdaptiveCardJson): string[] {
+  return allObjects(card.body)
+    .filter((o) => o.type === "TextBlock")
+    .map((o) => String(o.text));
+}
+
+function actionsOf(card: AdaptiveCardJson): Json[] {
+  assert.ok(Array.isArray(card.actions), "card has actions");
+  return card.actions as Json[];
+}
+
+function renderAll<N extends CardName>(name: N): AdaptiveCardJson[] {
+  return samples[name].map((data) => renderCard(name, data));
+}
+
+describe("card templates", () => {
+  const files = readdirSync(cardsDirectory()).filter((f) => f.endsWith(".json"));
+
+  it("has exactly one template file per CardName", () => {
+    assert.deepEqual([...files].sort(), CARD_NAMES.map((n) => `${n}.json`).sort());
+  });
+
+  for (const file of files) {
+    const name = file.replace(/\.json$/, "");
+
+    describe(file, () => {
+      // A template file without a CardName has no sample data: fail here rather than skip it.
+      const isKnown = (CARD_NAMES as readonly string[]).includes(name);
+
+      it("has sample data and declares Adaptive Card 1.5", () => {
+        assert.ok(isKnown, `${file} has no CardName in src/cards/render.ts and no sample data in this test`);
+        const template = JSON.parse(readFileSync(path.join(cardsDirectory(), file), "utf8")) as Json;
+        assert.equal(template.$schema, "http://adaptivecards.io/schemas/adaptive-card.json");
+        assert.equal(template.type, "AdaptiveCard");
+        assert.equal(template.version, "1.5");
+      });
+
+      if (!isKnown) return;
+      const cardName = name as CardName;
+
+      it("renders every sample with no unbound ${…}", () => {
+        for (const card of renderAll(cardName)) {
+          assert.deepEqual(findTemplateExpressions(card), []);
+          assert.equal(JSON.stringify(card).includes("${"), false);
+          assert.equal(JSON.stringify(card).includes('"$when"'), false);
+          assert.equal(JSON.stringify(card).includes('"$data"'), false);
+          assert.equal(card.type, "AdaptiveCard");
+          assert.equal(card.version, "1.5");
+        }
+      });
+
+      it("validates against the official Adaptive Card 1.5 schema", () => {
+        for (const card of renderAll(cardName)) {
+          const valid = validateCard(card);
+          assert.ok(valid, `schema errors: ${JSON.stringify(validateCard.errors?.slice(0, 5), null, 2)}`);
+        }
+      });
+
+      it("parses in the Adaptive Cards SDK with the Teams host config without findings", () => {
+        for (const card of renderAll(cardName)) {
+          assert.deepEqual(sdkFindings(card), []);
+        }
+      });
+
+      it("wraps every TextBlock so long values stay readable", () => {
+        for (const card of renderAll(cardName)) {
+          for (const block of allObjects(card.body).filter((o) => o.type === "TextBlock")) {
+            assert.equal(block.wrap, true, `TextBlock "${String(block.text)}" does not wrap`);
+          }
+        }
+      });
+    });
+  }
+});
+
+describe("renderCard", () => {
+  it("the SDK check catches what it should (guards against a check that never fails)", () => {
+    const bad = renderCard("notice", { title: "t", message: "m", style: "good" });
+    const broken = { ...bad, body: [{ type: "TextBlock", text: "x", color: "purple" }, { type: "Bogus" }] };
+    assert.equal(sdkFindings(broken).length, 2);
+    assert.equal(validateCard(broken), false);
+  });
+
+  it("confirm card: Action.Execute with the shared verbs, only the request ID, Action.Submit fallbacks", () => {
+    const card = renderCard("revoke-confirm", confirmSample);
+    const actions = actionsOf(card);
+    assert.deepEqual(
+      actions.map((a) => [a.type, a.title, a.verb]),
+      [
+        ["Action.Execute", "Confirm", Verbs.confirm],
+        ["Action.Execute", "Cancel", Verbs.cancel],
+      ],
+    );
+    assert.equal(actions[0]?.style, "destructive");
+    for (const action of actions) {
+      assert.deepEqual(action.data, { requestId: confirmSample.requestId });
+      assert.deepEqual(action.fallback, {
+        type: "Action.Submit",
+        title: action.title,
+        data: { verb: action.verb, requestId: confirmSample.requestId },
+        ...(action.style === undefined ? {} : { style: action.style }),
+      });
+    }
+    // Targets are shown, but never travel back in action data: the handler reads the frozen snapshot.
+    const actionJson = JSON.stringify(actions);
+    for (const target of confirmSample.targets) {
+      assert.equal(actionJson.includes(target.id), false);
+      assert.equal(actionJson.includes(target.userPrincipalName), false);
+    }
+  });
+
+  it("confirm card: one container per target with its name and facts", () => {
+    const card = renderCard("revoke-confirm", confirmSample);
+    const texts = textBlocks(card);
+    for (const target of confirmSample.targets) {
+      assert.ok(texts.includes(target.displayName));
+    }
+    const factValues = allObjects(card.body)
+      .filter((o) => o.type === "FactSet")
+      .flatMap((o) => (o.facts as Json[]).map((f) => f.value));
+    for (const target of confirmSample.targets) {
+      assert.ok(factValues.includes(target.id));
+      assert.ok(factValues.includes(target.userPrincipalName));
+      assert.ok(factValues.includes(target.sessionsValidFrom));
+    }
+    assert.ok(texts.includes(confirmSample.effect));
+  });
+
+  it("ask card: input, hidden error when empty, Look up with a Submit fallback", () => {
+    const [clean, withError] = renderAll("revoke-ask");
+    assert.ok(clean !== undefined && withError !== undefined);
+    const input = allObjects(clean.body).find((o) => o.type === "Input.Text");
+    assert.ok(input !== undefined);
+    assert.equal(input.id, "target");
+    assert.equal(input.placeholder, "alice@contoso.com or an object ID");
+    assert.equal(input.isRequired, true);
+    assert.equal(typeof input.errorMessage, "string");
+
+    const errorText = samples["revoke-ask"][1]?.error ?? "";
+    assert.equal(textBlocks(clean).includes(errorText), false);
+    const shown = allObjects(withError.body).find((o) => o.type === "TextBlock" && o.text === errorText);
+    assert.equal(shown?.color, "Attention");
+
+    const [lookUp] = actionsOf(clean);
+    assert.ok(lookUp !== undefined);
+    assert.equal(lookUp.type, "Action.Execute");
+    assert.equal(lookUp.title, "Look up");
+    assert.equal(lookUp.verb, Verbs.ask);
+    assert.equal(lookUp.associatedInputs, "auto");
+    const fallback = lookUp.fallback as Json;
+    assert.equal(fallback.type, "Action.Submit");
+    assert.equal(fallback.title, "Look up");
+    assert.deepEqual(fallback.data, { verb: Verbs.ask });
+  });
+
+  it("result card: status style, outcome colours, note only when there is one", () => {
+    const [done, cancelled] = renderAll("revoke-result");
+    assert.ok(done !== undefined && cancelled !== undefined);
+    assert.equal((done.body[0] as Json).style, "good");
+    assert.equal((cancelled.body[0] as Json).style, "emphasis");
+    assert.equal(done.actions, undefined);
+    const outcomes = allObjects(done.body).filter((o) => o.type === "TextBlock" && o.color !== undefined);
+    assert.deepEqual(
+      outcomes.map((o) => [o.text, o.color]),
+      [
+        ["Revoked and verified", "Good"],
+        ["Failed", "Attention"],
+        ["Revoked, not yet verified", "Warning"],
+      ],
+    );
+    const note = samples["revoke-result"][0]?.note ?? "";
+    const noteBlock = done.body.at(-1) as Json;
+    assert.equal(noteBlock.text, note);
+    assert.equal(noteBlock.isSubtle, true);
+    assert.equal(textBlocks(cancelled).includes(""), false);
+  });
+
+  it("audit card: facts in order, no empty FactSet", () => {
+    const [entry, bare] = renderAll("audit-entry");
+    assert.ok(entry !== undefined && bare !== undefined);
+    const factSet = allObjects(entry.body).find((o) => o.type === "FactSet");
+    assert.deepEqual(factSet?.facts, samples["audit-entry"][0]?.facts);
+    assert.equal(
+      allObjects(bare.body).some((o) => o.type === "FactSet"),
+      false,
+    );
+  });
+
+  it("user-provided text comes out literally and cannot inject expressions or JSON", () => {
+    const hostile = [
+      "${requestId}",
+      '"}], "actions":[',
+      "${$root.confirmVerb} ${if(true, 'x', 'y')}",
+      "back\\slash \\\" and\nnew\r\nline\t",
+      "`${json(targets)}` {{TEAMS_APP_ID}}",
+    ];
+    for (const text of hostile) {
+      const data: ConfirmCardData = {
+        ...confirmSample,
+        reason: text,
+        targets: confirmSample.targets.map((t) => ({ ...t, displayName: text, department: text })),
+      };
+      const card = renderCard("revoke-confirm", data);
+      const facts = allObjects(card.body).filter((o) => "title" in o && "value" in o);
+      assert.ok(facts.some((f) => f.title === "Reason" && f.value === text), `reason ${JSON.stringify(text)}`);
+      assert.ok(facts.some((f) => f.title === "Department" && f.value === text));
+      assert.ok(textBlocks(card).includes(text));
+      // Structure unchanged: still exactly the two actions carrying only the request ID.
+      assert.deepEqual(
+        actionsOf(card).map((a) => a.data),
+        [{ requestId: confirmSample.requestId }, { requestId: confirmSample.requestId }],
+      );
+      assert.deepEqual(JSON.parse(JSON.stringify(card)), card);
+      assert.equal(validateCard(card), true);
+    }
+  });
+
+  it("throws on a missing data field instead of sending a card with ${…} in it", () => {
+    const partial = { title: "t", style: "good" } as unknown as CardDataByName["notice"];
+    assert.throws(
+      () => renderCard("notice", partial),
+      (err: unknown) => err instanceof CardTemplateError && err.card === "notice" && /message/.test(err.message),
+    );
+  });
+
+  it("returns a fresh object each time: mutating one card does not change the next", () => {
+    const data = samples.notice[0];
+    assert.ok(data !== undefined);
+    const first = renderCard("notice", data);
+    (first.body[0] as Json).style = "mutated";
+    first.body.push({ type: "TextBlock", text: "extra" });
+    assert.deepEqual(renderCard("notice", data), renderCard("notice", data));
+    assert.equal((renderCard("notice", data).body[0] as Json).style, data.style);
+    assert.equal(renderCard("notice", data).body.length, 1);
+  });
+
+  it("cardAttachment wraps the card as an Adaptive Card attachment", () => {
+    const data = samples.notice[1];
+    assert.ok(data !== undefined);
+    const attachment = cardAttachment("notice", data);
+    assert.equal(attachment.contentType, ADAPTIVE_CARD_CONTENT_TYPE);
+    assert.equal(attachment.contentType, "application/vnd.microsoft.card.adaptive");
+    assert.deepEqual(attachment.content, renderCard("notice", data));
+  });
+});

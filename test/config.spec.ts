@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { ConfigError, readConfig } from "../src/config.js";
+
+const GUID_A = "11111111-1111-4111-8111-111111111111";
+const GUID_B = "22222222-2222-4222-8222-222222222222";
+const TENANT = "33333333-3333-4333-8333-333333333333";
+
+const valid = {
+  BOT_ID: "44444444-4444-4444-8444-444444444444",
+  BOT_PASSWORD: "bot-secret",
+  BOT_TENANT_ID: TENANT,
+  BOT_TYPE: "SingleTenant",
+  AZURE_TENANT_ID: TENANT,
+  AZURE_CLIENT_ID: "55555555-5555-4555-8555-555555555555",
+  AZURE_CLIENT_SECRET: "graph-secret",
+  REVOKER_GROUP_IDS: GUID_A,
+  APPROVER_GROUP_IDS: `${GUID_B}, ${GUID_A}`,
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    readConfig(env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return [...err.problems];
+  }
+  assert.fail("expected a ConfigError");
+}
+
+describe("readConfig", () => {
+  it("applies the documented defaults", () => {
+    const c = readConfig(valid);
+    assert.equal(c.port, 3978);
+    assert.equal(c.graph.baseUrl, "https://graph.microsoft.com/v1.0");
+    assert.equal(c.graph.authorityHost, "https://login.microsoftonline.com");
+    assert.equal(c.graph.disableInstanceDiscovery, false);
+    assert.equal(c.fourEyesMinTargets, 2);
+    assert.equal(c.requestTtlMinutes, 30);
+    assert.equal(c.databaseUrl, "sqlite:./data/revoke-bot.db");
+    assert.equal(c.dataDir, "./data");
+    assert.equal(c.logLevel, "info");
+    assert.deepEqual(c.roles.approverGroupIds, [GUID_B, GUID_A]);
+    assert.deepEqual(c.graph.credential, { kind: "secret", tenantId: TENANT, clientId: valid.AZURE_CLIENT_ID, clientSecret: "graph-secret" });
+    assert.ok(Object.isFrozen(c) && Object.isFrozen(c.graph));
+  });
+
+  it("turns instance discovery off for a non-Microsoft authority", () => {
+    const c = readConfig({ ...valid, AZURE_AUTHORITY_HOST: "https://127.0.0.1:8443" });
+    assert.equal(c.graph.disableInstanceDiscovery, true);
+  });
+
+  it("lists every problem, one line each naming the variable", () => {
+    const problems = problemsOf({ PORT: "http", BOT_TYPE: "Weird", FOUR_EYES_MIN_TARGETS: "0", GRAPH_BASE_URL: "http://graph.local/v1.0" });
+    for (const name of ["PORT", "BOT_TYPE", "FOUR_EYES_MIN_TARGETS", "GRAPH_BASE_URL"]) {
+      assert.ok(problems.some((p) => p.startsWith(`${name}:`)), `${name} in ${problems.join(" | ")}`);
+    }
+  });
+
+  it("requires the role groups, the Graph credentials and a bot ID", () => {
+    const problems = problemsOf({});
+    for (const name of ["REVOKER_GROUP_IDS", "APPROVER_GROUP_IDS", "BOT_ID", "AZURE_CLIENT_ID"]) {
+      assert.ok(problems.some((p) => p.startsWith(name)), `${name} in ${problems.join(" | ")}`);
+    }
+  });
+
+  it("refuses an empty BOT_ID unless demo mode or ALLOW_UNAUTHENTICATED", () => {
+    const { BOT_ID: _id, BOT_PASSWORD: _pw, ...noBot } = valid;
+    assert.ok(problemsOf(noBot).some((p) => p.startsWith("BOT_ID")));
+    assert.equal(readConfig({ ...noBot, ALLOW_UNAUTHENTICATED: "true" }).bot.id, "");
+    assert.equal(readConfig({ ...noBot, DEMO_MODE: "true" }).demoMode, true);
+  });
+
+  it("rejects malformed group IDs and protected users", () => {
+    const problems = problemsOf({ ...valid, REVOKER_GROUP_IDS: "secops", PROTECTED_USER_IDS: "breakglass" });
+    assert.ok(problems.some((p) => p.startsWith("REVOKER_GROUP_IDS") && p.includes('"secops"')));
+    assert.ok(problems.some((p) => p.startsWith("PROTECTED_USER_IDS") && p.includes('"breakglass"')));
+  });
+
+  it("accepts protected users as IDs or UPNs, lower-cased", () => {
+    const c = readConfig({ ...valid, PROTECTED_USER_IDS: `BreakGlass@Contoso.com, ${GUID_A.toUpperCase()}` });
+    assert.deepEqual(c.protectedUsers, ["breakglass@contoso.com", GUID_A]);
+  });
+
+  it("never echoes a database password", () => {
+    const problems = problemsOf({ ...valid, DATABASE_URL: "mysql://user:hunter2@db/x" });
+    assert.ok(problems.every((p) => !p.includes("hunter2")));
+  });
+
+  it("chooses the certificate or managed identity credential", () => {
+    const { AZURE_CLIENT_SECRET: _s, ...noSecret } = valid;
+    assert.equal(readConfig({ ...noSecret, AZURE_CLIENT_CERTIFICATE_PATH: "/etc/bot/cert.pem" }).graph.credential.kind, "certificate");
+    assert.equal(readConfig({ ...noSecret, AZURE_USE_MANAGED_IDENTITY: "true" }).graph.credential.kind, "managedIdentity");
+    assert.ok(problemsOf(noSecret).some((p) => p.includes("AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH")));
+  });
+});

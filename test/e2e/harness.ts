@@ -1,0 +1,120 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Activity } from "botbuilder";
+import pino from "pino";
+import { readConfig } from "../../src/config.js";
+import { startBot, type RunningBot } from "../../src/index.js";
+import {
+  APPROVER_GROUP_ID,
+  REVOKER_GROUP_ID,
+  startSimulator,
+  WELL_KNOWN,
+  type SimulatorOptions,
+  type StartedSimulator,
+} from "../../src/simulator/index.js";
+import {
+  actionExecuteActivity,
+  actionSubmitActivity,
+  messageActivity,
+  type TeamsConversation,
+  type TeamsUser,
+} from "../fakes/activities.js";
+import { FakeConnector } from "../fakes/connector.js";
+import { trustedSimulatorTls } from "../support/sim-tls.js";
+
+export type UserKey = Extract<keyof typeof WELL_KNOWN, string>;
+
+export interface Harness {
+  sim: StartedSimulator;
+  connector: FakeConnector;
+  bot: RunningBot;
+  dataDir: string;
+  tenantId: string;
+  user(key: UserKey): TeamsUser;
+  personal(key: UserKey): TeamsConversation;
+  channel(name: string): TeamsConversation;
+  /** POSTs an activity to /api/messages; resolves with the HTTP status and parsed body. */
+  post(activity: Partial<Activity>, headers?: Record<string, string>): Promise<{ status: number; body: unknown }>;
+  say(key: UserKey, text: string, conversation?: TeamsConversation): Promise<{ status: number; body: unknown }>;
+  click(key: UserKey, verb: string, data: Record<string, unknown>, cardActivityId: string, conversation?: TeamsConversation): Promise<{ status: number; body: unknown }>;
+  submit(key: UserKey, data: Record<string, unknown>, cardActivityId: string, conversation?: TeamsConversation): Promise<{ status: number; body: unknown }>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  sim?: SimulatorOptions;
+  env?: Record<string, string>;
+}
+
+/**
+ * The whole bot on an ephemeral port: real restify server, real CloudAdapter, the Graph
+ * simulator over HTTPS and a local connector recording what the bot sends.
+ */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const sim = await startSimulator({ tls: trustedSimulatorTls(), ...options.sim });
+  const connector = new FakeConnector();
+  await connector.start();
+  const dataDir = mkdtempSync(join(tmpdir(), "revoke-bot-e2e-"));
+  const config = readConfig({
+    PORT: "0",
+    ALLOW_UNAUTHENTICATED: "true",
+    AZURE_TENANT_ID: sim.tenantId,
+    AZURE_CLIENT_ID: sim.clientId,
+    AZURE_CLIENT_SECRET: sim.clientSecret,
+    AZURE_AUTHORITY_HOST: sim.authorityHost,
+    GRAPH_BASE_URL: sim.graphBaseUrl,
+    REVOKER_GROUP_IDS: REVOKER_GROUP_ID,
+    APPROVER_GROUP_IDS: APPROVER_GROUP_ID,
+    DATABASE_URL: `sqlite:${join(dataDir, "revoke-bot.db")}`,
+    LOG_LEVEL: "silent",
+    ...options.env,
+  });
+  const bot = await startBot(config, {
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+    jobOptions: { verifyDelaysMs: [0, 50, 100], retryDelaysMs: [50, 100] },
+    cardUpdateIntervalMs: 0,
+    host: "127.0.0.1",
+  });
+
+  const tenantId = sim.tenantId;
+  const user = (key: UserKey): TeamsUser => {
+    const u = WELL_KNOWN[key];
+    return { id: `29:${key}`, name: u.displayName, aadObjectId: u.id };
+  };
+  const personal = (key: UserKey): TeamsConversation => ({ id: `a:personal-${key}`, conversationType: "personal", tenantId });
+  const channel = (name: string): TeamsConversation => ({ id: `19:${name}@thread.tacv2`, conversationType: "channel", tenantId });
+
+  const post = async (activity: Partial<Activity>, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${bot.url}/api/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(activity),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text === "" ? undefined : (JSON.parse(text) as unknown) };
+  };
+
+  return {
+    sim,
+    connector,
+    bot,
+    dataDir,
+    tenantId,
+    user,
+    personal,
+    channel,
+    post,
+    say: (key, text, conversation = personal(key)) => post(messageActivity(connector.url, user(key), conversation, text)),
+    click: (key, verb, data, cardActivityId, conversation = personal(key)) =>
+      post(actionExecuteActivity(connector.url, user(key), conversation, verb, data, cardActivityId)),
+    submit: (key, data, cardActivityId, conversation = personal(key)) =>
+      post(actionSubmitActivity(connector.url, user(key), conversation, data, cardActivityId)),
+    close: async () => {
+      await bot.close();
+      await connector.stop();
+      await sim.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

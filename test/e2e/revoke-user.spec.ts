@@ -1,0 +1,298 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Verbs } from "../../src/cards/verbs.js";
+import { ALL_GRAPH_ROLES, PAYROLL_SERVICE_PRINCIPAL_ID, WELL_KNOWN } from "../../src/simulator/index.js";
+import { installActivity } from "../fakes/activities.js";
+import type { ConnectorCall } from "../fakes/connector.js";
+import { startHarness, type Harness } from "./harness.js";
+
+interface CardJson {
+  body?: unknown[];
+  actions?: Array<{ type: string; title: string; verb?: string; data?: Record<string, unknown>; fallback?: { type: string; data?: Record<string, unknown> } }>;
+}
+
+function cardOf(call: ConnectorCall | undefined): CardJson {
+  const content = call?.activity.attachments?.[0]?.content as CardJson | undefined;
+  assert.ok(content !== undefined, "expected an Adaptive Card attachment");
+  return content;
+}
+
+function cardText(card: unknown): string {
+  return JSON.stringify(card);
+}
+
+/** The newest message carrying a confirmation card in the conversation. */
+function lastConfirmCard(h: Harness, conversationId: string): { call: ConnectorCall; requestId: string } {
+  const call = [...h.connector.in(conversationId)]
+    .reverse()
+    .find((c) => c.kind !== "update" && cardOf_(c)?.actions?.some((a) => a.verb === Verbs.confirm) === true);
+  assert.ok(call !== undefined, `no confirmation card in ${conversationId}: ${JSON.stringify(h.connector.texts(conversationId))}`);
+  const confirm = cardOf(call).actions?.find((a) => a.verb === Verbs.confirm);
+  const requestId = confirm?.data?.requestId;
+  assert.equal(typeof requestId, "string");
+  return { call, requestId: requestId as string };
+}
+
+function cardOf_(call: ConnectorCall): CardJson | undefined {
+  return call.activity.attachments?.[0]?.content as CardJson | undefined;
+}
+
+const revokePath = (id: string) => `/v1.0/users/${id}/revokeSignInSessions`;
+
+function graphCalls(h: Harness, method: string, path: string) {
+  return h.sim.requests.filter((r) => r.method === method && r.path === path);
+}
+
+/** Waits for the card of the given message to be edited to show text. */
+async function waitForCardText(h: Harness, cardActivityId: string, text: string): Promise<ConnectorCall> {
+  await h.connector.waitFor(
+    (calls) => calls.some((c) => c.kind === "update" && c.activityId === cardActivityId && cardText(c.activity).includes(text)),
+    10_000,
+    `card ${cardActivityId} to show "${text}"`,
+  );
+  const updates = h.connector.calls.filter((c) => c.kind === "update" && c.activityId === cardActivityId);
+  const last = updates[updates.length - 1];
+  assert.ok(last !== undefined);
+  return last;
+}
+
+function auditFile(h: Harness): Array<{ action: string; requestId: string | null; actor: { aadObjectId: string } | null; details: Record<string, unknown> }> {
+  return readFileSync(join(h.dataDir, "audit.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as ReturnType<typeof auditFile>[number]);
+}
+
+describe("e2e: revoke one user through /api/messages", function () {
+  this.timeout(30_000);
+  const AUDIT_CHANNEL = "19:secops-audit@thread.tacv2";
+  let h: Harness;
+
+  beforeEach(async () => {
+    h = await startHarness({ env: { AUDIT_CHANNEL_ID: AUDIT_CHANNEL } });
+    // The bot learns how to reach the tenant (service URL) when it is installed in the channel.
+    const channel = { id: AUDIT_CHANNEL, conversationType: "channel" as const, tenantId: h.tenantId };
+    assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), channel))).status, 200);
+  });
+
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it("happy path: card, Confirm, revoked by object ID, verified, card updated, audit posted", async () => {
+    const alice = WELL_KNOWN.alice;
+    const before = h.sim.tenant.userByKey(alice.id)?.signInSessionsValidFromDateTime ?? null;
+    const conv = h.personal("sam");
+
+    const res = await h.say("sam", 'revoke user alice@contoso.com --reason "phished via fake login page"');
+    assert.equal(res.status, 200);
+    const { call, requestId } = lastConfirmCard(h, conv.id);
+    const card = cardOf(call);
+    const text = cardText(card);
+    for (const expected of [alice.displayName, "alice@contoso.com", alice.id, "Sales", "phished via fake login page"]) {
+      assert.ok(text.includes(expected), `confirmation card shows ${expected}`);
+    }
+    // The card carries only the opaque request ID; the targets stay on the server.
+    for (const action of card.actions ?? []) {
+      assert.deepEqual(Object.keys(action.data ?? {}), ["requestId"]);
+    }
+    assert.deepEqual(
+      (card.actions ?? []).map((a) => [a.type, a.title]),
+      [
+        ["Action.Execute", "Confirm"],
+        ["Action.Execute", "Cancel"],
+      ],
+    );
+    assert.equal(graphCalls(h, "POST", revokePath(alice.id)).length, 0, "nothing revoked before Confirm");
+
+    const clicked = await h.click("sam", Verbs.confirm, { requestId }, call.id);
+    assert.equal(clicked.status, 200);
+    assert.ok(cardText(clicked.body).includes("Confirmed"), "the invoke is answered with the confirmed card");
+
+    const final = await waitForCardText(h, call.id, "Revocation complete");
+    const finalText = cardText(final.activity);
+    assert.ok(finalText.includes("Revoked and verified"));
+    assert.ok(finalText.includes(WELL_KNOWN.sam.displayName), "says who confirmed");
+    assert.ok(finalText.includes("about an hour"), "says access tokens live on");
+
+    const revokes = h.sim.requests.filter((r) => r.method === "POST" && r.path.endsWith("/revokeSignInSessions"));
+    assert.deepEqual(revokes.map((r) => r.path), [revokePath(alice.id)], "one revocation, by object ID");
+    const after = h.sim.tenant.userByKey(alice.id)?.signInSessionsValidFromDateTime ?? null;
+    assert.ok(after !== null && (before === null || Date.parse(after) > Date.parse(before)));
+    assert.ok(finalText.includes(after.slice(0, 10)), "card shows the verified time");
+
+    await h.bot.idle();
+    const actions = auditFile(h).filter((e) => e.requestId === requestId).map((e) => e.action);
+    assert.deepEqual(actions, ["request.created", "request.approved", "revocation.completed"]);
+    await h.connector.waitFor(
+      (calls) => calls.filter((c) => c.conversationId === AUDIT_CHANNEL && cardText(c.activity).includes(requestId)).length === 3,
+      10_000,
+      "three audit posts",
+    );
+    const posts = h.connector.in(AUDIT_CHANNEL).map((c) => cardText(c.activity));
+    assert.ok(posts.some((p) => p.includes("Revocation requested")));
+    assert.ok(posts.some((p) => p.includes("Revocation confirmed")));
+    assert.ok(posts.some((p) => p.includes("Revocation completed")));
+  });
+
+  it("refuses a requester outside the revoker groups, audits it, and asks Graph nothing about the target", async () => {
+    await h.say("nina", "revoke user alice@contoso.com");
+    const texts = h.connector.texts(h.personal("nina").id);
+    assert.ok(texts.some((t) => t.includes("not in a revoker group")), texts.join(" | "));
+    assert.equal(h.sim.requests.filter((r) => r.path.startsWith("/v1.0/users/alice")).length, 0);
+    assert.equal(h.sim.requests.filter((r) => r.path.endsWith("/revokeSignInSessions")).length, 0);
+    await h.bot.idle();
+    const refused = auditFile(h).filter((e) => e.action === "request.refused");
+    assert.equal(refused.length, 1);
+    assert.equal(refused[0]?.actor?.aadObjectId, WELL_KNOWN.nina.id);
+    await h.connector.waitFor((calls) => calls.some((c) => c.conversationId === AUDIT_CHANNEL && cardText(c.activity).includes("refused")));
+  });
+
+  it("answers an invalid UPN with what to type, and sends nothing to Graph", async () => {
+    h.sim.clearRequests();
+    await h.say("sam", "revoke user alice");
+    const texts = h.connector.texts(h.personal("sam").id);
+    assert.ok(texts.some((t) => t.includes('"alice" is not a user principal name') && t.includes("revoke user alice@contoso.com")), texts.join(" | "));
+    assert.deepEqual(h.sim.requests, []);
+  });
+
+  it("says there is no such user, and creates no request", async () => {
+    await h.say("sam", "revoke user nobody@contoso.com");
+    const texts = h.connector.texts(h.personal("sam").id);
+    assert.ok(texts.some((t) => t.includes("There is no user nobody@contoso.com in this tenant")), texts.join(" | "));
+    assert.equal(h.connector.in(h.personal("sam").id).filter((c) => c.activity.attachments !== undefined).length, 0);
+    assert.equal(h.sim.requests.filter((r) => r.path.endsWith("/revokeSignInSessions")).length, 0);
+  });
+
+  it("says an application's ID is not a user", async () => {
+    await h.say("sam", `revoke user ${PAYROLL_SERVICE_PRINCIPAL_ID}`);
+    const texts = h.connector.texts(h.personal("sam").id);
+    assert.ok(texts.some((t) => t.includes("service principal") && t.includes("users' sessions only")), texts.join(" | "));
+  });
+
+  it("revokes once when Confirm is clicked twice", async () => {
+    await h.say("sam", "revoke user alice@contoso.com");
+    const { call, requestId } = lastConfirmCard(h, h.personal("sam").id);
+    const [first, second] = await Promise.all([
+      h.click("sam", Verbs.confirm, { requestId }, call.id),
+      h.click("sam", Verbs.confirm, { requestId }, call.id),
+    ]);
+    assert.equal(first.status, 200);
+    assert.equal(second.status, 200);
+    await waitForCardText(h, call.id, "Revocation complete");
+    const third = await h.click("sam", Verbs.confirm, { requestId }, call.id);
+    assert.ok(cardText(third.body).includes("Revocation complete"), "a late click shows the final state");
+    await h.bot.idle();
+    assert.equal(graphCalls(h, "POST", revokePath(WELL_KNOWN.alice.id)).length, 1);
+    assert.equal(auditFile(h).filter((e) => e.action === "request.approved").length, 1);
+  });
+
+  it("Cancel: the card says so and nothing is revoked", async () => {
+    await h.say("sam", "revoke user alice@contoso.com");
+    const { call, requestId } = lastConfirmCard(h, h.personal("sam").id);
+    const res = await h.click("sam", Verbs.cancel, { requestId }, call.id);
+    assert.ok(cardText(res.body).includes("Request cancelled"));
+    await waitForCardText(h, call.id, "Request cancelled");
+    const late = await h.click("sam", Verbs.confirm, { requestId }, call.id);
+    assert.ok(cardText(late.body).includes("Request cancelled"), "confirm after cancel changes nothing");
+    await h.bot.idle();
+    assert.equal(h.sim.requests.filter((r) => r.path.endsWith("/revokeSignInSessions")).length, 0);
+    assert.ok(auditFile(h).some((e) => e.action === "request.cancelled" && e.requestId === requestId));
+  });
+
+  it("the Action.Submit fallback confirms too", async () => {
+    await h.say("sam", "revoke user bob.stone@contoso.com");
+    const { call, requestId } = lastConfirmCard(h, h.personal("sam").id);
+    const res = await h.submit("sam", { verb: Verbs.confirm, requestId }, call.id);
+    assert.equal(res.status, 200);
+    await waitForCardText(h, call.id, "Revocation complete");
+    assert.equal(graphCalls(h, "POST", revokePath(WELL_KNOWN.bob.id)).length, 1);
+  });
+
+  it("revokes a $-prefixed UPN and an apostrophe UPN by object ID", async () => {
+    await h.say("sam", "revoke user $svc-backup@contoso.com");
+    const first = lastConfirmCard(h, h.personal("sam").id);
+    await h.click("sam", Verbs.confirm, { requestId: first.requestId }, first.call.id);
+    await waitForCardText(h, first.call.id, "Revocation complete");
+    await h.say("sam", "revoke user pat.o'neil@contoso.com");
+    const second = lastConfirmCard(h, h.personal("sam").id);
+    await h.click("sam", Verbs.confirm, { requestId: second.requestId }, second.call.id);
+    await waitForCardText(h, second.call.id, "Revocation complete");
+    assert.equal(graphCalls(h, "POST", revokePath(WELL_KNOWN.dollar.id)).length, 1);
+    assert.equal(graphCalls(h, "POST", revokePath(WELL_KNOWN.oneil.id)).length, 1);
+  });
+
+  it("leaves guests and protected accounts out, and says why", async () => {
+    await h.say("sam", `revoke user ${WELL_KNOWN.guest.userPrincipalName}`);
+    const texts = h.connector.texts(h.personal("sam").id);
+    assert.ok(texts.some((t) => t.includes("is a guest")), texts.join(" | "));
+    assert.equal(h.connector.in(h.personal("sam").id).filter((c) => c.activity.attachments !== undefined).length, 0);
+  });
+
+  it("refuses a card action from another conversation, an unknown request and an unknown verb", async () => {
+    await h.say("sam", "revoke user alice@contoso.com");
+    const { call, requestId } = lastConfirmCard(h, h.personal("sam").id);
+    const elsewhere = await h.click("sam", Verbs.confirm, { requestId }, call.id, h.personal("riley"));
+    assert.ok(cardText(elsewhere.body).includes("another conversation"));
+    const unknown = await h.click("sam", Verbs.confirm, { requestId: "R-0000000000" }, call.id);
+    assert.ok(cardText(unknown.body).includes("no request R-0000000000"));
+    const verb = await h.click("sam", "revoke.everyone", { requestId }, call.id);
+    assert.equal(verb.status, 200);
+    assert.ok(cardText(verb.body).includes("Unknown action"));
+    const nina = await h.click("nina", Verbs.confirm, { requestId }, call.id, h.personal("sam"));
+    assert.ok(cardText(nina.body).includes("Only the requester or a member of an approver group"));
+    await h.bot.idle();
+    assert.equal(h.sim.requests.filter((r) => r.path.endsWith("/revokeSignInSessions")).length, 0);
+  });
+});
+
+describe("e2e: Graph refuses the revocation (403)", function () {
+  this.timeout(30_000);
+  let h: Harness;
+
+  before(async () => {
+    h = await startHarness({ sim: { roles: ALL_GRAPH_ROLES.filter((r) => r !== "User.RevokeSessions.All" && r !== "User.ReadWrite.All" && r !== "Directory.ReadWrite.All") } });
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  it("records the failure with the permission to grant, and the card says so", async () => {
+    await h.say("sam", "revoke user alice@contoso.com");
+    const { call, requestId } = lastConfirmCard(h, h.personal("sam").id);
+    await h.click("sam", Verbs.confirm, { requestId }, call.id);
+    const final = await waitForCardText(h, call.id, "finished with failures");
+    const text = cardText(final.activity);
+    assert.ok(text.includes("User.RevokeSessions.All"), "names the missing permission");
+    assert.ok(text.includes("admin consent"));
+    const revokes = h.sim.requests.filter((r) => r.path === revokePath(WELL_KNOWN.alice.id));
+    assert.equal(revokes.length, 1);
+    assert.equal(revokes[0]?.status, 403);
+    await h.bot.idle();
+    const failed = auditFile(h).find((e) => e.action === "revocation.failed");
+    assert.ok(JSON.stringify(failed?.details).includes("User.RevokeSessions.All"));
+  });
+});
+
+describe("e2e: inbound authentication", function () {
+  this.timeout(30_000);
+  let h: Harness;
+
+  before(async () => {
+    h = await startHarness({
+      env: { ALLOW_UNAUTHENTICATED: "false", BOT_ID: "6d0a7c2e-1b3f-4e5a-9c8d-7f6e5d4c3b2a", BOT_PASSWORD: "x", BOT_TYPE: "MultiTenant" },
+    });
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  it("rejects an activity without a Bot Framework token when BOT_ID is set", async () => {
+    const res = await h.say("sam", "revoke user alice@contoso.com");
+    assert.equal(res.status, 401);
+    assert.equal(h.connector.calls.length, 0);
+    assert.equal(h.sim.requests.filter((r) => r.path.startsWith("/v1.0/")).length, 0);
+  });
+});

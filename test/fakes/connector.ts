@@ -1,0 +1,103 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Activity } from "botbuilder";
+
+/** One call the bot made to the Bot Framework connector. */
+export interface ConnectorCall {
+  kind: "send" | "reply" | "update";
+  conversationId: string;
+  /** The activity replied to (reply) or replaced (update). */
+  activityId?: string;
+  activity: Partial<Activity>;
+  /** The ID the connector gave the activity (send/reply) or the one it replaced (update). */
+  id: string;
+  authorization?: string;
+}
+
+/**
+ * A local stand-in for the Teams connector service (the serviceUrl of incoming activities): it
+ * records every activity the bot sends or updates and answers like the real one.
+ */
+export class FakeConnector {
+  readonly calls: ConnectorCall[] = [];
+  private server: Server | undefined;
+  url = "";
+  /** Status codes to answer the next calls with instead of success (e.g. 429, 503). */
+  readonly failNext: Array<{ status: number; retryAfter?: number }> = [];
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      void this.handle(req).then(
+        ({ status, body, headers }) => {
+          res.writeHead(status, { "content-type": "application/json", ...headers });
+          res.end(JSON.stringify(body));
+        },
+        (err: unknown) => {
+          res.writeHead(500, { "content-type": "application/json" });
+          res.end(JSON.stringify({ error: { code: "ServiceError", message: String(err) } }));
+        },
+      );
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server === undefined ? resolve() : this.server.close(() => resolve())));
+  }
+
+  /** Calls into one conversation (thread suffix ignored). */
+  in(conversationId: string): ConnectorCall[] {
+    const root = conversationId.split(";")[0];
+    return this.calls.filter((c) => c.conversationId.split(";")[0] === root);
+  }
+
+  /** Text of every message sent into the conversation. */
+  texts(conversationId: string): string[] {
+    return this.in(conversationId)
+      .filter((c) => c.kind !== "update")
+      .map((c) => c.activity.text ?? "")
+      .filter((t) => t !== "");
+  }
+
+  /** Waits until predicate holds over the calls (polling), or fails after timeoutMs. */
+  async waitFor(predicate: (calls: ConnectorCall[]) => boolean, timeoutMs = 10_000, what = "connector calls"): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (!predicate(this.calls)) {
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}; calls so far: ${JSON.stringify(this.calls.map((c) => ({ kind: c.kind, conv: c.conversationId, text: c.activity.text })))}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  private async handle(req: IncomingMessage): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
+    const body = await readBody(req);
+    const url = new URL(req.url ?? "/", "http://x");
+    const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/.exec(url.pathname);
+    if (match === null) return { status: 404, body: { error: { code: "NotFound", message: url.pathname } } };
+    const fault = this.failNext.shift();
+    if (fault !== undefined) {
+      return {
+        status: fault.status,
+        body: { error: { code: "Throttled", message: "injected" } },
+        headers: fault.retryAfter === undefined ? {} : { "retry-after": String(fault.retryAfter) },
+      };
+    }
+    const conversationId = decodeURIComponent(match[1] ?? "");
+    const activityId = match[2] === undefined ? undefined : decodeURIComponent(match[2]);
+    const activity = JSON.parse(body === "" ? "{}" : body) as Partial<Activity>;
+    const kind = req.method === "PUT" ? "update" : activityId === undefined ? "send" : "reply";
+    const id = kind === "update" && activityId !== undefined ? activityId : `act-${randomUUID()}`;
+    this.calls.push({ kind, conversationId, activityId, activity, id, authorization: req.headers.authorization });
+    return { status: kind === "update" ? 200 : 201, body: { id } };
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
