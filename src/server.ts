@@ -1,4 +1,3 @@
-import type { AddressInfo } from "node:net";
 import type { TeamsAdapter } from "@microsoft/teams-ai";
 import type { Application, TurnState } from "@microsoft/teams-ai";
 import type { Logger } from "pino";
@@ -31,8 +30,10 @@ export function createServer(deps: ServerDeps): restify.Server {
     });
   });
 
-  server.get("/healthz", (_req, res) => {
+  // restify 11 takes either (req, res, next) or an async (req, res).
+  server.get("/healthz", (_req, res, next) => {
     res.send(200, { status: "ok" });
+    next();
   });
 
   let cached: { at: number; report: ReadinessReport } | undefined;
@@ -56,7 +57,7 @@ export function listen(server: restify.Server, port: number, host?: string): Pro
     server.once("error", reject);
     const onListening = () => {
       server.removeListener("error", reject);
-      resolve((server.address() as AddressInfo).port);
+      resolve(server.address().port);
     };
     if (host === undefined) server.listen(port, onListening);
     else server.listen(port, host, onListening);

@@ -64,7 +64,9 @@ describe("readConfig", () => {
   });
 
   it("refuses an empty BOT_ID unless demo mode or ALLOW_UNAUTHENTICATED", () => {
-    const { BOT_ID: _id, BOT_PASSWORD: _pw, ...noBot } = valid;
+    const noBot: Record<string, string> = { ...valid };
+    delete noBot.BOT_ID;
+    delete noBot.BOT_PASSWORD;
     assert.ok(problemsOf(noBot).some((p) => p.startsWith("BOT_ID")));
     assert.equal(readConfig({ ...noBot, ALLOW_UNAUTHENTICATED: "true" }).bot.id, "");
     assert.equal(readConfig({ ...noBot, DEMO_MODE: "true" }).demoMode, true);
@@ -87,7 +89,8 @@ describe("readConfig", () => {
   });
 
   it("chooses the certificate or managed identity credential", () => {
-    const { AZURE_CLIENT_SECRET: _s, ...noSecret } = valid;
+    const noSecret: Record<string, string> = { ...valid };
+    delete noSecret.AZURE_CLIENT_SECRET;
     assert.equal(readConfig({ ...noSecret, AZURE_CLIENT_CERTIFICATE_PATH: "/etc/bot/cert.pem" }).graph.credential.kind, "certificate");
     assert.equal(readConfig({ ...noSecret, AZURE_USE_MANAGED_IDENTITY: "true" }).graph.credential.kind, "managedIdentity");
     assert.ok(problemsOf(noSecret).some((p) => p.includes("AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH")));

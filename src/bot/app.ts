@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { TurnContext } from "botbuilder";
 import { ActivityTypes, MessageFactory, TurnContext as BotTurnContext } from "botbuilder";
-import type { TeamsAdapter } from "@microsoft/teams-ai";
-import { Application, TurnState } from "@microsoft/teams-ai";
+import type { TeamsAdapter , TurnState } from "@microsoft/teams-ai";
+import { Application } from "@microsoft/teams-ai";
 import type { Logger } from "pino";
 import { noticeCardData } from "../cards/present.js";
 import { renderCard, type AdaptiveCardJson } from "../cards/render.js";
@@ -77,7 +77,7 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
 
   // Any other card action (an unknown or forged verb) gets a clear error card and changes nothing.
   app.addRoute(
-    (context) => Promise.resolve(context.activity.type === ActivityTypes.Invoke && context.activity.name === ACTION_INVOKE),
+    (context) => Promise.resolve(context.activity.type === "invoke" && context.activity.name === ACTION_INVOKE),
     async (context) => {
       const verb = (context.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb;
       logger.warn({ verb }, "card action with an unknown verb");
@@ -105,7 +105,7 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
     const correlationId = randomUUID();
     logger.error({ err: error, correlationId, activityType: context.activity.type }, "unhandled error in turn");
     // Tell the person something true and useful, never internals.
-    if (context.activity.type === ActivityTypes.Message) {
+    if (context.activity.type === "message") {
       await context.sendActivity(`Something went wrong on my side and nothing was changed by this message. Reference: ${correlationId}.`);
     }
   });

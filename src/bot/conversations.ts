@@ -41,7 +41,7 @@ export class Conversations {
       channelId: any.channelId ?? "msteams",
       serviceUrl: any.serviceUrl,
       bot: any.bot,
-      conversation: { id, isGroup: true, conversationType: "channel", tenantId, name: "" } as ConversationReference["conversation"],
+      conversation: { id, isGroup: true, conversationType: "channel", tenantId, name: "" },
     };
   }
 

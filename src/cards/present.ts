@@ -29,6 +29,15 @@ export function formatTime(iso: string | null): string {
   return `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
+/**
+ * Text from users or the directory (reasons, display names) shown on a card. Teams renders
+ * markdown in card text, so a display name like "[Approve](https://…)" would become a link that
+ * misleads an approver: the link syntax is broken with a zero-width space.
+ */
+export function plain(text: string): string {
+  return text.replace(/\]\s*\(/g, "]\u200B(");
+}
+
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
@@ -39,10 +48,10 @@ function yesNo(v: boolean | null): string {
 
 function targetRow(user: DirectoryUser): ConfirmTargetRow {
   return {
-    displayName: user.displayName ?? user.userPrincipalName,
+    displayName: plain(user.displayName ?? user.userPrincipalName),
     userPrincipalName: user.userPrincipalName,
     id: user.id,
-    department: user.department ?? "—",
+    department: plain(user.department ?? "—"),
     accountEnabled: yesNo(user.accountEnabled),
     userType: user.userType ?? "Unknown",
     sessionsValidFrom: user.signInSessionsValidFromDateTime === null ? "never revoked" : formatTime(user.signInSessionsValidFromDateTime),
@@ -62,10 +71,10 @@ export function confirmCardData(request: RevocationRequest): ConfirmCardData {
   return {
     requestId: request.id,
     title: `Revoke sign-in sessions of ${plural(request.targets.length, "user")}?`,
-    requester: request.requester.name,
+    requester: plain(request.requester.name),
     requestedAt: formatTime(request.createdAt),
     expiresAt: formatTime(request.expiresAt),
-    reason: request.reason === "" ? "(none given)" : request.reason,
+    reason: request.reason === "" ? "(none given)" : plain(request.reason),
     targetSummary:
       plural(request.targets.length, "user") + (excluded === "" ? "" : `; left out: ${excluded}`),
     effect: request.disable
@@ -101,7 +110,7 @@ export function resultCardData(request: RevocationRequest): ResultCardData {
   const view = STATE_VIEW[request.state];
   const decided =
     request.decidedBy !== null && request.decidedAt !== null
-      ? `${decisionWord(request)} by ${request.decidedBy.name} at ${formatTime(request.decidedAt)}`
+      ? `${decisionWord(request)} by ${plain(request.decidedBy.name)} at ${formatTime(request.decidedAt)}`
       : request.state === "expired"
         ? `Nobody confirmed it before ${formatTime(request.expiresAt)}; nothing was revoked.`
         : "";
@@ -109,7 +118,7 @@ export function resultCardData(request: RevocationRequest): ResultCardData {
     const outcome = request.outcomes.find((o) => o.userId === t.id);
     const view = outcome === undefined ? undefined : OUTCOME_TEXT[outcome.status];
     return {
-      displayName: t.displayName ?? t.userPrincipalName,
+      displayName: plain(t.displayName ?? t.userPrincipalName),
       userPrincipalName: t.userPrincipalName,
       id: t.id,
       outcome: view?.text ?? (isLive(request) ? "Waiting" : "Not revoked"),
@@ -127,8 +136,8 @@ export function resultCardData(request: RevocationRequest): ResultCardData {
     title: view.title,
     statusStyle: view.style,
     statusLine: decided,
-    requester: request.requester.name,
-    reason: request.reason === "" ? "(none given)" : request.reason,
+    requester: plain(request.requester.name),
+    reason: request.reason === "" ? "(none given)" : plain(request.reason),
     summary,
     targets: rows,
     note: revoked > 0 || isLive(request) ? ACCESS_TOKEN_NOTE : "",
@@ -173,7 +182,7 @@ export function auditCardData(entry: AuditEntry): AuditCardData {
   const view = AUDIT_TITLES[entry.action];
   const facts: Fact[] = [
     { title: "When", value: formatTime(entry.at) },
-    { title: "Who", value: entry.actor === null ? "the bot" : `${entry.actor.name} (${entry.actor.aadObjectId})` },
+    { title: "Who", value: entry.actor === null ? "the bot" : `${plain(entry.actor.name)} (${entry.actor.aadObjectId})` },
   ];
   if (entry.requestId !== null) facts.push({ title: "Request", value: entry.requestId });
   for (const [key, value] of Object.entries(entry.details)) {
@@ -184,7 +193,7 @@ export function auditCardData(entry: AuditEntry): AuditCardData {
 }
 
 function describe(value: unknown): string {
-  if (typeof value === "string") return value === "" ? "—" : value;
+  if (typeof value === "string") return value === "" ? "—" : plain(value);
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (Array.isArray(value)) {
     if (value.length === 0) return "—";

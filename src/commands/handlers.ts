@@ -347,7 +347,7 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {
       const i = next++;
-      out[i] = await fn(items[i] as T);
+      out[i] = await fn(items[i]);
     }
   });
   await Promise.all(workers);

@@ -195,7 +195,7 @@ function parseRevokeUsers(args: string[]): Command | ParseError {
   if (targets.length === 0) {
     return error("Name at least one user to revoke.", USER_EXAMPLE);
   }
-  if (reason !== undefined && /[\u0000-\u001f\u007f]/.test(reason)) {
+  if (reason !== undefined && hasControlCharacter(reason)) {
     return error("The reason may not contain control characters.", USER_EXAMPLE);
   }
   if (reason !== undefined && reason.length > MAX_REASON_LENGTH) {
@@ -209,6 +209,14 @@ function parseRevokeUsers(args: string[]): Command | ParseError {
     );
   }
   return { kind: "revokeUsers", targets: unique, reason: reason ?? "", disable };
+}
+
+function hasControlCharacter(text: string): boolean {
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }
 
 function dedupe(items: string[]): string[] {

@@ -1,5 +1,5 @@
 import type { TokenCredential } from "@azure/identity";
-import { AuthenticationError, CredentialUnavailableError } from "@azure/identity";
+import { AuthenticationError, AuthenticationRequiredError, CredentialUnavailableError } from "@azure/identity";
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { GraphError } from "@microsoft/microsoft-graph-client";
 import { AppError, REQUIRED_PERMISSION, type GraphOperation } from "../errors.js";
@@ -146,7 +146,11 @@ const ACTIONS: Record<GraphOperation, string> = {
  */
 export function mapGraphError(err: unknown, op: GraphOperation, subject: string): AppError {
   if (err instanceof AppError) return err;
-  if (err instanceof AuthenticationError || err instanceof CredentialUnavailableError) {
+  if (
+    err instanceof AuthenticationError ||
+    err instanceof AuthenticationRequiredError ||
+    err instanceof CredentialUnavailableError
+  ) {
     return new AppError(
       "GraphUnauthenticated",
       "The bot could not sign in to Microsoft Graph: check AZURE_TENANT_ID, AZURE_CLIENT_ID and the client secret or certificate (it may have expired) of the bot's app registration.",

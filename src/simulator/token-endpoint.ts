@@ -7,7 +7,7 @@ import { GRAPH_APP_ID, GRAPH_RESOURCE } from "./constants.js";
 import { ACCESS_TOKEN_LIFETIME_SECONDS } from "./access-tokens.js";
 import type { AccessTokenAuthority } from "./access-tokens.js";
 import { EntraError, entraErrorResponse, tenantNotFound } from "./entra-error.js";
-import type { HandledRequest, SimRequest } from "./http-exchange.js";
+import type { HandledRequest, SimRequest, SimResponse } from "./http-exchange.js";
 import { decodeJwt } from "./jwt.js";
 import type { SimulatedTenant } from "./tenant.js";
 
@@ -47,7 +47,12 @@ export function handleTokenRequest(
   }
 }
 
-function issueToken(request: SimRequest, tenantSegment: string, origin: string, settings: TokenEndpointSettings) {
+function issueToken(
+  request: SimRequest,
+  tenantSegment: string,
+  origin: string,
+  settings: TokenEndpointSettings,
+): SimResponse {
   if (request.method !== "POST") {
     throw new EntraError(
       400,

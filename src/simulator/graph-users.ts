@@ -1,0 +1,123 @@
+/**
+ * The user operations of the simulated Graph: read, list with `$filter` and paging, revoke sign-in
+ * sessions, enable/disable, and checkMemberGroups. Each takes an already authorized context and,
+ * where it applies, the resolved user.
+ */
+import { graphJson, rejectMalformedBody, requireJsonObject } from "./graph-context.js";
+import type { GraphContext } from "./graph-context.js";
+import { badRequest, GraphError } from "./graph-error.js";
+import { decodePageToken, encodePageToken, nextLink, parsePageSize } from "./graph-paging.js";
+import { parseUserSelect, projectUser, DEFAULT_USER_PROPERTIES, readUser, usersContext } from "./graph-projection.js";
+import type { SimResponse } from "./http-exchange.js";
+import { FilterSyntaxError, parseFilter } from "./odata-filter.js";
+import { isGuid } from "./tenant.js";
+import type { SimUser } from "./tenant-model.js";
+import { compileUserFilter, UnsupportedFilterError } from "./user-filter.js";
+import type { UserPredicate } from "./user-filter.js";
+
+/** Graph's limit on the number of group ids in one checkMemberGroups call. */
+export const CHECK_MEMBER_GROUPS_LIMIT = 20;
+
+// Query options Graph knows but the simulator does not implement: refusing them beats ignoring them,
+// which would hand the client a result it did not ask for.
+const UNSUPPORTED_LIST_OPTIONS = ["$orderby", "$search", "$count", "$expand", "$skip"];
+
+/** `GET /users/{key}` */
+export function getUser(context: GraphContext, user: SimUser): SimResponse {
+  const selected = parseUserSelect(context.request.query.$select);
+  const view = readUser(context.tenant, user, context.readLagMs);
+  return graphJson({
+    "@odata.context": usersContext(context.baseUrl, selected, true),
+    ...projectUser(view, selected ?? DEFAULT_USER_PROPERTIES),
+  });
+}
+
+/** `GET /users` with `$filter`, `$select`, `$top` and `$skiptoken`. */
+export function listUsers(context: GraphContext): SimResponse {
+  const { query } = context.request;
+  for (const option of UNSUPPORTED_LIST_OPTIONS) {
+    if (query[option] !== undefined) {
+      throw new GraphError(400, "Request_UnsupportedQuery", `The simulator does not support the query option '${option}'.`);
+    }
+  }
+  const selected = parseUserSelect(query.$select);
+  const pageSize = parsePageSize(query.$top);
+  const filter = query.$filter;
+  const predicate = filter === undefined || filter.trim().length === 0 ? () => true : compileFilter(filter);
+  const offset = query.$skiptoken === undefined ? 0 : decodePageToken(query.$skiptoken, filter);
+
+  const matching = context.tenant.listUsers().filter((user) => predicate(readUser(context.tenant, user, context.readLagMs)));
+  const page = matching.slice(offset, offset + pageSize);
+  const body: Record<string, unknown> = { "@odata.context": usersContext(context.baseUrl, selected, false) };
+  const nextOffset = offset + page.length;
+  if (nextOffset < matching.length) {
+    body["@odata.nextLink"] = nextLink(`${context.baseUrl}/users`, query, encodePageToken(nextOffset, filter));
+  }
+  body.value = page.map((user) =>
+    projectUser(readUser(context.tenant, user, context.readLagMs), selected ?? DEFAULT_USER_PROPERTIES),
+  );
+  return graphJson(body);
+}
+
+function compileFilter(filter: string): UserPredicate {
+  try {
+    return compileUserFilter(parseFilter(filter));
+  } catch (error) {
+    if (error instanceof FilterSyntaxError) {
+      throw badRequest(`Invalid filter clause: ${error.message}`, "BadRequest");
+    }
+    if (error instanceof UnsupportedFilterError) {
+      throw badRequest(error.message, "Request_UnsupportedQuery");
+    }
+    throw error;
+  }
+}
+
+/** `POST /users/{key}/revokeSignInSessions` */
+export function revokeSignInSessions(context: GraphContext, user: SimUser): SimResponse {
+  rejectMalformedBody(context.request);
+  context.tenant.revokeSignInSessions(user.id);
+  return graphJson({ "@odata.context": `${context.baseUrl}/$metadata#Edm.Boolean`, value: true });
+}
+
+/** `PATCH /users/{key}`: only `accountEnabled` is supported, which is all the bot ever changes. */
+export function updateUser(context: GraphContext, user: SimUser): SimResponse {
+  const patch = requireJsonObject(context.request);
+  for (const [name, value] of Object.entries(patch)) {
+    if (name.startsWith("@odata.")) {
+      continue; // annotations such as @odata.type carry no change
+    }
+    if (name !== "accountEnabled") {
+      throw badRequest(`The simulator supports updating only 'accountEnabled', not '${name}'.`);
+    }
+    if (typeof value !== "boolean") {
+      throw badRequest("Invalid value specified for property 'accountEnabled' of resource 'User'.");
+    }
+  }
+  const enabled = patch.accountEnabled;
+  if (typeof enabled === "boolean") {
+    context.tenant.setAccountEnabled(user.id, enabled);
+  }
+  return { status: 204 };
+}
+
+/** `POST /users/{key}/checkMemberGroups`: which of the given groups the user belongs to. */
+export function checkMemberGroups(context: GraphContext, user: SimUser): SimResponse {
+  const { groupIds } = requireJsonObject(context.request);
+  if (!Array.isArray(groupIds) || !groupIds.every((id): id is string => typeof id === "string")) {
+    throw badRequest("Invalid value specified for property 'groupIds': an array of group ids is required.");
+  }
+  if (groupIds.length > CHECK_MEMBER_GROUPS_LIMIT) {
+    throw badRequest(
+      `Too many group ids: checkMemberGroups accepts at most ${CHECK_MEMBER_GROUPS_LIMIT}, got ${groupIds.length}.`,
+    );
+  }
+  const invalid = groupIds.find((id) => !isGuid(id));
+  if (invalid !== undefined) {
+    throw badRequest(`Invalid object identifier '${invalid}'.`);
+  }
+  const memberOf = [...new Set(groupIds.map((id) => id.toLowerCase()))].filter((id) =>
+    context.tenant.isMember(id, user.id),
+  );
+  return graphJson({ "@odata.context": `${context.baseUrl}/$metadata#Collection(Edm.String)`, value: memberOf });
+}

@@ -1,0 +1,45 @@
+/**
+ * The Microsoft Graph + Entra ID simulator: the public surface for tests, the demo and the CLI.
+ */
+export { startSimulator } from "./simulator.js";
+export type { SimulatorOptions, StartedSimulator } from "./simulator.js";
+export type { RecordedRequest } from "./request-log.js";
+export type { FaultSpec } from "./faults.js";
+export {
+  ALL_GRAPH_ROLES,
+  GRAPH_APP_ID,
+  GRAPH_RESOURCE,
+  GRAPH_ROLES,
+  SIM_CLIENT_ID,
+  SIM_CLIENT_SECRET,
+  SIM_DOMAIN,
+  SIM_INITIAL_DOMAIN,
+  SIM_TENANT_ID,
+  SIM_TENANT_NAME,
+} from "./constants.js";
+export {
+  APPROVER_GROUP_ID,
+  BOT_APPLICATION_ID,
+  BOT_SERVICE_PRINCIPAL_ID,
+  PAYROLL_APPLICATION_ID,
+  PAYROLL_APP_ID,
+  PAYROLL_SERVICE_PRINCIPAL_ID,
+  REVOKER_GROUP_ID,
+  WELL_KNOWN,
+  WELL_KNOWN_GROUPS,
+} from "./well-known.js";
+export type { WellKnownKey, WellKnownUser } from "./well-known.js";
+export { SimulatedTenant, isGuid } from "./tenant.js";
+export { createSimulatedTenant, GENERATED_DEPARTMENTS } from "./tenant-generator.js";
+export type { TenantGenerationOptions } from "./tenant-generator.js";
+export type {
+  SimApplication,
+  SimDirectoryObject,
+  SimGroup,
+  SimServicePrincipal,
+  SimUser,
+  SimUserType,
+} from "./tenant-model.js";
+export { toODataStringLiteral } from "./odata-filter.js";
+export { createTlsIdentity } from "./certificate.js";
+export type { TlsIdentity } from "./certificate.js";

@@ -1,0 +1,300 @@
+/**
+ * startSimulator: one HTTPS server that answers as both Entra ID (the token authority) and
+ * Microsoft Graph v1.0, over a seeded fictional tenant. Tests start it in-process; the demo starts
+ * it next to the bot and points AZURE_AUTHORITY_HOST and GRAPH_BASE_URL at it.
+ */
+import { writeFile } from "node:fs/promises";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer } from "node:https";
+import type { Server } from "node:https";
+import type { AddressInfo } from "node:net";
+import { isIP } from "node:net";
+import { AccessTokenAuthority } from "./access-tokens.js";
+import { createTlsIdentity } from "./certificate.js";
+import type { TlsIdentity } from "./certificate.js";
+import { ALL_GRAPH_ROLES, SIM_CLIENT_ID, SIM_CLIENT_SECRET, SIM_TENANT_ID } from "./constants.js";
+import { EntraError, entraErrorResponse } from "./entra-error.js";
+import { handleEntraRequest } from "./entra-routes.js";
+import type { EntraRouteSettings } from "./entra-routes.js";
+import { FaultQueue, faultHeaders } from "./faults.js";
+import type { FaultSpec } from "./faults.js";
+import { graphErrorBody } from "./graph-error.js";
+import { GRAPH_VERSION_SEGMENT, handleGraphRequest } from "./graph-router.js";
+import type { GraphRouterSettings } from "./graph-router.js";
+import { BodyTooLargeError, readBody, toSimRequest, writeResponse } from "./http-exchange.js";
+import type { HandledRequest, SimRequest, SimResponse } from "./http-exchange.js";
+import { JwtSigner } from "./jwt.js";
+import { recordRequest } from "./request-log.js";
+import type { RecordedRequest } from "./request-log.js";
+import type { SimulatedTenant } from "./tenant.js";
+import { createSimulatedTenant } from "./tenant-generator.js";
+
+/** How to start a simulator; every field has a default. */
+export interface SimulatorOptions {
+  /** Interface to listen on; default "127.0.0.1". */
+  host?: string;
+  /** TCP port; default 0 = an ephemeral port. */
+  port?: number;
+  /** Directory id of the simulated tenant; default SIM_TENANT_ID. */
+  tenantId?: string;
+  /** PRNG seed, default 42: the tenant is identical for a given seed. */
+  seed?: number;
+  /** Generated users besides the well-known ones; default 300. */
+  userCount?: number;
+  /** App roles put in issued tokens' `roles` claim; default ALL_GRAPH_ROLES. */
+  roles?: string[];
+  /** Added delay per Graph request; default 0. */
+  latencyMs?: number;
+  /** The accepted client secret; default SIM_CLIENT_SECRET. */
+  clientSecret?: string;
+  /** The accepted client id; default SIM_CLIENT_ID. */
+  clientId?: string;
+  /**
+   * Certificate and key to serve; default a fresh self-signed one. Pass one the process already
+   * trusts (NODE_EXTRA_CA_CERTS is read only at start) so in-process clients accept the simulator.
+   */
+  tls?: TlsIdentity;
+}
+
+/** A running simulator and the handles tests use to steer and inspect it. */
+export interface StartedSimulator {
+  /** e.g. "https://127.0.0.1:41234" */
+  url: string;
+  /** Same as url: MSAL builds `${authorityHost}/${tenantId}/…`. */
+  authorityHost: string;
+  /** `${url}/v1.0` */
+  graphBaseUrl: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  /** PEM of the self-signed certificate; trust it via NODE_EXTRA_CA_CERTS or a `ca` option. */
+  caCertPem: string;
+  /** Writes caCertPem to a file (for NODE_EXTRA_CA_CERTS). */
+  writeCaCert(path: string): Promise<void>;
+  /** Live directory state. */
+  tenant: SimulatedTenant;
+  /** Every request received, in arrival order (a live array: clearRequests empties it in place). */
+  requests: RecordedRequest[];
+  clearRequests(): void;
+  /** Roles for tokens issued after the call (tokens already issued keep theirs, as in Entra). */
+  setRoles(roles: string[]): void;
+  setLatency(ms: number): void;
+  /**
+   * Queue a fault: the next `times` (default 1) requests matching method+path regex get this response instead.
+   * The regex is tested against the percent-decoded path and applies to Entra paths too (to fail the
+   * token endpoint); on Graph paths it applies after the bearer token is accepted.
+   */
+  injectFault(fault: FaultSpec): void;
+  /** Make reads of signInSessionsValidFromDateTime return the previous value for this many ms after a revocation (Entra's eventual consistency). default 0 */
+  setReadLag(ms: number): void;
+  close(): Promise<void>;
+}
+
+function assertNonNegative(name: string, value: number): void {
+  if (!Number.isFinite(value) || value < 0) {
+    throw new RangeError(`${name} must be a non-negative number, got ${value}`);
+  }
+}
+
+function assertRoles(roles: readonly unknown[]): void {
+  if (!roles.every((role) => typeof role === "string")) {
+    throw new TypeError("roles must be strings");
+  }
+}
+
+function urlHost(host: string): string {
+  return isIP(host) === 6 ? `[${host}]` : host;
+}
+
+/**
+ * The origin the client used (from the Host header), so discovery documents, issuers and
+ * nextLinks name the host the client trusts and its Graph client attaches tokens to, even when it
+ * says `localhost` to a simulator listening on 127.0.0.1.
+ */
+function originOf(request: IncomingMessage, fallback: string): string {
+  const host = request.headers.host;
+  return host !== undefined && /^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/.test(host)
+    ? `https://${host}`
+    : fallback;
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      const address = server.address();
+      if (address === null || typeof address === "string") {
+        reject(new Error("The simulator's server did not report a TCP address"));
+        return;
+      }
+      resolve(address);
+    });
+  });
+}
+
+/** Starts a simulator. Resolves once it is listening. */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<StartedSimulator> {
+  const host = options.host ?? "127.0.0.1";
+  const tenantId = (options.tenantId ?? SIM_TENANT_ID).toLowerCase();
+  const clientId = options.clientId ?? SIM_CLIENT_ID;
+  const clientSecret = options.clientSecret ?? SIM_CLIENT_SECRET;
+  let roles: readonly string[] = [...(options.roles ?? ALL_GRAPH_ROLES)];
+  let latencyMs = options.latencyMs ?? 0;
+  let readLagMs = 0;
+  assertRoles(roles);
+  assertNonNegative("latencyMs", latencyMs);
+
+  const tenant = createSimulatedTenant({
+    tenantId,
+    seed: options.seed ?? 42,
+    userCount: options.userCount ?? 300,
+    clientId,
+  });
+  const [tls, signer] = await Promise.all([
+    options.tls ?? createTlsIdentity(host),
+    JwtSigner.generate(),
+  ]);
+  const tokens = new AccessTokenAuthority(signer, tenantId);
+  const faults = new FaultQueue();
+  const requests: RecordedRequest[] = [];
+
+  const entraSettings: EntraRouteSettings = {
+    tenant,
+    clientId,
+    clientSecret,
+    tokens,
+    signer,
+    currentRoles: () => roles,
+  };
+  const graphSettings: GraphRouterSettings = {
+    tenant,
+    tokens,
+    faults,
+    latencyMs: () => latencyMs,
+    readLagMs: () => readLagMs,
+  };
+
+  let fallbackOrigin = `https://${urlHost(host)}`;
+
+  const dispatch = async (request: SimRequest, origin: string): Promise<HandledRequest> => {
+    if (request.segments[0]?.toLowerCase() === GRAPH_VERSION_SEGMENT) {
+      return handleGraphRequest(request, origin, graphSettings);
+    }
+    const fault = faults.take(request.method, request.path);
+    if (fault) {
+      return { response: entraFaultResponse(request, fault), authenticated: false };
+    }
+    return (
+      handleEntraRequest(request, origin, entraSettings) ?? {
+        response: {
+          status: 404,
+          headers: { "content-type": "application/json" },
+          body: graphErrorBody(
+            request,
+            "NotFound",
+            `The simulator serves Entra ID under /{tenant}/… and Microsoft Graph under /${GRAPH_VERSION_SEGMENT}; nothing at ${request.path}.`,
+          ),
+        },
+        authenticated: false,
+      }
+    );
+  };
+
+  const onRequest = async (incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> => {
+    let rawBody: Buffer;
+    try {
+      rawBody = await readBody(incoming);
+    } catch (error) {
+      const tooLarge = error instanceof BodyTooLargeError;
+      outgoing.writeHead(tooLarge ? 413 : 400, { "content-type": "text/plain", connection: "close" });
+      outgoing.end(tooLarge ? error.message : "Could not read the request body");
+      return;
+    }
+    const request = toSimRequest(incoming, rawBody);
+    const record = recordRequest(request);
+    requests.push(record);
+    let handled: HandledRequest;
+    try {
+      handled = await dispatch(request, originOf(incoming, fallbackOrigin));
+    } catch (error) {
+      // A simulator bug must surface as a loud 500 in the test, not as a hung request.
+      handled = {
+        response: {
+          status: 500,
+          headers: { "content-type": "application/json" },
+          body: graphErrorBody(request, "InternalServerError", `Simulator failure: ${String(error)}`),
+        },
+        authenticated: false,
+      };
+    }
+    record.status = handled.response.status;
+    record.authenticated = handled.authenticated;
+    if (!outgoing.destroyed) {
+      writeResponse(outgoing, request, handled.response);
+    }
+  };
+
+  const server = createServer({ cert: tls.certPem, key: tls.keyPem }, (incoming, outgoing) => {
+    void onRequest(incoming, outgoing);
+  });
+  const address = await listen(server, options.port ?? 0, host);
+  const url = `https://${urlHost(host)}:${address.port}`;
+  fallbackOrigin = url;
+  let closing: Promise<void> | undefined;
+
+  return {
+    url,
+    authorityHost: url,
+    graphBaseUrl: `${url}/${GRAPH_VERSION_SEGMENT}`,
+    tenantId,
+    clientId,
+    clientSecret,
+    caCertPem: tls.certPem,
+    writeCaCert: (path) => writeFile(path, tls.certPem, "utf8"),
+    tenant,
+    requests,
+    clearRequests: () => {
+      requests.length = 0;
+    },
+    setRoles: (next) => {
+      assertRoles(next);
+      roles = [...next];
+    },
+    setLatency: (ms) => {
+      assertNonNegative("latency", ms);
+      latencyMs = ms;
+    },
+    injectFault: (fault) => faults.add(fault),
+    setReadLag: (ms) => {
+      assertNonNegative("read lag", ms);
+      readLagMs = ms;
+    },
+    close: () => {
+      // Idempotent: a test's after() hook and a harness may both close the same simulator.
+      closing ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Keep-alive connections (MSAL and the Graph client pool them) would hold close() open.
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+/** The response for an injected fault on an Entra path: its body, or an Entra error for its status. */
+function entraFaultResponse(request: SimRequest, fault: FaultSpec): SimResponse {
+  const headers = faultHeaders(fault);
+  if (fault.body !== undefined) {
+    return { status: fault.status, headers: { "content-type": "application/json; charset=utf-8", ...headers }, body: fault.body };
+  }
+  if (fault.status < 400) {
+    return { status: fault.status, headers };
+  }
+  const transient = fault.status === 429 || fault.status >= 500;
+  const failure = transient
+    ? new EntraError(fault.status, "temporarily_unavailable", 90033, "A transient error has occurred. Please try again.")
+    : new EntraError(fault.status, "invalid_request", 50000, "There was an error issuing a token or an issue with our sign-in service.");
+  const response = entraErrorResponse(request, failure);
+  return { ...response, headers: { ...response.headers, ...headers } };
+}

@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { readConfig } from "../../src/config.js";
+import { GraphDirectory, userPath } from "../../src/directory/graph-directory.js";
+import { AppError } from "../../src/errors.js";
+import { createCredential, createGraphClient } from "../../src/index.js";
+import {
+  ALL_GRAPH_ROLES,
+  APPROVER_GROUP_ID,
+  PAYROLL_SERVICE_PRINCIPAL_ID,
+  REVOKER_GROUP_ID,
+  startSimulator,
+  WELL_KNOWN,
+  type StartedSimulator,
+} from "../../src/simulator/index.js";
+import { trustedSimulatorTls } from "../support/sim-tls.js";
+
+function directoryFor(sim: StartedSimulator, secret = sim.clientSecret): GraphDirectory {
+  const config = readConfig({
+    ALLOW_UNAUTHENTICATED: "true",
+    AZURE_TENANT_ID: sim.tenantId,
+    AZURE_CLIENT_ID: sim.clientId,
+    AZURE_CLIENT_SECRET: secret,
+    AZURE_AUTHORITY_HOST: sim.authorityHost,
+    GRAPH_BASE_URL: sim.graphBaseUrl,
+    REVOKER_GROUP_IDS: REVOKER_GROUP_ID,
+    APPROVER_GROUP_IDS: APPROVER_GROUP_ID,
+  });
+  const credential = createCredential(config);
+  return new GraphDirectory(createGraphClient(config, credential), credential);
+}
+
+async function rejection(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof AppError, `expected an AppError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail("expected a rejection");
+}
+
+describe("GraphDirectory against the simulator", function () {
+  this.timeout(20_000);
+  let sim: StartedSimulator;
+  let directory: GraphDirectory;
+
+  before(async () => {
+    sim = await startSimulator({ tls: trustedSimulatorTls() });
+    directory = directoryFor(sim);
+  });
+  after(async () => {
+    await sim.close();
+  });
+  beforeEach(() => {
+    sim.clearRequests();
+    sim.setRoles([...ALL_GRAPH_ROLES]);
+  });
+
+  it("reads a user by UPN with the DESIGN.md $select, authenticated with a real token", async () => {
+    const user = await directory.getUser("alice@contoso.com");
+    assert.equal(user?.id, WELL_KNOWN.alice.id);
+    assert.equal(user?.department, "Sales");
+    const req = sim.requests.find((r) => r.path.startsWith("/v1.0/users/"));
+    assert.ok(req?.authenticated);
+    assert.equal(req.query.$select, "id,displayName,userPrincipalName,accountEnabled,department,userType,signInSessionsValidFromDateTime");
+  });
+
+  it("reads users whose UPN starts with $, holds # or an apostrophe", async () => {
+    assert.equal((await directory.getUser("$svc-backup@contoso.com"))?.id, WELL_KNOWN.dollar.id);
+    assert.equal((await directory.getUser(WELL_KNOWN.guest.userPrincipalName))?.id, WELL_KNOWN.guest.id);
+    assert.equal((await directory.getUser("pat.o'neil@contoso.com"))?.id, WELL_KNOWN.oneil.id);
+    assert.equal(userPath("$x@contoso.com"), "/users('%24x%40contoso.com')");
+  });
+
+  it("returns undefined for an unknown user (404) and names a service principal", async () => {
+    assert.equal(await directory.getUser("nobody@contoso.com"), undefined);
+    assert.equal(await directory.identifyObject(PAYROLL_SERVICE_PRINCIPAL_ID), "servicePrincipal");
+    assert.equal(await directory.identifyObject("0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f"), undefined);
+  });
+
+  it("revokes by object ID only, and the read-back shows a later sessions-valid-from", async () => {
+    const before = (await directory.getUser(WELL_KNOWN.bob.id))?.signInSessionsValidFromDateTime ?? null;
+    await directory.revokeSignInSessions(WELL_KNOWN.bob.id);
+    const after = (await directory.getUser(WELL_KNOWN.bob.id))?.signInSessionsValidFromDateTime ?? null;
+    assert.ok(after !== null && (before === null || Date.parse(after) > Date.parse(before)));
+    const err = await rejection(directory.revokeSignInSessions("bob.stone@contoso.com"));
+    assert.equal(err.code, "GraphBadRequest");
+    assert.equal(sim.requests.filter((r) => r.path.includes("bob.stone") && r.method === "POST").length, 0);
+  });
+
+  it("maps a 403 to the permission to grant", async () => {
+    sim.setRoles(ALL_GRAPH_ROLES.filter((r) => r !== "User.RevokeSessions.All"));
+    const fresh = directoryFor(sim); // a new token carries the new roles
+    const err = await rejection(fresh.revokeSignInSessions(WELL_KNOWN.alice.id));
+    assert.equal(err.code, "GraphForbidden");
+    assert.match(err.userMessage, /User\.RevokeSessions\.All/);
+    assert.match(err.userMessage, /admin consent/);
+    assert.equal(err.details.status, 403);
+  });
+
+  it("maps a 404 on revoke to GraphNotFound", async () => {
+    const err = await rejection(directory.revokeSignInSessions("0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f"));
+    assert.equal(err.code, "GraphNotFound");
+  });
+
+  it("waits out a 429's Retry-After and then succeeds", async () => {
+    sim.injectFault({ method: "POST", path: /revokeSignInSessions$/, status: 429, headers: { "Retry-After": "1" } });
+    const started = Date.now();
+    await directory.revokeSignInSessions(WELL_KNOWN.bob.id);
+    const calls = sim.requests.filter((r) => r.method === "POST" && r.path.endsWith("/revokeSignInSessions"));
+    assert.deepEqual(calls.map((c) => c.status), [429, 200]);
+    assert.ok(Date.now() - started >= 900, "honoured Retry-After");
+  });
+
+  it("gives up on persistent throttling with a coded, actionable error", async () => {
+    sim.injectFault({ method: "POST", path: /revokeSignInSessions$/, status: 429, headers: { "Retry-After": "0" }, times: 10 });
+    const err = await rejection(directory.revokeSignInSessions(WELL_KNOWN.bob.id));
+    assert.equal(err.code, "GraphThrottled");
+    assert.match(err.userMessage, /throttling/);
+  });
+
+  it("maps a 5xx to GraphUnavailable", async () => {
+    sim.injectFault({ method: "GET", path: /\/users\//, status: 500, times: 10 });
+    const err = await rejection(directory.getUser("alice@contoso.com"));
+    assert.equal(err.code, "GraphUnavailable");
+  });
+
+  it("checks group membership for roles", async () => {
+    assert.deepEqual((await directory.memberGroups(WELL_KNOWN.sam.id, [REVOKER_GROUP_ID, APPROVER_GROUP_ID])).sort(), [REVOKER_GROUP_ID, APPROVER_GROUP_ID].sort());
+    assert.deepEqual(await directory.memberGroups(WELL_KNOWN.nina.id, [REVOKER_GROUP_ID, APPROVER_GROUP_ID]), []);
+  });
+
+  it("says the credentials are wrong when the secret is", async () => {
+    const err = await rejection(directoryFor(sim, "wrong-secret").checkAccess());
+    assert.equal(err.code, "GraphUnauthenticated");
+    assert.match(err.userMessage, /AZURE_CLIENT_ID/);
+    assert.ok(!err.userMessage.includes("wrong-secret"));
+  });
+});
