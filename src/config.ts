@@ -233,22 +233,25 @@ export function redactUrl(url: string): string {
  * @throws ConfigError listing every problem, one per line
  */
 export function readConfig(env: Record<string, string | undefined> = process.env): Readonly<AppConfig> {
-  const parsed = schema.safeParse(env);
+  // Each variable is parsed on its own, so one bad value does not hide the problems of the others.
   const problems: string[] = [];
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      problems.push(`${issue.path.join(".")}: ${issue.message}`);
-    }
-    throw new ConfigError(problems);
+  const parsed: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(schema.shape)) {
+    const result = (field as z.ZodTypeAny).safeParse(env[name]);
+    if (result.success) parsed[name] = result.data;
+    else for (const issue of result.error.issues) problems.push(`${name}: ${issue.message}`);
   }
-  const e = parsed.data;
+  const failed = problems.length > 0;
+  // With a failed field the semantic checks below still run on the fields that did parse; the
+  // result is never returned while anything failed.
+  const e = parsed as z.infer<typeof schema>;
 
-  if (e.REVOKER_GROUP_IDS.length === 0) {
+  if (e.REVOKER_GROUP_IDS?.length === 0) {
     problems.push(
       "REVOKER_GROUP_IDS: required; set it to the object ID(s) of the Entra group(s) whose members may request revocations",
     );
   }
-  if (e.APPROVER_GROUP_IDS.length === 0) {
+  if (e.APPROVER_GROUP_IDS?.length === 0) {
     problems.push(
       "APPROVER_GROUP_IDS: required; set it to the object ID(s) of the Entra group(s) whose members may approve revocations",
     );
@@ -305,7 +308,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     problems.push(`AZURE_TENANT_ID: expected a tenant ID (a GUID), got "${e.AZURE_TENANT_ID}"`);
   }
 
-  if (problems.length > 0 || credential === undefined) throw new ConfigError(problems);
+  if (failed || problems.length > 0 || credential === undefined) throw new ConfigError(problems);
 
   const sqlitePath = /^sqlite:(.+)$/.exec(e.DATABASE_URL)?.[1];
   const dataDir = sqlitePath === undefined ? "./data" : dirnameOf(sqlitePath);

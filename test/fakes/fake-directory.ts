@@ -1,0 +1,78 @@
+import type { Directory, DirectoryObjectKind } from "../../src/directory/directory.js";
+import type { DirectoryUser } from "../../src/directory/types.js";
+import { AppError } from "../../src/errors.js";
+
+let counter = 0;
+
+/** A user for unit tests. */
+export function testUser(overrides: Partial<DirectoryUser> = {}): DirectoryUser {
+  counter++;
+  const hex = counter.toString(16).padStart(12, "0");
+  return {
+    id: `aaaaaaaa-0000-4000-8000-${hex}`,
+    displayName: `User ${counter}`,
+    userPrincipalName: `user${counter}@contoso.com`,
+    accountEnabled: true,
+    department: "Sales",
+    userType: "Member",
+    signInSessionsValidFromDateTime: "2026-01-01T00:00:00Z",
+    ...overrides,
+  };
+}
+
+/**
+ * An in-memory Directory (our own interface) whose revocations move the sessions-valid-from
+ * time like Entra does, with scriptable failures and staleness.
+ */
+export class FakeDirectory implements Directory {
+  readonly users = new Map<string, DirectoryUser>();
+  readonly revoked: string[] = [];
+  readonly disabled: string[] = [];
+  /** Errors thrown by the next revocations of a user, in order. */
+  readonly revokeFailures = new Map<string, AppError[]>();
+  /** Users whose reads keep returning the old value (eventual consistency that does not converge). */
+  readonly stale = new Set<string>();
+  groups = new Map<string, string[]>();
+
+  constructor(users: DirectoryUser[] = []) {
+    for (const u of users) this.users.set(u.id, { ...u });
+  }
+
+  getUser(key: string): Promise<DirectoryUser | undefined> {
+    const user = this.users.get(key) ?? [...this.users.values()].find((u) => u.userPrincipalName.toLowerCase() === key.toLowerCase());
+    return Promise.resolve(user === undefined ? undefined : { ...user });
+  }
+
+  identifyObject(id: string): Promise<DirectoryObjectKind | undefined> {
+    return Promise.resolve(this.users.has(id) ? "user" : undefined);
+  }
+
+  revokeSignInSessions(userId: string): Promise<void> {
+    this.revoked.push(userId);
+    const failure = this.revokeFailures.get(userId)?.shift();
+    if (failure !== undefined) return Promise.reject(failure);
+    const user = this.users.get(userId);
+    if (user === undefined) return Promise.reject(new AppError("GraphNotFound", `No object ${userId} in this tenant.`, { status: 404 }));
+    if (!this.stale.has(userId)) {
+      user.signInSessionsValidFromDateTime = new Date(Math.max(Date.now(), Date.parse(user.signInSessionsValidFromDateTime ?? "1970-01-01T00:00:00Z") + 1000)).toISOString().replace(/\.\d{3}Z$/, "Z");
+    }
+    return Promise.resolve();
+  }
+
+  disableAccount(userId: string): Promise<void> {
+    this.disabled.push(userId);
+    const user = this.users.get(userId);
+    if (user === undefined) return Promise.reject(new AppError("GraphNotFound", "gone", { status: 404 }));
+    user.accountEnabled = false;
+    return Promise.resolve();
+  }
+
+  memberGroups(userId: string, groupIds: readonly string[]): Promise<string[]> {
+    const mine = this.groups.get(userId.toLowerCase()) ?? [];
+    return Promise.resolve(groupIds.filter((g) => mine.includes(g)));
+  }
+
+  checkAccess(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,226 @@
+import assert from "node:assert/strict";
+import pino from "pino";
+import { Auditor } from "../../src/audit/auditor.js";
+import { AppError } from "../../src/errors.js";
+import { GraphRoleLookup } from "../../src/policy/roles.js";
+import { JobRunner, type ProgressListener } from "../../src/revocation/job-runner.js";
+import { RevocationService } from "../../src/revocation/lifecycle.js";
+import { MemoryRequestStore } from "../../src/revocation/request-store.js";
+import type { Actor, RevocationRequest } from "../../src/revocation/types.js";
+import { FakeDirectory, testUser } from "../fakes/fake-directory.js";
+import { MemoryAuditLog } from "../fakes/memory-audit-log.js";
+
+const REVOKERS = "11111111-0000-4000-8000-000000000001";
+const APPROVERS = "11111111-0000-4000-8000-000000000002";
+
+const requester: Actor = { aadObjectId: "bbbbbbbb-0000-4000-8000-000000000001", name: "Val Requester" };
+const approver: Actor = { aadObjectId: "bbbbbbbb-0000-4000-8000-000000000002", name: "Riley Reviewer" };
+const outsider: Actor = { aadObjectId: "bbbbbbbb-0000-4000-8000-000000000003", name: "Nina Viewer" };
+
+class RecordingListener implements ProgressListener {
+  readonly progress: RevocationRequest[] = [];
+  readonly finished: RevocationRequest[] = [];
+  onProgress(r: RevocationRequest): Promise<void> {
+    this.progress.push(r);
+    return Promise.resolve();
+  }
+  onFinished(r: RevocationRequest): Promise<void> {
+    this.finished.push(r);
+    return Promise.resolve();
+  }
+}
+
+function setup(options: { fourEyes?: number; now?: () => Date } = {}) {
+  const users = [testUser(), testUser(), testUser()];
+  const directory = new FakeDirectory(users);
+  directory.groups.set(requester.aadObjectId, [REVOKERS]);
+  directory.groups.set(approver.aadObjectId, [APPROVERS]);
+  const log = new MemoryAuditLog();
+  const logger = pino({ level: "silent" });
+  const auditor = new Auditor(log, { deliver: () => Promise.resolve(true) }, logger);
+  const store = new MemoryRequestStore();
+  const listener = new RecordingListener();
+  const jobs = new JobRunner({
+    store,
+    directory,
+    auditor,
+    listener,
+    logger,
+    options: { verifyDelaysMs: [0, 5, 10], retryDelaysMs: [5, 10], clockSkewMs: 60_000 },
+  });
+  const roles = new GraphRoleLookup(directory, { revokerGroupIds: [REVOKERS], approverGroupIds: [APPROVERS] });
+  const service = new RevocationService({
+    store,
+    auditor,
+    roles,
+    jobs,
+    ttlMinutes: 30,
+    fourEyesMinTargets: options.fourEyes ?? 2,
+    now: options.now,
+  });
+  const create = (targets = users.slice(0, 1), disable = false) =>
+    service.create({ requester, reason: "phished", disable, targets, excluded: [], origin: { conversation: { id: "c1" } } });
+  return { users, directory, log, store, listener, jobs, service, create };
+}
+
+describe("RevocationService and JobRunner", () => {
+  it("a single-target request is confirmed by its requester, revoked once, verified, audited", async () => {
+    const t = setup();
+    const request = await t.create();
+    const result = await t.service.decide(request.id, requester, "confirm");
+    assert.equal(result.kind, "done");
+    await t.jobs.idle();
+    const done = await t.store.get(request.id);
+    assert.equal(done?.state, "completed");
+    assert.deepEqual(done.outcomes.map((o) => o.status), ["revoked_verified"]);
+    assert.deepEqual(t.directory.revoked, [t.users[0]?.id]);
+    assert.deepEqual(t.log.entries.map((e) => e.action), ["request.created", "request.approved", "revocation.completed"]);
+    assert.equal(t.listener.finished.length, 1);
+    assert.equal(t.listener.progress[0]?.state, "running");
+  });
+
+  it("four-eyes: the requester of a 2-target request cannot approve it; an approver can", async () => {
+    const t = setup();
+    const request = await t.create(t.users.slice(0, 2));
+    const own = await t.service.decide(request.id, requester, "confirm");
+    assert.equal(own.kind, "refused");
+    assert.ok(own.kind === "refused" && own.reason.includes("second person"));
+    assert.equal((await t.store.get(request.id))?.state, "pending");
+    assert.equal(t.log.entries.at(-1)?.action, "decision.refused");
+    const other = await t.service.decide(request.id, approver, "confirm");
+    assert.equal(other.kind, "done");
+    await t.jobs.idle();
+    assert.equal(t.directory.revoked.length, 2);
+  });
+
+  it("FOUR_EYES_MIN_TARGETS=1 makes even one target need a second person", async () => {
+    const t = setup({ fourEyes: 1 });
+    const request = await t.create();
+    assert.equal((await t.service.decide(request.id, requester, "confirm")).kind, "refused");
+  });
+
+  it("someone with no role can neither confirm nor cancel", async () => {
+    const t = setup();
+    const request = await t.create();
+    assert.equal((await t.service.decide(request.id, outsider, "confirm")).kind, "refused");
+    assert.equal((await t.service.decide(request.id, outsider, "cancel")).kind, "refused");
+    assert.equal(t.directory.revoked.length, 0);
+  });
+
+  it("cancel by the requester is cancelled, by an approver rejected; then nothing else counts", async () => {
+    const t = setup();
+    const a = await t.create();
+    assert.equal((await t.service.decide(a.id, requester, "cancel")).kind, "done");
+    assert.equal((await t.store.get(a.id))?.state, "cancelled");
+    const b = await t.create();
+    await t.service.decide(b.id, approver, "cancel");
+    assert.equal((await t.store.get(b.id))?.state, "rejected");
+    assert.equal((await t.service.decide(b.id, approver, "confirm")).kind, "notPending");
+    await t.jobs.idle();
+    assert.equal(t.directory.revoked.length, 0);
+  });
+
+  it("two simultaneous confirmations: exactly one counts", async () => {
+    const t = setup();
+    const request = await t.create();
+    const results = await Promise.all([
+      t.service.decide(request.id, requester, "confirm"),
+      t.service.decide(request.id, requester, "confirm"),
+      t.service.decide(request.id, requester, "confirm"),
+    ]);
+    assert.equal(results.filter((r) => r.kind === "done").length, 1);
+    await t.jobs.idle();
+    assert.equal(t.directory.revoked.length, 1);
+    assert.equal(t.log.entries.filter((e) => e.action === "request.approved").length, 1);
+  });
+
+  it("an expired request cannot be confirmed and is audited as expired", async () => {
+    let now = new Date("2026-11-24T10:00:00Z");
+    const t = setup({ now: () => now });
+    const request = await t.create();
+    now = new Date("2026-11-24T10:31:00Z");
+    const result = await t.service.decide(request.id, requester, "confirm");
+    assert.equal(result.kind, "notPending");
+    assert.equal((await t.store.get(request.id))?.state, "expired");
+    assert.ok(t.log.entries.some((e) => e.action === "request.expired"));
+    assert.equal(t.directory.revoked.length, 0);
+  });
+
+  it("expireDue expires only requests past their TTL", async () => {
+    let now = new Date("2026-11-24T10:00:00Z");
+    const t = setup({ now: () => now });
+    const old = await t.create();
+    now = new Date("2026-11-24T10:20:00Z");
+    const fresh = await t.create();
+    now = new Date("2026-11-24T10:35:00Z");
+    const expired = await t.service.expireDue();
+    assert.deepEqual(expired.map((r) => r.id), [old.id]);
+    assert.equal((await t.store.get(fresh.id))?.state, "pending");
+  });
+
+  it("a revocation whose read-back never shows it is 'revoked, not yet verified'", async () => {
+    const t = setup();
+    const request = await t.create();
+    t.directory.stale.add(t.users[0]?.id ?? "");
+    await t.service.decide(request.id, requester, "confirm");
+    await t.jobs.idle();
+    const done = await t.store.get(request.id);
+    assert.equal(done?.outcomes[0]?.status, "revoked_unverified");
+    assert.match(done.outcomes[0]?.detail ?? "", /status user/);
+    assert.equal(done.state, "completed");
+  });
+
+  it("retries a throttled revocation and records one outcome", async () => {
+    const t = setup();
+    const id = t.users[0]?.id ?? "";
+    t.directory.revokeFailures.set(id, [new AppError("GraphThrottled", "slow down", { status: 429, retryAfterSeconds: 0 })]);
+    const request = await t.create();
+    await t.service.decide(request.id, requester, "confirm");
+    await t.jobs.idle();
+    assert.deepEqual(t.directory.revoked, [id, id]);
+    const done = await t.store.get(request.id);
+    assert.equal(done?.outcomes.length, 1);
+    assert.equal(done.outcomes[0]?.status, "revoked_verified");
+  });
+
+  it("records a 403 per target without retrying, and the others still run", async () => {
+    const t = setup();
+    const [a, b] = [t.users[0]?.id ?? "", t.users[1]?.id ?? ""];
+    t.directory.revokeFailures.set(a, [new AppError("GraphForbidden", "lacks User.RevokeSessions.All", { status: 403 })]);
+    const request = await t.create(t.users.slice(0, 2));
+    await t.service.decide(request.id, approver, "confirm");
+    await t.jobs.idle();
+    const done = await t.store.get(request.id);
+    assert.equal(done?.state, "failed");
+    assert.deepEqual(
+      done.outcomes.map((o) => [o.userId, o.status]),
+      [
+        [a, "failed"],
+        [b, "revoked_verified"],
+      ],
+    );
+    assert.match(done.outcomes[0]?.detail ?? "", /User\.RevokeSessions\.All/);
+    assert.deepEqual(t.directory.revoked, [a, b]);
+    assert.equal(t.log.entries.at(-1)?.action, "revocation.failed");
+  });
+
+  it("a target deleted since the request is 'not found'", async () => {
+    const t = setup();
+    const request = await t.create();
+    t.directory.users.delete(t.users[0]?.id ?? "");
+    await t.service.decide(request.id, requester, "confirm");
+    await t.jobs.idle();
+    assert.equal((await t.store.get(request.id))?.outcomes[0]?.status, "not_found");
+  });
+
+  it("--disable disables the account after revoking", async () => {
+    const t = setup();
+    const request = await t.create(t.users.slice(0, 1), true);
+    await t.service.decide(request.id, requester, "confirm");
+    await t.jobs.idle();
+    assert.deepEqual(t.directory.disabled, [t.users[0]?.id]);
+    const outcome = (await t.store.get(request.id))?.outcomes[0];
+    assert.equal(outcome?.disabled, true);
+    assert.equal(t.directory.users.get(t.users[0]?.id ?? "")?.accountEnabled, false);
+  });
+});
