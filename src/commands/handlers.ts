@@ -100,13 +100,9 @@ export class CommandHandlers {
 
   /** `revoke user …`: role check, resolve every target, then a confirmation card. */
   async revokeUsers(context: TurnContext, keys: string[], reason: string, disable: boolean): Promise<void> {
-    const actor = actorOf(context);
-    if (actor === undefined) {
-      await context.sendActivity(UNKNOWN_ACTOR);
-      return;
-    }
-    const roles = await this.rolesOrExplain(context, actor);
-    if (roles === undefined) return;
+    const who = await this.caller(context);
+    if (who === undefined) return;
+    const { actor, roles } = who;
     const decision = mayRequest(roles);
     if (!decision.allowed) {
       await this.deps.auditor.record({
@@ -190,14 +186,9 @@ export class CommandHandlers {
   }
 
   private async status(context: TurnContext, key: string): Promise<void> {
-    const actor = actorOf(context);
-    if (actor === undefined) {
-      await context.sendActivity(UNKNOWN_ACTOR);
-      return;
-    }
-    const roles = await this.rolesOrExplain(context, actor);
-    if (roles === undefined) return;
-    if (!roles.revoker && !roles.approver) {
+    const who = await this.caller(context);
+    if (who === undefined) return;
+    if (!who.roles.revoker && !who.roles.approver) {
       await context.sendActivity("Only members of a revoker or approver group can look up account status.");
       return;
     }
@@ -263,14 +254,9 @@ export class CommandHandlers {
   }
 
   private async history(context: TurnContext, count: number): Promise<void> {
-    const actor = actorOf(context);
-    if (actor === undefined) {
-      await context.sendActivity(UNKNOWN_ACTOR);
-      return;
-    }
-    const roles = await this.rolesOrExplain(context, actor);
-    if (roles === undefined) return;
-    if (!roles.approver) {
+    const who = await this.caller(context);
+    if (who === undefined) return;
+    if (!who.roles.approver) {
       await context.sendActivity("Only members of an approver group (APPROVER_GROUP_IDS) can read the audit history.");
       return;
     }
@@ -287,18 +273,14 @@ export class CommandHandlers {
   }
 
   private async auditHere(context: TurnContext): Promise<void> {
-    const actor = actorOf(context);
-    if (actor === undefined) {
-      await context.sendActivity(UNKNOWN_ACTOR);
-      return;
-    }
     const type = context.activity.conversation.conversationType;
     if (type !== "channel" && type !== "groupChat") {
       await context.sendActivity("Say `audit here` in the Teams channel that should receive audit posts (mention the bot there).");
       return;
     }
-    const roles = await this.rolesOrExplain(context, actor);
-    if (roles === undefined) return;
+    const who = await this.caller(context);
+    if (who === undefined) return;
+    const { actor, roles } = who;
     if (!roles.approver) {
       await this.deps.auditor.record({
         actor,
@@ -317,6 +299,20 @@ export class CommandHandlers {
       details: { channel: context.activity.conversation.id.split(";")[0] ?? "" },
     });
     await context.sendActivity("This conversation now receives the audit posts.");
+  }
+
+  /**
+   * The acting person and their roles, or undefined after telling them why neither could be
+   * established (no Entra object ID on the message, or the role lookup failed).
+   */
+  private async caller(context: TurnContext): Promise<{ actor: Actor; roles: Roles } | undefined> {
+    const actor = actorOf(context);
+    if (actor === undefined) {
+      await context.sendActivity(UNKNOWN_ACTOR);
+      return undefined;
+    }
+    const roles = await this.rolesOrExplain(context, actor);
+    return roles === undefined ? undefined : { actor, roles };
   }
 
   /** Roles of the actor, or undefined after telling them why they could not be looked up. */

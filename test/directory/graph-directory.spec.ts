@@ -12,19 +12,11 @@ import {
   WELL_KNOWN,
   type StartedSimulator,
 } from "../../src/simulator/index.js";
+import { botEnvFor } from "../support/bot-env.js";
 import { trustedSimulatorTls } from "../support/sim-tls.js";
 
 function directoryFor(sim: StartedSimulator, secret = sim.clientSecret): GraphDirectory {
-  const config = readConfig({
-    ALLOW_UNAUTHENTICATED: "true",
-    AZURE_TENANT_ID: sim.tenantId,
-    AZURE_CLIENT_ID: sim.clientId,
-    AZURE_CLIENT_SECRET: secret,
-    AZURE_AUTHORITY_HOST: sim.authorityHost,
-    GRAPH_BASE_URL: sim.graphBaseUrl,
-    REVOKER_GROUP_IDS: REVOKER_GROUP_ID,
-    APPROVER_GROUP_IDS: APPROVER_GROUP_ID,
-  });
+  const config = readConfig({ ...botEnvFor(sim, "./data"), ALLOW_UNAUTHENTICATED: "true", AZURE_CLIENT_SECRET: secret });
   const credential = createCredential(config);
   return new GraphDirectory(createGraphClient(config, credential), credential);
 }

@@ -6,8 +6,6 @@ import pino from "pino";
 import { readConfig } from "../../src/config.js";
 import { startBot, type RunningBot } from "../../src/index.js";
 import {
-  APPROVER_GROUP_ID,
-  REVOKER_GROUP_ID,
   startSimulator,
   WELL_KNOWN,
   type SimulatorOptions,
@@ -21,6 +19,7 @@ import {
   type TeamsUser,
 } from "../fakes/activities.js";
 import { FakeConnector } from "../fakes/connector.js";
+import { botEnvFor } from "../support/bot-env.js";
 import { trustedSimulatorTls } from "../support/sim-tls.js";
 
 export type UserKey = Extract<keyof typeof WELL_KNOWN, string>;
@@ -57,16 +56,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await connector.start();
   const dataDir = mkdtempSync(join(tmpdir(), "revoke-bot-e2e-"));
   const config = readConfig({
-    PORT: "0",
+    ...botEnvFor(sim, dataDir),
     ALLOW_UNAUTHENTICATED: "true",
-    AZURE_TENANT_ID: sim.tenantId,
-    AZURE_CLIENT_ID: sim.clientId,
-    AZURE_CLIENT_SECRET: sim.clientSecret,
-    AZURE_AUTHORITY_HOST: sim.authorityHost,
-    GRAPH_BASE_URL: sim.graphBaseUrl,
-    REVOKER_GROUP_IDS: REVOKER_GROUP_ID,
-    APPROVER_GROUP_IDS: APPROVER_GROUP_ID,
-    DATABASE_URL: `sqlite:${join(dataDir, "revoke-bot.db")}`,
     LOG_LEVEL: "silent",
     ...options.env,
   });

@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { APPROVER_GROUP_ID, REVOKER_GROUP_ID, startSimulator, type StartedSimulator } from "../../src/simulator/index.js";
+import { startSimulator, type StartedSimulator } from "../../src/simulator/index.js";
+import { botEnvFor } from "../support/bot-env.js";
 import { trustedSimulatorTls } from "../support/sim-tls.js";
 
 interface Started {
@@ -51,17 +52,7 @@ describe("the bot as a process", function () {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const simEnv = (): Record<string, string> => ({
-    PORT: "0",
-    AZURE_TENANT_ID: sim.tenantId,
-    AZURE_CLIENT_ID: sim.clientId,
-    AZURE_CLIENT_SECRET: sim.clientSecret,
-    AZURE_AUTHORITY_HOST: sim.authorityHost,
-    GRAPH_BASE_URL: sim.graphBaseUrl,
-    REVOKER_GROUP_IDS: REVOKER_GROUP_ID,
-    APPROVER_GROUP_IDS: APPROVER_GROUP_ID,
-    DATABASE_URL: `sqlite:${join(dataDir, "bot.db")}`,
-  });
+  const simEnv = (): Record<string, string> => botEnvFor(sim, dataDir);
 
   it("refuses to start on bad configuration, one line per problem naming the variable", async () => {
     const started = startProcess({ PORT: "eighty" });
