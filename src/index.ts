@@ -110,6 +110,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     auditor,
     roles,
     jobs,
+    listener: notifier,
     ttlMinutes: config.requestTtlMinutes,
     fourEyesMinTargets: config.fourEyesMinTargets,
   });
@@ -158,10 +159,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
   const port = await listen(server, config.port, options.host);
 
   const sweep = setInterval(() => {
-    revocations
-      .expireDue()
-      .then((expired) => Promise.all(expired.map((r) => notifier.onFinished(r))))
-      .catch((err: unknown) => logger.warn({ err }, "expiry sweep failed"));
+    revocations.expireDue().catch((err: unknown) => logger.warn({ err }, "expiry sweep failed"));
   }, options.expirySweepMs ?? 30_000);
   sweep.unref();
 

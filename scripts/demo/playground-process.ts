@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { DemoError } from "./demo-error.js";
 
 export interface PlaygroundOptions {
   /** Folder holding .m365agentsplayground.yml; the Playground runs there and writes its log there. */
@@ -120,7 +121,7 @@ export async function startPlayground(options: PlaygroundOptions, parentEnv: Nod
     }
   } catch (err) {
     await stop();
-    throw new Error(`The Agents Playground did not start: ${err instanceof Error ? err.message : String(err)}\n${recentLog()}`);
+    throw new DemoError(`The Agents Playground did not start: ${err instanceof Error ? err.message : String(err)}\n${recentLog()}`);
   }
   return { url: `http://localhost:${options.port}`, serviceUrl, logFile, exited, recentLog, stop };
 }

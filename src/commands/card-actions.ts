@@ -56,8 +56,7 @@ export class CardActions {
         this.refreshForEveryone(result.request);
         return { kind: "state", card: renderCard("revoke-result", resultCardData(result.request)) };
       case "done":
-        // A confirmation's job edits the card itself as it starts; a cancellation is final now.
-        if (result.request.state !== "approved") this.refreshForEveryone(result.request);
+        // The job (confirmed) or the lifecycle (cancelled, rejected) edits the card for everyone.
         return { kind: "state", card: renderCard("revoke-result", resultCardData(result.request)) };
     }
   }

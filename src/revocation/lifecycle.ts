@@ -3,6 +3,7 @@ import type { Auditor } from "../audit/auditor.js";
 import type { DirectoryUser } from "../directory/types.js";
 import { mayCancel, mayConfirm } from "../policy/decide.js";
 import type { RoleLookup } from "../policy/roles.js";
+import type { ProgressListener } from "./job-runner.js";
 import type { RequestStore } from "./request-store.js";
 import type { Actor, ExcludedTarget, Origin, RevocationRequest } from "./types.js";
 
@@ -49,6 +50,8 @@ export class RevocationService {
       auditor: Auditor;
       roles: RoleLookup;
       jobs: JobStarter;
+      /** Told when a request ends without running (cancelled, rejected, expired), to edit its card. */
+      listener: ProgressListener;
       ttlMinutes: number;
       fourEyesMinTargets: number;
       now?: () => Date;
@@ -157,6 +160,7 @@ export class RevocationService {
       details: { reason: decision.reason, targetCount: request.targets.length },
     });
     if (nextState === "approved") this.deps.jobs.start(id);
+    else this.announceEnd(updated);
     return { kind: "done", request: updated, reason: decision.reason };
   }
 
@@ -187,6 +191,14 @@ export class RevocationService {
       requestId: request.id,
       details: { expiresAt: request.expiresAt, targetCount: request.targets.length },
     });
+    this.announceEnd(updated);
     return updated;
+  }
+
+  /** Edits the request's card to its final state, in the background (callers may hold an invoke). */
+  private announceEnd(request: RevocationRequest): void {
+    this.deps.listener.onFinished(request).catch(() => {
+      // The listener logs its own failures; a card that cannot be edited changes no outcome.
+    });
   }
 }

@@ -54,6 +54,7 @@ function setup(options: { fourEyes?: number; now?: () => Date } = {}) {
     auditor,
     roles,
     jobs,
+    listener,
     ttlMinutes: 30,
     fourEyesMinTargets: options.fourEyes ?? 2,
     now: options.now,
@@ -115,6 +116,7 @@ describe("RevocationService and JobRunner", () => {
     const b = await t.create();
     await t.service.decide(b.id, approver, "cancel");
     assert.equal((await t.store.get(b.id))?.state, "rejected");
+    assert.deepEqual(t.listener.finished.map((r) => r.state), ["cancelled", "rejected"], "both cards are edited");
     assert.equal((await t.service.decide(b.id, approver, "confirm")).kind, "notPending");
     await t.jobs.idle();
     assert.equal(t.directory.revoked.length, 0);
@@ -155,6 +157,7 @@ describe("RevocationService and JobRunner", () => {
     now = new Date("2026-11-24T10:35:00Z");
     const expired = await t.service.expireDue();
     assert.deepEqual(expired.map((r) => r.id), [old.id]);
+    assert.deepEqual(t.listener.finished.map((r) => [r.id, r.state]), [[old.id, "expired"]], "its card is edited");
     assert.equal((await t.store.get(fresh.id))?.state, "pending");
   });
 

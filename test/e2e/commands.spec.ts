@@ -1,0 +1,116 @@
+import assert from "node:assert/strict";
+import { Verbs } from "../../src/cards/verbs.js";
+import { ASK_INPUT_ID } from "../../src/commands/handlers.js";
+import { WELL_KNOWN } from "../../src/simulator/index.js";
+import { startHarness, type Harness } from "./harness.js";
+
+interface CardJson {
+  actions?: Array<{ type: string; title: string; verb?: string; data?: Record<string, unknown> }>;
+}
+
+const cardOf = (activity: { attachments?: Array<{ content?: unknown }> }): CardJson | undefined =>
+  activity.attachments?.[0]?.content as CardJson | undefined;
+
+describe("e2e: the other commands", function () {
+  this.timeout(30_000);
+  let h: Harness;
+
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it("help lists the commands with examples", async () => {
+    await h.say("nina", "help");
+    const text = h.connector.texts(h.personal("nina").id).join("\n");
+    for (const expected of ["revoke user alice@contoso.com", "status", "pending", "cancel", "audit here", "about an hour"]) {
+      assert.ok(text.includes(expected), expected);
+    }
+  });
+
+  it("unknown text gets a pointer to help", async () => {
+    await h.say("sam", "please sign out alice");
+    assert.ok(h.connector.texts(h.personal("sam").id).some((t) => t.includes("Type `help`")));
+  });
+
+  it("revoke alone asks with a card; Look up validates, then the confirmation card follows", async () => {
+    const conv = h.personal("sam");
+    await h.say("sam", "revoke");
+    const ask = h.connector.in(conv.id).find((c) => cardOf(c.activity)?.actions?.some((a) => a.verb === Verbs.ask) === true);
+    assert.ok(ask !== undefined, "an ask card");
+
+    const bad = await h.click("sam", Verbs.ask, { [ASK_INPUT_ID]: "alice" }, ask.id);
+    assert.ok(JSON.stringify(bad.body).includes("is not a user principal name"), "the card says what was wrong");
+    assert.equal(h.sim.requests.filter((r) => r.path.startsWith("/v1.0/users/alice")).length, 0);
+
+    const good = await h.click("sam", Verbs.ask, { [ASK_INPUT_ID]: "alice@contoso.com" }, ask.id);
+    assert.equal(good.status, 200);
+    assert.ok(JSON.stringify(good.body).includes("Looking up alice@contoso.com"));
+    await h.connector.waitFor(
+      () => h.connector.in(conv.id).some((c) => cardOf(c.activity)?.actions?.some((a) => a.verb === Verbs.confirm) === true),
+      10_000,
+      "the confirmation card",
+    );
+    const confirm = h.connector.in(conv.id).find((c) => cardOf(c.activity)?.actions?.some((a) => a.verb === Verbs.confirm) === true);
+    assert.ok(JSON.stringify(confirm?.activity).includes(WELL_KNOWN.alice.id));
+  });
+
+  it("status shows the account to revokers and approvers only", async () => {
+    await h.say("sam", "status alice@contoso.com");
+    const text = h.connector.texts(h.personal("sam").id).join("\n");
+    assert.ok(text.includes(WELL_KNOWN.alice.id) && text.includes("Account enabled: yes"), text);
+    await h.say("nina", "status alice@contoso.com");
+    assert.ok(h.connector.texts(h.personal("nina").id).some((t) => t.includes("Only members of a revoker or approver group")));
+  });
+
+  it("pending lists my open request and cancel withdraws it, editing its card", async () => {
+    const conv = h.personal("val");
+    await h.say("val", "revoke user bob.stone@contoso.com");
+    const card = h.connector.in(conv.id).find((c) => cardOf(c.activity)?.actions?.some((a) => a.verb === Verbs.confirm) === true);
+    const requestId = cardOf(card?.activity ?? {})?.actions?.[0]?.data?.requestId;
+    assert.equal(typeof requestId, "string");
+    await h.say("val", "pending");
+    assert.ok(h.connector.texts(conv.id).some((t) => t.includes(String(requestId))));
+    await h.say("nina", `cancel ${String(requestId)}`);
+    assert.ok(h.connector.texts(h.personal("nina").id).some((t) => t.includes("Only the requester or an approver")));
+    await h.say("val", `cancel ${String(requestId)}`);
+    assert.ok(h.connector.texts(conv.id).some((t) => t.includes("is cancelled")));
+    await h.connector.waitFor(
+      (calls) => calls.some((c) => c.kind === "update" && c.activityId === card?.id && JSON.stringify(c.activity).includes("Request cancelled")),
+      10_000,
+      "the card to say cancelled",
+    );
+    await h.say("val", "pending");
+    assert.ok(h.connector.texts(conv.id).some((t) => t.includes("no pending requests")));
+    assert.equal(h.sim.requests.filter((r) => r.path.endsWith("/revokeSignInSessions")).length, 0);
+  });
+
+  it("audit here: only an approver, only in a channel; then audit posts go there, including earlier ones", async () => {
+    const channel = h.channel("secops");
+    await h.say("nina", "revoke user alice@contoso.com"); // refused and audited before any audit channel exists
+    await h.say("sam", "audit here");
+    assert.ok(h.connector.texts(h.personal("sam").id).some((t) => t.includes("in the Teams channel")));
+    await h.say("val", "audit here", channel);
+    assert.ok(h.connector.texts(channel.id).some((t) => t.includes("Only members of an approver group")));
+    await h.say("riley", "audit here", channel);
+    assert.ok(h.connector.texts(channel.id).some((t) => t.includes("now receives the audit posts")));
+    await h.connector.waitFor(
+      (calls) => {
+        const posts = calls.filter((c) => c.conversationId === channel.id && c.activity.attachments !== undefined).map((c) => JSON.stringify(c.activity));
+        return posts.some((p) => p.includes("Revocation request refused")) && posts.some((p) => p.includes("Audit channel set"));
+      },
+      10_000,
+      "the queued and new audit posts in the channel",
+    );
+  });
+
+  it("history is for approvers", async () => {
+    await h.say("sam", "revoke user alice@contoso.com");
+    await h.say("riley", "history 5");
+    assert.ok(h.connector.texts(h.personal("riley").id).some((t) => t.includes("request.created")));
+    await h.say("val", "history");
+    assert.ok(h.connector.texts(h.personal("val").id).some((t) => t.includes("Only members of an approver group")));
+  });
+});
