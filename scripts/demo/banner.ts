@@ -1,17 +1,82 @@
-/** What `npm run demo` prints once everything is up. */
+/**
+ * What `npm run demo` prints once everything is up: where to click, who you are, what to type,
+ * and where to look for the results. A newcomer reads this before anything else.
+ */
+import { SIM_TENANT_ID, WELL_KNOWN } from "../../src/simulator/index.js";
+import { CURRENT_USER, DEMO_CONVERSATIONS, PLAYGROUND_BOT, playgroundUserId } from "./playground-config.js";
+
 export interface BannerInfo {
   playgroundUrl: string;
+  /** Where the Playground accepts mocked activities (its "Mock an Activity" endpoint). */
+  serviceUrl: string;
   simulatorUrl: string;
-  teamName: string;
-  auditChannelName: string;
   auditLog: string;
   botLog: string;
   playgroundLog: string;
   playgroundConfig: string;
 }
 
+/** A message from Nina Viewer (in no group) into the demo's personal chat, as the Playground accepts it. */
+export function ninaActivity(serviceUrl: string, text: string): Record<string, unknown> {
+  const nina = WELL_KNOWN.nina;
+  return {
+    type: "message",
+    text,
+    channelId: "msteams",
+    serviceUrl,
+    from: { id: playgroundUserId("nina"), name: nina.displayName, aadObjectId: nina.id },
+    recipient: { ...PLAYGROUND_BOT },
+    conversation: { id: DEMO_CONVERSATIONS.personalChatId, conversationType: "personal", tenantId: SIM_TENANT_ID },
+  };
+}
+
+/** Label in a fixed-width column, value lines indented to match. */
+function row(label: string, ...lines: string[]): string {
+  const pad = " ".repeat(16);
+  return lines.map((line, i) => `  ${(i === 0 ? label : "").padEnd(pad.length)}${line}`).join("\n");
+}
+
 export function bannerText(info: BannerInfo): string {
-  return `demo ready ${JSON.stringify(info)}`;
+  const me = WELL_KNOWN[CURRENT_USER];
+  const nina = WELL_KNOWN.nina;
+  const curl = `curl -s -X POST ${info.playgroundUrl}/_internal/v1/customActivities -H 'content-type: application/json' -d '${JSON.stringify(ninaActivity(info.serviceUrl, "revoke user alice@contoso.com"))}'`;
+  const rule = "─".repeat(96);
+  return [
+    rule,
+    "  teams-revoke-bot demo is running: the bot, a simulated Contoso tenant, and the Agents Playground",
+    rule,
+    row("Open", `${info.playgroundUrl}  (Microsoft 365 Agents Playground, a local Teams look-alike)`),
+    row("You are", `${me.displayName} (${me.userPrincipalName}): a revoker and an approver`),
+    row("Type", `revoke user alice@contoso.com --reason "phished"`, "then click Confirm on the card: it turns into \"Revocation complete\" / \"Revoked and verified\"."),
+    row(
+      "Also try",
+      "revoke user nobody@contoso.com     (no such user: nothing is requested)",
+      "revoke user alice                  (not a UPN or object ID)",
+      "status alice@contoso.com           (sessions valid from … after your revocation)",
+      "help",
+    ),
+    row(
+      "As someone else",
+      `${nina.displayName} is in neither group, so the bot refuses her. In the Playground: Mock an Activity →`,
+      `Custom activity; set "type": "message", add "text": "revoke user alice@contoso.com", make "from"`,
+      `{"id": "${playgroundUserId("nina")}", "name": "${nina.displayName}", "aadObjectId": "${nina.id}"}; Send activity.`,
+      "The answer appears in Personal Chat. Or from another terminal:",
+    ),
+    `    ${curl}`,
+    row(
+      "Audit",
+      `Every step is posted to the "${DEMO_CONVERSATIONS.auditChannel.name}" channel of team ${DEMO_CONVERSATIONS.team.name} (left, under Teams Channel),`,
+      `printed below as it happens, and appended to ${info.auditLog} (hash-chained).`,
+    ),
+    row(
+      "Nothing real",
+      `Entra ID and Microsoft Graph are a local simulator (${info.simulatorUrl}) with fictional people;`,
+      "nothing here touches a real tenant. Inbound bot authentication is off: the bot listens on 127.0.0.1 only.",
+    ),
+    row("Files", `bot log ${info.botLog}; Playground config ${info.playgroundConfig}; Playground log ${info.playgroundLog}`),
+    row("Stop", "Ctrl-C stops the Playground, the bot and the simulator."),
+    rule,
+  ].join("\n");
 }
 
 export function printBanner(info: BannerInfo): void {

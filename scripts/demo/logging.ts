@@ -1,31 +1,56 @@
 /**
- * The demo bot's logger: everything goes to a file, and only warnings and errors reach the
- * terminal, as short lines, so the instructions printed at start stay readable.
+ * The demo bot's logger: everything goes to a file; the terminal gets one short line per audit
+ * entry (so you can watch what the bot records while you click) and per warning or error, so the
+ * instructions printed at start stay readable.
  */
 import pino, { type DestinationStream, type Level, type Logger } from "pino";
 
 const LEVEL_NAMES: Readonly<Record<number, string>> = { 40: "warning", 50: "error", 60: "fatal" };
+const WARN = 40;
 
-/** Turns pino's JSON lines into `bot warning: message (error message)` on stderr. */
+interface LogLine {
+  level?: number;
+  msg?: string;
+  path?: string;
+  err?: { code?: string; message?: string };
+  audit?: { seq?: number; action?: string; requestId?: string | null; actor?: { name?: string } };
+}
+
+/** The one line the terminal shows for a log entry, or undefined to show nothing. */
+function terminalLine(entry: LogLine): string | undefined {
+  const { audit } = entry;
+  if (audit?.action !== undefined) {
+    const request = audit.requestId ? ` ${audit.requestId}` : "";
+    return `audit #${audit.seq ?? "?"} ${audit.action}${request} by ${audit.actor?.name ?? "?"}`;
+  }
+  if ((entry.level ?? 0) < WARN) return undefined;
+  // The Playground probes the endpoint with HEAD each time its page loads; restify's 405 answer is
+  // logged as a warning, which would otherwise greet every page load with a scary line.
+  if (entry.err?.code === "MethodNotAllowed" && entry.path === "/api/messages") return undefined;
+  const cause = entry.err?.message === undefined ? "" : ` (${entry.err.message})`;
+  return `bot ${LEVEL_NAMES[entry.level ?? WARN] ?? "log"}: ${entry.msg ?? ""}${cause}`;
+}
+
 function terminalStream(): DestinationStream {
   return {
     write(line: string) {
-      let entry: { level?: number; msg?: string; err?: { message?: string } };
+      let entry: LogLine;
       try {
-        entry = JSON.parse(line) as typeof entry;
+        entry = JSON.parse(line) as LogLine;
       } catch {
-        // Not JSON (should not happen with pino): show it as it is rather than lose it.
+        // Not JSON (pino always writes JSON): show it as it is rather than lose it.
         process.stderr.write(line);
         return;
       }
-      const level = LEVEL_NAMES[entry.level ?? 0] ?? "log";
-      const cause = entry.err?.message === undefined ? "" : ` (${entry.err.message})`;
-      process.stderr.write(`bot ${level}: ${entry.msg ?? ""}${cause}\n`);
+      const text = terminalLine(entry);
+      if (text === undefined) return;
+      // Audit lines are the demo's normal output; warnings and errors are diagnostics.
+      (entry.audit === undefined ? process.stderr : process.stdout).write(`${text}\n`);
     },
   };
 }
 
-/** A pino logger writing `level` and above to `file`, and warnings and above to the terminal. */
+/** A pino logger writing `level` and above to `file`, and audit entries and warnings to the terminal. */
 export function createDemoLogger(level: Level | "silent", file: string): Logger {
   return pino(
     {
@@ -35,7 +60,7 @@ export function createDemoLogger(level: Level | "silent", file: string): Logger 
     },
     pino.multistream([
       { level: level === "silent" ? "fatal" : level, stream: pino.destination({ dest: file, mkdir: true, sync: true }) },
-      { level: "warn", stream: terminalStream() },
+      { level: "info", stream: terminalStream() },
     ]),
   );
 }

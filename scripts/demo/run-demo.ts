@@ -166,9 +166,8 @@ export async function runDemo(env: NodeJS.ProcessEnv, tls: TlsIdentity): Promise
   const dataDir = resolve(REPO_ROOT, info.config.dataDir);
   printBanner({
     playgroundUrl: playground.url,
+    serviceUrl: playground.serviceUrl,
     simulatorUrl: simulator.url,
-    teamName: DEMO_CONVERSATIONS.team.name,
-    auditChannelName: DEMO_CONVERSATIONS.auditChannel.name,
     auditLog: relative(REPO_ROOT, join(dataDir, "audit.jsonl")),
     botLog: relative(REPO_ROOT, info.botLog),
     playgroundLog: relative(REPO_ROOT, playground.logFile),

@@ -5,7 +5,7 @@ import { noticeCardData, resultCardData } from "../cards/present.js";
 import { renderCard, type AdaptiveCardJson } from "../cards/render.js";
 import type { ProgressListener } from "../revocation/job-runner.js";
 import type { DecisionVerb, RevocationService } from "../revocation/lifecycle.js";
-import type { RevocationRequest } from "../revocation/types.js";
+import { FINAL_STATES, type RevocationRequest } from "../revocation/types.js";
 import { actorOf } from "./handlers.js";
 
 export interface CardAnswer {
@@ -52,8 +52,10 @@ export class CardActions {
       case "refused":
         return notice("You cannot do that", `${result.reason} Nothing was changed.`);
       case "notPending":
-        // Already decided (a second click, or someone else first): show the state as it is.
-        this.refreshForEveryone(result.request);
+        // Already decided (a second click, or someone else first): show the state as it is. Only a
+        // final state is re-sent to everyone: a running job edits the card itself, and re-sending
+        // an older running snapshot could land after the job's final edit.
+        if (FINAL_STATES.has(result.request.state)) this.refreshForEveryone(result.request);
         return { kind: "state", card: renderCard("revoke-result", resultCardData(result.request)) };
       case "done":
         // The job (confirmed) or the lifecycle (cancelled, rejected) edits the card for everyone.
