@@ -45,6 +45,13 @@ export class CardActions {
       return notice("Not this conversation's request", `Request ${requestId} was made in another conversation; act on it there. Nothing was changed.`);
     }
 
+    // Some connectors (the Agents Playground) answer a sent card without its message ID; the
+    // click names the card's message, so later edits can still replace it in place.
+    const clickedCard = context.activity.replyToId;
+    if (request.cardActivityId === null && clickedCard !== undefined && clickedCard !== "") {
+      await this.deps.revocations.attachCard(requestId, clickedCard);
+    }
+
     const result = await this.deps.revocations.decide(requestId, actor, verb);
     switch (result.kind) {
       case "notFound":

@@ -202,6 +202,16 @@ describe("e2e: revoke one user through /api/messages", function () {
     assert.ok(auditFile(h).some((e) => e.action === "request.cancelled" && e.requestId === requestId));
   });
 
+  it("edits the card in place even when the connector did not say the card's message ID", async () => {
+    h.connector.omitIds = true;
+    await h.say("sam", "revoke user alice@contoso.com");
+    const { call, requestId } = lastConfirmCard(h, h.personal("sam").id);
+    await h.click("sam", Verbs.confirm, { requestId }, call.id);
+    await waitForCardText(h, call.id, "Revocation complete");
+    const sends = h.connector.in(h.personal("sam").id).filter((c) => c.kind !== "update");
+    assert.equal(sends.length, 1, "no second card was posted");
+  });
+
   it("the Action.Submit fallback confirms too", async () => {
     await h.say("sam", "revoke user bob.stone@contoso.com");
     const { call, requestId } = lastConfirmCard(h, h.personal("sam").id);

@@ -25,6 +25,8 @@ export class FakeConnector {
   url = "";
   /** Status codes to answer the next calls with instead of success (e.g. 429, 503). */
   readonly failNext: Array<{ status: number; retryAfter?: number }> = [];
+  /** Answer sends without the new message's ID, as the Agents Playground does. */
+  omitIds = false;
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
@@ -89,7 +91,7 @@ export class FakeConnector {
     const kind = req.method === "PUT" ? "update" : activityId === undefined ? "send" : "reply";
     const id = kind === "update" && activityId !== undefined ? activityId : `act-${randomUUID()}`;
     this.calls.push({ kind, conversationId, activityId, activity, id, authorization: req.headers.authorization });
-    return { status: kind === "update" ? 200 : 201, body: { id } };
+    return { status: kind === "update" ? 200 : 201, body: this.omitIds && kind !== "update" ? {} : { id } };
   }
 }
 
