@@ -11,8 +11,8 @@
  * this file (phase one) makes the certificate and re-runs itself with that variable set; phase
  * two (scripts/demo/run-demo.ts) does the real work. Nothing here talks to a real tenant.
  */
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { constants, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createTlsIdentity } from "../src/simulator/certificate.js";
@@ -30,6 +30,9 @@ const REPO_ROOT = resolve(__dirname, "..");
  */
 const PHASE_TWO_NODE_OPTIONS = ["--disable-warning=DEP0111"];
 
+/** Signals that mean "stop the demo" (Ctrl-C, kill, closing the terminal). */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
 /**
  * Phase one: creates the simulator's TLS identity in a private temp folder and runs this script
  * again with NODE_EXTRA_CA_CERTS naming it. Signals are forwarded so that `kill <pid>` stops the
@@ -40,34 +43,37 @@ async function launch(env: NodeJS.ProcessEnv): Promise<void> {
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
   process.once("exit", removeDir);
 
+  const phaseTwo: { child?: ChildProcess; stopRequested: boolean } = { stopRequested: false };
+  for (const signal of STOP_SIGNALS) {
+    process.on(signal, () => {
+      phaseTwo.stopRequested = true;
+      // Before phase two exists there is nothing to stop but this process (the exit hook tidies up).
+      if (phaseTwo.child === undefined) process.exit(0);
+      // A Ctrl-C in the terminal reaches both phases; phase two ignores the forwarded duplicate.
+      phaseTwo.child.kill(signal);
+    });
+  }
+
   const identity = await createTlsIdentity("127.0.0.1");
   const certPath = join(dir, "simulator-cert.pem");
   const keyPath = join(dir, "simulator-key.pem");
   writeFileSync(certPath, identity.certPem);
   writeFileSync(keyPath, identity.keyPem, { mode: 0o600 });
-  // Keep any CAs the person already trusts (e.g. a corporate proxy's) next to the simulator's.
-  const bundlePath = join(dir, "extra-ca-certs.pem");
-  writeFileSync(bundlePath, `${readExistingExtraCerts(env.NODE_EXTRA_CA_CERTS)}${identity.certPem}`);
 
   const child = spawn(process.execPath, [...PHASE_TWO_NODE_OPTIONS, ...process.execArgv, __filename], {
     cwd: REPO_ROOT,
     stdio: "inherit",
-    env: { ...env, NODE_EXTRA_CA_CERTS: bundlePath, [CERT_ENV]: certPath, [KEY_ENV]: keyPath },
+    // Only the simulator's certificate, on purpose: it is phase two's only HTTPS peer, and another
+    // certificate with the same subject (say, the test runner's simulator's) would shadow it.
+    env: { ...env, NODE_EXTRA_CA_CERTS: certPath, [CERT_ENV]: certPath, [KEY_ENV]: keyPath },
   });
-  // A Ctrl-C in the terminal reaches both phases; phase two ignores the forwarded duplicate.
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    process.on(signal, () => child.kill(signal));
-  }
+  phaseTwo.child = child;
   child.on("exit", (code, signal) => {
-    removeDir();
-    process.exit(code ?? 128 + (signal === null ? 0 : constants.signals[signal]));
+    // A stop signal that arrived while phase two was still loading ends it before its own
+    // handlers exist: that is still the stop that was asked for.
+    const stoppedOnRequest = phaseTwo.stopRequested && signal !== null && (STOP_SIGNALS as readonly string[]).includes(signal);
+    process.exit(stoppedOnRequest ? 0 : (code ?? 128 + (signal === null ? 0 : constants.signals[signal])));
   });
-}
-
-function readExistingExtraCerts(path: string | undefined): string {
-  if (path === undefined || path === "" || !existsSync(path)) return "";
-  const pem = readFileSync(path, "utf8");
-  return pem.endsWith("\n") ? pem : `${pem}\n`;
 }
 
 async function main(): Promise<void> {

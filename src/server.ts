@@ -30,6 +30,12 @@ export function createServer(deps: ServerDeps): restify.Server {
     });
   });
 
+  // Clients such as the Agents Playground probe the endpoint with HEAD before posting.
+  server.head("/api/messages", (_req, res, next) => {
+    res.send(200);
+    next();
+  });
+
   // restify 11 takes either (req, res, next) or an async (req, res).
   server.get("/healthz", (_req, res, next) => {
     res.send(200, { status: "ok" });

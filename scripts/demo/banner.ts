@@ -32,7 +32,7 @@ export function ninaActivity(serviceUrl: string, text: string): Record<string, u
 
 /** Label in a fixed-width column, value lines indented to match. */
 function row(label: string, ...lines: string[]): string {
-  const pad = " ".repeat(16);
+  const pad = " ".repeat(18);
   return lines.map((line, i) => `  ${(i === 0 ? label : "").padEnd(pad.length)}${line}`).join("\n");
 }
 
@@ -50,10 +50,12 @@ export function bannerText(info: BannerInfo): string {
     row("Type", `revoke user alice@contoso.com --reason "phished"`, "then click Confirm on the card: it turns into \"Revocation complete\" / \"Revoked and verified\"."),
     row(
       "Also try",
+      "help",
+      "revoke                             (asks for the user with a card)",
       "revoke user nobody@contoso.com     (no such user: nothing is requested)",
       "revoke user alice                  (not a UPN or object ID)",
+      `revoke user ${WELL_KNOWN.guest.userPrincipalName}   (a guest: left out)`,
       "status alice@contoso.com           (sessions valid from … after your revocation)",
-      "help",
     ),
     row(
       "As someone else",

@@ -13,7 +13,8 @@ interface LogLine {
   msg?: string;
   path?: string;
   err?: { code?: string; message?: string };
-  audit?: { seq?: number; action?: string; requestId?: string | null; actor?: { name?: string } };
+  /** An audit entry the bot logged; its actor is null for the bot's own steps. */
+  audit?: { seq?: number; action?: string; requestId?: string | null; actor?: { name?: string } | null };
 }
 
 /** The one line the terminal shows for a log entry, or undefined to show nothing. */
@@ -21,7 +22,7 @@ function terminalLine(entry: LogLine): string | undefined {
   const { audit } = entry;
   if (audit?.action !== undefined) {
     const request = audit.requestId ? ` ${audit.requestId}` : "";
-    return `audit #${audit.seq ?? "?"} ${audit.action}${request} by ${audit.actor?.name ?? "?"}`;
+    return `audit #${audit.seq ?? "?"} ${audit.action}${request} by ${audit.actor?.name ?? "the bot"}`;
   }
   if ((entry.level ?? 0) < WARN) return undefined;
   // The Playground probes the endpoint with HEAD each time its page loads; restify's 405 answer is

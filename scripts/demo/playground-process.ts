@@ -26,16 +26,17 @@ export interface RunningPlayground {
   logFile: string;
   /** Settles when the process has exited, whoever stopped it. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** The last lines the Playground wrote (its own log file), for error messages. */
+  /** The last lines the Playground wrote (its log file, then stderr), for error messages. */
   recentLog(lines?: number): string;
-  /** SIGTERM to its process group, SIGKILL after a grace period. Idempotent. */
+  /** SIGTERM, then SIGKILL after a grace period. Idempotent. */
   stop(): Promise<void>;
 }
 
 /**
- * The Playground's CLI would otherwise reach out to the internet: Application Insights statsbeat
- * and heartbeat run even with --disable-telemetry, and it opens a browser unless told not to. The
- * demo must work offline, so all of that is switched off here.
+ * The Playground's CLI would otherwise reach out to the internet: even with --disable-telemetry it
+ * starts Application Insights, whose statsbeat connects to *.in.applicationinsights.azure.com at
+ * start (and a heartbeat would follow), and it opens a browser unless told not to. The demo must
+ * work offline and quietly, so all of that is switched off here.
  */
 const OFFLINE_ENV: Readonly<Record<string, string>> = {
   TEAMSAPPTESTER_BROWSER: "none",
@@ -77,37 +78,37 @@ export async function startPlayground(options: PlaygroundOptions, parentEnv: Nod
     "--service-url", serviceUrl,
     "--disable-telemetry",
   ];
-  // Its own process group: a Ctrl-C in the terminal reaches only the demo, which then stops the
-  // Playground itself — so a Playground exit the demo did not ask for is always a real failure.
-  const child = spawn(process.execPath, args, { cwd: options.workDir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  // Deliberately in the demo's process group: a Ctrl-C in the terminal, or a kill of the group,
+  // then ends the Playground too, even if the demo itself is killed too hard to clean up.
+  const child = spawn(process.execPath, args, { cwd: options.workDir, env, stdio: ["ignore", "pipe", "pipe"] });
 
-  const output: string[] = [];
-  const remember = (chunk: Buffer) => {
-    output.push(...chunk.toString("utf8").split(/\r?\n/).filter((l) => l.trim() !== ""));
-    output.splice(0, Math.max(0, output.length - 200));
-  };
-  child.stdout.on("data", remember);
-  child.stderr.on("data", remember);
+  // Its console output goes to its log file when stdout is not a terminal; stderr catches the rest
+  // (e.g. a crash before logging starts).
+  const stderr: string[] = [];
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr.push(...chunk.toString("utf8").split(/\r?\n/).filter((l) => l.trim() !== ""));
+    stderr.splice(0, Math.max(0, stderr.length - 200));
+  });
 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once("exit", (code, signal) => resolve({ code, signal }));
   });
-  // If this process dies without stopping it, the Playground must not live on (it is detached).
-  const killOnExit = () => killGroup(child, "SIGKILL");
+  // If the demo exits without stopping it (an uncaught error), the Playground must not live on.
+  const killOnExit = () => signal(child, "SIGKILL");
   process.once("exit", killOnExit);
   void exited.then(() => process.off("exit", killOnExit));
 
   const recentLog = (lines = 15): string => {
     const fromFile = existsSync(logFile) ? readFileSync(logFile, "utf8").split(/\r?\n/).filter((l) => l.trim() !== "") : [];
-    return [...fromFile, ...output].slice(-lines).join("\n");
+    return [...fromFile, ...stderr].slice(-lines).join("\n");
   };
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      killGroup(child, "SIGTERM");
-      const timer = setTimeout(() => killGroup(child, "SIGKILL"), 5000);
+      signal(child, "SIGTERM");
+      const timer = setTimeout(() => signal(child, "SIGKILL"), 5000);
       await exited;
       clearTimeout(timer);
     })();
@@ -154,13 +155,7 @@ function listeningPort(child: ChildProcess, exited: Promise<{ code: number | nul
   });
 }
 
-/** Signals the child's whole process group (the Playground might start helpers of its own). */
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch (err) {
-    // ESRCH: the group is already gone, which is what we wanted.
-    if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
-  }
+/** Sends `name` to the child unless it has already exited. */
+function signal(child: ChildProcess, name: NodeJS.Signals): void {
+  if (child.exitCode === null && child.signalCode === null) child.kill(name);
 }

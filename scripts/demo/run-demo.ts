@@ -17,7 +17,7 @@ import { startPlayground, type RunningPlayground } from "./playground-process.js
 import { assertPortFree } from "./ports.js";
 
 /** The Playground's usual port; the printed instructions and the browser test rely on it. */
-export const PLAYGROUND_PORT = 56150;
+const PLAYGROUND_PORT = 56150;
 
 const REPO_ROOT = resolve(__dirname, "..", "..");
 const ENV_FILE = join(REPO_ROOT, "env", ".env.local");
@@ -109,6 +109,13 @@ async function stopAll(started: Started): Promise<void> {
   await started.simulator?.close();
 }
 
+/** Signals that mean "stop the demo" (Ctrl-C, kill, closing the terminal). */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+function stopMessage(signal: NodeJS.Signals): string {
+  return `${signal}: stopping the Agents Playground, the bot and the Graph simulator…`;
+}
+
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -141,14 +148,15 @@ export async function runDemo(env: NodeJS.ProcessEnv, tls: TlsIdentity): Promise
       },
     );
   };
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    process.on(signal, () => shutdown(`${signal}: stopping the Agents Playground, the bot and the Graph simulator…`, 0));
-  }
+  for (const signal of STOP_SIGNALS) process.on(signal, () => shutdown(stopMessage(signal), 0));
 
   let info: { config: Readonly<AppConfig>; botLog: string };
   try {
     info = await startAll(env, tls, started);
   } catch (err) {
+    // Ctrl-C while starting also ends the Playground (same process group), which fails the start:
+    // that is the requested stop, already under way in shutdown(), not an error to report.
+    if (stopping) return;
     await stopAll(started).catch((stopErr: unknown) => process.stderr.write(`(stopping what had started failed too: ${messageOf(stopErr)})\n`));
     throw err;
   }
@@ -157,6 +165,12 @@ export async function runDemo(env: NodeJS.ProcessEnv, tls: TlsIdentity): Promise
 
   void playground.exited.then(({ code, signal }) => {
     if (stopping) return;
+    // The Playground shares the terminal's process group: a Ctrl-C may reach it a moment before
+    // this process notices its own SIGINT. That is a requested stop, not a crash.
+    if (signal !== null && STOP_SIGNALS.includes(signal)) {
+      shutdown(stopMessage(signal), 0);
+      return;
+    }
     shutdown(
       `The Agents Playground stopped unexpectedly (${signal ?? `exit code ${String(code)}`}). Its last log lines:\n${playground.recentLog()}\n\nStopping the bot and the Graph simulator.`,
       1,

@@ -17,7 +17,9 @@ export class TeamsAuditSink implements AuditSink {
     const ref = this.conversations.auditChannel();
     if (ref === undefined) return false;
     const card = cardAttachment("audit-entry", auditCardData(entry));
-    await this.messenger.post(ref, MessageFactory.attachment(card, `Audit #${entry.seq}: ${entry.action}`));
+    const message = MessageFactory.attachment(card);
+    message.summary = `Audit #${entry.seq}: ${entry.action}`;
+    await this.messenger.post(ref, message);
     return true;
   }
 }

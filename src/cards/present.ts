@@ -177,6 +177,22 @@ const AUDIT_TITLES: Record<AuditEntry["action"], { title: string; style: string 
   "audit.channel.set": { title: "Audit channel set", style: "accent" },
 };
 
+/** Readable titles for the audit details the code writes. */
+const DETAIL_LABELS: Readonly<Record<string, string>> = {
+  reason: "Reason",
+  disable: "Disable accounts",
+  targets: "Targets",
+  excluded: "Left out",
+  expiresAt: "Expires",
+  targetCount: "Number of targets",
+  counts: "Outcome counts",
+  outcomes: "Outcomes",
+  command: "Command",
+  verb: "Action",
+  roles: "Roles at the time",
+  channel: "Channel",
+};
+
 /** Data for the audit channel post of one audit entry. */
 export function auditCardData(entry: AuditEntry): AuditCardData {
   const view = AUDIT_TITLES[entry.action];
@@ -186,7 +202,7 @@ export function auditCardData(entry: AuditEntry): AuditCardData {
   ];
   if (entry.requestId !== null) facts.push({ title: "Request", value: entry.requestId });
   for (const [key, value] of Object.entries(entry.details)) {
-    facts.push({ title: key, value: describe(value) });
+    facts.push({ title: DETAIL_LABELS[key] ?? key, value: describe(value) });
   }
   facts.push({ title: "Audit #", value: String(entry.seq) });
   return { title: view.title, style: view.style, facts };

@@ -152,9 +152,11 @@ export class CommandHandlers {
 
     const origin = referenceOf(context);
     const request = await this.deps.revocations.create({ requester: actor, reason, disable, targets, excluded, origin });
-    const sent = await context.sendActivity(
-      MessageFactory.attachment(cardAttachment("revoke-confirm", confirmCardData(request)), `Confirm revocation ${request.id}`),
-    );
+    // The card alone, with a summary for notifications: a text beside it would make some clients
+    // (the Agents Playground) split the message and not return the card's message ID.
+    const message = MessageFactory.attachment(cardAttachment("revoke-confirm", confirmCardData(request)));
+    message.summary = `Confirm revocation ${request.id}`;
+    const sent = await context.sendActivity(message);
     if (sent?.id !== undefined) await this.deps.revocations.attachCard(request.id, sent.id);
   }
 

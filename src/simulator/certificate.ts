@@ -3,6 +3,7 @@
  * authority and the Graph client only attaches tokens to `https:` URLs (DESIGN.md, "Pointing the real
  * client code at a local simulator"). A fresh self-signed certificate per start keeps no key on disk.
  */
+import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import { generate } from "selfsigned";
 
@@ -24,7 +25,11 @@ export async function createTlsIdentity(host: string): Promise<TlsIdentity> {
 
   const notBeforeDate = new Date(Date.now() - 60_000); // tolerate a little clock skew
   const notAfterDate = new Date(notBeforeDate.getTime() + 7 * 86_400_000);
-  const pems = await generate([{ name: "commonName", value: `Graph simulator (${host})` }], {
+  const pems = await generate([
+    // A unique subject per certificate: when two trusted certificates share a subject, OpenSSL may
+    // pick the wrong one to verify with and the TLS handshake fails.
+    { name: "commonName", value: `Graph simulator (${host}) ${randomBytes(4).toString("hex")}` },
+  ], {
     keyType: "ec",
     curve: "P-256",
     algorithm: "sha256",

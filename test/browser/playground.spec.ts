@@ -1,0 +1,167 @@
+/**
+ * The demo end to end, through a real browser: `npm run demo` starts the Graph simulator, the bot
+ * and the Microsoft 365 Agents Playground; headless Chromium types a revocation into the
+ * Playground, confirms it on the Adaptive Card and waits for the card to report the result. The
+ * bot's audit log must record the same request, and a SIGINT to the demo (Ctrl-C) must stop all
+ * three parts and exit 0.
+ *
+ *   npm run test:browser       (needs Debian's chromium: apt-get install chromium)
+ *
+ * Screenshots go to test-results/ (git-ignored).
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { WELL_KNOWN } from "../../src/simulator/index.js";
+import { acceptsConnections, REPO_ROOT, startDemo, waitForUrl, within, type DemoProcess } from "./demo-process.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+/** Flags this closed network needs: no GPU, no sandbox (root in a container), no background calls home. */
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const PLAYGROUND_URL = "http://localhost:56150";
+/** PORT in env/.env.local. */
+const BOT_HEALTH_URL = "http://127.0.0.1:3978/healthz";
+/** DATABASE_URL in env/.env.local puts the demo's data in data/demo. */
+const AUDIT_LOG = join(REPO_ROOT, "data", "demo", "audit.jsonl");
+const RESULTS_DIR = join(REPO_ROOT, "test-results");
+const REASON = "browser test";
+
+interface AuditEntry {
+  seq: number;
+  action: string;
+  requestId: string | null;
+  /** null for the bot's own steps (e.g. revocation.completed). */
+  actor: { aadObjectId: string; name: string } | null;
+  details: Record<string, unknown>;
+}
+
+/** The audit log's entries (the file survives between demo runs, so callers slice off old ones). */
+function readAuditLog(): AuditEntry[] {
+  if (!existsSync(AUDIT_LOG)) return [];
+  return readFileSync(AUDIT_LOG, "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as AuditEntry);
+}
+
+async function eventually<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(RESULTS_DIR, name), fullPage: true });
+}
+
+describe("npm run demo in the Agents Playground (browser)", function () {
+  let demo: DemoProcess | undefined;
+  let browser: Browser | undefined;
+
+  before(function () {
+    if (!existsSync(CHROMIUM)) {
+      console.log(
+        `\n  SKIPPED: the browser test needs Chromium at ${CHROMIUM}, which is missing.\n` +
+          "  Install Debian's package (sudo apt-get install chromium) and run `npm run test:browser` again.\n",
+      );
+      this.skip();
+    }
+    mkdirSync(RESULTS_DIR, { recursive: true });
+  });
+
+  afterEach(function () {
+    // Leave a failed run's evidence in the mocha output.
+    if (this.currentTest?.state === "failed" && demo !== undefined) {
+      console.log(`\n----- npm run demo output -----\n${demo.output()}\n-------------------------------`);
+    }
+  });
+
+  after(async function () {
+    await browser?.close();
+    await demo?.dispose(); // only does something if the test failed before stopping the demo itself
+  });
+
+  it("revokes a user from the Playground, audits it, and stops cleanly on Ctrl-C", async function () {
+    const auditBefore = readAuditLog().length;
+    demo = startDemo();
+    await waitForUrl(BOT_HEALTH_URL, demo, 60_000);
+    await waitForUrl(PLAYGROUND_URL, demo, 30_000);
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    // Offline machine: the Playground's page asks a CDN for fonts; fail those at once instead of
+    // waiting for DNS. Only the Playground itself is reachable.
+    await page.route((url) => url.origin !== PLAYGROUND_URL, (route) => route.abort());
+    await page.goto(PLAYGROUND_URL);
+
+    // The Playground tells the bot it was installed; the bot's greeting proves the two are wired.
+    await page.getByText(/I revoke Microsoft Entra ID sign-in sessions/).first().waitFor({ timeout: 30_000 });
+    // The compose box is the (last) rich-text textbox; a card's own inputs are plain <input>s.
+    await page.getByRole("textbox").and(page.locator("[contenteditable=true]")).last().click();
+    await page.keyboard.type(`revoke user alice@contoso.com --reason "${REASON}"`);
+    await page.getByRole("button", { name: "Send Message" }).click();
+
+    const confirm = page.getByRole("button", { name: "Confirm", exact: true });
+    await confirm.waitFor({ timeout: 30_000 });
+    await page.getByRole("heading", { name: "Revoke sign-in sessions of 1 user?" }).waitFor();
+    await page.getByText("alice@contoso.com", { exact: true }).first().waitFor();
+    await screenshot(page, "playground-confirm.png");
+
+    await confirm.click();
+    await page.getByRole("heading", { name: "Revocation complete", exact: true }).waitFor({ timeout: 30_000 });
+    await page.getByText("Revoked and verified").first().waitFor();
+    await screenshot(page, "playground-result.png");
+
+    // The bot's side: one request, created, approved and completed by the right people.
+    const entries = await eventually("the request's audit entries", 10_000, () => {
+      const fresh = readAuditLog().slice(auditBefore);
+      const created = fresh.find((e) => e.action === "request.created" && e.details.reason === REASON);
+      const ours = fresh.filter((e) => created !== undefined && e.requestId === created.requestId);
+      return ours.some((e) => e.action === "revocation.completed") ? ours : undefined;
+    });
+    const milestones = ["request.created", "request.approved", "revocation.completed"];
+    assert.deepEqual(
+      entries.map((e) => e.action).filter((a) => milestones.includes(a)),
+      milestones,
+      "created, approved and completed, in that order",
+    );
+    const sam = WELL_KNOWN.sam.id; // the Playground's current user
+    assert.equal(entries.find((e) => e.action === "request.created")?.actor?.aadObjectId, sam, "Sam requested");
+    assert.equal(entries.find((e) => e.action === "request.approved")?.actor?.aadObjectId, sam, "Sam approved");
+    const requestId = entries[0]?.requestId ?? "";
+    assert.match(requestId, /^R-[0-9A-Z]{10}$/);
+    assert.match(demo.output(), new RegExp(`audit #\\d+ revocation\\.completed ${requestId}`), "the demo prints the audit entry");
+
+    // The audit posts reached the Playground's audit channel.
+    await page.getByRole("treeitem", { name: /Revocation audit/ }).click();
+    await page.getByText(requestId, { exact: true }).first().waitFor({ timeout: 15_000 });
+    await screenshot(page, "playground-audit-channel.png");
+    await browser.close();
+    browser = undefined;
+
+    // Ctrl-C: the demo stops the Playground, the bot and the simulator, and exits 0.
+    const simulatorUrl = /local simulator \((https:\/\/127\.0\.0\.1:\d+)\)/.exec(demo.output())?.[1];
+    assert.ok(simulatorUrl !== undefined, "the demo printed the simulator's URL");
+    const parts = [["Playground", PLAYGROUND_URL], ["bot", BOT_HEALTH_URL], ["simulator", simulatorUrl]] as const;
+    for (const [part, url] of parts) assert.equal(await acceptsConnections(url), true, `the ${part} runs (${url})`);
+    demo.signal("SIGINT");
+    const exit = await within(45_000, "the demo did not exit within 45 s of SIGINT", demo.exited);
+    assert.deepEqual(exit, { code: 0, signal: null }, `demo exit; output:\n${demo.output()}`);
+    assert.match(demo.output(), /Stopped\./);
+    for (const [part, url] of parts) assert.equal(await acceptsConnections(url), false, `the ${part} has stopped (${url})`);
+  });
+});
