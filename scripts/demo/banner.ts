@@ -68,7 +68,7 @@ export function bannerText(info: BannerInfo): string {
     row(
       "Audit",
       `Every step is posted to the "${DEMO_CONVERSATIONS.auditChannel.name}" channel of team ${DEMO_CONVERSATIONS.team.name} (left, under Teams Channel),`,
-      `printed below as it happens, and appended to ${info.auditLog} (hash-chained).`,
+      `printed below as it happens, and appended to ${info.auditLog}.`,
     ),
     row(
       "Nothing real",
