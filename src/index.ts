@@ -203,7 +203,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
 async function main(): Promise<void> {
   let config: Readonly<AppConfig>;
   try {
-    config = readConfig(process.env);
+    config = readConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\nSee README.md, "Configuration".\n`);
