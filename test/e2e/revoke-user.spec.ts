@@ -212,6 +212,15 @@ describe("e2e: revoke one user through /api/messages", function () {
     assert.equal(sends.length, 1, "no second card was posted");
   });
 
+  it("a card edit Teams throttles or fails is retried (botbuilder's connector client), so the final state shows", async () => {
+    await h.say("sam", "revoke user alice@contoso.com");
+    const { call, requestId } = lastConfirmCard(h, h.personal("sam").id);
+    const final = (activity: object) => cardText(activity).includes("Revocation complete");
+    h.connector.failNext.push({ status: 429, retryAfter: 0, when: final }, { status: 503, when: final }, { status: 502, when: final });
+    await h.click("sam", Verbs.confirm, { requestId }, call.id);
+    await waitForCardText(h, call.id, "Revocation complete");
+  });
+
   it("the Action.Submit fallback confirms too", async () => {
     await h.say("sam", "revoke user bob.stone@contoso.com");
     const { call, requestId } = lastConfirmCard(h, h.personal("sam").id);

@@ -24,7 +24,7 @@ export class FakeConnector {
   private server: Server | undefined;
   url = "";
   /** Status codes to answer the next calls with instead of success (e.g. 429, 503). */
-  readonly failNext: Array<{ status: number; retryAfter?: number }> = [];
+  readonly failNext: Array<{ status: number; retryAfter?: number; when?: (activity: Partial<Activity>) => boolean }> = [];
   /** Answer sends without the new message's ID, as the Agents Playground does. */
   omitIds = false;
 
@@ -77,7 +77,9 @@ export class FakeConnector {
     const url = new URL(req.url ?? "/", "http://x");
     const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/.exec(url.pathname);
     if (match === null) return { status: 404, body: { error: { code: "NotFound", message: url.pathname } } };
-    const fault = this.failNext.shift();
+    const sent = JSON.parse(body === "" ? "{}" : body) as Partial<Activity>;
+    const faultIndex = this.failNext.findIndex((f) => f.when === undefined || f.when(sent));
+    const fault = faultIndex < 0 ? undefined : this.failNext.splice(faultIndex, 1)[0];
     if (fault !== undefined) {
       return {
         status: fault.status,
@@ -87,7 +89,7 @@ export class FakeConnector {
     }
     const conversationId = decodeURIComponent(match[1] ?? "");
     const activityId = match[2] === undefined ? undefined : decodeURIComponent(match[2]);
-    const activity = JSON.parse(body === "" ? "{}" : body) as Partial<Activity>;
+    const activity = sent;
     const kind = req.method === "PUT" ? "update" : activityId === undefined ? "send" : "reply";
     const id = kind === "update" && activityId !== undefined ? activityId : `act-${randomUUID()}`;
     this.calls.push({ kind, conversationId, activityId, activity, id, authorization: req.headers.authorization });
