@@ -5,7 +5,7 @@ import type { TeamsAdapter , TurnState } from "@microsoft/teams-ai";
 import { Application } from "@microsoft/teams-ai";
 import type { Logger } from "pino";
 import { noticeCardData } from "../cards/present.js";
-import { renderCard, type AdaptiveCardJson } from "../cards/render.js";
+import { ADAPTIVE_CARD_CONTENT_TYPE, renderCard, type AdaptiveCardJson } from "../cards/render.js";
 import { Verbs } from "../cards/verbs.js";
 import type { CardActions } from "../commands/card-actions.js";
 import { ASK_INPUT_ID, type CommandHandlers } from "../commands/handlers.js";
@@ -135,12 +135,12 @@ function askAnswered(deps: BotDeps, context: TurnContext, data: unknown): Adapti
 }
 
 function attachmentOf(card: AdaptiveCardJson) {
-  return { contentType: "application/vnd.microsoft.card.adaptive", content: card };
+  return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card };
 }
 
 async function sendCardInvokeResponse(context: TurnContext, card: AdaptiveCardJson): Promise<void> {
   await context.sendActivity({
     type: ActivityTypes.InvokeResponse,
-    value: { status: 200, body: { statusCode: 200, type: "application/vnd.microsoft.card.adaptive", value: card } },
+    value: { status: 200, body: { statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value: card } },
   });
 }

@@ -2,14 +2,8 @@ import assert from "node:assert/strict";
 import { Verbs } from "../../src/cards/verbs.js";
 import { ASK_INPUT_ID } from "../../src/commands/handlers.js";
 import { WELL_KNOWN } from "../../src/simulator/index.js";
+import { cardIn, lastCardWithVerb, lastConfirmCard } from "./cards.js";
 import { startHarness, type Harness } from "./harness.js";
-
-interface CardJson {
-  actions?: Array<{ type: string; title: string; verb?: string; data?: Record<string, unknown> }>;
-}
-
-const cardOf = (activity: { attachments?: Array<{ content?: unknown }> }): CardJson | undefined =>
-  activity.attachments?.[0]?.content as CardJson | undefined;
 
 describe("e2e: the other commands", function () {
   this.timeout(30_000);
@@ -38,8 +32,7 @@ describe("e2e: the other commands", function () {
   it("revoke alone asks with a card; Look up validates, then the confirmation card follows", async () => {
     const conv = h.personal("sam");
     await h.say("sam", "revoke");
-    const ask = h.connector.in(conv.id).find((c) => cardOf(c.activity)?.actions?.some((a) => a.verb === Verbs.ask) === true);
-    assert.ok(ask !== undefined, "an ask card");
+    const { call: ask } = lastCardWithVerb(h, conv.id, Verbs.ask);
 
     const bad = await h.click("sam", Verbs.ask, { [ASK_INPUT_ID]: "alice" }, ask.id);
     assert.ok(JSON.stringify(bad.body).includes("is not a user principal name"), "the card says what was wrong");
@@ -49,12 +42,11 @@ describe("e2e: the other commands", function () {
     assert.equal(good.status, 200);
     assert.ok(JSON.stringify(good.body).includes("Looking up alice@contoso.com"));
     await h.connector.waitFor(
-      () => h.connector.in(conv.id).some((c) => cardOf(c.activity)?.actions?.some((a) => a.verb === Verbs.confirm) === true),
+      () => h.connector.in(conv.id).some((c) => cardIn(c)?.actions?.some((a) => a.verb === Verbs.confirm) === true),
       10_000,
       "the confirmation card",
     );
-    const confirm = h.connector.in(conv.id).find((c) => cardOf(c.activity)?.actions?.some((a) => a.verb === Verbs.confirm) === true);
-    assert.ok(JSON.stringify(confirm?.activity).includes(WELL_KNOWN.alice.id));
+    assert.ok(JSON.stringify(lastConfirmCard(h, conv.id).card).includes(WELL_KNOWN.alice.id));
   });
 
   it("status shows the account to revokers and approvers only", async () => {
@@ -68,17 +60,15 @@ describe("e2e: the other commands", function () {
   it("pending lists my open request and cancel withdraws it, editing its card", async () => {
     const conv = h.personal("val");
     await h.say("val", "revoke user bob.stone@contoso.com");
-    const card = h.connector.in(conv.id).find((c) => cardOf(c.activity)?.actions?.some((a) => a.verb === Verbs.confirm) === true);
-    const requestId = cardOf(card?.activity ?? {})?.actions?.[0]?.data?.requestId;
-    assert.equal(typeof requestId, "string");
+    const { call: card, requestId } = lastConfirmCard(h, conv.id);
     await h.say("val", "pending");
-    assert.ok(h.connector.texts(conv.id).some((t) => t.includes(String(requestId))));
-    await h.say("nina", `cancel ${String(requestId)}`);
+    assert.ok(h.connector.texts(conv.id).some((t) => t.includes(requestId)));
+    await h.say("nina", `cancel ${requestId}`);
     assert.ok(h.connector.texts(h.personal("nina").id).some((t) => t.includes("Only the requester or an approver")));
-    await h.say("val", `cancel ${String(requestId)}`);
+    await h.say("val", `cancel ${requestId}`);
     assert.ok(h.connector.texts(conv.id).some((t) => t.includes("is cancelled")));
     await h.connector.waitFor(
-      (calls) => calls.some((c) => c.kind === "update" && c.activityId === card?.id && JSON.stringify(c.activity).includes("Request cancelled")),
+      (calls) => calls.some((c) => c.kind === "update" && c.activityId === card.id && JSON.stringify(c.activity).includes("Request cancelled")),
       10_000,
       "the card to say cancelled",
     );

@@ -5,38 +5,8 @@ import { Verbs } from "../../src/cards/verbs.js";
 import { ALL_GRAPH_ROLES, PAYROLL_SERVICE_PRINCIPAL_ID, WELL_KNOWN } from "../../src/simulator/index.js";
 import { installActivity } from "../fakes/activities.js";
 import type { ConnectorCall } from "../fakes/connector.js";
+import { cardText, lastConfirmCard } from "./cards.js";
 import { startHarness, type Harness } from "./harness.js";
-
-interface CardJson {
-  body?: unknown[];
-  actions?: Array<{ type: string; title: string; verb?: string; data?: Record<string, unknown>; fallback?: { type: string; data?: Record<string, unknown> } }>;
-}
-
-function cardOf(call: ConnectorCall | undefined): CardJson {
-  const content = call?.activity.attachments?.[0]?.content as CardJson | undefined;
-  assert.ok(content !== undefined, "expected an Adaptive Card attachment");
-  return content;
-}
-
-function cardText(card: unknown): string {
-  return JSON.stringify(card);
-}
-
-/** The newest message carrying a confirmation card in the conversation. */
-function lastConfirmCard(h: Harness, conversationId: string): { call: ConnectorCall; requestId: string } {
-  const call = [...h.connector.in(conversationId)]
-    .reverse()
-    .find((c) => c.kind !== "update" && cardOf_(c)?.actions?.some((a) => a.verb === Verbs.confirm) === true);
-  assert.ok(call !== undefined, `no confirmation card in ${conversationId}: ${JSON.stringify(h.connector.texts(conversationId))}`);
-  const confirm = cardOf(call).actions?.find((a) => a.verb === Verbs.confirm);
-  const requestId = confirm?.data?.requestId;
-  assert.equal(typeof requestId, "string");
-  return { call, requestId: requestId as string };
-}
-
-function cardOf_(call: ConnectorCall): CardJson | undefined {
-  return call.activity.attachments?.[0]?.content as CardJson | undefined;
-}
 
 const revokePath = (id: string) => `/v1.0/users/${id}/revokeSignInSessions`;
 
@@ -88,8 +58,7 @@ describe("e2e: revoke one user through /api/messages", function () {
 
     const res = await h.say("sam", 'revoke user alice@contoso.com --reason "phished via fake login page"');
     assert.equal(res.status, 200);
-    const { call, requestId } = lastConfirmCard(h, conv.id);
-    const card = cardOf(call);
+    const { call, card, requestId } = lastConfirmCard(h, conv.id);
     const text = cardText(card);
     for (const expected of [alice.displayName, "alice@contoso.com", alice.id, "Sales", "phished via fake login page"]) {
       assert.ok(text.includes(expected), `confirmation card shows ${expected}`);
