@@ -47,11 +47,13 @@ export interface AppConfig {
   };
   fourEyesMinTargets: number;
   requestTtlMinutes: number;
+  /** How long a revocation job's lease lasts without renewal before another runner may resume it. */
+  jobLeaseSeconds: number;
   /** Object IDs (lower-case) and UPNs (lower-case) that are never revoked. */
   protectedUsers: readonly string[];
   auditChannelId: string | undefined;
   databaseUrl: string;
-  /** Where the local audit log lives (derived from DATABASE_URL's folder for SQLite). */
+  /** The folder of the SQLite database (./data for PostgreSQL): the demo's logs live here too. */
   dataDir: string;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
@@ -182,6 +184,7 @@ const schema = z.object({
   APPROVER_GROUP_IDS: guidList("approver"),
   FOUR_EYES_MIN_TARGETS: integer("FOUR_EYES_MIN_TARGETS", 2, 1, 100000),
   REQUEST_TTL_MINUTES: integer("REQUEST_TTL_MINUTES", 30, 1, 7 * 24 * 60),
+  JOB_LEASE_SECONDS: integer("JOB_LEASE_SECONDS", 30, 2, 600),
   PROTECTED_USER_IDS: csv.superRefine((items, ctx) => {
     for (const item of items) {
       if (!GUID.test(item) && !UPN.test(item)) {
@@ -225,6 +228,17 @@ const schema = z.object({
 /** Replaces the password part of a connection URL, so it can be logged or shown. */
 export function redactUrl(url: string): string {
   return url.replace(/^(\w+:\/\/[^:/@]*:)[^@]*@/, "$1***@");
+}
+
+/**
+ * Reads only DATABASE_URL, for the command-line tools (migrate, audit:verify, audit:export) that
+ * need the database and nothing else.
+ * @throws ConfigError when it is malformed
+ */
+export function readDatabaseUrl(env: Record<string, string | undefined> = process.env): string {
+  const result = schema.shape.DATABASE_URL.safeParse(env.DATABASE_URL);
+  if (!result.success) throw new ConfigError(result.error.issues.map((i) => `DATABASE_URL: ${i.message}`));
+  return result.data;
 }
 
 /**
@@ -335,6 +349,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     },
     fourEyesMinTargets: e.FOUR_EYES_MIN_TARGETS,
     requestTtlMinutes: e.REQUEST_TTL_MINUTES,
+    jobLeaseSeconds: e.JOB_LEASE_SECONDS,
     protectedUsers: Object.freeze(e.PROTECTED_USER_IDS.map((s) => s.toLowerCase())),
     auditChannelId: e.AUDIT_CHANNEL_ID,
     databaseUrl: e.DATABASE_URL,

@@ -2,8 +2,8 @@
  * Composition root: readConfig → build every dependency → start the server. The only file that
  * constructs SDK clients; everything else receives what it needs.
  */
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import type { TokenCredential } from "@azure/identity";
 import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } from "@azure/identity";
 import { Client } from "@microsoft/microsoft-graph-client";
@@ -11,7 +11,6 @@ import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-grap
 import { TeamsAdapter } from "@microsoft/teams-ai";
 import pino, { type Logger } from "pino";
 import { Auditor } from "./audit/auditor.js";
-import { FileAuditLog } from "./audit/file-audit-log.js";
 import { createBotApp } from "./bot/app.js";
 import { CardNotifier } from "./bot/card-notifier.js";
 import { Conversations } from "./bot/conversations.js";
@@ -19,15 +18,19 @@ import { Messenger } from "./bot/messenger.js";
 import { TeamsAuditSink } from "./bot/teams-audit-sink.js";
 import { CardActions } from "./commands/card-actions.js";
 import { CommandHandlers } from "./commands/handlers.js";
-import { ConfigError, readConfig, redactUrl, type AppConfig } from "./config.js";
+import { ConfigError, readConfig, type AppConfig } from "./config.js";
 import type { Directory } from "./directory/directory.js";
 import { GRAPH_SCOPE, GraphDirectory } from "./directory/graph-directory.js";
 import { userMessageOf } from "./errors.js";
 import { GraphRoleLookup } from "./policy/roles.js";
 import { JobRunner, type JobRunnerOptions } from "./revocation/job-runner.js";
 import { RevocationService } from "./revocation/lifecycle.js";
-import { MemoryRequestStore } from "./revocation/request-store.js";
 import { createServer, listen, type ReadinessReport } from "./server.js";
+import { SqlAuditStore } from "./store/audit-store.js";
+import { SqlConversationStore } from "./store/conversation-store.js";
+import { openDatabase } from "./store/database.js";
+import { SqlJobQueue } from "./store/job-queue.js";
+import { SqlRequestStore } from "./store/request-store.js";
 
 export interface StartOptions {
   logger?: Logger;
@@ -37,6 +40,10 @@ export interface StartOptions {
   cardUpdateIntervalMs?: number;
   /** How often pending requests are checked for expiry. */
   expirySweepMs?: number;
+  /** How often undelivered audit posts are looked for. */
+  outboxPollMs?: number;
+  /** The clock requests are created and expired by (tests move it forward). */
+  now?: () => Date;
   host?: string;
 }
 
@@ -89,8 +96,11 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
   const credential = createCredential(config);
   const directory: Directory = new GraphDirectory(createGraphClient(config, credential), credential);
 
-  await mkdir(config.dataDir, { recursive: true });
-  const auditLog = await FileAuditLog.open(join(config.dataDir, "audit.jsonl"));
+  const database = await openDatabase(config.databaseUrl);
+  const { db, kind } = database;
+  // This process's name in job leases and outbox claims: unique per start, readable in the audit.
+  const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const auditStore = new SqlAuditStore(db, kind);
 
   const adapter = new TeamsAdapter({
     MicrosoftAppId: config.bot.id,
@@ -99,12 +109,25 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     MicrosoftAppTenantId: config.bot.tenantId,
   });
   const messenger = new Messenger(adapter, config.bot.id);
-  const conversations = new Conversations(config.auditChannelId);
-  const auditor = new Auditor(auditLog, new TeamsAuditSink(conversations, messenger), logger);
+  const conversations = new Conversations(new SqlConversationStore(db), config.auditChannelId);
+  const auditor = new Auditor(auditStore, auditStore, new TeamsAuditSink(conversations, messenger), logger, {
+    owner,
+    pollMs: options.outboxPollMs,
+  });
   const notifier = new CardNotifier(messenger, logger, options.cardUpdateIntervalMs);
-  const store = new MemoryRequestStore();
+  const store = new SqlRequestStore(db, kind, undefined, auditor.observe);
   const roles = new GraphRoleLookup(directory, config.roles);
-  const jobs = new JobRunner({ store, directory, auditor, listener: notifier, logger, options: options.jobOptions });
+  const leaseMs = config.jobLeaseSeconds * 1000;
+  const jobs = new JobRunner({
+    store,
+    jobs: new SqlJobQueue(db),
+    directory,
+    auditor,
+    listener: notifier,
+    logger,
+    owner,
+    options: { leaseMs, pollMs: Math.min(5000, leaseMs / 2), ...options.jobOptions },
+  });
   const revocations = new RevocationService({
     store,
     auditor,
@@ -113,15 +136,16 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     listener: notifier,
     ttlMinutes: config.requestTtlMinutes,
     fourEyesMinTargets: config.fourEyesMinTargets,
+    now: options.now,
   });
   const handlers = new CommandHandlers({
     directory,
     roles,
     revocations,
     auditor,
-    auditLog,
-    setAuditChannel: (ref) => {
-      conversations.setAuditChannel(ref);
+    auditLog: auditStore,
+    setAuditChannel: async (ref) => {
+      await conversations.setAuditChannel(ref);
       auditor.kick();
     },
     protectedUsers: config.protectedUsers,
@@ -131,7 +155,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
   const app = createBotApp({ adapter, botAppId: config.bot.id, handlers, cardActions, conversations, messenger, logger });
   // A newly seen conversation may be the first way to reach the audit channel.
   app.turn("afterTurn", () => {
-    if (auditor.undelivered > 0) auditor.kick();
+    auditor.kick();
     return Promise.resolve(true);
   });
 
@@ -139,11 +163,11 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     const checks: Record<string, string> = {};
     let ready = true;
     try {
-      await auditLog.checkWritable();
+      await database.check();
       checks.store = "ok";
-    } catch {
+    } catch (err) {
       ready = false;
-      checks.store = `audit log in ${config.dataDir} is not writable`;
+      checks.store = `${database.description} cannot be written: ${err instanceof Error ? err.message : String(err)}`;
     }
     try {
       await directory.checkAccess();
@@ -158,6 +182,8 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
   const server = createServer({ adapter, app, logger, readiness });
   const port = await listen(server, config.port, options.host);
 
+  jobs.startPolling();
+  auditor.start();
   const sweep = setInterval(() => {
     revocations.expireDue().catch((err: unknown) => logger.warn({ err }, "expiry sweep failed"));
   }, options.expirySweepMs ?? 30_000);
@@ -168,9 +194,9 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
       port,
       graph: config.graph.baseUrl,
       authority: config.graph.authorityHost,
-      store: `memory requests; audit log ${join(config.dataDir, "audit.jsonl")}`,
-      database: redactUrl(config.databaseUrl),
-      auditChannel: conversations.describeAuditChannel(),
+      store: database.description,
+      runner: owner,
+      auditChannel: await conversations.describeAuditChannel(),
     },
     "teams-revoke-bot listening",
   );
@@ -194,8 +220,12 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     close: async () => {
       clearInterval(sweep);
       server.close();
-      await Promise.race([idle(), new Promise((resolve) => setTimeout(resolve, 25_000).unref())]);
+      // Jobs finish the targets in flight and hand their lease back; the rest resumes on the next
+      // runner. Bounded, because a hung Graph call must not hold the process forever.
+      await Promise.race([jobs.stop(), new Promise((resolve) => setTimeout(resolve, 25_000).unref())]);
+      await Promise.race([auditor.idle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       auditor.stop();
+      await database.close();
     },
   };
 }

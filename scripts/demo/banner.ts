@@ -68,7 +68,8 @@ export function bannerText(info: BannerInfo): string {
     row(
       "Audit",
       `Every step is posted to the "${DEMO_CONVERSATIONS.auditChannel.name}" channel of team ${DEMO_CONVERSATIONS.team.name} (left, under Teams Channel),`,
-      `printed below as it happens, and appended to ${info.auditLog}.`,
+      `printed below as it happens, and hash-chained in ${info.auditLog} (check it: npm run audit:verify -- with`,
+      `DATABASE_URL=sqlite:./${info.auditLog} in front).`,
     ),
     row(
       "Nothing real",

@@ -182,7 +182,7 @@ export async function runDemo(env: NodeJS.ProcessEnv, tls: TlsIdentity): Promise
     playgroundUrl: playground.url,
     serviceUrl: playground.serviceUrl,
     simulatorUrl: simulator.url,
-    auditLog: relative(REPO_ROOT, join(dataDir, "audit.jsonl")),
+    auditLog: relative(REPO_ROOT, join(dataDir, "revoke-bot.db")),
     botLog: relative(REPO_ROOT, info.botLog),
     playgroundLog: relative(REPO_ROOT, playground.logFile),
     playgroundConfig: relative(REPO_ROOT, join(PLAYGROUND_DIR, PLAYGROUND_CONFIG_FILE)),

@@ -9,9 +9,18 @@ export type AuditAction =
   | "request.rejected"
   | "request.expired"
   | "decision.refused"
+  | "revocation.started"
+  | "revocation.resumed"
+  | "target.outcome"
   | "revocation.completed"
   | "revocation.failed"
   | "audit.channel.set";
+
+/**
+ * Recorded in the chain but not posted to Teams: one per target, which for a bulk request would
+ * flood the channel. The summary entry that ends the job is posted.
+ */
+export const UNPOSTED_ACTIONS: ReadonlySet<AuditAction> = new Set(["target.outcome"]);
 
 export interface AuditEntry {
   seq: number;
@@ -21,18 +30,30 @@ export interface AuditEntry {
   action: AuditAction;
   requestId: string | null;
   details: Record<string, unknown>;
+  prevHash: string;
+  /** sha256(prevHash ‖ canonical JSON of the entry). */
+  hash: string;
 }
 
-export type NewAuditEntry = Omit<AuditEntry, "seq" | "at">;
+export type NewAuditEntry = Pick<AuditEntry, "actor" | "action" | "requestId" | "details">;
 
-/**
- * The append-only audit trail. Behind an interface so that the durable, hash-chained store can
- * replace the storage without touching the callers.
- */
+/** Told about each entry once its transaction has committed (to log it and deliver its post). */
+export type AuditObserver = (entry: AuditEntry) => void;
+
+/** The append-only, hash-chained audit trail. */
 export interface AuditLog {
+  /** Appends the entry (and its Teams post to the outbox, unless the action is unposted) atomically. */
   append(entry: NewAuditEntry): Promise<AuditEntry>;
   /** The latest n entries, newest first. */
   recent(n: number): Promise<AuditEntry[]>;
-  /** Throws when the log cannot be written (readiness). */
-  checkWritable(): Promise<void>;
+}
+
+/** Audit posts waiting for Teams, claimed one at a time so two replicas never post the same one. */
+export interface AuditOutbox {
+  /** Claims the oldest undelivered post that is due and not claimed by a live owner. */
+  claimNext(owner: string, leaseMs: number): Promise<AuditEntry | undefined>;
+  delivered(seq: number, owner: string): Promise<void>;
+  /** Releases the claim and schedules the next attempt; error is kept for operators. */
+  retryLater(seq: number, owner: string, delayMs: number, error: string | null): Promise<void>;
+  undeliveredCount(): Promise<number>;
 }

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { AuditEntry, AuditLog, NewAuditEntry } from "./audit-log.js";
+import type { AuditEntry, AuditLog, AuditOutbox, NewAuditEntry } from "./audit-log.js";
 
 /** Delivers an audit entry somewhere people read it (the Teams audit channel). */
 export interface AuditSink {
@@ -7,87 +7,160 @@ export interface AuditSink {
   deliver(entry: AuditEntry): Promise<boolean>;
 }
 
+export interface AuditorOptions {
+  /** Who claims outbox rows (this process); two replicas never post the same entry. */
+  owner: string;
+  /** First retry delay after a failed post; doubles per consecutive failure. */
+  retryBaseMs?: number;
+  /** Longest wait between retries. */
+  retryMaxMs?: number;
+  /** How often the outbox is checked for posts left by a restart or written by another replica. */
+  pollMs?: number;
+  /** How long a claimed post is ours before another replica may take it over. */
+  claimMs?: number;
+}
+
 /**
- * Writes every audit entry to the log first (the record of truth), then delivers it to the sink in
- * the background, retrying with backoff; entries wait in order while no audit channel is known.
+ * Records audit entries (the chain and its outbox row commit together in the store) and delivers
+ * the outbox to the audit channel in order, with backoff that honours the connector's Retry-After,
+ * across restarts and Teams outages.
  */
 export class Auditor {
-  private readonly queue: AuditEntry[] = [];
   private draining: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private again = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private poller: NodeJS.Timeout | undefined;
   private failures = 0;
+  private stopped = false;
+  private readonly options: Required<AuditorOptions>;
 
   constructor(
     private readonly log: AuditLog,
+    private readonly outbox: AuditOutbox,
     private readonly sink: AuditSink,
     private readonly logger: Logger,
-    private readonly retryBaseMs = 1000,
-  ) {}
+    options: AuditorOptions,
+  ) {
+    this.options = { retryBaseMs: 1000, retryMaxMs: 5 * 60_000, pollMs: 5000, claimMs: 60_000, ...options };
+  }
 
   /** Appends the entry (throws if it cannot be stored) and schedules its delivery. */
   async record(entry: NewAuditEntry): Promise<AuditEntry> {
     const stored = await this.log.append(entry);
-    this.logger.info({ audit: stored }, `audit ${stored.action}`);
-    this.queue.push(stored);
-    this.kick();
+    this.observe(stored);
     return stored;
   }
 
-  /** Try delivering what is queued now (e.g. after an audit channel became known). */
-  kick(): void {
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    this.draining ??= this.drain().finally(() => {
-      this.draining = undefined;
-    });
+  /**
+   * Called with every entry once committed, whether written here or by the request store in the
+   * same transaction as a state change (it takes this as its observer): logs it, schedules its post.
+   */
+  readonly observe = (entry: AuditEntry): void => {
+    this.logger.info(
+      { audit: { seq: entry.seq, action: entry.action, requestId: entry.requestId, actor: entry.actor } },
+      `audit ${entry.action}`,
+    );
+    this.kick();
+  };
+
+  /** Starts the periodic outbox check (posts left from before a restart, or by another replica). */
+  start(): void {
+    this.poller ??= setInterval(() => this.kick(), this.options.pollMs);
+    this.poller.unref();
+    this.kick();
   }
 
-  /** Resolves once nothing deliverable is in flight (tests, shutdown). */
+  /** Delivers what is due now (after a new entry, or when an audit channel became known). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.draining !== undefined) {
+      this.again = true;
+      return;
+    }
+    this.draining = this.drain()
+      .catch((err: unknown) => this.logger.warn({ err }, "audit outbox unavailable; will retry"))
+      .finally(() => {
+        this.draining = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Resolves once nothing is being delivered (tests, shutdown). */
   async idle(): Promise<void> {
     while (this.draining !== undefined) await this.draining;
   }
 
-  /** Entries recorded but not yet delivered. */
-  get undelivered(): number {
-    return this.queue.length;
+  /** Posts recorded but not yet delivered (by any replica). */
+  undelivered(): Promise<number> {
+    return this.outbox.undeliveredCount();
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.stopped = true;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    if (this.poller !== undefined) clearInterval(this.poller);
+    this.retryTimer = undefined;
+    this.poller = undefined;
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const next = this.queue[0];
-      if (next === undefined) break;
+    while (!this.stopped) {
+      const entry = await this.outbox.claimNext(this.options.owner, this.options.claimMs);
+      if (entry === undefined) return;
       let delivered: boolean;
       try {
-        delivered = await this.sink.deliver(next);
+        delivered = await this.sink.deliver(entry);
       } catch (err) {
         this.failures++;
-        const delay = Math.min(this.retryBaseMs * 2 ** Math.min(this.failures, 6), 60_000);
-        this.logger.warn({ err, seq: next.seq, retryInMs: delay }, "audit post failed; will retry");
+        const backoff = Math.min(this.options.retryBaseMs * 2 ** Math.min(this.failures - 1, 16), this.options.retryMaxMs);
+        const delay = Math.max(backoff, retryAfterMsOf(err) ?? 0);
+        this.logger.warn({ err, seq: entry.seq, retryInMs: delay }, "audit post failed; will retry");
+        await this.outbox.retryLater(entry.seq, this.options.owner, delay, errorText(err));
         this.schedule(delay);
         return;
       }
       if (!delivered) {
-        // No audit channel known yet: keep the entries, in order, until one is.
-        this.logger.debug({ seq: next.seq }, "no audit channel yet; audit post waits");
+        // No audit channel known yet: the post waits, in order, until `audit here` or AUDIT_CHANNEL_ID
+        // becomes reachable; the poll and the next kick try again.
+        await this.outbox.retryLater(entry.seq, this.options.owner, 0, "no audit channel known yet");
+        this.logger.debug({ seq: entry.seq }, "no audit channel yet; audit post waits");
         return;
       }
       this.failures = 0;
-      this.queue.shift();
+      await this.outbox.delivered(entry.seq, this.options.owner);
     }
   }
 
   private schedule(delayMs: number): void {
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
       this.kick();
     }, delayMs);
-    this.timer.unref();
+    this.retryTimer.unref();
   }
+}
+
+/** The Retry-After of a failed HTTP call, in ms, when the error carries one (seconds or a date). */
+export function retryAfterMsOf(err: unknown): number | undefined {
+  const headers = (err as { response?: { headers?: unknown } } | null)?.response?.headers;
+  let value: unknown;
+  if (headers !== null && typeof headers === "object") {
+    const h = headers as { get?: (name: string) => unknown } & Record<string, unknown>;
+    value = typeof h.get === "function" ? h.get("retry-after") : (h["retry-after"] ?? h["Retry-After"]);
+  }
+  if (typeof value !== "string" && typeof value !== "number") return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(String(value));
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function errorText(err: unknown): string {
+  const status = (err as { statusCode?: unknown } | null)?.statusCode;
+  const message = err instanceof Error ? err.message : String(err);
+  return (typeof status === "number" ? `HTTP ${status}: ${message}` : message).slice(0, 500);
 }

@@ -41,9 +41,9 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
   });
 
   // Every activity teaches us a conversation reference (for audit posts and card edits later).
-  app.turn("beforeTurn", (context) => {
-    conversations.remember(BotTurnContext.getConversationReference(context.activity));
-    return Promise.resolve(true);
+  app.turn("beforeTurn", async (context) => {
+    await conversations.remember(BotTurnContext.getConversationReference(context.activity));
+    return true;
   });
 
   app.conversationUpdate("membersAdded", async (context) => {

@@ -1,53 +1,79 @@
 import type { ConversationReference } from "botbuilder";
 import { channelRootId } from "../commands/conversation-id.js";
 
+/** Where conversation references and named settings are kept (the database, shared by replicas). */
+export interface ConversationRecords {
+  save(id: string, reference: unknown): Promise<void>;
+  get(id: string): Promise<unknown>;
+  latest(): Promise<unknown>;
+  setSetting(key: string, value: unknown): Promise<void>;
+  getSetting(key: string): Promise<unknown>;
+}
+
+type Reference = Partial<ConversationReference>;
+
+const AUDIT_CHANNEL_SETTING = "auditChannel";
+
 /**
  * Conversation references the bot has seen (from installation, conversation updates and
- * messages), so it can post into a conversation later, and the audit channel's reference.
+ * messages), so it can post into a conversation later, and the audit channel's reference. Kept
+ * in the database, so a restart or another replica can still reach them.
  */
 export class Conversations {
-  private readonly refs = new Map<string, Partial<ConversationReference>>();
-  private auditRef: Partial<ConversationReference> | undefined;
+  /** What was last written per conversation, so an unchanged reference is not rewritten every turn. */
+  private readonly written = new Map<string, string>();
 
   /** @param configuredAuditChannelId AUDIT_CHANNEL_ID, if set */
-  constructor(private readonly configuredAuditChannelId: string | undefined) {}
+  constructor(
+    private readonly records: ConversationRecords,
+    private readonly configuredAuditChannelId: string | undefined,
+  ) {}
 
-  remember(ref: Partial<ConversationReference>): void {
+  async remember(ref: Reference): Promise<void> {
     const id = ref.conversation?.id;
     if (id === undefined || id === "") return;
-    this.refs.set(channelRootId(id), ref);
+    const root = channelRootId(id);
+    // The activity ID changes on every message; the rest is what a later post needs.
+    const stable = { ...ref };
+    delete stable.activityId;
+    const json = JSON.stringify(stable);
+    if (this.written.get(root) === json) return;
+    await this.records.save(root, stable);
+    this.written.set(root, json);
   }
 
   /** Makes the given conversation (a channel's root, not a thread) the audit channel. */
-  setAuditChannel(ref: Partial<ConversationReference>): void {
+  async setAuditChannel(ref: Reference): Promise<void> {
     const id = ref.conversation?.id ?? "";
-    this.auditRef = { ...ref, conversation: { ...ref.conversation, id: channelRootId(id) } as ConversationReference["conversation"] };
-    delete this.auditRef.activityId;
+    const audit: Reference = { ...ref, conversation: { ...ref.conversation, id: channelRootId(id) } as ConversationReference["conversation"] };
+    delete audit.activityId;
+    await this.records.setSetting(AUDIT_CHANNEL_SETTING, audit);
   }
 
   /**
    * Where audit posts go: the channel set with `audit here`, else AUDIT_CHANNEL_ID addressed
    * through the service URL of any conversation seen in the tenant. Undefined until one is known.
    */
-  auditChannel(): Partial<ConversationReference> | undefined {
-    if (this.auditRef !== undefined) return this.auditRef;
+  async auditChannel(): Promise<Reference | undefined> {
+    const chosen = (await this.records.getSetting(AUDIT_CHANNEL_SETTING)) as Reference | undefined;
+    if (chosen !== undefined) return chosen;
     const id = this.configuredAuditChannelId;
     if (id === undefined) return undefined;
-    const seen = this.refs.get(channelRootId(id));
-    const any = seen ?? [...this.refs.values()].find((r) => r.serviceUrl !== undefined);
-    if (any?.serviceUrl === undefined) return undefined;
-    const tenantId = (any.conversation as { tenantId?: string } | undefined)?.tenantId;
+    const seen = ((await this.records.get(channelRootId(id))) ?? (await this.records.latest())) as Reference | undefined;
+    if (seen?.serviceUrl === undefined) return undefined;
+    const tenantId = (seen.conversation as { tenantId?: string } | undefined)?.tenantId;
     return {
-      channelId: any.channelId ?? "msteams",
-      serviceUrl: any.serviceUrl,
-      bot: any.bot,
+      channelId: seen.channelId ?? "msteams",
+      serviceUrl: seen.serviceUrl,
+      bot: seen.bot,
       conversation: { id, isGroup: true, conversationType: "channel", tenantId, name: "" },
     };
   }
 
   /** A description of the audit destination for messages ("not set" when none). */
-  describeAuditChannel(): string {
-    if (this.auditRef !== undefined) return `the channel where audit here was said (${this.auditRef.conversation?.id ?? "?"})`;
+  async describeAuditChannel(): Promise<string> {
+    const chosen = (await this.records.getSetting(AUDIT_CHANNEL_SETTING)) as Reference | undefined;
+    if (chosen !== undefined) return `the channel where audit here was said (${chosen.conversation?.id ?? "?"})`;
     if (this.configuredAuditChannelId !== undefined) return `AUDIT_CHANNEL_ID ${this.configuredAuditChannelId}`;
     return "not set";
   }

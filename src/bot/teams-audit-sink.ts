@@ -14,7 +14,7 @@ export class TeamsAuditSink implements AuditSink {
   ) {}
 
   async deliver(entry: AuditEntry): Promise<boolean> {
-    const ref = this.conversations.auditChannel();
+    const ref = await this.conversations.auditChannel();
     if (ref === undefined) return false;
     const card = cardAttachment("audit-entry", auditCardData(entry));
     const message = MessageFactory.attachment(card);

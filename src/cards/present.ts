@@ -172,6 +172,9 @@ const AUDIT_TITLES: Record<AuditEntry["action"], { title: string; style: string 
   "request.rejected": { title: "Revocation request rejected", style: "warning" },
   "request.expired": { title: "Revocation request expired", style: "warning" },
   "decision.refused": { title: "Card action refused", style: "attention" },
+  "revocation.started": { title: "Revocation started", style: "accent" },
+  "revocation.resumed": { title: "Revocation resumed after an interruption", style: "warning" },
+  "target.outcome": { title: "Target outcome", style: "default" },
   "revocation.completed": { title: "Revocation completed", style: "good" },
   "revocation.failed": { title: "Revocation finished with failures", style: "attention" },
   "audit.channel.set": { title: "Audit channel set", style: "accent" },
@@ -191,6 +194,10 @@ const DETAIL_LABELS: Readonly<Record<string, string>> = {
   verb: "Action",
   roles: "Roles at the time",
   channel: "Channel",
+  runner: "Runner",
+  previousRunner: "Previous runner",
+  remaining: "Targets left",
+  moreOutcomes: "Not listed",
 };
 
 /** Data for the audit channel post of one audit entry. */

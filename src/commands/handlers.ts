@@ -22,7 +22,7 @@ export interface HandlerDeps {
   auditor: Auditor;
   auditLog: AuditLog;
   /** Makes the given conversation the audit channel (`audit here`). */
-  setAuditChannel(ref: Partial<ConversationReference>): void;
+  setAuditChannel(ref: Partial<ConversationReference>): Promise<void>;
   /** Lower-case object IDs and UPNs never revoked (PROTECTED_USER_IDS). */
   protectedUsers: readonly string[];
   logger: Logger;
@@ -293,7 +293,7 @@ export class CommandHandlers {
       await context.sendActivity("Only members of an approver group (APPROVER_GROUP_IDS) can choose the audit channel.");
       return;
     }
-    this.deps.setAuditChannel(referenceOf(context));
+    await this.deps.setAuditChannel(referenceOf(context));
     await this.deps.auditor.record({
       actor,
       action: "audit.channel.set",

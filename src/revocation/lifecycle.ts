@@ -82,8 +82,7 @@ export class RevocationService {
       cardActivityId: null,
       outcomes: [],
     };
-    await this.deps.store.create(request);
-    await this.deps.auditor.record({
+    await this.deps.store.create(request, {
       actor: input.requester,
       action: "request.created",
       requestId: request.id,
@@ -103,13 +102,8 @@ export class RevocationService {
   }
 
   /** Remembers which message holds the request's card, so later updates edit it in place. */
-  async attachCard(id: string, activityId: string): Promise<void> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const current = await this.deps.store.get(id);
-      if (current === undefined) return;
-      if ((await this.deps.store.update(id, current.version, { cardActivityId: activityId })) !== undefined) return;
-    }
-    throw new Error(`could not attach card to request ${id}: it keeps changing`);
+  attachCard(id: string, activityId: string): Promise<void> {
+    return this.deps.store.attachCard(id, activityId);
   }
 
   /**
@@ -142,23 +136,27 @@ export class RevocationService {
 
     const own = actor.aadObjectId.toLowerCase() === request.requester.aadObjectId.toLowerCase();
     const nextState = verb === "confirm" ? "approved" : own ? "cancelled" : "rejected";
-    const updated = await this.deps.store.update(id, request.version, {
-      state: nextState,
-      decidedBy: actor,
-      decidedAt: this.now().toISOString(),
-    });
+    const updated = await this.deps.store.transition(
+      id,
+      request.version,
+      { state: nextState, decidedBy: actor, decidedAt: this.now().toISOString() },
+      {
+        audit: {
+          actor,
+          action:
+            nextState === "approved" ? "request.approved" : nextState === "cancelled" ? "request.cancelled" : "request.rejected",
+          requestId: id,
+          details: { reason: decision.reason, targetCount: request.targets.length },
+        },
+        // The job row commits with the approval: a crash right after still leaves it to be run.
+        job: nextState === "approved" ? "enqueue" : undefined,
+      },
+    );
     if (updated === undefined) {
       // Someone else's decision won the race; report the state they left.
       const latest = await this.deps.store.get(id);
       return { kind: "notPending", request: latest ?? request };
     }
-    await this.deps.auditor.record({
-      actor,
-      action:
-        nextState === "approved" ? "request.approved" : nextState === "cancelled" ? "request.cancelled" : "request.rejected",
-      requestId: id,
-      details: { reason: decision.reason, targetCount: request.targets.length },
-    });
     if (nextState === "approved") this.deps.jobs.start(id);
     else this.announceEnd(updated);
     return { kind: "done", request: updated, reason: decision.reason };
@@ -183,14 +181,20 @@ export class RevocationService {
   }
 
   private async expire(request: RevocationRequest): Promise<RevocationRequest | undefined> {
-    const updated = await this.deps.store.update(request.id, request.version, { state: "expired" });
-    if (updated === undefined) return undefined;
-    await this.deps.auditor.record({
-      actor: null,
-      action: "request.expired",
-      requestId: request.id,
-      details: { expiresAt: request.expiresAt, targetCount: request.targets.length },
-    });
+    const updated = await this.deps.store.transition(
+      request.id,
+      request.version,
+      { state: "expired" },
+      {
+        audit: {
+          actor: null,
+          action: "request.expired",
+          requestId: request.id,
+          details: { expiresAt: request.expiresAt, targetCount: request.targets.length },
+        },
+      },
+    );
+    if (updated === undefined) return undefined; // another replica (or a click) got there first
     this.announceEnd(updated);
     return updated;
   }

@@ -1,58 +1,67 @@
+import type { AuditEntry, NewAuditEntry } from "../audit/audit-log.js";
 import type { RequestState, RevocationRequest, TargetOutcome } from "./types.js";
 
-export type RequestPatch = Partial<
-  Pick<RevocationRequest, "state" | "decidedBy" | "decidedAt" | "cardActivityId">
->;
+export type RequestPatch = Partial<Pick<RevocationRequest, "state" | "decidedBy" | "decidedAt">>;
+
+/** What else commits atomically with a state change. */
+export interface TransitionEffects {
+  /** The audit entry that records the change (written in the same transaction). */
+  audit?: NewAuditEntry;
+  /** "enqueue" creates the request's job (on approval); "finish" marks it done (final state). */
+  job?: "enqueue" | "finish";
+}
+
+/** The result of marking a target as about to be revoked. */
+export type AttemptMark =
+  /** This runner no longer holds the job's lease: it must stop. */
+  | { kind: "leaseLost" }
+  /** Marked; `previous` is set when an earlier runner marked it too (a call may have reached Graph). */
+  | { kind: "marked"; previous: string | null };
 
 /**
  * Where requests live. Every state change is compare-and-set on `version`, so two clicks (or two
- * replicas) can never both move a request out of the same state.
+ * replicas) can never both move a request out of the same state, and it commits together with its
+ * audit entry: there is no state change without its record.
  */
 export interface RequestStore {
-  create(request: RevocationRequest): Promise<void>;
+  create(request: RevocationRequest, audit: NewAuditEntry): Promise<AuditEntry>;
+  /** The request with its frozen targets and the outcomes recorded so far. */
   get(id: string): Promise<RevocationRequest | undefined>;
   /** Applies the patch iff the stored version equals expectedVersion; returns the new request, or undefined. */
-  update(id: string, expectedVersion: number, patch: RequestPatch): Promise<RevocationRequest | undefined>;
-  /** Adds a target's outcome unless that target already has one; returns false when it had. */
-  recordOutcome(id: string, outcome: TargetOutcome): Promise<boolean>;
+  transition(id: string, expectedVersion: number, patch: RequestPatch, effects?: TransitionEffects): Promise<RevocationRequest | undefined>;
+  /** Remembers which message holds the card (not a state change, so no version bump). */
+  attachCard(id: string, activityId: string): Promise<void>;
+  /** Requests in the given states, oldest first. */
   listByState(states: readonly RequestState[]): Promise<RevocationRequest[]>;
+  /** Records, under the job's lease, that the target is about to be revoked. */
+  markAttempt(requestId: string, userId: string, owner: string): Promise<AttemptMark>;
+  /**
+   * Adds a target's outcome and its audit entry unless that target already has an outcome;
+   * returns false when it had (the outcome is then left as it was).
+   */
+  recordOutcome(requestId: string, outcome: TargetOutcome, audit: NewAuditEntry): Promise<boolean>;
 }
 
-/** In-process RequestStore (the durable store replaces it; same contract). */
-export class MemoryRequestStore implements RequestStore {
-  private readonly requests = new Map<string, RevocationRequest>();
+/** A claimed job. */
+export interface JobClaim {
+  requestId: string;
+  /** How many times the job has been claimed, this claim included (above 1: resumed). */
+  claims: number;
+  /** Who held the lease before (a replica or process that died), when anyone did. */
+  previousOwner: string | null;
+}
 
-  create(request: RevocationRequest): Promise<void> {
-    if (this.requests.has(request.id)) return Promise.reject(new Error(`request ${request.id} exists`));
-    this.requests.set(request.id, structuredClone(request));
-    return Promise.resolve();
-  }
-
-  get(id: string): Promise<RevocationRequest | undefined> {
-    const found = this.requests.get(id);
-    return Promise.resolve(found === undefined ? undefined : structuredClone(found));
-  }
-
-  update(id: string, expectedVersion: number, patch: RequestPatch): Promise<RevocationRequest | undefined> {
-    const current = this.requests.get(id);
-    if (current === undefined || current.version !== expectedVersion) return Promise.resolve(undefined);
-    const next: RevocationRequest = { ...current, ...patch, version: current.version + 1 };
-    this.requests.set(id, next);
-    return Promise.resolve(structuredClone(next));
-  }
-
-  recordOutcome(id: string, outcome: TargetOutcome): Promise<boolean> {
-    const current = this.requests.get(id);
-    if (current === undefined) return Promise.reject(new Error(`no request ${id}`));
-    if (current.outcomes.some((o) => o.userId === outcome.userId)) return Promise.resolve(false);
-    current.outcomes.push(structuredClone(outcome));
-    return Promise.resolve(true);
-  }
-
-  listByState(states: readonly RequestState[]): Promise<RevocationRequest[]> {
-    const wanted = new Set(states);
-    return Promise.resolve(
-      [...this.requests.values()].filter((r) => wanted.has(r.state)).map((r) => structuredClone(r)),
-    );
-  }
+/**
+ * Approved requests waiting for, or being run by, a runner. A runner holds a lease that it renews;
+ * when the lease runs out (the process died), any runner may claim the job again.
+ */
+export interface JobQueue {
+  /** Claims this request's job if it is unfinished and nobody holds a live lease. */
+  claim(requestId: string, owner: string, leaseMs: number): Promise<JobClaim | undefined>;
+  /** Claims the oldest claimable unfinished job, if any. */
+  claimNext(owner: string, leaseMs: number): Promise<JobClaim | undefined>;
+  /** Extends the lease; false when the owner no longer holds it. */
+  renew(requestId: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** Gives the lease up (shutdown), so another runner can resume at once. */
+  release(requestId: string, owner: string): Promise<void>;
 }

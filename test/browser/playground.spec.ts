@@ -10,8 +10,9 @@
  * Screenshots go to test-results/ (git-ignored).
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { WELL_KNOWN } from "../../src/simulator/index.js";
 import { acceptsConnections, REPO_ROOT, startDemo, waitForUrl, within, type DemoProcess } from "./demo-process.js";
@@ -32,7 +33,7 @@ const PLAYGROUND_URL = "http://localhost:56150";
 /** PORT in env/.env.local. */
 const BOT_HEALTH_URL = "http://127.0.0.1:3978/healthz";
 /** DATABASE_URL in env/.env.local puts the demo's data in data/demo. */
-const AUDIT_LOG = join(REPO_ROOT, "data", "demo", "audit.jsonl");
+const DEMO_DATABASE = join(REPO_ROOT, "data", "demo", "revoke-bot.db");
 const RESULTS_DIR = join(REPO_ROOT, "test-results");
 const REASON = "browser test";
 
@@ -45,13 +46,33 @@ interface AuditEntry {
   details: Record<string, unknown>;
 }
 
-/** The audit log's entries (the file survives between demo runs, so callers slice off old ones). */
+/** The audit log's entries, read from the demo's database (it survives between demo runs, so callers slice off old ones). */
 function readAuditLog(): AuditEntry[] {
-  if (!existsSync(AUDIT_LOG)) return [];
-  return readFileSync(AUDIT_LOG, "utf8")
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as AuditEntry);
+  if (!existsSync(DEMO_DATABASE)) return [];
+  const db = new BetterSqlite3(DEMO_DATABASE, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare("select seq, action, request_id, actor_id, actor_name, details from audit_log order by seq").all() as Array<{
+      seq: number;
+      action: string;
+      request_id: string | null;
+      actor_id: string | null;
+      actor_name: string | null;
+      details: string;
+    }>;
+    return rows.map((r) => ({
+      seq: r.seq,
+      action: r.action,
+      requestId: r.request_id,
+      actor: r.actor_id === null ? null : { aadObjectId: r.actor_id, name: r.actor_name ?? "" },
+      details: JSON.parse(r.details) as Record<string, unknown>,
+    }));
+  } catch (err) {
+    // The bot creates the tables at start; before that there is nothing to read.
+    if (err instanceof Error && /no such table/.test(err.message)) return [];
+    throw err;
+  } finally {
+    db.close();
+  }
 }
 
 async function eventually<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Activity } from "botbuilder";
 import pino from "pino";
+import type { AuditEntry } from "../../src/audit/audit-log.js";
 import { readConfig } from "../../src/config.js";
 import { startBot, type RunningBot } from "../../src/index.js";
 import {
@@ -21,6 +22,7 @@ import {
 import { FakeConnector } from "../fakes/connector.js";
 import { botEnvFor } from "../support/bot-env.js";
 import { trustedSimulatorTls } from "../support/sim-tls.js";
+import { openTestStore } from "../support/store.js";
 
 export type UserKey = Extract<keyof typeof WELL_KNOWN, string>;
 
@@ -29,6 +31,12 @@ export interface Harness {
   connector: FakeConnector;
   bot: RunningBot;
   dataDir: string;
+  /** The bot's DATABASE_URL. */
+  databaseUrl: string;
+  /** Every audit entry in the bot's database, oldest first. */
+  auditEntries(): Promise<AuditEntry[]>;
+  /** Stops the bot and starts a new one on the same database (a restart); `now` moves its clock. */
+  restart(options?: { now?: () => Date }): Promise<void>;
   tenantId: string;
   user(key: UserKey): TeamsUser;
   personal(key: UserKey): TeamsConversation;
@@ -61,12 +69,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     LOG_LEVEL: "silent",
     ...options.env,
   });
-  const bot = await startBot(config, {
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
-    jobOptions: { verifyDelaysMs: [0, 50, 100], retryDelaysMs: [50, 100] },
-    cardUpdateIntervalMs: 0,
-    host: "127.0.0.1",
-  });
+  const start = (now?: () => Date) =>
+    startBot(config, {
+      logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+      jobOptions: { verifyDelaysMs: [0, 50, 100], retryDelaysMs: [50, 100], pollMs: 50 },
+      cardUpdateIntervalMs: 0,
+      expirySweepMs: 50,
+      outboxPollMs: 50,
+      host: "127.0.0.1",
+      now,
+    });
+  let bot = await start();
 
   const tenantId = sim.tenantId;
   const user = (key: UserKey): TeamsUser => {
@@ -75,6 +88,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   const personal = (key: UserKey): TeamsConversation => ({ id: `a:personal-${key}`, conversationType: "personal", tenantId });
   const channel = (name: string): TeamsConversation => ({ id: `19:${name}@thread.tacv2`, conversationType: "channel", tenantId });
+
+  const auditEntries = async (): Promise<AuditEntry[]> => {
+    const store = await openTestStore(config.databaseUrl);
+    try {
+      return await store.entries();
+    } finally {
+      await store.close();
+    }
+  };
 
   const post = async (activity: Partial<Activity>, headers: Record<string, string> = {}) => {
     const res = await fetch(`${bot.url}/api/messages`, {
@@ -89,8 +111,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   return {
     sim,
     connector,
-    bot,
+    get bot() {
+      return bot;
+    },
     dataDir,
+    databaseUrl: config.databaseUrl,
+    auditEntries,
+    restart: async (restartOptions = {}) => {
+      await bot.close();
+      bot = await start(restartOptions.now);
+    },
     tenantId,
     user,
     personal,

@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { Verbs } from "../../src/cards/verbs.js";
 import { ALL_GRAPH_ROLES, PAYROLL_SERVICE_PRINCIPAL_ID, WELL_KNOWN } from "../../src/simulator/index.js";
 import { installActivity } from "../fakes/activities.js";
@@ -25,14 +23,6 @@ async function waitForCardText(h: Harness, cardActivityId: string, text: string)
   const last = updates[updates.length - 1];
   assert.ok(last !== undefined);
   return last;
-}
-
-function auditFile(h: Harness): Array<{ action: string; requestId: string | null; actor: { aadObjectId: string } | null; details: Record<string, unknown> }> {
-  return readFileSync(join(h.dataDir, "audit.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => JSON.parse(l) as ReturnType<typeof auditFile>[number]);
 }
 
 describe("e2e: revoke one user through /api/messages", function () {
@@ -93,16 +83,18 @@ describe("e2e: revoke one user through /api/messages", function () {
     assert.ok(finalText.includes(after.slice(0, 10)), "card shows the verified time");
 
     await h.bot.idle();
-    const actions = auditFile(h).filter((e) => e.requestId === requestId).map((e) => e.action);
-    assert.deepEqual(actions, ["request.created", "request.approved", "revocation.completed"]);
+    const actions = (await h.auditEntries()).filter((e) => e.requestId === requestId).map((e) => e.action);
+    assert.deepEqual(actions, ["request.created", "request.approved", "revocation.started", "target.outcome", "revocation.completed"]);
+    // Every entry but the per-target one is posted, once.
     await h.connector.waitFor(
-      (calls) => calls.filter((c) => c.conversationId === AUDIT_CHANNEL && cardText(c.activity).includes(requestId)).length === 3,
+      (calls) => calls.filter((c) => c.conversationId === AUDIT_CHANNEL && cardText(c.activity).includes(requestId)).length === 4,
       10_000,
-      "three audit posts",
+      "four audit posts",
     );
     const posts = h.connector.in(AUDIT_CHANNEL).map((c) => cardText(c.activity));
     assert.ok(posts.some((p) => p.includes("Revocation requested")));
     assert.ok(posts.some((p) => p.includes("Revocation confirmed")));
+    assert.ok(posts.some((p) => p.includes("Revocation started")));
     assert.ok(posts.some((p) => p.includes("Revocation completed")));
   });
 
@@ -113,7 +105,7 @@ describe("e2e: revoke one user through /api/messages", function () {
     assert.equal(h.sim.requests.filter((r) => r.path.startsWith("/v1.0/users/alice")).length, 0);
     assert.equal(h.sim.requests.filter((r) => r.path.endsWith("/revokeSignInSessions")).length, 0);
     await h.bot.idle();
-    const refused = auditFile(h).filter((e) => e.action === "request.refused");
+    const refused = (await h.auditEntries()).filter((e) => e.action === "request.refused");
     assert.equal(refused.length, 1);
     assert.equal(refused[0]?.actor?.aadObjectId, WELL_KNOWN.nina.id);
     await h.connector.waitFor((calls) => calls.some((c) => c.conversationId === AUDIT_CHANNEL && cardText(c.activity).includes("refused")));
@@ -155,7 +147,7 @@ describe("e2e: revoke one user through /api/messages", function () {
     assert.ok(cardText(third.body).includes("Revocation complete"), "a late click shows the final state");
     await h.bot.idle();
     assert.equal(graphCalls(h, "POST", revokePath(WELL_KNOWN.alice.id)).length, 1);
-    assert.equal(auditFile(h).filter((e) => e.action === "request.approved").length, 1);
+    assert.equal((await h.auditEntries()).filter((e) => e.action === "request.approved").length, 1);
   });
 
   it("Cancel: the card says so and nothing is revoked", async () => {
@@ -168,7 +160,7 @@ describe("e2e: revoke one user through /api/messages", function () {
     assert.ok(cardText(late.body).includes("Request cancelled"), "confirm after cancel changes nothing");
     await h.bot.idle();
     assert.equal(h.sim.requests.filter((r) => r.path.endsWith("/revokeSignInSessions")).length, 0);
-    assert.ok(auditFile(h).some((e) => e.action === "request.cancelled" && e.requestId === requestId));
+    assert.ok((await h.auditEntries()).some((e) => e.action === "request.cancelled" && e.requestId === requestId));
   });
 
   it("edits the card in place even when the connector did not say the card's message ID", async () => {
@@ -259,7 +251,7 @@ describe("e2e: Graph refuses the revocation (403)", function () {
     assert.equal(revokes.length, 1);
     assert.equal(revokes[0]?.status, 403);
     await h.bot.idle();
-    const failed = auditFile(h).find((e) => e.action === "revocation.failed");
+    const failed = (await h.auditEntries()).find((e) => e.action === "revocation.failed");
     assert.ok(JSON.stringify(failed?.details).includes("User.RevokeSessions.All"));
   });
 });

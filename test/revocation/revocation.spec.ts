@@ -5,10 +5,10 @@ import { AppError } from "../../src/errors.js";
 import { GraphRoleLookup } from "../../src/policy/roles.js";
 import { JobRunner, type ProgressListener } from "../../src/revocation/job-runner.js";
 import { RevocationService } from "../../src/revocation/lifecycle.js";
-import { MemoryRequestStore } from "../../src/revocation/request-store.js";
 import type { Actor, RevocationRequest } from "../../src/revocation/types.js";
 import { FakeDirectory, testUser } from "../fakes/fake-directory.js";
-import { MemoryAuditLog } from "../fakes/memory-audit-log.js";
+import { SqlRequestStore } from "../../src/store/request-store.js";
+import { openTestStore, type TestStore } from "../support/store.js";
 
 const REVOKERS = "11111111-0000-4000-8000-000000000001";
 const APPROVERS = "11111111-0000-4000-8000-000000000002";
@@ -30,18 +30,26 @@ class RecordingListener implements ProgressListener {
   }
 }
 
-function setup(options: { fourEyes?: number; now?: () => Date } = {}) {
+const opened: TestStore[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((s) => s.close()));
+});
+
+async function setup(options: { fourEyes?: number; now?: () => Date } = {}) {
   const users = [testUser(), testUser(), testUser()];
   const directory = new FakeDirectory(users);
   directory.groups.set(requester.aadObjectId, [REVOKERS]);
   directory.groups.set(approver.aadObjectId, [APPROVERS]);
-  const log = new MemoryAuditLog();
+  const db = await openTestStore();
+  opened.push(db);
   const logger = pino({ level: "silent" });
-  const auditor = new Auditor(log, { deliver: () => Promise.resolve(true) }, logger);
-  const store = new MemoryRequestStore();
+  const auditor = new Auditor(db.audit, db.audit, { deliver: () => Promise.resolve(true) }, logger, { owner: "test" });
+  const store = new SqlRequestStore(db.database.db, db.database.kind, undefined, auditor.observe);
   const listener = new RecordingListener();
   const jobs = new JobRunner({
     store,
+    jobs: db.jobs,
+    owner: "test-runner",
     directory,
     auditor,
     listener,
@@ -61,12 +69,24 @@ function setup(options: { fourEyes?: number; now?: () => Date } = {}) {
   });
   const create = (targets = users.slice(0, 1), disable = false) =>
     service.create({ requester, reason: "phished", disable, targets, excluded: [], origin: { conversation: { id: "c1" } } });
-  return { users, directory, log, store, listener, jobs, service, create };
+  /** A second runner on the same database, as a restarted process or another replica would be. */
+  const runner = (owner: string, leaseMs = 60_000) =>
+    new JobRunner({
+      store,
+      jobs: db.jobs,
+      owner,
+      directory,
+      auditor,
+      listener,
+      logger,
+      options: { verifyDelaysMs: [0, 5, 10], retryDelaysMs: [5, 10], clockSkewMs: 60_000, leaseMs, pollMs: 10 },
+    });
+  return { users, directory, db, entries: () => db.entries(), store, listener, jobs, runner, service, create };
 }
 
 describe("RevocationService and JobRunner", () => {
   it("a single-target request is confirmed by its requester, revoked once, verified, audited", async () => {
-    const t = setup();
+    const t = await setup();
     const request = await t.create();
     const result = await t.service.decide(request.id, requester, "confirm");
     assert.equal(result.kind, "done");
@@ -75,19 +95,25 @@ describe("RevocationService and JobRunner", () => {
     assert.equal(done?.state, "completed");
     assert.deepEqual(done.outcomes.map((o) => o.status), ["revoked_verified"]);
     assert.deepEqual(t.directory.revoked, [t.users[0]?.id]);
-    assert.deepEqual(t.log.entries.map((e) => e.action), ["request.created", "request.approved", "revocation.completed"]);
+    assert.deepEqual((await t.entries()).map((e) => e.action), [
+      "request.created",
+      "request.approved",
+      "revocation.started",
+      "target.outcome",
+      "revocation.completed",
+    ]);
     assert.equal(t.listener.finished.length, 1);
     assert.equal(t.listener.progress[0]?.state, "running");
   });
 
   it("four-eyes: the requester of a 2-target request cannot approve it; an approver can", async () => {
-    const t = setup();
+    const t = await setup();
     const request = await t.create(t.users.slice(0, 2));
     const own = await t.service.decide(request.id, requester, "confirm");
     assert.equal(own.kind, "refused");
     assert.ok(own.kind === "refused" && own.reason.includes("second person"));
     assert.equal((await t.store.get(request.id))?.state, "pending");
-    assert.equal(t.log.entries.at(-1)?.action, "decision.refused");
+    assert.equal((await t.entries()).at(-1)?.action, "decision.refused");
     const other = await t.service.decide(request.id, approver, "confirm");
     assert.equal(other.kind, "done");
     await t.jobs.idle();
@@ -95,13 +121,13 @@ describe("RevocationService and JobRunner", () => {
   });
 
   it("FOUR_EYES_MIN_TARGETS=1 makes even one target need a second person", async () => {
-    const t = setup({ fourEyes: 1 });
+    const t = await setup({ fourEyes: 1 });
     const request = await t.create();
     assert.equal((await t.service.decide(request.id, requester, "confirm")).kind, "refused");
   });
 
   it("someone with no role can neither confirm nor cancel", async () => {
-    const t = setup();
+    const t = await setup();
     const request = await t.create();
     assert.equal((await t.service.decide(request.id, outsider, "confirm")).kind, "refused");
     assert.equal((await t.service.decide(request.id, outsider, "cancel")).kind, "refused");
@@ -109,7 +135,7 @@ describe("RevocationService and JobRunner", () => {
   });
 
   it("cancel by the requester is cancelled, by an approver rejected; then nothing else counts", async () => {
-    const t = setup();
+    const t = await setup();
     const a = await t.create();
     assert.equal((await t.service.decide(a.id, requester, "cancel")).kind, "done");
     assert.equal((await t.store.get(a.id))?.state, "cancelled");
@@ -123,7 +149,7 @@ describe("RevocationService and JobRunner", () => {
   });
 
   it("two simultaneous confirmations: exactly one counts", async () => {
-    const t = setup();
+    const t = await setup();
     const request = await t.create();
     const results = await Promise.all([
       t.service.decide(request.id, requester, "confirm"),
@@ -133,24 +159,24 @@ describe("RevocationService and JobRunner", () => {
     assert.equal(results.filter((r) => r.kind === "done").length, 1);
     await t.jobs.idle();
     assert.equal(t.directory.revoked.length, 1);
-    assert.equal(t.log.entries.filter((e) => e.action === "request.approved").length, 1);
+    assert.equal((await t.entries()).filter((e) => e.action === "request.approved").length, 1);
   });
 
   it("an expired request cannot be confirmed and is audited as expired", async () => {
     let now = new Date("2026-11-24T10:00:00Z");
-    const t = setup({ now: () => now });
+    const t = await setup({ now: () => now });
     const request = await t.create();
     now = new Date("2026-11-24T10:31:00Z");
     const result = await t.service.decide(request.id, requester, "confirm");
     assert.equal(result.kind, "notPending");
     assert.equal((await t.store.get(request.id))?.state, "expired");
-    assert.ok(t.log.entries.some((e) => e.action === "request.expired"));
+    assert.ok((await t.entries()).some((e) => e.action === "request.expired"));
     assert.equal(t.directory.revoked.length, 0);
   });
 
   it("expireDue expires only requests past their TTL", async () => {
     let now = new Date("2026-11-24T10:00:00Z");
-    const t = setup({ now: () => now });
+    const t = await setup({ now: () => now });
     const old = await t.create();
     now = new Date("2026-11-24T10:20:00Z");
     const fresh = await t.create();
@@ -162,7 +188,7 @@ describe("RevocationService and JobRunner", () => {
   });
 
   it("a revocation whose read-back never shows it is 'revoked, not yet verified'", async () => {
-    const t = setup();
+    const t = await setup();
     const request = await t.create();
     t.directory.stale.add(t.users[0]?.id ?? "");
     await t.service.decide(request.id, requester, "confirm");
@@ -174,7 +200,7 @@ describe("RevocationService and JobRunner", () => {
   });
 
   it("retries a throttled revocation and records one outcome", async () => {
-    const t = setup();
+    const t = await setup();
     const id = t.users[0]?.id ?? "";
     t.directory.revokeFailures.set(id, [new AppError("GraphThrottled", "slow down", { status: 429, retryAfterSeconds: 0 })]);
     const request = await t.create();
@@ -187,7 +213,7 @@ describe("RevocationService and JobRunner", () => {
   });
 
   it("records a 403 per target without retrying, and the others still run", async () => {
-    const t = setup();
+    const t = await setup();
     const [a, b] = [t.users[0]?.id ?? "", t.users[1]?.id ?? ""];
     t.directory.revokeFailures.set(a, [new AppError("GraphForbidden", "lacks User.RevokeSessions.All", { status: 403 })]);
     const request = await t.create(t.users.slice(0, 2));
@@ -204,11 +230,11 @@ describe("RevocationService and JobRunner", () => {
     );
     assert.match(done.outcomes[0]?.detail ?? "", /User\.RevokeSessions\.All/);
     assert.deepEqual(t.directory.revoked, [a, b]);
-    assert.equal(t.log.entries.at(-1)?.action, "revocation.failed");
+    assert.equal((await t.entries()).at(-1)?.action, "revocation.failed");
   });
 
   it("a target deleted since the request is 'not found'", async () => {
-    const t = setup();
+    const t = await setup();
     const request = await t.create();
     t.directory.users.delete(t.users[0]?.id ?? "");
     await t.service.decide(request.id, requester, "confirm");
@@ -217,7 +243,7 @@ describe("RevocationService and JobRunner", () => {
   });
 
   it("--disable disables the account after revoking", async () => {
-    const t = setup();
+    const t = await setup();
     const request = await t.create(t.users.slice(0, 1), true);
     await t.service.decide(request.id, requester, "confirm");
     await t.jobs.idle();
@@ -225,5 +251,105 @@ describe("RevocationService and JobRunner", () => {
     const outcome = (await t.store.get(request.id))?.outcomes[0];
     assert.equal(outcome?.disabled, true);
     assert.equal(t.directory.users.get(t.users[0]?.id ?? "")?.accountEnabled, false);
+  });
+
+  describe("jobs that outlive their runner", () => {
+    /** Approves without starting a runner, as a process that dies right after the approval would. */
+    async function approvedRequest(t: Awaited<ReturnType<typeof setup>>, count: number) {
+      const request = await t.create(t.users.slice(0, count));
+      const approved = await t.store.transition(request.id, request.version, { state: "approved" }, { job: "enqueue" });
+      assert.ok(approved);
+      return approved;
+    }
+
+    it("an approved job nobody started is found by polling and run once", async () => {
+      const t = await setup();
+      const request = await approvedRequest(t, 3);
+      const b = t.runner("replica-b");
+      b.startPolling();
+      const until = Date.now() + 5000;
+      while ((await t.store.get(request.id))?.state !== "completed" && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      await b.stop();
+      const done = await t.store.get(request.id);
+      assert.equal(done?.state, "completed");
+      assert.deepEqual([...t.directory.revoked].sort(), t.users.map((u) => u.id).sort());
+      assert.ok((await t.entries()).some((e) => e.action === "revocation.started" && e.details.runner === "replica-b"));
+    });
+
+    it("resumes a dead runner's job after its lease: outcomes kept, an attempted target verified instead of revoked again", async () => {
+      const t = await setup();
+      const request = await approvedRequest(t, 3);
+      const [u0, u1, u2] = t.users;
+      assert.ok(u0 && u1 && u2);
+      // Runner A claims the job with a short lease, finishes u0, reaches Graph for u1, then dies.
+      assert.ok(await t.db.jobs.claim(request.id, "replica-a", 50));
+      const running = await t.store.transition(request.id, request.version, { state: "running" });
+      assert.ok(running);
+      assert.deepEqual(await t.store.markAttempt(request.id, u0.id, "replica-a"), { kind: "marked", previous: null });
+      await t.directory.revokeSignInSessions(u0.id);
+      const outcome = { userId: u0.id, status: "revoked_verified" as const, detail: "ok", sessionsValidFrom: null, disabled: false, at: new Date().toISOString() };
+      assert.equal(await t.store.recordOutcome(request.id, outcome, { actor: null, action: "target.outcome", requestId: request.id, details: {} }), true);
+      assert.equal((await t.store.markAttempt(request.id, u1.id, "replica-a")).kind, "marked");
+      await new Promise((r) => setTimeout(r, 5)); // the directory's time must move past the attempt
+      await t.directory.revokeSignInSessions(u1.id);
+
+      // Runner B cannot take the job while A's lease lives, and takes it once it has run out.
+      assert.equal(await t.db.jobs.claim(request.id, "replica-b", 60_000), undefined);
+      await new Promise((r) => setTimeout(r, 60));
+      const b = t.runner("replica-b");
+      b.start(request.id);
+      await b.idle();
+
+      const done = await t.store.get(request.id);
+      assert.equal(done?.state, "completed");
+      assert.deepEqual(
+        done.outcomes.map((o) => [o.userId, o.status]),
+        [
+          [u0.id, "revoked_verified"],
+          [u1.id, "revoked_verified"],
+          [u2.id, "revoked_verified"],
+        ],
+      );
+      assert.match(done.outcomes[1]?.detail ?? "", /verified on resume/);
+      // One revocation per user: u0 and u1 by A, only u2 by B.
+      assert.deepEqual(t.directory.revoked, [u0.id, u1.id, u2.id]);
+      const resumed = (await t.entries()).find((e) => e.action === "revocation.resumed");
+      assert.equal(resumed?.details.previousRunner, "replica-a");
+      assert.equal(resumed?.details.remaining, 2);
+      assert.equal((await t.entries()).filter((e) => e.action === "target.outcome").length, 3);
+    });
+
+    it("stop() pauses a job after the targets in flight and hands the lease back; another runner finishes it", async () => {
+      const t = await setup();
+      const users = Array.from({ length: 12 }, () => testUser());
+      for (const u of users) t.directory.users.set(u.id, { ...u });
+      const request = await t.create(users);
+      const approved = await t.store.transition(request.id, request.version, { state: "approved" }, { job: "enqueue" });
+      assert.ok(approved);
+      const a = new JobRunner({
+        store: t.store,
+        jobs: t.db.jobs,
+        owner: "replica-a",
+        directory: t.directory,
+        auditor: new Auditor(t.db.audit, t.db.audit, { deliver: () => Promise.resolve(true) }, pino({ level: "silent" }), { owner: "a" }),
+        listener: t.listener,
+        logger: pino({ level: "silent" }),
+        options: { verifyDelaysMs: [20], retryDelaysMs: [5], clockSkewMs: 60_000, concurrency: 2, leaseMs: 60_000 },
+      });
+      a.start(request.id);
+      while (((await t.store.get(request.id))?.outcomes.length ?? 0) < 2) await new Promise((r) => setTimeout(r, 5));
+      await a.stop();
+      const paused = await t.store.get(request.id);
+      assert.equal(paused?.state, "running");
+      assert.ok(paused.outcomes.length < 12, "stopped before the end");
+      // The lease was handed back: B may claim at once, without waiting for it to run out.
+      const b = t.runner("replica-b");
+      b.start(request.id);
+      await b.idle();
+      const done = await t.store.get(request.id);
+      assert.equal(done?.state, "completed");
+      assert.equal(done.outcomes.length, 12);
+      assert.equal(new Set(t.directory.revoked).size, t.directory.revoked.length, "nobody revoked twice");
+    });
   });
 });

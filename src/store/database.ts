@@ -1,0 +1,111 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDialectConfig,
+  type TransactionSettings,
+} from "kysely";
+import { Pool } from "pg";
+import { redactUrl } from "../config.js";
+import { migrateToLatest } from "./migrations.js";
+import type { Database } from "./schema.js";
+
+export type DialectKind = "sqlite" | "postgres";
+
+/** An open database: the Kysely handle plus what the rest of the bot needs to know about it. */
+export interface OpenDatabase {
+  db: Kysely<Database>;
+  kind: DialectKind;
+  /** Where the data lives, safe to log (no password). */
+  description: string;
+  /** Throws when the database cannot be read and written (readiness). */
+  check(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database DATABASE_URL names: `sqlite:<path>` (better-sqlite3, WAL, synchronous=FULL so
+ * a committed transaction survives power loss) or `postgres://…` (a pg pool). `sqlite::memory:`
+ * gives a private in-memory database (tests). With `migrate` (the default) the schema is brought
+ * to the latest version before returning.
+ */
+export async function openDatabase(url: string, options: { migrate?: boolean; poolSize?: number } = {}): Promise<OpenDatabase> {
+  const opened = url.startsWith("sqlite:") ? openSqlite(url.slice("sqlite:".length)) : openPostgres(url, options.poolSize ?? 10);
+  try {
+    if (options.migrate ?? true) await migrateToLatest(opened.db as Kysely<unknown>, opened.kind);
+  } catch (err) {
+    await opened.close();
+    throw err;
+  }
+  return opened;
+}
+
+function openSqlite(path: string): OpenDatabase {
+  const memory = path === ":memory:";
+  if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
+  const connection = new BetterSqlite3(path);
+  if (!memory) connection.pragma("journal_mode = WAL");
+  connection.pragma("synchronous = FULL");
+  connection.pragma("foreign_keys = ON");
+  // Another process on the same file (npm run migrate, audit:verify) waits instead of failing.
+  connection.pragma("busy_timeout = 5000");
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: connection }) });
+  return {
+    db,
+    kind: "sqlite",
+    description: memory ? "SQLite in memory" : `SQLite ${resolve(path)} (WAL, synchronous=FULL)`,
+    check: async () => {
+      // A write, not just a read: a full disk or a read-only file must show as not ready.
+      await sql`update audit_head set seq = seq where id = 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+function openPostgres(url: string, poolSize: number): OpenDatabase {
+  const pool = new Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
+  // An idle client losing its connection must not crash the process; the next query reports it.
+  pool.on("error", () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    kind: "postgres",
+    description: `PostgreSQL ${redactUrl(url)}`,
+    check: async () => {
+      await sql`update audit_head set seq = seq where id = 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+/**
+ * Kysely's SQLite driver opens every transaction with a plain (deferred) BEGIN. A deferred
+ * transaction that reads before it writes (the audit head, a target row) fails at once with
+ * "database is locked" when another process committed in between, whatever busy_timeout says. So
+ * write transactions begin IMMEDIATE: the write lock comes first and another process's transaction
+ * waits its turn. Read-only ones (setAccessMode("read only")) stay deferred, so a long audit export
+ * or verification never holds the bot's writes up.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(settings?.accessMode === "read only" ? "begin" : "begin immediate"));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly config: SqliteDialectConfig) {
+    super(config);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.config);
+  }
+}

@@ -1,0 +1,78 @@
+import type { Kysely } from "kysely";
+import type { JobClaim, JobQueue } from "../revocation/request-store.js";
+import type { Database } from "./schema.js";
+
+type Clock = () => Date;
+
+/** Jobs with leases in the database: any replica may resume a job whose lease has run out. */
+export class SqlJobQueue implements JobQueue {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock = () => new Date(),
+  ) {}
+
+  async claim(requestId: string, owner: string, leaseMs: number): Promise<JobClaim | undefined> {
+    const now = this.clock();
+    const nowIso = now.toISOString();
+    const before = await this.db
+      .selectFrom("jobs")
+      .select(["lease_owner", "lease_expires_at", "claims"])
+      .where("request_id", "=", requestId)
+      .where("finished_at", "is", null)
+      .executeTakeFirst();
+    if (before === undefined) return undefined;
+    if (before.lease_owner !== null && before.lease_owner !== owner && (before.lease_expires_at ?? "") > nowIso) return undefined;
+    // Compare-and-set on what was read: of two runners racing for the job, exactly one wins.
+    let update = this.db
+      .updateTable("jobs")
+      .set({ lease_owner: owner, lease_expires_at: new Date(now.getTime() + leaseMs).toISOString(), claims: Number(before.claims) + 1 })
+      .where("request_id", "=", requestId)
+      .where("finished_at", "is", null)
+      .where("claims", "=", before.claims);
+    update = before.lease_owner === null ? update.where("lease_owner", "is", null) : update.where("lease_owner", "=", before.lease_owner);
+    const result = await update.executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return undefined;
+    return {
+      requestId,
+      claims: Number(before.claims) + 1,
+      previousOwner: before.lease_owner !== null && before.lease_owner !== owner ? before.lease_owner : null,
+    };
+  }
+
+  async claimNext(owner: string, leaseMs: number): Promise<JobClaim | undefined> {
+    const nowIso = this.clock().toISOString();
+    const candidates = await this.db
+      .selectFrom("jobs")
+      .select("request_id")
+      .where("finished_at", "is", null)
+      .where((eb) => eb.or([eb("lease_owner", "is", null), eb("lease_expires_at", "<=", nowIso)]))
+      .orderBy("created_at", "asc")
+      .limit(5)
+      .execute();
+    for (const { request_id } of candidates) {
+      const claimed = await this.claim(request_id, owner, leaseMs);
+      if (claimed !== undefined) return claimed;
+    }
+    return undefined;
+  }
+
+  async renew(requestId: string, owner: string, leaseMs: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable("jobs")
+      .set({ lease_expires_at: new Date(this.clock().getTime() + leaseMs).toISOString() })
+      .where("request_id", "=", requestId)
+      .where("lease_owner", "=", owner)
+      .where("finished_at", "is", null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async release(requestId: string, owner: string): Promise<void> {
+    await this.db
+      .updateTable("jobs")
+      .set({ lease_owner: null, lease_expires_at: null })
+      .where("request_id", "=", requestId)
+      .where("lease_owner", "=", owner)
+      .execute();
+  }
+}

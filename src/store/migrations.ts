@@ -1,0 +1,181 @@
+import { inspect } from "node:util";
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from "kysely";
+import { GENESIS_HASH } from "../audit/chain.js";
+import type { DialectKind } from "./database.js";
+
+/**
+ * The schema's migrations, in order. One set for SQLite and PostgreSQL: only portable types
+ * (text, integer) and constraints. Never edit a migration that has shipped; add the next one.
+ */
+const MIGRATIONS: Record<string, Migration> = {
+  "001-initial": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable("requests")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("expires_at", "text", (c) => c.notNull())
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .addColumn("requester_id", "text", (c) => c.notNull())
+        .addColumn("requester_name", "text", (c) => c.notNull())
+        .addColumn("reason", "text", (c) => c.notNull())
+        .addColumn("disable", "integer", (c) => c.notNull())
+        .addColumn("state", "text", (c) => c.notNull())
+        .addColumn("version", "integer", (c) => c.notNull())
+        .addColumn("decided_by_id", "text")
+        .addColumn("decided_by_name", "text")
+        .addColumn("decided_at", "text")
+        .addColumn("origin", "text", (c) => c.notNull())
+        .addColumn("card_activity_id", "text")
+        .addColumn("excluded", "text", (c) => c.notNull())
+        .addColumn("target_count", "integer", (c) => c.notNull())
+        .addCheckConstraint(
+          "requests_state_known",
+          sql`state in ('pending','approved','running','completed','failed','rejected','cancelled','expired')`,
+        )
+        .execute();
+      await db.schema.createIndex("requests_state_expires").on("requests").columns(["state", "expires_at"]).execute();
+
+      await db.schema
+        .createTable("request_targets")
+        .addColumn("request_id", "text", (c) => c.notNull().references("requests.id"))
+        .addColumn("position", "integer", (c) => c.notNull())
+        .addColumn("user_id", "text", (c) => c.notNull())
+        .addColumn("snapshot", "text", (c) => c.notNull())
+        .addColumn("attempt_at", "text")
+        .addColumn("attempt_owner", "text")
+        .addPrimaryKeyConstraint("request_targets_pk", ["request_id", "position"])
+        .addUniqueConstraint("request_targets_user", ["request_id", "user_id"])
+        .execute();
+
+      await db.schema
+        .createTable("target_outcomes")
+        .addColumn("request_id", "text", (c) => c.notNull().references("requests.id"))
+        .addColumn("user_id", "text", (c) => c.notNull())
+        .addColumn("position", "integer", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("detail", "text", (c) => c.notNull())
+        .addColumn("sessions_valid_from", "text")
+        .addColumn("disabled", "integer", (c) => c.notNull())
+        .addColumn("at", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("target_outcomes_pk", ["request_id", "user_id"])
+        .execute();
+
+      await db.schema
+        .createTable("jobs")
+        .addColumn("request_id", "text", (c) => c.primaryKey().references("requests.id"))
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("lease_owner", "text")
+        .addColumn("lease_expires_at", "text")
+        .addColumn("claims", "integer", (c) => c.notNull())
+        .addColumn("finished_at", "text")
+        .execute();
+      await db.schema.createIndex("jobs_open").on("jobs").columns(["finished_at", "lease_expires_at"]).execute();
+
+      await db.schema
+        .createTable("audit_log")
+        .addColumn("seq", "integer", (c) => c.primaryKey())
+        .addColumn("at", "text", (c) => c.notNull())
+        .addColumn("actor_id", "text")
+        .addColumn("actor_name", "text")
+        .addColumn("action", "text", (c) => c.notNull())
+        .addColumn("request_id", "text")
+        .addColumn("details", "text", (c) => c.notNull())
+        .addColumn("prev_hash", "text", (c) => c.notNull())
+        .addColumn("hash", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("audit_log_at").on("audit_log").column("at").execute();
+      await db.schema.createIndex("audit_log_request").on("audit_log").column("request_id").execute();
+
+      await db.schema
+        .createTable("audit_head")
+        .addColumn("id", "integer", (c) => c.primaryKey())
+        .addColumn("seq", "integer", (c) => c.notNull())
+        .addColumn("hash", "text", (c) => c.notNull())
+        .execute();
+      await sql`insert into audit_head (id, seq, hash) values (1, 0, ${GENESIS_HASH})`.execute(db);
+
+      await db.schema
+        .createTable("outbox")
+        .addColumn("audit_seq", "integer", (c) => c.primaryKey().references("audit_log.seq"))
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("attempts", "integer", (c) => c.notNull())
+        .addColumn("next_attempt_at", "text", (c) => c.notNull())
+        .addColumn("claimed_by", "text")
+        .addColumn("claim_until", "text")
+        .addColumn("delivered_at", "text")
+        .addColumn("last_error", "text")
+        .execute();
+      await db.schema.createIndex("outbox_undelivered").on("outbox").columns(["delivered_at", "audit_seq"]).execute();
+
+      await db.schema
+        .createTable("conversations")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("reference", "text", (c) => c.notNull())
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable("settings")
+        .addColumn("key", "text", (c) => c.primaryKey())
+        .addColumn("value", "text", (c) => c.notNull())
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .execute();
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };
+
+/** Names of every migration this build knows, in order. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS);
+
+/**
+ * Brings the schema to the latest version, all or nothing. Safe to run from several processes at
+ * once (PostgreSQL: Kysely's advisory lock and transaction; SQLite: see inSqliteWriteLock); throws
+ * with the failing migration's name when one fails.
+ */
+export async function migrateToLatest(db: Kysely<unknown>, kind: DialectKind): Promise<MigrationResultSet> {
+  const migrate = () => migratorFor(db).migrateToLatest();
+  const result = kind === "sqlite" ? await inSqliteWriteLock(db, migrate) : await migrate();
+  if (result.error !== undefined) {
+    const failed = result.results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    const cause = result.error instanceof Error ? result.error.message : inspect(result.error);
+    throw new Error(`database migration ${failed} failed: ${cause}`);
+  }
+  return result;
+}
+
+/**
+ * Names of this build's migrations that the database has not applied yet, in order (empty: the
+ * schema is current). Only reads: the read-only tools use it to refuse a database with no schema
+ * instead of creating one.
+ */
+export async function pendingMigrations(db: Kysely<unknown>): Promise<string[]> {
+  const migrations = await migratorFor(db).getMigrations();
+  return migrations.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
+function migratorFor(db: Kysely<unknown>): Migrator {
+  return new Migrator({ db, provider, migrationTableName: "schema_migrations", migrationLockTableName: "schema_migrations_lock" });
+}
+
+/**
+ * Kysely runs SQLite migrations outside any transaction and without a lock (its lock only covers
+ * the one connection of this process): two processes starting on a new file both create the tables
+ * and one fails, and a crash half-way leaves half a schema. So the whole run is one BEGIN IMMEDIATE
+ * transaction: its write lock makes another process wait (busy_timeout) and then find the
+ * migrations applied, and a failed migration rolls back with everything before it.
+ */
+async function inSqliteWriteLock(db: Kysely<unknown>, migrate: () => Promise<MigrationResultSet>): Promise<MigrationResultSet> {
+  await sql`begin immediate`.execute(db);
+  let result: MigrationResultSet;
+  try {
+    result = await migrate();
+  } catch (err) {
+    await sql`rollback`.execute(db);
+    throw err;
+  }
+  await sql.raw(result.error === undefined ? "commit" : "rollback").execute(db);
+  return result;
+}

@@ -1,0 +1,237 @@
+import type { Kysely, Selectable, Transaction } from "kysely";
+import type { AuditEntry, AuditObserver, NewAuditEntry } from "../audit/audit-log.js";
+import type { DirectoryUser } from "../directory/types.js";
+import type { AttemptMark, RequestPatch, RequestStore, TransitionEffects } from "../revocation/request-store.js";
+import type { ExcludedTarget, Origin, OutcomeStatus, RequestState, RevocationRequest, TargetOutcome } from "../revocation/types.js";
+import { appendAuditEntry } from "./audit-store.js";
+import type { DialectKind } from "./database.js";
+import type { Database, RequestsTable } from "./schema.js";
+
+type Clock = () => Date;
+type Db = Kysely<Database> | Transaction<Database>;
+
+// Rows per multi-row insert: well under SQLite's 32,766 bound parameters and PostgreSQL's 65,535.
+const INSERT_CHUNK = 500;
+
+/** Requests, their frozen targets and per-target outcomes in the database. */
+export class SqlRequestStore implements RequestStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly kind: DialectKind,
+    private readonly clock: Clock = () => new Date(),
+    private readonly onAudit?: AuditObserver,
+  ) {}
+
+  async create(request: RevocationRequest, audit: NewAuditEntry): Promise<AuditEntry> {
+    const entry = await this.db.transaction().execute(async (trx) => {
+      const now = this.clock();
+      await trx
+        .insertInto("requests")
+        .values({
+          id: request.id,
+          created_at: request.createdAt,
+          expires_at: request.expiresAt,
+          updated_at: now.toISOString(),
+          requester_id: request.requester.aadObjectId,
+          requester_name: request.requester.name,
+          reason: request.reason,
+          disable: request.disable ? 1 : 0,
+          state: request.state,
+          version: request.version,
+          decided_by_id: request.decidedBy?.aadObjectId ?? null,
+          decided_by_name: request.decidedBy?.name ?? null,
+          decided_at: request.decidedAt,
+          origin: JSON.stringify(request.origin),
+          card_activity_id: request.cardActivityId,
+          excluded: JSON.stringify(request.excluded),
+          target_count: request.targets.length,
+        })
+        .execute();
+      for (let i = 0; i < request.targets.length; i += INSERT_CHUNK) {
+        const chunk = request.targets.slice(i, i + INSERT_CHUNK);
+        await trx
+          .insertInto("request_targets")
+          .values(
+            chunk.map((user, j) => ({
+              request_id: request.id,
+              position: i + j,
+              user_id: user.id,
+              snapshot: JSON.stringify(user),
+              attempt_at: null,
+              attempt_owner: null,
+            })),
+          )
+          .execute();
+      }
+      return appendAuditEntry(trx, this.kind, audit, now);
+    });
+    this.onAudit?.(entry);
+    return entry;
+  }
+
+  get(id: string): Promise<RevocationRequest | undefined> {
+    return this.load(this.db, id);
+  }
+
+  async transition(
+    id: string,
+    expectedVersion: number,
+    patch: RequestPatch,
+    effects: TransitionEffects = {},
+  ): Promise<RevocationRequest | undefined> {
+    let entry: AuditEntry | undefined;
+    const updated = await this.db.transaction().execute(async (trx) => {
+      const now = this.clock();
+      const result = await trx
+        .updateTable("requests")
+        .set({
+          ...(patch.state !== undefined ? { state: patch.state } : {}),
+          ...(patch.decidedBy !== undefined
+            ? { decided_by_id: patch.decidedBy?.aadObjectId ?? null, decided_by_name: patch.decidedBy?.name ?? null }
+            : {}),
+          ...(patch.decidedAt !== undefined ? { decided_at: patch.decidedAt } : {}),
+          version: expectedVersion + 1,
+          updated_at: now.toISOString(),
+        })
+        .where("id", "=", id)
+        .where("version", "=", expectedVersion)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return undefined;
+      if (effects.job === "enqueue") {
+        await trx
+          .insertInto("jobs")
+          .values({ request_id: id, created_at: now.toISOString(), lease_owner: null, lease_expires_at: null, claims: 0, finished_at: null })
+          .execute();
+      } else if (effects.job === "finish") {
+        await trx
+          .updateTable("jobs")
+          .set({ finished_at: now.toISOString(), lease_owner: null, lease_expires_at: null })
+          .where("request_id", "=", id)
+          .execute();
+      }
+      if (effects.audit !== undefined) entry = await appendAuditEntry(trx, this.kind, effects.audit, now);
+      return this.load(trx, id);
+    });
+    if (entry !== undefined) this.onAudit?.(entry);
+    return updated;
+  }
+
+  async attachCard(id: string, activityId: string): Promise<void> {
+    await this.db.updateTable("requests").set({ card_activity_id: activityId }).where("id", "=", id).execute();
+  }
+
+  async listByState(states: readonly RequestState[]): Promise<RevocationRequest[]> {
+    if (states.length === 0) return [];
+    const rows = await this.db.selectFrom("requests").selectAll().where("state", "in", [...states]).orderBy("created_at", "asc").execute();
+    const requests: RevocationRequest[] = [];
+    for (const row of rows) requests.push(await this.hydrate(this.db, row));
+    return requests;
+  }
+
+  markAttempt(requestId: string, userId: string, owner: string): Promise<AttemptMark> {
+    return this.db.transaction().execute(async (trx) => {
+      const nowIso = this.clock().toISOString();
+      const target = await trx
+        .selectFrom("request_targets")
+        .select(["attempt_at"])
+        .where("request_id", "=", requestId)
+        .where("user_id", "=", userId)
+        .executeTakeFirst();
+      if (target === undefined) throw new Error(`request ${requestId} has no target ${userId}`);
+      const marked = await trx
+        .updateTable("request_targets")
+        .set({ attempt_at: nowIso, attempt_owner: owner })
+        .where("request_id", "=", requestId)
+        .where("user_id", "=", userId)
+        .where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom("jobs")
+              .select("jobs.request_id")
+              .where("jobs.request_id", "=", requestId)
+              .where("jobs.lease_owner", "=", owner)
+              .where("jobs.lease_expires_at", ">", nowIso)
+              .where("jobs.finished_at", "is", null),
+          ),
+        )
+        .executeTakeFirst();
+      if (Number(marked.numUpdatedRows) !== 1) return { kind: "leaseLost" } as const;
+      return { kind: "marked", previous: target.attempt_at } as const;
+    });
+  }
+
+  async recordOutcome(requestId: string, outcome: TargetOutcome, audit: NewAuditEntry): Promise<boolean> {
+    const entry = await this.db.transaction().execute(async (trx) => {
+      const target = await trx
+        .selectFrom("request_targets")
+        .select("position")
+        .where("request_id", "=", requestId)
+        .where("user_id", "=", outcome.userId)
+        .executeTakeFirst();
+      if (target === undefined) throw new Error(`request ${requestId} has no target ${outcome.userId}`);
+      const inserted = await trx
+        .insertInto("target_outcomes")
+        .values({
+          request_id: requestId,
+          user_id: outcome.userId,
+          position: target.position,
+          status: outcome.status,
+          detail: outcome.detail,
+          sessions_valid_from: outcome.sessionsValidFrom,
+          disabled: outcome.disabled ? 1 : 0,
+          at: outcome.at,
+        })
+        .onConflict((oc) => oc.columns(["request_id", "user_id"]).doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) return undefined;
+      return appendAuditEntry(trx, this.kind, audit, this.clock());
+    });
+    if (entry === undefined) return false;
+    this.onAudit?.(entry);
+    return true;
+  }
+
+  private async load(db: Db, id: string): Promise<RevocationRequest | undefined> {
+    const row = await db.selectFrom("requests").selectAll().where("id", "=", id).executeTakeFirst();
+    return row === undefined ? undefined : this.hydrate(db, row);
+  }
+
+  private async hydrate(db: Db, row: Selectable<RequestsTable>): Promise<RevocationRequest> {
+    const targets = await db
+      .selectFrom("request_targets")
+      .select("snapshot")
+      .where("request_id", "=", row.id)
+      .orderBy("position", "asc")
+      .execute();
+    const outcomes = await db
+      .selectFrom("target_outcomes")
+      .selectAll()
+      .where("request_id", "=", row.id)
+      .orderBy("position", "asc")
+      .execute();
+    return {
+      id: row.id,
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+      requester: { aadObjectId: row.requester_id, name: row.requester_name },
+      reason: row.reason,
+      disable: Number(row.disable) === 1,
+      targets: targets.map((t) => JSON.parse(t.snapshot) as DirectoryUser),
+      excluded: JSON.parse(row.excluded) as ExcludedTarget[],
+      state: row.state as RequestState,
+      version: Number(row.version),
+      decidedBy: row.decided_by_id === null ? null : { aadObjectId: row.decided_by_id, name: row.decided_by_name ?? "" },
+      decidedAt: row.decided_at,
+      origin: JSON.parse(row.origin) as Origin,
+      cardActivityId: row.card_activity_id,
+      outcomes: outcomes.map((o) => ({
+        userId: o.user_id,
+        status: o.status as OutcomeStatus,
+        detail: o.detail,
+        sessionsValidFrom: o.sessions_valid_from,
+        disabled: Number(o.disabled) === 1,
+        at: o.at,
+      })),
+    };
+  }
+}

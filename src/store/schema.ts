@@ -1,0 +1,117 @@
+/**
+ * The database's tables as Kysely sees them. Times are ISO-8601 UTC strings (fixed width, so they
+ * compare correctly as text on both dialects); JSON is stored as text so both dialects return the
+ * exact bytes written.
+ */
+export interface Database {
+  requests: RequestsTable;
+  request_targets: RequestTargetsTable;
+  target_outcomes: TargetOutcomesTable;
+  jobs: JobsTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
+  outbox: OutboxTable;
+  conversations: ConversationsTable;
+  settings: SettingsTable;
+}
+
+export interface RequestsTable {
+  id: string;
+  created_at: string;
+  expires_at: string;
+  updated_at: string;
+  requester_id: string;
+  requester_name: string;
+  reason: string;
+  disable: number;
+  state: string;
+  version: number;
+  decided_by_id: string | null;
+  decided_by_name: string | null;
+  decided_at: string | null;
+  /** JSON: the Teams conversation reference the request came from. */
+  origin: string;
+  card_activity_id: string | null;
+  /** JSON: users left out of the target set, and why. */
+  excluded: string;
+  target_count: number;
+}
+
+/** The frozen target snapshot: one row per user, in the order shown on the card. */
+export interface RequestTargetsTable {
+  request_id: string;
+  position: number;
+  user_id: string;
+  /** JSON: the user as resolved when the request was made. */
+  snapshot: string;
+  /** Set just before the revocation call, so a resumed job knows a call may have reached Graph. */
+  attempt_at: string | null;
+  attempt_owner: string | null;
+}
+
+/** Exactly one row per target that has finished (primary key request_id + user_id). */
+export interface TargetOutcomesTable {
+  request_id: string;
+  user_id: string;
+  position: number;
+  status: string;
+  detail: string;
+  sessions_valid_from: string | null;
+  disabled: number;
+  at: string;
+}
+
+export interface JobsTable {
+  request_id: string;
+  created_at: string;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  /** How many times a runner has claimed the job (more than one means it was resumed). */
+  claims: number;
+  finished_at: string | null;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  at: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  action: string;
+  request_id: string | null;
+  /** Canonical JSON of the details. */
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** One row (id 1): the last sequence number and hash, so appends serialise and truncation shows. */
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+/** Audit entries still to be posted to Teams, one per entry. */
+export interface OutboxTable {
+  audit_seq: number;
+  created_at: string;
+  attempts: number;
+  next_attempt_at: string;
+  claimed_by: string | null;
+  claim_until: string | null;
+  delivered_at: string | null;
+  last_error: string | null;
+}
+
+export interface ConversationsTable {
+  id: string;
+  /** JSON: the conversation reference. */
+  reference: string;
+  updated_at: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+  updated_at: string;
+}
