@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { readConfig } from "../../src/config.js";
+import { startBot, type RunningBot } from "../../src/index.js";
+import { startSimulator, type StartedSimulator } from "../../src/simulator/index.js";
+import { botEnvFor } from "../support/bot-env.js";
+import { freshPostgres, type TestDatabase } from "../support/databases.js";
+import { trustedSimulatorTls } from "../support/sim-tls.js";
+
+describe("e2e: /readyz reports the store", function () {
+  this.timeout(30_000);
+  let sim: StartedSimulator;
+  let database: TestDatabase | undefined;
+  let bot: RunningBot | undefined;
+  let dataDir: string;
+
+  before(async function () {
+    const base = process.env.TEST_DATABASE_URL;
+    if (base === undefined || base === "") {
+      process.stdout.write("  (TEST_DATABASE_URL is not set: the PostgreSQL readiness test is skipped)\n");
+      this.skip();
+    }
+    sim = await startSimulator({ tls: trustedSimulatorTls() });
+    database = await freshPostgres(base);
+    dataDir = mkdtempSync(join(tmpdir(), "revoke-bot-ready-"));
+  });
+  after(async () => {
+    await bot?.close().catch(() => undefined);
+    await database?.drop();
+    await sim?.close();
+    if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("is ready on a reachable PostgreSQL, and 503 naming the store (without its password) when it goes away", async () => {
+    assert.ok(database);
+    const url = new URL(database.url);
+    url.password = "s3cret-password"; // trust auth ignores it; it must never be shown
+    const config = readConfig({ ...botEnvFor(sim, dataDir), DATABASE_URL: url.toString(), ALLOW_UNAUTHENTICATED: "true", LOG_LEVEL: "silent" });
+    bot = await startBot(config, { logger: pino({ level: "silent" }), host: "127.0.0.1" });
+    const ok = await fetch(`${bot.url}/readyz`);
+    assert.equal(ok.status, 200);
+    assert.deepEqual(await ok.json(), { ready: true, checks: { store: "ok", graph: "ok" } });
+
+    await database.drop();
+    database = undefined;
+    // The readiness answer is cached for 5 s so probes cannot hammer Graph and the database.
+    await new Promise((r) => setTimeout(r, 5200));
+    const down = await fetch(`${bot.url}/readyz`);
+    assert.equal(down.status, 503);
+    const body = (await down.json()) as { ready: boolean; checks: { store: string } };
+    assert.equal(body.ready, false);
+    assert.match(body.checks.store, /^PostgreSQL postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:5432\/revoke_test_\w+ cannot be written: /);
+    assert.ok(!JSON.stringify(body).includes("s3cret-password"));
+  });
+});
