@@ -41,7 +41,7 @@ export class Auditor {
     private readonly logger: Logger,
     options: AuditorOptions,
   ) {
-    this.options = { retryBaseMs: 1000, retryMaxMs: 5 * 60_000, pollMs: 5000, claimMs: 60_000, ...options };
+    this.options = { retryBaseMs: 1000, retryMaxMs: 5 * 60_000, pollMs: 5000, claimMs: 30_000, ...options };
   }
 
   /** Appends the entry (throws if it cannot be stored) and schedules its delivery. */

@@ -72,8 +72,11 @@ function openSqlite(path: string): OpenDatabase {
 
 function openPostgres(url: string, poolSize: number): OpenDatabase {
   const pool = new Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
-  // An idle client losing its connection must not crash the process; the next query reports it.
+  // A connection the server ends (restart, failover, pg_terminate_backend) emits 'error' on its
+  // client, idle in the pool or checked out; unhandled, that would end the process. The query in
+  // flight rejects on its own and the pool discards the client, so these events need no action.
   pool.on("error", () => undefined);
+  pool.on("connect", (client) => client.on("error", () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
