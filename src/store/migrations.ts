@@ -139,9 +139,10 @@ export async function migrateToLatest(db: Kysely<unknown>, kind: DialectKind): P
   const migrate = () => migratorFor(db).migrateToLatest();
   const result = kind === "sqlite" ? await inSqliteWriteLock(db, migrate) : await migrate();
   if (result.error !== undefined) {
-    const failed = result.results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    const failed = result.results?.find((r) => r.status === "Error")?.migrationName;
     const cause = result.error instanceof Error ? result.error.message : inspect(result.error);
-    throw new Error(`database migration ${failed} failed: ${cause}`);
+    // No failed migration means none ran: the database could not be reached or locked.
+    throw new Error(failed === undefined ? `database migrations could not run: ${cause}` : `database migration ${failed} failed: ${cause}`);
   }
   return result;
 }

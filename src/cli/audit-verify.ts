@@ -1,0 +1,103 @@
+/**
+ * `npm run audit:verify`: checks the audit log's hash chain end to end, from the database
+ * DATABASE_URL names, without changing anything.
+ */
+import { ChainVerifier, type ChainBreak } from "../audit/chain.js";
+import { ConfigError, readDatabaseUrl } from "../config.js";
+import type { OpenDatabase } from "../store/database.js";
+import { CorruptAuditEntryError } from "../store/audit-store.js";
+import { messageOf, parseOptions, runAsScript, UsageError, type CliStreams } from "./command-line.js";
+import { DatabaseNotReadyError, openForReading, readSnapshot } from "./open-for-reading.js";
+
+const USAGE = `Usage: npm run audit:verify
+
+Checks every entry of the audit log in the database DATABASE_URL names, oldest first: sequence
+numbers 1, 2, 3… without gaps, each entry's prev_hash equal to the hash of the entry before it,
+each hash recomputed from the entry's content, and the last entry equal to the recorded head.
+Reads only; safe while the bot runs (it checks one consistent snapshot).
+
+Prints "N entries, chain intact", or the first entry that does not check out and why.
+
+Exit status: 0 intact; 1 the chain is broken; 2 it could not be checked (bad arguments, a bad
+DATABASE_URL, a database that cannot be read or has no schema yet).
+`;
+
+/** What the report shows of the entry where the chain breaks, as stored. */
+interface StoredEntry {
+  seq: number;
+  action: string;
+  at: string;
+  requestId: string | null;
+}
+
+type Outcome = { kind: "intact"; count: number } | { kind: "broken"; at: ChainBreak; entry: StoredEntry | undefined };
+
+/**
+ * Verifies the chain and reports it. `env` is for tests; the script passes nothing, so
+ * readDatabaseUrl reads the process environment.
+ * @returns the exit status: 0 intact, 1 broken, 2 not checked
+ */
+export async function main(argv: readonly string[], out: CliStreams, env?: Record<string, string | undefined>): Promise<number> {
+  let url: string;
+  try {
+    if (parseOptions(argv, { help: { type: "boolean", short: "h" } }).help === true) {
+      out.stdout.write(USAGE);
+      return 0;
+    }
+    url = readDatabaseUrl(env);
+  } catch (err) {
+    if (err instanceof UsageError) out.stderr.write(`${err.message}\n\n${USAGE}`);
+    else if (err instanceof ConfigError) out.stderr.write(`${err.message}\n`);
+    else throw err;
+    return 2;
+  }
+  let opened: OpenDatabase;
+  try {
+    opened = await openForReading(url);
+  } catch (err) {
+    out.stderr.write(err instanceof DatabaseNotReadyError ? `${err.message}\n` : `could not open the database: ${messageOf(err)}\n`);
+    return 2;
+  }
+  try {
+    const outcome = await verify(opened);
+    if (outcome.kind === "intact") {
+      // Always "entries" (also "1 entries"): scripts and monitors match this exact line.
+      out.stdout.write(`${outcome.count} entries, chain intact\n`);
+      return 0;
+    }
+    out.stdout.write(`audit chain broken at entry #${outcome.at.seq}: ${outcome.at.reason}\n`);
+    const e = outcome.entry;
+    if (e !== undefined) out.stdout.write(`entry #${e.seq} as stored: ${e.action} at ${e.at}${e.requestId === null ? "" : ` (request ${e.requestId})`}\n`);
+    return 1;
+  } catch (err) {
+    out.stderr.write(`could not check the audit log in ${opened.description}: ${messageOf(err)}\n`);
+    return 2;
+  } finally {
+    await opened.close();
+  }
+}
+
+async function verify(opened: OpenDatabase): Promise<Outcome> {
+  return readSnapshot(opened, async (store, trx) => {
+    const verifier = new ChainVerifier();
+    try {
+      for await (const entry of store.entries()) {
+        const broken = verifier.check(entry);
+        // Leaving the loop closes the generator, so no further page is read.
+        if (broken !== undefined) return { kind: "broken", at: broken, entry: { seq: entry.seq, action: entry.action, at: entry.at, requestId: entry.requestId } };
+      }
+    } catch (err) {
+      if (!(err instanceof CorruptAuditEntryError)) throw err;
+      const reason = "its details are not valid JSON (altered)";
+      return { kind: "broken", at: { seq: err.seq, reason }, entry: { seq: err.seq, action: err.action, at: err.at, requestId: null } };
+    }
+    const broken = verifier.checkHead(await store.head());
+    if (broken === undefined) return { kind: "intact", count: verifier.count };
+    // The head names an entry that may or may not be in the log: show it when it is.
+    const row = await trx.selectFrom("audit_log").select(["seq", "action", "at", "request_id"]).where("seq", "=", broken.seq).executeTakeFirst();
+    const entry = row === undefined ? undefined : { seq: Number(row.seq), action: row.action, at: row.at, requestId: row.request_id };
+    return { kind: "broken", at: broken, entry };
+  });
+}
+
+if (require.main === module) runAsScript(main);
