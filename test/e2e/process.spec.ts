@@ -1,42 +1,11 @@
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSimulator, type StartedSimulator } from "../../src/simulator/index.js";
 import { botEnvFor } from "../support/bot-env.js";
+import { killAll, startBotProcess, waitForPort, type NodeProcess } from "../support/bot-process.js";
 import { trustedSimulatorTls } from "../support/sim-tls.js";
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** Starts src/index.ts as its own process, as `npm start` does (minus the build). */
-function startProcess(env: Record<string, string>): Started {
-  let output = "";
-  const child = spawn(process.execPath, ["--import", "tsx", "src/index.ts"], {
-    // Only what a real deployment would have: PATH, the CA trust for the simulator, and the config.
-    env: { PATH: process.env.PATH ?? "", NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitForPort(started: Started): Promise<number> {
-  const until = Date.now() + 20_000;
-  while (Date.now() < until) {
-    const match = /"port":(\d+)/.exec(started.output());
-    if (match?.[1] !== undefined) return Number(match[1]);
-    if (started.child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`the bot did not start:\n${started.output()}`);
-}
 
 describe("the bot as a process", function () {
   this.timeout(60_000);
@@ -46,6 +15,16 @@ describe("the bot as a process", function () {
   before(async () => {
     sim = await startSimulator({ tls: trustedSimulatorTls() });
     dataDir = mkdtempSync(join(tmpdir(), "revoke-bot-proc-"));
+  });
+  // A test that fails half-way must not leave its bot running.
+  const started: NodeProcess[] = [];
+  const startProcess = (env: Record<string, string>): NodeProcess => {
+    const p = startBotProcess(env);
+    started.push(p);
+    return p;
+  };
+  afterEach(async () => {
+    await killAll(started.splice(0));
   });
   after(async () => {
     await sim.close();
