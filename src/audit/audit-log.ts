@@ -44,8 +44,8 @@ export type AuditObserver = (entry: AuditEntry) => void;
 export interface AuditLog {
   /** Appends the entry (and its Teams post to the outbox, unless the action is unposted) atomically. */
   append(entry: NewAuditEntry): Promise<AuditEntry>;
-  /** The latest n entries, newest first. */
-  recent(n: number): Promise<AuditEntry[]>;
+  /** The latest n entries, newest first, leaving out the given actions. */
+  recent(n: number, options?: { exclude?: readonly AuditAction[] }): Promise<AuditEntry[]>;
 }
 
 /** Audit posts waiting for Teams, claimed one at a time so two replicas never post the same one. */

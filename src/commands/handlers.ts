@@ -2,7 +2,7 @@ import type { ConversationReference } from "botbuilder";
 import { MessageFactory, TurnContext } from "botbuilder";
 import type { Logger } from "pino";
 import type { Auditor } from "../audit/auditor.js";
-import type { AuditLog } from "../audit/audit-log.js";
+import { UNPOSTED_ACTIONS, type AuditLog } from "../audit/audit-log.js";
 import { confirmCardData, formatTime } from "../cards/present.js";
 import { cardAttachment } from "../cards/render.js";
 import { Verbs } from "../cards/verbs.js";
@@ -262,13 +262,14 @@ export class CommandHandlers {
       await context.sendActivity("Only members of an approver group (APPROVER_GROUP_IDS) can read the audit history.");
       return;
     }
-    const entries = await this.deps.auditLog.recent(count);
+    // One entry per target would crowd out everything else; each result entry summarises them.
+    const entries = await this.deps.auditLog.recent(count, { exclude: [...UNPOSTED_ACTIONS] });
     if (entries.length === 0) {
       await context.sendActivity("The audit log is empty.");
       return;
     }
     await context.sendActivity(
-      `Latest ${entries.length} audit entries:\n\n${entries
+      `Latest ${entries.length} audit entries (per-user outcomes: \`npm run audit:export\`):\n\n${entries
         .map((e) => `- #${e.seq} ${formatTime(e.at)} **${e.action}** by ${e.actor?.name ?? "the bot"}${e.requestId === null ? "" : ` (${e.requestId})`}`)
         .join("\n")}`,
     );

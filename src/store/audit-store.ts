@@ -110,8 +110,10 @@ export class SqlAuditStore implements AuditLog, AuditOutbox {
     return this.db.transaction().execute((trx) => appendAuditEntry(trx, this.kind, entry, this.clock()));
   }
 
-  async recent(n: number): Promise<AuditEntry[]> {
-    const rows = await this.db.selectFrom("audit_log").selectAll().orderBy("seq", "desc").limit(n).execute();
+  async recent(n: number, options: { exclude?: readonly AuditAction[] } = {}): Promise<AuditEntry[]> {
+    let query = this.db.selectFrom("audit_log").selectAll();
+    if (options.exclude !== undefined && options.exclude.length > 0) query = query.where("action", "not in", [...options.exclude]);
+    const rows = await query.orderBy("seq", "desc").limit(n).execute();
     return rows.map(auditEntryOf);
   }
 

@@ -103,4 +103,16 @@ describe("e2e: the other commands", function () {
     await h.say("val", "history");
     assert.ok(h.connector.texts(h.personal("val").id).some((t) => t.includes("Only members of an approver group")));
   });
+
+  it("history leaves the per-user outcomes out, so a finished revocation shows as its summary", async () => {
+    await h.say("sam", "revoke user alice@contoso.com");
+    const { call, requestId } = lastConfirmCard(h, h.personal("sam").id);
+    await h.click("sam", Verbs.confirm, { requestId }, call.id);
+    await h.bot.idle();
+    assert.ok((await h.auditEntries()).some((e) => e.action === "target.outcome"), "the outcome is in the chain");
+    await h.say("riley", "history 2");
+    const answer = h.connector.texts(h.personal("riley").id).at(-1) ?? "";
+    assert.match(answer, /revocation\.completed[\s\S]*revocation\.started/);
+    assert.ok(!answer.includes("target.outcome"), answer);
+  });
 });
