@@ -4,7 +4,7 @@
  * failure messages.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 import { resolve } from "node:path";
 
 export const REPO_ROOT = resolve(__dirname, "..", "..");
@@ -117,5 +117,29 @@ export async function within<T>(ms: number, message: string, promise: Promise<T>
     return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Waits until a listening socket could be bound on the port. The Playground's fixed port 56150
+ * lies in Linux's ephemeral range, so an outgoing connection made by an earlier test (to
+ * PostgreSQL, say) can hold it in TIME_WAIT for up to a minute; that is the machine, not the demo.
+ */
+export async function waitForPortFree(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let told = false;
+  for (;;) {
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once("error", () => resolve(false));
+      probe.listen({ port, exclusive: true }, () => probe.close(() => resolve(true)));
+    });
+    if (free) return;
+    if (Date.now() > deadline) throw new Error(`port ${port} stayed in use for ${timeoutMs / 1000} s; is a demo still running?`);
+    if (!told) {
+      told = true;
+      process.stdout.write(`  (port ${port} is in use, e.g. an earlier connection in TIME_WAIT; waiting for it)\n`);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
   }
 }

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { WELL_KNOWN } from "../../src/simulator/index.js";
-import { acceptsConnections, REPO_ROOT, startDemo, waitForUrl, within, type DemoProcess } from "./demo-process.js";
+import { acceptsConnections, REPO_ROOT, startDemo, waitForPortFree, waitForUrl, within, type DemoProcess } from "./demo-process.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 /** Flags this closed network needs: no GPU, no sandbox (root in a container), no background calls home. */
@@ -118,6 +118,7 @@ describe("npm run demo in the Agents Playground (browser)", function () {
 
   it("revokes a user from the Playground, audits it, and stops cleanly on Ctrl-C", async function () {
     const auditBefore = readAuditLog().length;
+    await waitForPortFree(56150, 70_000);
     demo = startDemo();
     await waitForUrl(BOT_HEALTH_URL, demo, 60_000);
     await waitForUrl(PLAYGROUND_URL, demo, 30_000);
