@@ -39,7 +39,12 @@ describe("e2e: /readyz reports the store", function () {
     const url = new URL(database.url);
     url.password = "s3cret-password"; // trust auth ignores it; it must never be shown
     const config = readConfig({ ...botEnvFor(sim, dataDir), DATABASE_URL: url.toString(), ALLOW_UNAUTHENTICATED: "true", LOG_LEVEL: "silent" });
-    bot = await startBot(config, { logger: pino({ level: "silent" }), host: "127.0.0.1" });
+    let log = "";
+    const logger = pino({ level: "info" }, { write: (line: string) => void (log += line) });
+    bot = await startBot(config, { logger, host: "127.0.0.1" });
+    // Start-up says which store it uses, never its password.
+    assert.match(log, /"store":"PostgreSQL postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:5432\/revoke_test_\w+"/);
+    assert.ok(!log.includes("s3cret-password"), "no password in the log");
     const ok = await fetch(`${bot.url}/readyz`);
     assert.equal(ok.status, 200);
     assert.deepEqual(await ok.json(), { ready: true, checks: { store: "ok", graph: "ok" } });
@@ -54,5 +59,6 @@ describe("e2e: /readyz reports the store", function () {
     assert.equal(body.ready, false);
     assert.match(body.checks.store, /^PostgreSQL postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:5432\/revoke_test_\w+ cannot be written: /);
     assert.ok(!JSON.stringify(body).includes("s3cret-password"));
+    assert.ok(!log.includes("s3cret-password"), "no password in the log");
   });
 });
