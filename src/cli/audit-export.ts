@@ -9,10 +9,9 @@ import { canonicalJson } from "../audit/chain.js";
 import type { AuditEntry } from "../audit/audit-log.js";
 import { ConfigError, readDatabaseUrl } from "../config.js";
 import type { SqlAuditStore } from "../store/audit-store.js";
-import type { OpenDatabase } from "../store/database.js";
 import { messageOf, parseOptions, runAsScript, UsageError, type CliStreams } from "./command-line.js";
 import { csvRecord } from "./csv.js";
-import { DatabaseNotReadyError, openForReading, readSnapshot } from "./open-for-reading.js";
+import { openForReadingOrSay, readSnapshot } from "./open-for-reading.js";
 import { parseSince } from "./since-date.js";
 
 const USAGE = `Usage: npm run audit:export -- [--since <date>] [--format json|csv] [--out <file>]
@@ -69,13 +68,8 @@ export async function main(argv: readonly string[], out: CliStreams, env?: Recor
     else throw err;
     return 2;
   }
-  let opened: OpenDatabase;
-  try {
-    opened = await openForReading(url);
-  } catch (err) {
-    out.stderr.write(err instanceof DatabaseNotReadyError ? `${err.message}\n` : `could not open the database: ${messageOf(err)}\n`);
-    return 1;
-  }
+  const opened = await openForReadingOrSay(url, out.stderr);
+  if (opened === undefined) return 1;
   let file: FileHandle | undefined;
   try {
     if (options.out !== undefined) {

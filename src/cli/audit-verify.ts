@@ -7,7 +7,7 @@ import { ConfigError, readDatabaseUrl } from "../config.js";
 import type { OpenDatabase } from "../store/database.js";
 import { CorruptAuditEntryError } from "../store/audit-store.js";
 import { messageOf, parseOptions, runAsScript, UsageError, type CliStreams } from "./command-line.js";
-import { DatabaseNotReadyError, openForReading, readSnapshot } from "./open-for-reading.js";
+import { openForReadingOrSay, readSnapshot } from "./open-for-reading.js";
 
 const USAGE = `Usage: npm run audit:verify
 
@@ -51,13 +51,8 @@ export async function main(argv: readonly string[], out: CliStreams, env?: Recor
     else throw err;
     return 2;
   }
-  let opened: OpenDatabase;
-  try {
-    opened = await openForReading(url);
-  } catch (err) {
-    out.stderr.write(err instanceof DatabaseNotReadyError ? `${err.message}\n` : `could not open the database: ${messageOf(err)}\n`);
-    return 2;
-  }
+  const opened = await openForReadingOrSay(url, out.stderr);
+  if (opened === undefined) return 2;
   try {
     const outcome = await verify(opened);
     if (outcome.kind === "intact") {

@@ -44,6 +44,21 @@ export async function openForReading(url: string): Promise<OpenDatabase> {
 }
 
 /**
+ * openForReading for a command-line tool: on failure it tells the operator why on stderr and
+ * returns undefined, and the tool exits with its own status.
+ */
+export async function openForReadingOrSay(url: string, stderr: { write(text: string): unknown }): Promise<OpenDatabase | undefined> {
+  try {
+    return await openForReading(url);
+  } catch (err) {
+    stderr.write(
+      err instanceof DatabaseNotReadyError ? `${err.message}\n` : `could not open the database: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+    return undefined;
+  }
+}
+
+/**
  * Runs `read` on one consistent snapshot of the audit log (REPEATABLE READ on PostgreSQL; a SQLite
  * read transaction sees one snapshot in WAL mode), so entries the running bot appends meanwhile neither
  * appear half-way through nor make the recorded head look inconsistent with the entries read.
