@@ -4,6 +4,7 @@ import type { Kysely, Transaction } from "kysely";
 import { SqlAuditStore } from "../store/audit-store.js";
 import { openDatabase, type OpenDatabase } from "../store/database.js";
 import { pendingMigrations } from "../store/migrations.js";
+import { messageOf } from "./command-line.js";
 import type { Database } from "../store/schema.js";
 
 /** The database is missing or has no (current) schema: nothing to read, and nothing was created. */
@@ -52,7 +53,7 @@ export async function openForReadingOrSay(url: string, stderr: { write(text: str
     return await openForReading(url);
   } catch (err) {
     stderr.write(
-      err instanceof DatabaseNotReadyError ? `${err.message}\n` : `could not open the database: ${err instanceof Error ? err.message : String(err)}\n`,
+      err instanceof DatabaseNotReadyError ? `${err.message}\n` : `could not open the database: ${messageOf(err)}\n`,
     );
     return undefined;
   }
