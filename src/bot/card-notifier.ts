@@ -22,11 +22,14 @@ export class CardNotifier implements ProgressListener {
     private readonly minIntervalMs = 2000,
   ) {}
 
-  onProgress(request: RevocationRequest): Promise<void> {
-    const last = this.lastUpdate.get(request.id) ?? 0;
+  async onProgress(requestId: string, load: () => Promise<RevocationRequest | undefined>): Promise<void> {
+    const last = this.lastUpdate.get(requestId) ?? 0;
     // The first edit (the job starting) always goes out; later ones are spaced.
-    if (last !== 0 && Date.now() - last < this.minIntervalMs) return Promise.resolve();
-    return this.write(request);
+    if (last !== 0 && Date.now() - last < this.minIntervalMs) return;
+    // Claimed before loading, so targets finishing meanwhile do not all pass the check.
+    this.lastUpdate.set(requestId, Date.now());
+    const request = await load();
+    if (request !== undefined) await this.write(request);
   }
 
   onFinished(request: RevocationRequest): Promise<void> {

@@ -10,7 +10,11 @@ import { FINAL_STATES, type RevocationRequest, type TargetOutcome } from "./type
 
 /** Told about a running request's progress, to update its card (implemented by the bot layer). */
 export interface ProgressListener {
-  onProgress(request: RevocationRequest): Promise<void>;
+  /**
+   * A target has finished. `load` reads the request as it now stands; the listener calls it only
+   * when it will show the progress, so a job does not reload its whole request per target.
+   */
+  onProgress(requestId: string, load: () => Promise<RevocationRequest | undefined>): Promise<void>;
   onFinished(request: RevocationRequest): Promise<void>;
 }
 
@@ -158,7 +162,8 @@ export class JobRunner implements JobStarter {
           },
         });
       }
-      await this.notify(() => this.deps.listener.onProgress(request));
+      const started = request;
+      await this.notify(() => this.deps.listener.onProgress(requestId, () => Promise.resolve(started)));
 
       const finished = await this.processTargets(request, lease);
       if (!finished) {
@@ -199,8 +204,7 @@ export class JobRunner implements JobStarter {
         const outcome =
           mark.previous === null ? await this.revokeOne(target, request.disable) : await this.resumeOne(target, request.disable, mark.previous);
         await this.deps.store.recordOutcome(request.id, outcome, outcomeAudit(request.id, target, outcome));
-        const progress = await this.deps.store.get(request.id);
-        if (progress !== undefined) await this.notify(() => this.deps.listener.onProgress(progress));
+        await this.notify(() => this.deps.listener.onProgress(request.id, () => this.deps.store.get(request.id)));
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency, Math.max(todo.length, 1)) }, () => worker()));
@@ -257,16 +261,8 @@ export class JobRunner implements JobStarter {
     const revokedSince = validFrom !== null && Date.parse(validFrom) >= Date.parse(attemptAt) - this.options.clockSkewMs && isLater(validFrom, target);
     if (current === undefined || !revokedSince) return this.revokeOne(target, disable);
 
-    let disabled = current.accountEnabled === false;
-    let disableNote = "";
-    if (disable && !disabled) {
-      try {
-        await this.withRetries(() => this.deps.directory.disableAccount(target.id));
-        disabled = true;
-      } catch (err) {
-        disableNote = ` Sessions were revoked, but the account could not be disabled: ${userMessageOf(err)}`;
-      }
-    }
+    const { disabled, disableNote } =
+      disable && current.accountEnabled !== false ? await this.disableAfterRevoke(target) : { disabled: current.accountEnabled === false, disableNote: "" };
     return {
       userId: target.id,
       status: disableNote === "" ? "revoked_verified" : "failed",
@@ -295,17 +291,7 @@ export class JobRunner implements JobStarter {
       };
     }
 
-    let disableNote = "";
-    let disabled = false;
-    if (disable) {
-      try {
-        await this.withRetries(() => this.deps.directory.disableAccount(target.id));
-        disabled = true;
-      } catch (err) {
-        this.deps.logger.warn({ err, userId: target.id }, "disable failed");
-        disableNote = ` Sessions were revoked, but the account could not be disabled: ${userMessageOf(err)}`;
-      }
-    }
+    const { disabled, disableNote } = disable ? await this.disableAfterRevoke(target) : { disabled: false, disableNote: "" };
 
     const verified = await this.verify(target, startedAt);
     if (verified.ok) {
@@ -326,6 +312,17 @@ export class JobRunner implements JobStarter {
       detail: `Graph accepted the revocation, but the read-back still shows ${verified.value ?? "no revocation time"}; Entra can take a few minutes to converge. Check again with: status ${target.userPrincipalName}.${disableNote}`,
       at: new Date().toISOString(),
     };
+  }
+
+  /** --disable, after a successful revocation: a failure is noted on the outcome, not thrown. */
+  private async disableAfterRevoke(target: DirectoryUser): Promise<{ disabled: boolean; disableNote: string }> {
+    try {
+      await this.withRetries(() => this.deps.directory.disableAccount(target.id));
+      return { disabled: true, disableNote: "" };
+    } catch (err) {
+      this.deps.logger.warn({ err, userId: target.id }, "disable failed");
+      return { disabled: false, disableNote: ` Sessions were revoked, but the account could not be disabled: ${userMessageOf(err)}` };
+    }
   }
 
   /** Reads signInSessionsValidFromDateTime back until it shows the revocation, or gives up. */

@@ -164,14 +164,12 @@ export class RevocationService {
 
   /** Pending requests the given person asked for. */
   async pendingOf(actor: Actor): Promise<RevocationRequest[]> {
-    const pending = await this.deps.store.listByState(["pending"]);
-    return pending.filter((r) => r.requester.aadObjectId.toLowerCase() === actor.aadObjectId.toLowerCase());
+    return this.deps.store.listByState(["pending"], { requesterId: actor.aadObjectId });
   }
 
   /** Marks every pending request past its TTL as expired; returns those it expired. */
   async expireDue(): Promise<RevocationRequest[]> {
-    const now = this.now().getTime();
-    const due = (await this.deps.store.listByState(["pending"])).filter((r) => Date.parse(r.expiresAt) <= now);
+    const due = await this.deps.store.listByState(["pending"], { expiresBy: this.now().toISOString() });
     const expired: RevocationRequest[] = [];
     for (const request of due) {
       const done = await this.expire(request);

@@ -11,6 +11,14 @@ export interface TransitionEffects {
   job?: "enqueue" | "finish";
 }
 
+/** Narrows listByState in the database, so callers never load requests only to drop them. */
+export interface RequestFilter {
+  /** Only requests expiring at or before this time (ISO). */
+  expiresBy?: string;
+  /** Only requests made by this person (object ID, any case). */
+  requesterId?: string;
+}
+
 /** The result of marking a target as about to be revoked. */
 export type AttemptMark =
   /** This runner no longer holds the job's lease: it must stop. */
@@ -31,8 +39,8 @@ export interface RequestStore {
   transition(id: string, expectedVersion: number, patch: RequestPatch, effects?: TransitionEffects): Promise<RevocationRequest | undefined>;
   /** Remembers which message holds the card (not a state change, so no version bump). */
   attachCard(id: string, activityId: string): Promise<void>;
-  /** Requests in the given states, oldest first. */
-  listByState(states: readonly RequestState[]): Promise<RevocationRequest[]>;
+  /** Requests in the given states (and matching the filter), oldest first. */
+  listByState(states: readonly RequestState[], filter?: RequestFilter): Promise<RevocationRequest[]>;
   /** Records, under the job's lease, that the target is about to be revoked. */
   markAttempt(requestId: string, userId: string, owner: string): Promise<AttemptMark>;
   /**

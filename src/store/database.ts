@@ -48,6 +48,11 @@ export async function openDatabase(url: string, options: { migrate?: boolean; po
   return opened;
 }
 
+/** A write, not just a read: a full disk, a read-only file or a lost server must show as not ready. */
+async function checkWritable(db: Kysely<Database>): Promise<void> {
+  await sql`update audit_head set seq = seq where id = 1`.execute(db);
+}
+
 function openSqlite(path: string): OpenDatabase {
   const memory = path === ":memory:";
   if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -62,10 +67,7 @@ function openSqlite(path: string): OpenDatabase {
     db,
     kind: "sqlite",
     description: memory ? "SQLite in memory" : `SQLite ${resolve(path)} (WAL, synchronous=FULL)`,
-    check: async () => {
-      // A write, not just a read: a full disk or a read-only file must show as not ready.
-      await sql`update audit_head set seq = seq where id = 1`.execute(db);
-    },
+    check: () => checkWritable(db),
     close: () => db.destroy(),
   };
 }
@@ -82,9 +84,7 @@ function openPostgres(url: string, poolSize: number): OpenDatabase {
     db,
     kind: "postgres",
     description: `PostgreSQL ${redactUrl(url)}`,
-    check: async () => {
-      await sql`update audit_head set seq = seq where id = 1`.execute(db);
-    },
+    check: () => checkWritable(db),
     close: () => db.destroy(),
   };
 }

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable, Transaction } from "kysely";
 import type { AuditEntry, AuditObserver, NewAuditEntry } from "../audit/audit-log.js";
 import type { DirectoryUser } from "../directory/types.js";
-import type { AttemptMark, RequestPatch, RequestStore, TransitionEffects } from "../revocation/request-store.js";
+import type { AttemptMark, RequestFilter, RequestPatch, RequestStore, TransitionEffects } from "../revocation/request-store.js";
 import type { ExcludedTarget, Origin, OutcomeStatus, RequestState, RevocationRequest, TargetOutcome } from "../revocation/types.js";
 import { appendAuditEntry } from "./audit-store.js";
 import type { DialectKind } from "./database.js";
@@ -120,13 +120,19 @@ export class SqlRequestStore implements RequestStore {
     await this.db.updateTable("requests").set({ card_activity_id: activityId }).where("id", "=", id).execute();
   }
 
-  async listByState(states: readonly RequestState[]): Promise<RevocationRequest[]> {
+  async listByState(states: readonly RequestState[], filter: RequestFilter = {}): Promise<RevocationRequest[]> {
     if (states.length === 0) return [];
-    const rows = await this.db.selectFrom("requests").selectAll().where("state", "in", [...states]).orderBy("created_at", "asc").execute();
+    let query = this.db.selectFrom("requests").selectAll().where("state", "in", [...states]);
+    if (filter.expiresBy !== undefined) query = query.where("expires_at", "<=", filter.expiresBy);
+    if (filter.requesterId !== undefined) {
+      query = query.where((eb) => eb(eb.fn("lower", ["requester_id"]), "=", filter.requesterId?.toLowerCase() ?? ""));
+    }
+    const rows = await query.orderBy("created_at", "asc").execute();
     const requests: RevocationRequest[] = [];
     for (const row of rows) requests.push(await this.hydrate(this.db, row));
     return requests;
   }
+
 
   markAttempt(requestId: string, userId: string, owner: string): Promise<AttemptMark> {
     return this.db.transaction().execute(async (trx) => {

@@ -20,9 +20,9 @@ const outsider: Actor = { aadObjectId: "bbbbbbbb-0000-4000-8000-000000000003", n
 class RecordingListener implements ProgressListener {
   readonly progress: RevocationRequest[] = [];
   readonly finished: RevocationRequest[] = [];
-  onProgress(r: RevocationRequest): Promise<void> {
-    this.progress.push(r);
-    return Promise.resolve();
+  async onProgress(_id: string, load: () => Promise<RevocationRequest | undefined>): Promise<void> {
+    const r = await load();
+    if (r !== undefined) this.progress.push(r);
   }
   onFinished(r: RevocationRequest): Promise<void> {
     this.finished.push(r);

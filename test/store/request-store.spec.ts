@@ -161,6 +161,27 @@ for (const dialect of testDialects()) {
         );
         assert.deepEqual(await requests.listByState([]), []);
       });
+
+      it("narrows the list in the database by expiry and by requester (any case)", async () => {
+        // pendingRequest expires 30 minutes after it is made.
+        await requests.create(pendingRequest("R-A", 1, "2026-11-01T09:00:00.000Z"), auditEntry("request.created", "R-A"));
+        await requests.create(pendingRequest("R-B", 1, "2026-11-01T09:20:00.000Z"), auditEntry("request.created", "R-B"));
+        const other = { ...pendingRequest("R-C", 1, "2026-11-01T09:00:00.000Z"), requester: APPROVER };
+        await requests.create(other, auditEntry("request.created", "R-C"));
+        assert.deepEqual(
+          (await requests.listByState(["pending"], { expiresBy: "2026-11-01T09:30:00.000Z" })).map((r) => r.id),
+          ["R-A", "R-C"],
+        );
+        const requester = pendingRequest("R-X", 0).requester.aadObjectId.toUpperCase();
+        assert.deepEqual(
+          (await requests.listByState(["pending"], { requesterId: requester })).map((r) => r.id),
+          ["R-A", "R-B"],
+        );
+        assert.deepEqual(
+          (await requests.listByState(["pending"], { requesterId: requester, expiresBy: "2026-11-01T09:30:00.000Z" })).map((r) => r.id),
+          ["R-A"],
+        );
+      });
     });
 
     describe("outcomes and attempts", () => {
