@@ -15,6 +15,7 @@ import { createBotApp } from "./bot/app.js";
 import { CardNotifier } from "./bot/card-notifier.js";
 import { Conversations } from "./bot/conversations.js";
 import { Messenger } from "./bot/messenger.js";
+import { RequestCards } from "./bot/request-cards.js";
 import { TeamsAuditSink } from "./bot/teams-audit-sink.js";
 import { CardActions } from "./commands/card-actions.js";
 import { CommandHandlers } from "./commands/handlers.js";
@@ -138,7 +139,9 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     fourEyesMinTargets: config.fourEyesMinTargets,
     now: options.now,
   });
+  const cards = new RequestCards({ revocations, conversations, messenger, fourEyesMinTargets: config.fourEyesMinTargets, logger });
   const handlers = new CommandHandlers({
+    cards,
     directory,
     roles,
     revocations,
@@ -151,7 +154,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     protectedUsers: config.protectedUsers,
     logger,
   });
-  const cardActions = new CardActions({ revocations, notifier, logger });
+  const cardActions = new CardActions({ revocations, cards, notifier, logger });
   const app = createBotApp({ adapter, botAppId: config.bot.id, handlers, cardActions, conversations, messenger, logger });
   // A newly seen conversation may be the first way to reach the audit channel.
   app.turn("afterTurn", () => {

@@ -134,13 +134,28 @@ export class Auditor {
     }
   }
 
+  /**
+   * Kicks again once the failed post is due. libuv times timers from its cached loop time, which
+   * can trail the wall clock the post's due time is written in, so a timer may fire a little
+   * early: it then waits out the rest instead of finding nothing due and leaving the post to the
+   * next poll.
+   */
   private schedule(delayMs: number): void {
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      this.kick();
-    }, delayMs);
-    this.retryTimer.unref();
+    const dueAt = Date.now() + delayMs;
+    const arm = (ms: number): void => {
+      this.retryTimer = setTimeout(() => {
+        const left = dueAt - Date.now();
+        if (left > 0) {
+          arm(left);
+          return;
+        }
+        this.retryTimer = undefined;
+        this.kick();
+      }, ms);
+      this.retryTimer.unref();
+    };
+    arm(delayMs);
   }
 }
 

@@ -54,16 +54,20 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
     }
   });
 
-  // Card actions (Universal Actions).
-  app.adaptiveCards.actionExecute(Verbs.confirm, (context, _state, data) => cardActions.decide(context, "confirm", data).then((r) => r.card));
-  app.adaptiveCards.actionExecute(Verbs.cancel, (context, _state, data) => cardActions.decide(context, "cancel", data).then((r) => r.card));
+  // Card actions (Universal Actions): decisions, and the refresh that gives each viewer their view.
+  const decisions = [
+    [Verbs.approve, "approve"],
+    [Verbs.reject, "reject"],
+    [Verbs.cancel, "cancel"],
+  ] as const;
+  for (const [verb, decision] of decisions) {
+    app.adaptiveCards.actionExecute(verb, (context, _state, data) => cardActions.decide(context, decision, data).then((r) => r.card));
+  }
+  app.adaptiveCards.actionExecute(Verbs.refresh, (context, _state, data) => cardActions.refresh(context, data));
   app.adaptiveCards.actionExecute(Verbs.ask, (context, _state, data) => Promise.resolve(askAnswered(deps, context, data)));
 
-  // The same verbs through the Action.Submit fallback (clients without Universal Actions).
-  for (const [verb, decision] of [
-    [Verbs.confirm, "confirm"],
-    [Verbs.cancel, "cancel"],
-  ] as const) {
+  // The same decisions through the Action.Submit fallback (clients without Universal Actions).
+  for (const [verb, decision] of decisions) {
     app.adaptiveCards.actionSubmit(verb, async (context, _state, data) => {
       const result = await cardActions.decide(context, decision, data);
       // The card itself is edited for everyone by the job or the refresh; only refusals need words.
@@ -81,6 +85,7 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
     async (context) => {
       const verb = (context.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb;
       logger.warn({ verb }, "card action with an unknown verb");
+      await cardActions.unknownVerb(context, verb);
       await sendCardInvokeResponse(
         context,
         renderCard("notice", noticeCardData("Unknown action", "This card action is not one the bot knows. Nothing was changed.", "attention")),

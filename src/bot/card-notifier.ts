@@ -52,13 +52,20 @@ export class CardNotifier implements ProgressListener {
     return next;
   }
 
+  /** Edits the request's card and, when there is one, its approval channel copy. */
   private async send(request: RevocationRequest): Promise<void> {
     const ref = request.origin as Partial<ConversationReference>;
     const activity = MessageFactory.attachment(cardAttachment("revoke-result", resultCardData(request)));
-    if (request.cardActivityId !== null) {
-      await this.messenger.update(ref, request.cardActivityId, activity);
-    } else {
-      await this.messenger.post(ref, activity);
+    const edits: Array<Promise<unknown>> = [
+      request.cardActivityId !== null ? this.messenger.update(ref, request.cardActivityId, activity) : this.messenger.post(ref, activity),
+    ];
+    const approval = request.approvalCard;
+    if (approval !== null && approval.activityId !== null) {
+      edits.push(this.messenger.update(approval.reference, approval.activityId, activity));
     }
+    // Both are attempted even when one fails; the first failure is reported.
+    const results = await Promise.allSettled(edits);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
   }
 }

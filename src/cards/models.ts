@@ -18,22 +18,48 @@ export interface ConfirmTargetRow {
   sessionsValidFrom: string;
 }
 
-/** cards/revoke-confirm.json: the card a requester sees before anything is revoked. */
+/**
+ * cards/revoke-confirm.json: a pending request, before anything is revoked. The same template
+ * gives the shared copy (posted to the conversation; what clients without Universal Actions show)
+ * and each viewer's own view, answered to the card's refresh: approvers get Approve and Reject,
+ * the requester gets Withdraw, everyone else sees that it waits for an approver.
+ */
 export interface ConfirmCardData {
-  /** Opaque request ID; the only thing the card's action data carries. */
+  /** Opaque request ID; with the optional comment, the only thing the card's action data carries. */
   requestId: string;
   title: string;
   requester: string;
   requestedAt: string;
   expiresAt: string;
   reason: string;
-  /** e.g. "1 user" */
+  /** e.g. "25 users" */
   targetSummary: string;
+  /** Users left out of the set and why (protected, guest), or "". */
+  excluded: string;
   /** What will happen, e.g. "Sign-in sessions will be revoked." plus "The account will be disabled." */
   effect: string;
+  /** Who must approve, e.g. "A second person must approve: …" */
+  approvalRule: string;
+  /** Where approvers were asked, or "". */
+  approvalWhere: string;
+  /** The first targets (at most 20). */
   targets: ConfirmTargetRow[];
-  confirmVerb: string;
+  /** "" or e.g. "…and 480 more: the full list is in the replies to this card." */
+  moreTargets: string;
+  /** What this viewer can do, e.g. "Waiting for an approver." */
+  viewerNote: string;
+  /** Adaptive Card container style of the viewer note. */
+  viewerStyle: string;
+  /** The comment input's id, or "" when the viewer has no button. */
+  commentInputId: string;
+  /** Each verb, or "" to leave its button out. */
+  approveVerb: string;
+  rejectVerb: string;
   cancelVerb: string;
+  /** The refresh action's verb (each viewer's own view). */
+  refreshVerb: string;
+  /** Teams user IDs whose client refreshes automatically in conversations of more than 60 people. */
+  refreshUserIds: string[];
 }
 
 /** One user row on the result card. */
@@ -56,8 +82,14 @@ export interface ResultCardData {
   title: string;
   /** Adaptive Card container style: "good" | "warning" | "attention" | "accent" | "emphasis" */
   statusStyle: string;
-  /** One line, e.g. "Confirmed by Sam Analyst at 2026-11-24 10:02 UTC" */
+  /** One line, e.g. "Approved by Riley Approver at 2026-11-24 10:02 UTC" */
   statusLine: string;
+  /** Why the decision was allowed, e.g. "Allowed: approved by an approver other than the requester (four-eyes)", or "". */
+  policyNote: string;
+  /** The decider's comment, e.g. "Comment: confirmed with the user", or "". */
+  comment: string;
+  /** A note for the person who clicked when their click changed nothing, or "". */
+  notice: string;
   requester: string;
   reason: string;
   /** e.g. "1 of 1 revoked and verified" */

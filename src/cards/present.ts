@@ -60,30 +60,106 @@ function targetRow(user: DirectoryUser): ConfirmTargetRow {
 
 function excludedLine(request: RevocationRequest): string {
   if (request.excluded.length === 0) return "";
-  return request.excluded
-    .map((e) => `${e.user.userPrincipalName} (${e.why === "guest" ? "guest: sessions live in the home tenant" : "protected account"})`)
-    .join("; ");
+  return `Left out: ${request.excluded
+    .map((e) => `${e.user.userPrincipalName} (${e.why === "guest" ? "guest: sessions live in the home tenant" : "protected account, never revoked"})`)
+    .join("; ")}`;
 }
 
-/** Data for the confirmation card of a pending request. */
-export function confirmCardData(request: RevocationRequest): ConfirmCardData {
-  const excluded = excludedLine(request);
+/** Targets listed on a card; a larger set is listed in full in replies to the card. */
+export const CARD_TARGET_LIMIT = 20;
+
+/** The comment input's id on the confirmation card (its value arrives in the action's data). */
+export const COMMENT_INPUT_ID = "comment";
+
+/** How one person sees a pending request (from RevocationService.viewpointOf). */
+export interface PendingViewer {
+  abilities: { approve: boolean; reject: boolean; cancel: boolean };
+  isRequester: boolean;
+}
+
+/** The facts a pending card states besides the request itself. */
+export interface PendingContext {
+  fourEyes: boolean;
+  fourEyesMinTargets: number;
+  /** Where approvers were asked (e.g. "the approval channel"), or "". */
+  approvalWhere: string;
+  /** Teams user IDs whose clients refresh the card automatically. */
+  refreshUserIds: string[];
+}
+
+/**
+ * Data for the card of a pending request. Without a viewer it is the shared copy: Approve and
+ * Reject for clients without Universal Actions (every click is checked on the server); with one, it
+ * is that person's view, answered to the card's refresh.
+ */
+export function confirmCardData(request: RevocationRequest, context: PendingContext, viewer?: PendingViewer): ConfirmCardData {
+  const n = request.targets.length;
+  const shown = request.targets.slice(0, CARD_TARGET_LIMIT);
+  const note = viewerNote(request, context, viewer);
+  const abilities = viewer?.abilities ?? { approve: true, reject: true, cancel: false };
+  const anyButton = abilities.approve || abilities.reject || abilities.cancel;
   return {
     requestId: request.id,
-    title: `Revoke sign-in sessions of ${plural(request.targets.length, "user")}?`,
+    title: `Revoke sign-in sessions of ${plural(n, "user")}?`,
     requester: plain(request.requester.name),
     requestedAt: formatTime(request.createdAt),
     expiresAt: formatTime(request.expiresAt),
     reason: request.reason === "" ? "(none given)" : plain(request.reason),
-    targetSummary:
-      plural(request.targets.length, "user") + (excluded === "" ? "" : `; left out: ${excluded}`),
+    targetSummary: plural(n, "user"),
+    excluded: excludedLine(request),
     effect: request.disable
-      ? "Sign-in sessions will be revoked and the accounts disabled. Nothing happens until someone confirms."
-      : "Sign-in sessions will be revoked. Nothing happens until someone confirms.",
-    targets: request.targets.map(targetRow),
-    confirmVerb: Verbs.confirm,
-    cancelVerb: Verbs.cancel,
+      ? "Sign-in sessions will be revoked and the accounts disabled. Nothing happens until it is approved."
+      : "Sign-in sessions will be revoked. Nothing happens until it is approved.",
+    approvalRule: context.fourEyes
+      ? `A second person must approve: an approver other than ${plain(request.requester.name)} (four-eyes rule for ${plural(context.fourEyesMinTargets, "user")} or more).`
+      : "The requester (a revoker) may confirm this single-user request, or an approver may approve it.",
+    approvalWhere: context.approvalWhere,
+    targets: shown.map(targetRow),
+    moreTargets: n > shown.length ? `…and ${n - shown.length} more: the full list of ${n} is in the replies to this card.` : "",
+    viewerNote: note.text,
+    viewerStyle: note.style,
+    commentInputId: anyButton ? COMMENT_INPUT_ID : "",
+    approveVerb: abilities.approve ? Verbs.approve : "",
+    rejectVerb: abilities.reject ? Verbs.reject : "",
+    cancelVerb: abilities.cancel ? Verbs.cancel : "",
+    refreshVerb: Verbs.refresh,
+    refreshUserIds: context.refreshUserIds,
   };
+}
+
+function viewerNote(request: RevocationRequest, context: PendingContext, viewer: PendingViewer | undefined): { text: string; style: string } {
+  const withdraw = `The requester can withdraw it (Withdraw, or type \`cancel ${request.id}\`).`;
+  if (viewer === undefined) {
+    return { text: `Waiting for an approver. Only members of an approver group can approve or reject; every click is checked. ${withdraw}`, style: "emphasis" };
+  }
+  const { approve, reject, cancel } = viewer.abilities;
+  if (approve && reject) return { text: "You can approve or reject this request. Check the list: what you approve is exactly what runs.", style: "accent" };
+  if (approve && cancel) return { text: "You asked for this single-user revocation: confirm it with Approve, or withdraw it.", style: "accent" };
+  if (reject) return { text: "You can reject this request.", style: "accent" };
+  if (viewer.isRequester) {
+    return {
+      text: context.fourEyes
+        ? "Waiting for an approver: someone other than you must approve this request. You can withdraw it."
+        : "Waiting for an approver. You can withdraw this request.",
+      style: "emphasis",
+    };
+  }
+  return { text: "Waiting for an approver.", style: "emphasis" };
+}
+
+/** The full target list as lines of text, for the replies to a card with more than it shows. */
+export function targetListMessages(request: RevocationRequest, perMessage = 100): string[] {
+  const messages: string[] = [];
+  const n = request.targets.length;
+  for (let i = 0; i < n; i += perMessage) {
+    const rows = request.targets.slice(i, i + perMessage).map((t, j) => {
+      const name = plain(t.displayName ?? t.userPrincipalName);
+      return `${i + j + 1}. ${name} — ${t.userPrincipalName} — ${plain(t.department ?? "no department")} — ${t.id}`;
+    });
+    const last = Math.min(i + perMessage, n);
+    messages.push(`**Request ${request.id}: targets ${i + 1}–${last} of ${n}**\n\n${rows.join("\n")}`);
+  }
+  return messages;
 }
 
 const OUTCOME_TEXT: Record<OutcomeStatus, { text: string; color: string }> = {
@@ -95,24 +171,24 @@ const OUTCOME_TEXT: Record<OutcomeStatus, { text: string; color: string }> = {
 };
 
 const STATE_VIEW: Record<RevocationRequest["state"], { title: string; style: string }> = {
-  pending: { title: "Waiting for confirmation", style: "emphasis" },
-  approved: { title: "Confirmed: revoking…", style: "accent" },
+  pending: { title: "Waiting for an approver", style: "emphasis" },
+  approved: { title: "Approved: revoking…", style: "accent" },
   running: { title: "Revoking…", style: "accent" },
   completed: { title: "Revocation complete", style: "good" },
   failed: { title: "Revocation finished with failures", style: "attention" },
   rejected: { title: "Request rejected", style: "warning" },
-  cancelled: { title: "Request cancelled", style: "warning" },
+  cancelled: { title: "Request withdrawn", style: "warning" },
   expired: { title: "Request expired", style: "warning" },
 };
 
 /** Data for the card of a decided request (progress and result). */
-export function resultCardData(request: RevocationRequest): ResultCardData {
+export function resultCardData(request: RevocationRequest, notice = ""): ResultCardData {
   const view = STATE_VIEW[request.state];
   const decided =
     request.decidedBy !== null && request.decidedAt !== null
-      ? `${decisionWord(request)} by ${plain(request.decidedBy.name)} at ${formatTime(request.decidedAt)}`
+      ? `${decisionWord(request)} by ${plain(request.decidedBy.name)} at ${formatTime(request.decidedAt)}.`
       : request.state === "expired"
-        ? `Nobody confirmed it before ${formatTime(request.expiresAt)}; nothing was revoked.`
+        ? `Nobody approved it before ${formatTime(request.expiresAt)}; nothing was revoked.`
         : "";
   const rows: ResultTargetRow[] = request.targets.map((t) => {
     const outcome = request.outcomes.find((o) => o.userId === t.id);
@@ -136,6 +212,9 @@ export function resultCardData(request: RevocationRequest): ResultCardData {
     title: view.title,
     statusStyle: view.style,
     statusLine: decided,
+    policyNote: request.decisionReason === null ? "" : `Allowed: ${request.decisionReason}.`,
+    comment: request.decisionComment === null || request.decisionComment === "" ? "" : `Comment: ${plain(request.decisionComment)}`,
+    notice,
     requester: plain(request.requester.name),
     reason: request.reason === "" ? "(none given)" : plain(request.reason),
     summary,
@@ -153,9 +232,9 @@ function decisionWord(request: RevocationRequest): string {
     case "rejected":
       return "Rejected";
     case "cancelled":
-      return "Cancelled";
+      return "Withdrawn";
     default:
-      return "Confirmed";
+      return "Approved";
   }
 }
 
@@ -167,8 +246,8 @@ export function noticeCardData(title: string, message: string, style: NoticeCard
 const AUDIT_TITLES: Record<AuditEntry["action"], { title: string; style: string }> = {
   "request.created": { title: "Revocation requested", style: "accent" },
   "request.refused": { title: "Revocation request refused", style: "attention" },
-  "request.approved": { title: "Revocation confirmed", style: "accent" },
-  "request.cancelled": { title: "Revocation request cancelled", style: "warning" },
+  "request.approved": { title: "Revocation approved", style: "accent" },
+  "request.cancelled": { title: "Revocation request withdrawn", style: "warning" },
   "request.rejected": { title: "Revocation request rejected", style: "warning" },
   "request.expired": { title: "Revocation request expired", style: "warning" },
   "decision.refused": { title: "Card action refused", style: "attention" },
@@ -198,6 +277,11 @@ const DETAIL_LABELS: Readonly<Record<string, string>> = {
   previousRunner: "Previous runner",
   remaining: "Targets left",
   moreOutcomes: "Not listed",
+  comment: "Comment",
+  fourEyes: "Needs a second person",
+  approvalChannel: "Approvers asked in",
+  claimedRequestId: "Request named",
+  conversation: "Conversation",
 };
 
 /** Data for the audit channel post of one audit entry. */

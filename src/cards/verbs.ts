@@ -3,8 +3,12 @@
  * bot registers its handlers with the same constants, so a renamed verb cannot drift apart.
  */
 export const Verbs = {
-  confirm: "revoke.confirm",
+  approve: "revoke.approve",
+  reject: "revoke.reject",
+  /** The requester withdraws a pending request. */
   cancel: "revoke.cancel",
+  /** A card's refresh: answers each viewer with their own view of the request. */
+  refresh: "revoke.refresh",
   ask: "revoke.ask",
 } as const;
 

@@ -1,73 +1,162 @@
 import type { TurnContext } from "botbuilder";
 import type { Logger } from "pino";
-import { channelRootId } from "./conversation-id.js";
-import { noticeCardData, resultCardData } from "../cards/present.js";
+import { COMMENT_INPUT_ID, noticeCardData, resultCardData } from "../cards/present.js";
 import { renderCard, type AdaptiveCardJson } from "../cards/render.js";
+import type { RequestCards } from "../bot/request-cards.js";
+import { userMessageOf } from "../errors.js";
 import type { ProgressListener } from "../revocation/job-runner.js";
 import type { DecisionVerb, RevocationService } from "../revocation/lifecycle.js";
-import { FINAL_STATES, type RevocationRequest } from "../revocation/types.js";
+import { FINAL_STATES, type Actor, type RevocationRequest } from "../revocation/types.js";
 import { actorOf } from "./handlers.js";
+import { MAX_COMMENT_LENGTH, REQUEST_ID } from "./parse.js";
 
 export interface CardAnswer {
   kind: "notice" | "state";
   card: AdaptiveCardJson;
 }
 
+/** Keys a request card's action data may carry: ours, the comment input, the Submit fallback's verb, Teams' own. */
+const ALLOWED_KEYS = new Set(["requestId", COMMENT_INPUT_ID, "verb", "msteams"]);
+
+/** The action data of a request card, checked; or why it is not one the bot made. */
+type CardData = { ok: true; requestId: string; comment: string | null } | { ok: false; why: string; claimedRequestId: string | null };
+
+const PAST: Record<DecisionVerb, string> = { approve: "approved", reject: "rejected", cancel: "withdrawn" };
+
 /**
- * Confirm / Cancel clicked on a request's card (Action.Execute, or its Action.Submit fallback).
- * Records the decision and answers at once; the revocation runs in the job runner, which edits
- * the card for everyone as it goes.
+ * Clicks on a request's card (Action.Execute, or its Action.Submit fallback) and the card's
+ * refresh. Nothing on the card is trusted but the request ID and the comment: roles are looked up,
+ * the conversation must hold one of the request's cards, and the lifecycle decides. Anything that
+ * does not fit is answered with an error card, audited, and changes nothing.
  */
 export class CardActions {
   constructor(
-    private readonly deps: { revocations: RevocationService; notifier: ProgressListener; logger: Logger },
+    private readonly deps: { revocations: RevocationService; cards: RequestCards; notifier: ProgressListener; logger: Logger },
   ) {}
 
-  /**
-   * Returns the card that replaces the clicked one for the person who clicked: a notice when
-   * nothing changed (refused, unknown, forged), else the request's current state.
-   */
+  /** Approve, Reject or Withdraw: returns the card that replaces the clicked one for the clicker. */
   async decide(context: TurnContext, verb: DecisionVerb, data: unknown): Promise<CardAnswer> {
     const actor = actorOf(context);
     if (actor === undefined) {
-      return notice("Who are you?", "This action carries no Entra object ID, so it cannot count. Use the card in Microsoft Teams.");
+      return notice("Who are you?", "This action carries no Entra object ID, so it cannot count. Use the card in Microsoft Teams. Nothing was changed.");
     }
-    const requestId = requestIdOf(data);
-    if (requestId === undefined) {
-      return notice("Not a valid request", "This card action names no request. Nothing was changed.");
-    }
-    const request = await this.deps.revocations.get(requestId);
-    if (request === undefined) {
-      return notice("Unknown request", `There is no request ${requestId}. Nothing was changed.`);
-    }
-    if (!sameConversation(request, context)) {
-      this.deps.logger.warn({ requestId, conversation: context.activity.conversation.id }, "card action from another conversation");
-      return notice("Not this conversation's request", `Request ${requestId} was made in another conversation; act on it there. Nothing was changed.`);
-    }
+    const checked = await this.check(context, actor, verb, data);
+    if (!checked.ok) return checked.answer;
+    const { request, comment } = checked;
 
     // Some connectors (the Agents Playground) answer a sent card without its message ID; the
     // click names the card's message, so later edits can still replace it in place.
     const clickedCard = context.activity.replyToId;
-    if (request.cardActivityId === null && clickedCard !== undefined && clickedCard !== "") {
-      await this.deps.revocations.attachCard(requestId, clickedCard);
+    const where = this.deps.cards.cardIn(request, context.activity.conversation.id);
+    if (clickedCard !== undefined && clickedCard !== "") {
+      if (where === "origin" && request.cardActivityId === null) await this.deps.revocations.attachCard(request.id, clickedCard);
+      if (where === "approval" && request.approvalCard !== null && request.approvalCard.activityId === null) {
+        await this.deps.revocations.attachApprovalCard(request.id, { reference: request.approvalCard.reference, activityId: clickedCard });
+      }
     }
 
-    const result = await this.deps.revocations.decide(requestId, actor, verb);
+    let result;
+    try {
+      result = await this.deps.revocations.decide(request.id, actor, verb, comment);
+    } catch (err) {
+      this.deps.logger.warn({ err, requestId: request.id }, "card decision failed");
+      return notice("Not recorded", `I could not record your decision, so nothing was changed: ${userMessageOf(err)} Try again in a moment.`);
+    }
     switch (result.kind) {
       case "notFound":
-        return notice("Unknown request", `There is no request ${requestId}. Nothing was changed.`);
+        return notice("Unknown request", `There is no request ${request.id}. Nothing was changed.`);
       case "refused":
         return notice("You cannot do that", `${result.reason} Nothing was changed.`);
       case "notPending":
-        // Already decided (a second click, or someone else first): show the state as it is. Only a
-        // final state is re-sent to everyone: a running job edits the card itself, and re-sending
-        // an older running snapshot could land after the job's final edit.
+        // Already decided (a replayed click, or someone else first): say so, and show the state.
+        // Only a final state is re-sent to everyone: a running job edits the card itself, and
+        // re-sending an older running snapshot could land after the job's final edit.
         if (FINAL_STATES.has(result.request.state)) this.refreshForEveryone(result.request);
-        return { kind: "state", card: renderCard("revoke-result", resultCardData(result.request)) };
+        return {
+          kind: "notice",
+          card: renderCard("revoke-result", resultCardData(result.request, alreadyDecided(result.request, verb))),
+        };
       case "done":
-        // The job (confirmed) or the lifecycle (cancelled, rejected) edits the card for everyone.
+        // The job (approved) or the lifecycle (rejected, withdrawn) edits the card for everyone.
         return { kind: "state", card: renderCard("revoke-result", resultCardData(result.request)) };
     }
+  }
+
+  /** A card action with a verb the bot never put on a card: audited (it changes nothing). */
+  async unknownVerb(context: TurnContext, verb: unknown): Promise<void> {
+    const actor = actorOf(context);
+    if (actor === undefined) return;
+    const data = (context.activity.value as { action?: { data?: unknown } } | undefined)?.action?.data;
+    const rawId = (data as { requestId?: unknown } | undefined)?.requestId;
+    const claimed = typeof rawId === "string" && REQUEST_ID.test(rawId) ? rawId : null;
+    await this.forged(actor, typeof verb === "string" ? verb.slice(0, 60) : "(none)", "unknown action verb", claimed, context.activity.conversation.id);
+  }
+
+  /** The card's refresh: this viewer's own view of the request as it is now. */
+  async refresh(context: TurnContext, data: unknown): Promise<AdaptiveCardJson> {
+    const actor = actorOf(context);
+    const checked = readCardData(data);
+    if (actor === undefined || !checked.ok) {
+      return renderCard("notice", noticeCardData("Cannot show this request", "This card's refresh names no request the bot made.", "attention"));
+    }
+    const request = await this.deps.revocations.get(checked.requestId);
+    if (request === undefined || this.deps.cards.cardIn(request, context.activity.conversation.id) === undefined) {
+      return renderCard("notice", noticeCardData("Cannot show this request", `Request ${checked.requestId} does not belong to this conversation.`, "attention"));
+    }
+    if (request.state !== "pending") return renderCard("revoke-result", resultCardData(request));
+    try {
+      return await this.deps.cards.viewFor(request, actor);
+    } catch (err) {
+      // Without roles there are no buttons: the request shows as waiting; a later refresh retries.
+      this.deps.logger.warn({ err, requestId: request.id }, "role lookup for a card refresh failed");
+      return this.deps.cards.waitingView(request);
+    }
+  }
+
+  /**
+   * The request the card action names, if the action is one the bot could have made and comes
+   * from a conversation that holds the request's card; otherwise the error card, after auditing it.
+   */
+  private async check(
+    context: TurnContext,
+    actor: Actor,
+    verb: DecisionVerb,
+    data: unknown,
+  ): Promise<{ ok: true; request: RevocationRequest; comment: string | null } | { ok: false; answer: CardAnswer }> {
+    const conversation = context.activity.conversation.id;
+    const checked = readCardData(data);
+    if (!checked.ok) {
+      await this.forged(actor, verb, checked.why, checked.claimedRequestId, conversation);
+      return { ok: false, answer: notice("Not a valid card action", `${checked.why} Nothing was changed.`) };
+    }
+    const request = await this.deps.revocations.get(checked.requestId);
+    if (request === undefined) {
+      await this.forged(actor, verb, "no such request", checked.requestId, conversation);
+      return { ok: false, answer: notice("Unknown request", `There is no request ${checked.requestId}. Nothing was changed.`) };
+    }
+    if (this.deps.cards.cardIn(request, conversation) === undefined) {
+      this.deps.logger.warn({ requestId: request.id, conversation }, "card action from another conversation");
+      await this.forged(actor, verb, "the request's card is not in this conversation", request.id, conversation);
+      return {
+        ok: false,
+        answer: notice(
+          "Not this conversation's request",
+          `Request ${request.id} was not posted in this conversation; act on it where its card is. Nothing was changed.`,
+        ),
+      };
+    }
+    return { ok: true, request, comment: checked.comment };
+  }
+
+  private async forged(actor: Actor, verb: string, why: string, claimedRequestId: string | null, conversation: string): Promise<void> {
+    // Only a real request ID goes in the request column; anything else stays in the details.
+    const known = claimedRequestId !== null && (await this.deps.revocations.get(claimedRequestId)) !== undefined;
+    await this.deps.revocations.refuse(actor, known ? claimedRequestId : null, {
+      verb,
+      reason: `card action refused: ${why}`,
+      claimedRequestId: claimedRequestId ?? "",
+      conversation,
+    });
   }
 
   /** Edits the card for every viewer, outside this turn (an invoke must be answered at once). */
@@ -78,16 +167,45 @@ export class CardActions {
   }
 }
 
-function requestIdOf(data: unknown): string | undefined {
-  if (typeof data !== "object" || data === null) return undefined;
-  const id = (data as { requestId?: unknown }).requestId;
-  return typeof id === "string" && /^R-[0-9A-Z]{10}$/.test(id) ? id : undefined;
+/** Checks a request card's action data: a well-formed request ID, an optional comment, nothing else. */
+export function readCardData(data: unknown): CardData {
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    return { ok: false, why: "This card action carries no data.", claimedRequestId: null };
+  }
+  const record = data as Record<string, unknown>;
+  const rawId = record.requestId;
+  const claimed = typeof rawId === "string" ? rawId.slice(0, 40) : null;
+  if (typeof rawId !== "string" || !REQUEST_ID.test(rawId)) {
+    return { ok: false, why: "This card action names no valid request ID.", claimedRequestId: claimed };
+  }
+  const extra = Object.keys(record).filter((k) => !ALLOWED_KEYS.has(k));
+  if (extra.length > 0) {
+    return {
+      ok: false,
+      why: `This card action carries fields the bot never puts on its cards (${extra.slice(0, 5).join(", ")}); the card was altered.`,
+      claimedRequestId: rawId,
+    };
+  }
+  const rawComment = record[COMMENT_INPUT_ID];
+  if (rawComment === undefined || rawComment === null) return { ok: true, requestId: rawId, comment: null };
+  if (typeof rawComment !== "string") {
+    return { ok: false, why: "The comment is not text; the card was altered.", claimedRequestId: rawId };
+  }
+  const comment = rawComment.replace(/\r\n?/g, "\n").trim();
+  if (comment.length > MAX_COMMENT_LENGTH) {
+    return { ok: false, why: `The comment is ${comment.length} characters long; keep it to ${MAX_COMMENT_LENGTH}.`, claimedRequestId: rawId };
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0009\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/.test(comment)) {
+    return { ok: false, why: "The comment contains control characters; type plain text.", claimedRequestId: rawId };
+  }
+  return { ok: true, requestId: rawId, comment: comment === "" ? null : comment };
 }
 
-function sameConversation(request: RevocationRequest, context: TurnContext): boolean {
-  const origin = (request.origin as { conversation?: { id?: string } }).conversation?.id;
-  if (origin === undefined) return false;
-  return channelRootId(origin) === channelRootId(context.activity.conversation.id);
+function alreadyDecided(request: RevocationRequest, verb: DecisionVerb): string {
+  const by = request.decidedBy === null ? "" : ` by ${request.decidedBy.name}`;
+  const state = request.state === "expired" ? "expired" : request.state === "cancelled" ? "withdrawn" : request.state === "rejected" ? "rejected" : "approved";
+  return `Request ${request.id} was already ${state}${request.state === "expired" ? "" : by}, so it could not be ${PAST[verb]}. Your click changed nothing.`;
 }
 
 function notice(title: string, message: string): CardAnswer {

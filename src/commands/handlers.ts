@@ -3,7 +3,8 @@ import { MessageFactory, TurnContext } from "botbuilder";
 import type { Logger } from "pino";
 import type { Auditor } from "../audit/auditor.js";
 import { UNPOSTED_ACTIONS, type AuditLog } from "../audit/audit-log.js";
-import { confirmCardData, formatTime } from "../cards/present.js";
+import type { RequestCards } from "../bot/request-cards.js";
+import { formatTime } from "../cards/present.js";
 import { cardAttachment } from "../cards/render.js";
 import { Verbs } from "../cards/verbs.js";
 import { isObjectId, type Directory } from "../directory/directory.js";
@@ -23,6 +24,8 @@ export interface HandlerDeps {
   auditLog: AuditLog;
   /** Makes the given conversation the audit channel (`audit here`). */
   setAuditChannel(ref: Partial<ConversationReference>): Promise<void>;
+  /** Posts request cards (and their approval copies). */
+  cards: RequestCards;
   /** Lower-case object IDs and UPNs never revoked (PROTECTED_USER_IDS). */
   protectedUsers: readonly string[];
   logger: Logger;
@@ -37,7 +40,7 @@ export const HELP_TEXT = [
   '- `revoke user alice@contoso.com [bob@contoso.com …] [--reason "phished"] [--disable]`: sign out named users (UPN or object ID). You get a card to confirm; nothing happens before that.',
   "- `revoke`: asks for the user with a card.",
   "- `status alice@contoso.com`: account state and when sessions were last revoked.",
-  "- `pending`: your open requests. `cancel R-XXXXXXXXXX`: withdraw one.",
+  "- `pending`: open requests you can act on (approve, reject, or withdraw your own). `cancel R-XXXXXXXXXX`: withdraw one of yours.",
   "- `history [n]`: the latest audit entries (approvers).",
   "- `audit here`: make this channel the audit channel (approvers, in a channel).",
   "",
@@ -150,14 +153,35 @@ export class CommandHandlers {
       return;
     }
 
+    // A four-eyes request needs an approver to see its card: from a personal chat, that is only
+    // possible through the approval channel.
+    const fourEyes = this.deps.revocations.fourEyes({ targets });
+    const approvalChannel = await this.deps.cards.approvalChannelFor(context, targets.length);
+    if (fourEyes && approvalChannel === undefined && context.activity.conversation.conversationType === "personal") {
+      const reason = `A request for ${targets.length} users needs a second person's approval, but no approval channel is set, so no approver could see it here.`;
+      await this.deps.auditor.record({
+        actor,
+        action: "request.refused",
+        requestId: null,
+        details: { command: `revoke user ${keys.join(" ")}`, reason },
+      });
+      await context.sendActivity(
+        `Nothing was requested. ${reason}\n\nAsk an approver to type \`audit here\` in the security team's channel (or set AUDIT_CHANNEL_ID), or make the request in a channel where approvers can see it.`,
+      );
+      return;
+    }
+
     const origin = referenceOf(context);
-    const request = await this.deps.revocations.create({ requester: actor, reason, disable, targets, excluded, origin });
-    // The card alone, with a summary for notifications: a text beside it would make some clients
-    // (the Agents Playground) split the message and not return the card's message ID.
-    const message = MessageFactory.attachment(cardAttachment("revoke-confirm", confirmCardData(request)));
-    message.summary = `Confirm revocation ${request.id}`;
-    const sent = await context.sendActivity(message);
-    if (sent?.id !== undefined) await this.deps.revocations.attachCard(request.id, sent.id);
+    const request = await this.deps.revocations.create({
+      requester: actor,
+      reason,
+      disable,
+      targets,
+      excluded,
+      origin,
+      approvalChannel: approvalChannel?.conversation?.id ?? "",
+    });
+    await this.deps.cards.publish(context, request, approvalChannel);
   }
 
   private async resolveUsers(keys: string[]): Promise<{ users: DirectoryUser[]; problems: string[] }> {
@@ -220,15 +244,25 @@ export class CommandHandlers {
       await context.sendActivity(UNKNOWN_ACTOR);
       return;
     }
-    const mine = await this.deps.revocations.pendingOf(actor);
-    if (mine.length === 0) {
-      await context.sendActivity("You have no pending requests.");
+    let open;
+    try {
+      open = await this.deps.revocations.actionableBy(actor, PENDING_LIST_LIMIT);
+    } catch (err) {
+      this.deps.logger.warn({ err }, "pending: role lookup failed");
+      await context.sendActivity(`I could not check your role, so I cannot list requests: ${userMessageOf(err)}`);
       return;
     }
+    if (open.length === 0) {
+      await context.sendActivity("There are no open requests you can act on.");
+      return;
+    }
+    const lines = open.map(({ request: r, abilities }) => {
+      const can = [abilities.approve ? "approve" : "", abilities.reject ? "reject" : "", abilities.cancel ? "withdraw" : ""].filter((w) => w !== "");
+      const where = r.approvalCard === null ? "its card in the conversation it was asked in" : "its card in the approval channel";
+      return `- **${r.id}** from ${r.requester.name}: ${r.targets.length} user(s), expires ${formatTime(r.expiresAt)}${r.reason === "" ? "" : `, reason: ${r.reason}`}. You can ${can.join(" or ")}${abilities.approve || abilities.reject ? ` (on ${where})` : ""}.`;
+    });
     await context.sendActivity(
-      `Your pending requests:\n\n${mine
-        .map((r) => `- ${r.id}: ${r.targets.length} user(s), expires ${formatTime(r.expiresAt)}${r.reason === "" ? "" : `, reason: ${r.reason}`}`)
-        .join("\n")}\n\nWithdraw one with \`cancel <request-id>\`.`,
+      `Open requests you can act on${open.length === PENDING_LIST_LIMIT ? ` (the oldest ${PENDING_LIST_LIMIT})` : ""}:\n\n${lines.join("\n")}\n\nWithdraw your own with \`cancel <request-id>\`.`,
     );
   }
 
@@ -238,19 +272,25 @@ export class CommandHandlers {
       await context.sendActivity(UNKNOWN_ACTOR);
       return;
     }
-    const result = await this.deps.revocations.decide(requestId, actor, "cancel");
+    let result;
+    try {
+      result = await this.deps.revocations.decide(requestId, actor, "cancel");
+    } catch (err) {
+      await context.sendActivity(`I could not withdraw ${requestId}, so nothing was changed: ${userMessageOf(err)}`);
+      return;
+    }
     switch (result.kind) {
       case "notFound":
         await context.sendActivity(`There is no request ${requestId}. Type \`pending\` to list yours.`);
         return;
       case "notPending":
-        await context.sendActivity(`Request ${requestId} is ${result.request.state}; only a pending request can be cancelled.`);
+        await context.sendActivity(`Request ${requestId} is ${stateWord(result.request.state)}; only a pending request can be withdrawn. Nothing was changed.`);
         return;
       case "refused":
-        await context.sendActivity(result.reason);
+        await context.sendActivity(`${result.reason} Nothing was changed.`);
         return;
       case "done":
-        await context.sendActivity(`Request ${requestId} is ${result.request.state}. Nothing was revoked.`);
+        await context.sendActivity(`Request ${requestId} is withdrawn. Nothing was revoked.`);
         return;
     }
   }
@@ -328,6 +368,13 @@ export class CommandHandlers {
       return undefined;
     }
   }
+}
+
+/** Requests `pending` lists at most. */
+const PENDING_LIST_LIMIT = 20;
+
+function stateWord(state: string): string {
+  return state === "cancelled" ? "withdrawn" : state;
 }
 
 function isGuest(user: DirectoryUser): boolean {

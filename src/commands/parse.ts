@@ -5,6 +5,10 @@
 
 export const MAX_NAMED_USERS = 500;
 export const MAX_REASON_LENGTH = 500;
+/** Longest comment accepted with an approval or rejection. */
+export const MAX_COMMENT_LENGTH = 500;
+/** A request ID as the bot makes them: "R-" and 10 Crockford base32 characters. */
+export const REQUEST_ID = /^R-[0-9A-HJKMNP-TV-Z]{10}$/;
 const MAX_TARGET_LENGTH = 256;
 
 export type Command =
@@ -114,8 +118,8 @@ export function parseCommand(rawText: string): Command | ParseError | undefined 
       return rest.length === 0 ? { kind: "pending" } : error("pending takes no arguments.", "pending");
     case "cancel": {
       const id = rest[0];
-      if (id === undefined || rest.length > 1 || !/^[A-Za-z0-9-]{4,64}$/.test(id)) {
-        return error("cancel takes one request ID, as shown on the request's card.", "cancel R-7K2M9Q");
+      if (id === undefined || rest.length > 1 || !REQUEST_ID.test(id.toUpperCase())) {
+        return error("cancel takes one request ID, as shown on the request's card (R- and 10 letters or digits).", "cancel R-7K2M9QX4TB");
       }
       return { kind: "cancel", requestId: id.toUpperCase() };
     }

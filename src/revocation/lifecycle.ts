@@ -1,11 +1,11 @@
 import { randomInt } from "node:crypto";
 import type { Auditor } from "../audit/auditor.js";
 import type { DirectoryUser } from "../directory/types.js";
-import { mayCancel, mayConfirm } from "../policy/decide.js";
-import type { RoleLookup } from "../policy/roles.js";
+import { abilitiesOf, mayApprove, mayCancel, mayReject, needsFourEyes, samePerson, type Abilities, type Decision } from "../policy/decide.js";
+import type { RoleLookup, Roles } from "../policy/roles.js";
 import type { ProgressListener } from "./job-runner.js";
 import type { RequestStore } from "./request-store.js";
-import type { Actor, ExcludedTarget, Origin, RevocationRequest } from "./types.js";
+import type { Actor, ApprovalCard, ExcludedTarget, Origin, RequestState, RevocationRequest } from "./types.js";
 
 /** Starts the revocation of an approved request in the background. */
 export interface JobStarter {
@@ -19,9 +19,28 @@ export interface NewRequest {
   targets: DirectoryUser[];
   excluded: ExcludedTarget[];
   origin: Origin;
+  /** Where approvers were asked, for the audit entry ("" when only in the origin conversation). */
+  approvalChannel: string;
 }
 
-export type DecisionVerb = "confirm" | "cancel";
+/** approve and reject come from a request's card; cancel (withdraw) from the card or `cancel <id>`. */
+export type DecisionVerb = "approve" | "reject" | "cancel";
+
+/** A pending request and what one person may do with it. */
+export interface Actionable {
+  request: RevocationRequest;
+  abilities: Abilities;
+}
+
+/** How one person sees a request: what they may do, and whether it needs a second person. */
+export interface Viewpoint {
+  abilities: Abilities;
+  fourEyes: boolean;
+  isRequester: boolean;
+}
+
+const NEXT_STATE: Record<DecisionVerb, RequestState> = { approve: "approved", reject: "rejected", cancel: "cancelled" };
+const DECIDED_ACTION = { approve: "request.approved", reject: "request.rejected", cancel: "request.cancelled" } as const;
 
 export type DecisionResult =
   | { kind: "done"; request: RevocationRequest; reason: string }
@@ -78,8 +97,11 @@ export class RevocationService {
       version: 1,
       decidedBy: null,
       decidedAt: null,
+      decisionComment: null,
+      decisionReason: null,
       origin: input.origin,
       cardActivityId: null,
+      approvalCard: null,
       outcomes: [],
     };
     await this.deps.store.create(request, {
@@ -92,6 +114,8 @@ export class RevocationService {
         targets: request.targets.map((t) => ({ id: t.id, upn: t.userPrincipalName })),
         excluded: request.excluded.map((e) => ({ id: e.user.id, upn: e.user.userPrincipalName, why: e.why })),
         expiresAt: request.expiresAt,
+        fourEyes: this.fourEyes(request),
+        approvalChannel: input.approvalChannel,
       },
     });
     return request;
@@ -106,47 +130,70 @@ export class RevocationService {
     return this.deps.store.attachCard(id, activityId);
   }
 
+  /** Remembers the approval channel copy of the request's card. */
+  attachApprovalCard(id: string, card: ApprovalCard): Promise<void> {
+    return this.deps.store.attachApprovalCard(id, card);
+  }
+
+  /** True when the request needs an approver other than its requester. */
+  fourEyes(request: Pick<RevocationRequest, "targets">): boolean {
+    return needsFourEyes(request.targets.length, this.deps.fourEyesMinTargets);
+  }
+
+  /** What the person may do with the request now (roles looked up at this moment). */
+  async viewpointOf(request: RevocationRequest, actor: Actor): Promise<Viewpoint> {
+    const roles = await this.deps.roles.rolesOf(actor.aadObjectId);
+    return {
+      abilities: this.isOpen(request) ? abilitiesOf(facts(request), actor, roles, this.deps.fourEyesMinTargets) : NOTHING,
+      fourEyes: this.fourEyes(request),
+      isRequester: samePerson(request.requester, actor),
+    };
+  }
+
   /**
-   * Applies a card decision. Only the first valid decision on a pending, unexpired request
-   * counts; a confirmation starts the job in the background and returns at once.
+   * Applies a decision (approve, reject, withdraw). Only the first allowed decision on a pending,
+   * unexpired request counts; an approval starts the job in the background and returns at once.
+   * Refusals are audited with their reason and change nothing.
    */
-  async decide(id: string, actor: Actor, verb: DecisionVerb): Promise<DecisionResult> {
+  async decide(id: string, actor: Actor, verb: DecisionVerb, comment: string | null = null): Promise<DecisionResult> {
     const request = await this.deps.store.get(id);
     if (request === undefined) return { kind: "notFound" };
     if (request.state !== "pending") return { kind: "notPending", request };
-    if (Date.parse(request.expiresAt) <= this.now().getTime()) {
+    if (!this.isOpen(request)) {
       const expired = await this.expire(request);
-      return { kind: "notPending", request: expired ?? request };
+      return { kind: "notPending", request: expired ?? (await this.deps.store.get(id)) ?? request };
     }
 
     const roles = await this.deps.roles.rolesOf(actor.aadObjectId);
-    const decision =
-      verb === "confirm"
-        ? mayConfirm(request, actor, roles, this.deps.fourEyesMinTargets)
-        : mayCancel(request, actor, roles);
+    const decision = this.policy(verb, request, actor, roles);
     if (!decision.allowed) {
-      await this.deps.auditor.record({
-        actor,
-        action: "decision.refused",
-        requestId: id,
-        details: { verb, reason: decision.reason, roles },
-      });
+      await this.refuse(actor, id, { verb, reason: decision.reason, roles, ...(comment === null ? {} : { comment }) });
       return { kind: "refused", request, reason: decision.reason };
     }
 
-    const own = actor.aadObjectId.toLowerCase() === request.requester.aadObjectId.toLowerCase();
-    const nextState = verb === "confirm" ? "approved" : own ? "cancelled" : "rejected";
+    const nextState = NEXT_STATE[verb];
     const updated = await this.deps.store.transition(
       id,
       request.version,
-      { state: nextState, decidedBy: actor, decidedAt: this.now().toISOString() },
+      {
+        state: nextState,
+        decidedBy: actor,
+        decidedAt: this.now().toISOString(),
+        decisionComment: comment,
+        decisionReason: decision.reason,
+      },
       {
         audit: {
           actor,
-          action:
-            nextState === "approved" ? "request.approved" : nextState === "cancelled" ? "request.cancelled" : "request.rejected",
+          action: DECIDED_ACTION[verb],
           requestId: id,
-          details: { reason: decision.reason, targetCount: request.targets.length },
+          details: {
+            reason: decision.reason,
+            comment: comment ?? "",
+            targetCount: request.targets.length,
+            fourEyes: this.fourEyes(request),
+            roles,
+          },
         },
         // The job row commits with the approval: a crash right after still leaves it to be run.
         job: nextState === "approved" ? "enqueue" : undefined,
@@ -162,9 +209,42 @@ export class RevocationService {
     return { kind: "done", request: updated, reason: decision.reason };
   }
 
-  /** Pending requests the given person asked for. */
-  async pendingOf(actor: Actor): Promise<RevocationRequest[]> {
-    return this.deps.store.listByState(["pending"], { requesterId: actor.aadObjectId });
+  /** Records a refused action: a decision the policy did not allow, or a forged card action. */
+  async refuse(actor: Actor, requestId: string | null, details: Record<string, unknown>): Promise<void> {
+    await this.deps.auditor.record({ actor, action: "decision.refused", requestId, details });
+  }
+
+  /** Open requests the person may act on (withdraw their own; approve or reject others'), oldest first. */
+  async actionableBy(actor: Actor, limit = 50): Promise<Actionable[]> {
+    const roles = await this.deps.roles.rolesOf(actor.aadObjectId);
+    // Without the approver role a person can act only on their own requests.
+    const candidates = await this.deps.store.listByState(
+      ["pending"],
+      roles.approver ? { limit: limit * 2 } : { requesterId: actor.aadObjectId, limit },
+    );
+    const out: Actionable[] = [];
+    for (const request of candidates) {
+      if (!this.isOpen(request)) continue;
+      const abilities = abilitiesOf(facts(request), actor, roles, this.deps.fourEyesMinTargets);
+      if (abilities.approve || abilities.reject || abilities.cancel) out.push({ request, abilities });
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  private policy(verb: DecisionVerb, request: RevocationRequest, actor: Actor, roles: Roles): Decision {
+    switch (verb) {
+      case "approve":
+        return mayApprove(facts(request), actor, roles, this.deps.fourEyesMinTargets);
+      case "reject":
+        return mayReject(facts(request), actor, roles);
+      case "cancel":
+        return mayCancel(facts(request), actor);
+    }
+  }
+
+  private isOpen(request: RevocationRequest): boolean {
+    return request.state === "pending" && Date.parse(request.expiresAt) > this.now().getTime();
   }
 
   /** Marks every pending request past its TTL as expired; returns those it expired. */
@@ -203,4 +283,10 @@ export class RevocationService {
       // The listener logs its own failures; a card that cannot be edited changes no outcome.
     });
   }
+}
+
+const NOTHING: Abilities = Object.freeze({ approve: false, reject: false, cancel: false });
+
+function facts(request: RevocationRequest) {
+  return { requester: request.requester, targetCount: request.targets.length };
 }

@@ -1,7 +1,7 @@
 import type { AuditEntry, NewAuditEntry } from "../audit/audit-log.js";
-import type { RequestState, RevocationRequest, TargetOutcome } from "./types.js";
+import type { ApprovalCard, RequestState, RevocationRequest, TargetOutcome } from "./types.js";
 
-export type RequestPatch = Partial<Pick<RevocationRequest, "state" | "decidedBy" | "decidedAt">>;
+export type RequestPatch = Partial<Pick<RevocationRequest, "state" | "decidedBy" | "decidedAt" | "decisionComment" | "decisionReason">>;
 
 /** What else commits atomically with a state change. */
 export interface TransitionEffects {
@@ -17,6 +17,8 @@ export interface RequestFilter {
   expiresBy?: string;
   /** Only requests made by this person (object ID, any case). */
   requesterId?: string;
+  /** At most this many (the oldest first). */
+  limit?: number;
 }
 
 /** The result of marking a target as about to be revoked. */
@@ -39,6 +41,8 @@ export interface RequestStore {
   transition(id: string, expectedVersion: number, patch: RequestPatch, effects?: TransitionEffects): Promise<RevocationRequest | undefined>;
   /** Remembers which message holds the card (not a state change, so no version bump). */
   attachCard(id: string, activityId: string): Promise<void>;
+  /** Remembers the approval channel copy of the card (not a state change, so no version bump). */
+  attachApprovalCard(id: string, card: ApprovalCard): Promise<void>;
   /** Requests in the given states (and matching the filter), oldest first. */
   listByState(states: readonly RequestState[], filter?: RequestFilter): Promise<RevocationRequest[]>;
   /** Records, under the job's lease, that the target is about to be revoked. */

@@ -52,6 +52,14 @@ export interface ExcludedTarget {
  */
 export type Origin = Record<string, unknown>;
 
+/** Where the approval copy of a request's card lives. */
+export interface ApprovalCard {
+  /** The approval channel's conversation reference (opaque here, as Origin). */
+  reference: Origin;
+  /** The posted card's message ID; null until the post is accepted. */
+  activityId: string | null;
+}
+
 export interface RevocationRequest {
   /** Short, human-typable, unguessable (e.g. R-7K2M9QX4). */
   id: string;
@@ -68,7 +76,16 @@ export interface RevocationRequest {
   version: number;
   decidedBy: Actor | null;
   decidedAt: string | null;
+  /** The decider's optional comment from the card (approve / reject), or null. */
+  decisionComment: string | null;
+  /** Why the policy allowed the decision (shown on the card and in the audit), or null. */
+  decisionReason: string | null;
   origin: Origin;
   cardActivityId: string | null;
+  /**
+   * The copy of the card posted to the approval channel, for a four-eyes request made elsewhere
+   * (approvers act on it there); null when there is none.
+   */
+  approvalCard: ApprovalCard | null;
   outcomes: TargetOutcome[];
 }

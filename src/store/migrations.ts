@@ -123,6 +123,14 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  "002-approvals": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // SQLite adds one column per statement; PostgreSQL accepts the same statements.
+      for (const column of ["decision_comment", "decision_reason", "approval_reference", "approval_activity_id"]) {
+        await db.schema.alterTable("requests").addColumn(column, "text").execute();
+      }
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };
@@ -157,7 +165,8 @@ export async function pendingMigrations(db: Kysely<unknown>): Promise<string[]> 
   return migrations.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }
 
-function migratorFor(db: Kysely<unknown>): Migrator {
+/** Kysely's migrator over this build's migrations and tables (also used by tests to stop at an older version). */
+export function migratorFor(db: Kysely<unknown>): Migrator {
   return new Migrator({ db, provider, migrationTableName: "schema_migrations", migrationLockTableName: "schema_migrations_lock" });
 }
 

@@ -2,7 +2,7 @@ import type { Kysely, Selectable, Transaction } from "kysely";
 import type { AuditEntry, AuditObserver, NewAuditEntry } from "../audit/audit-log.js";
 import type { DirectoryUser } from "../directory/types.js";
 import type { AttemptMark, RequestFilter, RequestPatch, RequestStore, TransitionEffects } from "../revocation/request-store.js";
-import type { ExcludedTarget, Origin, OutcomeStatus, RequestState, RevocationRequest, TargetOutcome } from "../revocation/types.js";
+import type { ApprovalCard, ExcludedTarget, Origin, OutcomeStatus, RequestState, RevocationRequest, TargetOutcome } from "../revocation/types.js";
 import { appendAuditEntry } from "./audit-store.js";
 import type { DialectKind } from "./database.js";
 import type { Database, RequestsTable } from "./schema.js";
@@ -43,6 +43,10 @@ export class SqlRequestStore implements RequestStore {
           decided_at: request.decidedAt,
           origin: JSON.stringify(request.origin),
           card_activity_id: request.cardActivityId,
+          decision_comment: request.decisionComment,
+          decision_reason: request.decisionReason,
+          approval_reference: request.approvalCard === null ? null : JSON.stringify(request.approvalCard.reference),
+          approval_activity_id: request.approvalCard?.activityId ?? null,
           excluded: JSON.stringify(request.excluded),
           target_count: request.targets.length,
         })
@@ -90,6 +94,8 @@ export class SqlRequestStore implements RequestStore {
             ? { decided_by_id: patch.decidedBy?.aadObjectId ?? null, decided_by_name: patch.decidedBy?.name ?? null }
             : {}),
           ...(patch.decidedAt !== undefined ? { decided_at: patch.decidedAt } : {}),
+          ...(patch.decisionComment !== undefined ? { decision_comment: patch.decisionComment } : {}),
+          ...(patch.decisionReason !== undefined ? { decision_reason: patch.decisionReason } : {}),
           version: expectedVersion + 1,
           updated_at: now.toISOString(),
         })
@@ -120,6 +126,14 @@ export class SqlRequestStore implements RequestStore {
     await this.db.updateTable("requests").set({ card_activity_id: activityId }).where("id", "=", id).execute();
   }
 
+  async attachApprovalCard(id: string, card: ApprovalCard): Promise<void> {
+    await this.db
+      .updateTable("requests")
+      .set({ approval_reference: JSON.stringify(card.reference), approval_activity_id: card.activityId })
+      .where("id", "=", id)
+      .execute();
+  }
+
   async listByState(states: readonly RequestState[], filter: RequestFilter = {}): Promise<RevocationRequest[]> {
     if (states.length === 0) return [];
     let query = this.db.selectFrom("requests").selectAll().where("state", "in", [...states]);
@@ -127,7 +141,9 @@ export class SqlRequestStore implements RequestStore {
     if (filter.requesterId !== undefined) {
       query = query.where((eb) => eb(eb.fn("lower", ["requester_id"]), "=", filter.requesterId?.toLowerCase() ?? ""));
     }
-    const rows = await query.orderBy("created_at", "asc").execute();
+    query = query.orderBy("created_at", "asc");
+    if (filter.limit !== undefined) query = query.limit(filter.limit);
+    const rows = await query.execute();
     const requests: RevocationRequest[] = [];
     for (const row of rows) requests.push(await this.hydrate(this.db, row));
     return requests;
@@ -230,6 +246,10 @@ export class SqlRequestStore implements RequestStore {
       decidedAt: row.decided_at,
       origin: JSON.parse(row.origin) as Origin,
       cardActivityId: row.card_activity_id,
+      decisionComment: row.decision_comment,
+      decisionReason: row.decision_reason,
+      approvalCard:
+        row.approval_reference === null ? null : { reference: JSON.parse(row.approval_reference) as Origin, activityId: row.approval_activity_id },
       outcomes: outcomes.map((o) => ({
         userId: o.user_id,
         status: o.status as OutcomeStatus,

@@ -32,6 +32,13 @@ export interface RequestsTable {
   /** JSON: the Teams conversation reference the request came from. */
   origin: string;
   card_activity_id: string | null;
+  /** The decider's comment (002). */
+  decision_comment: string | null;
+  /** Why the policy allowed the decision (002). */
+  decision_reason: string | null;
+  /** JSON: the approval channel's conversation reference, when the card was posted there too (002). */
+  approval_reference: string | null;
+  approval_activity_id: string | null;
   /** JSON: users left out of the target set, and why. */
   excluded: string;
   target_count: number;

@@ -4,7 +4,7 @@ import { Auditor, retryAfterMsOf, type AuditSink } from "../../src/audit/auditor
 import { openTestStore, type TestStore } from "../support/store.js";
 import { sqliteFile } from "../support/databases.js";
 
-const logger = pino({ level: "silent" });
+const logger = pino({ level: process.env.AUDIT_TEST_LOG ?? "silent" });
 
 async function waitFor(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
   const until = Date.now() + ms;

@@ -137,7 +137,7 @@ describe("npm run demo in the Agents Playground (browser)", function () {
     await page.keyboard.type(`revoke user alice@contoso.com --reason "${REASON}"`);
     await page.getByRole("button", { name: "Send Message" }).click();
 
-    const confirm = page.getByRole("button", { name: "Confirm", exact: true });
+    const confirm = page.getByRole("button", { name: "Approve", exact: true });
     await confirm.waitFor({ timeout: 30_000 });
     await page.getByRole("heading", { name: "Revoke sign-in sessions of 1 user?" }).waitFor();
     await page.getByText("alice@contoso.com", { exact: true }).first().waitFor();

@@ -34,7 +34,8 @@ const confirmSample: ConfirmCardData = {
   requestedAt: "2026-11-24 10:02 UTC",
   expiresAt: "2026-11-24 10:32 UTC",
   reason: "INC-4711: credential phishing campaign, tokens possibly replayed from 203.0.113.7",
-  targetSummary: "3 users (1 already disabled)",
+  targetSummary: "3 users",
+  excluded: "Left out: bob_fabrikam.com#EXT#@contoso.onmicrosoft.com (guest: sessions live in the home tenant)",
   effect:
     "Sign-in sessions will be revoked: refresh tokens and browser sessions stop working at once. The accounts will be disabled.",
   targets: [
@@ -66,12 +67,35 @@ const confirmSample: ConfirmCardData = {
       sessionsValidFrom: "2026-11-20 17:40 UTC",
     },
   ],
-  confirmVerb: Verbs.confirm,
-  cancelVerb: Verbs.cancel,
+  approvalRule: "A second person must approve: an approver other than Sam Analyst (four-eyes rule for 2 users or more).",
+  approvalWhere: "Approvers were asked in the approval channel (19:secops@thread.tacv2).",
+  moreTargets: "…and 17 more: the full list of 20 is in the replies to this card.",
+  viewerNote: "You can approve or reject this request.",
+  viewerStyle: "accent",
+  commentInputId: "comment",
+  approveVerb: Verbs.approve,
+  rejectVerb: Verbs.reject,
+  cancelVerb: "",
+  refreshVerb: Verbs.refresh,
+  refreshUserIds: ["29:sam"],
 };
 
 const samples: { [N in CardName]: CardDataByName[N][] } = {
-  "revoke-confirm": [confirmSample, { ...confirmSample, reason: "", targets: confirmSample.targets.slice(0, 1) }],
+  "revoke-confirm": [
+    confirmSample,
+    {
+      ...confirmSample,
+      reason: "",
+      excluded: "",
+      approvalWhere: "",
+      moreTargets: "",
+      commentInputId: "",
+      approveVerb: "",
+      rejectVerb: "",
+      refreshUserIds: [],
+      targets: confirmSample.targets.slice(0, 1),
+    },
+  ],
   "revoke-result": [
     {
       requestId: "rq_7f3k2m9x",
@@ -108,6 +132,9 @@ const samples: { [N in CardName]: CardDataByName[N][] } = {
         },
       ],
       note: "Access tokens already issued stay valid until they expire, usually within an hour.",
+      policyNote: "Allowed: approved by an approver other than the requester (four-eyes).",
+      comment: "Comment: checked with the user's manager",
+      notice: "",
     },
     {
       requestId: "rq_9a8b7c6d",
@@ -119,6 +146,9 @@ const samples: { [N in CardName]: CardDataByName[N][] } = {
       summary: "Nothing was revoked",
       targets: [],
       note: "",
+      policyNote: "",
+      comment: "",
+      notice: "Request rq_9a8b7c6d was already withdrawn, so it could not be approved. Your click changed nothing.",
     },
   ],
   "revoke-ask": [
@@ -280,8 +310,8 @@ describe("renderCard", () => {
     assert.deepEqual(
       actions.map((a) => [a.type, a.title, a.verb]),
       [
-        ["Action.Execute", "Confirm", Verbs.confirm],
-        ["Action.Execute", "Cancel", Verbs.cancel],
+        ["Action.Execute", "Approve", Verbs.approve],
+        ["Action.Execute", "Reject", Verbs.reject],
       ],
     );
     assert.equal(actions[0]?.style, "destructive");
@@ -300,6 +330,24 @@ describe("renderCard", () => {
       assert.equal(actionJson.includes(target.id), false);
       assert.equal(actionJson.includes(target.userPrincipalName), false);
     }
+  });
+
+  it("confirm card: a refresh for each viewer's own view, with the user IDs as an array", () => {
+    const card = renderCard("revoke-confirm", confirmSample);
+    assert.deepEqual(card.refresh, {
+      action: { type: "Action.Execute", title: "Refresh", verb: Verbs.refresh, data: { requestId: confirmSample.requestId } },
+      userIds: ["29:sam"],
+    });
+    const inputs = allObjects(card.body).filter((o) => o.type === "Input.Text");
+    assert.deepEqual(inputs.map((i) => i.id), ["comment"], "the comment input is shown with the buttons");
+  });
+
+  it("confirm card: a viewer without buttons sees no buttons and no comment input", () => {
+    const card = renderCard("revoke-confirm", { ...confirmSample, approveVerb: "", rejectVerb: "", cancelVerb: "", commentInputId: "" });
+    assert.equal((card.actions ?? []).length, 0);
+    assert.equal(allObjects(card.body).some((o) => o.type === "Input.Text"), false);
+    const withdraw = renderCard("revoke-confirm", { ...confirmSample, approveVerb: "", rejectVerb: "", cancelVerb: Verbs.cancel });
+    assert.deepEqual(actionsOf(withdraw).map((a) => a.title), ["Withdraw"]);
   });
 
   it("confirm card: one container per target with its name and facts", () => {
@@ -350,7 +398,11 @@ describe("renderCard", () => {
     const [done, cancelled] = renderAll("revoke-result");
     assert.ok(done !== undefined && cancelled !== undefined);
     assert.equal((done.body[0] as Json).style, "good");
-    assert.equal((cancelled.body[0] as Json).style, "emphasis");
+    // A click that changed nothing is told so above the state.
+    assert.equal((cancelled.body[0] as Json).style, "attention");
+    assert.match(JSON.stringify(cancelled.body[0]), /changed nothing/);
+    assert.equal((cancelled.body[1] as Json).style, "emphasis");
+    assert.equal(JSON.stringify(done).includes("changed nothing"), false, "no notice when there is none");
     assert.equal(done.actions, undefined);
     const outcomes = allObjects(done.body).filter((o) => o.type === "TextBlock" && o.color !== undefined);
     assert.deepEqual(

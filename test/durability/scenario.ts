@@ -200,12 +200,12 @@ export class Stack {
       () =>
         this.connector
           .in(this.requestChannel.id)
-          .find((c) => !before.has(c.id) && c.kind !== "update" && cardIn(c)?.actions?.some((a) => a.verb === Verbs.confirm) === true),
+          .find((c) => !before.has(c.id) && c.kind !== "update" && cardIn(c)?.actions?.some((a) => a.verb === Verbs.approve) === true),
       30_000,
       "the confirmation card",
       () => JSON.stringify(this.connector.texts(this.requestChannel.id)),
     );
-    const requestId = cardIn(call)?.actions?.find((a) => a.verb === Verbs.confirm)?.data?.requestId;
+    const requestId = cardIn(call)?.actions?.find((a) => a.verb === Verbs.approve)?.data?.requestId;
     assert.equal(typeof requestId, "string");
     const card = cardText(cardIn(call));
     assert.ok(card.includes(`${userIds.length} user`), `the card names ${userIds.length} users`);
@@ -214,10 +214,10 @@ export class Stack {
 
   /** Clicks Confirm as `approver` and checks the answer is the confirmed card, not a refusal. */
   async confirm(bot: Bot, approver: UserKey, requestId: string, cardId: string): Promise<void> {
-    const res = await this.click(bot, approver, Verbs.confirm, requestId, cardId, this.requestChannel);
+    const res = await this.click(bot, approver, Verbs.approve, requestId, cardId, this.requestChannel);
     assert.equal(res.status, 200);
     const text = cardText(res.body);
-    assert.ok(text.includes("Confirmed") && !text.includes("You cannot do that"), `confirmed: ${text}`);
+    assert.ok(text.includes("Approved by") && !text.includes("You cannot do that"), `confirmed: ${text}`);
   }
 
   /** Edits (updates) of the card with this message ID, oldest first. */

@@ -32,8 +32,8 @@ export function lastCardWithVerb(h: Harness, conversationId: string, verb: strin
 
 /** The newest confirmation card in the conversation and the request ID its Confirm carries. */
 export function lastConfirmCard(h: Harness, conversationId: string): { call: ConnectorCall; card: CardJson; requestId: string } {
-  const { call, card } = lastCardWithVerb(h, conversationId, Verbs.confirm);
-  const requestId = card.actions?.find((a) => a.verb === Verbs.confirm)?.data?.requestId;
+  const { call, card } = lastCardWithVerb(h, conversationId, Verbs.approve);
+  const requestId = card.actions?.find((a) => a.verb === Verbs.approve)?.data?.requestId;
   assert.equal(typeof requestId, "string");
   return { call, card, requestId: requestId as string };
 }

@@ -42,7 +42,7 @@ describe("e2e: the other commands", function () {
     assert.equal(good.status, 200);
     assert.ok(JSON.stringify(good.body).includes("Looking up alice@contoso.com"));
     await h.connector.waitFor(
-      () => h.connector.in(conv.id).some((c) => cardIn(c)?.actions?.some((a) => a.verb === Verbs.confirm) === true),
+      () => h.connector.in(conv.id).some((c) => cardIn(c)?.actions?.some((a) => a.verb === Verbs.approve) === true),
       10_000,
       "the confirmation card",
     );
@@ -64,16 +64,16 @@ describe("e2e: the other commands", function () {
     await h.say("val", "pending");
     assert.ok(h.connector.texts(conv.id).some((t) => t.includes(requestId)));
     await h.say("nina", `cancel ${requestId}`);
-    assert.ok(h.connector.texts(h.personal("nina").id).some((t) => t.includes("Only the requester or an approver")));
+    assert.ok(h.connector.texts(h.personal("nina").id).some((t) => t.includes("Only the person who asked for a request can withdraw it")));
     await h.say("val", `cancel ${requestId}`);
-    assert.ok(h.connector.texts(conv.id).some((t) => t.includes("is cancelled")));
+    assert.ok(h.connector.texts(conv.id).some((t) => t.includes("is withdrawn")));
     await h.connector.waitFor(
-      (calls) => calls.some((c) => c.kind === "update" && c.activityId === card.id && JSON.stringify(c.activity).includes("Request cancelled")),
+      (calls) => calls.some((c) => c.kind === "update" && c.activityId === card.id && JSON.stringify(c.activity).includes("Request withdrawn")),
       10_000,
-      "the card to say cancelled",
+      "the card to say withdrawn",
     );
     await h.say("val", "pending");
-    assert.ok(h.connector.texts(conv.id).some((t) => t.includes("no pending requests")));
+    assert.ok(h.connector.texts(conv.id).some((t) => t.includes("no open requests you can act on")));
     assert.equal(h.sim.requests.filter((r) => r.path.endsWith("/revokeSignInSessions")).length, 0);
   });
 
@@ -107,7 +107,7 @@ describe("e2e: the other commands", function () {
   it("history leaves the per-user outcomes out, so a finished revocation shows as its summary", async () => {
     await h.say("sam", "revoke user alice@contoso.com");
     const { call, requestId } = lastConfirmCard(h, h.personal("sam").id);
-    await h.click("sam", Verbs.confirm, { requestId }, call.id);
+    await h.click("sam", Verbs.approve, { requestId }, call.id);
     await h.bot.idle();
     assert.ok((await h.auditEntries()).some((e) => e.action === "target.outcome"), "the outcome is in the chain");
     await h.say("riley", "history 2");

@@ -36,7 +36,7 @@ describe("e2e: a restart keeps what the bot was asked to do", function () {
 
     await h.say("sam", "pending");
     assert.ok(h.connector.texts(conv.id).some((t) => t.includes(requestId)), "pending lists the request after the restart");
-    const clicked = await h.click("sam", Verbs.confirm, { requestId }, call.id);
+    const clicked = await h.click("sam", Verbs.approve, { requestId }, call.id);
     assert.equal(clicked.status, 200);
     await cardShows(h, call.id, "Revocation complete");
     const revokes = h.sim.requests.filter((r) => r.method === "POST" && r.path === `/v1.0/users/${WELL_KNOWN.alice.id}/revokeSignInSessions`);
@@ -60,7 +60,7 @@ describe("e2e: a restart keeps what the bot was asked to do", function () {
     assert.equal(expired.length, 1, "one expiry entry");
     assert.equal(expired[0]?.actor, null);
 
-    const clicked = await h.click("sam", Verbs.confirm, { requestId }, call.id);
+    const clicked = await h.click("sam", Verbs.approve, { requestId }, call.id);
     assert.equal(clicked.status, 200);
     assert.ok(cardText(clicked.body).includes("expired"), cardText(clicked.body));
     assert.equal(h.sim.requests.filter((r) => r.path.endsWith("/revokeSignInSessions")).length, 0, "nothing revoked");

@@ -60,15 +60,15 @@ describe("e2e: revoke one user through /api/messages", function () {
     assert.deepEqual(
       (card.actions ?? []).map((a) => [a.type, a.title]),
       [
-        ["Action.Execute", "Confirm"],
-        ["Action.Execute", "Cancel"],
+        ["Action.Execute", "Approve"],
+        ["Action.Execute", "Reject"],
       ],
     );
     assert.equal(graphCalls(h, "POST", revokePath(alice.id)).length, 0, "nothing revoked before Confirm");
 
-    const clicked = await h.click("sam", Verbs.confirm, { requestId }, call.id);
+    const clicked = await h.click("sam", Verbs.approve, { requestId }, call.id);
     assert.equal(clicked.status, 200);
-    assert.ok(cardText(clicked.body).includes("Confirmed"), "the invoke is answered with the confirmed card");
+    assert.ok(cardText(clicked.body).includes("Approved by"), "the invoke is answered with the approved card");
 
     const final = await waitForCardText(h, call.id, "Revocation complete");
     const finalText = cardText(final.activity);
@@ -93,7 +93,7 @@ describe("e2e: revoke one user through /api/messages", function () {
     );
     const posts = h.connector.in(AUDIT_CHANNEL).map((c) => cardText(c.activity));
     assert.ok(posts.some((p) => p.includes("Revocation requested")));
-    assert.ok(posts.some((p) => p.includes("Revocation confirmed")));
+    assert.ok(posts.some((p) => p.includes("Revocation approved")));
     assert.ok(posts.some((p) => p.includes("Revocation started")));
     assert.ok(posts.some((p) => p.includes("Revocation completed")));
   });
@@ -137,27 +137,28 @@ describe("e2e: revoke one user through /api/messages", function () {
     await h.say("sam", "revoke user alice@contoso.com");
     const { call, requestId } = lastConfirmCard(h, h.personal("sam").id);
     const [first, second] = await Promise.all([
-      h.click("sam", Verbs.confirm, { requestId }, call.id),
-      h.click("sam", Verbs.confirm, { requestId }, call.id),
+      h.click("sam", Verbs.approve, { requestId }, call.id),
+      h.click("sam", Verbs.approve, { requestId }, call.id),
     ]);
     assert.equal(first.status, 200);
     assert.equal(second.status, 200);
     await waitForCardText(h, call.id, "Revocation complete");
-    const third = await h.click("sam", Verbs.confirm, { requestId }, call.id);
+    const third = await h.click("sam", Verbs.approve, { requestId }, call.id);
     assert.ok(cardText(third.body).includes("Revocation complete"), "a late click shows the final state");
     await h.bot.idle();
     assert.equal(graphCalls(h, "POST", revokePath(WELL_KNOWN.alice.id)).length, 1);
     assert.equal((await h.auditEntries()).filter((e) => e.action === "request.approved").length, 1);
   });
 
-  it("Cancel: the card says so and nothing is revoked", async () => {
+  it("Withdraw: the card says so and nothing is revoked", async () => {
     await h.say("sam", "revoke user alice@contoso.com");
     const { call, requestId } = lastConfirmCard(h, h.personal("sam").id);
     const res = await h.click("sam", Verbs.cancel, { requestId }, call.id);
-    assert.ok(cardText(res.body).includes("Request cancelled"));
-    await waitForCardText(h, call.id, "Request cancelled");
-    const late = await h.click("sam", Verbs.confirm, { requestId }, call.id);
-    assert.ok(cardText(late.body).includes("Request cancelled"), "confirm after cancel changes nothing");
+    assert.ok(cardText(res.body).includes("Request withdrawn"));
+    await waitForCardText(h, call.id, "Request withdrawn");
+    const late = await h.click("sam", Verbs.approve, { requestId }, call.id);
+    assert.ok(cardText(late.body).includes("Request withdrawn"), "approve after withdraw changes nothing");
+    assert.ok(cardText(late.body).includes("changed nothing"));
     await h.bot.idle();
     assert.equal(h.sim.requests.filter((r) => r.path.endsWith("/revokeSignInSessions")).length, 0);
     assert.ok((await h.auditEntries()).some((e) => e.action === "request.cancelled" && e.requestId === requestId));
@@ -167,7 +168,7 @@ describe("e2e: revoke one user through /api/messages", function () {
     h.connector.omitIds = true;
     await h.say("sam", "revoke user alice@contoso.com");
     const { call, requestId } = lastConfirmCard(h, h.personal("sam").id);
-    await h.click("sam", Verbs.confirm, { requestId }, call.id);
+    await h.click("sam", Verbs.approve, { requestId }, call.id);
     await waitForCardText(h, call.id, "Revocation complete");
     const sends = h.connector.in(h.personal("sam").id).filter((c) => c.kind !== "update");
     assert.equal(sends.length, 1, "no second card was posted");
@@ -178,14 +179,14 @@ describe("e2e: revoke one user through /api/messages", function () {
     const { call, requestId } = lastConfirmCard(h, h.personal("sam").id);
     const final = (activity: object) => cardText(activity).includes("Revocation complete");
     h.connector.failNext.push({ status: 429, retryAfter: 0, when: final }, { status: 503, when: final }, { status: 502, when: final });
-    await h.click("sam", Verbs.confirm, { requestId }, call.id);
+    await h.click("sam", Verbs.approve, { requestId }, call.id);
     await waitForCardText(h, call.id, "Revocation complete");
   });
 
   it("the Action.Submit fallback confirms too", async () => {
     await h.say("sam", "revoke user bob.stone@contoso.com");
     const { call, requestId } = lastConfirmCard(h, h.personal("sam").id);
-    const res = await h.submit("sam", { verb: Verbs.confirm, requestId }, call.id);
+    const res = await h.submit("sam", { verb: Verbs.approve, requestId }, call.id);
     assert.equal(res.status, 200);
     await waitForCardText(h, call.id, "Revocation complete");
     assert.equal(graphCalls(h, "POST", revokePath(WELL_KNOWN.bob.id)).length, 1);
@@ -194,11 +195,11 @@ describe("e2e: revoke one user through /api/messages", function () {
   it("revokes a $-prefixed UPN and an apostrophe UPN by object ID", async () => {
     await h.say("sam", "revoke user $svc-backup@contoso.com");
     const first = lastConfirmCard(h, h.personal("sam").id);
-    await h.click("sam", Verbs.confirm, { requestId: first.requestId }, first.call.id);
+    await h.click("sam", Verbs.approve, { requestId: first.requestId }, first.call.id);
     await waitForCardText(h, first.call.id, "Revocation complete");
     await h.say("sam", "revoke user pat.o'neil@contoso.com");
     const second = lastConfirmCard(h, h.personal("sam").id);
-    await h.click("sam", Verbs.confirm, { requestId: second.requestId }, second.call.id);
+    await h.click("sam", Verbs.approve, { requestId: second.requestId }, second.call.id);
     await waitForCardText(h, second.call.id, "Revocation complete");
     assert.equal(graphCalls(h, "POST", revokePath(WELL_KNOWN.dollar.id)).length, 1);
     assert.equal(graphCalls(h, "POST", revokePath(WELL_KNOWN.oneil.id)).length, 1);
@@ -214,15 +215,15 @@ describe("e2e: revoke one user through /api/messages", function () {
   it("refuses a card action from another conversation, an unknown request and an unknown verb", async () => {
     await h.say("sam", "revoke user alice@contoso.com");
     const { call, requestId } = lastConfirmCard(h, h.personal("sam").id);
-    const elsewhere = await h.click("sam", Verbs.confirm, { requestId }, call.id, h.personal("riley"));
-    assert.ok(cardText(elsewhere.body).includes("another conversation"));
-    const unknown = await h.click("sam", Verbs.confirm, { requestId: "R-0000000000" }, call.id);
+    const elsewhere = await h.click("sam", Verbs.approve, { requestId }, call.id, h.personal("riley"));
+    assert.ok(cardText(elsewhere.body).includes("not posted in this conversation"));
+    const unknown = await h.click("sam", Verbs.approve, { requestId: "R-0000000000" }, call.id);
     assert.ok(cardText(unknown.body).includes("no request R-0000000000"));
     const verb = await h.click("sam", "revoke.everyone", { requestId }, call.id);
     assert.equal(verb.status, 200);
     assert.ok(cardText(verb.body).includes("Unknown action"));
-    const nina = await h.click("nina", Verbs.confirm, { requestId }, call.id, h.personal("sam"));
-    assert.ok(cardText(nina.body).includes("Only the requester or a member of an approver group"));
+    const nina = await h.click("nina", Verbs.approve, { requestId }, call.id, h.personal("sam"));
+    assert.ok(cardText(nina.body).includes("Only members of an approver group"));
     await h.bot.idle();
     assert.equal(h.sim.requests.filter((r) => r.path.endsWith("/revokeSignInSessions")).length, 0);
   });
@@ -242,7 +243,7 @@ describe("e2e: Graph refuses the revocation (403)", function () {
   it("records the failure with the permission to grant, and the card says so", async () => {
     await h.say("sam", "revoke user alice@contoso.com");
     const { call, requestId } = lastConfirmCard(h, h.personal("sam").id);
-    await h.click("sam", Verbs.confirm, { requestId }, call.id);
+    await h.click("sam", Verbs.approve, { requestId }, call.id);
     const final = await waitForCardText(h, call.id, "finished with failures");
     const text = cardText(final.activity);
     assert.ok(text.includes("User.RevokeSessions.All"), "names the missing permission");

@@ -68,7 +68,7 @@ async function setup(options: { fourEyes?: number; now?: () => Date } = {}) {
     now: options.now,
   });
   const create = (targets = users.slice(0, 1), disable = false) =>
-    service.create({ requester, reason: "phished", disable, targets, excluded: [], origin: { conversation: { id: "c1" } } });
+    service.create({ requester, reason: "phished", disable, targets, excluded: [], origin: { conversation: { id: "c1" } }, approvalChannel: "" });
   /** A second runner on the same database, as a restarted process or another replica would be. */
   const runner = (owner: string, leaseMs = 60_000) =>
     new JobRunner({
@@ -88,7 +88,7 @@ describe("RevocationService and JobRunner", () => {
   it("a single-target request is confirmed by its requester, revoked once, verified, audited", async () => {
     const t = await setup();
     const request = await t.create();
-    const result = await t.service.decide(request.id, requester, "confirm");
+    const result = await t.service.decide(request.id, requester, "approve");
     assert.equal(result.kind, "done");
     await t.jobs.idle();
     const done = await t.store.get(request.id);
@@ -109,12 +109,12 @@ describe("RevocationService and JobRunner", () => {
   it("four-eyes: the requester of a 2-target request cannot approve it; an approver can", async () => {
     const t = await setup();
     const request = await t.create(t.users.slice(0, 2));
-    const own = await t.service.decide(request.id, requester, "confirm");
+    const own = await t.service.decide(request.id, requester, "approve");
     assert.equal(own.kind, "refused");
     assert.ok(own.kind === "refused" && own.reason.includes("second person"));
     assert.equal((await t.store.get(request.id))?.state, "pending");
     assert.equal((await t.entries()).at(-1)?.action, "decision.refused");
-    const other = await t.service.decide(request.id, approver, "confirm");
+    const other = await t.service.decide(request.id, approver, "approve");
     assert.equal(other.kind, "done");
     await t.jobs.idle();
     assert.equal(t.directory.revoked.length, 2);
@@ -123,27 +123,34 @@ describe("RevocationService and JobRunner", () => {
   it("FOUR_EYES_MIN_TARGETS=1 makes even one target need a second person", async () => {
     const t = await setup({ fourEyes: 1 });
     const request = await t.create();
-    assert.equal((await t.service.decide(request.id, requester, "confirm")).kind, "refused");
+    assert.equal((await t.service.decide(request.id, requester, "approve")).kind, "refused");
   });
 
   it("someone with no role can neither confirm nor cancel", async () => {
     const t = await setup();
     const request = await t.create();
-    assert.equal((await t.service.decide(request.id, outsider, "confirm")).kind, "refused");
+    assert.equal((await t.service.decide(request.id, outsider, "approve")).kind, "refused");
     assert.equal((await t.service.decide(request.id, outsider, "cancel")).kind, "refused");
     assert.equal(t.directory.revoked.length, 0);
   });
 
-  it("cancel by the requester is cancelled, by an approver rejected; then nothing else counts", async () => {
+  it("withdrawn by the requester, rejected by an approver (with comment); then nothing else counts", async () => {
     const t = await setup();
     const a = await t.create();
+    assert.equal((await t.service.decide(a.id, approver, "cancel")).kind, "refused", "only the requester withdraws");
+    assert.equal((await t.service.decide(a.id, requester, "reject")).kind, "refused", "a requester withdraws, not rejects");
     assert.equal((await t.service.decide(a.id, requester, "cancel")).kind, "done");
     assert.equal((await t.store.get(a.id))?.state, "cancelled");
     const b = await t.create();
-    await t.service.decide(b.id, approver, "cancel");
-    assert.equal((await t.store.get(b.id))?.state, "rejected");
+    await t.service.decide(b.id, approver, "reject", "not our incident");
+    const rejected = await t.store.get(b.id);
+    assert.equal(rejected?.state, "rejected");
+    assert.equal(rejected?.decisionComment, "not our incident");
+    assert.equal(rejected?.decisionReason, "rejected by an approver");
+    const entry = (await t.entries()).find((e) => e.action === "request.rejected");
+    assert.equal(entry?.details.comment, "not our incident");
     assert.deepEqual(t.listener.finished.map((r) => r.state), ["cancelled", "rejected"], "both cards are edited");
-    assert.equal((await t.service.decide(b.id, approver, "confirm")).kind, "notPending");
+    assert.equal((await t.service.decide(b.id, approver, "approve")).kind, "notPending");
     await t.jobs.idle();
     assert.equal(t.directory.revoked.length, 0);
   });
@@ -152,9 +159,9 @@ describe("RevocationService and JobRunner", () => {
     const t = await setup();
     const request = await t.create();
     const results = await Promise.all([
-      t.service.decide(request.id, requester, "confirm"),
-      t.service.decide(request.id, requester, "confirm"),
-      t.service.decide(request.id, requester, "confirm"),
+      t.service.decide(request.id, requester, "approve"),
+      t.service.decide(request.id, requester, "approve"),
+      t.service.decide(request.id, requester, "approve"),
     ]);
     assert.equal(results.filter((r) => r.kind === "done").length, 1);
     await t.jobs.idle();
@@ -167,7 +174,7 @@ describe("RevocationService and JobRunner", () => {
     const t = await setup({ now: () => now });
     const request = await t.create();
     now = new Date("2026-11-24T10:31:00Z");
-    const result = await t.service.decide(request.id, requester, "confirm");
+    const result = await t.service.decide(request.id, requester, "approve");
     assert.equal(result.kind, "notPending");
     assert.equal((await t.store.get(request.id))?.state, "expired");
     assert.ok((await t.entries()).some((e) => e.action === "request.expired"));
@@ -191,7 +198,7 @@ describe("RevocationService and JobRunner", () => {
     const t = await setup();
     const request = await t.create();
     t.directory.stale.add(t.users[0]?.id ?? "");
-    await t.service.decide(request.id, requester, "confirm");
+    await t.service.decide(request.id, requester, "approve");
     await t.jobs.idle();
     const done = await t.store.get(request.id);
     assert.equal(done?.outcomes[0]?.status, "revoked_unverified");
@@ -204,7 +211,7 @@ describe("RevocationService and JobRunner", () => {
     const id = t.users[0]?.id ?? "";
     t.directory.revokeFailures.set(id, [new AppError("GraphThrottled", "slow down", { status: 429, retryAfterSeconds: 0 })]);
     const request = await t.create();
-    await t.service.decide(request.id, requester, "confirm");
+    await t.service.decide(request.id, requester, "approve");
     await t.jobs.idle();
     assert.deepEqual(t.directory.revoked, [id, id]);
     const done = await t.store.get(request.id);
@@ -217,7 +224,7 @@ describe("RevocationService and JobRunner", () => {
     const [a, b] = [t.users[0]?.id ?? "", t.users[1]?.id ?? ""];
     t.directory.revokeFailures.set(a, [new AppError("GraphForbidden", "lacks User.RevokeSessions.All", { status: 403 })]);
     const request = await t.create(t.users.slice(0, 2));
-    await t.service.decide(request.id, approver, "confirm");
+    await t.service.decide(request.id, approver, "approve");
     await t.jobs.idle();
     const done = await t.store.get(request.id);
     assert.equal(done?.state, "failed");
@@ -237,7 +244,7 @@ describe("RevocationService and JobRunner", () => {
     const t = await setup();
     const request = await t.create();
     t.directory.users.delete(t.users[0]?.id ?? "");
-    await t.service.decide(request.id, requester, "confirm");
+    await t.service.decide(request.id, requester, "approve");
     await t.jobs.idle();
     assert.equal((await t.store.get(request.id))?.outcomes[0]?.status, "not_found");
   });
@@ -245,7 +252,7 @@ describe("RevocationService and JobRunner", () => {
   it("--disable disables the account after revoking", async () => {
     const t = await setup();
     const request = await t.create(t.users.slice(0, 1), true);
-    await t.service.decide(request.id, requester, "confirm");
+    await t.service.decide(request.id, requester, "approve");
     await t.jobs.idle();
     assert.deepEqual(t.directory.disabled, [t.users[0]?.id]);
     const outcome = (await t.store.get(request.id))?.outcomes[0];

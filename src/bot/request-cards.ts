@@ -1,0 +1,150 @@
+import type { Activity, ConversationReference, TurnContext } from "botbuilder";
+import { MessageFactory, TurnContext as BotTurnContext } from "botbuilder";
+import type { Logger } from "pino";
+import { channelRootId } from "../commands/conversation-id.js";
+import { CARD_TARGET_LIMIT, confirmCardData, targetListMessages, type PendingContext, type PendingViewer } from "../cards/present.js";
+import { cardAttachment, renderCard, type AdaptiveCardJson } from "../cards/render.js";
+import type { RevocationService } from "../revocation/lifecycle.js";
+import type { Actor, RevocationRequest } from "../revocation/types.js";
+import type { Conversations } from "./conversations.js";
+import type { Messenger } from "./messenger.js";
+
+type Reference = Partial<ConversationReference>;
+
+/** Where a pending request's card was posted, as shown to its readers. */
+export type Publication =
+  | { kind: "posted"; approvalChannel: string }
+  | { kind: "noApprovalChannel" };
+
+/**
+ * A pending request's cards: the one in the conversation it was asked in, and, for a four-eyes
+ * request asked elsewhere, a copy in the approval channel so approvers can act on it there. Both
+ * carry a refresh, answered with each viewer's own view.
+ */
+export class RequestCards {
+  constructor(
+    private readonly deps: {
+      revocations: RevocationService;
+      conversations: Conversations;
+      messenger: Messenger;
+      fourEyesMinTargets: number;
+      logger: Logger;
+    },
+  ) {}
+
+  /**
+   * The approval channel when a copy of the request's card belongs there (four-eyes, asked
+   * elsewhere), else undefined. A four-eyes request from a personal chat without one cannot reach
+   * any approver: the caller refuses it.
+   */
+  async approvalChannelFor(context: TurnContext, targetCount: number): Promise<Reference | undefined> {
+    if (targetCount < this.deps.fourEyesMinTargets) return undefined;
+    const channel = await this.deps.conversations.auditChannel();
+    const id = channel?.conversation?.id;
+    if (channel === undefined || id === undefined) return undefined;
+    // Asked in the approval channel itself: its card is already in front of the approvers.
+    if (channelRootId(id) === channelRootId(context.activity.conversation.id)) return undefined;
+    return channel;
+  }
+
+  /**
+   * Sends the request's card in this conversation, its approval copy when one belongs elsewhere,
+   * and, for a set larger than a card lists, the full list in replies to each card.
+   */
+  async publish(context: TurnContext, request: RevocationRequest, approvalChannel: Reference | undefined): Promise<void> {
+    if (approvalChannel !== undefined) {
+      // Recorded before anything is sent: a click on the approval copy must find its conversation.
+      await this.deps.revocations.attachApprovalCard(request.id, { reference: approvalChannel, activityId: null });
+      request = { ...request, approvalCard: { reference: approvalChannel, activityId: null } };
+    }
+    const message = this.sharedMessage(request);
+    const sent = await context.sendActivity(message);
+    const cardId = sent?.id;
+    if (cardId !== undefined) await this.deps.revocations.attachCard(request.id, cardId);
+    if (request.targets.length > CARD_TARGET_LIMIT) {
+      await this.postTargetList(BotTurnContext.getConversationReference(context.activity), cardId, request);
+    }
+
+    if (approvalChannel === undefined) return;
+    try {
+      const approvalId = await this.deps.messenger.post(approvalChannel, this.sharedMessage(request));
+      if (approvalId !== undefined) {
+        await this.deps.revocations.attachApprovalCard(request.id, { reference: approvalChannel, activityId: approvalId });
+        if (request.targets.length > CARD_TARGET_LIMIT) await this.postTargetList(approvalChannel, approvalId, request);
+      }
+    } catch (err) {
+      this.deps.logger.warn({ err, requestId: request.id }, "could not post the approval copy of a card");
+      await context.sendActivity(
+        `I could not post request ${request.id} to the approval channel, so approvers may not see it: ${err instanceof Error ? err.message : String(err)}. Check that the bot is still installed in that team, then ask again or share the request ID with an approver.`,
+      );
+    }
+  }
+
+  /** The card as everyone sees it before their own refresh (and on clients without Universal Actions). */
+  sharedMessage(request: RevocationRequest): Partial<Activity> {
+    const message = MessageFactory.attachment(cardAttachment("revoke-confirm", confirmCardData(request, this.contextOf(request))));
+    // The card alone, with a summary for notifications: a text beside it would make some clients
+    // (the Agents Playground) split the message and not return the card's message ID.
+    message.summary = `Revocation request ${request.id} from ${request.requester.name}: ${request.targets.length} user(s), waiting for approval`;
+    return message;
+  }
+
+  /** One person's view of a pending request: their buttons, or that it waits for an approver. */
+  async viewFor(request: RevocationRequest, actor: Actor): Promise<AdaptiveCardJson> {
+    const viewpoint = await this.deps.revocations.viewpointOf(request, actor);
+    const viewer: PendingViewer = { abilities: viewpoint.abilities, isRequester: viewpoint.isRequester };
+    return renderCard("revoke-confirm", confirmCardData(request, this.contextOf(request), viewer));
+  }
+
+  /** A pending request as it shows to someone whose role could not be looked up: no buttons. */
+  waitingView(request: RevocationRequest): AdaptiveCardJson {
+    const viewer: PendingViewer = { abilities: { approve: false, reject: false, cancel: false }, isRequester: false };
+    return renderCard("revoke-confirm", confirmCardData(request, this.contextOf(request), viewer));
+  }
+
+  /** Which of the request's cards the conversation holds: the original, the approval copy, or none. */
+  cardIn(request: RevocationRequest, conversationId: string): "origin" | "approval" | undefined {
+    const here = channelRootId(conversationId);
+    const origin = conversationIdOf(request.origin);
+    if (origin !== undefined && channelRootId(origin) === here) return "origin";
+    const approval = request.approvalCard === null ? undefined : conversationIdOf(request.approvalCard.reference);
+    return approval !== undefined && channelRootId(approval) === here ? "approval" : undefined;
+  }
+
+  private contextOf(request: RevocationRequest): PendingContext {
+    const fourEyes = this.deps.revocations.fourEyes(request);
+    const approval = request.approvalCard === null ? undefined : conversationIdOf(request.approvalCard.reference);
+    const requesterTeamsId = (request.origin as Reference).user?.id;
+    return {
+      fourEyes,
+      fourEyesMinTargets: this.deps.fourEyesMinTargets,
+      approvalWhere:
+        approval === undefined
+          ? ""
+          : `Approvers were asked in the approval channel (${channelRootId(approval)}); this card is there too, and a decision on either counts once.`,
+      refreshUserIds: requesterTeamsId === undefined ? [] : [requesterTeamsId],
+    };
+  }
+
+  /** The full target list, in replies to the card (the card's thread, in a channel). */
+  private async postTargetList(ref: Reference, cardId: string | undefined, request: RevocationRequest): Promise<void> {
+    const replyRef = cardId === undefined ? ref : threadOf(ref, cardId);
+    for (const text of targetListMessages(request)) {
+      const message: Partial<Activity> = MessageFactory.text(text);
+      if (cardId !== undefined) message.replyToId = cardId;
+      await this.deps.messenger.post(replyRef, message);
+    }
+  }
+}
+
+function conversationIdOf(reference: unknown): string | undefined {
+  const id = (reference as Reference | undefined)?.conversation?.id;
+  return typeof id === "string" && id !== "" ? id : undefined;
+}
+
+/** A channel card's thread (replies go under the card); chats have no threads and stay as they are. */
+function threadOf(ref: Reference, cardId: string): Reference {
+  const conversation = ref.conversation;
+  if (conversation === undefined || conversation.conversationType !== "channel" || conversation.id.includes(";messageid=")) return ref;
+  return { ...ref, conversation: { ...conversation, id: `${conversation.id};messageid=${cardId}` } };
+}
