@@ -158,10 +158,11 @@ export class RevocationService {
   async decide(id: string, actor: Actor, verb: DecisionVerb, comment: string | null = null): Promise<DecisionResult> {
     const request = await this.deps.store.get(id);
     if (request === undefined) return { kind: "notFound" };
-    if (request.state !== "pending") return { kind: "notPending", request };
     if (!this.isOpen(request)) {
-      const expired = await this.expire(request);
-      return { kind: "notPending", request: expired ?? (await this.deps.store.get(id)) ?? request };
+      // Decided, withdrawn or expired already (a replayed or late click): recorded, nothing changes.
+      const latest = request.state === "pending" ? ((await this.expire(request)) ?? (await this.deps.store.get(id)) ?? request) : request;
+      await this.refuse(actor, id, { verb, reason: `the request is no longer pending (it is ${latest.state})`, ...(comment === null ? {} : { comment }) });
+      return { kind: "notPending", request: latest };
     }
 
     const roles = await this.deps.roles.rolesOf(actor.aadObjectId);
@@ -200,9 +201,10 @@ export class RevocationService {
       },
     );
     if (updated === undefined) {
-      // Someone else's decision won the race; report the state they left.
-      const latest = await this.deps.store.get(id);
-      return { kind: "notPending", request: latest ?? request };
+      // Someone else's decision won the race: this one is recorded as refused, with the state they left.
+      const latest = (await this.deps.store.get(id)) ?? request;
+      await this.refuse(actor, id, { verb, reason: `another decision came first (the request is ${latest.state})`, ...(comment === null ? {} : { comment }) });
+      return { kind: "notPending", request: latest };
     }
     if (nextState === "approved") this.deps.jobs.start(id);
     else this.announceEnd(updated);
