@@ -16,15 +16,15 @@ export interface BannerInfo {
   playgroundConfig: string;
 }
 
-/** A message from Nina Viewer (in no group) into the demo's personal chat, as the Playground accepts it. */
-export function ninaActivity(serviceUrl: string, text: string): Record<string, unknown> {
-  const nina = WELL_KNOWN.nina;
+/** A message from another demo user into the demo's personal chat, as the Playground accepts it. */
+export function activityFrom(key: "nina" | "val", serviceUrl: string, text: string): Record<string, unknown> {
+  const user = WELL_KNOWN[key];
   return {
     type: "message",
     text,
     channelId: "msteams",
     serviceUrl,
-    from: { id: playgroundUserId("nina"), name: nina.displayName, aadObjectId: nina.id },
+    from: { id: playgroundUserId(key), name: user.displayName, aadObjectId: user.id },
     recipient: { ...PLAYGROUND_BOT },
     conversation: { id: DEMO_CONVERSATIONS.personalChatId, conversationType: "personal", tenantId: SIM_TENANT_ID },
   };
@@ -39,7 +39,10 @@ function row(label: string, ...lines: string[]): string {
 export function bannerText(info: BannerInfo): string {
   const me = WELL_KNOWN[CURRENT_USER];
   const nina = WELL_KNOWN.nina;
-  const curl = `curl -s -X POST ${info.playgroundUrl}/_internal/v1/customActivities -H 'content-type: application/json' -d '${JSON.stringify(ninaActivity(info.serviceUrl, "revoke user alice@contoso.com"))}'`;
+  const curlAs = (key: "nina" | "val", text: string) =>
+    `curl -s -X POST ${info.playgroundUrl}/_internal/v1/customActivities -H 'content-type: application/json' -d '${JSON.stringify(activityFrom(key, info.serviceUrl, text))}'`;
+  const curl = curlAs("nina", "revoke user alice@contoso.com");
+  const val = WELL_KNOWN.val;
   const rule = "─".repeat(96);
   return [
     rule,
@@ -47,7 +50,7 @@ export function bannerText(info: BannerInfo): string {
     rule,
     row("Open", `${info.playgroundUrl}  (Microsoft 365 Agents Playground, a local Teams look-alike)`),
     row("You are", `${me.displayName} (${me.userPrincipalName}): a revoker and an approver`),
-    row("Type", `revoke user alice@contoso.com --reason "phished"`, "then click Confirm on the card: it turns into \"Revocation complete\" / \"Revoked and verified\"."),
+    row("Type", `revoke user alice@contoso.com --reason "phished"`, "then click Approve on the card: it turns into \"Revocation complete\" / \"Revoked and verified\"."),
     row(
       "Also try",
       "help",
@@ -65,6 +68,16 @@ export function bannerText(info: BannerInfo): string {
       "The answer appears in Personal Chat. Or from another terminal:",
     ),
     `    ${curl}`,
+    row(
+      "Four eyes",
+      "Two or more users need an approver other than the requester. Ask as " + `${val.displayName} (a revoker, not an approver):`,
+    ),
+    `    ${curlAs("val", 'revoke user alice@contoso.com bob.stone@contoso.com --reason "four-eyes demo"')}`,
+    row(
+      "",
+      `Her card also goes to the "${DEMO_CONVERSATIONS.auditChannel.name}" channel; there you (an approver) see Approve and Reject.`,
+      "Ask for two users yourself and you see only Withdraw: nobody approves their own bulk request.",
+    ),
     row(
       "Audit",
       `Every step is posted to the "${DEMO_CONVERSATIONS.auditChannel.name}" channel of team ${DEMO_CONVERSATIONS.team.name} (left, under Teams Channel),`,

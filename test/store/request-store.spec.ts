@@ -146,6 +146,35 @@ for (const dialect of testDialects()) {
         assert.ok((await requests.transition("R-CARD", 1, { state: "cancelled" })) !== undefined, "the version a clicker holds still works");
       });
 
+      it("keeps the approval copy of the card, and the decision's comment and reason", async () => {
+        await requests.create(pendingRequest("R-COPY", 2), auditEntry("request.created", "R-COPY"));
+        const channel = { conversation: { id: "19:approvals@thread.tacv2", conversationType: "channel" }, serviceUrl: "https://smba.example/" };
+        await requests.attachApprovalCard("R-COPY", { reference: channel, activityId: null });
+        assert.deepEqual((await requests.get("R-COPY"))?.approvalCard, { reference: channel, activityId: null });
+        await requests.attachApprovalCard("R-COPY", { reference: channel, activityId: "copy-1" });
+        assert.equal((await requests.get("R-COPY"))?.approvalCard?.activityId, "copy-1");
+        assert.equal((await requests.get("R-COPY"))?.version, 1, "no version bump");
+        const rejected = await requests.transition("R-COPY", 1, {
+          state: "rejected",
+          decidedBy: APPROVER,
+          decidedAt: clock.now().toISOString(),
+          decisionComment: "not this team's incident; ask Alex",
+          decisionReason: "rejected by an approver",
+        });
+        assert.equal(rejected?.decisionComment, "not this team's incident; ask Alex");
+        assert.equal(rejected?.decisionReason, "rejected by an approver");
+        const fresh = await requests.get("R-COPY");
+        assert.equal(fresh?.decisionComment, "not this team's incident; ask Alex");
+        assert.deepEqual(fresh?.approvalCard, { reference: channel, activityId: "copy-1" });
+      });
+
+      it("lists at most `limit` requests, the oldest", async () => {
+        for (const [id, at] of [["R-L2", "09:05"], ["R-L1", "09:00"], ["R-L3", "09:10"]] as const) {
+          await requests.create(pendingRequest(id, 1, `2026-11-01T${at}:00.000Z`), auditEntry("request.created", id));
+        }
+        assert.deepEqual((await requests.listByState(["pending"], { limit: 2 })).map((r) => r.id), ["R-L1", "R-L2"]);
+      });
+
       it("lists requests in the given states, oldest first", async () => {
         await requests.create(pendingRequest("R-B", 1, "2026-11-01T09:05:00.000Z"), auditEntry("request.created", "R-B"));
         await requests.create(pendingRequest("R-A", 1, "2026-11-01T09:00:00.000Z"), auditEntry("request.created", "R-A"));
