@@ -76,7 +76,7 @@ export function bannerText(info: BannerInfo): string {
     row(
       "",
       `Her card also goes to the "${DEMO_CONVERSATIONS.auditChannel.name}" channel; there you (an approver) see Approve and Reject.`,
-      "Ask for two users yourself and you see only Withdraw: nobody approves their own bulk request.",
+      "Ask for two users yourself and Approve is refused: nobody approves their own bulk request.",
     ),
     row(
       "Audit",

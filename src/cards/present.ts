@@ -128,7 +128,7 @@ export function confirmCardData(request: RevocationRequest, context: PendingCont
 }
 
 function viewerNote(request: RevocationRequest, context: PendingContext, viewer: PendingViewer | undefined): { text: string; style: string } {
-  const withdraw = `The requester can withdraw it (Withdraw, or type \`cancel ${request.id}\`).`;
+  const withdraw = `The requester can withdraw it by typing \`cancel ${request.id}\`.`;
   if (viewer === undefined) {
     return { text: `Waiting for an approver. Only members of an approver group can approve or reject; every click is checked. ${withdraw}`, style: "emphasis" };
   }
