@@ -2,10 +2,10 @@ import type { Activity, ConversationReference, TurnContext } from "botbuilder";
 import { MessageFactory, TurnContext as BotTurnContext } from "botbuilder";
 import type { Logger } from "pino";
 import { channelRootId } from "../commands/conversation-id.js";
-import { CARD_TARGET_LIMIT, confirmCardData, targetListMessages, type PendingContext, type PendingViewer } from "../cards/present.js";
+import { CARD_TARGET_LIMIT, confirmCardData, resultCardData, targetListMessages, type PendingContext, type PendingViewer } from "../cards/present.js";
 import { cardAttachment, renderCard, type AdaptiveCardJson } from "../cards/render.js";
 import type { RevocationService } from "../revocation/lifecycle.js";
-import type { Actor, RevocationRequest } from "../revocation/types.js";
+import { FINAL_STATES, type Actor, type RevocationRequest } from "../revocation/types.js";
 import type { Conversations } from "./conversations.js";
 import type { Messenger } from "./messenger.js";
 
@@ -71,6 +71,13 @@ export class RequestCards {
       if (approvalId !== undefined) {
         await this.deps.revocations.attachApprovalCard(request.id, { reference: approvalChannel, activityId: approvalId });
         if (request.targets.length > CARD_TARGET_LIMIT) await this.postTargetList(approvalChannel, approvalId, request);
+        // Finished (rejected, withdrawn, or even revoked) while the copy was being posted: that
+        // final edit could not reach the copy, so the copy is brought up to date here. A request
+        // still running needs nothing: its later edits load the request and find the copy.
+        const latest = await this.deps.revocations.get(request.id);
+        if (latest !== undefined && FINAL_STATES.has(latest.state)) {
+          await this.deps.messenger.update(approvalChannel, approvalId, MessageFactory.attachment(cardAttachment("revoke-result", resultCardData(latest))));
+        }
       }
     } catch (err) {
       this.deps.logger.warn({ err, requestId: request.id }, "could not post the approval copy of a card");
