@@ -85,7 +85,7 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
     async (context) => {
       const verb = (context.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb;
       logger.warn({ verb }, "card action with an unknown verb");
-      await cardActions.unknownVerb(context, verb);
+      await cardActions.unknownVerb(context, verb, (context.activity.value as { action?: { data?: unknown } } | undefined)?.action?.data);
       await sendCardInvokeResponse(
         context,
         renderCard("notice", noticeCardData("Unknown action", "This card action is not one the bot knows. Nothing was changed.", "attention")),
@@ -99,6 +99,18 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
     const text = context.activity.text ?? "";
     const command = parseCommand(text);
     if (command === undefined) {
+      const submitted = context.activity.value as { verb?: unknown } | undefined;
+      if (text.trim() === "" && submitted !== undefined && submitted !== null && "verb" in submitted) {
+        // An Action.Submit whose verb no route took: not one the bot puts on its cards.
+        logger.warn({ verb: submitted.verb }, "card submit with an unknown verb");
+        await cardActions.unknownVerb(context, submitted.verb, submitted);
+        await context.sendActivity(
+          MessageFactory.attachment(
+            attachmentOf(renderCard("notice", noticeCardData("Unknown action", "This card action is not one the bot knows. Nothing was changed.", "attention"))),
+          ),
+        );
+        return;
+      }
       if (text.trim() === "") return; // e.g. a card submit without a verb: nothing to answer
       await context.sendActivity("I did not understand that. Type `help` for the commands, for example `revoke user alice@contoso.com`.");
       return;

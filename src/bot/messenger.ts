@@ -8,10 +8,15 @@ export class Messenger {
     private readonly botAppId: string,
   ) {}
 
-  /** Posts an activity; returns the new message's ID. */
-  async post(ref: Partial<ConversationReference>, activity: Partial<Activity>): Promise<string | undefined> {
+  /**
+   * Posts an activity; returns the new message's ID. With `replyToId`, the message replies to that
+   * one (botbuilder takes a sent message's replyToId from the turn's activity, which for a
+   * proactive turn is a made-up event, so the turn's activity carries the ID here).
+   */
+  async post(ref: Partial<ConversationReference>, activity: Partial<Activity>, replyToId?: string): Promise<string | undefined> {
     let id: string | undefined;
     await this.adapter.continueConversationAsync(this.botAppId, ref, async (ctx) => {
+      if (replyToId !== undefined) ctx.activity.id = replyToId;
       const res = await ctx.sendActivity(activity);
       id = res?.id;
     });

@@ -137,9 +137,7 @@ export class RequestCards {
   private async postTargetList(ref: Reference, cardId: string | undefined, request: RevocationRequest): Promise<void> {
     const replyRef = cardId === undefined ? ref : threadOf(ref, cardId);
     for (const text of targetListMessages(request)) {
-      const message: Partial<Activity> = MessageFactory.text(text);
-      if (cardId !== undefined) message.replyToId = cardId;
-      await this.deps.messenger.post(replyRef, message);
+      await this.deps.messenger.post(replyRef, MessageFactory.text(text), cardId);
     }
   }
 }
@@ -149,7 +147,7 @@ function conversationIdOf(reference: unknown): string | undefined {
   return typeof id === "string" && id !== "" ? id : undefined;
 }
 
-/** A channel card's thread (replies go under the card); chats have no threads and stay as they are. */
+/** Where replies to a card go: in a channel, the card's thread (`;messageid=`); chats have no threads. */
 function threadOf(ref: Reference, cardId: string): Reference {
   const conversation = ref.conversation;
   if (conversation === undefined || conversation.conversationType !== "channel" || conversation.id.includes(";messageid=")) return ref;

@@ -90,6 +90,8 @@ export interface ResultCardData {
   comment: string;
   /** A note for the person who clicked when their click changed nothing, or "". */
   notice: string;
+  /** "" or e.g. "…and 100 more (failures are listed first)…" when the card lists only some users. */
+  moreRows: string;
   requester: string;
   reason: string;
   /** e.g. "1 of 1 revoked and verified" */

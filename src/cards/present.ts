@@ -170,6 +170,16 @@ const OUTCOME_TEXT: Record<OutcomeStatus, { text: string; color: string }> = {
   failed: { text: "Failed", color: "Attention" },
 };
 
+/** Order of rows on the result card: what needs attention first. */
+const ROW_RANK: Record<OutcomeStatus | "none", number> = {
+  failed: 0,
+  not_found: 0,
+  revoked_unverified: 1,
+  none: 2,
+  skipped: 3,
+  revoked_verified: 3,
+};
+
 const STATE_VIEW: Record<RevocationRequest["state"], { title: string; style: string }> = {
   pending: { title: "Waiting for an approver", style: "emphasis" },
   approved: { title: "Approved: revoking…", style: "accent" },
@@ -190,8 +200,15 @@ export function resultCardData(request: RevocationRequest, notice = ""): ResultC
       : request.state === "expired"
         ? `Nobody approved it before ${formatTime(request.expiresAt)}; nothing was revoked.`
         : "";
-  const rows: ResultTargetRow[] = request.targets.map((t) => {
-    const outcome = request.outcomes.find((o) => o.userId === t.id);
+  // A card must stay within Teams' message size, so it lists at most CARD_TARGET_LIMIT users:
+  // failures first (what needs a person's attention), then the rest in the order of the request.
+  const outcomeOf = new Map(request.outcomes.map((o) => [o.userId, o]));
+  const ranked = request.targets
+    .map((t, position) => ({ t, position, rank: ROW_RANK[outcomeOf.get(t.id)?.status ?? "none"] }))
+    .sort((a, b) => a.rank - b.rank || a.position - b.position)
+    .slice(0, CARD_TARGET_LIMIT);
+  const rows: ResultTargetRow[] = ranked.map(({ t }) => {
+    const outcome = outcomeOf.get(t.id);
     const view = outcome === undefined ? undefined : OUTCOME_TEXT[outcome.status];
     return {
       displayName: plain(t.displayName ?? t.userPrincipalName),
@@ -202,6 +219,7 @@ export function resultCardData(request: RevocationRequest, notice = ""): ResultC
       detail: outcome?.detail ?? "",
     };
   });
+  const hidden = request.targets.length - rows.length;
   const counts = countOutcomes(request.outcomes);
   const revoked = counts.revoked_verified + counts.revoked_unverified;
   const summary = isLive(request) || request.outcomes.length > 0
@@ -215,6 +233,10 @@ export function resultCardData(request: RevocationRequest, notice = ""): ResultC
     policyNote: request.decisionReason === null ? "" : `Allowed: ${request.decisionReason}.`,
     comment: request.decisionComment === null || request.decisionComment === "" ? "" : `Comment: ${plain(request.decisionComment)}`,
     notice,
+    moreRows:
+      hidden > 0
+        ? `…and ${hidden} more (failures are listed first). Every user's outcome is in the audit log: \`npm run audit:export\`, or \`history\` for the summary.`
+        : "",
     requester: plain(request.requester.name),
     reason: request.reason === "" ? "(none given)" : plain(request.reason),
     summary,

@@ -8,7 +8,7 @@ import type { ProgressListener } from "../revocation/job-runner.js";
 import type { DecisionVerb, RevocationService } from "../revocation/lifecycle.js";
 import { FINAL_STATES, type Actor, type RevocationRequest } from "../revocation/types.js";
 import { actorOf } from "./handlers.js";
-import { MAX_COMMENT_LENGTH, REQUEST_ID } from "./parse.js";
+import { hasControlCharacter, MAX_COMMENT_LENGTH, REQUEST_ID } from "./parse.js";
 
 export interface CardAnswer {
   kind: "notice" | "state";
@@ -83,10 +83,9 @@ export class CardActions {
   }
 
   /** A card action with a verb the bot never put on a card: audited (it changes nothing). */
-  async unknownVerb(context: TurnContext, verb: unknown): Promise<void> {
+  async unknownVerb(context: TurnContext, verb: unknown, data: unknown): Promise<void> {
     const actor = actorOf(context);
     if (actor === undefined) return;
-    const data = (context.activity.value as { action?: { data?: unknown } } | undefined)?.action?.data;
     const rawId = (data as { requestId?: unknown } | undefined)?.requestId;
     const claimed = typeof rawId === "string" && REQUEST_ID.test(rawId) ? rawId : null;
     await this.forged(actor, typeof verb === "string" ? verb.slice(0, 60) : "(none)", "unknown action verb", claimed, context.activity.conversation.id);
@@ -95,12 +94,16 @@ export class CardActions {
   /** The card's refresh: this viewer's own view of the request as it is now. */
   async refresh(context: TurnContext, data: unknown): Promise<AdaptiveCardJson> {
     const actor = actorOf(context);
+    const conversation = context.activity.conversation.id;
     const checked = readCardData(data);
     if (actor === undefined || !checked.ok) {
+      if (actor !== undefined && !checked.ok) await this.forged(actor, "refresh", checked.why, checked.claimedRequestId, conversation);
       return renderCard("notice", noticeCardData("Cannot show this request", "This card's refresh names no request the bot made.", "attention"));
     }
     const request = await this.deps.revocations.get(checked.requestId);
-    if (request === undefined || this.deps.cards.cardIn(request, context.activity.conversation.id) === undefined) {
+    if (request === undefined || this.deps.cards.cardIn(request, conversation) === undefined) {
+      // A refresh shows what the request is; one from elsewhere is probing, so it is recorded.
+      await this.forged(actor, "refresh", request === undefined ? "no such request" : "the request's card is not in this conversation", checked.requestId, conversation);
       return renderCard("notice", noticeCardData("Cannot show this request", `Request ${checked.requestId} does not belong to this conversation.`, "attention"));
     }
     if (request.state !== "pending") return renderCard("revoke-result", resultCardData(request));
@@ -195,8 +198,7 @@ export function readCardData(data: unknown): CardData {
   if (comment.length > MAX_COMMENT_LENGTH) {
     return { ok: false, why: `The comment is ${comment.length} characters long; keep it to ${MAX_COMMENT_LENGTH}.`, claimedRequestId: rawId };
   }
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0009\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/.test(comment)) {
+  if (hasControlCharacter(comment, { allowNewline: true })) {
     return { ok: false, why: "The comment contains control characters; type plain text.", claimedRequestId: rawId };
   }
   return { ok: true, requestId: rawId, comment: comment === "" ? null : comment };

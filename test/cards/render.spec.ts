@@ -135,6 +135,7 @@ const samples: { [N in CardName]: CardDataByName[N][] } = {
       policyNote: "Allowed: approved by an approver other than the requester (four-eyes).",
       comment: "Comment: checked with the user's manager",
       notice: "",
+      moreRows: "…and 97 more (failures are listed first). Every user's outcome is in the audit log.",
     },
     {
       requestId: "rq_9a8b7c6d",
@@ -149,6 +150,7 @@ const samples: { [N in CardName]: CardDataByName[N][] } = {
       policyNote: "",
       comment: "",
       notice: "Request rq_9a8b7c6d was already withdrawn, so it could not be approved. Your click changed nothing.",
+      moreRows: "",
     },
   ],
   "revoke-ask": [

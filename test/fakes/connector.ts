@@ -24,6 +24,8 @@ export class FakeConnector {
   private server: Server | undefined;
   url = "";
   /** Status codes to answer the next calls with instead of success (e.g. 429, 503). */
+  /** Activities refused as too big (413), for tests that check nothing was. */
+  readonly oversized: Array<Partial<Activity>> = [];
   readonly failNext: Array<{ status: number; retryAfter?: number; when?: (activity: Partial<Activity>) => boolean }> = [];
   /** Answer sends without the new message's ID, as the Agents Playground does. */
   omitIds = false;
@@ -87,6 +89,12 @@ export class FakeConnector {
         headers: fault.retryAfter === undefined ? {} : { "retry-after": String(fault.retryAfter) },
       };
     }
+    // Teams refuses a bot message over about 100 KB (counted as UTF-16) with 413 MessageSizeTooBig;
+    // so does this connector, so a card that grows with its request fails the tests that make one.
+    if (Buffer.byteLength(body, "utf16le") > MAX_MESSAGE_BYTES) {
+      this.oversized.push(sent);
+      return { status: 413, body: { error: { code: "MessageSizeTooBig", message: "Message size too big" } } };
+    }
     const conversationId = decodeURIComponent(match[1] ?? "");
     const activityId = match[2] === undefined ? undefined : decodeURIComponent(match[2]);
     const activity = sent;
@@ -96,6 +104,8 @@ export class FakeConnector {
     return { status: kind === "update" ? 200 : 201, body: this.omitIds && kind !== "update" ? {} : { id } };
   }
 }
+
+const MAX_MESSAGE_BYTES = 100 * 1024;
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
