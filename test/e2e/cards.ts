@@ -1,12 +1,16 @@
 import assert from "node:assert/strict";
 import { Verbs } from "../../src/cards/verbs.js";
+import type { RevocationRequest } from "../../src/revocation/types.js";
 import type { ConnectorCall } from "../fakes/connector.js";
+import { openTestStore } from "../support/store.js";
 import type { Harness } from "./harness.js";
 
 /** The parts of an Adaptive Card the e2e tests look at. */
 export interface CardJson {
   body?: unknown[];
   actions?: Array<{ type: string; title: string; verb?: string; data?: Record<string, unknown>; fallback?: { type: string; data?: Record<string, unknown> } }>;
+  /** A request card's refresh (Universal Actions): the verb and the users whose clients run it. */
+  refresh?: CardRefresh;
 }
 
 /** The Adaptive Card a connector call carries, if any. */
@@ -36,4 +40,61 @@ export function lastConfirmCard(h: Harness, conversationId: string): { call: Con
   const requestId = card.actions?.find((a) => a.verb === Verbs.approve)?.data?.requestId;
   assert.equal(typeof requestId, "string");
   return { call, card, requestId: requestId as string };
+}
+
+/** The refresh block of a card (the shared copy of a pending request carries one). */
+export interface CardRefresh {
+  action?: { type?: string; verb?: string; data?: Record<string, unknown> };
+  userIds?: string[];
+}
+
+/** The card an Action.Execute invoke was answered with (the invoke response's value). */
+export function answerCard(body: unknown): CardJson {
+  const value = (body as { statusCode?: number; type?: string; value?: unknown } | undefined)?.value;
+  assert.ok(typeof value === "object" && value !== null, `the invoke was not answered with a card: ${JSON.stringify(body)}`);
+  return value;
+}
+
+/** The titles of a card's actions, in order. */
+export function actionTitles(card: CardJson | undefined): string[] {
+  return (card?.actions ?? []).map((a) => a.title);
+}
+
+/** True when the card has an input with this id (e.g. the comment box). */
+export function hasInput(card: CardJson | undefined, id: string): boolean {
+  return (card?.body ?? []).some((el) => typeof el === "object" && el !== null && (el as { type?: unknown; id?: unknown }).type === "Input.Text" && (el as { id?: unknown }).id === id);
+}
+
+/** Every edit (update) of the message cardActivityId so far. */
+export function cardEdits(h: Harness, cardActivityId: string): ConnectorCall[] {
+  return h.connector.calls.filter((c) => c.kind === "update" && c.activityId === cardActivityId);
+}
+
+/** Waits for the card of the given message to be edited to show text; resolves with that edit. */
+export async function waitForCardText(h: Harness, cardActivityId: string, text: string): Promise<ConnectorCall> {
+  await h.connector.waitFor(
+    (calls) => calls.some((c) => c.kind === "update" && c.activityId === cardActivityId && cardText(c.activity).includes(text)),
+    10_000,
+    `card ${cardActivityId} to show "${text}"`,
+  );
+  const last = cardEdits(h, cardActivityId).at(-1);
+  assert.ok(last !== undefined);
+  return last;
+}
+
+/** The request as the bot's database holds it now. */
+export async function storedRequest(h: Harness, requestId: string): Promise<RevocationRequest | undefined> {
+  const store = await openTestStore(h.databaseUrl);
+  try {
+    return await store.requests.get(requestId);
+  } finally {
+    await store.close();
+  }
+}
+
+/** The revokeSignInSessions calls Graph received so far, as the user IDs revoked. */
+export function revokedUserIds(h: Harness): string[] {
+  return h.sim.requests
+    .filter((r) => r.method === "POST" && r.path.endsWith("/revokeSignInSessions"))
+    .map((r) => r.path.replace(/^\/v1\.0\/users\//, "").replace(/\/revokeSignInSessions$/, ""));
 }

@@ -77,3 +77,8 @@ export function actionSubmitActivity(
 export function installActivity(serviceUrl: string, from: TeamsUser, conversation: TeamsConversation): Partial<Activity> {
   return { ...base(serviceUrl, from, conversation), type: "conversationUpdate", membersAdded: [BOT_ACCOUNT] };
 }
+
+/** A channel conversation as Teams names it inside the thread of one message (`<channel>;messageid=<id>`). */
+export function inThread(conversation: TeamsConversation, messageId: string): TeamsConversation {
+  return { ...conversation, id: `${conversation.id.split(";")[0]};messageid=${messageId}` };
+}

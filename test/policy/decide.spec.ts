@@ -1,0 +1,216 @@
+import assert from "node:assert/strict";
+import { abilitiesOf, mayApprove, mayCancel, mayReject, needsFourEyes, type RequestFacts } from "../../src/policy/decide.js";
+import type { Roles } from "../../src/policy/roles.js";
+import type { Actor } from "../../src/revocation/types.js";
+
+// The rules, as the product states them:
+// - a request of FOUR_EYES_MIN_TARGETS (default 2) or more targets needs an approver other than its requester;
+// - an approver who is not the requester may always approve and reject;
+// - the requester may approve (confirm) their own request only below the threshold, and only while a revoker;
+// - the requester never rejects their own request (they withdraw it); only the requester withdraws;
+// - people are the same person when their Entra object IDs match, ignoring case.
+
+const DEFAULT_MIN = 2;
+
+const VAL: Actor = { aadObjectId: "10000000-0000-4000-8000-0000000000aa", name: "Val Requester" };
+/** Val again, as another client might spell her object ID (upper case) and name her. */
+const VAL_UPPER: Actor = { aadObjectId: "10000000-0000-4000-8000-0000000000AA", name: "val" };
+const RILEY: Actor = { aadObjectId: "10000000-0000-4000-8000-0000000000bb", name: "Riley Reviewer" };
+const NINA: Actor = { aadObjectId: "10000000-0000-4000-8000-0000000000cc", name: "Nina Viewer" };
+/** Same display name as Val, different object ID: a name never makes two people one. */
+const VAL_NAMESAKE: Actor = { aadObjectId: "10000000-0000-4000-8000-0000000000dd", name: "Val Requester" };
+
+const NONE: Roles = { revoker: false, approver: false };
+const REVOKER: Roles = { revoker: true, approver: false };
+const APPROVER: Roles = { revoker: false, approver: true };
+const BOTH: Roles = { revoker: true, approver: true };
+
+const byVal = (targetCount: number): RequestFacts => ({ requester: VAL, targetCount });
+
+describe("policy: needsFourEyes", () => {
+  it("is false below the threshold and true at and above it (default 2)", () => {
+    assert.equal(needsFourEyes(1, DEFAULT_MIN), false);
+    assert.equal(needsFourEyes(2, DEFAULT_MIN), true);
+    assert.equal(needsFourEyes(3, DEFAULT_MIN), true);
+    assert.equal(needsFourEyes(500, DEFAULT_MIN), true);
+  });
+
+  it("with FOUR_EYES_MIN_TARGETS=1 every request is four-eyes", () => {
+    assert.equal(needsFourEyes(1, 1), true);
+    assert.equal(needsFourEyes(2, 1), true);
+  });
+
+  it("follows a higher threshold", () => {
+    assert.equal(needsFourEyes(9, 10), false);
+    assert.equal(needsFourEyes(10, 10), true);
+    assert.equal(needsFourEyes(11, 10), true);
+  });
+});
+
+describe("policy: mayApprove", () => {
+  it("an approver who is not the requester may approve a single-user and a four-eyes request", () => {
+    for (const n of [1, 2, 25]) {
+      const d = mayApprove(byVal(n), RILEY, APPROVER, DEFAULT_MIN);
+      assert.equal(d.allowed, true, `${n} targets`);
+      assert.ok(d.reason.length > 0, "an allowed decision still says why");
+    }
+    const fourEyes = mayApprove(byVal(2), RILEY, APPROVER, DEFAULT_MIN);
+    assert.match(fourEyes.reason, /four-eyes/);
+  });
+
+  it("an approver who is also a revoker may approve someone else's request", () => {
+    assert.equal(mayApprove(byVal(3), RILEY, BOTH, DEFAULT_MIN).allowed, true);
+  });
+
+  it("someone with no role, or only the revoker role, may not approve someone else's request", () => {
+    for (const roles of [NONE, REVOKER]) {
+      for (const n of [1, 2]) {
+        const d = mayApprove(byVal(n), NINA, roles, DEFAULT_MIN);
+        assert.equal(d.allowed, false, `${JSON.stringify(roles)}, ${n} targets`);
+        assert.match(d.reason, /approver group/);
+      }
+    }
+  });
+
+  it("the requester may confirm their own single-user request while a revoker", () => {
+    assert.equal(mayApprove(byVal(1), VAL, REVOKER, DEFAULT_MIN).allowed, true);
+    assert.equal(mayApprove(byVal(1), VAL, BOTH, DEFAULT_MIN).allowed, true);
+  });
+
+  it("the requester may not confirm their own single-user request once no longer a revoker, even as an approver", () => {
+    for (const roles of [NONE, APPROVER]) {
+      const d = mayApprove(byVal(1), VAL, roles, DEFAULT_MIN);
+      assert.equal(d.allowed, false, JSON.stringify(roles));
+      assert.match(d.reason, /no longer in a revoker group/);
+    }
+  });
+
+  it("the requester may never approve their own four-eyes request, whatever their roles", () => {
+    for (const roles of [NONE, REVOKER, APPROVER, BOTH]) {
+      for (const n of [2, 3, 100]) {
+        const d = mayApprove(byVal(n), VAL, roles, DEFAULT_MIN);
+        assert.equal(d.allowed, false, `${JSON.stringify(roles)}, ${n} targets`);
+        assert.match(d.reason, /someone else must approve/);
+      }
+    }
+  });
+
+  it("with FOUR_EYES_MIN_TARGETS=1 not even a single-user request may be confirmed by its requester", () => {
+    for (const roles of [REVOKER, BOTH]) {
+      const d = mayApprove(byVal(1), VAL, roles, 1);
+      assert.equal(d.allowed, false, JSON.stringify(roles));
+      assert.match(d.reason, /someone else must approve/);
+    }
+    assert.equal(mayApprove(byVal(1), RILEY, APPROVER, 1).allowed, true, "another approver still may");
+  });
+
+  it("with a higher threshold the requester may confirm a request below it, not one at it", () => {
+    assert.equal(mayApprove(byVal(4), VAL, REVOKER, 5).allowed, true);
+    assert.equal(mayApprove(byVal(5), VAL, BOTH, 5).allowed, false);
+  });
+
+  it("compares object IDs case-insensitively: the requester in another case is still the requester", () => {
+    assert.equal(mayApprove(byVal(2), VAL_UPPER, BOTH, DEFAULT_MIN).allowed, false, "cannot approve own four-eyes request");
+    assert.equal(mayApprove({ requester: VAL_UPPER, targetCount: 2 }, VAL, BOTH, DEFAULT_MIN).allowed, false);
+    assert.equal(mayApprove(byVal(1), VAL_UPPER, REVOKER, DEFAULT_MIN).allowed, true, "may confirm own single-user request");
+  });
+
+  it("does not take a person with the requester's display name for the requester", () => {
+    assert.equal(mayApprove(byVal(2), VAL_NAMESAKE, APPROVER, DEFAULT_MIN).allowed, true);
+    assert.equal(mayApprove(byVal(1), VAL_NAMESAKE, REVOKER, DEFAULT_MIN).allowed, false, "a revoker cannot confirm someone else's request");
+  });
+});
+
+describe("policy: mayReject", () => {
+  it("an approver who is not the requester may reject, single-user or four-eyes", () => {
+    for (const n of [1, 2, 30]) assert.equal(mayReject(byVal(n), RILEY, APPROVER).allowed, true, `${n} targets`);
+    assert.equal(mayReject(byVal(2), RILEY, BOTH).allowed, true);
+  });
+
+  it("someone without the approver role may not reject", () => {
+    for (const roles of [NONE, REVOKER]) {
+      const d = mayReject(byVal(2), NINA, roles);
+      assert.equal(d.allowed, false, JSON.stringify(roles));
+      assert.match(d.reason, /approver group/);
+    }
+  });
+
+  it("the requester may not reject their own request, even as an approver; they are pointed to withdraw", () => {
+    for (const roles of [NONE, REVOKER, APPROVER, BOTH]) {
+      for (const n of [1, 2]) {
+        const d = mayReject(byVal(n), VAL, roles);
+        assert.equal(d.allowed, false, `${JSON.stringify(roles)}, ${n} targets`);
+        assert.match(d.reason, /withdraw/);
+      }
+    }
+  });
+
+  it("compares object IDs case-insensitively", () => {
+    assert.equal(mayReject(byVal(2), VAL_UPPER, BOTH).allowed, false);
+    assert.equal(mayReject(byVal(2), VAL_NAMESAKE, APPROVER).allowed, true);
+  });
+});
+
+describe("policy: mayCancel", () => {
+  it("the requester may withdraw their request, whatever its size", () => {
+    for (const n of [1, 2, 500]) assert.equal(mayCancel(byVal(n), VAL).allowed, true, `${n} targets`);
+  });
+
+  it("nobody else may, not even an approver (roles are not asked)", () => {
+    for (const actor of [RILEY, NINA, VAL_NAMESAKE]) {
+      const d = mayCancel(byVal(2), actor);
+      assert.equal(d.allowed, false, actor.name);
+      assert.match(d.reason, /Only the person who asked/);
+    }
+  });
+
+  it("compares object IDs case-insensitively", () => {
+    assert.equal(mayCancel(byVal(2), VAL_UPPER).allowed, true);
+    assert.equal(mayCancel({ requester: VAL_UPPER, targetCount: 1 }, VAL).allowed, true);
+  });
+});
+
+describe("policy: abilitiesOf", () => {
+  const none = { approve: false, reject: false, cancel: false };
+
+  it("an approver who is not the requester may approve and reject, not withdraw", () => {
+    const expected = { approve: true, reject: true, cancel: false };
+    assert.deepEqual(abilitiesOf(byVal(1), RILEY, APPROVER, DEFAULT_MIN), expected);
+    assert.deepEqual(abilitiesOf(byVal(2), RILEY, APPROVER, DEFAULT_MIN), expected);
+    assert.deepEqual(abilitiesOf(byVal(2), RILEY, BOTH, DEFAULT_MIN), expected);
+  });
+
+  it("the requester of a four-eyes request may only withdraw, whatever their roles", () => {
+    for (const roles of [NONE, REVOKER, APPROVER, BOTH]) {
+      assert.deepEqual(abilitiesOf(byVal(2), VAL, roles, DEFAULT_MIN), { approve: false, reject: false, cancel: true }, JSON.stringify(roles));
+    }
+  });
+
+  it("the requester of a single-user request, a revoker, may approve and withdraw", () => {
+    assert.deepEqual(abilitiesOf(byVal(1), VAL, REVOKER, DEFAULT_MIN), { approve: true, reject: false, cancel: true });
+    assert.deepEqual(abilitiesOf(byVal(1), VAL, BOTH, DEFAULT_MIN), { approve: true, reject: false, cancel: true });
+  });
+
+  it("the requester of a single-user request who is no longer a revoker may only withdraw", () => {
+    assert.deepEqual(abilitiesOf(byVal(1), VAL, APPROVER, DEFAULT_MIN), { approve: false, reject: false, cancel: true });
+    assert.deepEqual(abilitiesOf(byVal(1), VAL, NONE, DEFAULT_MIN), { approve: false, reject: false, cancel: true });
+  });
+
+  it("someone else without the approver role may do nothing", () => {
+    for (const roles of [NONE, REVOKER]) {
+      assert.deepEqual(abilitiesOf(byVal(1), NINA, roles, DEFAULT_MIN), none, `single, ${JSON.stringify(roles)}`);
+      assert.deepEqual(abilitiesOf(byVal(2), NINA, roles, DEFAULT_MIN), none, `four-eyes, ${JSON.stringify(roles)}`);
+    }
+  });
+
+  it("with FOUR_EYES_MIN_TARGETS=1 the requester of a single-user request may only withdraw", () => {
+    assert.deepEqual(abilitiesOf(byVal(1), VAL, BOTH, 1), { approve: false, reject: false, cancel: true });
+    assert.deepEqual(abilitiesOf(byVal(1), RILEY, APPROVER, 1), { approve: true, reject: true, cancel: false });
+  });
+
+  it("knows the requester by object ID in any case", () => {
+    assert.deepEqual(abilitiesOf(byVal(2), VAL_UPPER, BOTH, DEFAULT_MIN), { approve: false, reject: false, cancel: true });
+    assert.deepEqual(abilitiesOf(byVal(1), VAL_UPPER, REVOKER, DEFAULT_MIN), { approve: true, reject: false, cancel: true });
+    assert.deepEqual(abilitiesOf(byVal(2), VAL_NAMESAKE, NONE, DEFAULT_MIN), none);
+  });
+});
