@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { Auditor } from "../audit/auditor.js";
 import { UNPOSTED_ACTIONS, type AuditLog } from "../audit/audit-log.js";
 import type { RequestCards } from "../bot/request-cards.js";
-import { formatTime } from "../cards/present.js";
+import { formatTime, plain } from "../cards/present.js";
 import { cardAttachment } from "../cards/render.js";
 import { Verbs } from "../cards/verbs.js";
 import { isObjectId, type Directory } from "../directory/directory.js";
@@ -259,7 +259,7 @@ export class CommandHandlers {
     const lines = open.map(({ request: r, abilities }) => {
       const can = [abilities.approve ? "approve" : "", abilities.reject ? "reject" : "", abilities.cancel ? "withdraw" : ""].filter((w) => w !== "");
       const where = r.approvalCard === null ? "its card in the conversation it was asked in" : "its card in the approval channel";
-      return `- **${r.id}** from ${r.requester.name}: ${r.targets.length} user(s), expires ${formatTime(r.expiresAt)}${r.reason === "" ? "" : `, reason: ${r.reason}`}. You can ${can.join(" or ")}${abilities.approve || abilities.reject ? ` (on ${where})` : ""}.`;
+      return `- **${r.id}** from ${plain(r.requester.name)}: ${r.targets.length} user(s), expires ${formatTime(r.expiresAt)}${r.reason === "" ? "" : `, reason: ${plain(r.reason)}`}. You can ${can.join(" or ")}${abilities.approve || abilities.reject ? ` (on ${where})` : ""}.`;
     });
     await context.sendActivity(
       `Open requests you can act on${open.length === PENDING_LIST_LIMIT ? ` (the oldest ${PENDING_LIST_LIMIT})` : ""}:\n\n${lines.join("\n")}\n\nWithdraw your own with \`cancel <request-id>\`.`,

@@ -32,10 +32,9 @@ export interface Actionable {
   abilities: Abilities;
 }
 
-/** How one person sees a request: what they may do, and whether it needs a second person. */
+/** How one person sees a request: what they may do, and whether they asked for it. */
 export interface Viewpoint {
   abilities: Abilities;
-  fourEyes: boolean;
   isRequester: boolean;
 }
 
@@ -145,7 +144,6 @@ export class RevocationService {
     const roles = await this.deps.roles.rolesOf(actor.aadObjectId);
     return {
       abilities: this.isOpen(request) ? abilitiesOf(facts(request), actor, roles, this.deps.fourEyesMinTargets) : NOTHING,
-      fourEyes: this.fourEyes(request),
       isRequester: samePerson(request.requester, actor),
     };
   }
