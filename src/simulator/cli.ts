@@ -2,6 +2,7 @@
  * Command-line entry: starts the simulator on its own so a bot (or curl) can be pointed at it.
  *
  *   node --import tsx src/simulator/cli.ts [--port 8443] [--host 127.0.0.1] [--seed 42] [--users 300]
+ *     [--bulk-department "Load Test" --bulk-users 100000] [--latency 50]
  *
  * It prints the settings a bot needs and the path of the CA certificate to put in
  * NODE_EXTRA_CA_CERTS, then runs until SIGINT/SIGTERM.
@@ -9,13 +10,22 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MAX_BULK_USERS } from "./bulk-department.js";
 import { APPROVER_GROUP_ID, REVOKER_GROUP_ID } from "./well-known.js";
 import { startSimulator } from "./simulator.js";
 import type { SimulatorOptions } from "./simulator.js";
 
-/** Parses `--port N`, `--host H`, `--seed N`, `--users N` (also as `--name=value`). */
+const USAGE =
+  "Usage: cli.ts [--port N] [--host H] [--seed N] [--users N] [--bulk-department NAME --bulk-users N] [--latency MS]";
+
+/**
+ * Parses `--port N`, `--host H`, `--seed N`, `--users N`, `--bulk-department NAME` with
+ * `--bulk-users N`, and `--latency MS` (also as `--name=value`).
+ */
 export function parseCliArguments(argv: readonly string[]): SimulatorOptions {
   const options: SimulatorOptions = {};
+  let bulkName: string | undefined;
+  let bulkCount: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const argument = argv[i] ?? "";
     const [flag = "", inline] = argument.split(/=(.*)/s, 2);
@@ -36,9 +46,24 @@ export function parseCliArguments(argv: readonly string[]): SimulatorOptions {
       case "--users":
         options.userCount = parseInteger(flag, value, 0, 100_000);
         break;
+      case "--bulk-department":
+        bulkName = value;
+        break;
+      case "--bulk-users":
+        bulkCount = parseInteger(flag, value, 0, MAX_BULK_USERS);
+        break;
+      case "--latency":
+        options.latencyMs = parseInteger(flag, value, 0, 60_000);
+        break;
       default:
-        throw new Error(`Unknown argument ${argument}. Usage: cli.ts [--port N] [--host H] [--seed N] [--users N]`);
+        throw new Error(`Unknown argument ${argument}. ${USAGE}`);
     }
+  }
+  if ((bulkName === undefined) !== (bulkCount === undefined)) {
+    throw new Error(`--bulk-department and --bulk-users go together. ${USAGE}`);
+  }
+  if (bulkName !== undefined && bulkCount !== undefined) {
+    options.bulkDepartment = { name: bulkName, count: bulkCount };
   }
   return options;
 }

@@ -1,13 +1,18 @@
 /**
- * The Microsoft Graph v1.0 side of the simulator. Order matters and follows Graph: latency, then
- * the bearer token (401), then injected faults, then route and permission (403) before the target
- * is looked up (400/404), so a caller without rights learns nothing about which users exist.
+ * The Microsoft Graph v1.0 side of the simulator. Order matters and follows Graph: latency (and a
+ * drawn connection reset), then the bearer token (401), then injected faults (queued, then random
+ * 5xx), then route and permission (403), then the write quota (429), before the target is looked
+ * up (400/404), so a caller without rights learns nothing about which users exist. `$batch` items
+ * go through the same steps after their envelope's token check.
  */
 import type { AccessTokenAuthority, AccessTokenClaims } from "./access-tokens.js";
+import type { FaultDraw, RandomFaults } from "./fault-rates.js";
 import { faultHeaders } from "./faults.js";
 import type { FaultQueue, FaultSpec } from "./faults.js";
 import { assertObjectKey, parseResourcePath, resolveUser } from "./graph-address.js";
 import type { ResourceAddress } from "./graph-address.js";
+import { batchEnvelope, isBatchPath, parseBatch, toBatchItemResponse } from "./graph-batch.js";
+import type { BatchItem, BatchResponseOrder } from "./graph-batch.js";
 import type { GraphContext } from "./graph-context.js";
 import { getDirectoryObject } from "./graph-directory-objects.js";
 import {
@@ -20,9 +25,14 @@ import {
 import { OPERATION_ROLES, requireAnyRole } from "./graph-permissions.js";
 import { GRAPH_JSON_CONTENT_TYPE } from "./graph-projection.js";
 import { checkMemberGroups, getUser, listUsers, revokeSignInSessions, updateUser } from "./graph-users.js";
+import { listSignIns, SIGN_IN_READ_ROLES } from "./graph-signins.js";
+import { toSimSubRequest } from "./http-exchange.js";
 import type { HandledRequest, SimRequest, SimResponse } from "./http-exchange.js";
+import type { SeededRandom } from "./prng.js";
+import type { RecordedRequest } from "./request-log.js";
 import type { SimulatedTenant } from "./tenant.js";
 import type { SimUser } from "./tenant-model.js";
+import type { WriteQuota, WriteVerdict } from "./write-quota.js";
 
 /** The path prefix of the Graph version the simulator serves. */
 export const GRAPH_VERSION_SEGMENT = "v1.0";
@@ -33,12 +43,25 @@ export interface GraphRouterSettings {
   tokens: AccessTokenAuthority;
   faults: FaultQueue;
   latencyMs(): number;
+  /** Upper bound of the random extra latency of each request and each `$batch` item. */
+  latencyJitterMs(): number;
   readLagMs(): number;
+  randomFaults: RandomFaults;
+  writeQuota: WriteQuota;
+  batchResponseOrder(): BatchResponseOrder;
+  /** The generator behind the "shuffle" batch response order. */
+  batchShuffle: SeededRandom;
+  /** Counts `$batch` envelopes that ran and the items in them. */
+  batchStats: { envelopes: number; items: number };
+  /** Adds a `$batch` item to the request log and returns its record, to be completed when answered. */
+  recordSubRequest(request: SimRequest, batch: NonNullable<RecordedRequest["batch"]>): RecordedRequest;
 }
 
 /** A matched route: the roles it needs and what it does once they are granted. */
 interface Operation {
   roles: readonly string[];
+  /** Takes a token from the app's write quota (Graph's write cost 1). */
+  write?: boolean;
   run(context: GraphContext): SimResponse;
 }
 
@@ -52,7 +75,19 @@ export async function handleGraphRequest(
   origin: string,
   settings: GraphRouterSettings,
 ): Promise<HandledRequest> {
-  await delay(settings.latencyMs());
+  // Drawn on arrival, before any wait, so the seeded sequence follows the order requests arrive in.
+  const draw = settings.randomFaults.draw(settings.latencyJitterMs());
+  const batch = isBatchPath(request);
+  // An envelope pays the base latency once; its items add their own jitter and slowness, in
+  // parallel, so a batch of 20 costs about one request's latency, not twenty.
+  await delay(settings.latencyMs() + (batch ? 0 : draw.extraDelayMs));
+  if (draw.slow && !batch) {
+    settings.randomFaults.count("slow");
+  }
+  if (draw.reset) {
+    settings.randomFaults.count("resets");
+    return { response: { status: 0 }, authenticated: false, resetConnection: true };
+  }
 
   let claims: AccessTokenClaims;
   try {
@@ -64,9 +99,35 @@ export async function handleGraphRequest(
     throw error;
   }
 
+  if (batch) {
+    const fault = settings.faults.take(request.method, request.path);
+    const response = fault ? graphFaultResponse(request, fault) : await runBatch(request, claims, origin, settings);
+    return { response, authenticated: true };
+  }
+  return { response: runExchange(request, claims, origin, settings, draw, false), authenticated: true };
+}
+
+/**
+ * One authenticated request, standalone or a `$batch` item: queued fault, random 5xx, route,
+ * permission, write quota, operation.
+ */
+function runExchange(
+  request: SimRequest,
+  claims: AccessTokenClaims,
+  origin: string,
+  settings: GraphRouterSettings,
+  draw: FaultDraw,
+  inBatch: boolean,
+): SimResponse {
   const fault = settings.faults.take(request.method, request.path);
   if (fault) {
-    return { response: graphFaultResponse(request, fault), authenticated: true };
+    return graphFaultResponse(request, fault);
+  }
+  if (draw.status5xx !== undefined) {
+    settings.randomFaults.count("status5xx");
+    // A 503 says when to come back, as Graph's usually does.
+    const headers: Record<string, string> = draw.status5xx === 503 ? { "Retry-After": "1" } : {};
+    return graphFaultResponse(request, { path: /(?:)/, status: draw.status5xx, headers });
   }
 
   const context: GraphContext = {
@@ -79,13 +140,78 @@ export async function handleGraphRequest(
   try {
     const operation = route(request, settings.tenant);
     requireAnyRole(claims, operation.roles);
-    return { response: operation.run(context), authenticated: true };
+    let quotaHeaders: Record<string, string> = {};
+    if (operation.write) {
+      const verdict = settings.writeQuota.take(claims.tenantId, claims.appId, inBatch);
+      if (!verdict.accepted) {
+        return throttledResponse(request, verdict);
+      }
+      quotaHeaders = verdict.headers;
+    }
+    const response = operation.run(context);
+    return { ...response, headers: { ...response.headers, ...quotaHeaders } };
   } catch (error) {
     if (error instanceof GraphError) {
-      return { response: graphErrorResponse(request, error), authenticated: true };
+      return graphErrorResponse(request, error);
     }
     throw error;
   }
+}
+
+/** A write refused by the quota: Graph's 429 with Retry-After and the x-ms-throttle-* headers. */
+function throttledResponse(request: SimRequest, verdict: Extract<WriteVerdict, { accepted: false }>): SimResponse {
+  return {
+    status: 429,
+    headers: { "content-type": GRAPH_JSON_CONTENT_TYPE, ...verdict.headers },
+    body: graphErrorBody(request, "TooManyRequests", verdict.message),
+  };
+}
+
+/**
+ * `POST /$batch`: checks the envelope, then runs every item concurrently through runExchange with
+ * the envelope's claims. Each item is recorded and draws its faults in request order before any of
+ * them waits, so the request log and the seeded fault sequence do not depend on timer order.
+ */
+async function runBatch(
+  envelope: SimRequest,
+  claims: AccessTokenClaims,
+  origin: string,
+  settings: GraphRouterSettings,
+): Promise<SimResponse> {
+  let items: BatchItem[];
+  try {
+    if (envelope.method !== "POST") {
+      throw methodNotAllowed();
+    }
+    items = parseBatch(envelope, GRAPH_VERSION_SEGMENT);
+  } catch (error) {
+    if (error instanceof GraphError) {
+      return graphErrorResponse(envelope, error);
+    }
+    throw error;
+  }
+  settings.batchStats.envelopes += 1;
+  settings.batchStats.items += items.length;
+  const prepared = items.map((item) => {
+    const request = toSimSubRequest(envelope, item.spec);
+    const record = settings.recordSubRequest(request, { itemId: item.id, envelopeRequestId: envelope.requestId });
+    // An item's own connection cannot be reset: its reset draw is ignored.
+    const draw = settings.randomFaults.draw(settings.latencyJitterMs());
+    return { item, request, record, draw };
+  });
+  const responses = await Promise.all(
+    prepared.map(async ({ item, request, record, draw }) => {
+      if (draw.slow) {
+        settings.randomFaults.count("slow");
+      }
+      await delay(draw.extraDelayMs);
+      const response = runExchange(request, claims, origin, settings, draw, true);
+      record.status = response.status;
+      record.authenticated = true;
+      return toBatchItemResponse(item.id, response);
+    }),
+  );
+  return batchEnvelope(responses, settings.batchResponseOrder(), settings.batchShuffle);
 }
 
 /** The response for an injected fault on a Graph path: its body, or a Graph error for its status. */
@@ -130,6 +256,8 @@ function route(request: SimRequest, tenant: SimulatedTenant): Operation {
       return routeUsers(request, address, tenant);
     case "directoryobjects":
       return routeDirectoryObjects(request, address);
+    case "auditlogs":
+      return routeAuditLogs(request, address);
     default:
       throw segmentNotFound(address.collectionSegment);
   }
@@ -149,18 +277,30 @@ function routeUsers(request: SimRequest, address: ResourceAddress, tenant: Simul
 
   if (action === undefined) {
     if (request.method === "GET") return { roles: OPERATION_ROLES.readUser, run: onUser(getUser) };
-    if (request.method === "PATCH") return { roles: OPERATION_ROLES.enableDisableAccount, run: onUser(updateUser) };
+    if (request.method === "PATCH") return { roles: OPERATION_ROLES.enableDisableAccount, write: true, run: onUser(updateUser) };
     throw methodNotAllowed();
   }
   // Graph accepts actions with or without their namespace.
   switch (action.toLowerCase().replace(/^microsoft\.graph\./, "")) {
     case "revokesigninsessions":
-      return only("POST", request, { roles: OPERATION_ROLES.revokeSignInSessions, run: onUser(revokeSignInSessions) });
+      return only("POST", request, { roles: OPERATION_ROLES.revokeSignInSessions, write: true, run: onUser(revokeSignInSessions) });
     case "checkmembergroups":
       return only("POST", request, { roles: OPERATION_ROLES.checkMemberGroups, run: onUser(checkMemberGroups) });
     default:
       throw segmentNotFound(action);
   }
+}
+
+/** `GET /auditLogs/signIns`: the only audit log the bot reads. */
+function routeAuditLogs(request: SimRequest, address: ResourceAddress): Operation {
+  if (address.keyForm !== "plain" || address.key?.toLowerCase() !== "signins") {
+    throw segmentNotFound(address.key ?? address.collectionSegment);
+  }
+  const [extra] = address.rest;
+  if (extra !== undefined) {
+    throw segmentNotFound(extra);
+  }
+  return only("GET", request, { roles: SIGN_IN_READ_ROLES, run: (context) => listSignIns(context) });
 }
 
 function routeDirectoryObjects(request: SimRequest, address: ResourceAddress): Operation {

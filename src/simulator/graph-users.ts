@@ -9,7 +9,7 @@ import { badRequest, GraphError } from "./graph-error.js";
 import { decodePageToken, encodePageToken, nextLink, parsePageSize } from "./graph-paging.js";
 import { parseUserSelect, projectUser, DEFAULT_USER_PROPERTIES, readUser, usersContext } from "./graph-projection.js";
 import type { SimResponse } from "./http-exchange.js";
-import { FilterSyntaxError, parseFilter } from "./odata-filter.js";
+import { FilterSyntaxError, parseFilter, UnsupportedFilterOperatorError } from "./odata-filter.js";
 import { isGuid } from "./tenant.js";
 import type { SimUser } from "./tenant-model.js";
 import { compileUserFilter, UnsupportedFilterError } from "./user-filter.js";
@@ -46,12 +46,26 @@ export function listUsers(context: GraphContext): SimResponse {
   const predicate = filter === undefined || filter.trim().length === 0 ? () => true : compileFilter(filter);
   const offset = query.$skiptoken === undefined ? 0 : decodePageToken(query.$skiptoken, filter);
 
-  const matching = context.tenant.listUsers().filter((user) => predicate(readUser(context.tenant, user, context.readLagMs)));
-  const page = matching.slice(offset, offset + pageSize);
+  // One pass that stops at the first match after the page: a page of a 100,000-user directory costs
+  // a scan up to its end, not a copy and a filter of the whole directory. The predicate sees the
+  // stored user: no supported filter reads signInSessionsValidFromDateTime, the only lagging property.
+  const page: SimUser[] = [];
+  let skipped = 0;
+  let more = false;
+  for (const user of context.tenant.users.values()) {
+    if (!predicate(user)) continue;
+    if (skipped < offset) {
+      skipped += 1;
+    } else if (page.length < pageSize) {
+      page.push(user);
+    } else {
+      more = true;
+      break;
+    }
+  }
   const body: Record<string, unknown> = { "@odata.context": usersContext(context.baseUrl, selected, false) };
-  const nextOffset = offset + page.length;
-  if (nextOffset < matching.length) {
-    body["@odata.nextLink"] = nextLink(`${context.baseUrl}/users`, query, encodePageToken(nextOffset, filter));
+  if (more) {
+    body["@odata.nextLink"] = nextLink(`${context.baseUrl}/users`, query, encodePageToken(offset + page.length, filter));
   }
   body.value = page.map((user) =>
     projectUser(readUser(context.tenant, user, context.readLagMs), selected ?? DEFAULT_USER_PROPERTIES),
@@ -63,6 +77,10 @@ function compileFilter(filter: string): UserPredicate {
   try {
     return compileUserFilter(parseFilter(filter));
   } catch (error) {
+    // Before FilterSyntaxError, which it extends.
+    if (error instanceof UnsupportedFilterOperatorError) {
+      throw badRequest(error.message, "Request_UnsupportedQuery");
+    }
     if (error instanceof FilterSyntaxError) {
       throw badRequest(`Invalid filter clause: ${error.message}`, "BadRequest");
     }

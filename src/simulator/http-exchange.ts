@@ -1,7 +1,7 @@
 /**
  * The simulator's own request/response values. Handlers take a parsed SimRequest and return a
  * SimResponse instead of writing to node's ServerResponse, so they stay synchronous, testable and
- * reusable (a future `$batch` route can run sub-requests through the same handlers).
+ * reusable: the `$batch` route runs its sub-requests through the same handlers.
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
@@ -94,27 +94,80 @@ function decodeSegment(segment: string): string {
   }
 }
 
-/** Builds a SimRequest from node's request and the already-read body. */
-export function toSimRequest(request: IncomingMessage, rawBody: Buffer): SimRequest {
+/** Path, segments and query of a request target (path plus query string). */
+function parseTarget(target: string): Pick<SimRequest, "path" | "segments" | "query"> {
   // The host is irrelevant here: only path and query are used.
-  const url = new URL(request.url ?? "/", "https://simulator.invalid");
+  const url = new URL(target, "https://simulator.invalid");
   const rawSegments = url.pathname.split("/").filter((segment) => segment.length > 0);
   const segments = rawSegments.map(decodeSegment);
+  // URLSearchParams percent-decodes each value exactly once and reads "+" as a space, as Graph
+  // does: a `$filter` arrives here as the client meant it, and the request log keeps it so.
+  return { path: `/${segments.join("/")}`, segments, query: Object.fromEntries(url.searchParams) };
+}
+
+function clientRequestIdOf(headers: IncomingHttpHeaders, fallback: string): string {
+  const header = headers["client-request-id"];
+  return typeof header === "string" && header.length > 0 ? header : fallback;
+}
+
+/** Builds a SimRequest from node's request and the already-read body. */
+export function toSimRequest(request: IncomingMessage, rawBody: Buffer): SimRequest {
   const requestId = randomUUID();
-  const clientRequestHeader = request.headers["client-request-id"];
-  const clientRequestId =
-    typeof clientRequestHeader === "string" && clientRequestHeader.length > 0 ? clientRequestHeader : requestId;
   return {
     method: (request.method ?? "GET").toUpperCase(),
-    path: `/${segments.join("/")}`,
-    segments,
-    query: Object.fromEntries(url.searchParams),
+    ...parseTarget(request.url ?? "/"),
     headers: request.headers,
     body: parseBody(rawBody, request.headers["content-type"]),
     requestId,
-    clientRequestId,
+    clientRequestId: clientRequestIdOf(request.headers, requestId),
     receivedAt: Date.now(),
   };
+}
+
+/** One request of a JSON batch, as the batch route hands it to the router. */
+export interface SubRequestSpec {
+  method: string;
+  /** Path and query below the version root, e.g. `/v1.0/users/{id}/revokeSignInSessions`. */
+  target: string;
+  /** Header names in any case. */
+  headers: Record<string, string>;
+  /** The item's `body`: a JSON value, or undefined for none. */
+  body: unknown;
+}
+
+/**
+ * Builds the SimRequest of a `$batch` item. It gets its own request id; its client-request-id is
+ * its own header's, else the envelope's, so errors inside a batch correlate with the envelope.
+ */
+export function toSimSubRequest(envelope: SimRequest, item: SubRequestSpec): SimRequest {
+  const headers: IncomingHttpHeaders = {};
+  for (const [name, value] of Object.entries(item.headers)) {
+    headers[name.toLowerCase()] = value;
+  }
+  const requestId = randomUUID();
+  return {
+    method: item.method.toUpperCase(),
+    ...parseTarget(item.target),
+    headers,
+    body: subRequestBody(item.body, headers["content-type"]),
+    requestId,
+    clientRequestId: clientRequestIdOf(headers, envelope.clientRequestId),
+    receivedAt: Date.now(),
+  };
+}
+
+function subRequestBody(body: unknown, contentType: string | undefined): ParsedBody {
+  if (body === undefined || body === null) {
+    return { kind: "none" };
+  }
+  // A JSON batch carries a JSON body as a JSON value; other media types come as strings.
+  if (typeof body === "string") {
+    const mediaType = (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+    if (mediaType !== "application/json" && !mediaType.endsWith("+json")) {
+      return parseBody(Buffer.from(body, "utf8"), contentType);
+    }
+  }
+  return { kind: "json", value: body };
 }
 
 /** Writes a SimResponse, adding the ids every Microsoft endpoint returns. */
@@ -142,4 +195,6 @@ export function writeResponse(response: ServerResponse, request: SimRequest, res
 export interface HandledRequest {
   response: SimResponse;
   authenticated: boolean;
+  /** Close the connection without sending `response` (an injected connection reset). */
+  resetConnection?: boolean;
 }

@@ -2,9 +2,16 @@
  * The Microsoft Graph + Entra ID simulator: the public surface for tests, the demo and the CLI.
  */
 export { startSimulator } from "./simulator.js";
-export type { SimulatorOptions, StartedSimulator } from "./simulator.js";
+export type { SimulatorOptions, SimulatorStats, StartedSimulator } from "./simulator.js";
 export type { RecordedRequest } from "./request-log.js";
 export type { FaultSpec } from "./faults.js";
+export type { FaultRates, FaultStats } from "./fault-rates.js";
+export { DEFAULT_WRITE_CAPACITY, DEFAULT_WRITE_WINDOW_MS } from "./write-quota.js";
+export type { WriteQuotaOptions, WriteQuotaStats } from "./write-quota.js";
+export { BATCH_REQUEST_LIMIT } from "./graph-batch.js";
+export type { BatchResponseOrder } from "./graph-batch.js";
+export { bulkUserId, MAX_BULK_USERS } from "./bulk-department.js";
+export type { BulkDepartmentOptions } from "./bulk-department.js";
 export {
   ALL_GRAPH_ROLES,
   GRAPH_APP_ID,

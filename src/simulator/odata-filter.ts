@@ -53,6 +53,26 @@ export class FilterSyntaxError extends Error {
   }
 }
 
+/**
+ * Valid OData that this parser does not read: the `in` and `has` operators and `any`/`all`
+ * lambdas. Graph accepts some of them, so a client using one must hear "unsupported"
+ * (Request_UnsupportedQuery), not "syntax error". It extends FilterSyntaxError so a caller that
+ * knows only syntax errors still answers 400.
+ */
+export class UnsupportedFilterOperatorError extends FilterSyntaxError {
+  constructor(
+    readonly operator: string,
+    position: number,
+    filter: string,
+  ) {
+    super(position, filter);
+    this.name = "UnsupportedFilterOperatorError";
+    this.message = `The simulator does not support the '${operator}' operator (at position ${position} in '${filter}').`;
+  }
+}
+
+const UNSUPPORTED_OPERATORS: ReadonlySet<string> = new Set(["in", "has"]);
+
 type Token =
   | { type: "word"; text: string; position: number }
   | { type: "string"; value: string; position: number }
@@ -131,6 +151,10 @@ function tokenize(filter: string): Token[] {
       tokens.push({ type: "word", text: word[0], position: index });
       index += word[0].length;
       continue;
+    }
+    const lambda = tokens.at(-3);
+    if (char === ":" && lambda?.type === "word" && /\/(any|all)$/i.test(lambda.text)) {
+      throw new UnsupportedFilterOperatorError(lambda.text.slice(lambda.text.lastIndexOf("/") + 1), lambda.position, filter);
     }
     throw new FilterSyntaxError(index, filter);
   }
@@ -220,6 +244,9 @@ class Parser {
     }
     if (left.type === "call") {
       return { type: "predicate", call: left };
+    }
+    if (operatorToken.type === "word" && UNSUPPORTED_OPERATORS.has(operatorToken.text.toLowerCase())) {
+      throw new UnsupportedFilterOperatorError(operatorToken.text.toLowerCase(), operatorToken.position, this.filter);
     }
     throw new FilterSyntaxError(operatorToken.position, this.filter);
   }

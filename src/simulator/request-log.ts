@@ -18,6 +18,15 @@ export interface RecordedRequest {
   at: string;
   /** True when it carried a valid credential: a Graph bearer token, or accepted client credentials. */
   authenticated: boolean;
+  /** Our id for it: the `request-id` header of the response and `innerError.request-id` of errors. */
+  requestId: string;
+  /**
+   * Present on a request that came inside a JSON `$batch`: the item's `id` and the request id of
+   * its envelope (which is recorded too, before its items). Its `authenticated` is the envelope's.
+   */
+  batch?: { itemId: string; envelopeRequestId: string };
+  /** True when the simulator closed the connection without answering (an injected reset); status stays 0. */
+  connectionReset?: true;
 }
 
 // Credentials must not sit in test output or demo logs, even the simulator's fictional ones.
@@ -39,9 +48,12 @@ function recordableBody(body: ParsedBody): unknown {
   }
 }
 
-/** Starts the record of a request; the caller fills in status and authenticated when it is answered. */
-export function recordRequest(request: SimRequest): RecordedRequest {
-  return {
+/**
+ * Starts the record of a request; the caller fills in status and authenticated when it is answered.
+ * @param batch for a `$batch` item: its id and its envelope's request id
+ */
+export function recordRequest(request: SimRequest, batch?: RecordedRequest["batch"]): RecordedRequest {
+  const record: RecordedRequest = {
     method: request.method,
     path: request.path,
     query: { ...request.query },
@@ -49,5 +61,10 @@ export function recordRequest(request: SimRequest): RecordedRequest {
     status: 0,
     at: new Date(request.receivedAt).toISOString(),
     authenticated: false,
+    requestId: request.requestId,
   };
+  if (batch) {
+    record.batch = { ...batch };
+  }
+  return record;
 }

@@ -1,7 +1,14 @@
 /**
  * startSimulator: one HTTPS server that answers as both Entra ID (the token authority) and
  * Microsoft Graph v1.0, over a seeded fictional tenant. Tests start it in-process; the demo starts
- * it next to the bot and points AZURE_AUTHORITY_HOST and GRAPH_BASE_URL at it.
+ * it next to the bot and points AZURE_AUTHORITY_HOST and GRAPH_BASE_URL at it; a benchmark starts it
+ * with a bulk department, the write quota it wants and the request log off.
+ *
+ * What a Graph request meets, in order: its fault draw (taken on arrival from a seeded generator),
+ * latency (+ jitter, + slowness), a possible connection reset, the bearer token, queued and random
+ * faults, route and permission, the write quota (token bucket), then the operation. A `$batch`
+ * envelope pays the base latency once and runs its items in parallel, each with its own jitter,
+ * slowness, faults, permission check and quota token.
  */
 import { writeFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -10,24 +17,32 @@ import type { Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { isIP } from "node:net";
 import { AccessTokenAuthority } from "./access-tokens.js";
+import type { BulkDepartmentOptions } from "./bulk-department.js";
 import { createTlsIdentity } from "./certificate.js";
 import type { TlsIdentity } from "./certificate.js";
 import { ALL_GRAPH_ROLES, SIM_CLIENT_ID, SIM_CLIENT_SECRET, SIM_TENANT_ID } from "./constants.js";
 import { EntraError, entraErrorResponse } from "./entra-error.js";
 import { handleEntraRequest } from "./entra-routes.js";
 import type { EntraRouteSettings } from "./entra-routes.js";
+import { RandomFaults } from "./fault-rates.js";
+import type { FaultRates, FaultStats } from "./fault-rates.js";
 import { FaultQueue, faultHeaders } from "./faults.js";
 import type { FaultSpec } from "./faults.js";
+import { BATCH_RESPONSE_ORDERS } from "./graph-batch.js";
+import type { BatchResponseOrder } from "./graph-batch.js";
 import { graphErrorBody } from "./graph-error.js";
 import { GRAPH_VERSION_SEGMENT, handleGraphRequest } from "./graph-router.js";
 import type { GraphRouterSettings } from "./graph-router.js";
 import { BodyTooLargeError, readBody, toSimRequest, writeResponse } from "./http-exchange.js";
 import type { HandledRequest, SimRequest, SimResponse } from "./http-exchange.js";
 import { JwtSigner } from "./jwt.js";
+import { SeededRandom } from "./prng.js";
 import { recordRequest } from "./request-log.js";
 import type { RecordedRequest } from "./request-log.js";
 import type { SimulatedTenant } from "./tenant.js";
 import { createSimulatedTenant } from "./tenant-generator.js";
+import { WriteQuota } from "./write-quota.js";
+import type { WriteQuotaOptions, WriteQuotaStats } from "./write-quota.js";
 
 /** How to start a simulator; every field has a default. */
 export interface SimulatorOptions {
@@ -43,8 +58,26 @@ export interface SimulatorOptions {
   userCount?: number;
   /** App roles put in issued tokens' `roles` claim; default ALL_GRAPH_ROLES. */
   roles?: string[];
-  /** Added delay per Graph request; default 0. */
+  /**
+   * Added delay per Graph request; default 0. A `$batch` envelope pays it once, not per item (its
+   * items run in parallel and add only their own jitter and slowness).
+   */
   latencyMs?: number;
+  /** Random extra delay, uniform in [0, latencyJitterMs), per Graph request and per `$batch` item; default 0. */
+  latencyJitterMs?: number;
+  /** Random 5xx, connection resets and slow responses, drawn from a seeded generator; default none. */
+  faultRates?: FaultRates;
+  /** The write quota per app+tenant (a token bucket); default 3,000 writes per 150,000 ms. */
+  writeQuota?: WriteQuotaOptions;
+  /** The order `$batch` responses come back in; default "request". */
+  batchResponseOrder?: BatchResponseOrder;
+  /** Extra users in one department, e.g. `{ name: "Load Test", count: 100_000 }`, for benchmarks. */
+  bulkDepartment?: BulkDepartmentOptions;
+  /**
+   * Keep the request log (`requests`); default true. A benchmark sending 100,000 writes can turn it
+   * off to keep memory flat; the counters of stats() are kept either way.
+   */
+  recordRequests?: boolean;
   /** The accepted client secret; default SIM_CLIENT_SECRET. */
   clientSecret?: string;
   /** The accepted client id; default SIM_CLIENT_ID. */
@@ -78,16 +111,46 @@ export interface StartedSimulator {
   clearRequests(): void;
   /** Roles for tokens issued after the call (tokens already issued keep theirs, as in Entra). */
   setRoles(roles: string[]): void;
-  setLatency(ms: number): void;
+  /** Sets the base latency and, when given, the jitter bound (otherwise the jitter is kept). */
+  setLatency(ms: number, jitterMs?: number): void;
+  /** Replaces the random fault rates and restarts their generator from `rates.seed` (default the simulator's seed). */
+  setFaultRates(rates: FaultRates): void;
+  /** Changes the write quota's capacity and/or window and refills it; counters are kept. */
+  setWriteQuota(options: Pick<WriteQuotaOptions, "capacity" | "windowMs">): void;
+  /** Refills the write quota, as after a whole idle window. */
+  refillWriteQuota(): void;
+  setBatchResponseOrder(order: BatchResponseOrder): void;
+  /** Counters and gauges for tests and benchmarks (a fresh snapshot each call). */
+  stats(): SimulatorStats;
+  /** Zeroes the counters of stats() (not the write quota's fill). */
+  resetStats(): void;
   /**
    * Queue a fault: the next `times` (default 1) requests matching method+path regex get this response instead.
    * The regex is tested against the percent-decoded path and applies to Entra paths too (to fail the
-   * token endpoint); on Graph paths it applies after the bearer token is accepted.
+   * token endpoint); on Graph paths it applies after the bearer token is accepted. A `$batch`
+   * envelope is matched by its own path (`/v1.0/$batch`) and each item by its path (e.g.
+   * `/v1.0/users/{id}/revokeSignInSessions`), so a fault can fail one item of a batch.
    */
   injectFault(fault: FaultSpec): void;
   /** Make reads of signInSessionsValidFromDateTime return the previous value for this many ms after a revocation (Entra's eventual consistency). default 0 */
   setReadLag(ms: number): void;
   close(): Promise<void>;
+}
+
+/** What stats() reports. */
+export interface SimulatorStats {
+  /** The write quota: accepted writes, 429s inside and outside `$batch`, the bot app's current fill. */
+  writeQuota: WriteQuotaStats;
+  /** Failures injected by the random fault rates (not the one-shot injectFault queue). */
+  faults: FaultStats;
+  /** `$batch` envelopes that passed validation, and the items they carried. */
+  batches: { envelopes: number; items: number };
+}
+
+function assertBatchOrder(order: string): void {
+  if (!(BATCH_RESPONSE_ORDERS as readonly string[]).includes(order)) {
+    throw new RangeError(`batchResponseOrder must be one of ${BATCH_RESPONSE_ORDERS.join(", ")}, got ${order}`);
+  }
 }
 
 function assertNonNegative(name: string, value: number): void {
@@ -141,15 +204,25 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
   const clientSecret = options.clientSecret ?? SIM_CLIENT_SECRET;
   let roles: readonly string[] = [...(options.roles ?? ALL_GRAPH_ROLES)];
   let latencyMs = options.latencyMs ?? 0;
+  let latencyJitterMs = options.latencyJitterMs ?? 0;
   let readLagMs = 0;
+  let batchResponseOrder = options.batchResponseOrder ?? "request";
+  const seed = options.seed ?? 42;
+  const recording = options.recordRequests ?? true;
   assertRoles(roles);
   assertNonNegative("latencyMs", latencyMs);
+  assertNonNegative("latencyJitterMs", latencyJitterMs);
+  assertBatchOrder(batchResponseOrder);
+  // Built before the tenant so a bad option fails fast, not after generating 100,000 users.
+  const randomFaults = new RandomFaults(options.faultRates ?? {}, seed);
+  const writeQuota = new WriteQuota(options.writeQuota);
 
   const tenant = createSimulatedTenant({
     tenantId,
-    seed: options.seed ?? 42,
+    seed,
     userCount: options.userCount ?? 300,
     clientId,
+    bulkDepartment: options.bulkDepartment,
   });
   const [tls, signer] = await Promise.all([
     options.tls ?? createTlsIdentity(host),
@@ -167,12 +240,27 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
     signer,
     currentRoles: () => roles,
   };
+  const batchStats = { envelopes: 0, items: 0 };
   const graphSettings: GraphRouterSettings = {
     tenant,
     tokens,
     faults,
     latencyMs: () => latencyMs,
+    latencyJitterMs: () => latencyJitterMs,
     readLagMs: () => readLagMs,
+    randomFaults,
+    writeQuota,
+    batchResponseOrder: () => batchResponseOrder,
+    // Its own stream, so shuffling responses does not move the fault sequence.
+    batchShuffle: new SeededRandom((seed ^ 0xba7c4) >>> 0),
+    batchStats,
+    recordSubRequest: (request, batch) => {
+      const record = recordRequest(request, batch);
+      if (recording) {
+        requests.push(record);
+      }
+      return record;
+    },
   };
 
   let fallbackOrigin = `https://${urlHost(host)}`;
@@ -213,7 +301,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
     }
     const request = toSimRequest(incoming, rawBody);
     const record = recordRequest(request);
-    requests.push(record);
+    if (recording) {
+      requests.push(record);
+    }
     let handled: HandledRequest;
     try {
       handled = await dispatch(request, originOf(incoming, fallbackOrigin));
@@ -227,6 +317,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
         },
         authenticated: false,
       };
+    }
+    if (handled.resetConnection) {
+      record.connectionReset = true;
+      // No status line, no body: the client sees the connection drop (ECONNRESET / "socket hang up").
+      incoming.socket.destroy();
+      return;
     }
     record.status = handled.response.status;
     record.authenticated = handled.authenticated;
@@ -261,9 +357,31 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
       assertRoles(next);
       roles = [...next];
     },
-    setLatency: (ms) => {
+    setLatency: (ms, jitterMs) => {
       assertNonNegative("latency", ms);
+      if (jitterMs !== undefined) {
+        assertNonNegative("latency jitter", jitterMs);
+        latencyJitterMs = jitterMs;
+      }
       latencyMs = ms;
+    },
+    setFaultRates: (rates) => randomFaults.configure(rates),
+    setWriteQuota: (quota) => writeQuota.configure(quota),
+    refillWriteQuota: () => writeQuota.refill(),
+    setBatchResponseOrder: (order) => {
+      assertBatchOrder(order);
+      batchResponseOrder = order;
+    },
+    stats: () => ({
+      writeQuota: writeQuota.stats(tenantId, clientId),
+      faults: randomFaults.stats(),
+      batches: { ...batchStats },
+    }),
+    resetStats: () => {
+      writeQuota.resetCounters();
+      randomFaults.resetCounters();
+      batchStats.envelopes = 0;
+      batchStats.items = 0;
     },
     injectFault: (fault) => faults.add(fault),
     setReadLag: (ms) => {

@@ -3,7 +3,10 @@
  * users. Everything comes from the seed, never from the wall clock or Math.random, so two
  * simulators with the same seed hold identical directories.
  */
+import { addBulkDepartment } from "./bulk-department.js";
+import type { BulkDepartmentOptions } from "./bulk-department.js";
 import { SIM_DOMAIN, SIM_INITIAL_DOMAIN } from "./constants.js";
+import { addSeededSignIns } from "./graph-signins.js";
 import { SeededRandom } from "./prng.js";
 import { SimulatedTenant } from "./tenant.js";
 import type { SimUser } from "./tenant-model.js";
@@ -69,6 +72,8 @@ export interface TenantGenerationOptions {
   /** The bot's client id: its app registration and service principal carry it as appId. */
   clientId: string;
   clock?: () => number;
+  /** A large extra department for benchmarks, added after every other user. */
+  bulkDepartment?: BulkDepartmentOptions;
 }
 
 /** Creates the seeded tenant. Deterministic for a given seed and user count. */
@@ -79,6 +84,11 @@ export function createSimulatedTenant(options: TenantGenerationOptions): Simulat
   const tenant = new SimulatedTenant(options.tenantId, options.clock);
   addWellKnownObjects(tenant, options.clientId);
   addGeneratedUsers(tenant, new SeededRandom(options.seed), options.userCount);
+  if (options.bulkDepartment) {
+    addBulkDepartment(tenant, options.seed, options.bulkDepartment);
+  }
+  // Sign-ins count back from the build time: a sign-in log is read as "the last 24 hours".
+  addSeededSignIns(tenant, options.seed, (options.clock ?? Date.now)());
   return tenant;
 }
 

@@ -11,6 +11,7 @@ import type {
   SimUser,
 } from "./tenant-model.js";
 import { toIsoSeconds } from "./time.js";
+import type { SimSignIn } from "./graph-signins.js";
 
 const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -36,6 +37,8 @@ export class SimulatedTenant {
   readonly groups = new Map<string, SimGroup>();
   readonly servicePrincipals = new Map<string, SimServicePrincipal>();
   readonly applications = new Map<string, SimApplication>();
+  /** The sign-in log (`GET /auditLogs/signIns`), in insertion order; tests may push records. */
+  readonly signIns: SimSignIn[] = [];
   private readonly sessionChanges = new Map<string, SessionChange[]>();
 
   /**
@@ -183,6 +186,31 @@ export class SimulatedTenant {
   /** Enables or disables sign-in for the user. */
   setAccountEnabled(userId: string, enabled: boolean): void {
     this.requireUser(userId).accountEnabled = enabled;
+  }
+
+  /**
+   * Adds many users at once, stored as given (not copied) so a benchmark's 100,000 users cost one
+   * object each. The same rules as addUser, checked against one index of UPNs built for the call
+   * instead of a directory scan per user, which would make a large seed quadratic.
+   * @param users object ids must be lower case
+   */
+  addUsersInBulk(users: Iterable<SimUser>): void {
+    const upns = new Set<string>();
+    for (const user of this.users.values()) {
+      upns.add(user.userPrincipalName.toLowerCase());
+    }
+    for (const user of users) {
+      this.assertNewObjectId(user.id);
+      if (user.id !== user.id.toLowerCase()) {
+        throw new Error(`Object id ${user.id} must be lower case`);
+      }
+      const upn = user.userPrincipalName.toLowerCase();
+      if (upns.has(upn)) {
+        throw new Error(`A user with UPN ${user.userPrincipalName} already exists`);
+      }
+      upns.add(upn);
+      this.users.set(user.id, user);
+    }
   }
 
   private requireUser(userId: string): SimUser {

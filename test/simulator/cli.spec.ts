@@ -33,6 +33,15 @@ describe("simulator: CLI", function () {
     assert.throws(() => parseCliArguments(["--verbose", "1"]), /Unknown argument/);
   });
 
+  it("parses a bulk department (both flags together) and a latency", () => {
+    assert.deepEqual(parseCliArguments(["--bulk-department", "Load Test", "--bulk-users=100000", "--latency", "40"]), {
+      bulkDepartment: { name: "Load Test", count: 100_000 },
+      latencyMs: 40,
+    });
+    assert.throws(() => parseCliArguments(["--bulk-users", "10"]), /go together/);
+    assert.throws(() => parseCliArguments(["--bulk-department", "X", "--bulk-users", "2000000"]), /--bulk-users must be an integer/);
+  });
+
   it("starts, prints what a bot needs including a CA file that makes it trusted, and stops on SIGTERM", async () => {
     const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "..", "..", "src", "simulator", "cli.ts"), "--users", "3"], {
       stdio: ["ignore", "pipe", "pipe"],

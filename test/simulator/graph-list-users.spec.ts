@@ -108,6 +108,34 @@ describe("simulator: GET /users with $filter, $select, $top and paging", () => {
     }
   });
 
+  it("400s valid OData operators it does not read (in, has, any) as unsupported, not as a syntax error", async () => {
+    for (const filter of ["department in ('Sales','HR')", "department has 'x'", "proxyAddresses/any(p:startswith(p,'smtp:a'))"]) {
+      const response = await list(filterParam(filter));
+      assert.equal(response.status, 400, filter);
+      assert.equal(graphErrorOf(response).code, "Request_UnsupportedQuery", filter);
+    }
+    for (const filter of ["shoeSize eq 'x'", "department eq null", "accountEnabled eq 'false'", "department eq 'Sales' and jobTitle eq 'x'"]) {
+      assert.equal(graphErrorOf(await list(filterParam(filter))).code, "Request_UnsupportedQuery", filter);
+    }
+  });
+
+  it("records $filter exactly as received, percent-decoded once", async () => {
+    sim.clearRequests();
+    const filter = "department eq 'Research & Development'";
+    await list(`${filterParam(filter)}&$select=id`);
+    // A client that encodes twice sends a filter the server cannot read, and the log shows why.
+    const doubled = await list(`$filter=${encodeURIComponent(encodeURIComponent(filter))}`);
+    assert.equal(doubled.status, 400);
+    // Graph reads a raw "+" in a query string as a space; %2B is a plus.
+    await list("$filter=department+eq+'Sales'");
+    const plus = await list(`$filter=${encodeURIComponent("department eq 'R+D'")}`);
+    assert.equal(plus.status, 200);
+    assert.deepEqual(
+      sim.requests.map((request) => request.query.$filter),
+      [filter, encodeURIComponent(filter), "department eq 'Sales'", "department eq 'R+D'"],
+    );
+  });
+
   it("400s an unescaped apostrophe as a syntax error", async () => {
     const response = await list(filterParam("department eq 'O'Brien Logistics'"));
     assert.equal(response.status, 400);

@@ -155,7 +155,7 @@ describe("simulator: Graph authentication, faults, latency and request log", () 
 
   describe("request log", () => {
     it("records method, decoded path, query, body, status, time and whether it was authenticated", async () => {
-      await call(sim, `/v1.0${userPath}`);
+      const first = await call(sim, `/v1.0${userPath}`);
       await graph(sim, token, `/users('${WELL_KNOWN.dollar.userPrincipalName}')/checkMemberGroups`, {
         method: "POST",
         body: { groupIds: [] },
@@ -173,6 +173,7 @@ describe("simulator: Graph authentication, faults, latency and request log", () 
           status: 401,
           at: undefined,
           authenticated: false,
+          requestId: first.headers["request-id"],
         },
       );
       assert.ok(!Number.isNaN(Date.parse(unauthenticated.at)));

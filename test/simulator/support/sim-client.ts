@@ -108,3 +108,43 @@ export function graphErrorOf(response: SimHttpResponse): { code: string; message
   }
   return body.error;
 }
+
+/** One entry of a `$batch` response. */
+export interface BatchItemResult {
+  id: string;
+  status: number;
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+/** Posts a JSON batch to `/v1.0/$batch`. */
+export function graphBatch(sim: StartedSimulator, token: string, requests: unknown[]): Promise<SimHttpResponse> {
+  return graph(sim, token, "/$batch", { method: "POST", body: { requests } });
+}
+
+/** The items of a 200 `$batch` response, by id (Graph does not promise their order). */
+export function batchItemsById(response: SimHttpResponse): Map<string, BatchItemResult> {
+  const body = response.json as { responses?: BatchItemResult[] } | undefined;
+  if (response.status !== 200 || !Array.isArray(body?.responses)) {
+    throw new Error(`expected a 200 batch envelope, got ${response.status} ${response.text}`);
+  }
+  return new Map(body.responses.map((item) => [item.id, item]));
+}
+
+/** A revocation as a batch item, with the body and Content-Type Graph requires of a write. */
+export function revokeItem(id: string, userId: string): Record<string, unknown> {
+  return { id, method: "POST", url: `/users/${userId}/revokeSignInSessions`, headers: { "Content-Type": "application/json" }, body: {} };
+}
+
+/** Sends a request that the server is expected to drop; resolves with the client's error. */
+export async function callExpectingNoResponse(sim: StartedSimulator, path: string, options: SimCallOptions = {}): Promise<NodeJS.ErrnoException> {
+  try {
+    const response = await call(sim, path, options);
+    throw new Error(`expected the connection to be closed, got ${response.status}`);
+  } catch (error) {
+    if (error instanceof Error && "code" in error) {
+      return error as NodeJS.ErrnoException;
+    }
+    throw error;
+  }
+}
