@@ -15,7 +15,9 @@ export type ErrorCode =
   /** Graph 429 after retries. */
   | "GraphThrottled"
   /** Graph 5xx or a network failure after retries. */
-  | "GraphUnavailable";
+  | "GraphUnavailable"
+  /** A bulk selection matched more users than the bot holds in one request (resolvers.ts maxTargets). */
+  | "TooManyTargets";
 
 /** Application permission each Graph operation needs (DESIGN.md "Graph calls"). */
 export type GraphOperation = "readUser" | "revoke" | "disable" | "checkGroups" | "readObject";

@@ -2,6 +2,8 @@
  * Text → Command, or a ParseError that says what was wrong and what to type instead. Pure: no I/O,
  * so every rule here is covered by test/commands/parse.spec.ts.
  */
+import { isIP, SocketAddress } from "node:net";
+import { MAX_DEPARTMENT_LENGTH } from "../directory/odata.js";
 
 export const MAX_NAMED_USERS = 500;
 export const MAX_REASON_LENGTH = 500;
@@ -10,12 +12,26 @@ export const MAX_COMMENT_LENGTH = 500;
 /** A request ID as the bot makes them: "R-" and 10 Crockford base32 characters. */
 export const REQUEST_ID = /^R-[0-9A-HJKMNP-TV-Z]{10}$/;
 const MAX_TARGET_LENGTH = 256;
+/** `revoke ip --since` bounds, in hours: 1h to 30 days (what the Entra sign-in log keeps at most). */
+export const MIN_SINCE_HOURS = 1;
+export const MAX_SINCE_HOURS = 30 * 24;
+export const DEFAULT_SINCE_HOURS = 24;
+export { MAX_DEPARTMENT_LENGTH };
 
 export type Command =
   | { kind: "help" }
   | { kind: "askTarget" }
   | { kind: "revokeUsers"; targets: string[]; reason: string; disable: boolean }
-  | { kind: "revokeBulk"; selector: "department" | "disabled" | "ip"; raw: string }
+  /** Every member user of a department; `department` as typed (trimmed), Graph matches it case-insensitively. */
+  | { kind: "revokeDepartment"; department: string; reason: string; disable: boolean }
+  /** Every disabled account (no --disable: they are disabled already). */
+  | { kind: "revokeDisabled"; reason: string }
+  /**
+   * Everyone who signed in from `ip` in the last `sinceHours` hours. `ip` is canonical: IPv4 as
+   * typed (leading zeros are refused), IPv6 as node:net prints it (RFC 5952: lower case, leading
+   * zeros dropped, the longest run of zero groups written `::`).
+   */
+  | { kind: "revokeIp"; ip: string; sinceHours: number; reason: string; disable: boolean }
   | { kind: "status"; target: string }
   | { kind: "pending" }
   | { kind: "cancel"; requestId: string }
@@ -54,9 +70,15 @@ export function normalizeText(text: string): string {
     .trim();
 }
 
+/** A word of the command, and whether it was written in "double quotes". */
+interface Token {
+  text: string;
+  quoted: boolean;
+}
+
 /** Splits on spaces, keeping "double-quoted strings" whole. */
-function tokenize(text: string): string[] | ParseError {
-  const tokens: string[] = [];
+function tokenize(text: string): Token[] | ParseError {
+  const tokens: Token[] = [];
   let i = 0;
   while (i < text.length) {
     if (text[i] === " ") {
@@ -68,13 +90,13 @@ function tokenize(text: string): string[] | ParseError {
       if (end < 0) {
         return error("A quotation mark is not closed.", USER_EXAMPLE);
       }
-      tokens.push(text.slice(i + 1, end));
+      tokens.push({ text: text.slice(i + 1, end), quoted: true });
       i = end + 1;
       continue;
     }
     let end = text.indexOf(" ", i);
     if (end < 0) end = text.length;
-    tokens.push(text.slice(i, end));
+    tokens.push({ text: text.slice(i, end), quoted: false });
     i = end;
   }
   return tokens;
@@ -93,8 +115,9 @@ export function isValidTarget(text: string): boolean {
 export function parseCommand(rawText: string): Command | ParseError | undefined {
   const text = normalizeText(rawText);
   if (text === "") return undefined;
-  const tokens = tokenize(text);
-  if (!Array.isArray(tokens)) return tokens;
+  const detailed = tokenize(text);
+  if (!Array.isArray(detailed)) return { ...detailed, hint: exampleFor(text) };
+  const tokens = detailed.map((token) => token.text);
   const [head = "", ...rest] = tokens;
   const verb = head.toLowerCase();
 
@@ -103,7 +126,7 @@ export function parseCommand(rawText: string): Command | ParseError | undefined 
     case "?":
       return { kind: "help" };
     case "revoke":
-      return parseRevoke(rest);
+      return parseRevoke(detailed.slice(1));
     case "status": {
       const target = rest[0];
       if (target === undefined || rest.length > 1) {
@@ -139,13 +162,14 @@ export function parseCommand(rawText: string): Command | ParseError | undefined 
   }
 }
 
-function parseRevoke(args: string[]): Command | ParseError {
-  if (args.length === 0) return { kind: "askTarget" };
+function parseRevoke(tokens: Token[]): Command | ParseError {
+  if (tokens.length === 0) return { kind: "askTarget" };
+  const args = tokens.map((token) => token.text);
   const [sub = "", ...rest] = args;
   const selector = sub.toLowerCase();
-  if (selector === "department" || selector === "disabled" || selector === "ip") {
-    return { kind: "revokeBulk", selector, raw: rest.join(" ") };
-  }
+  if (selector === "department") return parseRevokeDepartment(tokens.slice(1));
+  if (selector === "disabled") return parseRevokeDisabled(tokens.slice(1));
+  if (selector === "ip") return parseRevokeIp(tokens.slice(1));
   if (selector === "user" || selector === "users") return parseRevokeUsers(rest);
   // `revoke alice@contoso.com` is read as `revoke user alice@contoso.com`.
   if (isValidTarget(sub) || sub.includes("@")) return parseRevokeUsers(args);
@@ -153,6 +177,16 @@ function parseRevoke(args: string[]): Command | ParseError {
     `"${clip(sub)}" is not something I can revoke.`,
     `${USER_EXAMPLE}   (type help for every command)`,
   );
+}
+
+/** The example matching the command the text starts with (for errors found before parsing it). */
+function exampleFor(text: string): string {
+  const words = text.toLowerCase().split(" ");
+  if (words[0] !== "revoke") return USER_EXAMPLE;
+  if (words[1] === "department") return DEPARTMENT_EXAMPLE;
+  if (words[1] === "disabled") return DISABLED_EXAMPLE;
+  if (words[1] === "ip") return IP_EXAMPLE;
+  return USER_EXAMPLE;
 }
 
 function parseRevokeUsers(args: string[]): Command | ParseError {
@@ -213,6 +247,271 @@ function parseRevokeUsers(args: string[]): Command | ParseError {
     );
   }
   return { kind: "revokeUsers", targets: unique, reason: reason ?? "", disable };
+}
+
+const DEPARTMENT_EXAMPLE = 'revoke department "Research & Development" --reason "phishing wave"';
+const DISABLED_EXAMPLE = 'revoke disabled --reason "leaver clean-up"';
+const IP_EXAMPLE = 'revoke ip 203.0.113.50 --since 24h --reason "password spray"';
+
+// An option: two hyphens and a letter, or a dash a chat client may have made of the two hyphens.
+// A dash standing alone ("Research – Development") is part of a name, not an option.
+const OPTION_LIKE = /^(?:--|[\u2013\u2014])[A-Za-z]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function isOption(token: Token): boolean {
+  return !token.quoted && OPTION_LIKE.test(token.text);
+}
+
+/** The options a bulk command accepts, and the command's name and example for messages. */
+interface OptionRules {
+  command: string;
+  example: string;
+  disable: boolean;
+  since: boolean;
+}
+
+interface BulkOptions {
+  reason: string;
+  disable: boolean;
+  /** The raw --since value, when given. */
+  since: string | undefined;
+}
+
+/**
+ * Reads `--reason "…"` / `--reason=…`, `--disable` and `--since <n>h|<n>d` where allowed. Every
+ * token must be an option or an option's value; anything else is refused by name.
+ */
+function parseBulkOptions(tokens: Token[], rules: OptionRules): BulkOptions | ParseError {
+  let reason: string | undefined;
+  let since: string | undefined;
+  let disable = false;
+  const accepted = ['--reason "…"', ...(rules.since ? ["--since 24h"] : []), ...(rules.disable ? ["--disable"] : [])];
+  const takes = `${rules.command} takes ${accepted.join(", ")}`;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] ?? { text: "", quoted: false };
+    if (!isOption(token)) {
+      return error(`I did not understand "${clip(token.text)}": ${takes}.`, rules.example);
+    }
+    if (!token.text.startsWith("--")) {
+      return error(
+        `Options start with two hyphens (--reason, not ${clip(token.text)}); your chat app may have turned them into a dash.`,
+        rules.example,
+      );
+    }
+    const equals = token.text.indexOf("=");
+    const name = (equals < 0 ? token.text : token.text.slice(0, equals)).toLowerCase();
+    let value: string | undefined;
+    if (name === "--reason" || name === "--since") {
+      if (equals >= 0) {
+        value = token.text.slice(equals + 1);
+      } else {
+        const next = tokens[i + 1];
+        if (next !== undefined && !isOption(next)) {
+          value = next.text;
+          i++;
+        }
+      }
+      if (value === undefined || value.trim() === "") {
+        return error(
+          name === "--reason" ? "--reason needs a text after it, in quotes." : "--since needs a window after it, such as 24h or 7d.",
+          rules.example,
+        );
+      }
+    }
+    if (name === "--reason") {
+      if (reason !== undefined) return error("--reason is given twice.", rules.example);
+      reason = (value ?? "").trim();
+    } else if (name === "--since" && rules.since) {
+      if (since !== undefined) return error("--since is given twice.", rules.example);
+      since = (value ?? "").trim();
+    } else if (name === "--disable" && equals < 0 && rules.disable) {
+      disable = true;
+    } else if (name === "--disable" && !rules.disable) {
+      return error(
+        `${rules.command} takes no --disable: those accounts are disabled already, so revoking their sessions is all there is to do.`,
+        rules.example,
+      );
+    } else {
+      return error(`Unknown option ${clip(token.text)}: ${takes}.`, rules.example);
+    }
+  }
+  if (reason !== undefined && hasControlCharacter(reason)) {
+    return error("The reason may not contain control characters.", rules.example);
+  }
+  if (reason !== undefined && reason.length > MAX_REASON_LENGTH) {
+    return error(`The reason is longer than ${MAX_REASON_LENGTH} characters.`, rules.example);
+  }
+  return { reason: reason ?? "", disable, since };
+}
+
+/** `revoke department <name> [--reason "…"] [--disable]`; the name quoted, or the words up to the first option. */
+function parseRevokeDepartment(tokens: Token[]): Command | ParseError {
+  const firstOption = tokens.findIndex(isOption);
+  const nameTokens = firstOption < 0 ? tokens : tokens.slice(0, firstOption);
+  const optionTokens = firstOption < 0 ? [] : tokens.slice(firstOption);
+  if (nameTokens.length === 0) {
+    return error("Name the department whose member users should be revoked.", DEPARTMENT_EXAMPLE);
+  }
+  if (nameTokens.length > 1 && nameTokens.some((token) => token.quoted)) {
+    return error("Put the whole department name in one pair of quotes, or none.", DEPARTMENT_EXAMPLE);
+  }
+  // Kept as typed (Graph compares department names case-insensitively); only the ends are trimmed.
+  const department = nameTokens.map((token) => token.text).join(" ").trim();
+  if (department === "") {
+    return error("The department name is empty.", DEPARTMENT_EXAMPLE);
+  }
+  if (hasControlCharacter(department) || LONE_SURROGATE.test(department)) {
+    return error("The department name may not contain control characters.", DEPARTMENT_EXAMPLE);
+  }
+  if (department.length > MAX_DEPARTMENT_LENGTH) {
+    return error(
+      `The department name is ${department.length} characters long; Entra department names have at most ${MAX_DEPARTMENT_LENGTH}.`,
+      DEPARTMENT_EXAMPLE,
+    );
+  }
+  const options = parseBulkOptions(optionTokens, {
+    command: "revoke department",
+    example: DEPARTMENT_EXAMPLE,
+    disable: true,
+    since: false,
+  });
+  if ("kind" in options) return options;
+  return { kind: "revokeDepartment", department, reason: options.reason, disable: options.disable };
+}
+
+/** `revoke disabled [--reason "…"]` */
+function parseRevokeDisabled(tokens: Token[]): Command | ParseError {
+  const first = tokens[0];
+  if (first !== undefined && !isOption(first)) {
+    return error(
+      `revoke disabled takes no names ("${clip(first.text)}"): it selects every disabled account in the tenant.`,
+      DISABLED_EXAMPLE,
+    );
+  }
+  const options = parseBulkOptions(tokens, {
+    command: "revoke disabled",
+    example: DISABLED_EXAMPLE,
+    disable: false,
+    since: false,
+  });
+  if ("kind" in options) return options;
+  return { kind: "revokeDisabled", reason: options.reason };
+}
+
+/** `revoke ip <address> [--since <n>h|<n>d] [--reason "…"] [--disable]` */
+function parseRevokeIp(tokens: Token[]): Command | ParseError {
+  const [first, ...rest] = tokens;
+  if (first === undefined || isOption(first)) {
+    return error("Name the IP address the sign-ins came from (IPv4 or IPv6).", IP_EXAMPLE);
+  }
+  const ip = canonicalIp(first.text);
+  if (typeof ip !== "string") return ip;
+  const second = rest[0];
+  if (second !== undefined && !isOption(second)) {
+    return error(`revoke ip takes one address at a time; "${clip(second.text)}" is extra.`, IP_EXAMPLE);
+  }
+  const options = parseBulkOptions(rest, { command: "revoke ip", example: IP_EXAMPLE, disable: true, since: true });
+  if ("kind" in options) return options;
+  const sinceHours = options.since === undefined ? DEFAULT_SINCE_HOURS : parseSince(options.since, ip);
+  if (typeof sinceHours !== "number") return sinceHours;
+  return { kind: "revokeIp", ip, sinceHours, reason: options.reason, disable: options.disable };
+}
+
+const IPV4_DOTTED = /^\d+\.\d+\.\d+\.\d+$/;
+
+/**
+ * The address in the form sign-in logs record: IPv4 as typed (no leading zeros), IPv6 as node:net
+ * prints it (SocketAddress, i.e. inet_ntop: RFC 5952 lower case, zeros compressed). Ranges, zone
+ * IDs, ports, brackets, host names, quotes and spaces are refused, each with what to type instead.
+ */
+function canonicalIp(text: string): string | ParseError {
+  const shown = clip(text);
+  if (/[\s"'`]/.test(text)) {
+    return error(`"${shown}" is not an IP address: an address has no spaces or quotes.`, IP_EXAMPLE);
+  }
+  if (text.includes("/")) {
+    return error(
+      `"${shown}" is a range (CIDR). revoke ip takes one address: the one the suspicious sign-ins came from.`,
+      IP_EXAMPLE,
+    );
+  }
+  if (text.includes("%")) {
+    const bare = text.slice(0, text.indexOf("%"));
+    return error(
+      `"${shown}" carries a zone ID (${clip(text.slice(text.indexOf("%")))}), which sign-in logs never record: type the address without it.`,
+      isIP(bare) === 6 ? `revoke ip ${bare} --since 24h` : IP_EXAMPLE,
+    );
+  }
+  if (text.startsWith("[") || /^\d+\.\d+\.\d+\.\d+:\d+$/.test(text)) {
+    return error(`"${shown}" has brackets or a port: type the address alone.`, IP_EXAMPLE);
+  }
+  if (IPV4_DOTTED.test(text) && text.split(".").some((part) => part.length > 1 && part.startsWith("0"))) {
+    const stripped = text.split(".").map((part) => String(Number(part))).join(".");
+    return error(
+      `"${shown}" has leading zeros, which make an IPv4 address ambiguous (some tools read 010 as octal 8): type each part without them.`,
+      isIP(stripped) === 4 ? `revoke ip ${stripped} --since 24h` : IP_EXAMPLE,
+    );
+  }
+  const family = isIP(text);
+  if (family === 0) {
+    // Hexadecimal parts (0x7f.0.0.1) are an old numeric IPv4 form, not a host name.
+    const numeric = /^(?:0x[0-9a-f]*|\d+)(?:\.(?:0x[0-9a-f]*|\d+))*$/i.test(text);
+    if (!numeric && /[A-Za-z]/.test(text) && /^[A-Za-z0-9.-]+$/.test(text)) {
+      return error(
+        `"${shown}" is a host name; sign-in logs record IP addresses: look the address up and type it.`,
+        IP_EXAMPLE,
+      );
+    }
+    return error(`"${shown}" is not an IPv4 or IPv6 address.`, IP_EXAMPLE);
+  }
+  if (family === 4) return text;
+  const canonical = new SocketAddress({ address: text, family: "ipv6" }).address;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(canonical);
+  if (mapped !== null) {
+    return error(
+      `"${shown}" is an IPv4 address written as IPv6; sign-in logs record it as IPv4.`,
+      `revoke ip ${mapped[1] ?? ""} --since 24h`,
+    );
+  }
+  return canonical;
+}
+
+/** `--since <n>h|<n>d` → hours, 1h…30d, whole numbers only. */
+function parseSince(value: string, ip: string): number | ParseError {
+  const hint = (hours: number) => `revoke ip ${ip} --since ${hours}h`;
+  const match = /^(\d+(?:[.,]\d+)?)([a-z]*)$/i.exec(value);
+  if (match === null) {
+    return error(`--since ${clip(value)} is not a window: give whole hours or days, such as 24h or 7d.`, hint(DEFAULT_SINCE_HOURS));
+  }
+  const amount = Number((match[1] ?? "").replace(",", "."));
+  const unit = (match[2] ?? "").toLowerCase();
+  const perUnit: Record<string, number> = { h: 1, d: 24, m: 1 / 60, min: 1 / 60, w: 24 * 7 };
+  const factor = perUnit[unit];
+  if (unit === "" || factor === undefined) {
+    const what = unit === "" ? "needs a unit" : `has the unit "${clip(unit)}"`;
+    return error(
+      `--since ${clip(value)} ${what}: use h for hours or d for days, from 1h to 30d.`,
+      hint(Math.round(amount) || DEFAULT_SINCE_HOURS),
+    );
+  }
+  const hours = amount * factor;
+  const suggestion = Math.min(MAX_SINCE_HOURS, Math.max(MIN_SINCE_HOURS, Math.ceil(hours)));
+  if (unit === "m" || unit === "min") {
+    return error(`--since takes hours or days, not minutes: the shortest window is 1h.`, hint(suggestion));
+  }
+  if (unit === "w") {
+    return error(`--since takes hours or days, not weeks.`, `revoke ip ${ip} --since ${Math.min(30, Math.ceil(amount * 7))}d`);
+  }
+  if (!Number.isInteger(amount)) {
+    return error(`--since takes whole numbers only, not ${clip(value)}.`, hint(suggestion));
+  }
+  if (hours < MIN_SINCE_HOURS) {
+    return error("--since must be at least 1h.", hint(MIN_SINCE_HOURS));
+  }
+  if (hours > MAX_SINCE_HOURS) {
+    return error("--since can reach back at most 30 days (30d), as far as the Entra sign-in log goes.", `revoke ip ${ip} --since 30d`);
+  }
+  return hours;
 }
 
 /**

@@ -1,0 +1,265 @@
+/**
+ * Paged reads of Microsoft Graph for the bulk selectors: users by `$filter` (department, disabled)
+ * and the distinct users behind sign-ins from one IP address. Each is an async iterable of pages,
+ * so a caller holds one page of Graph's answer at a time, never the whole listing.
+ *
+ * The Graph client sends query values exactly as given (it neither encodes `&`, `#` nor `%`), so
+ * filters are percent-encoded here: `Research & Development` would otherwise split the query and
+ * `%27` would reach Graph as a quote.
+ */
+import type { Client, GraphRequest } from "@microsoft/microsoft-graph-client";
+import { GraphError } from "@microsoft/microsoft-graph-client";
+import { AppError } from "../errors.js";
+import { mapGraphError } from "./graph-directory.js";
+import { signInsFilter } from "./odata.js";
+import { USER_SELECT, type DirectoryUser } from "./types.js";
+
+/** Graph's largest page for users and sign-ins. */
+export const LIST_PAGE_SIZE = 999;
+
+/**
+ * Pages read before a listing gives up: 1,000 pages of 999 is about a million records, far past
+ * any tenant the bot serves, so reaching it means a runaway listing (or a nextLink loop).
+ */
+export const DEFAULT_MAX_PAGES = 1000;
+
+/** The two listings, for error messages and the permission each needs (DESIGN.md "Graph calls"). */
+export type ListingOperation = "listUsers" | "readSignIns";
+
+/**
+ * The application permission each listing needs. Kept here rather than in errors.ts's
+ * GraphOperation: graph-directory.ts keeps a Record<GraphOperation, …> of its own that would have
+ * to grow in the same change.
+ */
+export const LISTING_PERMISSION: Readonly<Record<ListingOperation, string>> = {
+  listUsers: "User.Read.All",
+  readSignIns: "AuditLog.Read.All",
+};
+
+const LISTING_ACTION: Readonly<Record<ListingOperation, string>> = {
+  listUsers: "list users",
+  readSignIns: "read sign-in logs",
+};
+
+/** A user as the sign-in log names them (not a directory read: department and state are unknown). */
+export interface SignInUser {
+  /** The user's object ID, lower case. */
+  id: string;
+  userPrincipalName: string;
+  displayName: string | null;
+}
+
+/** Limits for one listing. */
+export interface ListingOptions {
+  /** Records per page asked of Graph (`$top`), 1…999; default LIST_PAGE_SIZE. */
+  pageSize?: number;
+  /** Pages read before failing; default DEFAULT_MAX_PAGES. */
+  maxPages?: number;
+}
+
+/**
+ * Every user matching an OData filter, one page at a time, with the DESIGN.md `$select`, `$top=999`,
+ * following `@odata.nextLink`. Pages hold fresh compact DirectoryUser objects; nothing of Graph's
+ * answer is kept once a page is yielded.
+ * @param filter e.g. departmentFilter("Sales") or DISABLED_FILTER (src/directory/odata.ts)
+ * @throws AppError: Graph errors mapped (403 names User.Read.All; a refused filter says so and why)
+ */
+export async function* listUsers(
+  client: Client,
+  filter: string,
+  options: ListingOptions = {},
+): AsyncGenerator<DirectoryUser[], void, undefined> {
+  const first = client
+    .api("/users")
+    .select([...USER_SELECT])
+    .filter(encodeURIComponent(filter))
+    .top(pageSizeOf(options));
+  for await (const records of pages(client, first, "listUsers", filter, options)) {
+    yield records.map((record) => toDirectoryUser(record, filter));
+  }
+}
+
+/**
+ * The distinct users (by object ID) who signed in from `ip` since `since`, one page of new users
+ * per page of sign-ins (a page may be empty). Only the set of IDs already seen is kept, not the
+ * sign-in records. Records without a user ID (sign-ins by names unknown to the tenant) are skipped:
+ * there is no session of theirs to revoke.
+ * @param ip a canonical IPv4 or IPv6 literal (parseCommand's `revokeIp.ip`)
+ * @throws AppError: Graph errors mapped (403 names AuditLog.Read.All)
+ */
+export async function* listSignInUsers(
+  client: Client,
+  ip: string,
+  since: Date,
+  options: ListingOptions = {},
+): AsyncGenerator<SignInUser[], void, undefined> {
+  const filter = signInsFilter(ip, since);
+  const first = client.api("/auditLogs/signIns").filter(encodeURIComponent(filter)).top(pageSizeOf(options));
+  const seen = new Set<string>();
+  for await (const records of pages(client, first, "readSignIns", filter, options)) {
+    const fresh: SignInUser[] = [];
+    for (const record of records) {
+      const user = toSignInUser(record);
+      if (user === undefined || seen.has(user.id)) continue;
+      seen.add(user.id);
+      fresh.push(user);
+    }
+    yield fresh;
+  }
+}
+
+function pageSizeOf(options: ListingOptions): number {
+  const size = options.pageSize ?? LIST_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 1 || size > LIST_PAGE_SIZE) {
+    throw new RangeError(`pageSize must be an integer from 1 to ${LIST_PAGE_SIZE}, got ${size}`);
+  }
+  return size;
+}
+
+/**
+ * The `value` arrays of every page, following nextLinks. The raw answer lives only inside
+ * fetchPage, so while a caller works on one page the previous one can be collected.
+ */
+async function* pages(
+  client: Client,
+  first: GraphRequest,
+  op: ListingOperation,
+  filter: string,
+  options: ListingOptions,
+): AsyncGenerator<Record<string, unknown>[], void, undefined> {
+  const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
+  let request: GraphRequest | undefined = first;
+  let previousLink: string | undefined;
+  for (let read = 0; request !== undefined; ) {
+    if (read >= maxPages) {
+      throw new AppError(
+        "GraphUnavailable",
+        `Microsoft Graph was still returning pages after ${maxPages} pages for ${subjectOf(op, filter)}; the listing was stopped and nothing was requested.`,
+      );
+    }
+    const page = await fetchPage(request, op, filter);
+    read += 1;
+    if (page.nextLink !== undefined && page.nextLink === previousLink) {
+      throw unexpected(op, filter, "the same next page twice");
+    }
+    previousLink = page.nextLink;
+    request = page.nextLink === undefined ? undefined : client.api(page.nextLink);
+    yield page.records;
+  }
+}
+
+async function fetchPage(
+  request: GraphRequest,
+  op: ListingOperation,
+  filter: string,
+): Promise<{ records: Record<string, unknown>[]; nextLink: string | undefined }> {
+  let body: unknown;
+  try {
+    body = (await request.get()) as unknown;
+  } catch (err) {
+    throw listingError(err, op, filter);
+  }
+  if (typeof body !== "object" || body === null || !Array.isArray((body as { value?: unknown }).value)) {
+    throw unexpected(op, filter, "a page without a value list");
+  }
+  const { value, "@odata.nextLink": next } = body as { value: unknown[]; "@odata.nextLink"?: unknown };
+  const records = value.map((item) => {
+    if (typeof item !== "object" || item === null) throw unexpected(op, filter, "a record that is not an object");
+    return item as Record<string, unknown>;
+  });
+  if (next === undefined || next === null) return { records, nextLink: undefined };
+  // The client attaches the bearer token only to https Graph hosts, and reads an absolute link as
+  // host + version + path; anything else is not a nextLink Graph would send.
+  if (typeof next !== "string" || !next.startsWith("https://")) throw unexpected(op, filter, "a next-page link that is not an https URL");
+  return { records, nextLink: next };
+}
+
+function toDirectoryUser(record: Record<string, unknown>, filter: string): DirectoryUser {
+  const { id, userPrincipalName } = record;
+  if (typeof id !== "string" || id === "" || typeof userPrincipalName !== "string") {
+    // Skipping it could leave a session unrevoked that the card claims was in scope.
+    throw unexpected("listUsers", filter, "a user without an id or userPrincipalName");
+  }
+  return {
+    id,
+    displayName: stringOrNull(record.displayName),
+    userPrincipalName,
+    accountEnabled: typeof record.accountEnabled === "boolean" ? record.accountEnabled : null,
+    department: stringOrNull(record.department),
+    userType: stringOrNull(record.userType),
+    signInSessionsValidFromDateTime: stringOrNull(record.signInSessionsValidFromDateTime),
+  };
+}
+
+const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const NIL_ID = "00000000-0000-0000-0000-000000000000";
+
+function toSignInUser(record: Record<string, unknown>): SignInUser | undefined {
+  const { userId, userPrincipalName, userDisplayName } = record;
+  if (typeof userId !== "string" || !OBJECT_ID.test(userId) || userId === NIL_ID) return undefined;
+  return {
+    id: userId.toLowerCase(),
+    userPrincipalName: typeof userPrincipalName === "string" ? userPrincipalName : "",
+    displayName: stringOrNull(userDisplayName),
+  };
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
+}
+
+function subjectOf(op: ListingOperation, filter: string): string {
+  return op === "listUsers" ? `the users matching ${filter}` : `the sign-ins matching ${filter}`;
+}
+
+function unexpected(op: ListingOperation, filter: string, what: string): AppError {
+  return new AppError(
+    "GraphBadRequest",
+    `Microsoft Graph returned an unexpected answer (${what}) for ${subjectOf(op, filter)}; nothing was requested.`,
+  );
+}
+
+/**
+ * Graph errors of a listing as AppErrors. A refused filter and a missing permission are worded
+ * here (the permission differs per listing); everything else (401, 404, 429, 5xx, network, token)
+ * is mapGraphError's, whose wording does not depend on the operation.
+ */
+function listingError(err: unknown, op: ListingOperation, filter: string): AppError {
+  if (err instanceof GraphError) {
+    const details = {
+      status: err.statusCode,
+      graphCode: err.code ?? undefined,
+      graphMessage: err.message,
+      requestId: err.requestId ?? undefined,
+    };
+    if (err.statusCode === 400 && err.code === "Directory_ExpiredPageToken") {
+      return new AppError(
+        "GraphUnavailable",
+        `Microsoft Graph's paging expired part-way through ${subjectOf(op, filter)}; nothing was requested: run the command again.`,
+        details,
+      );
+    }
+    if (err.statusCode === 400) {
+      return new AppError(
+        "GraphBadRequest",
+        `Microsoft Graph refused the filter ${filter} (${err.code ?? "400"}): ${err.message} Nothing was requested.`,
+        details,
+      );
+    }
+    if (err.statusCode === 403 && op === "readSignIns" && err.code === "Authentication_RequestFromNonPremiumTenantOrB2CTenant") {
+      return new AppError(
+        "GraphForbidden",
+        "The bot may not read sign-in logs: reading them through Microsoft Graph needs a Microsoft Entra ID P1 or P2 licence in the tenant.",
+        details,
+      );
+    }
+    if (err.statusCode === 403) {
+      return new AppError(
+        "GraphForbidden",
+        `The bot may not ${LISTING_ACTION[op]}: its app registration lacks the Microsoft Graph application permission ${LISTING_PERMISSION[op]}. An admin adds it under API permissions and grants admin consent.`,
+        details,
+      );
+    }
+  }
+  return mapGraphError(err, "readUser", subjectOf(op, filter));
+}
