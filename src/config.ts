@@ -49,6 +49,11 @@ export interface AppConfig {
   requestTtlMinutes: number;
   /** How long a revocation job's lease lasts without renewal before another runner may resume it. */
   jobLeaseSeconds: number;
+  /** Graph's write quota for this app in this tenant: writes per window (3,000 per 150 s). */
+  graphWriteQuota: number;
+  graphWriteWindowSeconds: number;
+  /** Largest target set one request may hold. */
+  maxTargets: number;
   /** Object IDs (lower-case) and UPNs (lower-case) that are never revoked. */
   protectedUsers: readonly string[];
   auditChannelId: string | undefined;
@@ -185,6 +190,9 @@ const schema = z.object({
   FOUR_EYES_MIN_TARGETS: integer("FOUR_EYES_MIN_TARGETS", 2, 1, 100000),
   REQUEST_TTL_MINUTES: integer("REQUEST_TTL_MINUTES", 30, 1, 7 * 24 * 60),
   JOB_LEASE_SECONDS: integer("JOB_LEASE_SECONDS", 30, 2, 600),
+  GRAPH_WRITE_QUOTA: integer("GRAPH_WRITE_QUOTA", 3000, 1, 1_000_000),
+  GRAPH_WRITE_WINDOW_SECONDS: integer("GRAPH_WRITE_WINDOW_SECONDS", 150, 1, 3600),
+  MAX_TARGETS: integer("MAX_TARGETS", 200_000, 1, 1_000_000),
   PROTECTED_USER_IDS: csv.superRefine((items, ctx) => {
     for (const item of items) {
       if (!GUID.test(item) && !UPN.test(item)) {
@@ -350,6 +358,9 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     fourEyesMinTargets: e.FOUR_EYES_MIN_TARGETS,
     requestTtlMinutes: e.REQUEST_TTL_MINUTES,
     jobLeaseSeconds: e.JOB_LEASE_SECONDS,
+    graphWriteQuota: e.GRAPH_WRITE_QUOTA,
+    graphWriteWindowSeconds: e.GRAPH_WRITE_WINDOW_SECONDS,
+    maxTargets: e.MAX_TARGETS,
     protectedUsers: Object.freeze(e.PROTECTED_USER_IDS.map((s) => s.toLowerCase())),
     auditChannelId: e.AUDIT_CHANNEL_ID,
     databaseUrl: e.DATABASE_URL,

@@ -72,7 +72,7 @@ export function createCredential(config: AppConfig): TokenCredential {
 }
 
 /** Builds the Graph client: bearer tokens attach only to the configured Graph host. */
-export function createGraphClient(config: AppConfig, credential: TokenCredential): Client {
+export function createGraphClient(config: Pick<AppConfig, "graph">, credential: TokenCredential): Client {
   const url = new URL(config.graph.baseUrl);
   const segments = url.pathname.split("/").filter((s) => s !== "");
   const version = segments.pop() ?? "v1.0";
@@ -127,7 +127,13 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     listener: notifier,
     logger,
     owner,
-    options: { leaseMs, pollMs: Math.min(5000, leaseMs / 2), ...options.jobOptions },
+    options: {
+      leaseMs,
+      pollMs: Math.min(5000, leaseMs / 2),
+      writeQuota: config.graphWriteQuota,
+      writeWindowMs: config.graphWriteWindowSeconds * 1000,
+      ...options.jobOptions,
+    },
   });
   const revocations = new RevocationService({
     store,
@@ -152,6 +158,8 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
       auditor.kick();
     },
     protectedUsers: config.protectedUsers,
+    maxTargets: config.maxTargets,
+    now: options.now,
     logger,
   });
   const cardActions = new CardActions({ revocations, cards, notifier, logger });

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { UNPOSTED_ACTIONS } from "./audit-log.js";
 import type { AuditEntry, AuditLog, AuditOutbox, NewAuditEntry } from "./audit-log.js";
 
 /** Delivers an audit entry somewhere people read it (the Teams audit channel). */
@@ -60,7 +61,8 @@ export class Auditor {
       { audit: { seq: entry.seq, action: entry.action, requestId: entry.requestId, actor: entry.actor } },
       `audit ${entry.action}`,
     );
-    this.kick();
+    // Per-target entries have no post to deliver.
+    if (!UNPOSTED_ACTIONS.has(entry.action)) this.kick();
   };
 
   /** Starts the periodic outbox check (posts left from before a restart, or by another replica). */

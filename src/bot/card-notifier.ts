@@ -1,47 +1,60 @@
 import type { ConversationReference } from "botbuilder";
 import { MessageFactory } from "botbuilder";
 import type { Logger } from "pino";
-import { resultCardData } from "../cards/present.js";
+import { CARD_TARGET_LIMIT, failureListMessages, resultCardData, resultViewOf, type ResultView } from "../cards/present.js";
 import { cardAttachment } from "../cards/render.js";
 import type { ProgressListener } from "../revocation/job-runner.js";
+import type { RequestSummary } from "../revocation/request-store.js";
+import { replyTarget } from "./request-cards.js";
 import type { RevocationRequest } from "../revocation/types.js";
 import type { Messenger } from "./messenger.js";
 
 /**
  * Keeps a request's card current by editing it in place. Progress edits are spaced at least
- * `minIntervalMs` apart per request (Teams allows about 7 messages a second per conversation, and
- * 1,800 an hour); the final state is always written.
+ * `minIntervalMs` apart per request (5 s by default: Teams allows about 7 messages a second per
+ * conversation and 1,800 an hour, shared by every card there) and say how fast it goes and how
+ * long is left; the final state is always written, and a finished request with more failures than
+ * its card lists gets the failures in replies to the card.
  */
 export class CardNotifier implements ProgressListener {
   private readonly lastUpdate = new Map<string, number>();
   private readonly chains = new Map<string, Promise<void>>();
+  /** Per request: when this process first saw its progress, and how many were done then. */
+  private readonly firstSeen = new Map<string, { at: number; done: number }>();
 
   constructor(
     private readonly messenger: Messenger,
     private readonly logger: Logger,
-    private readonly minIntervalMs = 2000,
+    private readonly minIntervalMs = 5000,
   ) {}
 
-  async onProgress(requestId: string, load: () => Promise<RevocationRequest | undefined>): Promise<void> {
+  async onProgress(requestId: string, load: () => Promise<RequestSummary | undefined>): Promise<void> {
     const last = this.lastUpdate.get(requestId) ?? 0;
     // The first edit (the job starting) always goes out; later ones are spaced.
     if (last !== 0 && Date.now() - last < this.minIntervalMs) return;
     // Claimed before loading, so targets finishing meanwhile do not all pass the check.
     this.lastUpdate.set(requestId, Date.now());
-    const request = await load();
-    if (request !== undefined) await this.write(request);
+    const summary = await load();
+    if (summary === undefined) return;
+    const done = Object.values(summary.counts).reduce((a, b) => a + b, 0);
+    const first = this.firstSeen.get(requestId) ?? { at: Date.now(), done };
+    this.firstSeen.set(requestId, first);
+    await this.write(summary.request, { ...summary, pace: paceOf(first, done, summary.targetCount) });
   }
 
   onFinished(request: RevocationRequest): Promise<void> {
-    const done = this.write(request);
-    return done.finally(() => this.lastUpdate.delete(request.id));
+    const done = this.write(request, resultViewOf(request));
+    return done.finally(() => {
+      this.lastUpdate.delete(request.id);
+      this.firstSeen.delete(request.id);
+    });
   }
 
   /** Edits are chained per request so an older state can never overwrite a newer one. */
-  private write(request: RevocationRequest): Promise<void> {
+  private write(request: RevocationRequest, view: ResultView): Promise<void> {
     this.lastUpdate.set(request.id, Date.now());
     const previous = this.chains.get(request.id) ?? Promise.resolve();
-    const next = previous.then(() => this.send(request));
+    const next = previous.then(() => this.send(request, view));
     const settled = next.catch((err: unknown) => {
       this.logger.warn({ err, requestId: request.id }, "card update failed");
     });
@@ -53,9 +66,9 @@ export class CardNotifier implements ProgressListener {
   }
 
   /** Edits the request's card and, when there is one, its approval channel copy. */
-  private async send(request: RevocationRequest): Promise<void> {
+  private async send(request: RevocationRequest, view: ResultView): Promise<void> {
     const ref = request.origin as Partial<ConversationReference>;
-    const activity = MessageFactory.attachment(cardAttachment("revoke-result", resultCardData(request)));
+    const activity = MessageFactory.attachment(cardAttachment("revoke-result", resultCardData(view)));
     const edits: Array<Promise<unknown>> = [
       request.cardActivityId !== null ? this.messenger.update(ref, request.cardActivityId, activity) : this.messenger.post(ref, activity),
     ];
@@ -67,5 +80,25 @@ export class CardNotifier implements ProgressListener {
     const results = await Promise.allSettled(edits);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed !== undefined) throw failed.reason;
+    if ((request.state === "completed" || request.state === "failed") && request.outcomes.length > 0) await this.listFailures(request);
   }
+
+  /** The failures a finished card cannot list, in replies to it (in a channel, its thread). */
+  private async listFailures(request: RevocationRequest): Promise<void> {
+    const failures = request.outcomes.filter((o) => o.status === "failed" || o.status === "not_found").length;
+    if (failures <= CARD_TARGET_LIMIT || request.cardActivityId === null) return;
+    const cardId = request.cardActivityId;
+    const ref = replyTarget(request.origin, cardId);
+    for (const text of failureListMessages(request)) await this.messenger.post(ref, MessageFactory.text(text), cardId);
+  }
+}
+
+/** "12.5 users/s, about 7 min left", from what this process has seen of the job. */
+export function paceOf(first: { at: number; done: number }, done: number, total: number, now = Date.now()): string {
+  const seconds = (now - first.at) / 1000;
+  const rate = seconds > 0 ? (done - first.done) / seconds : 0;
+  if (rate <= 0 || done >= total) return "";
+  const left = (total - done) / rate;
+  const eta = left < 90 ? `about ${Math.max(1, Math.round(left))} s left` : `about ${Math.round(left / 60)} min left`;
+  return `${rate >= 10 ? Math.round(rate) : rate.toFixed(1)} users/s, ${eta}`;
 }

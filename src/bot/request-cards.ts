@@ -135,7 +135,7 @@ export class RequestCards {
 
   /** The full target list, in replies to the card (the card's thread, in a channel). */
   private async postTargetList(ref: Reference, cardId: string | undefined, request: RevocationRequest): Promise<void> {
-    const replyRef = cardId === undefined ? ref : threadOf(ref, cardId);
+    const replyRef = cardId === undefined ? ref : replyTarget(ref, cardId);
     for (const text of targetListMessages(request)) {
       await this.deps.messenger.post(replyRef, MessageFactory.text(text), cardId);
     }
@@ -148,7 +148,7 @@ function conversationIdOf(reference: unknown): string | undefined {
 }
 
 /** Where replies to a card go: in a channel, the card's thread (`;messageid=`); chats have no threads. */
-function threadOf(ref: Reference, cardId: string): Reference {
+export function replyTarget(ref: Reference, cardId: string): Reference {
   const conversation = ref.conversation;
   if (conversation === undefined || conversation.conversationType !== "channel" || conversation.id.includes(";messageid=")) return ref;
   return { ...ref, conversation: { ...conversation, id: `${conversation.id};messageid=${cardId}` } };

@@ -5,7 +5,7 @@
 import type { AuditEntry } from "../audit/audit-log.js";
 import type { DirectoryUser } from "../directory/types.js";
 import { countOutcomes } from "../revocation/job-runner.js";
-import type { OutcomeStatus, RevocationRequest } from "../revocation/types.js";
+import type { OutcomeStatus, RevocationRequest, TargetOutcome } from "../revocation/types.js";
 import type {
   AuditCardData,
   ConfirmCardData,
@@ -58,11 +58,23 @@ function targetRow(user: DirectoryUser): ConfirmTargetRow {
   };
 }
 
+/** Users named on a card's "left out" line at most; the rest are counted. */
+const EXCLUDED_LISTED = 10;
+
 function excludedLine(request: RevocationRequest): string {
   if (request.excluded.length === 0) return "";
-  return `Left out: ${request.excluded
-    .map((e) => `${e.user.userPrincipalName} (${e.why === "guest" ? "guest: sessions live in the home tenant" : "protected account, never revoked"})`)
-    .join("; ")}`;
+  const guests = request.excluded.filter((e) => e.why === "guest").length;
+  const protectedCount = request.excluded.length - guests;
+  const counts = [
+    guests > 0 ? `${plural(guests, "guest")} (their sessions live in their home tenants)` : "",
+    protectedCount > 0 ? `${plural(protectedCount, "protected account")} (never revoked)` : "",
+  ].filter((c) => c !== "");
+  const named = request.excluded
+    .slice(0, EXCLUDED_LISTED)
+    .map((e) => `${e.user.userPrincipalName} (${e.why === "guest" ? "guest" : "protected"})`)
+    .join("; ");
+  const more = request.excluded.length > EXCLUDED_LISTED ? `; …and ${request.excluded.length - EXCLUDED_LISTED} more` : "";
+  return `Left out: ${counts.join(", ")}: ${named}${more}`;
 }
 
 /** Targets listed on a card; a larger set is listed in full in replies to the card. */
@@ -115,7 +127,12 @@ export function confirmCardData(request: RevocationRequest, context: PendingCont
       : "The requester (a revoker) may confirm this single-user request, or an approver may approve it.",
     approvalWhere: context.approvalWhere,
     targets: shown.map(targetRow),
-    moreTargets: n > shown.length ? `…and ${n - shown.length} more: the full list of ${n} is in the replies to this card.` : "",
+    moreTargets:
+      n <= shown.length
+        ? ""
+        : n <= REPLY_LIST_LIMIT
+          ? `…and ${n - shown.length} more: the full list of ${n} is in the replies to this card.`
+          : `…and ${n - shown.length} more: the first ${REPLY_LIST_LIMIT} are listed in the replies to this card.`,
     viewerNote: note.text,
     viewerStyle: note.style,
     commentInputId: anyButton ? COMMENT_INPUT_ID : "",
@@ -147,17 +164,25 @@ function viewerNote(request: RevocationRequest, context: PendingContext, viewer:
   return { text: "Waiting for an approver.", style: "emphasis" };
 }
 
-/** The full target list as lines of text, for the replies to a card with more than it shows. */
+/** Targets listed in replies to a card at most (10 messages); a larger set is counted, not listed. */
+export const REPLY_LIST_LIMIT = 1000;
+
+/** The target list as lines of text, for the replies to a card with more than it shows (at most REPLY_LIST_LIMIT). */
 export function targetListMessages(request: RevocationRequest, perMessage = 100): string[] {
   const messages: string[] = [];
   const n = request.targets.length;
-  for (let i = 0; i < n; i += perMessage) {
-    const rows = request.targets.slice(i, i + perMessage).map((t, j) => {
+  const listed = Math.min(n, REPLY_LIST_LIMIT);
+  for (let i = 0; i < listed; i += perMessage) {
+    const rows = request.targets.slice(i, Math.min(i + perMessage, listed)).map((t, j) => {
       const name = plain(t.displayName ?? t.userPrincipalName);
       return `${i + j + 1}. ${name} — ${t.userPrincipalName} — ${plain(t.department ?? "no department")} — ${t.id}`;
     });
-    const last = Math.min(i + perMessage, n);
-    messages.push(`**Request ${request.id}: targets ${i + 1}–${last} of ${n}**\n\n${rows.join("\n")}`);
+    const last = Math.min(i + perMessage, listed);
+    const more =
+      last === listed && n > listed
+        ? `\n\nThe other ${n - listed} users are not listed in chat. The request's audit entry holds the sha256 of the whole set; what runs is exactly that set.`
+        : "";
+    messages.push(`**Request ${request.id}: targets ${i + 1}–${last} of ${n}**\n\n${rows.join("\n")}${more}`);
   }
   return messages;
 }
@@ -191,58 +216,97 @@ const STATE_VIEW: Record<RevocationRequest["state"], { title: string; style: str
   expired: { title: "Request expired", style: "warning" },
 };
 
-/** Data for the card of a decided request (progress and result). */
-export function resultCardData(request: RevocationRequest, notice = ""): ResultCardData {
-  const view = STATE_VIEW[request.state];
-  const decided =
-    request.decidedBy !== null && request.decidedAt !== null
-      ? `${decisionWord(request)} by ${plain(request.decidedBy.name)} at ${formatTime(request.decidedAt)}.`
-      : request.state === "expired"
-        ? `Nobody approved it before ${formatTime(request.expiresAt)}; nothing was revoked.`
-        : "";
-  // A card must stay within Teams' message size, so it lists at most CARD_TARGET_LIMIT users:
-  // failures first (what needs a person's attention), then the rest in the order of the request.
+/** What a result card shows of a request, however it was loaded. */
+export interface ResultView {
+  /** The request's header fields (its targets and outcomes may be left empty). */
+  request: RevocationRequest;
+  targetCount: number;
+  counts: Record<OutcomeStatus, number>;
+  /** At most CARD_TARGET_LIMIT users, failures first. */
+  rows: Array<{ target: DirectoryUser; outcome: TargetOutcome | null }>;
+  /** e.g. "20.1 users/s · about 7 min left", or "". */
+  pace?: string;
+}
+
+/** The view of a fully loaded request: failures first, then the rest in the order of the request. */
+export function resultViewOf(request: RevocationRequest): ResultView {
   const outcomeOf = new Map(request.outcomes.map((o) => [o.userId, o]));
-  const ranked = request.targets
+  const rows = request.targets
     .map((t, position) => ({ t, position, rank: ROW_RANK[outcomeOf.get(t.id)?.status ?? "none"] }))
     .sort((a, b) => a.rank - b.rank || a.position - b.position)
-    .slice(0, CARD_TARGET_LIMIT);
-  const rows: ResultTargetRow[] = ranked.map(({ t }) => {
-    const outcome = outcomeOf.get(t.id);
-    const view = outcome === undefined ? undefined : OUTCOME_TEXT[outcome.status];
+    .slice(0, CARD_TARGET_LIMIT)
+    .map(({ t }) => ({ target: t, outcome: outcomeOf.get(t.id) ?? null }));
+  return { request, targetCount: request.targets.length, counts: countOutcomes(request.outcomes), rows };
+}
+
+/** Data for the card of a decided request (progress and result). */
+export function resultCardData(request: RevocationRequest | ResultView, notice = ""): ResultCardData {
+  const v = "targetCount" in request ? request : resultViewOf(request);
+  const r = v.request;
+  const view = STATE_VIEW[r.state];
+  const decided =
+    r.decidedBy !== null && r.decidedAt !== null
+      ? `${decisionWord(r)} by ${plain(r.decidedBy.name)} at ${formatTime(r.decidedAt)}.`
+      : r.state === "expired"
+        ? `Nobody approved it before ${formatTime(r.expiresAt)}; nothing was revoked.`
+        : "";
+  // A card must stay within Teams' message size, so it lists at most CARD_TARGET_LIMIT users.
+  const rows: ResultTargetRow[] = v.rows.slice(0, CARD_TARGET_LIMIT).map(({ target: t, outcome }) => {
+    const shown = outcome === null ? undefined : OUTCOME_TEXT[outcome.status];
     return {
       displayName: plain(t.displayName ?? t.userPrincipalName),
       userPrincipalName: t.userPrincipalName,
       id: t.id,
-      outcome: view?.text ?? (isLive(request) ? "Waiting" : "Not revoked"),
-      outcomeColor: view?.color ?? "Default",
+      outcome: shown?.text ?? (isLive(r) ? "Waiting" : "Not revoked"),
+      outcomeColor: shown?.color ?? "Default",
       detail: outcome?.detail ?? "",
     };
   });
-  const hidden = request.targets.length - rows.length;
-  const counts = countOutcomes(request.outcomes);
+  const hidden = v.targetCount - rows.length;
+  const counts = v.counts;
+  const done = counts.revoked_verified + counts.revoked_unverified + counts.failed + counts.not_found + counts.skipped;
+  const failed = counts.failed + counts.not_found;
   const revoked = counts.revoked_verified + counts.revoked_unverified;
-  const summary = isLive(request) || request.outcomes.length > 0
-    ? `${request.outcomes.length} of ${request.targets.length} done: ${counts.revoked_verified} revoked and verified, ${counts.revoked_unverified} revoked not yet verified, ${counts.failed + counts.not_found} failed`
-    : `Nothing was revoked (${plural(request.targets.length, "user")} named).`;
+  const summary =
+    isLive(r) || done > 0
+      ? `${done} of ${v.targetCount} done: ${counts.revoked_verified} revoked and verified, ${counts.revoked_unverified} revoked not yet verified, ${failed} failed${v.pace === undefined || v.pace === "" ? "" : `. ${v.pace}`}`
+      : `Nothing was revoked (${plural(v.targetCount, "user")} named).`;
   return {
-    requestId: request.id,
+    requestId: r.id,
     title: view.title,
     statusStyle: view.style,
     statusLine: decided,
-    policyNote: request.decisionReason === null ? "" : `Allowed: ${request.decisionReason}.`,
-    comment: request.decisionComment === null || request.decisionComment === "" ? "" : `Comment: ${plain(request.decisionComment)}`,
+    policyNote: r.decisionReason === null ? "" : `Allowed: ${r.decisionReason}.`,
+    comment: r.decisionComment === null || r.decisionComment === "" ? "" : `Comment: ${plain(r.decisionComment)}`,
     notice,
     moreRows:
       hidden > 0
-        ? `…and ${hidden} more (failures are listed first). Every user's outcome is in the audit log: \`npm run audit:export\`, or \`history\` for the summary.`
+        ? `…and ${hidden} more (failures are listed first${failed > rows.length && !isLive(r) ? "; the failures are listed in the replies to this card" : ""}). Every user's outcome is in the audit log: \`npm run audit:export\`, or \`history\` for the summary.`
         : "",
-    requester: plain(request.requester.name),
-    reason: request.reason === "" ? "(none given)" : plain(request.reason),
+    requester: plain(r.requester.name),
+    reason: r.reason === "" ? "(none given)" : plain(r.reason),
     summary,
     targets: rows,
-    note: revoked > 0 || isLive(request) ? ACCESS_TOKEN_NOTE : "",
+    note: revoked > 0 || isLive(r) ? ACCESS_TOKEN_NOTE : "",
   };
+}
+
+/** The failed users of a finished request as lines of text, for replies to its card (at most `limit`). */
+export function failureListMessages(request: RevocationRequest, limit = 1000, perMessage = 100): string[] {
+  const byId = new Map(request.targets.map((t) => [t.id, t]));
+  const failures = request.outcomes.filter((o) => o.status === "failed" || o.status === "not_found");
+  const listed = failures.slice(0, limit);
+  const messages: string[] = [];
+  for (let i = 0; i < listed.length; i += perMessage) {
+    const rows = listed.slice(i, i + perMessage).map((o, j) => {
+      const t = byId.get(o.userId);
+      return `${i + j + 1}. ${t?.userPrincipalName ?? o.userId} — ${OUTCOME_TEXT[o.status].text}: ${plain(o.detail)}`;
+    });
+    const last = Math.min(i + perMessage, listed.length);
+    const more = last === listed.length && failures.length > listed.length ? `\n\n${failures.length - listed.length} more failures are not listed here: \`npm run audit:export -- --format csv\` has every outcome.` : "";
+    messages.push(`**Request ${request.id}: failures ${i + 1}–${last} of ${failures.length}**\n\n${rows.join("\n")}${more}`);
+  }
+  return messages;
 }
 
 function isLive(request: RevocationRequest): boolean {
@@ -299,6 +363,9 @@ const DETAIL_LABELS: Readonly<Record<string, string>> = {
   previousRunner: "Previous runner",
   remaining: "Targets left",
   moreOutcomes: "Not listed",
+  targetsSha256: "Target set (sha256 of object IDs)",
+  moreTargets: "Targets not listed",
+  excludedCount: "Left out (count)",
   comment: "Comment",
   fourEyes: "Needs a second person",
   approvalChannel: "Approvers asked in",

@@ -7,9 +7,10 @@ import type { RequestCards } from "../bot/request-cards.js";
 import { formatTime, plain } from "../cards/present.js";
 import { cardAttachment } from "../cards/render.js";
 import { Verbs } from "../cards/verbs.js";
-import { isObjectId, type Directory } from "../directory/directory.js";
+import { isObjectId, type Directory, type UserPages } from "../directory/directory.js";
 import type { DirectoryUser } from "../directory/types.js";
-import { userMessageOf } from "../errors.js";
+import { AppError, userMessageOf } from "../errors.js";
+import { resolveTargets, type ResolvedTargets } from "../directory/resolvers.js";
 import { mayRequest } from "../policy/decide.js";
 import type { RoleLookup, Roles } from "../policy/roles.js";
 import type { RevocationService } from "../revocation/lifecycle.js";
@@ -28,6 +29,9 @@ export interface HandlerDeps {
   cards: RequestCards;
   /** Lower-case object IDs and UPNs never revoked (PROTECTED_USER_IDS). */
   protectedUsers: readonly string[];
+  /** Largest target set one request may hold (MAX_TARGETS). */
+  maxTargets: number;
+  now?: () => Date;
   logger: Logger;
 }
 
@@ -62,6 +66,10 @@ const UNKNOWN_ACTOR =
 export class CommandHandlers {
   constructor(private readonly deps: HandlerDeps) {}
 
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
   async handle(context: TurnContext, command: Command | ParseError): Promise<void> {
     switch (command.kind) {
       case "error":
@@ -78,11 +86,38 @@ export class CommandHandlers {
       case "revokeUsers":
         await this.revokeUsers(context, command.targets, command.reason, command.disable);
         return;
-      case "revokeBulk":
-        await context.sendActivity(
-          `\`revoke ${command.selector}\` is not available in this version: name the users instead.\n\nTry: \`revoke user alice@contoso.com bob@contoso.com --reason "…"\``,
-        );
+      case "revokeDepartment":
+        await this.revokeSelection(context, {
+          command: `revoke department ${command.department}`,
+          what: `the users of department "${command.department}"`,
+          none: `department "${command.department}" has no member users (Graph compares the name exactly, ignoring case)`,
+          pages: () => this.deps.directory.usersInDepartment(command.department),
+          reason: command.reason,
+          disable: command.disable,
+        });
         return;
+      case "revokeDisabled":
+        await this.revokeSelection(context, {
+          command: "revoke disabled",
+          what: "the disabled accounts",
+          none: "no account is disabled",
+          pages: () => this.deps.directory.disabledUsers(),
+          reason: command.reason,
+          disable: false,
+        });
+        return;
+      case "revokeIp": {
+        const since = new Date(this.now().getTime() - command.sinceHours * 3_600_000);
+        await this.revokeSelection(context, {
+          command: `revoke ip ${command.ip} --since ${command.sinceHours}h`,
+          what: `the users who signed in from ${command.ip} in the last ${hoursText(command.sinceHours)}`,
+          none: `nobody signed in from ${command.ip} in the last ${hoursText(command.sinceHours)}`,
+          pages: () => this.deps.directory.usersSignedInFrom(command.ip, since),
+          reason: command.reason,
+          disable: command.disable,
+        });
+        return;
+      }
       case "status":
         await this.status(context, command.target);
         return;
@@ -103,20 +138,9 @@ export class CommandHandlers {
 
   /** `revoke user …`: role check, resolve every target, then a confirmation card. */
   async revokeUsers(context: TurnContext, keys: string[], reason: string, disable: boolean): Promise<void> {
-    const who = await this.caller(context);
-    if (who === undefined) return;
-    const { actor, roles } = who;
-    const decision = mayRequest(roles);
-    if (!decision.allowed) {
-      await this.deps.auditor.record({
-        actor,
-        action: "request.refused",
-        requestId: null,
-        details: { command: `revoke user ${keys.join(" ")}`, reason: decision.reason },
-      });
-      await context.sendActivity(decision.reason);
-      return;
-    }
+    const command = `revoke user ${keys.join(" ")}`;
+    const actor = await this.requester(context, command);
+    if (actor === undefined) return;
 
     let resolved: DirectoryUser[];
     try {
@@ -133,14 +157,7 @@ export class CommandHandlers {
       await context.sendActivity(`Nothing was requested: ${userMessageOf(err)}`);
       return;
     }
-
-    const targets: DirectoryUser[] = [];
-    const excluded: ExcludedTarget[] = [];
-    for (const user of resolved) {
-      if (this.isProtected(user)) excluded.push({ user, why: "protected" });
-      else if (isGuest(user)) excluded.push({ user, why: "guest" });
-      else targets.push(user);
-    }
+    const { targets, excluded } = await this.sortOut(resolved);
     if (targets.length === 0) {
       const why = excluded
         .map((e) =>
@@ -152,34 +169,86 @@ export class CommandHandlers {
       await context.sendActivity(`Nothing to revoke.\n\n${why}`);
       return;
     }
+    await this.request(context, actor, command, { targets, excluded, reason, disable });
+  }
 
+  /**
+   * `revoke department …`, `revoke disabled`, `revoke ip …`: role check, then the matching users
+   * page by page into a frozen snapshot (guests and protected accounts left out), then the card.
+   */
+  async revokeSelection(context: TurnContext, selection: Selection): Promise<void> {
+    const actor = await this.requester(context, selection.command);
+    if (actor === undefined) return;
+    await context.sendActivity(`Looking up ${selection.what}…`);
+    let resolved;
+    try {
+      resolved = await resolveTargets(selection.pages(), { protectedUsers: this.deps.protectedUsers, maxTargets: this.deps.maxTargets });
+    } catch (err) {
+      this.deps.logger.warn({ err, command: selection.command }, "selection failed");
+      const tooMany = err instanceof AppError && err.code === "TooManyTargets";
+      await context.sendActivity(
+        tooMany
+          ? `Nothing was requested: ${selection.what} are more than ${this.deps.maxTargets} users, more than one request may hold (MAX_TARGETS). Narrow the selection, or raise MAX_TARGETS if this is really meant.`
+          : `Nothing was requested: ${userMessageOf(err)}`,
+      );
+      return;
+    }
+    const targets = resolved.targets;
+    const excluded = excludedOf(resolved);
+    if (targets.length === 0) {
+      const left = excluded.length === 0 ? "" : ` (${excluded.length} left out: guests and protected accounts are never revoked here)`;
+      await context.sendActivity(`Nothing to revoke: ${selection.none}${left}.`);
+      return;
+    }
+    await this.request(context, actor, selection.command, { targets, excluded, reason: selection.reason, disable: selection.disable });
+  }
+
+  /** The requester if they may request (a revoker); otherwise says why, audits it, and gives undefined. */
+  private async requester(context: TurnContext, command: string): Promise<Actor | undefined> {
+    const who = await this.caller(context);
+    if (who === undefined) return undefined;
+    const decision = mayRequest(who.roles);
+    if (decision.allowed) return who.actor;
+    await this.deps.auditor.record({ actor: who.actor, action: "request.refused", requestId: null, details: { command, reason: decision.reason } });
+    await context.sendActivity(decision.reason);
+    return undefined;
+  }
+
+  /** Splits named users into targets and those left out (protected accounts, guests), as a selection is. */
+  private async sortOut(users: DirectoryUser[]): Promise<{ targets: DirectoryUser[]; excluded: ExcludedTarget[] }> {
+    const resolved = await resolveTargets(onePage(users), { protectedUsers: this.deps.protectedUsers });
+    return { targets: resolved.targets, excluded: excludedOf(resolved) };
+  }
+
+  /** Creates the request from a resolved set and posts its card (and, when four-eyes, its approval copy). */
+  private async request(
+    context: TurnContext,
+    actor: Actor,
+    command: string,
+    set: { targets: DirectoryUser[]; excluded: ExcludedTarget[]; reason: string; disable: boolean },
+  ): Promise<void> {
+    const { targets } = set;
     // A four-eyes request needs an approver to see its card: from a personal chat, that is only
     // possible through the approval channel.
     const fourEyes = this.deps.revocations.fourEyes({ targets });
     const approvalChannel = await this.deps.cards.approvalChannelFor(context, targets.length);
     if (fourEyes && approvalChannel === undefined && context.activity.conversation.conversationType === "personal") {
       const reason = `A request for ${targets.length} users needs a second person's approval, but no approval channel is set, so no approver could see it here.`;
-      await this.deps.auditor.record({
-        actor,
-        action: "request.refused",
-        requestId: null,
-        details: { command: `revoke user ${keys.join(" ")}`, reason },
-      });
+      await this.deps.auditor.record({ actor, action: "request.refused", requestId: null, details: { command: clip(command), reason } });
       await context.sendActivity(
         `Nothing was requested. ${reason}\n\nAsk an approver to type \`audit here\` in the security team's channel (or set AUDIT_CHANNEL_ID), or make the request in a channel where approvers can see it.`,
       );
       return;
     }
-
-    const origin = referenceOf(context);
     const request = await this.deps.revocations.create({
       requester: actor,
-      reason,
-      disable,
+      reason: set.reason,
+      disable: set.disable,
       targets,
-      excluded,
-      origin,
+      excluded: set.excluded,
+      origin: referenceOf(context),
       approvalChannel: approvalChannel?.conversation?.id ?? "",
+      selection: command,
     });
     await this.deps.cards.publish(context, request, approvalChannel);
   }
@@ -204,11 +273,6 @@ export class CommandHandlers {
       problems.push(`There is no user ${key} in this tenant.`);
     }
     return { users: [...users.values()], problems };
-  }
-
-  private isProtected(user: DirectoryUser): boolean {
-    const list = this.deps.protectedUsers;
-    return list.includes(user.id.toLowerCase()) || list.includes(user.userPrincipalName.toLowerCase());
   }
 
   private async status(context: TurnContext, key: string): Promise<void> {
@@ -370,6 +434,27 @@ export class CommandHandlers {
   }
 }
 
+/** A bulk selection: how to read its users and how to talk about it. */
+export interface Selection {
+  /** The command as audited, e.g. `revoke department Sales`. */
+  command: string;
+  /** e.g. `the users of department "Sales"` */
+  what: string;
+  /** Why nothing matched, e.g. `no account is disabled`. */
+  none: string;
+  pages: () => UserPages;
+  reason: string;
+  disable: boolean;
+}
+
+function hoursText(hours: number): string {
+  return hours % 24 === 0 ? `${hours / 24} day${hours === 24 ? "" : "s"}` : `${hours} hour${hours === 1 ? "" : "s"}`;
+}
+
+function clip(text: string, max = 2000): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
 /** Requests `pending` lists at most. */
 const PENDING_LIST_LIMIT = 20;
 
@@ -377,8 +462,17 @@ function stateWord(state: string): string {
   return state === "cancelled" ? "withdrawn" : state;
 }
 
-function isGuest(user: DirectoryUser): boolean {
-  return (user.userType ?? "").toLowerCase() === "guest" || user.userPrincipalName.toUpperCase().includes("#EXT#");
+/** Those a resolution left out, and why. */
+function excludedOf(resolved: ResolvedTargets): ExcludedTarget[] {
+  return [
+    ...resolved.protectedUsers.map((user) => ({ user, why: "protected" as const })),
+    ...resolved.guests.map((user) => ({ user, why: "guest" as const })),
+  ];
+}
+
+// eslint-disable-next-line @typescript-eslint/require-await
+async function* onePage(users: DirectoryUser[]): AsyncIterable<DirectoryUser[]> {
+  yield users;
 }
 
 /** The reference to this conversation (a channel message's thread included), for later posts and edits. */

@@ -1,7 +1,11 @@
+import type { BatchAnswer } from "./graph-batch.js";
 import type { DirectoryUser } from "./types.js";
 
 /** What kind of directory object an ID belongs to, when it is not a user. */
 export type DirectoryObjectKind = "user" | "group" | "servicePrincipal" | "application" | "device" | "other";
+
+/** Users a listing returns, one Graph page at a time (a large set is never held whole as Graph objects). */
+export type UserPages = AsyncIterable<DirectoryUser[]>;
 
 /**
  * The bot's view of Microsoft Entra ID. Knows nothing of Teams. Every method either succeeds or
@@ -15,10 +19,24 @@ export interface Directory {
    * nothing has that ID, or when the app may not read directory objects (the lookup is optional).
    */
   identifyObject(id: string): Promise<DirectoryObjectKind | undefined>;
+  /** Every user whose department is `name` (Graph compares case-insensitively). */
+  usersInDepartment(name: string): UserPages;
+  /** Every disabled account. */
+  disabledUsers(): UserPages;
+  /** Every distinct user who signed in from `ip` since `since` (sign-in logs), read as users. */
+  usersSignedInFrom(ip: string, since: Date): UserPages;
   /** Revokes every refresh token and session cookie of the user (by object ID only). */
   revokeSignInSessions(userId: string): Promise<void>;
   /** Sets accountEnabled=false (by object ID only). */
   disableAccount(userId: string): Promise<void>;
+  /**
+   * Up to 20 revocations (or disables, or reads) in one Graph `$batch`; each user gets its own
+   * result (success, a mapped error, its own Retry-After). Throws only when the batch as a whole
+   * could not be sent (network, credentials).
+   */
+  revokeMany(userIds: readonly string[]): Promise<BatchAnswer>;
+  disableMany(userIds: readonly string[]): Promise<BatchAnswer>;
+  readMany(userIds: readonly string[]): Promise<BatchAnswer>;
   /** Which of groupIds the user is a member of (transitively), lower-case IDs. */
   memberGroups(userId: string, groupIds: readonly string[]): Promise<string[]>;
   /** Obtains a Graph token, proving the credentials work (readiness). */

@@ -3,7 +3,10 @@ import { AuthenticationError, AuthenticationRequiredError, CredentialUnavailable
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { GraphError } from "@microsoft/microsoft-graph-client";
 import { AppError, REQUIRED_PERMISSION, type GraphOperation } from "../errors.js";
-import { isObjectId, type Directory, type DirectoryObjectKind } from "./directory.js";
+import { isObjectId, type Directory, type DirectoryObjectKind, type UserPages } from "./directory.js";
+import { BATCH_LIMIT, GraphBatch, type BatchAnswer } from "./graph-batch.js";
+import { listSignInUsers, listUsers } from "./graph-listing.js";
+import { departmentFilter, DISABLED_FILTER } from "./odata.js";
 import { USER_SELECT, type DirectoryUser } from "./types.js";
 
 export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
@@ -13,10 +16,54 @@ export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
  * (src/graph-client.ts) and handed in, so tests can point it anywhere.
  */
 export class GraphDirectory implements Directory {
+  private readonly batch: GraphBatch;
+
   constructor(
     private readonly client: Client,
     private readonly credential: TokenCredential,
-  ) {}
+  ) {
+    this.batch = new GraphBatch(client);
+  }
+
+  usersInDepartment(name: string): UserPages {
+    return listUsers(this.client, departmentFilter(name));
+  }
+
+  disabledUsers(): UserPages {
+    return listUsers(this.client, DISABLED_FILTER);
+  }
+
+  /**
+   * The sign-in log names users but not their department, type or sessions-valid-from time, which
+   * the snapshot needs: each page of distinct users is read back, 20 to a batch.
+   */
+  async *usersSignedInFrom(ip: string, since: Date): UserPages {
+    for await (const page of listSignInUsers(this.client, ip, since)) {
+      const users: DirectoryUser[] = [];
+      for (let i = 0; i < page.length; i += BATCH_LIMIT) {
+        const answer = await this.batch.read(page.slice(i, i + BATCH_LIMIT).map((u) => u.id));
+        for (const item of answer.items) {
+          if (item.ok && item.user !== undefined) users.push(item.user);
+          // Deleted since the sign-in: nobody left to revoke.
+          else if (item.error?.code === "GraphNotFound") continue;
+          else throw item.error ?? new AppError("GraphUnavailable", `Microsoft Graph did not say who ${item.userId} is.`);
+        }
+      }
+      yield users;
+    }
+  }
+
+  revokeMany(userIds: readonly string[]): Promise<BatchAnswer> {
+    return this.batch.revoke(userIds);
+  }
+
+  disableMany(userIds: readonly string[]): Promise<BatchAnswer> {
+    return this.batch.disable(userIds);
+  }
+
+  readMany(userIds: readonly string[]): Promise<BatchAnswer> {
+    return this.batch.read(userIds);
+  }
 
   async getUser(key: string): Promise<DirectoryUser | undefined> {
     try {

@@ -2,19 +2,21 @@ import type { Logger } from "pino";
 import type { NewAuditEntry } from "../audit/audit-log.js";
 import type { Auditor } from "../audit/auditor.js";
 import type { Directory } from "../directory/directory.js";
+import { BATCH_LIMIT, type BatchAnswer } from "../directory/graph-batch.js";
 import type { DirectoryUser } from "../directory/types.js";
 import { AppError, isTransient, userMessageOf } from "../errors.js";
+import { WritePacer } from "./pacer.js";
 import type { JobStarter } from "./lifecycle.js";
-import type { JobClaim, JobQueue, RequestStore } from "./request-store.js";
+import type { JobClaim, JobQueue, RequestStore, RequestSummary } from "./request-store.js";
 import { FINAL_STATES, type RevocationRequest, type TargetOutcome } from "./types.js";
 
 /** Told about a running request's progress, to update its card (implemented by the bot layer). */
 export interface ProgressListener {
   /**
-   * A target has finished. `load` reads the request as it now stands; the listener calls it only
-   * when it will show the progress, so a job does not reload its whole request per target.
+   * Targets have finished. `load` reads a summary of the request as it now stands (counts and a
+   * few rows, in bounded memory); the listener calls it only when it will show the progress.
    */
-  onProgress(requestId: string, load: () => Promise<RevocationRequest | undefined>): Promise<void>;
+  onProgress(requestId: string, load: () => Promise<RequestSummary | undefined>): Promise<void>;
   onFinished(request: RevocationRequest): Promise<void>;
 }
 
@@ -29,8 +31,12 @@ export interface JobRunnerOptions {
   leaseMs: number;
   /** How often this process looks for jobs nobody holds (left by a crash or another replica). */
   pollMs: number;
-  /** Targets of one job in flight at once. */
+  /** Batches (of up to 20 targets) of one job in flight at once. */
   concurrency: number;
+  /** Graph's write quota for this app in this tenant: writes per window. */
+  writeQuota: number;
+  /** The quota's window, ms. */
+  writeWindowMs: number;
   /** Jobs this process runs at once. */
   maxJobs: number;
 }
@@ -41,14 +47,44 @@ export const DEFAULT_JOB_OPTIONS: JobRunnerOptions = {
   clockSkewMs: 5 * 60_000,
   leaseMs: 30_000,
   pollMs: 5000,
-  concurrency: 8,
+  concurrency: 4,
   maxJobs: 4,
+  writeQuota: 3000,
+  writeWindowMs: 150_000,
 };
 
 // The completion entry lists every outcome up to this many targets; beyond, the per-target entries do.
 const LISTED_OUTCOMES = 50;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What a batch's writes left for its verification. */
+interface WrittenBatch {
+  byId: Map<string, DirectoryUser>;
+  /** Outcomes already final (not found, failed). */
+  outcomes: TargetOutcome[];
+  /** Revoked by this runner now (to verify). */
+  revokedNow: string[];
+  /** Revoked before an interruption, as the read-back showed: user → sessions valid from. */
+  alreadyRevoked: Map<string, string>;
+  disabled: Set<string>;
+  disableNotes: Map<string, string>;
+  startedAt: number;
+}
+
+/** Batches whose verification may run beside the writes before the writers wait. */
+const MAX_VERIFYING_BATCHES = 64;
+
+/** Users a progress summary carries (what a card lists). */
+const SUMMARY_ROWS = 20;
+
+/** A throttled batch is retried this many times (each after its Retry-After) before its users fail. */
+const MAX_THROTTLE_RETRIES = 10;
+
+/** A wait of 75–125% of `ms`, so retries from many batches do not arrive together. */
+function withJitter(ms: number): number {
+  return Math.round(ms * (0.75 + Math.random() * 0.5));
+}
 
 /**
  * Runs approved requests under a renewed lease: revokes each target by object ID, optionally
@@ -62,6 +98,8 @@ export class JobRunner implements JobStarter {
   private polling: Promise<void> | undefined;
   private stopping = false;
   private readonly options: JobRunnerOptions;
+  /** Paces every job's writes in this process to the quota. */
+  readonly pacer: WritePacer;
 
   constructor(
     private readonly deps: {
@@ -77,6 +115,7 @@ export class JobRunner implements JobStarter {
     },
   ) {
     this.options = { ...DEFAULT_JOB_OPTIONS, ...deps.options };
+    this.pacer = new WritePacer({ capacity: this.options.writeQuota, windowMs: this.options.writeWindowMs });
   }
 
   /** Runs the request's job now if nobody else holds it (called right after an approval). */
@@ -162,8 +201,7 @@ export class JobRunner implements JobStarter {
           },
         });
       }
-      const started = request;
-      await this.notify(() => this.deps.listener.onProgress(requestId, () => Promise.resolve(started)));
+      await this.notify(() => this.deps.listener.onProgress(requestId, () => this.deps.store.summary(requestId, SUMMARY_ROWS)));
 
       const finished = await this.processTargets(request, lease);
       if (!finished) {
@@ -181,10 +219,17 @@ export class JobRunner implements JobStarter {
     }
   }
 
-  /** Works through targets without an outcome; false when it stopped before all had one. */
+  /**
+   * Works through targets without an outcome, 20 to a Graph batch, several batches in flight,
+   * writes paced to the quota; false when it stopped before all had one.
+   */
   private async processTargets(request: RevocationRequest, lease: LeaseKeeper): Promise<boolean> {
     const done = new Set(request.outcomes.map((o) => o.userId));
     const todo = request.targets.filter((t) => !done.has(t.id));
+    const chunks: DirectoryUser[][] = [];
+    // A batch never holds more writes than the whole quota allows at once.
+    const size = Math.max(1, Math.min(BATCH_LIMIT, this.options.writeQuota));
+    for (let i = 0; i < todo.length; i += size) chunks.push(todo.slice(i, i + size));
     let next = 0;
     let halted = false;
     const worker = async (): Promise<void> => {
@@ -193,22 +238,250 @@ export class JobRunner implements JobStarter {
           halted = true;
           return;
         }
-        const target = todo[next++];
-        if (target === undefined) return;
-        const mark = await this.deps.store.markAttempt(request.id, target.id, this.deps.owner);
-        if (mark.kind === "leaseLost") {
+        const chunk = chunks[next++];
+        if (chunk === undefined) return;
+        // The quota is waited for before the targets are marked, so a mark means "sent now".
+        await this.pacer.take(chunk.length);
+        const marks = await this.deps.store.markAttempts(
+          request.id,
+          chunk.map((t) => t.id),
+          this.deps.owner,
+        );
+        if (marks.kind === "leaseLost") {
           lease.lost = true;
           halted = true;
           return;
         }
-        const outcome =
-          mark.previous === null ? await this.revokeOne(target, request.disable) : await this.resumeOne(target, request.disable, mark.previous);
-        await this.deps.store.recordOutcome(request.id, outcome, outcomeAudit(request.id, target, outcome));
-        await this.notify(() => this.deps.listener.onProgress(request.id, () => this.deps.store.get(request.id)));
+        const written = await this.writeBatch(chunk, request.disable, marks.previous);
+        // Verification waits for Entra to converge; it must not hold up the next writes, so it
+        // runs beside them (bounded), and records the batch's outcomes when it is done.
+        const verifying = this.verifyBatch(written).then((outcomes) => this.record(request.id, chunk, outcomes));
+        inFlight.add(verifying);
+        void verifying.finally(() => inFlight.delete(verifying)).catch(() => undefined);
+        if (inFlight.size >= MAX_VERIFYING_BATCHES) await Promise.race(inFlight);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, Math.max(todo.length, 1)) }, () => worker()));
-    return !halted && next >= todo.length;
+    const inFlight = new Set<Promise<void>>();
+    const workers = Promise.all(Array.from({ length: Math.min(this.options.concurrency, Math.max(chunks.length, 1)) }, () => worker()));
+    await workers.finally(() => Promise.all(inFlight));
+    await Promise.all(inFlight);
+    return !halted && next >= chunks.length;
+  }
+
+  /** Records a batch's outcomes (one per target, with its audit entry) and tells the card. */
+  private async record(requestId: string, chunk: readonly DirectoryUser[], outcomes: readonly TargetOutcome[]): Promise<void> {
+    const byId = new Map(chunk.map((t) => [t.id, t]));
+    await this.deps.store.recordOutcomes(
+      requestId,
+      outcomes.flatMap((outcome) => {
+        const target = byId.get(outcome.userId);
+        return target === undefined ? [] : [{ outcome, audit: outcomeAudit(requestId, target, outcome) }];
+      }),
+    );
+    await this.notify(() => this.deps.listener.onProgress(requestId, () => this.deps.store.summary(requestId, SUMMARY_ROWS)));
+  }
+
+  /**
+   * The writes of one batch of at most 20 targets: revoke (and disable). Targets an earlier runner
+   * may already have revoked are read back first and not revoked again when the read-back shows it.
+   */
+  private async writeBatch(targets: DirectoryUser[], disable: boolean, previous: ReadonlyMap<string, string | null>): Promise<WrittenBatch> {
+    const outcomes: TargetOutcome[] = [];
+    const byId = new Map(targets.map((t) => [t.id, t]));
+    const startedAt = Date.now();
+
+    // Resumed targets: verified already revoked → done; otherwise revoked with the rest.
+    const resumed = targets.filter((t) => (previous.get(t.id) ?? null) !== null);
+    const alreadyRevoked = new Map<string, string>();
+    if (resumed.length > 0) {
+      const reads = await this.readBack(resumed.map((t) => t.id));
+      for (const t of resumed) {
+        const validFrom = reads.get(t.id)?.signInSessionsValidFromDateTime ?? null;
+        const attemptAt = previous.get(t.id) ?? "";
+        if (validFrom !== null && Date.parse(validFrom) >= Date.parse(attemptAt) - this.options.clockSkewMs && isLater(validFrom, t)) {
+          alreadyRevoked.set(t.id, validFrom);
+        }
+      }
+    }
+
+    const toRevoke = targets.filter((t) => !alreadyRevoked.has(t.id)).map((t) => t.id);
+    // The worker took the quota for this batch's revocations before marking them.
+    const revoke = await this.writeAll(toRevoke, (ids) => this.deps.directory.revokeMany(ids), true);
+    for (const [userId, error] of revoke.failed) {
+      const notFound = error.code === "GraphNotFound";
+      outcomes.push({
+        userId,
+        status: notFound ? "not_found" : "failed",
+        detail: notFound ? "The user no longer exists in the directory (deleted since the request was made)." : error.userMessage,
+        sessionsValidFrom: null,
+        disabled: false,
+        at: new Date().toISOString(),
+      });
+    }
+    const revoked = [...revoke.ok, ...alreadyRevoked.keys()];
+    const disableNotes = new Map<string, string>();
+    const disabled = new Set<string>();
+    if (disable && revoked.length > 0) {
+      const result = await this.writeAll(revoked, (ids) => this.deps.directory.disableMany(ids));
+      for (const id of result.ok) disabled.add(id);
+      for (const [id, error] of result.failed) {
+        disableNotes.set(id, ` Sessions were revoked, but the account could not be disabled: ${error.userMessage}`);
+      }
+    }
+
+    return { byId, outcomes, revokedNow: revoke.ok, alreadyRevoked, disabled, disableNotes, startedAt };
+  }
+
+  /** Reads the batch's revocations back and gives every target of it its outcome. */
+  private async verifyBatch(written: WrittenBatch): Promise<TargetOutcome[]> {
+    const { byId, alreadyRevoked, disabled, disableNotes } = written;
+    const outcomes = [...written.outcomes];
+    const verified = await this.verifyAll(
+      written.revokedNow.map((id) => byId.get(id)).filter((t): t is DirectoryUser => t !== undefined),
+      written.startedAt,
+    );
+    for (const id of [...written.revokedNow, ...alreadyRevoked.keys()]) {
+      const target = byId.get(id);
+      if (target === undefined) continue;
+      const note = disableNotes.get(id) ?? "";
+      const disabledText = disabled.has(id) ? " Account disabled." : "";
+      const earlier = alreadyRevoked.get(id);
+      if (earlier !== undefined) {
+        outcomes.push({
+          userId: id,
+          status: note === "" ? "revoked_verified" : "failed",
+          sessionsValidFrom: earlier,
+          disabled: disabled.has(id),
+          detail: `Sessions valid from ${earlier} (revoked before an interruption; verified on resume).${disabledText}${note}`,
+          at: new Date().toISOString(),
+        });
+        continue;
+      }
+      const check = verified.get(id) ?? { ok: false, value: null };
+      outcomes.push({
+        userId: id,
+        status: note !== "" ? "failed" : check.ok ? "revoked_verified" : "revoked_unverified",
+        sessionsValidFrom: check.value,
+        disabled: disabled.has(id),
+        detail: check.ok
+          ? `Sessions valid from ${check.value}.${disabledText}${note}`
+          : `Graph accepted the revocation, but the read-back still shows ${check.value ?? "no revocation time"}; Entra can take a few minutes to converge. Check again with: status ${target.userPrincipalName}.${disabledText}${note}`,
+        at: new Date().toISOString(),
+      });
+    }
+    return outcomes;
+  }
+
+  /**
+   * Sends writes in one batch, paced to the quota, until each has succeeded or failed for good:
+   * throttled items wait their own Retry-After (and slow every writer down); 5xx and network
+   * errors are retried with backoff and jitter; 403, 404 and other refusals are final at once.
+   */
+  private async writeAll(
+    userIds: readonly string[],
+    send: (ids: readonly string[]) => Promise<BatchAnswer>,
+    prepaid = false,
+  ): Promise<{ ok: string[]; failed: Map<string, AppError> }> {
+    const ok: string[] = [];
+    const failed = new Map<string, AppError>();
+    let pending = [...userIds];
+    let transientTries = 0;
+    let throttleTries = 0;
+    let paid = prepaid;
+    while (pending.length > 0) {
+      if (!paid) await this.pacer.take(pending.length);
+      paid = false;
+      let answer: BatchAnswer;
+      try {
+        answer = await send(pending);
+      } catch (err) {
+        // The batch as a whole did not get through (network, outage): every item is retried.
+        const error = err instanceof AppError ? err : new AppError("GraphUnavailable", userMessageOf(err));
+        answer = { items: pending.map((userId) => ({ userId, ok: false, error })), throttled: error.code === "GraphThrottled" ? pending.length : 0 };
+      }
+      this.pacer.observePercentage(answer.throttlePercentage);
+      const retry: string[] = [];
+      let wait = 0;
+      let throttled = false;
+      for (const item of answer.items) {
+        if (item.ok) {
+          ok.push(item.userId);
+          continue;
+        }
+        const error = item.error ?? new AppError("GraphUnavailable", "Microsoft Graph gave no answer for this user.");
+        if (error.code === "GraphThrottled") {
+          throttled = true;
+          wait = Math.max(wait, item.retryAfterMs ?? (error.details.retryAfterSeconds ?? 1) * 1000);
+          retry.push(item.userId);
+        } else if (isTransient(error)) {
+          retry.push(item.userId);
+        } else {
+          failed.set(item.userId, error);
+        }
+      }
+      if (retry.length === 0) break;
+      if (throttled) {
+        this.pacer.observeThrottle(wait);
+        throttleTries++;
+      } else {
+        transientTries++;
+      }
+      const backoff = this.options.retryDelaysMs[transientTries - 1];
+      if (throttleTries > MAX_THROTTLE_RETRIES || (!throttled && backoff === undefined)) {
+        const last = new Map(answer.items.map((i) => [i.userId, i.error]));
+        for (const id of retry) failed.set(id, last.get(id) ?? new AppError("GraphUnavailable", "Microsoft Graph kept failing for this user."));
+        break;
+      }
+      if (!throttled && backoff !== undefined) await sleep(withJitter(backoff));
+      pending = retry;
+    }
+    return { ok, failed };
+  }
+
+  /** Reads the users back in batches (reads are not writes: not paced), retrying transient failures. */
+  private async readBack(userIds: readonly string[]): Promise<Map<string, DirectoryUser>> {
+    const users = new Map<string, DirectoryUser>();
+    let pending = [...userIds];
+    for (let attempt = 0; pending.length > 0 && attempt <= this.options.retryDelaysMs.length; attempt++) {
+      if (attempt > 0) await sleep(withJitter(this.options.retryDelaysMs[attempt - 1] ?? 1000));
+      let answer: BatchAnswer;
+      try {
+        answer = await this.deps.directory.readMany(pending);
+      } catch (err) {
+        this.deps.logger.warn({ err }, "read-back batch failed; retrying");
+        continue;
+      }
+      const retry: string[] = [];
+      for (const item of answer.items) {
+        if (item.ok && item.user !== undefined) users.set(item.userId, item.user);
+        else if (item.error !== undefined && isTransient(item.error)) retry.push(item.userId);
+      }
+      pending = retry;
+    }
+    return users;
+  }
+
+  /** Reads signInSessionsValidFromDateTime back, in batches, until each shows the revocation or the waits run out. */
+  private async verifyAll(targets: DirectoryUser[], startedAt: number): Promise<Map<string, { ok: boolean; value: string | null }>> {
+    const result = new Map<string, { ok: boolean; value: string | null }>();
+    let pending = targets;
+    for (const delay of this.options.verifyDelaysMs) {
+      if (pending.length === 0) break;
+      await sleep(delay);
+      const reads = await this.readBack(pending.map((t) => t.id));
+      const still: DirectoryUser[] = [];
+      for (const t of pending) {
+        const value = reads.get(t.id)?.signInSessionsValidFromDateTime ?? result.get(t.id)?.value ?? null;
+        if (value !== null && isLater(value, t) && Date.parse(value) >= startedAt - this.options.clockSkewMs) {
+          result.set(t.id, { ok: true, value });
+        } else {
+          result.set(t.id, { ok: false, value });
+          still.push(t);
+        }
+      }
+      pending = still;
+    }
+    return result;
   }
 
   /** Every target has an outcome: the request ends completed or failed, with its summary entry. */
@@ -243,119 +516,6 @@ export class JobRunner implements JobStarter {
     });
     if (finished === undefined) return; // another runner finished it first
     await this.notify(() => this.deps.listener.onFinished(finished));
-  }
-
-  /**
-   * A target an earlier runner started on: if the read-back already shows a revocation since that
-   * attempt, the call reached Graph and is not repeated; otherwise it is revoked now.
-   */
-  private async resumeOne(target: DirectoryUser, disable: boolean, attemptAt: string): Promise<TargetOutcome> {
-    let current: DirectoryUser | undefined;
-    try {
-      current = await this.deps.directory.getUser(target.id);
-    } catch (err) {
-      this.deps.logger.warn({ err, userId: target.id }, "read-back on resume failed; revoking again");
-      return this.revokeOne(target, disable);
-    }
-    const validFrom = current?.signInSessionsValidFromDateTime ?? null;
-    const revokedSince = validFrom !== null && Date.parse(validFrom) >= Date.parse(attemptAt) - this.options.clockSkewMs && isLater(validFrom, target);
-    if (current === undefined || !revokedSince) return this.revokeOne(target, disable);
-
-    const { disabled, disableNote } =
-      disable && current.accountEnabled !== false ? await this.disableAfterRevoke(target) : { disabled: current.accountEnabled === false, disableNote: "" };
-    return {
-      userId: target.id,
-      status: disableNote === "" ? "revoked_verified" : "failed",
-      sessionsValidFrom: validFrom,
-      disabled: disable && disabled,
-      detail: `Sessions valid from ${validFrom} (revoked before an interruption; verified on resume).${disable && disabled ? " Account disabled." : ""}${disableNote}`,
-      at: new Date().toISOString(),
-    };
-  }
-
-  private async revokeOne(target: DirectoryUser, disable: boolean): Promise<TargetOutcome> {
-    const startedAt = Date.now();
-    const base = { userId: target.id, sessionsValidFrom: null, disabled: false };
-    try {
-      await this.withRetries(() => this.deps.directory.revokeSignInSessions(target.id));
-    } catch (err) {
-      this.deps.logger.warn({ err, userId: target.id }, "revocation failed");
-      const notFound = err instanceof AppError && err.code === "GraphNotFound";
-      return {
-        ...base,
-        status: notFound ? "not_found" : "failed",
-        detail: notFound
-          ? "The user no longer exists in the directory (deleted since the request was made)."
-          : userMessageOf(err),
-        at: new Date().toISOString(),
-      };
-    }
-
-    const { disabled, disableNote } = disable ? await this.disableAfterRevoke(target) : { disabled: false, disableNote: "" };
-
-    const verified = await this.verify(target, startedAt);
-    if (verified.ok) {
-      return {
-        ...base,
-        status: disableNote === "" ? "revoked_verified" : "failed",
-        sessionsValidFrom: verified.value,
-        disabled,
-        detail: `Sessions valid from ${verified.value}.${disabled ? " Account disabled." : ""}${disableNote}`,
-        at: new Date().toISOString(),
-      };
-    }
-    return {
-      ...base,
-      status: disableNote === "" ? "revoked_unverified" : "failed",
-      sessionsValidFrom: verified.value,
-      disabled,
-      detail: `Graph accepted the revocation, but the read-back still shows ${verified.value ?? "no revocation time"}; Entra can take a few minutes to converge. Check again with: status ${target.userPrincipalName}.${disableNote}`,
-      at: new Date().toISOString(),
-    };
-  }
-
-  /** --disable, after a successful revocation: a failure is noted on the outcome, not thrown. */
-  private async disableAfterRevoke(target: DirectoryUser): Promise<{ disabled: boolean; disableNote: string }> {
-    try {
-      await this.withRetries(() => this.deps.directory.disableAccount(target.id));
-      return { disabled: true, disableNote: "" };
-    } catch (err) {
-      this.deps.logger.warn({ err, userId: target.id }, "disable failed");
-      return { disabled: false, disableNote: ` Sessions were revoked, but the account could not be disabled: ${userMessageOf(err)}` };
-    }
-  }
-
-  /** Reads signInSessionsValidFromDateTime back until it shows the revocation, or gives up. */
-  private async verify(target: DirectoryUser, startedAt: number): Promise<{ ok: boolean; value: string | null }> {
-    let last: string | null = null;
-    for (const delay of this.options.verifyDelaysMs) {
-      await sleep(delay);
-      try {
-        const user = await this.deps.directory.getUser(target.id);
-        last = user?.signInSessionsValidFromDateTime ?? null;
-      } catch (err) {
-        this.deps.logger.warn({ err, userId: target.id }, "verification read failed");
-        continue;
-      }
-      if (last === null) continue;
-      if (isLater(last, target) && Date.parse(last) >= startedAt - this.options.clockSkewMs) return { ok: true, value: last };
-    }
-    return { ok: false, value: last };
-  }
-
-  private async withRetries(call: () => Promise<void>): Promise<void> {
-    const delays = this.options.retryDelaysMs;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await call();
-        return;
-      } catch (err) {
-        const wait = delays[attempt];
-        if (!isTransient(err) || wait === undefined) throw err;
-        const retryAfter = err instanceof AppError ? (err.details.retryAfterSeconds ?? 0) * 1000 : 0;
-        await sleep(Math.max(wait, retryAfter));
-      }
-    }
   }
 
   private async notify(update: () => Promise<void>): Promise<void> {

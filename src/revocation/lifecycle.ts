@@ -1,4 +1,4 @@
-import { randomInt } from "node:crypto";
+import { createHash, randomInt } from "node:crypto";
 import type { Auditor } from "../audit/auditor.js";
 import type { DirectoryUser } from "../directory/types.js";
 import { abilitiesOf, mayApprove, mayCancel, mayReject, needsFourEyes, samePerson, type Abilities, type Decision } from "../policy/decide.js";
@@ -21,6 +21,8 @@ export interface NewRequest {
   origin: Origin;
   /** Where approvers were asked, for the audit entry ("" when only in the origin conversation). */
   approvalChannel: string;
+  /** The command that chose the targets (e.g. `revoke department Sales`), for the audit entry. */
+  selection?: string;
 }
 
 /** approve and reject come from a request's card; cancel (withdraw) from the card or `cancel <id>`. */
@@ -46,6 +48,16 @@ export type DecisionResult =
   | { kind: "refused"; request: RevocationRequest; reason: string }
   | { kind: "notFound" }
   | { kind: "notPending"; request: RevocationRequest };
+
+/** Users an audit entry lists by name at most; the rest are counted (and hashed). */
+const AUDIT_LISTED = 50;
+
+/** sha256 of the target object IDs in order, one per line: what exactly was asked for. */
+export function targetSetHash(targets: readonly DirectoryUser[]): string {
+  const hash = createHash("sha256");
+  for (const t of targets) hash.update(`${t.id}\n`);
+  return hash.digest("hex");
+}
 
 // Crockford base32 without I, L, O, U: readable aloud, no look-alikes.
 const ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -110,11 +122,18 @@ export class RevocationService {
       details: {
         reason: request.reason,
         disable: request.disable,
-        targets: request.targets.map((t) => ({ id: t.id, upn: t.userPrincipalName })),
-        excluded: request.excluded.map((e) => ({ id: e.user.id, upn: e.user.userPrincipalName, why: e.why })),
+        // A bulk request lists its first users here; the hash binds the entry to the exact set
+        // frozen with the request (sha256 of the object IDs in order, one per line).
+        targetCount: request.targets.length,
+        targetsSha256: targetSetHash(request.targets),
+        targets: request.targets.slice(0, AUDIT_LISTED).map((t) => ({ id: t.id, upn: t.userPrincipalName })),
+        ...(request.targets.length > AUDIT_LISTED ? { moreTargets: `${request.targets.length - AUDIT_LISTED} more, in the request's frozen target list` } : {}),
+        excludedCount: request.excluded.length,
+        excluded: request.excluded.slice(0, AUDIT_LISTED).map((e) => ({ id: e.user.id, upn: e.user.userPrincipalName, why: e.why })),
         expiresAt: request.expiresAt,
         fourEyes: this.fourEyes(request),
         approvalChannel: input.approvalChannel,
+        ...(input.selection === undefined ? {} : { command: input.selection.slice(0, 2000) }),
       },
     });
     return request;

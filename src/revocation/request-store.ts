@@ -1,4 +1,5 @@
 import type { AuditEntry, NewAuditEntry } from "../audit/audit-log.js";
+import type { DirectoryUser } from "../directory/types.js";
 import type { ApprovalCard, RequestState, RevocationRequest, TargetOutcome } from "./types.js";
 
 export type RequestPatch = Partial<Pick<RevocationRequest, "state" | "decidedBy" | "decidedAt" | "decisionComment" | "decisionReason">>;
@@ -47,11 +48,36 @@ export interface RequestStore {
   listByState(states: readonly RequestState[], filter?: RequestFilter): Promise<RevocationRequest[]>;
   /** Records, under the job's lease, that the target is about to be revoked. */
   markAttempt(requestId: string, userId: string, owner: string): Promise<AttemptMark>;
+  /** markAttempt for several targets in one transaction (a batch about to be sent). */
+  markAttempts(requestId: string, userIds: readonly string[], owner: string): Promise<AttemptMarks>;
+  /**
+   * recordOutcome for several targets in one transaction; returns how many were new (a target that
+   * already had an outcome keeps it, and gets no second entry).
+   */
+  recordOutcomes(requestId: string, outcomes: ReadonlyArray<{ outcome: TargetOutcome; audit: NewAuditEntry }>): Promise<number>;
+  /** What a card shows, without loading every target: counts, and at most `rows` users, failures first. */
+  summary(requestId: string, rows: number): Promise<RequestSummary | undefined>;
   /**
    * Adds a target's outcome and its audit entry unless that target already has an outcome;
    * returns false when it had (the outcome is then left as it was).
    */
   recordOutcome(requestId: string, outcome: TargetOutcome, audit: NewAuditEntry): Promise<boolean>;
+}
+
+/** The result of marking a batch of targets. */
+export type AttemptMarks =
+  | { kind: "leaseLost" }
+  /** For each user: when an earlier runner marked it (a call may have reached Graph), or null. */
+  | { kind: "marked"; previous: ReadonlyMap<string, string | null> };
+
+/** A request as a card shows it, loaded in bounded memory whatever its size. */
+export interface RequestSummary {
+  /** The request without its targets and outcomes (both empty here). */
+  request: RevocationRequest;
+  targetCount: number;
+  counts: Record<TargetOutcome["status"], number>;
+  /** At most the asked number of users: failed and not found first, then unverified, then the rest in order. */
+  rows: Array<{ target: DirectoryUser; outcome: TargetOutcome | null }>;
 }
 
 /** A claimed job. */

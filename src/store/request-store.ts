@@ -1,11 +1,19 @@
 import type { Kysely, Selectable, Transaction } from "kysely";
 import type { AuditEntry, AuditObserver, NewAuditEntry } from "../audit/audit-log.js";
 import type { DirectoryUser } from "../directory/types.js";
-import type { AttemptMark, RequestFilter, RequestPatch, RequestStore, TransitionEffects } from "../revocation/request-store.js";
+import type {
+  AttemptMark,
+  AttemptMarks,
+  RequestFilter,
+  RequestPatch,
+  RequestStore,
+  RequestSummary,
+  TransitionEffects,
+} from "../revocation/request-store.js";
 import type { ApprovalCard, ExcludedTarget, Origin, OutcomeStatus, RequestState, RevocationRequest, TargetOutcome } from "../revocation/types.js";
-import { appendAuditEntry } from "./audit-store.js";
+import { appendAuditEntries, appendAuditEntry } from "./audit-store.js";
 import type { DialectKind } from "./database.js";
-import type { Database, RequestsTable } from "./schema.js";
+import type { Database, RequestsTable, TargetOutcomesTable } from "./schema.js";
 
 type Clock = () => Date;
 type Db = Kysely<Database> | Transaction<Database>;
@@ -182,6 +190,179 @@ export class SqlRequestStore implements RequestStore {
     });
   }
 
+  markAttempts(requestId: string, userIds: readonly string[], owner: string): Promise<AttemptMarks> {
+    return this.db.transaction().execute(async (trx) => {
+      const nowIso = this.clock().toISOString();
+      const live = await trx
+        .selectFrom("jobs")
+        .select("request_id")
+        .where("request_id", "=", requestId)
+        .where("lease_owner", "=", owner)
+        .where("lease_expires_at", ">", nowIso)
+        .where("finished_at", "is", null)
+        .executeTakeFirst();
+      if (live === undefined) return { kind: "leaseLost" } as const;
+      const previous = new Map<string, string | null>();
+      for (let i = 0; i < userIds.length; i += INSERT_CHUNK) {
+        const chunk = userIds.slice(i, i + INSERT_CHUNK);
+        const rows = await trx
+          .selectFrom("request_targets")
+          .select(["user_id", "attempt_at"])
+          .where("request_id", "=", requestId)
+          .where("user_id", "in", chunk)
+          .execute();
+        for (const row of rows) previous.set(row.user_id, row.attempt_at);
+        await trx
+          .updateTable("request_targets")
+          .set({ attempt_at: nowIso, attempt_owner: owner })
+          .where("request_id", "=", requestId)
+          .where("user_id", "in", chunk)
+          .execute();
+      }
+      const missing = userIds.find((id) => !previous.has(id));
+      if (missing !== undefined) throw new Error(`request ${requestId} has no target ${missing}`);
+      return { kind: "marked", previous } as const;
+    });
+  }
+
+  async recordOutcomes(requestId: string, outcomes: ReadonlyArray<{ outcome: TargetOutcome; audit: NewAuditEntry }>): Promise<number> {
+    if (outcomes.length === 0) return 0;
+    const entries = await this.db.transaction().execute(async (trx) => {
+      const positions = new Map<string, number>();
+      const ids = outcomes.map((o) => o.outcome.userId);
+      for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
+        const rows = await trx
+          .selectFrom("request_targets")
+          .select(["user_id", "position"])
+          .where("request_id", "=", requestId)
+          .where("user_id", "in", ids.slice(i, i + INSERT_CHUNK))
+          .execute();
+        for (const row of rows) positions.set(row.user_id, Number(row.position));
+      }
+      const inserted = new Set<string>();
+      for (let i = 0; i < outcomes.length; i += INSERT_CHUNK) {
+        const rows = await trx
+          .insertInto("target_outcomes")
+          .values(
+            outcomes.slice(i, i + INSERT_CHUNK).map(({ outcome }) => {
+              const position = positions.get(outcome.userId);
+              if (position === undefined) throw new Error(`request ${requestId} has no target ${outcome.userId}`);
+              return {
+                request_id: requestId,
+                user_id: outcome.userId,
+                position,
+                status: outcome.status,
+                detail: outcome.detail,
+                sessions_valid_from: outcome.sessionsValidFrom,
+                disabled: outcome.disabled ? 1 : 0,
+                at: outcome.at,
+              };
+            }),
+          )
+          .onConflict((oc) => oc.columns(["request_id", "user_id"]).doNothing())
+          .returning("user_id")
+          .execute();
+        for (const row of rows) inserted.add(row.user_id);
+      }
+      // An entry only for the targets whose outcome is new: a second outcome is impossible.
+      const audits = outcomes.filter(({ outcome }) => inserted.has(outcome.userId)).map(({ audit }) => audit);
+      return appendAuditEntries(trx, this.kind, audits, this.clock());
+    });
+    for (const entry of entries) this.onAudit?.(entry);
+    return entries.length;
+  }
+
+  async summary(requestId: string, rows: number): Promise<RequestSummary | undefined> {
+    const row = await this.db.selectFrom("requests").selectAll().where("id", "=", requestId).executeTakeFirst();
+    if (row === undefined) return undefined;
+    const counts = { revoked_verified: 0, revoked_unverified: 0, not_found: 0, skipped: 0, failed: 0 };
+    const grouped = await this.db
+      .selectFrom("target_outcomes")
+      .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+      .where("request_id", "=", requestId)
+      .groupBy("status")
+      .execute();
+    for (const g of grouped) counts[g.status as OutcomeStatus] = Number(g.n);
+
+    // Failures first, then unverified, then the first targets in order (with or without an outcome).
+    const picked: Array<{ position: number; outcome: TargetOutcome | null }> = [];
+    const seen = new Set<number>();
+    for (const statuses of [["failed", "not_found"], ["revoked_unverified"]]) {
+      if (picked.length >= rows) break;
+      const found = await this.db
+        .selectFrom("target_outcomes")
+        .selectAll()
+        .where("request_id", "=", requestId)
+        .where("status", "in", statuses)
+        .orderBy("position", "asc")
+        .limit(rows - picked.length)
+        .execute();
+      for (const o of found) {
+        seen.add(Number(o.position));
+        picked.push({ position: Number(o.position), outcome: outcomeOf(o) });
+      }
+    }
+    if (picked.length < rows) {
+      const first = await this.db
+        .selectFrom("request_targets")
+        .leftJoin("target_outcomes", (join) =>
+          join.onRef("target_outcomes.request_id", "=", "request_targets.request_id").onRef("target_outcomes.user_id", "=", "request_targets.user_id"),
+        )
+        .select([
+          "request_targets.position as position",
+          "target_outcomes.user_id as o_user_id",
+          "target_outcomes.status as o_status",
+          "target_outcomes.detail as o_detail",
+          "target_outcomes.sessions_valid_from as o_valid_from",
+          "target_outcomes.disabled as o_disabled",
+          "target_outcomes.at as o_at",
+        ])
+        .where("request_targets.request_id", "=", requestId)
+        .orderBy("request_targets.position", "asc")
+        .limit(rows + seen.size)
+        .execute();
+      for (const f of first) {
+        if (picked.length >= rows) break;
+        const position = Number(f.position);
+        if (seen.has(position)) continue;
+        picked.push({
+          position,
+          outcome:
+            f.o_user_id === null || f.o_status === null
+              ? null
+              : {
+                  userId: f.o_user_id,
+                  status: f.o_status as OutcomeStatus,
+                  detail: f.o_detail ?? "",
+                  sessionsValidFrom: f.o_valid_from ?? null,
+                  disabled: Number(f.o_disabled) === 1,
+                  at: f.o_at ?? "",
+                },
+        });
+      }
+    }
+    const snapshots = new Map<number, DirectoryUser>();
+    const positions = picked.map((p) => p.position);
+    if (positions.length > 0) {
+      const targets = await this.db
+        .selectFrom("request_targets")
+        .select(["position", "snapshot"])
+        .where("request_id", "=", requestId)
+        .where("position", "in", positions)
+        .execute();
+      for (const t of targets) snapshots.set(Number(t.position), JSON.parse(t.snapshot) as DirectoryUser);
+    }
+    return {
+      request: this.requestOf(row, [], []),
+      targetCount: Number(row.target_count),
+      counts,
+      rows: picked.flatMap((p) => {
+        const target = snapshots.get(p.position);
+        return target === undefined ? [] : [{ target, outcome: p.outcome }];
+      }),
+    };
+  }
+
   async recordOutcome(requestId: string, outcome: TargetOutcome, audit: NewAuditEntry): Promise<boolean> {
     const entry = await this.db.transaction().execute(async (trx) => {
       const target = await trx
@@ -231,6 +412,14 @@ export class SqlRequestStore implements RequestStore {
       .where("request_id", "=", row.id)
       .orderBy("position", "asc")
       .execute();
+    return this.requestOf(
+      row,
+      targets.map((t) => JSON.parse(t.snapshot) as DirectoryUser),
+      outcomes.map(outcomeOf),
+    );
+  }
+
+  private requestOf(row: Selectable<RequestsTable>, targets: DirectoryUser[], outcomes: TargetOutcome[]): RevocationRequest {
     return {
       id: row.id,
       createdAt: row.created_at,
@@ -238,7 +427,7 @@ export class SqlRequestStore implements RequestStore {
       requester: { aadObjectId: row.requester_id, name: row.requester_name },
       reason: row.reason,
       disable: Number(row.disable) === 1,
-      targets: targets.map((t) => JSON.parse(t.snapshot) as DirectoryUser),
+      targets,
       excluded: JSON.parse(row.excluded) as ExcludedTarget[],
       state: row.state as RequestState,
       version: Number(row.version),
@@ -250,14 +439,18 @@ export class SqlRequestStore implements RequestStore {
       decisionReason: row.decision_reason,
       approvalCard:
         row.approval_reference === null ? null : { reference: JSON.parse(row.approval_reference) as Origin, activityId: row.approval_activity_id },
-      outcomes: outcomes.map((o) => ({
-        userId: o.user_id,
-        status: o.status as OutcomeStatus,
-        detail: o.detail,
-        sessionsValidFrom: o.sessions_valid_from,
-        disabled: Number(o.disabled) === 1,
-        at: o.at,
-      })),
+      outcomes,
     };
   }
+}
+
+function outcomeOf(o: Selectable<TargetOutcomesTable>): TargetOutcome {
+  return {
+    userId: o.user_id,
+    status: o.status as OutcomeStatus,
+    detail: o.detail,
+    sessionsValidFrom: o.sessions_valid_from,
+    disabled: Number(o.disabled) === 1,
+    at: o.at,
+  };
 }

@@ -6,6 +6,7 @@ import {
   killMidJob,
   pickTargets,
   Stack,
+  SLOW_QUOTA,
 } from "./scenario.js";
 
 const TARGETS = 50;
@@ -21,8 +22,9 @@ describe("durability: the bot killed in the middle of a revocation (SQLite)", fu
   });
 
   it("a restarted process resumes the job after the lease: one outcome per target, no user revoked twice, every audit post once", async () => {
-    // Graph answers in ~100 ms, so 50 targets take a few seconds: time to kill the bot half-way.
-    stack = await Stack.start({ latencyMs: 100, env: { JOB_LEASE_SECONDS: "3" } });
+    // The bot paces its writes to a small quota (10 per 2 s), so 50 targets take several seconds:
+    // time to kill the bot half-way, with batches written but not yet verified.
+    stack = await Stack.start({ latencyMs: 100, env: { JOB_LEASE_SECONDS: "3", ...SLOW_QUOTA } });
     const targets = pickTargets(stack.sim, TARGETS);
     const targetIds = new Set(targets.map((t) => t.id.toLowerCase()));
 

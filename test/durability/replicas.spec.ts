@@ -9,6 +9,7 @@ import {
   assertResumedExactlyOnce,
   botOwning,
   killMidJob,
+  SLOW_QUOTA,
   pickTargets,
   snapshot,
   Stack,
@@ -39,7 +40,7 @@ describe("durability: two replicas on one PostgreSQL database", function () {
 
   it("share requests and clicks; when the replica running a job is killed, the other resumes it after the lease, exactly once per target", async () => {
     database = await freshPostgres(process.env.TEST_DATABASE_URL ?? "");
-    stack = await Stack.start({ latencyMs: 100, databaseUrl: database.url, env: { JOB_LEASE_SECONDS: "3" } });
+    stack = await Stack.start({ latencyMs: 100, databaseUrl: database.url, env: { JOB_LEASE_SECONDS: "3", ...SLOW_QUOTA } });
     const s = stack;
     const targets = pickTargets(s.sim, TARGETS);
     // Both replicas start at once on the empty database, as a deployment would roll them out.

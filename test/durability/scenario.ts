@@ -279,6 +279,9 @@ export function pickTargets(sim: StartedSimulator, n: number): SimUser[] {
   return users.slice(0, n).map((u) => ({ ...u }));
 }
 
+/** A write quota small enough that a job of dozens of users lasts seconds (the bot's pacer keeps to it). */
+export const SLOW_QUOTA = { GRAPH_WRITE_QUOTA: "10", GRAPH_WRITE_WINDOW_SECONDS: "2" };
+
 /** Runs `audit:verify` as an operator would; resolves with its exit code and output. */
 export async function runAuditVerify(databaseUrl: string): Promise<{ code: number | null; output: string }> {
   const child = startNodeProcess(["src/cli/audit-verify.ts"], { DATABASE_URL: databaseUrl });
@@ -320,7 +323,14 @@ export async function killMidJob(stack: Stack, bot: Bot, requestId: string, tota
       if (s.outcomes.length >= total) {
         throw new Error(`the job finished (${s.outcomes.length} outcomes) before the bot could be killed; raise the simulator's latency`);
       }
-      return s.outcomes.length >= atLeast ? s : undefined;
+      if (s.outcomes.length < atLeast) return undefined;
+      // Kill while a batch is between its revocation and its recorded outcome: it reached Graph
+      // (the simulator saw it) but the runner has not recorded it, so the resumed run must read
+      // it back rather than revoke it again.
+      const done = new Set(s.outcomes.map((o) => o.user_id));
+      const revoked = stack.revocationsByUser();
+      const reachedGraph = s.targets.some((t) => t.attempt_at !== null && !done.has(t.user_id) && revoked.get(t.user_id.toLowerCase()) === 1);
+      return reachedGraph ? s : undefined;
     },
     60_000,
     `${atLeast} outcomes of request ${requestId}`,

@@ -1,4 +1,5 @@
 import type { Directory, DirectoryObjectKind } from "../../src/directory/directory.js";
+import type { BatchAnswer, BatchItemResult } from "../../src/directory/graph-batch.js";
 import type { DirectoryUser } from "../../src/directory/types.js";
 import { AppError } from "../../src/errors.js";
 
@@ -67,6 +68,47 @@ export class FakeDirectory implements Directory {
     return Promise.resolve();
   }
 
+  /** Sign-ins by IP: user IDs per address (the fake keeps no times: every sign-in is recent). */
+  readonly signIns = new Map<string, string[]>();
+
+  usersInDepartment(name: string): AsyncIterable<DirectoryUser[]> {
+    return pages([...this.users.values()].filter((u) => (u.department ?? "").toLowerCase() === name.toLowerCase()));
+  }
+
+  disabledUsers(): AsyncIterable<DirectoryUser[]> {
+    return pages([...this.users.values()].filter((u) => u.accountEnabled === false));
+  }
+
+  usersSignedInFrom(ip: string): AsyncIterable<DirectoryUser[]> {
+    const ids = [...new Set(this.signIns.get(ip) ?? [])];
+    return pages(
+      ids.flatMap((id) => {
+        const u = this.users.get(id);
+        return u === undefined ? [] : [u];
+      }),
+    );
+  }
+
+  /** How long each batch of revocations takes (a job that must be caught half-way). */
+  writeDelayMs = 0;
+
+  async revokeMany(userIds: readonly string[]): Promise<BatchAnswer> {
+    if (this.writeDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.writeDelayMs));
+    return eachOf(userIds, (id) => this.revokeSignInSessions(id));
+  }
+
+  disableMany(userIds: readonly string[]): Promise<BatchAnswer> {
+    return eachOf(userIds, (id) => this.disableAccount(id));
+  }
+
+  readMany(userIds: readonly string[]): Promise<BatchAnswer> {
+    return eachOf(userIds, async (id) => {
+      const user = await this.getUser(id);
+      if (user === undefined) throw new AppError("GraphNotFound", `No object ${id} in this tenant.`, { status: 404 });
+      return user;
+    });
+  }
+
   memberGroups(userId: string, groupIds: readonly string[]): Promise<string[]> {
     const mine = this.groups.get(userId.toLowerCase()) ?? [];
     return Promise.resolve(groupIds.filter((g) => mine.includes(g)));
@@ -74,5 +116,31 @@ export class FakeDirectory implements Directory {
 
   checkAccess(): Promise<void> {
     return Promise.resolve();
+  }
+}
+
+/** A batch answer built from one call per user, as Graph answers each item of a $batch on its own. */
+async function eachOf(userIds: readonly string[], call: (id: string) => Promise<DirectoryUser | void>): Promise<BatchAnswer> {
+  const items: BatchItemResult[] = [];
+  let throttled = 0;
+  for (const userId of userIds) {
+    try {
+      const user = await call(userId);
+      items.push({ userId, ok: true, user: user ?? undefined });
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      if (err.code === "GraphThrottled") throttled++;
+      const seconds = err.details.retryAfterSeconds;
+      items.push({ userId, ok: false, error: err, retryAfterMs: seconds === undefined ? undefined : seconds * 1000 });
+    }
+  }
+  return { items, throttled };
+}
+
+/** Copies of the users in pages of 999, as Graph pages a listing. */
+async function* pages(users: DirectoryUser[]): AsyncIterable<DirectoryUser[]> {
+  for (let i = 0; i < users.length; i += 999) {
+    await Promise.resolve();
+    yield users.slice(i, i + 999).map((u) => ({ ...u }));
   }
 }

@@ -4,6 +4,7 @@ import { Auditor } from "../../src/audit/auditor.js";
 import { AppError } from "../../src/errors.js";
 import { GraphRoleLookup } from "../../src/policy/roles.js";
 import { JobRunner, type ProgressListener } from "../../src/revocation/job-runner.js";
+import type { RequestSummary } from "../../src/revocation/request-store.js";
 import { RevocationService } from "../../src/revocation/lifecycle.js";
 import type { Actor, RevocationRequest } from "../../src/revocation/types.js";
 import { FakeDirectory, testUser } from "../fakes/fake-directory.js";
@@ -18,9 +19,9 @@ const approver: Actor = { aadObjectId: "bbbbbbbb-0000-4000-8000-000000000002", n
 const outsider: Actor = { aadObjectId: "bbbbbbbb-0000-4000-8000-000000000003", name: "Nina Viewer" };
 
 class RecordingListener implements ProgressListener {
-  readonly progress: RevocationRequest[] = [];
+  readonly progress: RequestSummary[] = [];
   readonly finished: RevocationRequest[] = [];
-  async onProgress(_id: string, load: () => Promise<RevocationRequest | undefined>): Promise<void> {
+  async onProgress(_id: string, load: () => Promise<RequestSummary | undefined>): Promise<void> {
     const r = await load();
     if (r !== undefined) this.progress.push(r);
   }
@@ -103,7 +104,7 @@ describe("RevocationService and JobRunner", () => {
       "revocation.completed",
     ]);
     assert.equal(t.listener.finished.length, 1);
-    assert.equal(t.listener.progress[0]?.state, "running");
+    assert.equal(t.listener.progress[0]?.request.state, "running");
   });
 
   it("four-eyes: the requester of a 2-target request cannot approve it; an approver can", async () => {
@@ -328,8 +329,9 @@ describe("RevocationService and JobRunner", () => {
 
     it("stop() pauses a job after the targets in flight and hands the lease back; another runner finishes it", async () => {
       const t = await setup();
-      const users = Array.from({ length: 12 }, () => testUser());
+      const users = Array.from({ length: 60 }, () => testUser());
       for (const u of users) t.directory.users.set(u.id, { ...u });
+      t.directory.writeDelayMs = 30; // each batch of 20 takes a while: the job can be stopped half-way
       const request = await t.create(users);
       const approved = await t.store.transition(request.id, request.version, { state: "approved" }, { job: "enqueue" });
       assert.ok(approved);
@@ -341,21 +343,21 @@ describe("RevocationService and JobRunner", () => {
         auditor: new Auditor(t.db.audit, t.db.audit, { deliver: () => Promise.resolve(true) }, pino({ level: "silent" }), { owner: "a" }),
         listener: t.listener,
         logger: pino({ level: "silent" }),
-        options: { verifyDelaysMs: [20], retryDelaysMs: [5], clockSkewMs: 60_000, concurrency: 2, leaseMs: 60_000 },
+        options: { verifyDelaysMs: [20], retryDelaysMs: [5], clockSkewMs: 60_000, concurrency: 1, leaseMs: 60_000 },
       });
       a.start(request.id);
-      while (((await t.store.get(request.id))?.outcomes.length ?? 0) < 2) await new Promise((r) => setTimeout(r, 5));
+      while (((await t.store.get(request.id))?.outcomes.length ?? 0) < 20) await new Promise((r) => setTimeout(r, 5));
       await a.stop();
       const paused = await t.store.get(request.id);
       assert.equal(paused?.state, "running");
-      assert.ok(paused.outcomes.length < 12, "stopped before the end");
+      assert.ok(paused.outcomes.length < 60, "stopped before the end (batches of 20, one in flight)");
       // The lease was handed back: B may claim at once, without waiting for it to run out.
       const b = t.runner("replica-b");
       b.start(request.id);
       await b.idle();
       const done = await t.store.get(request.id);
       assert.equal(done?.state, "completed");
-      assert.equal(done.outcomes.length, 12);
+      assert.equal(done.outcomes.length, 60);
       assert.equal(new Set(t.directory.revoked).size, t.directory.revoked.length, "nobody revoked twice");
     });
   });

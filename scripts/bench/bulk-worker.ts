@@ -1,0 +1,143 @@
+/**
+ * One way of revoking a department for `npm run bench:bulk` (scripts/bench-bulk.ts), in its own
+ * process so its peak RSS is its own. Prints one JSON line (WorkerResult) on stdout.
+ *
+ *   runner      the bot's path: resolve page by page, freeze the snapshot in SQLite, JobRunner
+ *               ($batch of 20, paced to the quota, batched verification, one outcome per user)
+ *   sequential  one POST revokeSignInSessions after another (PowerShell's foreach)
+ */
+import { ClientSecretCredential } from "@azure/identity";
+import pino from "pino";
+import { Auditor } from "../../src/audit/auditor.js";
+import { GraphDirectory } from "../../src/directory/graph-directory.js";
+import { isGuest } from "../../src/directory/resolvers.js";
+import type { DirectoryUser } from "../../src/directory/types.js";
+import { createGraphClient } from "../../src/index.js";
+import { JobRunner } from "../../src/revocation/job-runner.js";
+import { newRequestId } from "../../src/revocation/lifecycle.js";
+import type { RevocationRequest } from "../../src/revocation/types.js";
+import { SqlAuditStore } from "../../src/store/audit-store.js";
+import { openDatabase } from "../../src/store/database.js";
+import { SqlJobQueue } from "../../src/store/job-queue.js";
+import { SqlRequestStore } from "../../src/store/request-store.js";
+
+export interface WorkerResult {
+  writes: number;
+  /** From the first write sent to the last (the runner's pacer; the whole loop for sequential). */
+  writePhaseMs: number;
+  wallMs: number;
+  resolveMs: number;
+  writeMs: number;
+  baseRss: number;
+  peakRss: number;
+  outcomes: Record<string, number>;
+  /** Targets without an outcome at the end (must be 0). */
+  lost: number;
+}
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === "") throw new Error(`${name} is not set (run through npm run bench:bulk)`);
+  return value;
+}
+
+
+async function main(): Promise<void> {
+  const way = process.argv[2];
+  const authorityHost = env("BENCH_AUTHORITY_HOST");
+  const credential = new ClientSecretCredential(env("BENCH_TENANT_ID"), env("BENCH_CLIENT_ID"), env("BENCH_CLIENT_SECRET"), {
+    authorityHost,
+    disableInstanceDiscovery: true,
+  });
+  const directory = new GraphDirectory(createGraphClient({ graph: { baseUrl: env("BENCH_GRAPH_BASE_URL") } } as never, credential), credential);
+  await directory.checkAccess();
+
+  let peakRss = process.memoryUsage.rss();
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 20);
+  const baseRss = process.memoryUsage.rss();
+  const started = Date.now();
+
+  // Both ways list the department the same way: page by page, guests left out.
+  const targets: DirectoryUser[] = [];
+  for await (const page of directory.usersInDepartment(env("BENCH_DEPARTMENT"))) {
+    for (const user of page) if (!isGuest(user)) targets.push(user);
+  }
+  const resolveMs = Date.now() - started;
+  const writeStart = Date.now();
+  let outcomes: Record<string, number>;
+  let lost = 0;
+  let writePhaseMs = 0;
+
+  if (way === "sequential") {
+    outcomes = { revoked: 0, failed: 0 };
+    for (const user of targets) {
+      try {
+        await directory.revokeSignInSessions(user.id);
+        outcomes.revoked++;
+      } catch {
+        outcomes.failed++;
+      }
+    }
+    writePhaseMs = Date.now() - writeStart;
+  } else if (way === "runner") {
+    const database = await openDatabase(`sqlite:${env("BENCH_DB")}`);
+    const logger = pino({ level: "warn" });
+    const audit = new SqlAuditStore(database.db, database.kind);
+    const auditor = new Auditor(audit, audit, { deliver: () => Promise.resolve(true) }, logger, { owner: "bench" });
+    const store = new SqlRequestStore(database.db, database.kind, undefined, auditor.observe);
+    const now = new Date();
+    const request: RevocationRequest = {
+      id: newRequestId(),
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + 30 * 60_000).toISOString(),
+      requester: { aadObjectId: "00000000-0000-4000-8000-00000000be01", name: "Bench" },
+      reason: "bench:bulk",
+      disable: false,
+      targets,
+      excluded: [],
+      state: "pending",
+      version: 1,
+      decidedBy: null,
+      decidedAt: null,
+      decisionComment: null,
+      decisionReason: null,
+      origin: {},
+      cardActivityId: null,
+      approvalCard: null,
+      outcomes: [],
+    };
+    await store.create(request, { actor: request.requester, action: "request.created", requestId: request.id, details: { targetCount: targets.length } });
+    await store.transition(request.id, 1, { state: "approved" }, { job: "enqueue" });
+    const runner = new JobRunner({
+      store,
+      jobs: new SqlJobQueue(database.db),
+      directory,
+      auditor,
+      listener: { onProgress: () => Promise.resolve(), onFinished: () => Promise.resolve() },
+      logger,
+      owner: "bench",
+      options: { writeQuota: Number(env("BENCH_QUOTA")), writeWindowMs: Number(env("BENCH_WINDOW_MS")), verifyDelaysMs: [50, 200, 500], concurrency: Number(process.env.BENCH_CONCURRENCY ?? 4) },
+    });
+    runner.start(request.id);
+    await runner.idle();
+    writePhaseMs = (runner.pacer.stats.lastTakeAt ?? 0) - (runner.pacer.stats.firstTakeAt ?? 0);
+    const summary = await store.summary(request.id, 0);
+    outcomes = summary?.counts ?? {};
+    const recorded = Object.values(outcomes).reduce((a, b) => a + b, 0);
+    lost = targets.length - recorded;
+    await auditor.idle();
+    auditor.stop();
+    await database.close();
+  } else {
+    throw new Error(`unknown way "${way}": runner or sequential`);
+  }
+  const writeMs = Date.now() - writeStart;
+  clearInterval(sampler);
+  const result: WorkerResult = { writes: targets.length, writePhaseMs, wallMs: Date.now() - started, resolveMs, writeMs, baseRss, peakRss, outcomes, lost };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench worker failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});
