@@ -42,8 +42,8 @@ export class CardNotifier implements ProgressListener {
     await this.write(summary.request, { ...summary, pace: paceOf(first, done, summary.targetCount) });
   }
 
-  onFinished(request: RevocationRequest): Promise<void> {
-    const done = this.write(request, resultViewOf(request));
+  onFinished(request: RevocationRequest, summary?: RequestSummary): Promise<void> {
+    const done = this.write(request, summary ?? resultViewOf(request));
     return done.finally(() => {
       this.lastUpdate.delete(request.id);
       this.firstSeen.delete(request.id);
@@ -80,17 +80,18 @@ export class CardNotifier implements ProgressListener {
     const results = await Promise.allSettled(edits);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed !== undefined) throw failed.reason;
-    if ((request.state === "completed" || request.state === "failed") && request.outcomes.length > 0) await this.listFailures(request);
+    if (request.state === "completed" || request.state === "failed") await this.listFailures(request, view);
   }
 
   /** The failures a finished card cannot list, in replies to it (in a channel, its thread). */
-  private async listFailures(request: RevocationRequest): Promise<void> {
-    const failures = request.outcomes.filter((o) => o.status === "failed" || o.status === "not_found").length;
+  private async listFailures(request: RevocationRequest, view: ResultView): Promise<void> {
+    const failures = view.counts.failed + view.counts.not_found;
     if (failures <= CARD_TARGET_LIMIT || request.cardActivityId === null) return;
     const cardId = request.cardActivityId;
-    const ref = replyTarget(request.origin, cardId);
-    for (const text of failureListMessages(request)) await this.messenger.post(ref, MessageFactory.text(text), cardId);
+    const ref = replyTarget(request.origin as Partial<ConversationReference>, cardId);
+    for (const text of failureListMessages(request.id, view.rows, failures)) await this.messenger.post(ref, MessageFactory.text(text), cardId);
   }
+
 }
 
 /** "12.5 users/s, about 7 min left", from what this process has seen of the job. */

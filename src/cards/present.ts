@@ -291,20 +291,24 @@ export function resultCardData(request: RevocationRequest | ResultView, notice =
   };
 }
 
-/** The failed users of a finished request as lines of text, for replies to its card (at most `limit`). */
-export function failureListMessages(request: RevocationRequest, limit = 1000, perMessage = 100): string[] {
-  const byId = new Map(request.targets.map((t) => [t.id, t]));
-  const failures = request.outcomes.filter((o) => o.status === "failed" || o.status === "not_found");
-  const listed = failures.slice(0, limit);
+/**
+ * The failed users of a finished request as lines of text, for replies to its card: the failures
+ * among `rows` (a summary's rows list them first), of `total` failures in all.
+ */
+export function failureListMessages(requestId: string, rows: ResultView["rows"], total: number, perMessage = 100): string[] {
+  const listed = rows.filter((r) => r.outcome !== null && (r.outcome.status === "failed" || r.outcome.status === "not_found"));
   const messages: string[] = [];
   for (let i = 0; i < listed.length; i += perMessage) {
-    const rows = listed.slice(i, i + perMessage).map((o, j) => {
-      const t = byId.get(o.userId);
-      return `${i + j + 1}. ${t?.userPrincipalName ?? o.userId} — ${OUTCOME_TEXT[o.status].text}: ${plain(o.detail)}`;
+    const lines = listed.slice(i, i + perMessage).map(({ target, outcome }, j) => {
+      const status = outcome === null ? "" : OUTCOME_TEXT[outcome.status].text;
+      return `${i + j + 1}. ${target.userPrincipalName} — ${status}: ${plain(outcome?.detail ?? "")}`;
     });
     const last = Math.min(i + perMessage, listed.length);
-    const more = last === listed.length && failures.length > listed.length ? `\n\n${failures.length - listed.length} more failures are not listed here: \`npm run audit:export -- --format csv\` has every outcome.` : "";
-    messages.push(`**Request ${request.id}: failures ${i + 1}–${last} of ${failures.length}**\n\n${rows.join("\n")}${more}`);
+    const more =
+      last === listed.length && total > listed.length
+        ? `\n\n${total - listed.length} more failures are not listed here: \`npm run audit:export -- --format csv\` has every outcome.`
+        : "";
+    messages.push(`**Request ${requestId}: failures ${i + 1}–${last} of ${total}**\n\n${lines.join("\n")}${more}`);
   }
   return messages;
 }

@@ -17,7 +17,11 @@ export interface ProgressListener {
    * few rows, in bounded memory); the listener calls it only when it will show the progress.
    */
   onProgress(requestId: string, load: () => Promise<RequestSummary | undefined>): Promise<void>;
-  onFinished(request: RevocationRequest): Promise<void>;
+  /**
+   * The request ended. A finished job passes a summary (counts, and its first failures) and a
+   * request without its targets; otherwise the request is whole.
+   */
+  onFinished(request: RevocationRequest, summary?: RequestSummary): Promise<void>;
 }
 
 export interface JobRunnerOptions {
@@ -55,6 +59,9 @@ export const DEFAULT_JOB_OPTIONS: JobRunnerOptions = {
 
 // The completion entry lists every outcome up to this many targets; beyond, the per-target entries do.
 const LISTED_OUTCOMES = 50;
+
+/** Users the finished card and its replies may list (failures first). */
+const FINAL_LISTED = 1000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -486,36 +493,48 @@ export class JobRunner implements JobStarter {
 
   /** Every target has an outcome: the request ends completed or failed, with its summary entry. */
   private async finish(requestId: string): Promise<void> {
-    const done = await this.deps.store.get(requestId);
-    if (done === undefined || done.state !== "running") return;
-    if (done.outcomes.length < done.targets.length) throw new Error(`request ${requestId} finished with targets lacking an outcome`);
-    const failed = done.outcomes.filter((o) => o.status === "failed" || o.status === "not_found");
-    const finalState = failed.length === 0 ? "completed" : "failed";
-    const listed = done.targets.length <= LISTED_OUTCOMES ? done.outcomes : failed.slice(0, LISTED_OUTCOMES);
-    const finished = await this.deps.store.transition(requestId, done.version, { state: finalState }, {
-      job: "finish",
-      audit: {
-        actor: null,
-        action: finalState === "completed" ? "revocation.completed" : "revocation.failed",
-        requestId,
-        details: {
-          counts: countOutcomes(done.outcomes),
-          outcomes: listed.map((o) => ({
-            id: o.userId,
-            upn: done.targets.find((t) => t.id === o.userId)?.userPrincipalName,
-            status: o.status,
-            detail: o.detail,
-            sessionsValidFrom: o.sessionsValidFrom,
-            disabled: o.disabled,
-          })),
-          ...(listed.length < done.outcomes.length
-            ? { moreOutcomes: `${done.outcomes.length - listed.length} more; each target has its own target.outcome entry` }
-            : {}),
+    // Counts and the users a card and the entry list, not the whole request: a job of 100,000
+    // must not load every target and outcome again to say it is done.
+    const done = await this.deps.store.summary(requestId, FINAL_LISTED);
+    if (done === undefined || done.request.state !== "running") return;
+    const recorded = Object.values(done.counts).reduce((a, b) => a + b, 0);
+    if (recorded < done.targetCount) throw new Error(`request ${requestId} finished with targets lacking an outcome`);
+    const failedCount = done.counts.failed + done.counts.not_found;
+    const finalState = failedCount === 0 ? "completed" : "failed";
+    // Small requests list every outcome; larger ones their first failures (rows put failures first).
+    const listed = (
+      done.targetCount <= LISTED_OUTCOMES
+        ? done.rows
+        : done.rows.filter((r) => r.outcome?.status === "failed" || r.outcome?.status === "not_found")
+    ).slice(0, LISTED_OUTCOMES);
+    const finished = await this.deps.store.transition(
+      requestId,
+      done.request.version,
+      { state: finalState },
+      {
+        job: "finish",
+        light: true,
+        audit: {
+          actor: null,
+          action: finalState === "completed" ? "revocation.completed" : "revocation.failed",
+          requestId,
+          details: {
+            counts: done.counts,
+            outcomes: listed.map(({ target, outcome }) => ({
+              id: target.id,
+              upn: target.userPrincipalName,
+              status: outcome?.status,
+              detail: outcome?.detail,
+              sessionsValidFrom: outcome?.sessionsValidFrom,
+              disabled: outcome?.disabled,
+            })),
+            ...(listed.length < recorded ? { moreOutcomes: `${recorded - listed.length} more; each target has its own target.outcome entry` } : {}),
+          },
         },
       },
-    });
+    );
     if (finished === undefined) return; // another runner finished it first
-    await this.notify(() => this.deps.listener.onFinished(finished));
+    await this.notify(() => this.deps.listener.onFinished(finished, { ...done, request: finished }));
   }
 
   private async notify(update: () => Promise<void>): Promise<void> {

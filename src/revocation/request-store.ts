@@ -10,6 +10,8 @@ export interface TransitionEffects {
   audit?: NewAuditEntry;
   /** "enqueue" creates the request's job (on approval); "finish" marks it done (final state). */
   job?: "enqueue" | "finish";
+  /** Give back the request without its targets and outcomes (a large job's end). */
+  light?: boolean;
 }
 
 /** Narrows listByState in the database, so callers never load requests only to drop them. */

@@ -124,6 +124,10 @@ export class SqlRequestStore implements RequestStore {
           .execute();
       }
       if (effects.audit !== undefined) entry = await appendAuditEntry(trx, this.kind, effects.audit, now);
+      if (effects.light === true) {
+        const row = await trx.selectFrom("requests").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+        return this.requestOf(row, [], []);
+      }
       return this.load(trx, id);
     });
     if (entry !== undefined) this.onAudit?.(entry);

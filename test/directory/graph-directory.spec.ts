@@ -129,3 +129,72 @@ describe("GraphDirectory against the simulator", function () {
     assert.ok(!err.userMessage.includes("wrong-secret"));
   });
 });
+
+describe("GraphDirectory: JSON batching ($batch) against the simulator", function () {
+  this.timeout(20_000);
+  let sim: StartedSimulator;
+  let directory: GraphDirectory;
+  const [alice, bob, oneil] = [WELL_KNOWN.alice, WELL_KNOWN.bob, WELL_KNOWN.oneil];
+  const nobody = "10000000-0000-4000-8000-0000000fffff";
+
+  before(async () => {
+    sim = await startSimulator({ tls: trustedSimulatorTls() });
+    directory = directoryFor(sim);
+  });
+  after(async () => {
+    await sim.close();
+  });
+  beforeEach(() => {
+    sim.clearRequests();
+    sim.setRoles([...ALL_GRAPH_ROLES]);
+    sim.setWriteQuota({ capacity: 3000, windowMs: 150_000 });
+    sim.setBatchResponseOrder("request");
+  });
+
+  it("revokes several users in one request, answering each on its own, in the order asked whatever order Graph answers in", async () => {
+    sim.setBatchResponseOrder("reverse");
+    const answer = await directory.revokeMany([alice.id, nobody, bob.id]);
+    assert.deepEqual(
+      answer.items.map((i) => [i.userId, i.ok, i.error?.code]),
+      [
+        [alice.id, true, undefined],
+        [nobody, false, "GraphNotFound"],
+        [bob.id, true, undefined],
+      ],
+    );
+    const envelopes = sim.requests.filter((r) => r.path === "/v1.0/$batch");
+    assert.equal(envelopes.length, 1, "one round trip");
+  });
+
+  it("a throttled item carries its own Retry-After; the others succeed", async () => {
+    sim.setWriteQuota({ capacity: 2, windowMs: 60_000 });
+    const answer = await directory.revokeMany([alice.id, bob.id, oneil.id]);
+    assert.deepEqual(answer.items.map((i) => i.ok), [true, true, false]);
+    const throttled = answer.items[2];
+    assert.equal(throttled?.error?.code, "GraphThrottled");
+    assert.ok((throttled?.retryAfterMs ?? 0) >= 1000, `retry after ${throttled?.retryAfterMs} ms`);
+    assert.equal(answer.throttled, 1);
+    assert.ok((answer.throttlePercentage ?? 0) > 0.8, "the limit percentage is reported");
+  });
+
+  it("a 403 item names the permission to grant", async () => {
+    sim.setRoles(ALL_GRAPH_ROLES.filter((r) => r !== "User.RevokeSessions.All"));
+    // Roles travel in the token: a new credential gets one without the permission.
+    const answer = await directoryFor(sim).revokeMany([alice.id]);
+    assert.equal(answer.items[0]?.error?.code, "GraphForbidden");
+    assert.match(answer.items[0]?.error?.userMessage ?? "", /User\.RevokeSessions\.All/);
+  });
+
+  it("reads users back in a batch, with the DESIGN.md fields", async () => {
+    const answer = await directory.readMany([alice.id, bob.id]);
+    assert.deepEqual(answer.items.map((i) => i.user?.userPrincipalName), [alice.userPrincipalName, bob.userPrincipalName]);
+    assert.ok(answer.items.every((i) => i.user !== undefined && "signInSessionsValidFromDateTime" in i.user));
+  });
+
+  it("acts on object IDs only, and 20 at most", async () => {
+    await assert.rejects(directory.revokeMany([alice.userPrincipalName]), /not an object ID/);
+    await assert.rejects(directory.revokeMany(Array.from({ length: 21 }, () => alice.id)), RangeError);
+    assert.equal(sim.requests.length, 0, "nothing was sent");
+  });
+});
+
