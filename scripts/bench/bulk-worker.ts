@@ -14,8 +14,7 @@ import { isGuest } from "../../src/directory/resolvers.js";
 import type { DirectoryUser } from "../../src/directory/types.js";
 import { createGraphClient } from "../../src/index.js";
 import { JobRunner } from "../../src/revocation/job-runner.js";
-import { newRequestId } from "../../src/revocation/lifecycle.js";
-import type { RevocationRequest } from "../../src/revocation/types.js";
+import { pendingRequestOf } from "../../src/revocation/lifecycle.js";
 import { SqlAuditStore } from "../../src/store/audit-store.js";
 import { openDatabase } from "../../src/store/database.js";
 import { SqlJobQueue } from "../../src/store/job-queue.js";
@@ -85,27 +84,11 @@ async function main(): Promise<void> {
     const audit = new SqlAuditStore(database.db, database.kind);
     const auditor = new Auditor(audit, audit, { deliver: () => Promise.resolve(true) }, logger, { owner: "bench" });
     const store = new SqlRequestStore(database.db, database.kind, undefined, auditor.observe);
-    const now = new Date();
-    const request: RevocationRequest = {
-      id: newRequestId(),
-      createdAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + 30 * 60_000).toISOString(),
-      requester: { aadObjectId: "00000000-0000-4000-8000-00000000be01", name: "Bench" },
-      reason: "bench:bulk",
-      disable: false,
-      targets,
-      excluded: [],
-      state: "pending",
-      version: 1,
-      decidedBy: null,
-      decidedAt: null,
-      decisionComment: null,
-      decisionReason: null,
-      origin: {},
-      cardActivityId: null,
-      approvalCard: null,
-      outcomes: [],
-    };
+    const request = pendingRequestOf(
+      { requester: { aadObjectId: "00000000-0000-4000-8000-00000000be01", name: "Bench" }, reason: "bench:bulk", disable: false, targets, excluded: [], origin: {} },
+      new Date(),
+      30,
+    );
     await store.create(request, { actor: request.requester, action: "request.created", requestId: request.id, details: { targetCount: targets.length } });
     await store.transition(request.id, 1, { state: "approved" }, { job: "enqueue" });
     const runner = new JobRunner({

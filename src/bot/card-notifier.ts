@@ -88,7 +88,7 @@ export class CardNotifier implements ProgressListener {
     const failures = view.counts.failed + view.counts.not_found;
     if (failures <= CARD_TARGET_LIMIT || request.cardActivityId === null) return;
     const cardId = request.cardActivityId;
-    const ref = replyTarget(request.origin as Partial<ConversationReference>, cardId);
+    const ref = replyTarget(request.origin, cardId);
     for (const text of failureListMessages(request.id, view.rows, failures)) await this.messenger.post(ref, MessageFactory.text(text), cardId);
   }
 

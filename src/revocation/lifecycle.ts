@@ -49,6 +49,34 @@ export type DecisionResult =
   | { kind: "notFound" }
   | { kind: "notPending"; request: RevocationRequest };
 
+/** A new pending request (not stored yet): a fresh ID, the frozen targets, nothing decided. */
+export function pendingRequestOf(
+  input: Pick<NewRequest, "requester" | "reason" | "disable" | "targets" | "excluded" | "origin">,
+  created: Date,
+  ttlMinutes: number,
+): RevocationRequest {
+  return {
+    id: newRequestId(),
+    createdAt: created.toISOString(),
+    expiresAt: new Date(created.getTime() + ttlMinutes * 60_000).toISOString(),
+    requester: input.requester,
+    reason: input.reason,
+    disable: input.disable,
+    targets: input.targets,
+    excluded: input.excluded,
+    state: "pending",
+    version: 1,
+    decidedBy: null,
+    decidedAt: null,
+    decisionComment: null,
+    decisionReason: null,
+    origin: input.origin,
+    cardActivityId: null,
+    approvalCard: null,
+    outcomes: [],
+  };
+}
+
 /** Users an audit entry lists by name at most; the rest are counted (and hashed). */
 const AUDIT_LISTED = 50;
 
@@ -94,27 +122,7 @@ export class RevocationService {
 
   /** Creates a pending request with its frozen target snapshot and audits it. */
   async create(input: NewRequest): Promise<RevocationRequest> {
-    const created = this.now();
-    const request: RevocationRequest = {
-      id: newRequestId(),
-      createdAt: created.toISOString(),
-      expiresAt: new Date(created.getTime() + this.deps.ttlMinutes * 60_000).toISOString(),
-      requester: input.requester,
-      reason: input.reason,
-      disable: input.disable,
-      targets: input.targets,
-      excluded: input.excluded,
-      state: "pending",
-      version: 1,
-      decidedBy: null,
-      decidedAt: null,
-      decisionComment: null,
-      decisionReason: null,
-      origin: input.origin,
-      cardActivityId: null,
-      approvalCard: null,
-      outcomes: [],
-    };
+    const request = pendingRequestOf(input, this.now(), this.deps.ttlMinutes);
     await this.deps.store.create(request, {
       actor: input.requester,
       action: "request.created",

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { readConfig } from "../../src/config.js";
-import { GraphDirectory, userPath } from "../../src/directory/graph-directory.js";
+import type { GraphDirectory} from "../../src/directory/graph-directory.js";
+import { userPath } from "../../src/directory/graph-directory.js";
 import { AppError } from "../../src/errors.js";
-import { createCredential, createGraphClient } from "../../src/index.js";
 import {
   ALL_GRAPH_ROLES,
   APPROVER_GROUP_ID,
@@ -12,13 +11,11 @@ import {
   WELL_KNOWN,
   type StartedSimulator,
 } from "../../src/simulator/index.js";
-import { botEnvFor } from "../support/bot-env.js";
+import { graphFor } from "../support/graph.js";
 import { trustedSimulatorTls } from "../support/sim-tls.js";
 
 function directoryFor(sim: StartedSimulator, secret = sim.clientSecret): GraphDirectory {
-  const config = readConfig({ ...botEnvFor(sim, "./data"), ALLOW_UNAUTHENTICATED: "true", AZURE_CLIENT_SECRET: secret });
-  const credential = createCredential(config);
-  return new GraphDirectory(createGraphClient(config, credential), credential);
+  return graphFor(sim, secret).directory;
 }
 
 async function rejection(promise: Promise<unknown>): Promise<AppError> {

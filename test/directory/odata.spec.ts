@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { parseCommand } from "../../src/commands/parse.js";
-import { readConfig } from "../../src/config.js";
 import { listSignInUsers, listUsers } from "../../src/directory/graph-listing.js";
 import {
   departmentFilter,
@@ -12,17 +11,10 @@ import {
 } from "../../src/directory/odata.js";
 import type { DirectoryUser } from "../../src/directory/types.js";
 import { AppError } from "../../src/errors.js";
-import { createCredential, createGraphClient } from "../../src/index.js";
 import { ALL_GRAPH_ROLES, startSimulator, WELL_KNOWN, type StartedSimulator } from "../../src/simulator/index.js";
 import { parseFilter, type FilterExpression } from "../../src/simulator/odata-filter.js";
-import type { SimUser } from "../../src/simulator/tenant-model.js";
-import { botEnvFor } from "../support/bot-env.js";
+import { graphFor, simUser } from "../support/graph.js";
 import { trustedSimulatorTls } from "../support/sim-tls.js";
-
-function graphClientFor(sim: StartedSimulator): Client {
-  const config = readConfig({ ...botEnvFor(sim, "./data"), ALLOW_UNAUTHENTICATED: "true" });
-  return createGraphClient(config, createCredential(config));
-}
 
 async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
   const all: T[] = [];
@@ -130,29 +122,17 @@ describe("OData filters", () => {
 
     before(async () => {
       sim = await startSimulator({ tls: trustedSimulatorTls() });
-      client = graphClientFor(sim);
+      client = graphFor(sim).client;
       // One member in each hostile department, so a filter that matched anything else shows up.
       HOSTILE_DEPARTMENTS.forEach((department, i) => {
         const n = String(i + 1).padStart(12, "0");
-        const user: SimUser = {
-          id: `71000000-0000-4000-8000-${n}`,
+        const user = simUser(`71000000-0000-4000-8000-${n}`, {
           displayName: `Hostile ${i}`,
-          givenName: null,
-          surname: null,
           userPrincipalName: `hostile.${i}@contoso.com`,
-          mail: null,
           mailNickname: `hostile.${i}`,
-          jobTitle: null,
           department,
-          officeLocation: null,
-          mobilePhone: null,
-          businessPhones: [],
-          preferredLanguage: null,
-          accountEnabled: true,
-          userType: "Member",
-          createdDateTime: "2024-01-01T00:00:00Z",
           signInSessionsValidFromDateTime: null,
-        };
+        });
         sim.tenant.addUser(user);
       });
     });

@@ -3,30 +3,20 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { GraphError } from "@microsoft/microsoft-graph-client";
-import { readConfig } from "../../src/config.js";
-import { GraphDirectory } from "../../src/directory/graph-directory.js";
+import type { GraphDirectory } from "../../src/directory/graph-directory.js";
 import { listSignInUsers, listUsers, type SignInUser } from "../../src/directory/graph-listing.js";
 import { departmentFilter, DISABLED_FILTER } from "../../src/directory/odata.js";
 import { expandSignInUsers, resolveTargets, type ResolveProgress } from "../../src/directory/resolvers.js";
 import type { DirectoryUser } from "../../src/directory/types.js";
 import { AppError } from "../../src/errors.js";
-import { createCredential, createGraphClient } from "../../src/index.js";
 import { ALL_GRAPH_ROLES, startSimulator, WELL_KNOWN, type StartedSimulator } from "../../src/simulator/index.js";
 import type { SimSignIn } from "../../src/simulator/graph-signins.js";
-import type { SimUser } from "../../src/simulator/tenant-model.js";
-import { botEnvFor } from "../support/bot-env.js";
+import { graphFor, simUser } from "../support/graph.js";
 import { trustedSimulatorTls } from "../support/sim-tls.js";
 
 const HOUR_MS = 3_600_000;
 const HOSTILE_IPV4 = "203.0.113.50";
 const HOSTILE_IPV6 = "2001:db8::50";
-
-function graphFor(sim: StartedSimulator): { client: Client; directory: GraphDirectory } {
-  const config = readConfig({ ...botEnvFor(sim, "./data"), ALLOW_UNAUTHENTICATED: "true" });
-  const credential = createCredential(config);
-  const client = createGraphClient(config, credential);
-  return { client, directory: new GraphDirectory(client, credential) };
-}
 
 async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
   const all: T[] = [];
@@ -53,29 +43,6 @@ async function rejection(promise: Promise<unknown>): Promise<AppError> {
     return err;
   }
   assert.fail("expected a rejection");
-}
-
-function simUser(id: string, overrides: Partial<SimUser>): SimUser {
-  return {
-    id,
-    displayName: `User ${id.slice(-6)}`,
-    givenName: null,
-    surname: null,
-    userPrincipalName: `u${id.slice(-12)}@contoso.com`,
-    mail: null,
-    mailNickname: `u${id.slice(-12)}`,
-    jobTitle: null,
-    department: null,
-    officeLocation: null,
-    mobilePhone: null,
-    businessPhones: [],
-    preferredLanguage: null,
-    accountEnabled: true,
-    userType: "Member",
-    createdDateTime: "2024-01-01T00:00:00Z",
-    signInSessionsValidFromDateTime: "2025-01-01T00:00:00Z",
-    ...overrides,
-  };
 }
 
 const idFor = (prefix: string, i: number) => `${prefix}-0000-4000-8000-${i.toString(16).padStart(12, "0")}`;

@@ -2,27 +2,17 @@ import assert from "node:assert/strict";
 import { FilterSyntaxError, parseFilter, toODataStringLiteral } from "../../src/simulator/odata-filter.js";
 import { compileUserFilter, UnsupportedFilterError } from "../../src/simulator/user-filter.js";
 import type { SimUser } from "../../src/simulator/index.js";
+import { simUser } from "../support/graph.js";
 
-const user = (overrides: Partial<SimUser>): SimUser => ({
-  id: "10000000-0000-4000-8000-000000000099",
-  displayName: "Test",
-  givenName: null,
-  surname: null,
-  userPrincipalName: "test@contoso.com",
-  mail: null,
-  mailNickname: "test",
-  jobTitle: null,
-  department: null,
-  officeLocation: null,
-  mobilePhone: null,
-  businessPhones: [],
-  preferredLanguage: null,
-  accountEnabled: true,
-  userType: "Member",
-  createdDateTime: "2024-01-01T00:00:00Z",
-  signInSessionsValidFromDateTime: null,
-  ...overrides,
-});
+const user = (overrides: Partial<SimUser>): SimUser =>
+  simUser("10000000-0000-4000-8000-000000000099", {
+    displayName: "Test",
+    userPrincipalName: "test@contoso.com",
+    mailNickname: "test",
+    signInSessionsValidFromDateTime: null,
+    ...overrides,
+  });
+
 
 describe("simulator: OData $filter", () => {
   it("parses a string literal with a doubled quote", () => {
