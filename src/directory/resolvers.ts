@@ -5,7 +5,6 @@
  * answers, and a `maxTargets` ceiling stops a selection far larger than intended.
  */
 import { AppError } from "../errors.js";
-import type { SignInUser } from "./graph-listing.js";
 import type { DirectoryUser } from "./types.js";
 
 /** Users one bulk request may hold before resolving stops: a whole large tenant, and a bound. */
@@ -83,54 +82,6 @@ export async function resolveTargets(
     options.onProgress?.({ pages: result.pages, users: seen.size });
   }
   return result;
-}
-
-/** How to read sign-in users back from the directory. */
-export interface ExpandOptions {
-  /** Lookups in flight at once; default 8. */
-  concurrency?: number;
-  /** Called for a user the sign-in log names but the directory no longer has (deleted since). */
-  onMissing?: (user: SignInUser) => void;
-}
-
-/**
- * Sign-in users (listSignInUsers) as directory users, page by page, for resolveTargets: the sign-in
- * log does not say whether someone is a guest, disabled or in which department, and its UPN may be
- * stale, so each is read again by object ID (e.g. with Directory.getUser).
- * @param lookup reads one user by object ID; undefined when there is none
- */
-export async function* expandSignInUsers(
-  source: AsyncIterable<readonly SignInUser[]>,
-  lookup: (id: string) => Promise<DirectoryUser | undefined>,
-  options: ExpandOptions = {},
-): AsyncGenerator<DirectoryUser[], void, undefined> {
-  const concurrency = options.concurrency ?? 8;
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
-  }
-  for await (const page of source) {
-    const found: (DirectoryUser | undefined)[] = new Array<DirectoryUser | undefined>(page.length);
-    let next = 0;
-    let failed = false;
-    const worker = async (): Promise<void> => {
-      // After one lookup fails the page is lost anyway: the other workers stop asking.
-      while (next < page.length && !failed) {
-        const index = next++;
-        const signInUser = page[index];
-        if (signInUser === undefined) continue;
-        try {
-          const user = await lookup(signInUser.id);
-          if (user === undefined) options.onMissing?.(signInUser);
-          found[index] = user;
-        } catch (err) {
-          failed = true;
-          throw err;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, page.length) }, worker));
-    yield found.filter((user): user is DirectoryUser => user !== undefined);
-  }
 }
 
 /** True for accounts whose sessions this tenant cannot revoke (B2B guests). */
