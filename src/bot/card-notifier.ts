@@ -43,7 +43,9 @@ export class CardNotifier implements ProgressListener {
   }
 
   onFinished(request: RevocationRequest, summary?: RequestSummary): Promise<void> {
-    const done = this.write(request, summary ?? resultViewOf(request));
+    // Only the job's own end (which comes with its summary, once) lists the failures in replies;
+    // a late click re-sending the final card must not post them again.
+    const done = this.write(request, summary ?? resultViewOf(request), summary !== undefined);
     return done.finally(() => {
       this.lastUpdate.delete(request.id);
       this.firstSeen.delete(request.id);
@@ -51,10 +53,10 @@ export class CardNotifier implements ProgressListener {
   }
 
   /** Edits are chained per request so an older state can never overwrite a newer one. */
-  private write(request: RevocationRequest, view: ResultView): Promise<void> {
+  private write(request: RevocationRequest, view: ResultView, listFailures = false): Promise<void> {
     this.lastUpdate.set(request.id, Date.now());
     const previous = this.chains.get(request.id) ?? Promise.resolve();
-    const next = previous.then(() => this.send(request, view));
+    const next = previous.then(() => this.send(request, view, listFailures));
     const settled = next.catch((err: unknown) => {
       this.logger.warn({ err, requestId: request.id }, "card update failed");
     });
@@ -66,7 +68,7 @@ export class CardNotifier implements ProgressListener {
   }
 
   /** Edits the request's card and, when there is one, its approval channel copy. */
-  private async send(request: RevocationRequest, view: ResultView): Promise<void> {
+  private async send(request: RevocationRequest, view: ResultView, listFailures: boolean): Promise<void> {
     const ref = request.origin as Partial<ConversationReference>;
     const activity = MessageFactory.attachment(cardAttachment("revoke-result", resultCardData(view)));
     const edits: Array<Promise<unknown>> = [
@@ -80,7 +82,7 @@ export class CardNotifier implements ProgressListener {
     const results = await Promise.allSettled(edits);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed !== undefined) throw failed.reason;
-    if (request.state === "completed" || request.state === "failed") await this.listFailures(request, view);
+    if (listFailures && (request.state === "completed" || request.state === "failed")) await this.listFailures(request, view);
   }
 
   /** The failures a finished card cannot list, in replies to it (in a channel, its thread). */

@@ -121,12 +121,15 @@ export class WritePacer {
 
   /** Graph throttled `throttled` writes and asked to wait `retryAfterMs`: pause everyone and slow down. */
   observeThrottle(retryAfterMs: number | undefined): void {
+    const now = this.now();
     const wait = retryAfterMs ?? 1000;
-    this.pausedUntil = Math.max(this.pausedUntil, this.now() + wait);
+    // One episode of 429s (the batches in flight all meet it) halves the pace once, not per batch.
+    const newEpisode = now >= this.pausedUntil;
+    this.pausedUntil = Math.max(this.pausedUntil, now + wait);
     // The bucket is empty on Graph's side: start again from nothing after the pause.
-    this.refill(this.now());
+    this.refill(now);
     this.tokens = 0;
-    this.slowDown(0.5);
+    if (newEpisode) this.slowDown(0.5);
   }
 
   private slowDown(by: number): void {
@@ -136,10 +139,10 @@ export class WritePacer {
     this.stats.rateFactor = this.factor;
   }
 
-  /** Creeps back to the full rate: a whole bucket's worth of calm writes restores it. */
+  /** Creeps back to the full rate: half a bucket's worth of calm writes restores it from the floor. */
   private recover(n: number): void {
     if (this.factor >= 1) return;
-    this.factor = Math.min(1, this.factor + (n / this.options.capacity) * (1 - MIN_FACTOR));
+    this.factor = Math.min(1, this.factor + (2 * n * (1 - MIN_FACTOR)) / this.options.capacity);
     this.stats.rateFactor = this.factor;
   }
 }
