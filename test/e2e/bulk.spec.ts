@@ -609,11 +609,8 @@ describe("e2e bulk: progress edits while a 200-user job runs at 40 writes/s", fu
   it("the card is edited in place with 'of 200 done', a rate and the time left, then the final state", async () => {
     const { call, requestId } = await valAsks(h, channel, `revoke department "${DEPARTMENT}"`);
     const sendsBefore = h.connector.calls.filter((c) => c.kind !== "update" && c.conversationId === channel.id).length;
-    const started = Date.now();
     const done = await rileyApproves(h, channel, call, requestId);
-    const elapsed = Date.now() - started;
     assert.equal(done.state, "completed");
-    assert.ok(elapsed >= 2000, `a 200-user job at 40 writes/s takes a few seconds, took ${elapsed} ms`);
 
     const edits = cardEdits(h, call.id).map((e) => cardText(e.activity));
     const finalIndex = edits.findIndex((t) => t.includes("Revocation complete"));
