@@ -162,41 +162,26 @@ export class SqlRequestStore implements RequestStore {
   }
 
 
-  markAttempt(requestId: string, userId: string, owner: string): Promise<AttemptMark> {
-    return this.db.transaction().execute(async (trx) => {
-      const nowIso = this.clock().toISOString();
-      const target = await trx
-        .selectFrom("request_targets")
-        .select(["attempt_at"])
-        .where("request_id", "=", requestId)
-        .where("user_id", "=", userId)
-        .executeTakeFirst();
-      if (target === undefined) throw new Error(`request ${requestId} has no target ${userId}`);
-      const marked = await trx
-        .updateTable("request_targets")
-        .set({ attempt_at: nowIso, attempt_owner: owner })
-        .where("request_id", "=", requestId)
-        .where("user_id", "=", userId)
-        .where((eb) =>
-          eb.exists(
-            eb
-              .selectFrom("jobs")
-              .select("jobs.request_id")
-              .where("jobs.request_id", "=", requestId)
-              .where("jobs.lease_owner", "=", owner)
-              .where("jobs.lease_expires_at", ">", nowIso)
-              .where("jobs.finished_at", "is", null),
-          ),
-        )
-        .executeTakeFirst();
-      if (Number(marked.numUpdatedRows) !== 1) return { kind: "leaseLost" } as const;
-      return { kind: "marked", previous: target.attempt_at } as const;
-    });
+  async markAttempt(requestId: string, userId: string, owner: string): Promise<AttemptMark> {
+    const marks = await this.markAttempts(requestId, [userId], owner);
+    return marks.kind === "leaseLost" ? marks : { kind: "marked", previous: marks.previous.get(userId) ?? null };
   }
 
   markAttempts(requestId: string, userIds: readonly string[], owner: string): Promise<AttemptMarks> {
     return this.db.transaction().execute(async (trx) => {
       const nowIso = this.clock().toISOString();
+      const previous = new Map<string, string | null>();
+      for (let i = 0; i < userIds.length; i += INSERT_CHUNK) {
+        const rows = await trx
+          .selectFrom("request_targets")
+          .select(["user_id", "attempt_at"])
+          .where("request_id", "=", requestId)
+          .where("user_id", "in", userIds.slice(i, i + INSERT_CHUNK))
+          .execute();
+        for (const row of rows) previous.set(row.user_id, row.attempt_at);
+      }
+      const missing = userIds.find((id) => !previous.has(id));
+      if (missing !== undefined) throw new Error(`request ${requestId} has no target ${missing}`);
       const live = await trx
         .selectFrom("jobs")
         .select("request_id")
@@ -206,25 +191,14 @@ export class SqlRequestStore implements RequestStore {
         .where("finished_at", "is", null)
         .executeTakeFirst();
       if (live === undefined) return { kind: "leaseLost" } as const;
-      const previous = new Map<string, string | null>();
       for (let i = 0; i < userIds.length; i += INSERT_CHUNK) {
-        const chunk = userIds.slice(i, i + INSERT_CHUNK);
-        const rows = await trx
-          .selectFrom("request_targets")
-          .select(["user_id", "attempt_at"])
-          .where("request_id", "=", requestId)
-          .where("user_id", "in", chunk)
-          .execute();
-        for (const row of rows) previous.set(row.user_id, row.attempt_at);
         await trx
           .updateTable("request_targets")
           .set({ attempt_at: nowIso, attempt_owner: owner })
           .where("request_id", "=", requestId)
-          .where("user_id", "in", chunk)
+          .where("user_id", "in", userIds.slice(i, i + INSERT_CHUNK))
           .execute();
       }
-      const missing = userIds.find((id) => !previous.has(id));
-      if (missing !== undefined) throw new Error(`request ${requestId} has no target ${missing}`);
       return { kind: "marked", previous } as const;
     });
   }
@@ -368,35 +342,9 @@ export class SqlRequestStore implements RequestStore {
   }
 
   async recordOutcome(requestId: string, outcome: TargetOutcome, audit: NewAuditEntry): Promise<boolean> {
-    const entry = await this.db.transaction().execute(async (trx) => {
-      const target = await trx
-        .selectFrom("request_targets")
-        .select("position")
-        .where("request_id", "=", requestId)
-        .where("user_id", "=", outcome.userId)
-        .executeTakeFirst();
-      if (target === undefined) throw new Error(`request ${requestId} has no target ${outcome.userId}`);
-      const inserted = await trx
-        .insertInto("target_outcomes")
-        .values({
-          request_id: requestId,
-          user_id: outcome.userId,
-          position: target.position,
-          status: outcome.status,
-          detail: outcome.detail,
-          sessions_valid_from: outcome.sessionsValidFrom,
-          disabled: outcome.disabled ? 1 : 0,
-          at: outcome.at,
-        })
-        .onConflict((oc) => oc.columns(["request_id", "user_id"]).doNothing())
-        .executeTakeFirst();
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) return undefined;
-      return appendAuditEntry(trx, this.kind, audit, this.clock());
-    });
-    if (entry === undefined) return false;
-    this.onAudit?.(entry);
-    return true;
+    return (await this.recordOutcomes(requestId, [{ outcome, audit }])) === 1;
   }
+
 
   private async load(db: Db, id: string): Promise<RevocationRequest | undefined> {
     const row = await db.selectFrom("requests").selectAll().where("id", "=", id).executeTakeFirst();
