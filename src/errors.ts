@@ -59,3 +59,14 @@ export function userMessageOf(err: unknown): string {
   if (err instanceof AppError) return err.userMessage;
   return "Something went wrong inside the bot; the details are in its log. Nothing was changed by this step.";
 }
+
+/** An HTTP Retry-After value (whole seconds, or an HTTP date) in ms; undefined when absent or unreadable. */
+export function retryAfterMs(value: unknown): number | undefined {
+  if (typeof value !== "string" && typeof value !== "number") return undefined;
+  if (value === "") return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(String(value));
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+

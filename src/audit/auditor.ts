@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { retryAfterMs } from "../errors.js";
 import { UNPOSTED_ACTIONS } from "./audit-log.js";
 import type { AuditEntry, AuditLog, AuditOutbox, NewAuditEntry } from "./audit-log.js";
 
@@ -169,11 +170,7 @@ export function retryAfterMsOf(err: unknown): number | undefined {
     const h = headers as { get?: (name: string) => unknown } & Record<string, unknown>;
     value = typeof h.get === "function" ? h.get("retry-after") : (h["retry-after"] ?? h["Retry-After"]);
   }
-  if (typeof value !== "string" && typeof value !== "number") return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(String(value));
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return retryAfterMs(value);
 }
 
 function errorText(err: unknown): string {

@@ -74,8 +74,8 @@ export class RequestCards {
         // Finished (rejected, withdrawn, or even revoked) while the copy was being posted: that
         // final edit could not reach the copy, so the copy is brought up to date here. A request
         // still running needs nothing: its later edits load the request and find the copy.
-        const latest = await this.deps.revocations.get(request.id);
-        if (latest !== undefined && FINAL_STATES.has(latest.state)) {
+        const latest = await this.deps.revocations.summary(request.id, CARD_TARGET_LIMIT);
+        if (latest !== undefined && FINAL_STATES.has(latest.request.state)) {
           await this.deps.messenger.update(approvalChannel, approvalId, MessageFactory.attachment(cardAttachment("revoke-result", resultCardData(latest))));
         }
       }

@@ -88,7 +88,7 @@ export class CardActions {
     if (actor === undefined) return;
     const rawId = (data as { requestId?: unknown } | undefined)?.requestId;
     const claimed = typeof rawId === "string" && REQUEST_ID.test(rawId) ? rawId : null;
-    await this.forged(actor, typeof verb === "string" ? verb.slice(0, 60) : "(none)", "unknown action verb", claimed, context.activity.conversation.id);
+    await this.forged(actor, typeof verb === "string" ? verb.slice(0, 60) : "(none)", "unknown action verb", claimed, context.activity.conversation.id, await this.existing(claimed));
   }
 
   /** The card's refresh: this viewer's own view of the request as it is now. */
@@ -97,13 +97,16 @@ export class CardActions {
     const conversation = context.activity.conversation.id;
     const checked = readCardData(data);
     if (actor === undefined || !checked.ok) {
-      if (actor !== undefined && !checked.ok) await this.forged(actor, "refresh", checked.why, checked.claimedRequestId, conversation);
+      if (actor !== undefined && !checked.ok) {
+        await this.forged(actor, "refresh", checked.why, checked.claimedRequestId, conversation, await this.existing(checked.claimedRequestId));
+      }
       return renderCard("notice", noticeCardData("Cannot show this request", "This card's refresh names no request the bot made.", "attention"));
     }
     const request = await this.deps.revocations.get(checked.requestId);
     if (request === undefined || this.deps.cards.cardIn(request, conversation) === undefined) {
       // A refresh shows what the request is; one from elsewhere is probing, so it is recorded.
-      await this.forged(actor, "refresh", request === undefined ? "no such request" : "the request's card is not in this conversation", checked.requestId, conversation);
+      const why = request === undefined ? "no such request" : "the request's card is not in this conversation";
+      await this.forged(actor, "refresh", why, checked.requestId, conversation, request?.id ?? null);
       return renderCard("notice", noticeCardData("Cannot show this request", `Request ${checked.requestId} does not belong to this conversation.`, "attention"));
     }
     if (request.state !== "pending") return renderCard("revoke-result", resultCardData(request));
@@ -129,17 +132,17 @@ export class CardActions {
     const conversation = context.activity.conversation.id;
     const checked = readCardData(data);
     if (!checked.ok) {
-      await this.forged(actor, verb, checked.why, checked.claimedRequestId, conversation);
+      await this.forged(actor, verb, checked.why, checked.claimedRequestId, conversation, await this.existing(checked.claimedRequestId));
       return { ok: false, answer: notice("Not a valid card action", `${checked.why} Nothing was changed.`) };
     }
     const request = await this.deps.revocations.get(checked.requestId);
     if (request === undefined) {
-      await this.forged(actor, verb, "no such request", checked.requestId, conversation);
+      await this.forged(actor, verb, "no such request", checked.requestId, conversation, null);
       return { ok: false, answer: notice("Unknown request", `There is no request ${checked.requestId}. Nothing was changed.`) };
     }
     if (this.deps.cards.cardIn(request, conversation) === undefined) {
       this.deps.logger.warn({ requestId: request.id, conversation }, "card action from another conversation");
-      await this.forged(actor, verb, "the request's card is not in this conversation", request.id, conversation);
+      await this.forged(actor, verb, "the request's card is not in this conversation", request.id, conversation, request.id);
       return {
         ok: false,
         answer: notice(
@@ -151,16 +154,25 @@ export class CardActions {
     return { ok: true, request, comment: checked.comment };
   }
 
-  private async forged(actor: Actor, verb: string, why: string, claimedRequestId: string | null, conversation: string): Promise<void> {
-    // Only a real request ID goes in the request column; anything else stays in the details.
-    const known = claimedRequestId !== null && (await this.deps.revocations.get(claimedRequestId)) !== undefined;
-    await this.deps.revocations.refuse(actor, known ? claimedRequestId : null, {
+  /**
+   * Audits a refused card action. `requestId` is the request column: a request that exists, or
+   * null; whatever the action claimed stays in the details.
+   */
+  private async forged(actor: Actor, verb: string, why: string, claimedRequestId: string | null, conversation: string, requestId: string | null): Promise<void> {
+    await this.deps.revocations.refuse(actor, requestId, {
       verb,
       reason: `card action refused: ${why}`,
       claimedRequestId: claimedRequestId ?? "",
       conversation,
     });
   }
+
+  /** The ID if a request with it exists (a well-formed ID on an altered card may name a real one). */
+  private async existing(id: string | null): Promise<string | null> {
+    if (id === null || !REQUEST_ID.test(id)) return null;
+    return (await this.deps.revocations.exists(id)) ? id : null;
+  }
+
 
   /** Edits the card for every viewer, outside this turn (an invoke must be answered at once). */
   private refreshForEveryone(request: RevocationRequest): void {

@@ -1,9 +1,9 @@
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { GraphError, ResponseType } from "@microsoft/microsoft-graph-client";
-import { AppError, type GraphOperation } from "../errors.js";
+import { AppError, retryAfterMs, type GraphOperation } from "../errors.js";
 import { isObjectId } from "./directory.js";
 import { mapGraphError } from "./graph-directory.js";
-import { USER_SELECT, type DirectoryUser } from "./types.js";
+import { directoryUserOf, USER_SELECT, type DirectoryUser } from "./types.js";
 
 /** Graph's limit on requests in one JSON batch. */
 export const BATCH_LIMIT = 20;
@@ -80,9 +80,9 @@ export class GraphBatch {
     if (!response.ok) {
       // The envelope itself failed (throttled as a whole, an outage, bad credentials): every item with it.
       const error = mapGraphError(await graphErrorOf(response), op, `a batch of ${userIds.length}`);
-      const retryAfterMs = retryAfterMsOf(response.headers.get("retry-after"));
+      const retryAfter = retryAfterMs(response.headers.get("retry-after"));
       return {
-        items: userIds.map((userId) => ({ userId, ok: false, error, retryAfterMs })),
+        items: userIds.map((userId) => ({ userId, ok: false, error, retryAfterMs: retryAfter })),
         throttlePercentage: envelopePercentage,
         throttled: response.status === 429 ? userIds.length : 0,
       };
@@ -103,11 +103,11 @@ export class GraphBatch {
       const percentage = percentageOf(headers["x-ms-throttle-limit-percentage"]);
       if (percentage !== undefined) throttlePercentage = Math.max(throttlePercentage ?? 0, percentage);
       if (status >= 200 && status < 300) {
-        return { userId, ok: true, user: op === "readUser" ? userOf(item.body) : undefined };
+        return { userId, ok: true, user: op === "readUser" ? directoryUserOf(item.body) : undefined };
       }
       if (status === 429) throttled++;
-      const retryAfterMs = retryAfterMsOf(headers["retry-after"]);
-      return { userId, ok: false, error: mapGraphError(itemError(status, item.body, headers), op, userId), retryAfterMs };
+      const retryAfter = retryAfterMs(headers["retry-after"]);
+      return { userId, ok: false, error: mapGraphError(itemError(status, item.body, headers), op, userId), retryAfterMs: retryAfter };
     });
     return { items, throttlePercentage, throttled };
   }
@@ -125,15 +125,6 @@ function percentageOf(value: string | null | undefined): number | undefined {
   if (value === null || value === undefined) return undefined;
   const n = Number(value);
   return Number.isFinite(n) ? n : undefined;
-}
-
-/** Retry-After in seconds or as an HTTP date, in ms. */
-export function retryAfterMsOf(value: string | null | undefined): number | undefined {
-  if (value === null || value === undefined || value === "") return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 /** A batch item's failure as the GraphError the client would have thrown for it alone. */
@@ -156,18 +147,4 @@ async function graphErrorOf(response: Response): Promise<GraphError> {
   const headers: Record<string, string> = {};
   response.headers.forEach((v, k) => (headers[k] = v));
   return itemError(response.status, body, headers);
-}
-
-function userOf(body: unknown): DirectoryUser | undefined {
-  const u = body as Partial<DirectoryUser> | undefined;
-  if (u === undefined || typeof u.id !== "string" || typeof u.userPrincipalName !== "string") return undefined;
-  return {
-    id: u.id,
-    displayName: u.displayName ?? null,
-    userPrincipalName: u.userPrincipalName,
-    accountEnabled: u.accountEnabled ?? null,
-    department: u.department ?? null,
-    userType: u.userType ?? null,
-    signInSessionsValidFromDateTime: u.signInSessionsValidFromDateTime ?? null,
-  };
 }

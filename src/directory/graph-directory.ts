@@ -7,7 +7,7 @@ import { isObjectId, type Directory, type DirectoryObjectKind, type UserPages } 
 import { BATCH_LIMIT, GraphBatch, type BatchAnswer } from "./graph-batch.js";
 import { listSignInUsers, listUsers } from "./graph-listing.js";
 import { departmentFilter, DISABLED_FILTER } from "./odata.js";
-import { USER_SELECT, type DirectoryUser } from "./types.js";
+import { directoryUserOf, USER_SELECT, type DirectoryUser } from "./types.js";
 
 export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
 
@@ -67,22 +67,13 @@ export class GraphDirectory implements Directory {
 
   async getUser(key: string): Promise<DirectoryUser | undefined> {
     try {
-      const user = (await this.client
+      const answer: unknown = await this.client
         .api(userPath(key))
         .select([...USER_SELECT])
-        .get()) as Partial<DirectoryUser> | undefined;
-      if (user === undefined || typeof user.id !== "string" || typeof user.userPrincipalName !== "string") {
-        throw new AppError("GraphBadRequest", `Microsoft Graph returned an unexpected answer for "${key}".`);
-      }
-      return {
-        id: user.id,
-        displayName: user.displayName ?? null,
-        userPrincipalName: user.userPrincipalName,
-        accountEnabled: user.accountEnabled ?? null,
-        department: user.department ?? null,
-        userType: user.userType ?? null,
-        signInSessionsValidFromDateTime: user.signInSessionsValidFromDateTime ?? null,
-      };
+        .get();
+      const user = directoryUserOf(answer);
+      if (user === undefined) throw new AppError("GraphBadRequest", `Microsoft Graph returned an unexpected answer for "${key}".`);
+      return user;
     } catch (err) {
       const mapped = mapGraphError(err, "readUser", key);
       if (mapped.code === "GraphNotFound") return undefined;

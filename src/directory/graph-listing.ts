@@ -12,7 +12,7 @@ import { GraphError } from "@microsoft/microsoft-graph-client";
 import { AppError } from "../errors.js";
 import { mapGraphError } from "./graph-directory.js";
 import { signInsFilter } from "./odata.js";
-import { USER_SELECT, type DirectoryUser } from "./types.js";
+import { directoryUserOf, USER_SELECT, type DirectoryUser } from "./types.js";
 
 /** Graph's largest page for users and sign-ins. */
 export const LIST_PAGE_SIZE = 999;
@@ -175,20 +175,10 @@ async function fetchPage(
 }
 
 function toDirectoryUser(record: Record<string, unknown>, filter: string): DirectoryUser {
-  const { id, userPrincipalName } = record;
-  if (typeof id !== "string" || id === "" || typeof userPrincipalName !== "string") {
-    // Skipping it could leave a session unrevoked that the card claims was in scope.
-    throw unexpected("listUsers", filter, "a user without an id or userPrincipalName");
-  }
-  return {
-    id,
-    displayName: stringOrNull(record.displayName),
-    userPrincipalName,
-    accountEnabled: typeof record.accountEnabled === "boolean" ? record.accountEnabled : null,
-    department: stringOrNull(record.department),
-    userType: stringOrNull(record.userType),
-    signInSessionsValidFromDateTime: stringOrNull(record.signInSessionsValidFromDateTime),
-  };
+  const user = directoryUserOf(record);
+  // Skipping it could leave a session unrevoked that the card claims was in scope.
+  if (user === undefined) throw unexpected("listUsers", filter, "a user without an id or userPrincipalName");
+  return user;
 }
 
 const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -4,7 +4,7 @@ import type { DirectoryUser } from "../directory/types.js";
 import { abilitiesOf, mayApprove, mayCancel, mayReject, needsFourEyes, samePerson, type Abilities, type Decision } from "../policy/decide.js";
 import type { RoleLookup, Roles } from "../policy/roles.js";
 import type { ProgressListener } from "./job-runner.js";
-import type { RequestStore } from "./request-store.js";
+import type { RequestStore, RequestSummary } from "./request-store.js";
 import type { Actor, ApprovalCard, ExcludedTarget, Origin, RequestState, RevocationRequest } from "./types.js";
 
 /** Starts the revocation of an approved request in the background. */
@@ -149,6 +149,15 @@ export class RevocationService {
 
   get(id: string): Promise<RevocationRequest | undefined> {
     return this.deps.store.get(id);
+  }
+
+  /** The request as a card shows it (counts and at most `rows` users), without loading every target. */
+  summary(id: string, rows: number): Promise<RequestSummary | undefined> {
+    return this.deps.store.summary(id, rows);
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return (await this.deps.store.summary(id, 0)) !== undefined;
   }
 
   /** Remembers which message holds the request's card, so later updates edit it in place. */
