@@ -3,7 +3,11 @@
  * start, and handed to the rest of the code as a frozen object; a bad value stops the process with
  * one line per problem that names the variable and says what to set instead.
  */
+import { readFileSync } from "node:fs";
 import { z } from "zod";
+
+/** Shortest audit key accepted: 32 characters (e.g. 16 random bytes as hex is too short; 32 as hex is right). */
+export const MIN_AUDIT_KEY_LENGTH = 32;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UPN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -32,6 +36,16 @@ export interface AppConfig {
     tenantId: string;
     type: BotType;
     allowUnauthenticated: boolean;
+    /** False when BOT_ID is empty (demo mode or ALLOW_UNAUTHENTICATED): the bot then binds 127.0.0.1 only. */
+    inboundAuth: boolean;
+    /** Inbound channel tokens: OpenID metadata and issuer (public cloud by default). */
+    openIdMetadataUrl: string;
+    tokenIssuer: string;
+    /** Outbound channel tokens: login URL (undefined: botbuilder's default for the bot type) and scope. */
+    loginUrl: string | undefined;
+    oauthScope: string;
+    /** Lower-case tenant IDs whose Teams activities are accepted (ALLOWED_TENANT_IDS, default the bot's tenant). */
+    allowedTenantIds: readonly string[];
   };
   demoMode: boolean;
   graph: {
@@ -54,6 +68,17 @@ export interface AppConfig {
   graphWriteWindowSeconds: number;
   /** Largest target set one request may hold. */
   maxTargets: number;
+  /** Pending requests one requester may hold at once (MAX_PENDING_PER_REQUESTER). */
+  maxPendingPerRequester: number;
+  /** `--disable` always needs a second person, whatever the number of targets (DISABLE_NEEDS_SECOND_PERSON). */
+  disableNeedsSecondPerson: boolean;
+  /**
+   * The audit chain's HMAC key (from AUDIT_KEY_FILE or AUDIT_KEY), never stored in the database.
+   * Undefined: the chain is hashed without a key (a warning at start says what that allows).
+   */
+  auditKey: Buffer | undefined;
+  /** Where the key came from, for the start-up log (never the key). */
+  auditKeySource: string | undefined;
   /** Object IDs (lower-case) and UPNs (lower-case) that are never revoked. */
   protectedUsers: readonly string[];
   auditChannelId: string | undefined;
@@ -98,6 +123,21 @@ const booleanFlag = z
     return z.NEVER;
   });
 
+/** true/false/1/0/yes/no; empty or unset gives `fallback`. */
+function booleanWithDefault(fallback: boolean) {
+  return z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return fallback;
+      const s = v.trim().toLowerCase();
+      if (s === "true" || s === "1" || s === "yes") return true;
+      if (s === "false" || s === "0" || s === "no") return false;
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected true or false, got "${v}"` });
+      return z.NEVER;
+    });
+}
+
 function integer(name: string, fallback: number, min: number, max: number) {
   return z
     .string()
@@ -141,6 +181,29 @@ function httpsUrl(fallback: string) {
     });
 }
 
+/** An optional https:// URL (undefined when unset). */
+function optionalHttpsUrl() {
+  return z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return undefined;
+      const raw = v.trim();
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected an https:// URL, got "${raw}"` });
+        return z.NEVER;
+      }
+      if (url.protocol !== "https:") {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must use https://, got "${raw}"` });
+        return z.NEVER;
+      }
+      return raw.replace(/\/+$/, "");
+    });
+}
+
 const guidList = (what: string) =>
   csv.superRefine((ids, ctx) => {
     for (const id of ids) {
@@ -177,6 +240,27 @@ const schema = z.object({
       return match;
     }),
   ALLOW_UNAUTHENTICATED: booleanFlag,
+  ALLOWED_TENANT_IDS: csv.superRefine((ids, ctx) => {
+    for (const id of ids) {
+      if (!GUID.test(id)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${id}" is not a tenant ID (a GUID); list the Entra tenant IDs whose Teams may use the bot, comma-separated` });
+      }
+    }
+  }),
+  BOT_OPENID_METADATA_URL: httpsUrl("https://login.botframework.com/v1/.well-known/openidconfiguration"),
+  BOT_TOKEN_ISSUER: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === "" ? "https://api.botframework.com" : v.trim())),
+  BOT_LOGIN_URL: optionalHttpsUrl(),
+  BOT_OAUTH_SCOPE: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === "" ? "https://api.botframework.com" : v.trim())),
+  AUDIT_KEY_FILE: optionalString,
+  AUDIT_KEY: optionalString,
+  MAX_PENDING_PER_REQUESTER: integer("MAX_PENDING_PER_REQUESTER", 5, 1, 1000),
+  DISABLE_NEEDS_SECOND_PERSON: booleanWithDefault(true),
   DEMO_MODE: booleanFlag,
   AZURE_TENANT_ID: optionalString,
   AZURE_CLIENT_ID: optionalString,
@@ -330,6 +414,32 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     problems.push(`AZURE_TENANT_ID: expected a tenant ID (a GUID), got "${e.AZURE_TENANT_ID}"`);
   }
 
+  const allowedTenantIds = (e.ALLOWED_TENANT_IDS ?? []).length > 0 ? e.ALLOWED_TENANT_IDS : [e.BOT_TENANT_ID ?? e.AZURE_TENANT_ID ?? ""].filter((t) => t !== "");
+  if (e.ALLOWED_TENANT_IDS !== undefined && allowedTenantIds.length === 0) {
+    problems.push("ALLOWED_TENANT_IDS: required when neither BOT_TENANT_ID nor AZURE_TENANT_ID is set; set it to your Entra tenant ID");
+  }
+
+  let auditKey: Buffer | undefined;
+  let auditKeySource: string | undefined;
+  if (e.AUDIT_KEY_FILE !== undefined && e.AUDIT_KEY !== undefined) {
+    problems.push("AUDIT_KEY_FILE and AUDIT_KEY: set one of them, not both");
+  } else if (e.AUDIT_KEY_FILE !== undefined) {
+    try {
+      auditKey = Buffer.from(readFileSync(e.AUDIT_KEY_FILE, "utf8").trim(), "utf8");
+      auditKeySource = `file ${e.AUDIT_KEY_FILE}`;
+    } catch (err) {
+      problems.push(`AUDIT_KEY_FILE: cannot read "${e.AUDIT_KEY_FILE}" (${(err as NodeJS.ErrnoException).code ?? "error"}); point it at a file holding the audit key`);
+    }
+  } else if (e.AUDIT_KEY !== undefined) {
+    auditKey = Buffer.from(e.AUDIT_KEY, "utf8");
+    auditKeySource = "AUDIT_KEY";
+  }
+  if (auditKey !== undefined && auditKey.length < MIN_AUDIT_KEY_LENGTH) {
+    problems.push(
+      `${e.AUDIT_KEY_FILE !== undefined ? "AUDIT_KEY_FILE" : "AUDIT_KEY"}: the key is ${auditKey.length} characters; use at least ${MIN_AUDIT_KEY_LENGTH} random characters (e.g. the output of \`openssl rand -hex 32\`)`,
+    );
+  }
+
   if (failed || problems.length > 0 || credential === undefined) throw new ConfigError(problems);
 
   const sqlitePath = /^sqlite:(.+)$/.exec(e.DATABASE_URL)?.[1];
@@ -343,6 +453,12 @@ export function readConfig(env: Record<string, string | undefined> = process.env
       tenantId: e.BOT_TENANT_ID ?? "",
       type: e.BOT_TYPE,
       allowUnauthenticated: e.ALLOW_UNAUTHENTICATED,
+      inboundAuth: botId !== "",
+      openIdMetadataUrl: e.BOT_OPENID_METADATA_URL,
+      tokenIssuer: e.BOT_TOKEN_ISSUER,
+      loginUrl: e.BOT_LOGIN_URL,
+      oauthScope: e.BOT_OAUTH_SCOPE,
+      allowedTenantIds: Object.freeze(allowedTenantIds.map((t) => t.toLowerCase())),
     },
     demoMode: e.DEMO_MODE,
     graph: {
@@ -361,6 +477,10 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     graphWriteQuota: e.GRAPH_WRITE_QUOTA,
     graphWriteWindowSeconds: e.GRAPH_WRITE_WINDOW_SECONDS,
     maxTargets: e.MAX_TARGETS,
+    maxPendingPerRequester: e.MAX_PENDING_PER_REQUESTER,
+    disableNeedsSecondPerson: e.DISABLE_NEEDS_SECOND_PERSON,
+    auditKey,
+    auditKeySource,
     protectedUsers: Object.freeze(e.PROTECTED_USER_IDS.map((s) => s.toLowerCase())),
     auditChannelId: e.AUDIT_CHANNEL_ID,
     databaseUrl: e.DATABASE_URL,
@@ -377,7 +497,8 @@ function dirnameOf(path: string): string {
 
 function deepFreeze<T extends object>(o: T): Readonly<T> {
   for (const v of Object.values(o)) {
-    if (v !== null && typeof v === "object" && !Object.isFrozen(v)) deepFreeze(v as object);
+    // Typed arrays (the audit key) cannot be frozen; nothing hands them out for writing.
+    if (v !== null && typeof v === "object" && !ArrayBuffer.isView(v) && !Object.isFrozen(v)) deepFreeze(v as object);
   }
   return Object.freeze(o);
 }

@@ -95,4 +95,53 @@ describe("readConfig", () => {
     assert.equal(readConfig({ ...noSecret, AZURE_USE_MANAGED_IDENTITY: "true" }).graph.credential.kind, "managedIdentity");
     assert.ok(problemsOf(noSecret).some((p) => p.includes("AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH")));
   });
+
+  it("defaults the hardening settings: the bot's tenant only, five pending requests, --disable four-eyes, public-cloud channel auth", () => {
+    const c = readConfig(valid);
+    assert.deepEqual(c.bot.allowedTenantIds, [TENANT]);
+    assert.equal(c.bot.inboundAuth, true);
+    assert.equal(c.bot.openIdMetadataUrl, "https://login.botframework.com/v1/.well-known/openidconfiguration");
+    assert.equal(c.bot.tokenIssuer, "https://api.botframework.com");
+    assert.equal(c.bot.oauthScope, "https://api.botframework.com");
+    assert.equal(c.bot.loginUrl, undefined);
+    assert.equal(c.maxPendingPerRequester, 5);
+    assert.equal(c.disableNeedsSecondPerson, true);
+    assert.equal(c.auditKey, undefined);
+  });
+
+  it("reads ALLOWED_TENANT_IDS, the sovereign-cloud channel settings and DISABLE_NEEDS_SECOND_PERSON", () => {
+    const other = "66666666-6666-4666-8666-666666666666";
+    const c = readConfig({
+      ...valid,
+      ALLOWED_TENANT_IDS: `${TENANT}, ${other.toUpperCase()}`,
+      BOT_OPENID_METADATA_URL: "https://login.botframework.azure.us/v1/.well-known/openidconfiguration",
+      BOT_TOKEN_ISSUER: "https://api.botframework.us",
+      BOT_LOGIN_URL: "https://login.microsoftonline.us/",
+      BOT_OAUTH_SCOPE: "https://api.botframework.us",
+      DISABLE_NEEDS_SECOND_PERSON: "false",
+    });
+    assert.deepEqual(c.bot.allowedTenantIds, [TENANT, other]);
+    assert.equal(c.bot.loginUrl, "https://login.microsoftonline.us");
+    assert.equal(c.bot.tokenIssuer, "https://api.botframework.us");
+    assert.equal(c.disableNeedsSecondPerson, false);
+    const problems = problemsOf({ ...valid, ALLOWED_TENANT_IDS: "contoso.com", BOT_OPENID_METADATA_URL: "http://metadata.local", DISABLE_NEEDS_SECOND_PERSON: "perhaps" });
+    for (const name of ["ALLOWED_TENANT_IDS", "BOT_OPENID_METADATA_URL", "DISABLE_NEEDS_SECOND_PERSON"]) {
+      assert.ok(problems.some((p) => p.startsWith(`${name}:`)), `${name} in ${problems.join(" | ")}`);
+    }
+  });
+
+  it("does not need BOT_TYPE's tenant when inbound auth is off (the env template's SingleTenant with an empty BOT_ID)", () => {
+    const noBot: Record<string, string> = { ...valid, BOT_ID: "", BOT_PASSWORD: "", BOT_TENANT_ID: "", ALLOW_UNAUTHENTICATED: "true" };
+    const c = readConfig(noBot);
+    assert.equal(c.bot.inboundAuth, false);
+    assert.deepEqual(c.bot.allowedTenantIds, [TENANT]);
+  });
+
+  it("reads the audit key from AUDIT_KEY or AUDIT_KEY_FILE, never both, and refuses a short one", () => {
+    const key = "k".repeat(40);
+    assert.equal(readConfig({ ...valid, AUDIT_KEY: key }).auditKey?.toString("utf8"), key);
+    assert.ok(problemsOf({ ...valid, AUDIT_KEY: "short" }).some((p) => p.startsWith("AUDIT_KEY:") && !p.includes('"short"')));
+    assert.ok(problemsOf({ ...valid, AUDIT_KEY: key, AUDIT_KEY_FILE: "/nonexistent" }).some((p) => p.startsWith("AUDIT_KEY_FILE and AUDIT_KEY")));
+    assert.ok(problemsOf({ ...valid, AUDIT_KEY_FILE: "/nonexistent/audit.key" }).some((p) => p.startsWith("AUDIT_KEY_FILE:") && p.includes("ENOENT")));
+  });
 });
