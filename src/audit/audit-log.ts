@@ -14,7 +14,20 @@ export type AuditAction =
   | "target.outcome"
   | "revocation.completed"
   | "revocation.failed"
-  | "audit.channel.set";
+  | "audit.channel.set"
+  /** An activity that passed the JWT check but came from another tenant or channel (refused before any handler). */
+  | "activity.refused"
+  /** `status <user>`: someone looked up an account. */
+  | "status.viewed"
+  /** The audit channel moved (posted in the old channel too). */
+  | "audit.channel.moved"
+  /** A job the runner would not run (approval entry missing, or the requester lost the role). */
+  | "revocation.refused";
+
+/** Refusals: kept one entry each, but posted to Teams aggregated per actor (flood control). */
+export function isRefusal(action: AuditAction): boolean {
+  return action.endsWith(".refused");
+}
 
 /**
  * Recorded in the chain but not posted to Teams: one per target, which for a bulk request would

@@ -347,6 +347,10 @@ const AUDIT_TITLES: Record<AuditEntry["action"], { title: string; style: string 
   "revocation.completed": { title: "Revocation completed", style: "good" },
   "revocation.failed": { title: "Revocation finished with failures", style: "attention" },
   "audit.channel.set": { title: "Audit channel set", style: "accent" },
+  "activity.refused": { title: "Message from outside the allowed tenant refused", style: "attention" },
+  "status.viewed": { title: "Account status looked up", style: "default" },
+  "audit.channel.moved": { title: "Audit channel moved", style: "warning" },
+  "revocation.refused": { title: "Revocation job refused", style: "attention" },
 };
 
 /** Readable titles for the audit details the code writes. */
