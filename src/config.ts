@@ -317,9 +317,66 @@ const schema = z.object({
     }),
 });
 
-/** Replaces the password part of a connection URL, so it can be logged or shown. */
+/**
+ * A connection URL as it may be logged or shown: scheme, user, host, port and path only. The
+ * password and the whole query (password=, sslpassword=, sslkey=, …) are left out. The URL is
+ * parsed rather than pattern-matched, so a password holding "@", ":", "/" or "?" cannot leak;
+ * what does not parse is not shown at all.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^(\w+:\/\/[^:/@]*:)[^@]*@/, "$1***@");
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
+    return scheme === undefined ? "(a value that is not a URL)" : `${scheme}: URL that cannot be parsed (not shown)`;
+  }
+  if (parsed.protocol === "sqlite:") return url.includes("?") ? `sqlite:${url.slice("sqlite:".length, url.indexOf("?"))}` : url;
+  const user = parsed.username === "" ? "" : `${parsed.username}@`;
+  return `${parsed.protocol}//${user}${parsed.host}${parsed.pathname === "/" ? "" : parsed.pathname}`;
+}
+
+/**
+ * The audit key from AUDIT_KEY_FILE (a file holding it) or AUDIT_KEY, never both; problems are
+ * added to `problems`. The source is a description for the start-up log, never the key.
+ */
+function auditKeyFrom(file: string | undefined, value: string | undefined, problems: string[]): { auditKey: Buffer | undefined; auditKeySource: string | undefined } {
+  let auditKey: Buffer | undefined;
+  let auditKeySource: string | undefined;
+  if (file !== undefined && value !== undefined) {
+    problems.push("AUDIT_KEY_FILE and AUDIT_KEY: set one of them, not both");
+  } else if (file !== undefined) {
+    try {
+      auditKey = Buffer.from(readFileSync(file, "utf8").trim(), "utf8");
+      auditKeySource = `file ${file}`;
+    } catch (err) {
+      problems.push(`AUDIT_KEY_FILE: cannot read "${file}" (${(err as NodeJS.ErrnoException).code ?? "error"}); point it at a file holding the audit key`);
+    }
+  } else if (value !== undefined) {
+    auditKey = Buffer.from(value, "utf8");
+    auditKeySource = "AUDIT_KEY";
+  }
+  if (auditKey !== undefined && auditKey.length < MIN_AUDIT_KEY_LENGTH) {
+    problems.push(
+      `${file !== undefined ? "AUDIT_KEY_FILE" : "AUDIT_KEY"}: the key is ${auditKey.length} characters; use at least ${MIN_AUDIT_KEY_LENGTH} random characters (e.g. the output of \`openssl rand -hex 32\`)`,
+    );
+    auditKey = undefined;
+  }
+  return { auditKey, auditKeySource };
+}
+
+/**
+ * Reads only AUDIT_KEY_FILE / AUDIT_KEY, for the command-line tools (audit:verify, audit:rotate-key).
+ * @returns the key, or undefined when neither is set
+ * @throws ConfigError when both are set, the file cannot be read or the key is too short
+ */
+export function readAuditKey(env: Record<string, string | undefined> = process.env): { key: Buffer; source: string } | undefined {
+  const problems: string[] = [];
+  const file = schema.shape.AUDIT_KEY_FILE.safeParse(env.AUDIT_KEY_FILE);
+  const value = schema.shape.AUDIT_KEY.safeParse(env.AUDIT_KEY);
+  const { auditKey, auditKeySource } = auditKeyFrom(file.success ? file.data : undefined, value.success ? value.data : undefined, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return auditKey === undefined || auditKeySource === undefined ? undefined : { key: auditKey, source: auditKeySource };
 }
 
 /**
@@ -419,26 +476,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     problems.push("ALLOWED_TENANT_IDS: required when neither BOT_TENANT_ID nor AZURE_TENANT_ID is set; set it to your Entra tenant ID");
   }
 
-  let auditKey: Buffer | undefined;
-  let auditKeySource: string | undefined;
-  if (e.AUDIT_KEY_FILE !== undefined && e.AUDIT_KEY !== undefined) {
-    problems.push("AUDIT_KEY_FILE and AUDIT_KEY: set one of them, not both");
-  } else if (e.AUDIT_KEY_FILE !== undefined) {
-    try {
-      auditKey = Buffer.from(readFileSync(e.AUDIT_KEY_FILE, "utf8").trim(), "utf8");
-      auditKeySource = `file ${e.AUDIT_KEY_FILE}`;
-    } catch (err) {
-      problems.push(`AUDIT_KEY_FILE: cannot read "${e.AUDIT_KEY_FILE}" (${(err as NodeJS.ErrnoException).code ?? "error"}); point it at a file holding the audit key`);
-    }
-  } else if (e.AUDIT_KEY !== undefined) {
-    auditKey = Buffer.from(e.AUDIT_KEY, "utf8");
-    auditKeySource = "AUDIT_KEY";
-  }
-  if (auditKey !== undefined && auditKey.length < MIN_AUDIT_KEY_LENGTH) {
-    problems.push(
-      `${e.AUDIT_KEY_FILE !== undefined ? "AUDIT_KEY_FILE" : "AUDIT_KEY"}: the key is ${auditKey.length} characters; use at least ${MIN_AUDIT_KEY_LENGTH} random characters (e.g. the output of \`openssl rand -hex 32\`)`,
-    );
-  }
+  const { auditKey, auditKeySource } = auditKeyFrom(e.AUDIT_KEY_FILE, e.AUDIT_KEY, problems);
 
   if (failed || problems.length > 0 || credential === undefined) throw new ConfigError(problems);
 

@@ -9,8 +9,9 @@ import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCre
 import { Client } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
 import { TeamsAdapter } from "@microsoft/teams-ai";
-import pino, { type Logger } from "pino";
+import type { Logger } from "pino";
 import { Auditor } from "./audit/auditor.js";
+import { auditKeyOf } from "./audit/chain.js";
 import { createBotApp } from "./bot/app.js";
 import { CardNotifier } from "./bot/card-notifier.js";
 import { Conversations } from "./bot/conversations.js";
@@ -24,6 +25,7 @@ import type { Directory } from "./directory/directory.js";
 import { GRAPH_SCOPE, GraphDirectory } from "./directory/graph-directory.js";
 import { userMessageOf } from "./errors.js";
 import { GraphRoleLookup } from "./policy/roles.js";
+import { createLogger } from "./logger.js";
 import { JobRunner, type JobRunnerOptions } from "./revocation/job-runner.js";
 import { RevocationService } from "./revocation/lifecycle.js";
 import { createServer, listen, type ReadinessReport } from "./server.js";
@@ -87,12 +89,7 @@ export function createGraphClient(config: Pick<AppConfig, "graph">, credential: 
 
 /** Starts the bot with the given configuration. */
 export async function startBot(config: Readonly<AppConfig>, options: StartOptions = {}): Promise<RunningBot> {
-  const logger =
-    options.logger ??
-    pino({
-      level: config.logLevel,
-      redact: { paths: ["req.headers.authorization", "*.clientSecret", "*.password", "headers.authorization"], censor: "***" },
-    });
+  const logger = options.logger ?? createLogger(config.logLevel);
 
   const credential = createCredential(config);
   const directory: Directory = new GraphDirectory(createGraphClient(config, credential), credential);
@@ -101,7 +98,17 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
   const { db, kind } = database;
   // This process's name in job leases and outbox claims: unique per start, readable in the audit.
   const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
-  const auditStore = new SqlAuditStore(db, kind);
+  const auditKey = config.auditKey === undefined ? undefined : auditKeyOf(config.auditKey);
+  const auditStore = new SqlAuditStore(db, kind, undefined, auditKey);
+  // With a key on an unkeyed chain, keying begins now (an entry marks it); a keyed chain and no
+  // key, or another key, stops the start: the bot must never append entries that verify cannot check.
+  let keyingBegan;
+  try {
+    keyingBegan = await auditStore.prepareKey();
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
 
   const adapter = new TeamsAdapter({
     MicrosoftAppId: config.bot.id,
@@ -116,14 +123,17 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     pollMs: options.outboxPollMs,
   });
   const notifier = new CardNotifier(messenger, logger, options.cardUpdateIntervalMs);
-  const store = new SqlRequestStore(db, kind, undefined, auditor.observe);
+  const store = new SqlRequestStore(db, kind, undefined, auditor.observe, auditKey);
   const roles = new GraphRoleLookup(directory, config.roles);
+  if (keyingBegan !== undefined) auditor.observe(keyingBegan);
   const leaseMs = config.jobLeaseSeconds * 1000;
   const jobs = new JobRunner({
     store,
     jobs: new SqlJobQueue(db),
     directory,
     auditor,
+    auditLog: auditStore,
+    roles,
     listener: notifier,
     logger,
     owner,
@@ -170,15 +180,21 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     return Promise.resolve(true);
   });
 
+  // /readyz can be called by anyone: it names a failing component, never its address or error
+  // text (those go to the log), and counts the audit posts waiting and set aside.
   const readiness = async (): Promise<ReadinessReport> => {
     const checks: Record<string, string> = {};
     let ready = true;
+    let auditPosts: ReadinessReport["auditPosts"];
     try {
       await database.check();
       checks.store = "ok";
+      auditPosts = await auditor.backlog();
+      if (auditPosts.setAside > 0) logger.warn({ auditPosts }, "audit posts set aside: Teams refused them permanently (see README, \"Audit posts set aside\")");
     } catch (err) {
       ready = false;
-      checks.store = `${database.description} cannot be written: ${err instanceof Error ? err.message : String(err)}`;
+      checks.store = "failing: the database cannot be written (details in the log)";
+      logger.warn({ err, store: database.description }, "readiness: the database cannot be written");
     }
     try {
       await directory.checkAccess();
@@ -187,7 +203,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
       ready = false;
       checks.graph = userMessageOf(err);
     }
-    return { ready, checks };
+    return auditPosts === undefined ? { ready, checks } : { ready, checks, auditPosts };
   };
 
   const server = createServer({ adapter, app, logger, readiness });
@@ -208,6 +224,8 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
       store: database.description,
       runner: owner,
       auditChannel: await conversations.describeAuditChannel(),
+      auditChain: auditKey === undefined ? "none (audit chain unkeyed: set AUDIT_KEY_FILE)" : `key ID ${auditKey.id} from ${config.auditKeySource ?? "configuration"}`,
+      auditPosts: await auditor.backlog(),
     },
     "teams-revoke-bot listening",
   );

@@ -6,6 +6,8 @@ import restify from "restify";
 export interface ReadinessReport {
   ready: boolean;
   checks: Record<string, string>;
+  /** Audit posts waiting for Teams, and set aside after Teams refused them for good (counts only). */
+  auditPosts?: { waiting: number; setAside: number };
 }
 
 export interface ServerDeps {

@@ -90,12 +90,17 @@ async function main(): Promise<void> {
       30,
     );
     await store.create(request, { actor: request.requester, action: "request.created", requestId: request.id, details: { targetCount: targets.length } });
-    await store.transition(request.id, 1, { state: "approved" }, { job: "enqueue" });
+    await store.transition(request.id, 1, { state: "approved", decidedBy: request.requester }, {
+      job: "enqueue",
+      audit: { actor: request.requester, action: "request.approved", requestId: request.id, details: {} },
+    });
     const runner = new JobRunner({
       store,
       jobs: new SqlJobQueue(database.db),
       directory,
       auditor,
+      auditLog: audit,
+      roles: { rolesOf: () => Promise.resolve({ revoker: true, approver: true }) },
       listener: { onProgress: () => Promise.resolve(), onFinished: () => Promise.resolve() },
       logger,
       owner: "bench",

@@ -1,4 +1,5 @@
 import type { Actor } from "../revocation/types.js";
+import type { HashAlg } from "./chain.js";
 
 /** Everything the audit trail records. */
 export type AuditAction =
@@ -22,7 +23,9 @@ export type AuditAction =
   /** The audit channel moved (posted in the old channel too). */
   | "audit.channel.moved"
   /** A job the runner would not run (approval entry missing, or the requester lost the role). */
-  | "revocation.refused";
+  | "revocation.refused"
+  /** Keying of the chain began (first audit key), or the key changed: names the key by its ID only. */
+  | "audit.keyed";
 
 /** Refusals: kept one entry each, but posted to Teams aggregated per actor (flood control). */
 export function isRefusal(action: AuditAction): boolean {
@@ -44,8 +47,9 @@ export interface AuditEntry {
   requestId: string | null;
   details: Record<string, unknown>;
   prevHash: string;
-  /** sha256(prevHash ‖ canonical JSON of the entry). */
+  /** sha256(prevHash ‖ canonical JSON of the entry), or HMAC-SHA256 with the audit key once keying began. */
   hash: string;
+  hashAlg: HashAlg;
 }
 
 export type NewAuditEntry = Pick<AuditEntry, "actor" | "action" | "requestId" | "details">;
@@ -57,16 +61,45 @@ export type AuditObserver = (entry: AuditEntry) => void;
 export interface AuditLog {
   /** Appends the entry (and its Teams post to the outbox, unless the action is unposted) atomically. */
   append(entry: NewAuditEntry): Promise<AuditEntry>;
+  /** The request's entry with that action (the first), or undefined when the chain has none. */
+  findForRequest(requestId: string, action: AuditAction): Promise<AuditEntry | undefined>;
   /** The latest n entries, newest first, leaving out the given actions. */
   recent(n: number, options?: { exclude?: readonly AuditAction[] }): Promise<AuditEntry[]>;
+}
+
+/**
+ * One post to the audit channel: one entry, or (flood control) several refusals by the same actor
+ * within a minute, shown as one post with their count.
+ */
+export interface AuditPost {
+  /** The outbox row's key: the (first) entry's sequence number. */
+  seq: number;
+  /** The entry to show: the only one, or the last of an aggregated run. */
+  entry: AuditEntry;
+  /** Set when the post stands for several refusals: how many, and the first and last entry. */
+  aggregate?: { count: number; firstSeq: number; lastSeq: number };
+}
+
+/** Posts still to deliver, and posts set aside after Teams refused them for good. */
+export interface OutboxBacklog {
+  waiting: number;
+  setAside: number;
 }
 
 /** Audit posts waiting for Teams, claimed one at a time so two replicas never post the same one. */
 export interface AuditOutbox {
   /** Claims the oldest undelivered post that is due and not claimed by a live owner. */
-  claimNext(owner: string, leaseMs: number): Promise<AuditEntry | undefined>;
+  claimNext(owner: string, leaseMs: number): Promise<AuditPost | undefined>;
   delivered(seq: number, owner: string): Promise<void>;
   /** Releases the claim and schedules the next attempt; error is kept for operators. */
   retryLater(seq: number, owner: string, delayMs: number, error: string | null): Promise<void>;
+  /**
+   * Teams refused the post for good (a 4xx other than 429): after `maxAttempts` such attempts it is
+   * set aside (kept, with its error, but no longer holding later posts back); before that it is
+   * retried like any failure. Returns true when it was set aside.
+   */
+  refusedPermanently(seq: number, owner: string, delayMs: number, error: string, maxAttempts: number): Promise<boolean>;
+  /** Posts not delivered yet and not set aside. */
   undeliveredCount(): Promise<number>;
+  backlog(): Promise<OutboxBacklog>;
 }

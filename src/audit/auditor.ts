@@ -1,12 +1,12 @@
 import type { Logger } from "pino";
 import { retryAfterMs } from "../errors.js";
 import { UNPOSTED_ACTIONS } from "./audit-log.js";
-import type { AuditEntry, AuditLog, AuditOutbox, NewAuditEntry } from "./audit-log.js";
+import type { AuditEntry, AuditLog, AuditOutbox, AuditPost, NewAuditEntry, OutboxBacklog } from "./audit-log.js";
 
-/** Delivers an audit entry somewhere people read it (the Teams audit channel). */
+/** Delivers an audit post somewhere people read it (the Teams audit channel). */
 export interface AuditSink {
   /** Resolves when delivered; throws to be retried later. Returns false when no destination is known yet. */
-  deliver(entry: AuditEntry): Promise<boolean>;
+  deliver(post: AuditPost): Promise<boolean>;
 }
 
 export interface AuditorOptions {
@@ -20,6 +20,8 @@ export interface AuditorOptions {
   pollMs?: number;
   /** How long a claimed post is ours before another replica may take it over. */
   claimMs?: number;
+  /** Attempts Teams refuses for good (4xx other than 429) before a post is set aside. */
+  maxPermanentFailures?: number;
 }
 
 /**
@@ -43,7 +45,7 @@ export class Auditor {
     private readonly logger: Logger,
     options: AuditorOptions,
   ) {
-    this.options = { retryBaseMs: 1000, retryMaxMs: 5 * 60_000, pollMs: 5000, claimMs: 30_000, ...options };
+    this.options = { retryBaseMs: 1000, retryMaxMs: 5 * 60_000, pollMs: 5000, claimMs: 30_000, maxPermanentFailures: 5, ...options };
   }
 
   /** Appends the entry (throws if it cannot be stored) and schedules its delivery. */
@@ -96,9 +98,14 @@ export class Auditor {
     while (this.draining !== undefined) await this.draining;
   }
 
-  /** Posts recorded but not yet delivered (by any replica). */
+  /** Posts recorded but not yet delivered (by any replica), set-aside ones left out. */
   undelivered(): Promise<number> {
     return this.outbox.undeliveredCount();
+  }
+
+  /** Posts waiting, and posts set aside after Teams refused them for good (readiness, the log). */
+  backlog(): Promise<OutboxBacklog> {
+    return this.outbox.backlog();
   }
 
   stop(): void {
@@ -111,29 +118,44 @@ export class Auditor {
 
   private async drain(): Promise<void> {
     while (!this.stopped) {
-      const entry = await this.outbox.claimNext(this.options.owner, this.options.claimMs);
-      if (entry === undefined) return;
+      const post = await this.outbox.claimNext(this.options.owner, this.options.claimMs);
+      if (post === undefined) return;
       let delivered: boolean;
       try {
-        delivered = await this.sink.deliver(entry);
+        delivered = await this.sink.deliver(post);
       } catch (err) {
         this.failures++;
         const backoff = Math.min(this.options.retryBaseMs * 2 ** Math.min(this.failures - 1, 16), this.options.retryMaxMs);
         const delay = Math.max(backoff, retryAfterMsOf(err) ?? 0);
-        this.logger.warn({ err, seq: entry.seq, retryInMs: delay }, "audit post failed; will retry");
-        await this.outbox.retryLater(entry.seq, this.options.owner, delay, errorText(err));
+        if (isPermanentRefusal(err)) {
+          // Teams will not take this post as it is (a 4xx other than 429): a few tries, then it is
+          // set aside so it stops holding every later post back. It stays in the outbox with its error.
+          const setAside = await this.outbox.refusedPermanently(post.seq, this.options.owner, delay, errorText(err), this.options.maxPermanentFailures);
+          if (setAside) {
+            this.failures = 0;
+            const backlog = await this.outbox.backlog();
+            this.logger.warn(
+              { err, seq: post.seq, attempts: this.options.maxPermanentFailures, backlog },
+              "audit post set aside: Teams refused it permanently; later posts go ahead (the entry itself is in the audit log)",
+            );
+            continue;
+          }
+        } else {
+          await this.outbox.retryLater(post.seq, this.options.owner, delay, errorText(err));
+        }
+        this.logger.warn({ err, seq: post.seq, retryInMs: delay }, "audit post failed; will retry");
         this.schedule(delay);
         return;
       }
       if (!delivered) {
         // No audit channel known yet: the post waits, in order, until `audit here` or AUDIT_CHANNEL_ID
         // becomes reachable; the poll and the next kick try again.
-        await this.outbox.retryLater(entry.seq, this.options.owner, 0, "no audit channel known yet");
-        this.logger.debug({ seq: entry.seq }, "no audit channel yet; audit post waits");
+        await this.outbox.retryLater(post.seq, this.options.owner, 0, "no audit channel known yet");
+        this.logger.debug({ seq: post.seq }, "no audit channel yet; audit post waits");
         return;
       }
       this.failures = 0;
-      await this.outbox.delivered(entry.seq, this.options.owner);
+      await this.outbox.delivered(post.seq, this.options.owner);
     }
   }
 
@@ -171,6 +193,12 @@ export function retryAfterMsOf(err: unknown): number | undefined {
     value = typeof h.get === "function" ? h.get("retry-after") : (h["retry-after"] ?? h["Retry-After"]);
   }
   return retryAfterMs(value);
+}
+
+/** A 4xx other than 429 (and 408, a timeout): sending the same post again will not help. */
+export function isPermanentRefusal(err: unknown): boolean {
+  const status = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === "number" && status >= 400 && status < 500 && status !== 429 && status !== 408;
 }
 
 function errorText(err: unknown): string {

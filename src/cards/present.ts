@@ -351,10 +351,13 @@ const AUDIT_TITLES: Record<AuditEntry["action"], { title: string; style: string 
   "status.viewed": { title: "Account status looked up", style: "default" },
   "audit.channel.moved": { title: "Audit channel moved", style: "warning" },
   "revocation.refused": { title: "Revocation job refused", style: "attention" },
+  "audit.keyed": { title: "Audit log signing key set or changed", style: "warning" },
 };
 
 /** Readable titles for the audit details the code writes. */
 const DETAIL_LABELS: Readonly<Record<string, string>> = {
+  keyId: "Key ID",
+  previousKeyId: "Previous key ID",
   reason: "Reason",
   disable: "Disable accounts",
   targets: "Targets",

@@ -1,10 +1,11 @@
 import type { Logger } from "pino";
-import type { NewAuditEntry } from "../audit/audit-log.js";
+import type { AuditLog, NewAuditEntry } from "../audit/audit-log.js";
 import type { Auditor } from "../audit/auditor.js";
 import type { Directory } from "../directory/directory.js";
 import { BATCH_LIMIT, type BatchAnswer } from "../directory/graph-batch.js";
 import type { DirectoryUser } from "../directory/types.js";
 import { AppError, isTransient, userMessageOf } from "../errors.js";
+import type { RoleLookup } from "../policy/roles.js";
 import { WritePacer } from "./pacer.js";
 import type { JobStarter } from "./lifecycle.js";
 import type { JobClaim, JobQueue, RequestStore, RequestSummary } from "./request-store.js";
@@ -114,6 +115,10 @@ export class JobRunner implements JobStarter {
       jobs: JobQueue;
       directory: Directory;
       auditor: Auditor;
+      /** Where the job's approval entry is looked up before anything is revoked. */
+      auditLog: Pick<AuditLog, "findForRequest">;
+      /** The requester must still be a revoker when the job starts. */
+      roles: RoleLookup;
       listener: ProgressListener;
       logger: Logger;
       /** This process's name in job leases (host, pid and a random part). */
@@ -190,6 +195,11 @@ export class JobRunner implements JobStarter {
         await this.deps.jobs.release(requestId, this.deps.owner);
         return;
       }
+      const refusal = await this.refusalOf(request);
+      if (refusal !== undefined) {
+        await this.refuse(request, refusal);
+        return;
+      }
       if (request.state === "approved") {
         const started = await this.deps.store.transition(requestId, request.version, { state: "running" }, {
           audit: { actor: null, action: "revocation.started", requestId, details: { runner: this.deps.owner, targetCount: request.targets.length } },
@@ -224,6 +234,45 @@ export class JobRunner implements JobStarter {
     } finally {
       lease.stop();
     }
+  }
+
+  /**
+   * Why the job must not run, or undefined. The approval must be in the audit chain (a request
+   * set to approved in the database by hand has none), by the person the request names as its
+   * approver; at start the requester must still be a revoker (removed from the group between the
+   * approval and now: nothing is revoked). A role lookup that fails throws: the job is retried.
+   */
+  private async refusalOf(request: RevocationRequest): Promise<string | undefined> {
+    const approval = await this.deps.auditLog.findForRequest(request.id, "request.approved");
+    if (approval === undefined) return "its approval is not in the audit log, so nobody can be shown to have approved it";
+    if (request.decidedBy !== null && approval.actor?.aadObjectId.toLowerCase() !== request.decidedBy.aadObjectId.toLowerCase()) {
+      return "the approval in the audit log is by someone other than the approver the request names";
+    }
+    if (request.state !== "approved") return undefined;
+    const roles = await this.deps.roles.rolesOf(request.requester.aadObjectId);
+    if (!roles.revoker) return `the requester, ${request.requester.name}, is no longer allowed to request revocations`;
+    return undefined;
+  }
+
+  /** Records the refusal (revocation.refused), ends the request as failed with the reason, revokes nobody. */
+  private async refuse(request: RevocationRequest, reason: string): Promise<void> {
+    this.deps.logger.warn({ requestId: request.id, reason }, "revocation job refused");
+    const refused = await this.deps.store.transition(
+      request.id,
+      request.version,
+      { state: "failed", decisionReason: `Not run: ${reason}.` },
+      {
+        job: "finish",
+        audit: {
+          actor: null,
+          action: "revocation.refused",
+          requestId: request.id,
+          details: { reason: `Not run: ${reason}.`, targetCount: request.targets.length, requester: request.requester.name },
+        },
+      },
+    );
+    if (refused === undefined) throw new Error(`request ${request.id} changed while its job was refused`);
+    await this.notify(() => this.deps.listener.onFinished(refused));
   }
 
   /**

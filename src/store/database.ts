@@ -14,7 +14,6 @@ import {
   type TransactionSettings,
 } from "kysely";
 import { Pool } from "pg";
-import { redactUrl } from "../config.js";
 import { migrateToLatest } from "./migrations.js";
 import type { Database } from "./schema.js";
 
@@ -72,6 +71,30 @@ function openSqlite(path: string): OpenDatabase {
   };
 }
 
+/**
+ * "PostgreSQL database <name> on <host:port> as <user>": parsed, so nothing else of the URL (its
+ * password, however written, or query parameters such as password=, sslpassword=, sslkey=) can
+ * reach a log line or /readyz. A URL that does not parse is not shown at all.
+ */
+export function describePostgres(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "PostgreSQL (its URL cannot be parsed, so it is not shown)";
+  }
+  const decode = (text: string): string => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      return text;
+    }
+  };
+  const database = decode(parsed.pathname.replace(/^\//, "")) || "(default database)";
+  const user = parsed.username === "" ? "" : ` as ${decode(parsed.username)}`;
+  return `PostgreSQL database ${database} on ${parsed.host || "localhost"}${user}`;
+}
+
 function openPostgres(url: string, poolSize: number): OpenDatabase {
   const pool = new Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
   // A connection the server ends (restart, failover, pg_terminate_backend) emits 'error' on its
@@ -83,7 +106,7 @@ function openPostgres(url: string, poolSize: number): OpenDatabase {
   return {
     db,
     kind: "postgres",
-    description: `PostgreSQL ${redactUrl(url)}`,
+    description: describePostgres(url),
     check: () => checkWritable(db),
     close: () => db.destroy(),
   };

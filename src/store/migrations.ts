@@ -131,6 +131,25 @@ const MIGRATIONS: Record<string, Migration> = {
       }
     },
   },
+  "003-keyed-audit-and-outbox": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Entries written before keying began stay sha256; the bot writes hmac-sha256 once it has a key.
+      await db.schema.alterTable("audit_log").addColumn("hash_alg", "text", (c) => c.notNull().defaultTo("sha256")).execute();
+      // The head's MAC (HMAC of seq, hash and key ID) and the ID of the key that made it; null when unkeyed.
+      await db.schema.alterTable("audit_head").addColumn("key_id", "text").execute();
+      await db.schema.alterTable("audit_head").addColumn("mac", "text").execute();
+      // Flood control: refusals by one actor (or tenant) share a key; a row may stand for several
+      // refusals (count, last entry). A gathering row waits (next_attempt_at) until its minute is up.
+      await db.schema.alterTable("outbox").addColumn("flood_key", "text").execute();
+      await db.schema.alterTable("outbox").addColumn("flood_count", "integer", (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema.alterTable("outbox").addColumn("flood_last_seq", "integer").execute();
+      await db.schema.alterTable("outbox").addColumn("gather_until", "text").execute();
+      // Posts Teams refused for good (4xx other than 429) several times: kept with their error, skipped.
+      await db.schema.alterTable("outbox").addColumn("permanent_failures", "integer", (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable("outbox").addColumn("set_aside_at", "text").execute();
+      await db.schema.createIndex("outbox_flood").on("outbox").columns(["flood_key", "audit_seq"]).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

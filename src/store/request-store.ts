@@ -11,6 +11,7 @@ import type {
   TransitionEffects,
 } from "../revocation/request-store.js";
 import type { ApprovalCard, ExcludedTarget, Origin, OutcomeStatus, RequestState, RevocationRequest, TargetOutcome } from "../revocation/types.js";
+import type { AuditKey } from "../audit/chain.js";
 import { appendAuditEntries, appendAuditEntry } from "./audit-store.js";
 import type { DialectKind } from "./database.js";
 import type { Database, RequestsTable, TargetOutcomesTable } from "./schema.js";
@@ -28,6 +29,8 @@ export class SqlRequestStore implements RequestStore {
     private readonly kind: DialectKind,
     private readonly clock: Clock = () => new Date(),
     private readonly onAudit?: AuditObserver,
+    /** The audit chain's HMAC key (AUDIT_KEY_FILE / AUDIT_KEY), for the entries written with state changes. */
+    private readonly auditKey?: AuditKey,
   ) {}
 
   async create(request: RevocationRequest, audit: NewAuditEntry): Promise<AuditEntry> {
@@ -75,7 +78,7 @@ export class SqlRequestStore implements RequestStore {
           )
           .execute();
       }
-      return appendAuditEntry(trx, this.kind, audit, now);
+      return appendAuditEntry(trx, this.kind, audit, now, this.auditKey);
     });
     this.onAudit?.(entry);
     return entry;
@@ -123,7 +126,7 @@ export class SqlRequestStore implements RequestStore {
           .where("request_id", "=", id)
           .execute();
       }
-      if (effects.audit !== undefined) entry = await appendAuditEntry(trx, this.kind, effects.audit, now);
+      if (effects.audit !== undefined) entry = await appendAuditEntry(trx, this.kind, effects.audit, now, this.auditKey);
       if (effects.light === true) {
         const row = await trx.selectFrom("requests").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
         return this.requestOf(row, [], []);
@@ -244,7 +247,7 @@ export class SqlRequestStore implements RequestStore {
       }
       // An entry only for the targets whose outcome is new: a second outcome is impossible.
       const audits = outcomes.filter(({ outcome }) => inserted.has(outcome.userId)).map(({ audit }) => audit);
-      return appendAuditEntries(trx, this.kind, audits, this.clock());
+      return appendAuditEntries(trx, this.kind, audits, this.clock(), this.auditKey);
     });
     for (const entry of entries) this.onAudit?.(entry);
     return entries.length;

@@ -1,3 +1,5 @@
+import type { Generated } from "kysely";
+
 /**
  * The database's tables as Kysely sees them. Times are ISO-8601 UTC strings (fixed width, so they
  * compare correctly as text on both dialects); JSON is stored as text so both dialects return the
@@ -89,6 +91,8 @@ export interface AuditLogTable {
   details: string;
   prev_hash: string;
   hash: string;
+  /** sha256 (before keying began) or hmac-sha256 (003). */
+  hash_alg: Generated<string>;
 }
 
 /** One row (id 1): the last sequence number and hash, so appends serialise and truncation shows. */
@@ -96,6 +100,10 @@ export interface AuditHeadTable {
   id: number;
   seq: number;
   hash: string;
+  /** The audit key's ID once keying began, else null (003). */
+  key_id: string | null;
+  /** HMAC of seq, hash and key ID with that key, else null (003). */
+  mac: string | null;
 }
 
 /** Audit entries still to be posted to Teams, one per entry. */
@@ -108,6 +116,18 @@ export interface OutboxTable {
   claim_until: string | null;
   delivered_at: string | null;
   last_error: string | null;
+  /** Refusals only: whose they are ("actor:<id>", "tenant:<id>" or "foreign"), for flood control (003). */
+  flood_key: string | null;
+  /** How many refusals this post stands for (003). */
+  flood_count: Generated<number>;
+  /** The last entry this post stands for, when it stands for several (003). */
+  flood_last_seq: number | null;
+  /** A row gathering refusals: the end of its minute, when it is posted; null for ordinary posts (003). */
+  gather_until: string | null;
+  /** Attempts Teams refused for good (4xx other than 429) (003). */
+  permanent_failures: Generated<number>;
+  /** When the post was set aside after too many permanent refusals; null while it is still tried (003). */
+  set_aside_at: string | null;
 }
 
 export interface ConversationsTable {

@@ -74,7 +74,7 @@ describe("Auditor and the audit outbox", () => {
     const delivered: string[] = [];
     const a = auditor({
       deliver: (e) => {
-        delivered.push(e.action);
+        delivered.push(e.entry.action);
         return Promise.resolve(true);
       },
     });

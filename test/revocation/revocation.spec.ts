@@ -47,17 +47,19 @@ async function setup(options: { fourEyes?: number; now?: () => Date } = {}) {
   const auditor = new Auditor(db.audit, db.audit, { deliver: () => Promise.resolve(true) }, logger, { owner: "test" });
   const store = new SqlRequestStore(db.database.db, db.database.kind, undefined, auditor.observe);
   const listener = new RecordingListener();
+  const roles = new GraphRoleLookup(directory, { revokerGroupIds: [REVOKERS], approverGroupIds: [APPROVERS] }, 0);
   const jobs = new JobRunner({
     store,
     jobs: db.jobs,
     owner: "test-runner",
     directory,
     auditor,
+    auditLog: db.audit,
+    roles,
     listener,
     logger,
     options: { verifyDelaysMs: [0, 5, 10], retryDelaysMs: [5, 10], clockSkewMs: 60_000 },
   });
-  const roles = new GraphRoleLookup(directory, { revokerGroupIds: [REVOKERS], approverGroupIds: [APPROVERS] });
   const service = new RevocationService({
     store,
     auditor,
@@ -78,11 +80,21 @@ async function setup(options: { fourEyes?: number; now?: () => Date } = {}) {
       owner,
       directory,
       auditor,
+      auditLog: db.audit,
+      roles,
       listener,
       logger,
       options: { verifyDelaysMs: [0, 5, 10], retryDelaysMs: [5, 10], clockSkewMs: 60_000, leaseMs, pollMs: 10 },
     });
-  return { users, directory, db, entries: () => db.entries(), store, listener, jobs, runner, service, create };
+  /** Approves as an approver's click would (the request.approved entry in the same transaction), without starting a runner. */
+  const approveQuietly = (request: RevocationRequest) =>
+    store.transition(
+      request.id,
+      request.version,
+      { state: "approved", decidedBy: approver, decidedAt: new Date().toISOString() },
+      { job: "enqueue", audit: { actor: approver, action: "request.approved", requestId: request.id, details: {} } },
+    );
+  return { users, directory, db, entries: () => db.entries(), store, listener, jobs, runner, service, create, approveQuietly, roles };
 }
 
 describe("RevocationService and JobRunner", () => {
@@ -265,7 +277,7 @@ describe("RevocationService and JobRunner", () => {
     /** Approves without starting a runner, as a process that dies right after the approval would. */
     async function approvedRequest(t: Awaited<ReturnType<typeof setup>>, count: number) {
       const request = await t.create(t.users.slice(0, count));
-      const approved = await t.store.transition(request.id, request.version, { state: "approved" }, { job: "enqueue" });
+      const approved = await t.approveQuietly(request);
       assert.ok(approved);
       return approved;
     }
@@ -333,7 +345,7 @@ describe("RevocationService and JobRunner", () => {
       for (const u of users) t.directory.users.set(u.id, { ...u });
       t.directory.writeDelayMs = 30; // each batch of 20 takes a while: the job can be stopped half-way
       const request = await t.create(users);
-      const approved = await t.store.transition(request.id, request.version, { state: "approved" }, { job: "enqueue" });
+      const approved = await t.approveQuietly(request);
       assert.ok(approved);
       const a = new JobRunner({
         store: t.store,
@@ -341,6 +353,8 @@ describe("RevocationService and JobRunner", () => {
         owner: "replica-a",
         directory: t.directory,
         auditor: new Auditor(t.db.audit, t.db.audit, { deliver: () => Promise.resolve(true) }, pino({ level: "silent" }), { owner: "a" }),
+        auditLog: t.db.audit,
+        roles: t.roles,
         listener: t.listener,
         logger: pino({ level: "silent" }),
         options: { verifyDelaysMs: [20], retryDelaysMs: [5], clockSkewMs: 60_000, concurrency: 1, leaseMs: 60_000 },

@@ -264,6 +264,6 @@ describe("audit:verify's arguments and configuration", () => {
   it("prints its help on --help, exit 0", async () => {
     const result = await verify("sqlite::memory:", ["--help"]);
     assert.equal(result.code, 0);
-    assert.match(result.stdout, /Exit status: 0 intact; 1 the chain is broken; 2 it could not be checked/);
+    assert.match(result.stdout, /Exit status: 0 intact; 1 the chain is broken .*; 2 it could not be checked/s);
   });
 });
