@@ -129,6 +129,8 @@ export class ChainVerifier {
   private readonly keys: ReadonlyMap<string, AuditKey>;
   /** The entry where keying began, once seen. */
   keyedFrom: number | undefined;
+  /** Keyed entries that could not be checked for want of any key (set once, at the first). */
+  unverified: ChainBreak | undefined;
   /** The key ID later entries are MAC'd with. */
   private currentKeyId: string | undefined;
   count = 0;
@@ -188,11 +190,16 @@ export class ChainVerifier {
     const key = this.keys.get(macKeyId);
     if (key === undefined) {
       if (this.keys.size === 0) {
-        return {
+        // Without any key the MACs cannot be checked, but the order, the links and the absence of
+        // unkeyed entries after this one still can: go on, and report "cannot verify" at the end.
+        this.unverified ??= {
           seq: entry.seq,
           unverifiable: true,
           reason: `entries from #${entry.seq} on are keyed (HMAC-SHA256, key ID ${macKeyId}) and no key was given: set AUDIT_KEY_FILE or AUDIT_KEY to check them`,
         };
+        this.keyedFrom ??= entry.seq;
+        if (markedKeyId !== undefined) this.currentKeyId = markedKeyId;
+        return undefined;
       }
       return {
         seq: entry.seq,
@@ -245,8 +252,8 @@ export class ChainVerifier {
       return undefined;
     }
     const key = this.keys.get(this.currentKeyId);
-    // Only reached with the key: check() stops at the first keyed entry without it.
-    if (key === undefined) return { seq: head.seq, unverifiable: true, reason: `the head is keyed with key ID ${this.currentKeyId}, which was not given` };
+    // No key at all: `unverified` already says the keyed part could not be checked.
+    if (key === undefined) return this.keys.size === 0 ? undefined : { seq: head.seq, reason: `the head is keyed with key ID ${this.currentKeyId}, which was not given` };
     if (head.keyId !== this.currentKeyId || head.mac === null || !sameHex(headMac(key.secret, { seq: head.seq, hash: head.hash, keyId: this.currentKeyId }), head.mac)) {
       return { seq: head.seq, reason: "the head's MAC does not check out with the key: the head was moved or rewritten without the key" };
     }

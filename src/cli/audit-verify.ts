@@ -82,7 +82,9 @@ export async function main(argv: readonly string[], out: CliStreams, env?: Recor
     if (outcome.kind === "unverifiable") {
       out.stdout.write(`cannot verify the whole chain: ${outcome.at.reason}\n`);
       out.stdout.write(
-        outcome.checked === 0 ? "no entry was checked\n" : `entries #1 to #${outcome.checked} (before keying began) check out\n`,
+        outcome.checked === 0
+          ? "the keyed entries are in order and linked, but their MACs need the key\n"
+          : `entries #1 to #${outcome.checked} (before keying began) check out; the keyed ones are in order and linked, but their MACs need the key\n`,
       );
       return 2;
     }
@@ -116,7 +118,6 @@ async function verify(opened: OpenDatabase, keys: readonly AuditKey[]): Promise<
     try {
       for await (const entry of store.entries()) {
         const broken = verifier.check(entry);
-        if (broken?.unverifiable === true) return { kind: "unverifiable", at: broken, checked: verifier.count };
         // Leaving the loop closes the generator, so no further page is read.
         if (broken !== undefined) return { kind: "broken", at: broken, entry: { seq: entry.seq, action: entry.action, at: entry.at, requestId: entry.requestId } };
       }
@@ -126,8 +127,10 @@ async function verify(opened: OpenDatabase, keys: readonly AuditKey[]): Promise<
       return { kind: "broken", at: { seq: err.seq, reason }, entry: { seq: err.seq, action: err.action, at: err.at, requestId: null } };
     }
     const broken = verifier.checkHead(await store.head());
+    if (broken === undefined && verifier.unverified !== undefined) {
+      return { kind: "unverifiable", at: verifier.unverified, checked: (verifier.keyedFrom ?? 1) - 1 };
+    }
     if (broken === undefined) return { kind: "intact", count: verifier.count, keyedFrom: verifier.keyedFrom };
-    if (broken.unverifiable === true) return { kind: "unverifiable", at: broken, checked: verifier.count };
     // The head names an entry that may or may not be in the log: show it when it is.
     const row = await trx.selectFrom("audit_log").select(["seq", "action", "at", "request_id"]).where("seq", "=", broken.seq).executeTakeFirst();
     const entry = row === undefined ? undefined : { seq: Number(row.seq), action: row.action, at: row.at, requestId: row.request_id };
