@@ -273,6 +273,73 @@ describe("RevocationService and JobRunner", () => {
     assert.equal(t.directory.users.get(t.users[0]?.id ?? "")?.accountEnabled, false);
   });
 
+  describe("checks at job start", () => {
+    it("refuses a request whose approval entry is missing from the audit log: revocation.refused, failed with the reason, nobody revoked", async () => {
+      const t = await setup();
+      const request = await t.create(t.users.slice(0, 2));
+      const approved = await t.approveQuietly(request);
+      assert.ok(approved);
+      // Someone with database access removes the approval from the chain (the request row still says approved).
+      const approval = await t.db.database.db.selectFrom("audit_log").select("seq").where("action", "=", "request.approved").executeTakeFirstOrThrow();
+      await t.db.database.db.deleteFrom("outbox").where("audit_seq", "=", approval.seq).execute();
+      await t.db.database.db.deleteFrom("audit_log").where("seq", "=", approval.seq).execute();
+      t.jobs.start(request.id);
+      await t.jobs.idle();
+      const after = await t.store.get(request.id);
+      assert.equal(after?.state, "failed");
+      assert.equal(after.decisionReason, "Not run: its approval is not in the audit log, so nobody can be shown to have approved it.");
+      assert.deepEqual(t.directory.revoked, []);
+      const refused = (await t.entries()).filter((e) => e.action === "revocation.refused");
+      assert.equal(refused.length, 1);
+      assert.equal(refused[0]?.details.reason, after.decisionReason);
+      assert.ok(!(await t.entries()).some((e) => e.action === "revocation.started"));
+      assert.deepEqual(t.listener.finished.map((r) => r.state), ["failed"]);
+      // The job is finished: no runner picks it up again.
+      assert.equal(await t.db.jobs.claimNext("replica-z", 60_000), undefined);
+    });
+
+    it("refuses a request whose approval entry names someone other than the recorded approver", async () => {
+      const t = await setup();
+      const request = await t.create(t.users.slice(0, 1));
+      const approved = await t.store.transition(
+        request.id,
+        request.version,
+        { state: "approved", decidedBy: approver },
+        { job: "enqueue", audit: { actor: outsider, action: "request.approved", requestId: request.id, details: {} } },
+      );
+      assert.ok(approved);
+      t.jobs.start(request.id);
+      await t.jobs.idle();
+      assert.equal((await t.store.get(request.id))?.state, "failed");
+      assert.deepEqual(t.directory.revoked, []);
+    });
+
+    it("refuses a request whose requester left the revoker group between the approval and the job start", async () => {
+      const t = await setup();
+      const request = await t.create(t.users.slice(0, 2));
+      assert.ok(await t.approveQuietly(request));
+      t.directory.groups.set(requester.aadObjectId, []);
+      t.jobs.start(request.id);
+      await t.jobs.idle();
+      const after = await t.store.get(request.id);
+      assert.equal(after?.state, "failed");
+      assert.equal(after.decisionReason, "Not run: the requester, Val Requester, is no longer allowed to request revocations.");
+      assert.deepEqual(t.directory.revoked, []);
+      const refused = (await t.entries()).filter((e) => e.action === "revocation.refused");
+      assert.deepEqual(refused.map((e) => [e.actor, e.requestId]), [[null, request.id]]);
+    });
+
+    it("runs the same request when the requester is still a revoker", async () => {
+      const t = await setup();
+      const request = await t.create(t.users.slice(0, 2));
+      assert.ok(await t.approveQuietly(request));
+      t.jobs.start(request.id);
+      await t.jobs.idle();
+      assert.equal((await t.store.get(request.id))?.state, "completed");
+      assert.equal(t.directory.revoked.length, 2);
+    });
+  });
+
   describe("jobs that outlive their runner", () => {
     /** Approves without starting a runner, as a process that dies right after the approval would. */
     async function approvedRequest(t: Awaited<ReturnType<typeof setup>>, count: number) {
