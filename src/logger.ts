@@ -24,7 +24,8 @@ export function loggerOptions(level: string): LoggerOptions {
     level,
     redact: { paths: REDACTED, censor: "***" },
     serializers: {
-      err: (err: Error) => clipValue(pino.stdSerializers.err(err), LOG_CLIP),
+      // The standard serializer returns an object with its own prototype: copied to a plain one to be clipped.
+      err: (err: Error) => clipValue({ ...pino.stdSerializers.err(err) }, LOG_CLIP),
     },
     formatters: {
       log: (fields) => clipValue(fields, LOG_CLIP, keepInstances) as Record<string, unknown>,
