@@ -22,7 +22,8 @@ Writes the audit log of the database DATABASE_URL names, oldest entry first.
                    or a date-time with a zone (2026-11-01T09:30:00Z, 2026-11-01T10:30+01:00).
                    Default: every entry.
   --format <fmt>   json (default): one JSON array of entries with seq, at, actorId, actorName,
-                   action, requestId, details, prevHash and hash.
+                   action, requestId, details, prevHash, hash and hashAlg (sha256 before
+                   the bot had an audit key, hmac-sha256 after: check those with the key).
                    csv: a header row, then one row per entry (RFC 4180: CRLF line ends, fields
                    with a comma, quote or line break in double quotes); details as canonical JSON.
   --out <file>     write to this file (replacing it) instead of standard output.
@@ -37,7 +38,7 @@ Exit status: 0 exported; 1 the database could not be read or the file not writte
 arguments or DATABASE_URL.
 `;
 
-const CSV_HEADER = ["seq", "at", "actor_id", "actor_name", "action", "request_id", "details", "prev_hash", "hash"];
+const CSV_HEADER = ["seq", "at", "actor_id", "actor_name", "action", "request_id", "details", "prev_hash", "hash", "hash_alg"];
 
 type Format = "json" | "csv";
 
@@ -159,11 +160,12 @@ function jsonOf(e: AuditEntry) {
     details: e.details,
     prevHash: e.prevHash,
     hash: e.hash,
+    hashAlg: e.hashAlg,
   };
 }
 
 function csvFields(e: AuditEntry): (string | number | null)[] {
-  return [e.seq, e.at, e.actor?.aadObjectId ?? null, e.actor?.name ?? null, e.action, e.requestId, canonicalJson(e.details), e.prevHash, e.hash];
+  return [e.seq, e.at, e.actor?.aadObjectId ?? null, e.actor?.name ?? null, e.action, e.requestId, canonicalJson(e.details), e.prevHash, e.hash, e.hashAlg];
 }
 
 if (require.main === module) runAsScript(main);

@@ -3,8 +3,10 @@ import pino from "pino";
 import type { AuditPost, NewAuditEntry } from "../../src/audit/audit-log.js";
 import { Auditor, type AuditSink } from "../../src/audit/auditor.js";
 import { aggregateText } from "../../src/bot/teams-audit-sink.js";
+import { main as exportMain } from "../../src/cli/audit-export.js";
 import { SqlAuditStore } from "../../src/store/audit-store.js";
 import { openDatabase, type OpenDatabase } from "../../src/store/database.js";
+import { captureOutput } from "../support/captured-output.js";
 import { testDialects, type TestDatabase } from "../support/databases.js";
 import { ManualClock } from "../support/store-fixtures.js";
 import { openTestStore, type TestStore } from "../support/store.js";
@@ -87,6 +89,10 @@ for (const dialect of testDialects()) {
       for await (const e of replicaA.entries()) all.push(e);
       assert.equal(all.filter((e) => e.action === "request.refused").length, 38, "every refusal is its own entry");
       assert.equal(all.length, 39);
+      const out = captureOutput();
+      assert.equal(await exportMain([], out.streams, { DATABASE_URL: database.url }), 0, out.stderr());
+      const exported = JSON.parse(out.stdout()) as Array<{ action: string }>;
+      assert.equal(exported.filter((e) => e.action === "request.refused").length, 38, "npm run audit:export has every refusal");
     });
 
     it("holds across a restart: the next minute's post waits for the minute after the last post", async () => {

@@ -173,9 +173,10 @@ for (const dialect of testDialects()) {
           details: e.details,
           prevHash: e.prevHash,
           hash: e.hash,
+          hashAlg: "sha256",
         })),
       );
-      assert.deepEqual(Object.keys(parsed[0] ?? {}), ["seq", "at", "actorId", "actorName", "action", "requestId", "details", "prevHash", "hash"]);
+      assert.deepEqual(Object.keys(parsed[0] ?? {}), ["seq", "at", "actorId", "actorName", "action", "requestId", "details", "prevHash", "hash", "hashAlg"]);
       // Exact enough to re-check the chain from the export alone.
       let prev = GENESIS_HASH;
       for (const e of parsed) {
@@ -192,7 +193,7 @@ for (const dialect of testDialects()) {
       const result = await exportLog(database.url, ["--format", "csv"]);
       assert.equal(result.code, 0, result.stderr);
       const records = parseCsv(result.stdout);
-      assert.deepEqual(records[0], ["seq", "at", "actor_id", "actor_name", "action", "request_id", "details", "prev_hash", "hash"]);
+      assert.deepEqual(records[0], ["seq", "at", "actor_id", "actor_name", "action", "request_id", "details", "prev_hash", "hash", "hash_alg"]);
       assert.equal(records.length, 5);
       const third = appended[2];
       assert.ok(third !== undefined);
@@ -206,10 +207,11 @@ for (const dialect of testDialects()) {
         canonicalJson(third.details),
         third.prevHash,
         third.hash,
+        "sha256",
       ]);
       assert.equal(records[3]?.[6], '{"a":{"x":1,"y":2},"reason":"phish, \\"urgent\\"\\nsee ticket","z":"last"}');
       assert.deepEqual(records[4]?.slice(2, 6), ["", "", "request.expired", ""]);
-      assert.ok(result.stdout.startsWith("seq,at,actor_id,actor_name,action,request_id,details,prev_hash,hash\r\n"));
+      assert.ok(result.stdout.startsWith("seq,at,actor_id,actor_name,action,request_id,details,prev_hash,hash,hash_alg\r\n"));
     });
 
     it("writes only the entries at or after --since", async () => {
@@ -237,7 +239,7 @@ for (const dialect of testDialects()) {
       assert.equal(json.stdout, "[]\n");
       assert.equal(json.stderr, "exported 0 entries\n");
       const csv = await exportLog(database.url, ["--since", "2030-01-01", "--format", "csv"]);
-      assert.equal(csv.stdout, "seq,at,actor_id,actor_name,action,request_id,details,prev_hash,hash\r\n");
+      assert.equal(csv.stdout, "seq,at,actor_id,actor_name,action,request_id,details,prev_hash,hash,hash_alg\r\n");
     });
 
     it("writes to --out instead of standard output", async () => {
