@@ -460,6 +460,39 @@ export class SqlAuditStore implements AuditLog, AuditOutbox {
     });
   }
 
+  /** Posts set aside, oldest first, with what Teams answered (for `npm run audit:outbox`). */
+  async setAside(limit = 100): Promise<Array<{ seq: number; action: string; at: string; setAsideAt: string; attempts: number; lastError: string | null }>> {
+    const rows = await this.db
+      .selectFrom("outbox")
+      .innerJoin("audit_log", "audit_log.seq", "outbox.audit_seq")
+      .select(["outbox.audit_seq", "audit_log.action", "audit_log.at", "outbox.set_aside_at", "outbox.attempts", "outbox.last_error"])
+      .where("outbox.delivered_at", "is", null)
+      .where("outbox.set_aside_at", "is not", null)
+      .orderBy("outbox.audit_seq", "asc")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      seq: Number(r.audit_seq),
+      action: r.action,
+      at: r.at,
+      setAsideAt: r.set_aside_at ?? "",
+      attempts: Number(r.attempts),
+      lastError: r.last_error,
+    }));
+  }
+
+  /** Puts set-aside posts back in the queue (all, or those with the given sequence numbers); returns how many. */
+  async requeue(seqs?: readonly number[]): Promise<number> {
+    let query = this.db
+      .updateTable("outbox")
+      .set({ set_aside_at: null, permanent_failures: 0, next_attempt_at: this.clock().toISOString(), claimed_by: null, claim_until: null })
+      .where("delivered_at", "is", null)
+      .where("set_aside_at", "is not", null);
+    if (seqs !== undefined) query = query.where("audit_seq", "in", [...seqs]);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   async undeliveredCount(): Promise<number> {
     return (await this.backlog()).waiting;
   }

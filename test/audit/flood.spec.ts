@@ -4,10 +4,11 @@ import type { AuditPost, NewAuditEntry } from "../../src/audit/audit-log.js";
 import { Auditor, type AuditSink } from "../../src/audit/auditor.js";
 import { aggregateText } from "../../src/bot/teams-audit-sink.js";
 import { main as exportMain } from "../../src/cli/audit-export.js";
+import { main as outboxMain } from "../../src/cli/audit-outbox.js";
 import { SqlAuditStore } from "../../src/store/audit-store.js";
 import { openDatabase, type OpenDatabase } from "../../src/store/database.js";
 import { captureOutput } from "../support/captured-output.js";
-import { testDialects, type TestDatabase } from "../support/databases.js";
+import { sqliteFile, testDialects, type TestDatabase } from "../support/databases.js";
 import { ManualClock } from "../support/store-fixtures.js";
 import { openTestStore, type TestStore } from "../support/store.js";
 
@@ -216,6 +217,42 @@ describe("audit posts Teams refuses for good are set aside", () => {
     // Never claimed again.
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(attempts.get(1), 5);
+  });
+
+  it("npm run audit:outbox lists set-aside posts with Teams' answer and puts them back in the queue", async () => {
+    const file = sqliteFile();
+    const onDisk = await openTestStore(file.url);
+    try {
+      let refuse = true;
+      const delivered: number[] = [];
+      const sink: AuditSink = {
+        deliver: (post) => {
+          if (refuse && post.seq === 1) return Promise.reject(httpError(403));
+          delivered.push(post.seq);
+          return Promise.resolve(true);
+        },
+      };
+      const auditor = new Auditor(onDisk.audit, onDisk.audit, sink, pino({ level: "silent" }), { owner: "a", retryBaseMs: 1, pollMs: 10, maxPermanentFailures: 3 });
+      auditors.push(auditor);
+      await auditor.record({ actor: null, action: "request.created", requestId: null, details: {} });
+      await auditor.record({ actor: null, action: "request.approved", requestId: null, details: {} });
+      auditor.start();
+      await waitFor(() => delivered.length === 1);
+      const listed = captureOutput();
+      assert.equal(await outboxMain([], listed.streams, { DATABASE_URL: file.url }), 0, listed.stderr());
+      assert.match(listed.stdout(), /^0 waiting, 1 set aside\n#1 request\.created of \d{4}-\d\d-\d\d \d\d:\d\d UTC: set aside .* after 3 attempts; Teams answered: HTTP 403: Teams said 403\n$/);
+      refuse = false;
+      const requeued = captureOutput();
+      assert.equal(await outboxMain(["--requeue", "1"], requeued.streams, { DATABASE_URL: file.url }), 0, requeued.stderr());
+      assert.match(requeued.stdout(), /^1 set-aside post put back in the queue/);
+      auditor.kick();
+      await waitFor(() => delivered.length === 2);
+      assert.deepEqual(delivered, [2, 1]);
+      assert.deepEqual(await auditor.backlog(), { waiting: 0, setAside: 0 });
+    } finally {
+      await onDisk.close();
+      await file.drop();
+    }
   });
 
   it("a throttled post (429) or a server error is retried in order, never set aside", async () => {
