@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { auditKeyOf } from "../../src/audit/chain.js";
+import { main as verifyMain } from "../../src/cli/audit-verify.js";
+import { readConfig } from "../../src/config.js";
+import { startBot, type RunningBot } from "../../src/index.js";
+import { startSimulator, type StartedSimulator } from "../../src/simulator/index.js";
+import { botEnvFor } from "../support/bot-env.js";
+import { captureOutput } from "../support/captured-output.js";
+import { trustedSimulatorTls } from "../support/sim-tls.js";
+
+const KEY = "e2e-audit-key-0123456789abcdef0123456789";
+
+describe("e2e: the bot keys the audit chain with AUDIT_KEY_FILE", function () {
+  this.timeout(30_000);
+  let sim: StartedSimulator;
+  let dataDir: string;
+  let bot: RunningBot | undefined;
+
+  before(async () => {
+    sim = await startSimulator({ tls: trustedSimulatorTls() });
+    dataDir = mkdtempSync(join(tmpdir(), "revoke-bot-key-"));
+  });
+  after(async () => {
+    await bot?.close().catch(() => undefined);
+    await sim?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("marks where keying began at start, logs the key's ID (never the key), and will not start on the keyed chain without it", async () => {
+    const keyFile = join(dataDir, "audit.key");
+    writeFileSync(keyFile, `${KEY}\n`);
+    const env: Record<string, string> = { ...botEnvFor(sim, dataDir), ALLOW_UNAUTHENTICATED: "true", LOG_LEVEL: "silent" };
+    let log = "";
+    const logger = pino({ level: "info" }, { write: (line: string) => void (log += line) });
+    bot = await startBot(readConfig({ ...env, AUDIT_KEY_FILE: keyFile }), { logger, host: "127.0.0.1" });
+    await bot.close();
+    bot = undefined;
+    const id = auditKeyOf(Buffer.from(KEY)).id;
+    assert.match(log, new RegExp(`"auditChain":"key ID ${id} from file [^"]*audit\\.key"`));
+    assert.match(log, /"action":"audit\.keyed"/);
+    assert.ok(!log.includes(KEY), "the key is never logged");
+
+    const out = captureOutput();
+    assert.equal(await verifyMain([], out.streams, { DATABASE_URL: env.DATABASE_URL, AUDIT_KEY_FILE: keyFile }), 0, out.stdout() + out.stderr());
+    assert.equal(out.stdout(), "1 entries, chain intact\nkeyed (HMAC-SHA256) from entry #1 on; the entries before it are plain sha256\n");
+
+    await assert.rejects(startBot(readConfig(env), { logger, host: "127.0.0.1" }), /the audit chain is keyed \(key ID \w+\) but no audit key is configured: set AUDIT_KEY_FILE or AUDIT_KEY/);
+    await assert.rejects(
+      startBot(readConfig({ ...env, AUDIT_KEY: "another-key-0123456789abcdef0123456789" }), { logger, host: "127.0.0.1" }),
+      /configure the chain's key, or change keys with npm run audit:rotate-key/,
+    );
+  });
+});
