@@ -34,7 +34,8 @@ function whoRefused(entry: AuditEntry): string {
   if (entry.action === "activity.refused") return "Messages from outside the allowed tenants";
   if (entry.actor !== null) return plain(entry.actor.name === "" ? entry.actor.aadObjectId : entry.actor.name);
   const tenant = entry.details.tenantId;
-  return typeof tenant === "string" ? `Unidentified sender in tenant ${plain(tenant)}` : "The bot";
+  if (typeof tenant === "string") return `Unidentified sender in tenant ${plain(tenant)}`;
+  return entry.action === "revocation.refused" ? "Revocation jobs the bot would not run" : "The bot";
 }
 
 /**

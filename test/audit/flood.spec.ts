@@ -161,6 +161,11 @@ describe("the aggregated audit post's wording", () => {
       { seq: 9, at: "2026-11-03T10:00:59.000Z", actor: eve, action: "activity.refused", requestId: null, details: {}, prevHash: "", hash: "", hashAlg: "sha256" },
       { count: 5, firstSeq: 2, lastSeq: 9 },
     );
+    const jobs = aggregateText(
+      { seq: 9, at: "2026-11-03T10:00:59.000Z", actor: null, action: "revocation.refused", requestId: "R-1", details: { reason: "Not run: its approval is not in the audit log." }, prevHash: "", hash: "", hashAlg: "sha256" },
+      { count: 2, firstSeq: 3, lastSeq: 9 },
+    );
+    assert.match(jobs, /^Revocation jobs the bot would not run: 2 refused actions in the last minute \(last: Revocation job refused at 2026-11-03 10:00 UTC: Not run: its approval is not in the audit log\.\)/);
     assert.match(foreign, /^Messages from outside the allowed tenants: 5 refused actions in the last minute \(last: Message from outside the allowed tenant refused at 2026-11-03 10:00 UTC\)/);
   });
 });
