@@ -25,9 +25,32 @@ export interface QuotaLimit {
   windowMs: number;
 }
 
+/** One limit as the ledger enforces it: at most `budget` writes in any `span` ms. */
+export interface LedgerLimit {
+  /** Names the limit in a shared ledger (e.g. `graph-write:3000/150000`). */
+  key: string;
+  budget: number;
+  span: number;
+}
+
+/**
+ * Where the writes sent are counted. In memory for one process; in the database for replicas
+ * that share one quota (src/store/write-ledger.ts), so that together they never exceed it.
+ */
+export interface SendLedger {
+  /**
+   * Atomically: when every limit has room for `n` more writes at `now`, records them and answers
+   * `wait: 0`; otherwise records nothing and answers how long to wait. `counts` are the writes in
+   * each limit's window (before these), everyone's who shares the ledger.
+   */
+  reserve(now: number, n: number, limits: readonly LedgerLimit[]): Promise<{ wait: number; counts: number[] }>;
+}
+
 export interface PacerOptions extends QuotaLimit {
   /** Tighter documented limits to honour as well (e.g. 18,000 per 5 min per tenant over all apps). */
   extraLimits?: readonly QuotaLimit[];
+  /** Where sends are counted; default this process's memory. */
+  ledger?: SendLedger;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -65,58 +88,75 @@ function marginOf(windowMs: number): number {
   return Math.min(1000, Math.max(20, windowMs * 0.01));
 }
 
-/** Writes sent in the trailing window: a queue of (time, count), oldest first. */
+/**
+ * Ms until `n` more writes fit under `budget` in a window of `span`, given the writes in the
+ * window oldest first (0: now).
+ */
+export function waitForRoom(now: number, n: number, budget: number, span: number, sends: Iterable<{ at: number; n: number }>, inWindow: number): number {
+  let excess = inWindow + n - budget;
+  if (excess <= 0) return 0;
+  for (const send of sends) {
+    excess -= send.n;
+    if (excess <= 0) return Math.max(1, send.at + span - now + 1);
+  }
+  // More than the budget alone: wait for the whole window to clear.
+  return Math.max(1, span);
+}
+
+/** Writes sent in one trailing window: a queue of (time, count), oldest first. */
 class SendLog {
-  private readonly at: number[] = [];
-  private readonly counts: number[] = [];
+  private readonly sends: Array<{ at: number; n: number }> = [];
   private head = 0;
   private total = 0;
 
-  constructor(readonly limit: QuotaLimit & { budget: number; span: number }) {}
-
   /** Forgets writes that have left the window. */
-  private prune(now: number): void {
-    while (this.head < this.at.length && this.at[this.head] <= now - this.limit.span) {
-      this.total -= this.counts[this.head];
+  prune(now: number, span: number): number {
+    while (this.head < this.sends.length && this.sends[this.head].at <= now - span) {
+      this.total -= this.sends[this.head].n;
       this.head++;
     }
-    if (this.head > 1024 && this.head * 2 > this.at.length) {
-      this.at.splice(0, this.head);
-      this.counts.splice(0, this.head);
+    if (this.head > 1024 && this.head * 2 > this.sends.length) {
+      this.sends.splice(0, this.head);
       this.head = 0;
     }
-  }
-
-  inWindow(now: number): number {
-    this.prune(now);
     return this.total;
   }
 
-  record(now: number, n: number): void {
-    this.at.push(now);
-    this.counts.push(n);
-    this.total += n;
+  *inOrder(): Iterable<{ at: number; n: number }> {
+    for (let i = this.head; i < this.sends.length; i++) yield this.sends[i];
   }
 
-  /** Ms until `n` more writes fit under `budget` (0: now). */
-  waitFor(now: number, n: number, budget: number): number {
-    this.prune(now);
-    let excess = this.total + n - budget;
-    if (excess <= 0) return 0;
-    for (let i = this.head; i < this.at.length; i++) {
-      excess -= this.counts[i];
-      if (excess <= 0) return Math.max(1, this.at[i] + this.limit.span - now + 1);
-    }
-    // More than the budget alone: wait for the whole window to clear.
-    return Math.max(1, this.limit.span);
+  record(now: number, n: number): void {
+    this.sends.push({ at: now, n });
+    this.total += n;
+  }
+}
+
+/** The ledger of one process: its own sends, in memory. */
+export class MemoryLedger implements SendLedger {
+  private readonly logs = new Map<string, SendLog>();
+
+  reserve(now: number, n: number, limits: readonly LedgerLimit[]): Promise<{ wait: number; counts: number[] }> {
+    const logs = limits.map((l) => {
+      let log = this.logs.get(l.key);
+      if (log === undefined) this.logs.set(l.key, (log = new SendLog()));
+      return log;
+    });
+    const counts = limits.map((l, i) => logs[i].prune(now, l.span));
+    const wait = Math.max(0, ...limits.map((l, i) => waitForRoom(now, n, l.budget, l.span, logs[i].inOrder(), counts[i])));
+    if (wait === 0) for (const log of logs) log.record(now, n);
+    return Promise.resolve({ wait, counts });
   }
 }
 
 export class WritePacer {
-  private readonly main: SendLog;
-  private readonly logs: SendLog[];
+  private readonly limits: LedgerLimit[];
+  private readonly main: LedgerLimit & QuotaLimit;
+  private readonly ledger: SendLedger;
   /** What this pacer may send per window of the main limit now (≤ its quota). */
   private budget: number;
+  /** Writes in the main window at the last reservation, everyone's who shares the ledger. */
+  private lastCount = 0;
   private pausedUntil = 0;
   /** Until then Graph's signals contradicted the configured window (short Retry-After): no share estimates. */
   private distrustUntil = 0;
@@ -132,11 +172,15 @@ export class WritePacer {
     for (const l of limits) {
       if (!(l.capacity >= 1) || !(l.windowMs > 0)) throw new RangeError("a write quota needs a capacity of at least 1 and a positive window");
     }
-    this.logs = limits.map(
-      (l) => new SendLog({ ...l, budget: Math.max(1, Math.floor(l.capacity * (1 - HEADROOM))), span: l.windowMs + marginOf(l.windowMs) }),
-    );
-    this.main = this.logs[0];
-    this.budget = this.main.limit.budget;
+    this.limits = limits.map((l) => ({
+      ...l,
+      key: `graph-write:${l.capacity}/${l.windowMs}`,
+      budget: Math.max(1, Math.floor(l.capacity * (1 - HEADROOM))),
+      span: l.windowMs + marginOf(l.windowMs),
+    }));
+    this.main = this.limits[0] as LedgerLimit & QuotaLimit;
+    this.ledger = options.ledger ?? new MemoryLedger();
+    this.budget = this.main.budget;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.lastSignal = this.lastGrowth = this.now();
@@ -144,7 +188,7 @@ export class WritePacer {
 
   /** The largest batch one take may ask for. */
   get maxTake(): number {
-    return Math.min(...this.logs.map((l) => l.limit.budget));
+    return Math.min(...this.limits.map((l) => l.budget));
   }
 
   /** Waits until `n` writes may be sent (callers queue in order), then takes them. */
@@ -163,9 +207,10 @@ export class WritePacer {
         continue;
       }
       this.grow(now);
-      const wait = Math.max(...this.logs.map((log) => log.waitFor(now, n, log === this.main ? Math.max(n, Math.floor(this.budget)) : log.limit.budget)));
+      const limits = this.limits.map((l) => (l === this.main ? { ...l, budget: Math.max(n, Math.floor(this.budget)) } : l));
+      const { wait, counts } = await this.ledger.reserve(now, n, limits);
+      this.lastCount = counts[0] + (wait === 0 ? n : 0);
       if (wait === 0) {
-        for (const log of this.logs) log.record(now, n);
         this.stats.taken += n;
         this.stats.firstTakeAt ??= now;
         this.stats.lastTakeAt = now;
@@ -177,7 +222,7 @@ export class WritePacer {
 
   /** With no slow-down signal for a tenth of a window, the budget grows by a twentieth of the quota. */
   private grow(now: number): void {
-    const { windowMs, budget: full } = this.main.limit;
+    const { windowMs, budget: full } = this.main;
     if (this.budget >= full) return;
     const step = windowMs / 10;
     if (now - this.lastSignal < step || now - this.lastGrowth < step) return;
@@ -186,7 +231,7 @@ export class WritePacer {
   }
 
   private setBudget(budget: number): void {
-    const full = this.main.limit.budget;
+    const full = this.main.budget;
     this.budget = Math.min(full, Math.max(Math.max(1, full * MIN_FACTOR), budget));
     this.stats.rateFactor = this.budget / full;
   }
@@ -201,8 +246,9 @@ export class WritePacer {
     if (percentage === undefined || !Number.isFinite(percentage) || percentage <= 0.8 || percentage > 1) return;
     const now = this.now();
     if (now < this.distrustUntil) return;
-    const { capacity, budget: full } = this.main.limit;
-    const others = Math.max(0, percentage * capacity - this.main.inWindow(now));
+    const { capacity, budget: full } = this.main;
+    // Own writes: everyone's who shares the ledger (this process, or every replica).
+    const others = Math.max(0, percentage * capacity - this.lastCount);
     if (others <= OTHERS_NOISE * capacity) {
       if (this.budget < full) this.setBudget(full);
       return;
@@ -226,16 +272,16 @@ export class WritePacer {
     this.lastSignal = now;
     if (!newEpisode) return;
     this.stats.slowdowns++;
-    if (wait >= this.main.limit.windowMs / 10 && now >= this.distrustUntil) {
+    if (wait >= this.main.windowMs / 10 && now >= this.distrustUntil) {
       // A window-long wait: the window is full at Graph, so this pacer's share is at most what it
-      // sent in it.
-      this.setBudget(Math.min(this.budget, this.main.inWindow(now)) * 0.95);
+      // (and the replicas sharing its ledger) sent in it.
+      this.setBudget(Math.min(this.budget, this.lastCount) * 0.95);
     } else {
       // A short wait: Graph counts a limit that frees up far faster than the configured window.
       // Shares computed against the configured quota mean nothing for a window, so the percentage
       // is ignored and the budget is half the quota; the Retry-After pauses do the pacing.
-      this.distrustUntil = now + this.main.limit.windowMs;
-      this.setBudget(this.main.limit.budget * 0.5);
+      this.distrustUntil = now + this.main.windowMs;
+      this.setBudget(this.main.budget * 0.5);
     }
   }
 }

@@ -202,7 +202,8 @@ export class WriteQuota {
   private bucketAt(key: string, now: number): Bucket {
     let bucket = this.buckets.get(key);
     if (!bucket) {
-      bucket = { tokens: this.capacity, demand: 0, updatedAt: now, accepted: [], head: 0, neighbourAt: now };
+      // A neighbour has been at it for a window already: its writes are in the window from the start.
+      bucket = { tokens: this.capacity, demand: 0, updatedAt: now - this.windowMs, accepted: [], head: 0, neighbourAt: now - this.windowMs };
       this.buckets.set(key, bucket);
     }
     if (this.neighbourShare > 0) {
