@@ -1,12 +1,21 @@
 /**
- * `npm run bench:bulk [-- --users 10000 --scale 30 --latency-ms 150]`: revokes N users of one
- * department against the simulator twice in the same run, and prints for each way throughput as a
- * fraction of the quota-limited maximum, 429s received, wall time, peak RSS and outcomes:
+ * `npm run bench:bulk [-- --users 10000 --scale 30 --latency-ms 150 --cases a,b]`: revokes N users
+ * of one department against the simulator in several cases in the same run, and prints for each
+ * throughput as a fraction of the quota-limited maximum, 429s received, wall time, peak RSS and
+ * outcomes:
  *
- * - the job runner (resolve the department page by page, freeze the snapshot, then $batch of 20,
- *   paced to the write quota, verified by batched read-back, every outcome recorded in SQLite);
- * - the seed's way: one POST revokeSignInSessions after another, as PowerShell's
+ * - `sliding`: the job runner (resolve the department page by page, freeze the snapshot, then
+ *   $batch of 20, paced to the write quota, verified by batched read-back, every outcome recorded
+ *   in SQLite) against a quota Graph counts as a sliding window;
+ * - `bucket`: the same against a quota counted as a token bucket;
+ * - `neighbour`: the same, sliding window, while another app spends half of the quota (the bot is
+ *   told the whole quota and must find its share);
+ * - `sequential`: the seed's way: one POST revokeSignInSessions after another, as PowerShell's
  *   `foreach ($u in $users) { Revoke-MgUserSignInSession -UserId $u.Id }` does.
+ *
+ * The quota-limited maximum is what "never more than the quota in any window" allows, whatever
+ * the counting: the first quota at once, and each further quota a window later (with a
+ * neighbour: the share it leaves).
  *
  * Graph's quota (3,000 writes per 150 s per app and tenant) and its latency are both divided by
  * `--scale`, so the run takes seconds instead of many minutes while keeping their ratio. The
@@ -20,9 +29,14 @@ import { join } from "node:path";
 import { startSimulator } from "../src/simulator/index.js";
 import type { WorkerResult } from "./bench/bulk-worker.js";
 
+type Case = "sliding" | "bucket" | "neighbour" | "sequential";
+const CASES: readonly Case[] = ["sliding", "bucket", "neighbour", "sequential"];
+/** The neighbour's share of the quota in the `neighbour` case. */
+const NEIGHBOUR_SHARE = 0.5;
+
 interface Args {
-  /** Which ways to run: both by default; `--ways runner` for a large N (the sequential way takes N × latency). */
-  ways: Array<"runner" | "sequential">;
+  /** Which cases to run: all by default; `--cases sliding` for a large N (the sequential way takes N × latency). */
+  cases: Case[];
   users: number;
   scale: number;
   /** Graph's latency per request before scaling, ms. */
@@ -30,12 +44,12 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { ways: ["runner", "sequential"], users: 10_000, scale: 30, latencyMs: 150 };
+  const args: Args = { cases: [...CASES], users: 10_000, scale: 30, latencyMs: 150 };
   for (let i = 0; i < argv.length; i += 2) {
-    if (argv[i] === "--ways") {
-      const ways = (argv[i + 1] ?? "").split(",");
-      if (!ways.every((w) => w === "runner" || w === "sequential")) throw new Error("--ways takes runner, sequential or runner,sequential");
-      args.ways = ways;
+    if (argv[i] === "--cases") {
+      const cases = (argv[i + 1] ?? "").split(",");
+      if (!cases.every((c): c is Case => (CASES as readonly string[]).includes(c))) throw new Error(`--cases takes some of ${CASES.join(",")}`);
+      args.cases = cases;
       continue;
     }
     const [flag, value] = [argv[i], Number(argv[i + 1])];
@@ -43,7 +57,7 @@ function parseArgs(argv: readonly string[]): Args {
     if (flag === "--users") args.users = Math.floor(value);
     else if (flag === "--scale") args.scale = value;
     else if (flag === "--latency-ms") args.latencyMs = value;
-    else throw new Error(`unknown option ${flag}; use --users N, --scale S, --latency-ms MS, --ways runner,sequential`);
+    else throw new Error(`unknown option ${flag}; use --users N, --scale S, --latency-ms MS, --cases ${CASES.join(",")}`);
   }
   return args;
 }
@@ -78,8 +92,9 @@ async function main(): Promise<void> {
       `each way in its own process with a ${WORKER_HEAP_MB} MB heap\n\n`,
   );
 
-  for (const way of args.ways) {
-    sim.refillWriteQuota();
+  for (const c of args.cases) {
+    const way = c === "sequential" ? "sequential" : "runner";
+    sim.setWriteQuota({ capacity: QUOTA, windowMs, counting: c === "bucket" ? "bucket" : "sliding", neighbourShare: c === "neighbour" ? NEIGHBOUR_SHARE : 0 });
     sim.resetStats();
     const result = await runWorker(way, {
       BENCH_GRAPH_BASE_URL: sim.graphBaseUrl,
@@ -90,38 +105,46 @@ async function main(): Promise<void> {
       BENCH_DEPARTMENT: DEPARTMENT,
       BENCH_QUOTA: String(QUOTA),
       BENCH_WINDOW_MS: String(windowMs),
-      BENCH_DB: join(dir, `${way}.db`),
+      BENCH_DB: join(dir, `${c}.db`),
       NODE_EXTRA_CA_CERTS: caFile,
     });
     const stats = sim.stats().writeQuota;
-    report(way, result, stats.throttled + stats.throttledInBatch, windowMs);
+    report(c, result, stats.throttled + stats.throttledInBatch, windowMs, c === "neighbour" ? { share: NEIGHBOUR_SHARE, refused: stats.neighbourRefused, writes: stats.neighbourWrites } : undefined);
     if (way === "runner" && result.lost !== 0) process.exitCode = 1;
   }
   await sim.close();
   rmSync(dir, { recursive: true, force: true });
 }
 
-function report(way: "runner" | "sequential", result: WorkerResult, throttled: number, windowMs: number): void {
-    // The quota-limited minimum: Graph's bucket starts full, so the first QUOTA writes may go at
-    // once and the rest at its refill rate. Measured from the first write sent to the last one.
-    const writes = result.writes;
-    const minimumMs = Math.max(0, writes - QUOTA) * (windowMs / QUOTA);
-    const fraction = minimumMs > 0 && result.writePhaseMs > 0 ? (minimumMs / result.writePhaseMs).toFixed(3) : "n/a (all within the first bucket)";
-    const label = way === "runner" ? "job runner ($batch of 20, paced, verified)" : "sequential (one request after another)";
-    process.stdout.write(
-      [
-        `${label}`,
-        `  throughput:      ${fraction} of the quota-limited maximum: ${writes} writes sent in ${(result.writePhaseMs / 1000).toFixed(1)} s,` +
-          ` at least ${(minimumMs / 1000).toFixed(1)} s at ${QUOTA} per ${windowMs} ms`,
-        `  429s received:   ${throttled}`,
-        `  wall time:       ${(result.wallMs / 1000).toFixed(1)} s (resolving the department ${(result.resolveMs / 1000).toFixed(1)} s, revoking and verifying ${(result.writeMs / 1000).toFixed(1)} s)`,
-        `  peak RSS:        ${(result.peakRss / 1024 / 1024).toFixed(0)} MB (after start-up ${(result.baseRss / 1024 / 1024).toFixed(0)} MB)`,
-        `  outcomes:        ${Object.entries(result.outcomes)
-          .map(([k, v]) => `${k} ${v}`)
-          .join(", ")}; lost ${result.lost}`,
-        "",
-      ].join("\n"),
-    );
+function report(c: Case, result: WorkerResult, throttled: number, windowMs: number, neighbour?: { share: number; refused: number; writes: number }): void {
+  // Never more than the quota (or the share a neighbour leaves) in any window: the first `left`
+  // writes at once, each further `left` a window later. Measured from the first write sent to the last.
+  const writes = result.writes;
+  const left = Math.floor(QUOTA * (1 - (neighbour?.share ?? 0)));
+  const minimumMs = Math.max(0, Math.ceil(writes / left) - 1) * windowMs;
+  const fraction = minimumMs > 0 && result.writePhaseMs > 0 ? (minimumMs / result.writePhaseMs).toFixed(3) : "n/a (all within the first window)";
+  const label = {
+    sliding: "job runner, quota counted as a sliding window",
+    bucket: "job runner, quota counted as a token bucket",
+    neighbour: `job runner, sliding window, another app spending ${neighbour?.share ?? 0} of the quota (the bot told the whole quota)`,
+    sequential: "sequential (one request after another, as PowerShell's foreach)",
+  }[c];
+  const attempts = writes + throttled;
+  process.stdout.write(
+    [
+      `${label}`,
+      `  throughput:      ${fraction} of the quota-limited maximum${neighbour === undefined ? "" : " (of the share left)"}: ${writes} writes sent in ${(result.writePhaseMs / 1000).toFixed(1)} s,` +
+        ` at least ${(minimumMs / 1000).toFixed(1)} s at ${left} per ${windowMs} ms`,
+      `  429s received:   ${throttled} (${((throttled / Math.max(1, attempts)) * 100).toFixed(1)}% of writes sent)`,
+      ...(neighbour === undefined ? [] : [`  neighbour:       ${neighbour.writes} writes accepted, ${neighbour.refused} refused`]),
+      `  wall time:       ${(result.wallMs / 1000).toFixed(1)} s (resolving the department ${(result.resolveMs / 1000).toFixed(1)} s, revoking and verifying ${(result.writeMs / 1000).toFixed(1)} s)`,
+      `  peak RSS:        ${(result.peakRss / 1024 / 1024).toFixed(0)} MB (after start-up ${(result.baseRss / 1024 / 1024).toFixed(0)} MB)`,
+      `  outcomes:        ${Object.entries(result.outcomes)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")}; lost ${result.lost}`,
+      "",
+    ].join("\n"),
+  );
 }
 
 function runWorker(way: "runner" | "sequential", env: Record<string, string>): Promise<WorkerResult> {

@@ -34,6 +34,7 @@ import { SqlConversationStore } from "./store/conversation-store.js";
 import { openDatabase } from "./store/database.js";
 import { SqlJobQueue } from "./store/job-queue.js";
 import { SqlRequestStore } from "./store/request-store.js";
+import { SqlSendLedger } from "./store/write-ledger.js";
 
 export interface StartOptions {
   logger?: Logger;
@@ -137,6 +138,8 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     listener: notifier,
     logger,
     owner,
+    // Replicas share one quota through PostgreSQL; a single SQLite instance counts in memory.
+    ledger: kind === "postgres" ? new SqlSendLedger(db, kind, owner) : undefined,
     options: {
       leaseMs,
       pollMs: Math.min(5000, leaseMs / 2),

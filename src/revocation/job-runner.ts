@@ -6,7 +6,7 @@ import { BATCH_LIMIT, type BatchAnswer } from "../directory/graph-batch.js";
 import type { DirectoryUser } from "../directory/types.js";
 import { AppError, isTransient, userMessageOf } from "../errors.js";
 import type { RoleLookup } from "../policy/roles.js";
-import { WritePacer } from "./pacer.js";
+import { WritePacer, type SendLedger } from "./pacer.js";
 import type { JobStarter } from "./lifecycle.js";
 import type { JobClaim, JobQueue, RequestStore, RequestSummary } from "./request-store.js";
 import { FINAL_STATES, type RevocationRequest, type TargetOutcome } from "./types.js";
@@ -106,7 +106,7 @@ export class JobRunner implements JobStarter {
   private polling: Promise<void> | undefined;
   private stopping = false;
   private readonly options: JobRunnerOptions;
-  /** Paces every job's writes in this process to the quota. */
+  /** Paces every job's writes to the quota (with a shared ledger, together with every replica's). */
   readonly pacer: WritePacer;
 
   constructor(
@@ -123,11 +123,13 @@ export class JobRunner implements JobStarter {
       logger: Logger;
       /** This process's name in job leases (host, pid and a random part). */
       owner: string;
+      /** Where Graph writes are counted: shared by replicas (the database) or this process's own. */
+      ledger?: SendLedger;
       options?: Partial<JobRunnerOptions>;
     },
   ) {
     this.options = { ...DEFAULT_JOB_OPTIONS, ...deps.options };
-    this.pacer = new WritePacer({ capacity: this.options.writeQuota, windowMs: this.options.writeWindowMs });
+    this.pacer = new WritePacer({ capacity: this.options.writeQuota, windowMs: this.options.writeWindowMs, ledger: deps.ledger });
   }
 
   /** Runs the request's job now if nobody else holds it (called right after an approval). */

@@ -1,75 +1,199 @@
 /**
- * Paces Graph writes to the quota Graph gives an app in a tenant (3,000 writes per 150 s by
- * default): a token bucket of that size, refilled continuously. Graph's own bucket starts full,
- * so a job may spend the whole bucket at once and then runs at the refill rate, which is the
- * fastest the quota allows.
+ * Paces Graph writes so that no window of the quota's length ever holds more writes than the
+ * quota allows: the first writes of a job go at once, and each later write waits until the write
+ * `budget` places before it has left the window. That is right however Graph counts (a sliding
+ * window, a fixed window or a token bucket all accept it) and, in steady state, as fast as the
+ * quota allows. A token bucket would not be: refilling while it drains, it lets through up to
+ * twice the quota in the first window, which a sliding window answers with 429s.
  *
- * It slows down when Graph says it is close to throttling (`x-ms-throttle-limit-percentage`
- * above 0.8) or throttles (429): the rate is cut multiplicatively and creeps back additively, and
- * a 429's Retry-After pauses all writes until it has passed. Replicas each pace their own jobs;
- * several jobs in one process share one pacer.
+ * Other apps and scripts of the same tenant may spend the same quota. The pacer learns what is
+ * left for it from Graph's own signals and its count of what it sent itself:
+ * - a 429 means the window is full: what the pacer sent in it is its share, so the budget becomes
+ *   that (a little less), and everyone waits out the Retry-After; a Retry-After far shorter than
+ *   the window means Graph counts a tighter limit than the one configured, and the budget halves;
+ * - `x-ms-throttle-limit-percentage` (sent above 0.8 of the limit) counts everyone's writes;
+ *   minus the pacer's own count it gives what the others spend, and the budget becomes the rest;
+ * - with no signal for a tenth of a window the budget grows again by a twentieth of the quota, so
+ *   it speeds up when the others stop (the percentage comes back as soon as it nears the limit).
+ * Several limits can be paced at once (per app and tenant; per tenant over all apps; per app over
+ * all tenants): a write waits for all of them.
  */
-export interface PacerOptions {
-  /** Writes per window (Graph: 3,000). */
+export interface QuotaLimit {
+  /** Writes per window (Graph, per app and tenant: 3,000). */
   capacity: number;
   /** The window in ms (Graph: 150 s). */
   windowMs: number;
+}
+
+/** One limit as the ledger enforces it: at most `budget` writes in any `span` ms. */
+export interface LedgerLimit {
+  /** Names the limit in a shared ledger (e.g. `graph-write:3000/150000`). */
+  key: string;
+  budget: number;
+  span: number;
+}
+
+/**
+ * Where the writes sent are counted. In memory for one process; in the database for replicas
+ * that share one quota (src/store/write-ledger.ts), so that together they never exceed it.
+ */
+export interface SendLedger {
+  /**
+   * Atomically: when every limit has room for `n` more writes at `now`, records them and answers
+   * `wait: 0`; otherwise records nothing and answers how long to wait. `counts` are the writes in
+   * each limit's window (before these), everyone's who shares the ledger.
+   */
+  reserve(now: number, n: number, limits: readonly LedgerLimit[]): Promise<{ wait: number; counts: number[] }>;
+}
+
+export interface PacerOptions extends QuotaLimit {
+  /** Tighter documented limits to honour as well (e.g. 18,000 per 5 min per tenant over all apps). */
+  extraLimits?: readonly QuotaLimit[];
+  /** Where sends are counted; default this process's memory. */
+  ledger?: SendLedger;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
 
 export interface PacerStats {
-  /** Tokens taken so far. */
+  /** Writes taken so far. */
   taken: number;
-  /** When the first and the latest tokens were taken (ms since the epoch), or null. */
+  /** When the first and the latest writes were taken (ms since the epoch), or null. */
   firstTakeAt: number | null;
   lastTakeAt: number | null;
-  /** Times Graph said to slow down (a high limit percentage or a 429). */
+  /** Times Graph said to slow down (a 429 episode, or others spending the quota). */
   slowdowns: number;
-  /** Current rate as a fraction of the quota's refill rate. */
+  /** The budget now, as a fraction of the quota. */
   rateFactor: number;
 }
 
-const MIN_FACTOR = 0.1;
+/** The smallest budget, as a fraction of the quota: the pacer never stops altogether. */
+const MIN_FACTOR = 0.05;
 
-/** The share of the quota left unused on purpose. */
-const HEADROOM = 0.02;
+/**
+ * The share of the quota left unused on purpose. None is needed for the pacer's own writes (the
+ * time margin below covers the network's jitter); it stays a named constant so the estimate of
+ * what others leave uses the same figure.
+ */
+const HEADROOM = 0;
 
-/** How far Graph's reported usage may exceed this pacer's own before it counts as someone else's. */
-const PERCENTAGE_SLACK = 0.1;
+/** Others' estimated use below this fraction of the quota is noise (rounding, in-flight writes). */
+const OTHERS_NOISE = 0.05;
+
+/**
+ * A write sent at t is counted until t + window + this margin: Graph counts a write when it
+ * arrives, and two writes sent a window apart may arrive closer together.
+ */
+function marginOf(windowMs: number): number {
+  return Math.min(1000, Math.max(20, windowMs * 0.01));
+}
+
+/**
+ * Ms until `n` more writes fit under `budget` in a window of `span`, given the writes in the
+ * window oldest first (0: now).
+ */
+export function waitForRoom(now: number, n: number, budget: number, span: number, sends: Iterable<{ at: number; n: number }>, inWindow: number): number {
+  let excess = inWindow + n - budget;
+  if (excess <= 0) return 0;
+  for (const send of sends) {
+    excess -= send.n;
+    if (excess <= 0) return Math.max(1, send.at + span - now + 1);
+  }
+  // More than the budget alone: wait for the whole window to clear.
+  return Math.max(1, span);
+}
+
+/** Writes sent in one trailing window: a queue of (time, count), oldest first. */
+class SendLog {
+  private readonly sends: Array<{ at: number; n: number }> = [];
+  private head = 0;
+  private total = 0;
+
+  /** Forgets writes that have left the window. */
+  prune(now: number, span: number): number {
+    while (this.head < this.sends.length && this.sends[this.head].at <= now - span) {
+      this.total -= this.sends[this.head].n;
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.sends.length) {
+      this.sends.splice(0, this.head);
+      this.head = 0;
+    }
+    return this.total;
+  }
+
+  *inOrder(): Iterable<{ at: number; n: number }> {
+    for (let i = this.head; i < this.sends.length; i++) yield this.sends[i];
+  }
+
+  record(now: number, n: number): void {
+    this.sends.push({ at: now, n });
+    this.total += n;
+  }
+}
+
+/** The ledger of one process: its own sends, in memory. */
+export class MemoryLedger implements SendLedger {
+  private readonly logs = new Map<string, SendLog>();
+
+  reserve(now: number, n: number, limits: readonly LedgerLimit[]): Promise<{ wait: number; counts: number[] }> {
+    const logs = limits.map((l) => {
+      let log = this.logs.get(l.key);
+      if (log === undefined) this.logs.set(l.key, (log = new SendLog()));
+      return log;
+    });
+    const counts = limits.map((l, i) => logs[i].prune(now, l.span));
+    const wait = Math.max(0, ...limits.map((l, i) => waitForRoom(now, n, l.budget, l.span, logs[i].inOrder(), counts[i])));
+    if (wait === 0) for (const log of logs) log.record(now, n);
+    return Promise.resolve({ wait, counts });
+  }
+}
 
 export class WritePacer {
-  private tokens: number;
-  private last: number;
+  private readonly limits: LedgerLimit[];
+  private readonly main: LedgerLimit & QuotaLimit;
+  private readonly ledger: SendLedger;
+  /** What this pacer may send per window of the main limit now (≤ its quota). */
+  private budget: number;
+  /** Writes in the main window at the last reservation, everyone's who shares the ledger. */
+  private lastCount = 0;
   private pausedUntil = 0;
-  private factor = 1;
-  private lastSlowdown = -Infinity;
+  /** Until then Graph's signals contradicted the configured window (short Retry-After): no share estimates. */
+  private distrustUntil = 0;
+  private lastSignal: number;
+  private lastGrowth: number;
   private queue: Promise<void> = Promise.resolve();
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   readonly stats: PacerStats = { taken: 0, firstTakeAt: null, lastTakeAt: null, slowdowns: 0, rateFactor: 1 };
 
-  private readonly options: PacerOptions;
-
   constructor(options: PacerOptions) {
-    if (!(options.capacity >= 1) || !(options.windowMs > 0)) throw new RangeError("the write quota needs a capacity of at least 1 and a positive window");
-    // A little under the quota: clocks, arrival order and rounding on Graph's side then never
-    // make the last writes of a window a 429, whose Retry-After costs far more than the margin.
-    this.options = { ...options, capacity: Math.max(1, Math.floor(options.capacity * (1 - HEADROOM))) };
+    const limits = [{ capacity: options.capacity, windowMs: options.windowMs }, ...(options.extraLimits ?? [])];
+    for (const l of limits) {
+      if (!(l.capacity >= 1) || !(l.windowMs > 0)) throw new RangeError("a write quota needs a capacity of at least 1 and a positive window");
+    }
+    this.limits = limits.map((l) => ({
+      ...l,
+      key: `graph-write:${l.capacity}/${l.windowMs}`,
+      budget: Math.max(1, Math.floor(l.capacity * (1 - HEADROOM))),
+      span: l.windowMs + marginOf(l.windowMs),
+    }));
+    this.main = this.limits[0] as LedgerLimit & QuotaLimit;
+    this.ledger = options.ledger ?? new MemoryLedger();
+    this.budget = this.main.budget;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.tokens = this.options.capacity;
-    this.last = this.now();
+    this.lastSignal = this.lastGrowth = this.now();
   }
 
-  /** Tokens per ms at the full quota rate. */
-  private get fullRate(): number {
-    return this.options.capacity / this.options.windowMs;
+  /** The largest batch one take may ask for. */
+  get maxTake(): number {
+    return Math.min(...this.limits.map((l) => l.budget));
   }
 
   /** Waits until `n` writes may be sent (callers queue in order), then takes them. */
   take(n: number): Promise<void> {
-    const count = Math.min(n, this.options.capacity);
+    const count = Math.max(1, Math.min(n, this.maxTake));
     const turn = this.queue.then(() => this.takeNow(count));
     this.queue = turn.catch(() => undefined);
     return turn;
@@ -82,67 +206,82 @@ export class WritePacer {
         await this.sleep(this.pausedUntil - now);
         continue;
       }
-      this.refill(now);
-      if (this.tokens >= n) {
-        this.tokens -= n;
+      this.grow(now);
+      const limits = this.limits.map((l) => (l === this.main ? { ...l, budget: Math.max(n, Math.floor(this.budget)) } : l));
+      const { wait, counts } = await this.ledger.reserve(now, n, limits);
+      this.lastCount = counts[0] + (wait === 0 ? n : 0);
+      if (wait === 0) {
         this.stats.taken += n;
         this.stats.firstTakeAt ??= now;
         this.stats.lastTakeAt = now;
-        this.recover(n);
         return;
       }
-      const rate = this.fullRate * this.factor;
-      await this.sleep(Math.max(1, Math.ceil((n - this.tokens) / rate)));
+      await this.sleep(wait);
     }
   }
 
-  private refill(now: number): void {
-    const elapsed = Math.max(0, now - this.last);
-    this.last = now;
-    this.tokens = Math.min(this.options.capacity, this.tokens + elapsed * this.fullRate * this.factor);
+  /** With no slow-down signal for a tenth of a window, the budget grows by a twentieth of the quota. */
+  private grow(now: number): void {
+    const { windowMs, budget: full } = this.main;
+    if (this.budget >= full) return;
+    const step = windowMs / 10;
+    if (now - this.lastSignal < step || now - this.lastGrowth < step) return;
+    this.lastGrowth = now;
+    this.setBudget(this.budget + full / 20);
+  }
+
+  private setBudget(budget: number): void {
+    const full = this.main.budget;
+    this.budget = Math.min(full, Math.max(Math.max(1, full * MIN_FACTOR), budget));
+    this.stats.rateFactor = this.budget / full;
   }
 
   /**
-   * Graph's `x-ms-throttle-limit-percentage` (1.0 = the quota used up; sent above 0.8). Running
-   * at the quota's pace is expected to show about what this pacer has spent of its own bucket;
-   * more than that means someone else spends the same quota (another replica, another tool with
-   * this app registration), so the pace drops, at most once per twentieth of the window.
+   * Graph's `x-ms-throttle-limit-percentage` (1.0 = the quota used up; sent above 0.8), counting
+   * every client of the quota. What is above this pacer's own count in the window is someone
+   * else's; the budget becomes what they leave (up or down).
    */
   observePercentage(percentage: number | undefined): void {
-    if (percentage === undefined || percentage <= 0.8) return;
+    // Above 1.0 Graph is refusing writes, and its 429s say more than the percentage.
+    if (percentage === undefined || !Number.isFinite(percentage) || percentage <= 0.8 || percentage > 1) return;
     const now = this.now();
-    this.refill(now);
-    const own = 1 - this.tokens / this.options.capacity;
-    if (percentage <= own + PERCENTAGE_SLACK) return;
-    if (now - this.lastSlowdown < this.options.windowMs / 20) return;
-    this.lastSlowdown = now;
-    this.slowDown(percentage >= 1 ? 0.5 : 0.8);
+    if (now < this.distrustUntil) return;
+    const { capacity, budget: full } = this.main;
+    // Own writes: everyone's who shares the ledger (this process, or every replica).
+    const others = Math.max(0, percentage * capacity - this.lastCount);
+    if (others <= OTHERS_NOISE * capacity) {
+      if (this.budget < full) this.setBudget(full);
+      return;
+    }
+    const share = capacity * (1 - HEADROOM) - others;
+    if (share < this.budget) {
+      this.lastSignal = now;
+      this.stats.slowdowns++;
+    }
+    // Up as well as down: others spending less than they did leave more.
+    this.setBudget(share);
   }
 
-  /** Graph throttled `throttled` writes and asked to wait `retryAfterMs`: pause everyone and slow down. */
+  /** Graph throttled writes and asked to wait `retryAfterMs`: pause everyone; the window's own count is the share. */
   observeThrottle(retryAfterMs: number | undefined): void {
     const now = this.now();
     const wait = retryAfterMs ?? 1000;
-    // One episode of 429s (the batches in flight all meet it) halves the pace once, not per batch.
+    // One episode of 429s (the batches in flight all meet it) sets the budget once, not per batch.
     const newEpisode = now >= this.pausedUntil;
     this.pausedUntil = Math.max(this.pausedUntil, now + wait);
-    // The bucket is empty on Graph's side: start again from nothing after the pause.
-    this.refill(now);
-    this.tokens = 0;
-    if (newEpisode) this.slowDown(0.5);
-  }
-
-  private slowDown(by: number): void {
-    this.refill(this.now());
-    this.factor = Math.max(MIN_FACTOR, this.factor * by);
+    this.lastSignal = now;
+    if (!newEpisode) return;
     this.stats.slowdowns++;
-    this.stats.rateFactor = this.factor;
-  }
-
-  /** Creeps back to the full rate: half a bucket's worth of calm writes restores it from the floor. */
-  private recover(n: number): void {
-    if (this.factor >= 1) return;
-    this.factor = Math.min(1, this.factor + (2 * n * (1 - MIN_FACTOR)) / this.options.capacity);
-    this.stats.rateFactor = this.factor;
+    if (wait >= this.main.windowMs / 10 && now >= this.distrustUntil) {
+      // A window-long wait: the window is full at Graph, so this pacer's share is at most what it
+      // (and the replicas sharing its ledger) sent in it.
+      this.setBudget(Math.min(this.budget, this.lastCount) * 0.95);
+    } else {
+      // A short wait: Graph counts a limit that frees up far faster than the configured window.
+      // Shares computed against the configured quota mean nothing for a window, so the percentage
+      // is ignored and the budget is half the quota; the Retry-After pauses do the pacing.
+      this.distrustUntil = now + this.main.windowMs;
+      this.setBudget(this.main.budget * 0.5);
+    }
   }
 }

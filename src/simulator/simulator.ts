@@ -116,7 +116,7 @@ export interface StartedSimulator {
   /** Replaces the random fault rates and restarts their generator from `rates.seed` (default the simulator's seed). */
   setFaultRates(rates: FaultRates): void;
   /** Changes the write quota's capacity and/or window and refills it; counters are kept. */
-  setWriteQuota(options: Pick<WriteQuotaOptions, "capacity" | "windowMs">): void;
+  setWriteQuota(options: Pick<WriteQuotaOptions, "capacity" | "windowMs" | "counting" | "neighbourShare">): void;
   /** Refills the write quota, as after a whole idle window. */
   refillWriteQuota(): void;
   setBatchResponseOrder(order: BatchResponseOrder): void;

@@ -150,6 +150,20 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex("outbox_flood").on("outbox").columns(["flood_key", "audit_seq"]).execute();
     },
   },
+  "004-write-ledger": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Times as integers (ms since the epoch); bigint on PostgreSQL, whose integer is 32-bit.
+      await db.schema
+        .createTable("write_ledger")
+        .addColumn("key", "text", (c) => c.notNull())
+        .addColumn("at", "bigint", (c) => c.notNull())
+        .addColumn("n", "integer", (c) => c.notNull())
+        .addColumn("owner", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("write_ledger_key_at").on("write_ledger").columns(["key", "at"]).execute();
+      await db.schema.createTable("write_ledger_lock").addColumn("key", "text", (c) => c.primaryKey()).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

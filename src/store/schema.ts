@@ -15,6 +15,8 @@ export interface Database {
   outbox: OutboxTable;
   conversations: ConversationsTable;
   settings: SettingsTable;
+  write_ledger: WriteLedgerTable;
+  write_ledger_lock: WriteLedgerLockTable;
 }
 
 export interface RequestsTable {
@@ -141,4 +143,17 @@ export interface SettingsTable {
   key: string;
   value: string;
   updated_at: string;
+}
+
+/** Graph writes sent by every replica, for pacing them together to one quota (times in ms since the epoch). */
+export interface WriteLedgerTable {
+  key: string;
+  at: number;
+  n: number;
+  owner: string;
+}
+
+/** One row per ledger key, locked while a replica reserves its next writes. */
+export interface WriteLedgerLockTable {
+  key: string;
 }

@@ -286,8 +286,8 @@ describe("e2e bulk: a throttling storm (Graph's quota far below what the bot bel
     assert.equal(members.length, COUNT);
     const { call, requestId } = await valAsks(h, channel, `revoke department "${DEPARTMENT}"`);
 
-    // The bot believes the default quota (3,000 per 150 s); Graph gives 40 per second.
-    h.sim.setWriteQuota({ capacity: 40, windowMs: 1000 });
+    // The bot believes the default quota (3,000 per 150 s); Graph gives 20 per second.
+    h.sim.setWriteQuota({ capacity: 20, windowMs: 1000 });
     h.sim.clearRequests();
     h.sim.resetStats();
     const res = await h.click("riley", Verbs.approve, { requestId }, call.id, inThread(channel, call.id));

@@ -17,20 +17,120 @@ function manualTime() {
   };
 }
 
-describe("WritePacer (Graph's write quota as a token bucket)", () => {
-  it("spends the whole bucket at once, then keeps to the refill rate, a little under the quota", async () => {
+/** The largest number of sends inside any window of `windowMs` (sends are [time, count]). */
+function maxInAnyWindow(sends: Array<[number, number]>, windowMs: number): number {
+  let best = 0;
+  let sum = 0;
+  let j = 0;
+  for (let i = 0; i < sends.length; i++) {
+    sum += sends[i][1];
+    while (sends[j][0] <= sends[i][0] - windowMs) sum -= sends[j++][1];
+    best = Math.max(best, sum);
+  }
+  return best;
+}
+
+/**
+ * Graph's write quota as a sliding window shared with a neighbour who spends `neighbourShare` of
+ * it evenly; answers each batch of writes like Graph (429 with Retry-After past the quota, the
+ * limit percentage above 0.8). Written here from the documented behaviour, not from the pacer.
+ */
+function slidingGraph(capacity: number, windowMs: number, neighbourShare: number) {
+  const log: number[] = []; // one timestamp per accepted write, anyone's
+  let neighbourAt = 0;
+  let accepted = 0;
+  let throttled = 0;
+  let neighbourTried = 0;
+  let neighbourRefused = 0;
+  const inWindow = (now: number) => log.filter((t) => t > now - windowMs).length;
+  const neighbour = (now: number) => {
+    if (neighbourShare === 0) return;
+    const every = windowMs / (capacity * neighbourShare);
+    neighbourAt ||= now - windowMs;
+    while (neighbourAt + every <= now) {
+      neighbourAt += every;
+      neighbourTried++;
+      if (inWindow(neighbourAt) < capacity) log.push(neighbourAt);
+      else neighbourRefused++;
+    }
+  };
+  return {
+    write(now: number, n: number): { ok: number; retryAfterMs?: number; percentage?: number } {
+      neighbour(now);
+      let ok = 0;
+      for (let i = 0; i < n; i++) {
+        if (inWindow(now) < capacity) {
+          log.push(now);
+          ok++;
+        }
+      }
+      accepted += ok;
+      throttled += n - ok;
+      const usage = inWindow(now) / capacity + (n - ok) / capacity;
+      if (ok < n) {
+        const oldest = log.filter((t) => t > now - windowMs)[0] ?? now;
+        return { ok, retryAfterMs: Math.max(1000, oldest + windowMs - now), percentage: usage };
+      }
+      return { ok, percentage: usage > 0.8 ? usage : undefined };
+    },
+    get accepted() {
+      return accepted;
+    },
+    get throttled() {
+      return throttled;
+    },
+    /** The neighbour's writes refused because the pacer took its share. */
+    get neighbourRefusedShare() {
+      return neighbourTried === 0 ? 0 : neighbourRefused / neighbourTried;
+    },
+  };
+}
+
+describe("WritePacer (never more than the quota in any window)", () => {
+  it("sends the first quota at once, then each write when the one a quota earlier leaves the window", async () => {
     const t = manualTime();
-    // 1,000 writes per 10 s: the pacer keeps 2% in hand, so 980 at once, then 98 per second.
+    // 1,000 writes per 10 s: 1,000 at once, then 1,000 per window (and a jitter margin of 100 ms).
     const pacer = new WritePacer({ capacity: 1000, windowMs: 10_000, now: t.now, sleep: t.sleep });
     const start = t.now();
-    for (let i = 0; i < 49; i++) await pacer.take(20);
-    assert.equal(t.now(), start, "the first 980 writes need no wait");
-    for (let i = 0; i < 49; i++) await pacer.take(20); // 980 more at 98 per second: 10 s
+    const sends: Array<[number, number]> = [];
+    for (let i = 0; i < 50; i++) {
+      await pacer.take(20);
+      sends.push([t.now(), 20]);
+    }
+    assert.equal(t.now(), start, "the first 1,000 writes need no wait");
+    for (let i = 0; i < 100; i++) {
+      await pacer.take(20);
+      sends.push([t.now(), 20]);
+    }
+    assert.equal(pacer.stats.taken, 3000);
     const elapsed = t.now() - start;
-    assert.ok(elapsed >= 9_900 && elapsed <= 10_100, `980 more writes took ${elapsed} ms`);
-    assert.equal(pacer.stats.taken, 1960);
-    // Never more than the quota in any window: 1,960 writes in ~10 s is below 1,000 + 1,000.
-    assert.ok(pacer.stats.taken <= 1000 + (1000 * elapsed) / 10_000);
+    // Three windows' worth needs two full windows (plus the jitter margins), no less.
+    assert.ok(elapsed >= 20_000 && elapsed <= 20_300, `3,000 writes took ${elapsed} ms`);
+    assert.ok(maxInAnyWindow(sends, 10_000) <= 1000, `at most the quota in any window (saw ${maxInAnyWindow(sends, 10_000)})`);
+  });
+
+  it("a token bucket's second bucketful in the first window is exactly what it does not send", async () => {
+    const t = manualTime();
+    const pacer = new WritePacer({ capacity: 100, windowMs: 1000, now: t.now, sleep: t.sleep });
+    const sends: Array<[number, number]> = [];
+    for (let i = 0; i < 40; i++) {
+      await pacer.take(10);
+      sends.push([t.now(), 10]);
+    }
+    assert.ok(maxInAnyWindow(sends, 1000) <= 100);
+    // A bucket refilling at 100/s would have sent 190 by 1 s; the window allows 100.
+    assert.ok(sends.filter(([at]) => at < sends[0][0] + 1000).reduce((a, [, n]) => a + n, 0) <= 100);
+  });
+
+  it("honours tighter limits too (e.g. per tenant over all apps)", async () => {
+    const t = manualTime();
+    const pacer = new WritePacer({ capacity: 1000, windowMs: 1000, extraLimits: [{ capacity: 200, windowMs: 5000 }], now: t.now, sleep: t.sleep });
+    const sends: Array<[number, number]> = [];
+    for (let i = 0; i < 40; i++) {
+      await pacer.take(20);
+      sends.push([t.now(), 20]);
+    }
+    assert.ok(maxInAnyWindow(sends, 5000) <= 200, `at most 200 in any 5 s (saw ${maxInAnyWindow(sends, 5000)})`);
   });
 
   it("hands out writes in the order asked", async () => {
@@ -41,44 +141,103 @@ describe("WritePacer (Graph's write quota as a token bucket)", () => {
     assert.deepEqual(order, [1, 2, 3, 4]);
   });
 
-  it("a 429 pauses every writer for its Retry-After and halves the pace, which then creeps back", async () => {
+  it("a 429 pauses every writer for its Retry-After, once per episode, and takes its own count as its share", async () => {
     const t = manualTime();
     const pacer = new WritePacer({ capacity: 100, windowMs: 1000, now: t.now, sleep: t.sleep });
+    await pacer.take(20);
     await pacer.take(20);
     pacer.observeThrottle(3000);
     pacer.observeThrottle(2000); // the other batches in flight meet the same episode
     pacer.observeThrottle(3000);
-    assert.equal(pacer.stats.rateFactor, 0.5, "one episode of 429s halves the pace once");
-    assert.equal(pacer.stats.slowdowns, 1);
+    assert.equal(pacer.stats.slowdowns, 1, "one episode of 429s counts once");
+    assert.ok(Math.abs(pacer.stats.rateFactor - (40 * 0.95) / 100) < 0.01, `budget is its own 40 writes (factor ${pacer.stats.rateFactor})`);
     const before = t.now();
     await pacer.take(20);
     assert.ok(t.now() - before >= 3000, "nothing is sent before the Retry-After has passed");
-    assert.ok(pacer.stats.rateFactor < 1);
-    for (let i = 0; i < 20; i++) await pacer.take(20);
-    assert.equal(pacer.stats.rateFactor, 1, "calm writes restore the full pace");
+    for (let i = 0; i < 200; i++) await pacer.take(20);
+    assert.equal(pacer.stats.rateFactor, 1, "with no further signal the budget grows back to the whole quota");
   });
 
-  it("slows down on x-ms-throttle-limit-percentage only when Graph counts more than this pacer spent", async () => {
+  it("a 429 whose Retry-After is far shorter than the window (a tighter limit than configured) halves the budget", async () => {
+    const t = manualTime();
+    const pacer = new WritePacer({ capacity: 3000, windowMs: 150_000, now: t.now, sleep: t.sleep });
+    await pacer.take(20);
+    pacer.observeThrottle(1000);
+    assert.equal(pacer.stats.rateFactor, 0.5);
+    const before = t.now();
+    for (let i = 0; i < 5; i++) await pacer.take(20);
+    assert.ok(t.now() - before >= 1000 && t.now() - before < 2000, "waits out the Retry-After, then goes on at once");
+  });
+
+  it("reads x-ms-throttle-limit-percentage against its own count: others' use lowers the budget, their leaving raises it", async () => {
     const t = manualTime();
     const pacer = new WritePacer({ capacity: 1000, windowMs: 10_000, now: t.now, sleep: t.sleep });
-    for (let i = 0; i < 45; i++) await pacer.take(20); // 900 of 980 spent: 92% of its own bucket
-    pacer.observePercentage(0.9); // what its own writes explain: no slowdown
-    assert.equal(pacer.stats.slowdowns, 0);
+    for (let i = 0; i < 45; i++) await pacer.take(20); // 900 of its own in the window
+    pacer.observePercentage(0.9); // what its own writes explain
     pacer.observePercentage(undefined);
     pacer.observePercentage(0.5);
+    pacer.observePercentage(1.4); // above 1.0 Graph refuses writes: its 429s speak, not this
     assert.equal(pacer.stats.slowdowns, 0);
-    pacer.observePercentage(1.4); // someone else spends this quota too
+    assert.equal(pacer.stats.rateFactor, 1);
+    t.advance(10_200); // its 900 have left the window
+    for (let i = 0; i < 10; i++) await pacer.take(20); // 200 of its own
+    pacer.observePercentage(0.9); // 900 counted, 200 its own: others spend 700
     assert.equal(pacer.stats.slowdowns, 1);
-    assert.equal(pacer.stats.rateFactor, 0.5);
-    pacer.observePercentage(1.4); // at most once per twentieth of the window
-    assert.equal(pacer.stats.slowdowns, 1);
-    t.advance(600);
-    pacer.observePercentage(1.4);
-    assert.equal(pacer.stats.slowdowns, 2);
+    assert.ok(Math.abs(pacer.stats.rateFactor - 0.3) < 0.01, `budget is what the others leave (factor ${pacer.stats.rateFactor})`);
+    pacer.observePercentage(0.85); // others now spend 650
+    assert.ok(Math.abs(pacer.stats.rateFactor - 0.35) < 0.01, `budget follows the others down and up (factor ${pacer.stats.rateFactor})`);
+    pacer.observePercentage(0.82); // 820 counted, 200 its own... the others spend 620
+    pacer.observePercentage(0.22 + 0.6); // same
+    assert.ok(Math.abs(pacer.stats.rateFactor - 0.38) < 0.01);
   });
+
+  it("ignores the percentage for a window after a short Retry-After (a limit that is not the configured one)", async () => {
+    const t = manualTime();
+    const pacer = new WritePacer({ capacity: 3000, windowMs: 150_000, now: t.now, sleep: t.sleep });
+    for (let i = 0; i < 5; i++) await pacer.take(20);
+    pacer.observeThrottle(1000); // Graph refills in a second: its limit is not 3,000 per 150 s
+    assert.equal(pacer.stats.rateFactor, 0.5);
+    pacer.observePercentage(1.0); // against 3,000 this would read as 2,900 of others' writes
+    assert.equal(pacer.stats.rateFactor, 0.5);
+    const before = t.now();
+    for (let i = 0; i < 10; i++) await pacer.take(20);
+    assert.ok(t.now() - before < 2000, "the retries go after the Retry-After, not a window later");
+  });
+
+  for (const share of [0, 0.5]) {
+    it(`converges to the quota ${share === 0 ? "it has to itself" : "a neighbour leaves"} with few 429s (sliding-window Graph)`, async () => {
+      const t = manualTime();
+      const capacity = 200;
+      const windowMs = 10_000;
+      const graph = slidingGraph(capacity, windowMs, share);
+      const pacer = new WritePacer({ capacity, windowMs, now: t.now, sleep: t.sleep });
+      const total = share === 0 ? 2000 : 1000;
+      let done = 0;
+      const start = t.now();
+      while (done < total) {
+        const n = Math.min(20, total - done);
+        await pacer.take(n);
+        const answer = graph.write(t.now(), n);
+        done += answer.ok;
+        pacer.observePercentage(answer.percentage);
+        if (answer.retryAfterMs !== undefined) pacer.observeThrottle(answer.retryAfterMs);
+      }
+      const elapsed = t.now() - start;
+      const left = capacity * (1 - share);
+      // The fastest the quota (or what is left of it) allows: `left` at once, then `left` per window.
+      const minimum = Math.max(0, Math.ceil(total / left) - 1) * windowMs;
+      const fraction = minimum / elapsed;
+      const writes = graph.accepted + graph.throttled;
+      process.stdout.write(`      ${total} writes, neighbour ${share}: ${(fraction * 100).toFixed(1)}% of the maximum, ${graph.throttled} 429s of ${writes} writes\n`);
+      assert.ok(graph.throttled <= writes * 0.05, `429s ${graph.throttled} of ${writes}`);
+      assert.ok(graph.neighbourRefusedShare <= 0.05, `the neighbour kept its share (${(graph.neighbourRefusedShare * 100).toFixed(1)}% of its writes refused)`);
+      assert.ok(fraction >= (share === 0 ? 0.95 : 0.75), `throughput ${fraction.toFixed(2)} of the maximum`);
+    });
+  }
 
   it("refuses a quota that cannot pace anything", () => {
     assert.throws(() => new WritePacer({ capacity: 0, windowMs: 1000 }), RangeError);
     assert.throws(() => new WritePacer({ capacity: 10, windowMs: 0 }), RangeError);
+    assert.throws(() => new WritePacer({ capacity: 10, windowMs: 1000, extraLimits: [{ capacity: 0, windowMs: 5 }] }), RangeError);
   });
 });

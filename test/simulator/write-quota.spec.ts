@@ -44,7 +44,19 @@ describe("simulator: write quota (token bucket per app+tenant)", () => {
       assert.equal(refused.headers["Retry-After"], "1");
       assert.deepEqual(
         { ...bucket.stats(TENANT, APP), usage: undefined },
-        { capacity: 3000, windowMs: 150_000, writesAccepted: 3000, throttled: 1, throttledInBatch: 0, tokensAvailable: 0, usage: undefined },
+        {
+          capacity: 3000,
+          windowMs: 150_000,
+          writesAccepted: 3000,
+          throttled: 1,
+          throttledInBatch: 0,
+          tokensAvailable: 0,
+          usage: undefined,
+          counting: "bucket",
+          neighbourShare: 0,
+          neighbourWrites: 0,
+          neighbourRefused: 0,
+        },
       );
     });
 
@@ -95,6 +107,77 @@ describe("simulator: write quota (token bucket per app+tenant)", () => {
       assert.equal(bucket.stats(TENANT, APP).writesAccepted, 2, "counters survive");
       assert.throws(() => bucket.configure({ capacity: 0 }), /capacity/);
       assert.throws(() => new WriteQuota({ windowMs: -1 }), /windowMs/);
+    });
+  });
+
+  describe("WriteQuota as a sliding window, with a neighbour", () => {
+    let now: number;
+    beforeEach(() => {
+      now = 1_000_000;
+    });
+
+    it("accepts `capacity` writes in any window and no more, however they are spread", () => {
+      const q = new WriteQuota({ capacity: 100, windowMs: 10_000, counting: "sliding", clock: () => now });
+      for (let i = 0; i < 100; i++) assert.equal(q.take(TENANT, APP, true).accepted, true);
+      now += 5000;
+      const refused = q.take(TENANT, APP, true);
+      assert.equal(refused.accepted, false);
+      // The oldest write leaves the window 5 s from now.
+      assert.equal(refused.accepted ? "" : refused.headers["Retry-After"], "5");
+      now += 5000; // exactly a window after the burst: the burst has left it
+      for (let i = 0; i < 100; i++) assert.equal(q.take(TENANT, APP, true).accepted, true, `write ${i + 1} of the second window`);
+      assert.equal(q.take(TENANT, APP, true).accepted, false);
+    });
+
+    it("refuses what a token bucket would let through: a second bucketful inside the first window", () => {
+      const sliding = new WriteQuota({ capacity: 100, windowMs: 10_000, counting: "sliding", clock: () => now });
+      const bucket = new WriteQuota({ capacity: 100, windowMs: 10_000, clock: () => now });
+      let slidingOk = 0;
+      let bucketOk = 0;
+      for (let step = 0; step < 100; step++) {
+        // 100 at once, then 10 every second for 9.9 s
+        const n = step === 0 ? 100 : 1;
+        for (let i = 0; i < n; i++) {
+          if (sliding.take(TENANT, APP, true).accepted) slidingOk++;
+          if (bucket.take(TENANT, APP, true).accepted) bucketOk++;
+        }
+        now += 99;
+      }
+      assert.equal(slidingOk, 100);
+      assert.ok(bucketOk > 190, `the bucket accepted ${bucketOk}`);
+    });
+
+    it("reports the window's use as x-ms-throttle-limit-percentage above 0.8", () => {
+      const q = new WriteQuota({ capacity: 10, windowMs: 1000, counting: "sliding", clock: () => now });
+      const verdicts = Array.from({ length: 10 }, () => q.take(TENANT, APP, true));
+      assert.equal(verdicts[7].headers["x-ms-throttle-limit-percentage"], undefined);
+      assert.equal(verdicts[8].headers["x-ms-throttle-limit-percentage"], "0.9");
+      assert.equal(verdicts[9].headers["x-ms-throttle-limit-percentage"], "1");
+    });
+
+    for (const counting of ["bucket", "sliding"] as const) {
+      it(`a neighbour spends its share of the quota evenly (${counting})`, () => {
+        const q = new WriteQuota({ capacity: 100, windowMs: 10_000, counting, neighbourShare: 0.5, clock: () => now });
+        // The app tries a write every 20 ms for three windows.
+        let ok = 0;
+        for (let i = 0; i < 1500; i++) {
+          if (q.take(TENANT, APP, true).accepted) ok++;
+          now += 20;
+        }
+        const stats = q.stats(TENANT, APP);
+        // It has been writing for a window before the app's first write.
+        assert.ok(Math.abs(stats.neighbourWrites + stats.neighbourRefused - 200) <= 2, `the neighbour tried ${stats.neighbourWrites + stats.neighbourRefused} writes, half the quota for 40 s`);
+        // Together never more than the quota allows: 100 per 10 s (a bucket: a full one at first).
+        const most = counting === "bucket" ? 100 + 400 : 400;
+        assert.ok(ok + stats.neighbourWrites <= most + 2, `the app got ${ok}, the neighbour ${stats.neighbourWrites}`);
+        assert.equal(stats.neighbourShare, 0.5);
+        assert.equal(stats.counting, counting);
+      });
+    }
+
+    it("refuses a neighbour share outside 0 to 0.9", () => {
+      assert.throws(() => new WriteQuota({ neighbourShare: 1 }), RangeError);
+      assert.throws(() => new WriteQuota({ neighbourShare: -0.1 }), RangeError);
     });
   });
 
