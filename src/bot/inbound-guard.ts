@@ -125,7 +125,10 @@ export class InboundGuard {
     // Refused before botbuilder sees it: a token another issuer signed (an emulator or skill token,
     // which botbuilder would check against Entra's keys) is no channel token, whatever its signature.
     // Reading the unverified payload here only ever refuses.
-    if (unverifiedIssuer(token) !== policy.tokenIssuer) return "not-channel-issuer";
+    const unverified = unverifiedParts(token);
+    if (unverified?.payload.iss !== policy.tokenIssuer) return "not-channel-issuer";
+    // Shapes no channel token has, refused before botbuilder (whose refusals print key material to stderr).
+    if (!cheaplyPlausible(unverified)) return "invalid-token";
     let result: AuthenticateRequestResult;
     try {
       result = await adapter.authenticate(activity, authorization);
@@ -207,17 +210,35 @@ function tenantOf(activity: Activity): string | undefined {
   return typeof id === "string" && id !== "" ? id : undefined;
 }
 
-/** The `iss` of a JWT's payload, unverified; undefined when it has none or is not a JWT. */
-function unverifiedIssuer(token: string): string | undefined {
-  const payload = token.split(".")[1] ?? "";
+interface UnverifiedToken {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+}
+
+/** A JWT's header and payload, unverified; undefined when it is not one. */
+function unverifiedParts(token: string): UnverifiedToken | undefined {
+  const [header = "", payload = ""] = token.split(".");
   try {
-    const claims: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
-    const iss = (claims as { iss?: unknown } | null)?.iss;
-    return typeof iss === "string" ? iss : undefined;
+    const h: unknown = JSON.parse(Buffer.from(header, "base64url").toString("utf8"));
+    const p: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    if (h === null || typeof h !== "object" || p === null || typeof p !== "object") return undefined;
+    return { header: h as Record<string, unknown>, payload: p as Record<string, unknown> };
   } catch {
     // Not JSON: not a token of ours.
     return undefined;
   }
+}
+
+/** Channel tokens are RSA-signed, name their key, and are within their lifetime (5 minutes' skew, as botbuilder allows). */
+function cheaplyPlausible(token: UnverifiedToken): boolean {
+  const { alg, kid } = token.header;
+  if (alg !== "RS256" && alg !== "RS384" && alg !== "RS512") return false;
+  if (typeof kid !== "string" || kid === "") return false;
+  const now = Date.now() / 1000;
+  const { exp, nbf } = token.payload;
+  if (typeof exp !== "number" || exp + 300 < now) return false;
+  if (typeof nbf === "number" && nbf - 300 > now) return false;
+  return true;
 }
 
 /** Outside text for a log line or audit detail: no control or bidirectional characters, bounded. */
