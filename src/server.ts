@@ -5,6 +5,9 @@ import type { InboundOutcome } from "./bot/inbound-guard.js";
 /** Largest activity accepted: Teams messages are at most about 100 KB, cards included. */
 export const MAX_ACTIVITY_BYTES = 256 * 1024;
 
+/** How much of a refused body is read into nothing (so the client hears the 415/413) before the connection is cut. */
+const MAX_DISCARDED_BYTES = 16 * 1024 * 1024;
+
 export interface ReadinessReport {
   ready: boolean;
   checks: Record<string, string>;
@@ -34,8 +37,7 @@ export function createServer(deps: ServerDeps): restify.Server {
   server.post("/api/messages", async (req, res) => {
     const body = await readJsonBody(req, MAX_ACTIVITY_BYTES);
     if (typeof body === "number") {
-      // The rest of a refused body is not read: the connection closes after the answer.
-      res.header("connection", "close");
+      discardRest(req, MAX_DISCARDED_BYTES);
       res.send(body);
       return;
     }
@@ -86,6 +88,19 @@ export function listen(server: restify.Server, port: number, host?: string): Pro
 }
 
 /**
+ * Lets the rest of a refused body flow into nothing, neither memory nor disk, so a client still
+ * uploading hears the answer instead of a broken pipe; past `cap` bytes the connection is cut.
+ */
+function discardRest(req: restify.Request, cap: number): void {
+  let discarded = 0;
+  req.on("data", (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > cap) req.destroy();
+  });
+  req.resume();
+}
+
+/**
  * Reads a JSON object body of at most `limit` bytes into memory. Answers with the status to send
  * instead: 415 for anything but application/json (decided from the header, before the body is
  * read), 413 past the limit (from Content-Length when it says so, else while reading), 400 for
@@ -107,9 +122,8 @@ export async function readJsonBody(req: restify.Request, limit: number): Promise
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        // Stop reading (not destroy: the 413 still has to go out on this socket).
+        // Stop keeping it (not destroy: the 413 still has to go out on this socket).
         req.removeListener("data", onData);
-        req.pause();
         resolve(413);
         return;
       }
