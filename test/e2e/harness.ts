@@ -135,8 +135,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   // Each activity carries the token the Bot Connector would send with it, unless the test brings
   // its own Authorization header (or auth is off).
-  const tokenFor = (activity: Partial<Activity>): Record<string, string> =>
-    auth ? { authorization: `Bearer ${sim.channel.issueChannelToken({ serviceUrl: activity.serviceUrl ?? connector.url })}` } : {};
+  // Like the Bot Connector, reuse a token for a while (signing one per post would slow big specs).
+  const tokens = new Map<string, { token: string; at: number }>();
+  const tokenFor = (activity: Partial<Activity>): Record<string, string> => {
+    if (!auth) return {};
+    const serviceUrl = activity.serviceUrl ?? connector.url;
+    let cached = tokens.get(serviceUrl);
+    if (cached === undefined || Date.now() - cached.at > 10 * 60_000) {
+      cached = { token: sim.channel.issueChannelToken({ serviceUrl }), at: Date.now() };
+      tokens.set(serviceUrl, cached);
+    }
+    return { authorization: `Bearer ${cached.token}` };
+  };
   const post = async (activity: Partial<Activity>, headers: Record<string, string> = {}) => {
     const ownAuthorization = Object.keys(headers).some((k) => k.toLowerCase() === "authorization");
     const res = await fetch(`${bot.url}/api/messages`, {

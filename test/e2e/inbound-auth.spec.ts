@@ -130,6 +130,9 @@ describe("e2e: inbound channel authentication (auth ON against the simulator)", 
     // The token is genuine for the connector; the activity names another one to be answered at.
     activity = { ...revokeActivity(), serviceUrl: "https://smba.evil.example/amer/" };
     await assertRefused("activity serviceUrl differs", `Bearer ${h.sim.channel.issueChannelToken({ serviceUrl: h.connector.url })}`, activity);
+    // botbuilder compares the claim only when the activity names a service URL.
+    activity = { ...revokeActivity(), serviceUrl: undefined };
+    await assertRefused("activity without serviceUrl", `Bearer ${h.sim.channel.issueChannelToken({ serviceUrl: h.connector.url })}`, activity);
   });
 
   it("refuses a token signed with a key endorsed only for other channels", async () => {
