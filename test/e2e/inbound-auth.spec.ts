@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { createHmac, randomUUID } from "node:crypto";
 import type { Activity } from "botbuilder";
 import { JwtSigner } from "../../src/simulator/index.js";
-import { messageActivity } from "../fakes/activities.js";
+import { installActivity, messageActivity } from "../fakes/activities.js";
+import { openTestStore } from "../support/store.js";
 import { startHarness, type Harness } from "./harness.js";
 
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -249,6 +250,18 @@ describe("e2e: only Teams, only the allowed tenants (genuine tokens)", function 
     await assertForbidden({ ...revoke(), channelData: {} }, "tenant-missing");
     const mixed = revoke();
     await assertForbidden({ ...mixed, conversation: { ...mixed.conversation, tenantId: randomUUID() } as Activity["conversation"] }, "tenant-mismatch");
+  });
+
+  it("remembers no conversation of a refused activity (proactive posts never go there)", async () => {
+    const foreignChannel = { id: "19:foreign@thread.tacv2", conversationType: "channel" as const, tenantId: randomUUID() };
+    await assertForbidden(installActivity(h.connector.url, h.user("sam"), foreignChannel), "tenant-not-allowed");
+    const store = await openTestStore(h.databaseUrl);
+    try {
+      const rows = await store.database.db.selectFrom("conversations").select("id").execute();
+      assert.ok(!rows.some((r) => r.id.includes("foreign")), JSON.stringify(rows));
+    } finally {
+      await store.close();
+    }
   });
 
   it("counts refusals on /readyz as a number", async () => {
