@@ -178,6 +178,12 @@ describe("e2e: inbound channel authentication (auth ON against the simulator)", 
     await assertRefused("emulator token v2", `Bearer ${v2}`, activity);
   });
 
+  it("refuses the bot's own connector token replayed inbound, also on botbuilder's AseChannel path (no audience check there)", async () => {
+    const own = h.sim.channel.issueConnectorToken();
+    await assertRefused("own outbound token replayed", `Bearer ${own}`);
+    await assertRefused("own outbound token, channelId AseChannel", `Bearer ${own}`, { ...revokeActivity(), channelId: "AseChannel" });
+  });
+
   it("refuses a skill-style token (another app calling the bot with an Entra token)", async () => {
     const activity = revokeActivity();
     const skill = h.sim.channel.signAsEntra({
