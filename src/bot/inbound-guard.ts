@@ -97,7 +97,10 @@ export class InboundGuard {
     const authenticated = await this.authenticate(activity, authorization);
     if (typeof authenticated === "string") {
       const n = this.unauthenticated.add(authenticated);
-      this.deps.logger.info({ reason: authenticated, unauthenticatedTotal: n }, "inbound request refused: not authenticated");
+      // Anyone can send these: the first few of each kind are logged, then every hundredth.
+      if (n <= 10 || n % 100 === 0) {
+        this.deps.logger.info({ reason: authenticated, count: n, unauthenticatedTotal: this.unauthenticated.total() }, "inbound request refused: not authenticated");
+      }
       return { status: authenticated === "metadata-unavailable" ? 503 : 401 };
     }
 
