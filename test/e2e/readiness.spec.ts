@@ -47,7 +47,7 @@ describe("e2e: /readyz reports the store", function () {
     assert.ok(!log.includes("s3cret-password"), "no password in the log");
     const ok = await fetch(`${bot.url}/readyz`);
     assert.equal(ok.status, 200);
-    assert.deepEqual(await ok.json(), { ready: true, checks: { store: "ok", graph: "ok" } });
+    assert.deepEqual(await ok.json(), { ready: true, checks: { store: "ok", graph: "ok" }, refusedActivities: 0 });
 
     await database.drop();
     database = undefined;
