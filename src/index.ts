@@ -8,12 +8,13 @@ import type { TokenCredential } from "@azure/identity";
 import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } from "@azure/identity";
 import { Client } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
-import { TeamsAdapter } from "@microsoft/teams-ai";
 import type { Logger } from "pino";
 import { Auditor } from "./audit/auditor.js";
 import { auditKeyOf } from "./audit/chain.js";
 import { createBotApp } from "./bot/app.js";
 import { CardNotifier } from "./bot/card-notifier.js";
+import { createChannelAdapter } from "./bot/inbound-auth.js";
+import { InboundGuard } from "./bot/inbound-guard.js";
 import { Conversations } from "./bot/conversations.js";
 import { Messenger } from "./bot/messenger.js";
 import { RequestCards } from "./bot/request-cards.js";
@@ -48,7 +49,10 @@ export interface StartOptions {
   outboxPollMs?: number;
   /** The clock requests are created and expired by (tests move it forward). */
   now?: () => Date;
+  /** Interface to listen on; default all with inbound auth on, 127.0.0.1 (and only loopback) with it off. */
   host?: string;
+  /** Tests only: where emulator tokens' keys come from (see ChannelAuthOptions). */
+  emulatorOpenIdMetadataUrl?: string;
 }
 
 export interface RunningBot {
@@ -111,12 +115,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     throw err;
   }
 
-  const adapter = new TeamsAdapter({
-    MicrosoftAppId: config.bot.id,
-    MicrosoftAppPassword: config.bot.password,
-    MicrosoftAppType: config.bot.type,
-    MicrosoftAppTenantId: config.bot.tenantId,
-  });
+  const adapter = createChannelAdapter(config, { emulatorOpenIdMetadataUrl: options.emulatorOpenIdMetadataUrl });
   const messenger = new Messenger(adapter, config.bot.id);
   const conversations = new Conversations(new SqlConversationStore(db), config.auditChannelId);
   const auditor = new Auditor(auditStore, auditStore, new TeamsAuditSink(conversations, messenger), logger, {
@@ -209,8 +208,26 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     return auditPosts === undefined ? { ready, checks } : { ready, checks, auditPosts };
   };
 
-  const server = createServer({ adapter, app, logger, readiness });
-  const port = await listen(server, config.port, options.host);
+  const guard = new InboundGuard({
+    adapter,
+    run: (context) => app.run(context).then(() => undefined),
+    audit: (entry) => auditor.record(entry),
+    logger,
+    policy: {
+      inboundAuth: config.bot.inboundAuth,
+      botId: config.bot.id,
+      tokenIssuer: config.bot.tokenIssuer,
+      allowedTenantIds: config.bot.allowedTenantIds,
+    },
+  });
+  const server = createServer({
+    handleActivity: (activity, authorization) => guard.handle(activity, authorization),
+    refusedActivities: () => guard.refused.total(),
+    logger,
+    readiness,
+  });
+  const host = listenHost(config, options.host);
+  const port = await listen(server, config.port, host);
 
   jobs.startPolling();
   auditor.start();
@@ -222,6 +239,9 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
   logger.info(
     {
       port,
+      host: host ?? "all interfaces",
+      inboundAuth: config.bot.inboundAuth,
+      allowedTenants: config.bot.allowedTenantIds,
       graph: config.graph.baseUrl,
       authority: config.graph.authorityHost,
       store: database.description,
@@ -232,12 +252,15 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     },
     "teams-revoke-bot listening",
   );
-  if (config.bot.id === "") {
+  if (!config.bot.inboundAuth) {
     logger.warn(
       config.demoMode
         ? "DEMO MODE: inbound Bot Framework authentication is OFF (no BOT_ID). Never expose this port."
-        : "ALLOW_UNAUTHENTICATED=true: inbound Bot Framework authentication is OFF (no BOT_ID). Anyone who can reach this port can act as any user.",
+        : "ALLOW_UNAUTHENTICATED=true: inbound Bot Framework authentication is OFF (no BOT_ID). Anyone who can reach this port can act as any user; it listens on 127.0.0.1 only.",
     );
+    if (config.bot.type !== "MultiTenant" || config.bot.tenantId !== "") {
+      logger.warn({ botType: config.bot.type }, "BOT_TYPE and BOT_TENANT_ID are ignored without BOT_ID");
+    }
   }
 
   const idle = async (): Promise<void> => {
@@ -247,7 +270,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
 
   return {
     port,
-    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
+    url: `http://${host === undefined || host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host}:${port}`,
     idle,
     close: async () => {
       clearInterval(sweep);
@@ -260,6 +283,22 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
       await database.close();
     },
   };
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+/**
+ * The interface to listen on. Without inbound authentication anyone who reaches the port can act
+ * as any user, so then only the loopback interface is allowed, whatever the caller asks for.
+ * @throws Error when asked for another interface with inbound auth off
+ */
+export function listenHost(config: Readonly<Pick<AppConfig, "bot">>, requested: string | undefined): string | undefined {
+  if (config.bot.inboundAuth) return requested;
+  if (requested === undefined) return "127.0.0.1";
+  if (!LOOPBACK.has(requested)) {
+    throw new Error(`Inbound authentication is off (no BOT_ID): the bot listens on 127.0.0.1 only, not on ${requested}. Set BOT_ID and BOT_PASSWORD to serve other interfaces.`);
+  }
+  return requested;
 }
 
 async function main(): Promise<void> {

@@ -1,7 +1,12 @@
-import type { TeamsAdapter } from "@microsoft/teams-ai";
-import type { Application, TurnState } from "@microsoft/teams-ai";
 import type { Logger } from "pino";
 import restify from "restify";
+import type { InboundOutcome } from "./bot/inbound-guard.js";
+
+/** Largest activity accepted: Teams messages are at most about 100 KB, cards included. */
+export const MAX_ACTIVITY_BYTES = 256 * 1024;
+
+/** How much of a refused body is read into nothing (so the client hears the 415/413) before the connection is cut. */
+const MAX_DISCARDED_BYTES = 16 * 1024 * 1024;
 
 export interface ReadinessReport {
   ready: boolean;
@@ -11,25 +16,37 @@ export interface ReadinessReport {
 }
 
 export interface ServerDeps {
-  adapter: TeamsAdapter;
-  app: Application<TurnState>;
+  /** Authenticates, guards and runs one activity (src/bot/inbound-guard.ts). */
+  handleActivity: (activity: Record<string, unknown>, authorization: string) => Promise<InboundOutcome>;
+  /** Authenticated activities refused for their channel or tenant so far (shown on /readyz). */
+  refusedActivities: () => number;
   logger: Logger;
   /** What /readyz reports; called at most every few seconds. */
   readiness: () => Promise<ReadinessReport>;
 }
 
 /**
- * The HTTP surface: POST /api/messages (Bot Framework, authenticated by the CloudAdapter),
+ * The HTTP surface: POST /api/messages (Bot Framework, authenticated by the inbound guard),
  * GET /healthz (the process is up) and GET /readyz (store writable, Graph token obtainable).
+ *
+ * No body parser runs for every route: /api/messages reads its own body, JSON only and bounded, in
+ * memory. restify's bodyParser would parse multipart uploads into files in the temp folder before
+ * anyone checked a token, and never delete them.
  */
 export function createServer(deps: ServerDeps): restify.Server {
   const server = restify.createServer({ name: "teams-revoke-bot", handleUncaughtExceptions: false });
-  server.use(restify.plugins.bodyParser({ maxBodySize: 1024 * 1024, mapParams: false }));
 
   server.post("/api/messages", async (req, res) => {
-    await deps.adapter.process(req, res, async (context) => {
-      await deps.app.run(context);
-    });
+    const body = await readJsonBody(req, MAX_ACTIVITY_BYTES);
+    if (typeof body === "number") {
+      discardRest(req, MAX_DISCARDED_BYTES);
+      res.send(body);
+      return;
+    }
+    const authorization = req.headers.authorization ?? "";
+    const outcome = await deps.handleActivity(body, authorization);
+    if (outcome.body === undefined) res.send(outcome.status);
+    else res.send(outcome.status, outcome.body);
   });
 
   // Clients such as the Agents Playground probe the endpoint with HEAD before posting.
@@ -49,7 +66,7 @@ export function createServer(deps: ServerDeps): restify.Server {
     if (cached === undefined || Date.now() - cached.at > 5000) {
       cached = { at: Date.now(), report: await deps.readiness() };
     }
-    res.send(cached.report.ready ? 200 : 503, cached.report);
+    res.send(cached.report.ready ? 200 : 503, { ...cached.report, refusedActivities: deps.refusedActivities() });
   });
 
   server.on("restifyError", (req: restify.Request, _res: restify.Response, err: Error, callback: () => void) => {
@@ -70,4 +87,60 @@ export function listen(server: restify.Server, port: number, host?: string): Pro
     if (host === undefined) server.listen(port, onListening);
     else server.listen(port, host, onListening);
   });
+}
+
+/**
+ * Lets the rest of a refused body flow into nothing, neither memory nor disk, so a client still
+ * uploading hears the answer instead of a broken pipe; past `cap` bytes the connection is cut.
+ */
+function discardRest(req: restify.Request, cap: number): void {
+  let discarded = 0;
+  req.on("data", (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > cap) req.destroy();
+  });
+  req.resume();
+}
+
+/**
+ * Reads a JSON object body of at most `limit` bytes into memory. Answers with the status to send
+ * instead: 415 for anything but application/json (decided from the header, before the body is
+ * read), 413 past the limit (from Content-Length when it says so, else while reading), 400 for
+ * malformed JSON or a body that is not a JSON object.
+ */
+export async function readJsonBody(req: restify.Request, limit: number): Promise<Record<string, unknown> | number> {
+  const [mediaType = "", ...params] = (req.headers["content-type"] ?? "").split(";").map((p) => p.trim().toLowerCase());
+  if (mediaType !== "application/json") return 415;
+  for (const param of params) {
+    const [name, value = ""] = param.split("=").map((p) => p.trim().replace(/^"|"$/g, ""));
+    if (name === "charset" && value !== "utf-8" && value !== "utf8") return 415;
+  }
+  if ((req.headers["content-encoding"] ?? "identity").toLowerCase() !== "identity") return 415;
+  const declared = Number(req.headers["content-length"] ?? "0");
+  if (Number.isFinite(declared) && declared > limit) return 413;
+  const raw = await new Promise<Buffer | number>((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        // Stop keeping it (not destroy: the 413 still has to go out on this socket).
+        req.removeListener("data", onData);
+        resolve(413);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(Buffer.concat(chunks)));
+    req.once("error", () => resolve(400));
+  });
+  if (typeof raw === "number") return raw;
+  try {
+    const parsed: unknown = JSON.parse(raw.toString("utf8"));
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : 400;
+  } catch {
+    // Malformed JSON: the sender's mistake, answered as such.
+    return 400;
+  }
 }

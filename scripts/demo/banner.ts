@@ -27,6 +27,8 @@ export function activityFrom(key: "nina" | "val", serviceUrl: string, text: stri
     from: { id: playgroundUserId(key), name: user.displayName, aadObjectId: user.id },
     recipient: { ...PLAYGROUND_BOT },
     conversation: { id: DEMO_CONVERSATIONS.personalChatId, conversationType: "personal", tenantId: SIM_TENANT_ID },
+    // As Teams sends it: the bot accepts only activities naming an allowed tenant (ALLOWED_TENANT_IDS).
+    channelData: { tenant: { id: SIM_TENANT_ID } },
   };
 }
 

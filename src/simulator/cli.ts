@@ -93,6 +93,14 @@ async function main(): Promise<void> {
     `  REVOKER_GROUP_IDS=${REVOKER_GROUP_ID}`,
     `  APPROVER_GROUP_IDS=${APPROVER_GROUP_ID}`,
     `  NODE_EXTRA_CA_CERTS=${caPath}`,
+    `  BOT_ID=${simulator.channel.registration.appId}`,
+    `  BOT_PASSWORD=${simulator.channel.registration.password}`,
+    `  BOT_TYPE=SingleTenant`,
+    `  BOT_TENANT_ID=${simulator.tenantId}`,
+    `  BOT_OPENID_METADATA_URL=${simulator.channel.openIdMetadataUrl}`,
+    `  BOT_TOKEN_ISSUER=${simulator.channel.issuer}`,
+    `  BOT_LOGIN_URL=${simulator.url}/${simulator.tenantId}`,
+    `  BOT_OAUTH_SCOPE=${simulator.channel.registration.connectorScope}`,
     `${simulator.tenant.users.size} users in the simulated tenant. Ctrl+C to stop.`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);

@@ -56,3 +56,15 @@ export const ALL_GRAPH_ROLES: readonly string[] = Object.freeze([
   GRAPH_ROLES.directoryReadAll,
   GRAPH_ROLES.auditLogReadAll,
 ]);
+
+/**
+ * Application (client) id of the bot's own registration (Azure Bot resource), which the channel's
+ * tokens are addressed to (`aud`) and which asks the token endpoint for tokens to the connector.
+ */
+export const SIM_BOT_APP_ID = "b0770b07-0000-4000-8000-5e55104b0d1e";
+
+/** The bot registration's client secret the simulator accepts (fictional). */
+export const SIM_BOT_PASSWORD = "sim~bot.NOT-A-REAL-SECRET.9876543210";
+
+/** The audience of tokens the bot sends to the Bot Connector (BOT_OAUTH_SCOPE), as in the public cloud. */
+export const BOT_CONNECTOR_SCOPE = "https://api.botframework.com";

@@ -2,6 +2,10 @@
  * The Microsoft Graph + Entra ID simulator: the public surface for tests, the demo and the CLI.
  */
 export { startSimulator } from "./simulator.js";
+export { BotChannel, CHANNEL_PATH_SEGMENT, OTHER_KEY_ENDORSEMENTS, TEAMS_KEY_ENDORSEMENTS } from "./bot-channel.js";
+export type { BotRegistration, ChannelTokenOptions, ConnectorTokenCheck } from "./bot-channel.js";
+export { JwtSigner, decodeJwt } from "./jwt.js";
+export type { JwtClaims } from "./jwt.js";
 export type { SimulatorOptions, SimulatorStats, StartedSimulator } from "./simulator.js";
 export type { RecordedRequest } from "./request-log.js";
 export type { FaultSpec } from "./faults.js";
@@ -14,9 +18,12 @@ export { bulkUserId, MAX_BULK_USERS } from "./bulk-department.js";
 export type { BulkDepartmentOptions } from "./bulk-department.js";
 export {
   ALL_GRAPH_ROLES,
+  BOT_CONNECTOR_SCOPE,
   GRAPH_APP_ID,
   GRAPH_RESOURCE,
   GRAPH_ROLES,
+  SIM_BOT_APP_ID,
+  SIM_BOT_PASSWORD,
   SIM_CLIENT_ID,
   SIM_CLIENT_SECRET,
   SIM_DOMAIN,

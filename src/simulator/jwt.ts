@@ -112,6 +112,17 @@ export class JwtSigner {
     return { valid: true, claims: decoded.payload };
   }
 
+  /** The public key as PEM (SPKI), e.g. for a test that forges an HS256 token with it as the secret. */
+  publicKeyPem(): string {
+    return this.publicKey.export({ format: "pem", type: "spki" }).toString();
+  }
+
+  /** The public key as one JSON Web Key with this key's id. */
+  publicJwk(): JsonWebKey & { kid: string } {
+    const jwk = this.publicKey.export({ format: "jwk" });
+    return { kty: "RSA", use: "sig", kid: this.keyId, n: jwk.n, e: jwk.e };
+  }
+
   /** The public key as a JSON Web Key Set, as served at `jwks_uri`. */
   jwks(issuer: string): { keys: JsonWebKey[] } {
     const jwk = this.publicKey.export({ format: "jwk" });

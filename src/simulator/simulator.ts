@@ -20,7 +20,17 @@ import { AccessTokenAuthority } from "./access-tokens.js";
 import type { BulkDepartmentOptions } from "./bulk-department.js";
 import { createTlsIdentity } from "./certificate.js";
 import type { TlsIdentity } from "./certificate.js";
-import { ALL_GRAPH_ROLES, SIM_CLIENT_ID, SIM_CLIENT_SECRET, SIM_TENANT_ID } from "./constants.js";
+import { BotChannel } from "./bot-channel.js";
+import type { BotRegistration } from "./bot-channel.js";
+import {
+  ALL_GRAPH_ROLES,
+  BOT_CONNECTOR_SCOPE,
+  SIM_BOT_APP_ID,
+  SIM_BOT_PASSWORD,
+  SIM_CLIENT_ID,
+  SIM_CLIENT_SECRET,
+  SIM_TENANT_ID,
+} from "./constants.js";
 import { EntraError, entraErrorResponse } from "./entra-error.js";
 import { handleEntraRequest } from "./entra-routes.js";
 import type { EntraRouteSettings } from "./entra-routes.js";
@@ -87,6 +97,8 @@ export interface SimulatorOptions {
    * trusts (NODE_EXTRA_CA_CERTS is read only at start) so in-process clients accept the simulator.
    */
   tls?: TlsIdentity;
+  /** The bot registration (Azure Bot resource) the channel addresses; default SIM_BOT_APP_ID / SIM_BOT_PASSWORD / BOT_CONNECTOR_SCOPE. */
+  botRegistration?: Partial<BotRegistration>;
 }
 
 /** A running simulator and the handles tests use to steer and inspect it. */
@@ -106,6 +118,13 @@ export interface StartedSimulator {
   writeCaCert(path: string): Promise<void>;
   /** Live directory state. */
   tenant: SimulatedTenant;
+  /**
+   * The Bot Framework channel: its OpenID metadata URL and issuer (BOT_OPENID_METADATA_URL,
+   * BOT_TOKEN_ISSUER), the bot registration (BOT_ID, BOT_PASSWORD, BOT_OAUTH_SCOPE; its
+   * BOT_LOGIN_URL is `${url}/${tenantId}`), channel tokens for activities, and the check of the
+   * bot's tokens to the connector.
+   */
+  channel: BotChannel;
   /** Every request received, in arrival order (a live array: clearRequests empties it in place). */
   requests: RecordedRequest[];
   clearRequests(): void;
@@ -232,6 +251,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
   const faults = new FaultQueue();
   const requests: RecordedRequest[] = [];
 
+  // The channel's URLs name the simulator's address, known only once it listens: filled in below.
+  const channelRef: { current?: BotChannel } = {};
+  const registration: BotRegistration = {
+    appId: options.botRegistration?.appId ?? SIM_BOT_APP_ID,
+    password: options.botRegistration?.password ?? SIM_BOT_PASSWORD,
+    connectorScope: options.botRegistration?.connectorScope ?? BOT_CONNECTOR_SCOPE,
+  };
   const entraSettings: EntraRouteSettings = {
     tenant,
     clientId,
@@ -239,6 +265,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
     tokens,
     signer,
     currentRoles: () => roles,
+    botChannel: {
+      registration,
+      issueConnectorToken: () => {
+        if (channelRef.current === undefined) throw new Error("the simulator is not listening yet");
+        return channelRef.current.issueConnectorToken();
+      },
+    },
   };
   const batchStats = { envelopes: 0, items: 0 };
   const graphSettings: GraphRouterSettings = {
@@ -272,6 +305,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
     const fault = faults.take(request.method, request.path);
     if (fault) {
       return { response: entraFaultResponse(request, fault), authenticated: false };
+    }
+    const channelAnswer = channelRef.current?.handle(request);
+    if (channelAnswer !== undefined) {
+      return channelAnswer;
     }
     return (
       handleEntraRequest(request, origin, entraSettings) ?? {
@@ -337,6 +374,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
   const address = await listen(server, options.port ?? 0, host);
   const url = `https://${urlHost(host)}:${address.port}`;
   fallbackOrigin = url;
+  const startedChannel = await BotChannel.create(url, signer, tenantId, registration);
+  channelRef.current = startedChannel;
   let closing: Promise<void> | undefined;
 
   return {
@@ -349,6 +388,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
     caCertPem: tls.certPem,
     writeCaCert: (path) => writeFile(path, tls.certPem, "utf8"),
     tenant,
+    channel: startedChannel,
     requests,
     clearRequests: () => {
       requests.length = 0;

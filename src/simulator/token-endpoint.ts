@@ -9,6 +9,7 @@ import type { AccessTokenAuthority } from "./access-tokens.js";
 import { EntraError, entraErrorResponse, tenantNotFound } from "./entra-error.js";
 import type { HandledRequest, SimRequest, SimResponse } from "./http-exchange.js";
 import { decodeJwt } from "./jwt.js";
+import type { BotRegistration } from "./bot-channel.js";
 import type { SimulatedTenant } from "./tenant.js";
 
 /** The `client_assertion_type` of a certificate credential (RFC 7523). */
@@ -28,6 +29,8 @@ export interface TokenEndpointSettings {
   tokens: AccessTokenAuthority;
   /** The roles to put in the next token (they can change between requests). */
   currentRoles(): readonly string[];
+  /** The bot registration, which may ask for a token to the Bot Connector (client secret only). */
+  botChannel?: { registration: BotRegistration; issueConnectorToken(): string };
 }
 
 /** Handles a token request addressed to `/{tenantSegment}/oauth2/v2.0/token`. */
@@ -80,6 +83,10 @@ function issueToken(
   const clientId = form.client_id ?? basic?.clientId;
   if (clientId === undefined || clientId.length === 0) {
     throw missingParameter("client_id");
+  }
+  const bot = settings.botChannel;
+  if (bot !== undefined && clientId.toLowerCase() === bot.registration.appId.toLowerCase()) {
+    return issueConnectorToken(form, basic?.secret, bot);
   }
   if (clientId.toLowerCase() !== settings.clientId.toLowerCase()) {
     throw new EntraError(
@@ -146,6 +153,36 @@ function issueToken(
       expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
       ext_expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
       access_token: accessToken,
+    },
+  };
+}
+
+/** The bot registration's client-credentials grant: a token for the Bot Connector, nothing else. */
+function issueConnectorToken(
+  form: Record<string, string>,
+  basicSecret: string | undefined,
+  bot: { registration: BotRegistration; issueConnectorToken(): string },
+): SimResponse {
+  const secret = form.client_secret ?? basicSecret;
+  if (secret === undefined) {
+    throw new EntraError(401, "invalid_client", 7000216, "'client_secret' is required for the bot registration in the simulator.");
+  }
+  if (!secretsEqual(secret, bot.registration.password)) {
+    throw new EntraError(401, "invalid_client", 7000215, `Invalid client secret provided for app '${bot.registration.appId}'.`);
+  }
+  const scope = requireParameter(form, "scope");
+  const expected = `${bot.registration.connectorScope.replace(/\/+$/, "")}/.default`.toLowerCase();
+  if (scope.toLowerCase().replace(/\/\/\.default$/, "/.default") !== expected) {
+    throw new EntraError(400, "invalid_scope", 1002012, `The provided value for scope ${scope} is not valid for the bot registration; expected ${expected}.`);
+  }
+  return {
+    status: 200,
+    headers: { "content-type": "application/json; charset=utf-8" },
+    body: {
+      token_type: "Bearer",
+      expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
+      ext_expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
+      access_token: bot.issueConnectorToken(),
     },
   };
 }

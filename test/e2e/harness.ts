@@ -52,6 +52,32 @@ export interface Harness {
 export interface HarnessOptions {
   sim?: SimulatorOptions;
   env?: Record<string, string>;
+  /**
+   * Inbound and outbound channel authentication, on by default: every activity posted carries a
+   * genuine channel token from the simulator, and the connector refuses calls without the bot's
+   * token. `false` runs the bot with ALLOW_UNAUTHENTICATED (only where a test needs auth off).
+   */
+  auth?: boolean;
+}
+
+/** The bot's channel settings for a simulator (auth on), as an operator would set them. */
+export function channelAuthEnv(sim: StartedSimulator): Record<string, string> {
+  const { registration } = sim.channel;
+  return {
+    BOT_ID: registration.appId,
+    BOT_PASSWORD: registration.password,
+    BOT_TYPE: "SingleTenant",
+    BOT_TENANT_ID: sim.tenantId,
+    BOT_OPENID_METADATA_URL: sim.channel.openIdMetadataUrl,
+    BOT_TOKEN_ISSUER: sim.channel.issuer,
+    BOT_LOGIN_URL: `${sim.url}/${sim.tenantId}`,
+    BOT_OAUTH_SCOPE: registration.connectorScope,
+  };
+}
+
+/** Where the simulator publishes Entra's keys (emulator-style tokens are signed with them). */
+export function entraMetadataUrl(sim: StartedSimulator): string {
+  return `${sim.url}/${sim.tenantId}/v2.0/.well-known/openid-configuration`;
 }
 
 /**
@@ -60,12 +86,20 @@ export interface HarnessOptions {
  */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const sim = await startSimulator({ tls: trustedSimulatorTls(), ...options.sim });
-  const connector = new FakeConnector();
+  const auth = options.auth ?? true;
+  const connector = new FakeConnector(
+    auth
+      ? (authorization) => {
+          const check = sim.channel.checkConnectorToken(authorization);
+          return check.valid ? undefined : check.reason;
+        }
+      : undefined,
+  );
   await connector.start();
   const dataDir = mkdtempSync(join(tmpdir(), "revoke-bot-e2e-"));
   const config = readConfig({
     ...botEnvFor(sim, dataDir),
-    ALLOW_UNAUTHENTICATED: "true",
+    ...(auth ? channelAuthEnv(sim) : { ALLOW_UNAUTHENTICATED: "true" }),
     LOG_LEVEL: "silent",
     ...options.env,
   });
@@ -77,6 +111,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       expirySweepMs: 50,
       outboxPollMs: 50,
       host: "127.0.0.1",
+      emulatorOpenIdMetadataUrl: entraMetadataUrl(sim),
       now,
     });
   let bot = await start();
@@ -98,10 +133,25 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     }
   };
 
+  // Each activity carries the token the Bot Connector would send with it, unless the test brings
+  // its own Authorization header (or auth is off).
+  // Like the Bot Connector, reuse a token for a while (signing one per post would slow big specs).
+  const tokens = new Map<string, { token: string; at: number }>();
+  const tokenFor = (activity: Partial<Activity>): Record<string, string> => {
+    if (!auth) return {};
+    const serviceUrl = activity.serviceUrl ?? connector.url;
+    let cached = tokens.get(serviceUrl);
+    if (cached === undefined || Date.now() - cached.at > 10 * 60_000) {
+      cached = { token: sim.channel.issueChannelToken({ serviceUrl }), at: Date.now() };
+      tokens.set(serviceUrl, cached);
+    }
+    return { authorization: `Bearer ${cached.token}` };
+  };
   const post = async (activity: Partial<Activity>, headers: Record<string, string> = {}) => {
+    const ownAuthorization = Object.keys(headers).some((k) => k.toLowerCase() === "authorization");
     const res = await fetch(`${bot.url}/api/messages`, {
       method: "POST",
-      headers: { "content-type": "application/json", ...headers },
+      headers: { "content-type": "application/json", ...(ownAuthorization ? {} : tokenFor(activity)), ...headers },
       body: JSON.stringify(activity),
     });
     const text = await res.text();
@@ -136,6 +186,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await connector.stop();
       await sim.close();
       rmSync(dataDir, { recursive: true, force: true });
+      // A call the connector refused for its token is a failure of the bot's outbound auth, even
+      // when the test's own assertions did not notice the missing message.
+      if (connector.unauthorized.length > 0) {
+        throw new Error(`the bot called the connector without a valid token: ${JSON.stringify(connector.unauthorized.slice(0, 3))}`);
+      }
     },
   };
 }

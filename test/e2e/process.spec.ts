@@ -56,7 +56,7 @@ describe("the bot as a process", function () {
     assert.equal(health.status, 200);
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     assert.equal(ready.status, 200);
-    assert.deepEqual(await ready.json(), { ready: true, checks: { store: "ok", graph: "ok" }, auditPosts: { waiting: 0, setAside: 0 } });
+    assert.deepEqual(await ready.json(), { ready: true, checks: { store: "ok", graph: "ok" }, auditPosts: { waiting: 0, setAside: 0 }, refusedActivities: 0 });
     assert.match(started.output(), /inbound Bot Framework authentication is OFF/);
     assert.ok(!started.output().includes(sim.clientSecret), "the secret never reaches the log");
     started.child.kill("SIGTERM");

@@ -50,7 +50,7 @@ describe("e2e: /readyz reports the store", function () {
     for (const secret of secrets) assert.ok(!log.includes(secret), `"${secret}" is not in the log`);
     const ok = await fetch(`${bot.url}/readyz`);
     assert.equal(ok.status, 200);
-    assert.deepEqual(await ok.json(), { ready: true, checks: { store: "ok", graph: "ok" }, auditPosts: { waiting: 0, setAside: 0 } });
+    assert.deepEqual(await ok.json(), { ready: true, checks: { store: "ok", graph: "ok" }, auditPosts: { waiting: 0, setAside: 0 }, refusedActivities: 0 });
 
     await database.drop();
     database = undefined;
@@ -59,7 +59,7 @@ describe("e2e: /readyz reports the store", function () {
     const down = await fetch(`${bot.url}/readyz`);
     assert.equal(down.status, 503);
     const text = await down.text();
-    assert.deepEqual(JSON.parse(text), { ready: false, checks: { store: "failing: the database cannot be written (details in the log)", graph: "ok" } });
+    assert.deepEqual(JSON.parse(text), { ready: false, checks: { store: "failing: the database cannot be written (details in the log)", graph: "ok" }, refusedActivities: 0 });
     for (const secret of [...secrets, "127.0.0.1", "5432", "revoke_test_"]) assert.ok(!text.includes(secret), `"${secret}" is not in /readyz`);
     for (const secret of secrets) assert.ok(!log.includes(secret), `"${secret}" is not in the log`);
     assert.match(log, /readiness: the database cannot be written/);

@@ -21,6 +21,8 @@ export interface ConnectorCall {
  */
 export class FakeConnector {
   readonly calls: ConnectorCall[] = [];
+  /** Calls refused for their bearer token (401), with the reason: a test fails on any (see the harness). */
+  readonly unauthorized: Array<{ path: string; reason: string }> = [];
   private server: Server | undefined;
   url = "";
   /** Status codes to answer the next calls with instead of success (e.g. 429, 503). */
@@ -29,6 +31,12 @@ export class FakeConnector {
   readonly failNext: Array<{ status: number; retryAfter?: number; when?: (activity: Partial<Activity>) => boolean }> = [];
   /** Answer sends without the new message's ID, as the Agents Playground does. */
   omitIds = false;
+
+  /**
+   * @param checkToken checks each call's Authorization header as the Bot Connector does (undefined:
+   *   any or none is accepted, for a bot running with authentication off); returns why it is refused
+   */
+  constructor(private readonly checkToken?: (authorization: string | undefined) => string | undefined) {}
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
@@ -79,6 +87,11 @@ export class FakeConnector {
     const url = new URL(req.url ?? "/", "http://x");
     const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/.exec(url.pathname);
     if (match === null) return { status: 404, body: { error: { code: "NotFound", message: url.pathname } } };
+    const refused = this.checkToken?.(req.headers.authorization);
+    if (refused !== undefined) {
+      this.unauthorized.push({ path: url.pathname, reason: refused });
+      return { status: 401, body: { message: "Authorization has been denied for this request." } };
+    }
     const sent = JSON.parse(body === "" ? "{}" : body) as Partial<Activity>;
     const faultIndex = this.failNext.findIndex((f) => f.when === undefined || f.when(sent));
     const fault = faultIndex < 0 ? undefined : this.failNext.splice(faultIndex, 1)[0];
