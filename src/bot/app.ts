@@ -8,7 +8,8 @@ import { noticeCardData } from "../cards/present.js";
 import { ADAPTIVE_CARD_CONTENT_TYPE, renderCard, type AdaptiveCardJson } from "../cards/render.js";
 import { Verbs } from "../cards/verbs.js";
 import type { CardActions } from "../commands/card-actions.js";
-import { ASK_INPUT_ID, type CommandHandlers } from "../commands/handlers.js";
+import { ASK_INPUT_ID } from "../commands/ask-target.js";
+import type { CommandHandlers } from "../commands/dispatch.js";
 import { isValidTarget, parseCommand } from "../commands/parse.js";
 import type { Conversations } from "./conversations.js";
 import type { Messenger } from "./messenger.js";
@@ -146,7 +147,7 @@ function askAnswered(deps: BotDeps, context: TurnContext, data: unknown): Adapti
   }
   const ref = BotTurnContext.getConversationReference(context.activity);
   deps.messenger
-    .run(ref, (ctx) => deps.handlers.revokeUsers(ctx, [target], "", false))
+    .run(ref, (ctx) => deps.handlers.handle(ctx, { kind: "revokeUsers", targets: [target], reason: "", disable: false }))
     .catch((err: unknown) => deps.logger.error({ err }, "revoke from the ask card failed"));
   return renderCard("notice", noticeCardData("Looking up", `Looking up ${target}; the confirmation card follows.`, "accent"));
 }
