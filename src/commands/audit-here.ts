@@ -27,7 +27,7 @@ export const auditHere: CommandHandler<"auditHere"> = async (context, _command, 
     const reason = `the audit channel is set by AUDIT_CHANNEL_ID (${configured}), which a chat command cannot override`;
     await deps.auditor.record({ actor, action: "request.refused", requestId: null, details: { command: "audit here", reason } });
     await context.sendActivity(
-      `Nothing was changed: ${escapeMarkdown(reason)}. To move audit posts, an administrator changes AUDIT_CHANNEL_ID in the bot's configuration and restarts it.`,
+      `Nothing was changed: ${reason}. To move audit posts, an administrator changes AUDIT_CHANNEL_ID in the bot's configuration and restarts it.`,
     );
     return;
   }
