@@ -3,6 +3,8 @@
  * The technical detail (Graph's own code and message, request IDs) goes to the log, never to chat.
  */
 
+import { randomUUID } from "node:crypto";
+
 export type ErrorCode =
   /** Graph 400: the request was malformed (a bug or an unsupported value). */
   | "GraphBadRequest"
@@ -54,10 +56,34 @@ export function isTransient(err: unknown): boolean {
   return err instanceof AppError && (err.code === "GraphThrottled" || err.code === "GraphUnavailable");
 }
 
-/** The sentence to show a person for any error: the coded message, or a generic one with no internals. */
+/** Fixed sentences for codes whose message could carry a service's own words (never shown in chat). */
+const FIXED_MESSAGE: Readonly<Record<ErrorCode, string>> = {
+  GraphBadRequest: "Microsoft Graph refused the request; the details are in the bot's log. Nothing was changed by this step.",
+  GraphUnauthenticated: "The bot could not sign in to Microsoft Graph; an administrator should check its app registration's credentials.",
+  GraphForbidden: "The bot's app registration lacks a Microsoft Graph permission; an administrator should check its API permissions.",
+  GraphNotFound: "Microsoft Graph has no such object in this tenant.",
+  GraphThrottled: "Microsoft Graph is throttling the bot; try again in a minute.",
+  GraphUnavailable: "Microsoft Graph could not be reached; try again shortly.",
+  TooManyTargets: "The selection holds more users than one request may (MAX_TARGETS).",
+};
+
+/**
+ * The sentence to show a person for any error: the coded message, or a fixed one for its code when
+ * the coded message quotes a service's own text (Graph's or MSAL's message), or a generic one with
+ * no internals for anything else (connector and SDK errors). Details belong in the log.
+ */
 export function userMessageOf(err: unknown): string {
-  if (err instanceof AppError) return err.userMessage;
+  if (err instanceof AppError) {
+    const quoted = err.details.graphMessage;
+    if (quoted !== undefined && quoted !== "" && err.userMessage.includes(quoted)) return FIXED_MESSAGE[err.code];
+    return err.userMessage;
+  }
   return "Something went wrong inside the bot; the details are in its log. Nothing was changed by this step.";
+}
+
+/** A new correlation ID: logged with an error's details, shown in chat so the two can be matched. */
+export function errorReference(): string {
+  return randomUUID();
 }
 
 /** An HTTP Retry-After value (whole seconds, or an HTTP date) in ms; undefined when absent or unreadable. */

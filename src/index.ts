@@ -8,6 +8,7 @@ import type { TokenCredential } from "@azure/identity";
 import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } from "@azure/identity";
 import { Client } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
+import { MessageFactory } from "botbuilder";
 import type { Logger } from "pino";
 import { Auditor } from "./audit/auditor.js";
 import { auditKeyOf } from "./audit/chain.js";
@@ -20,7 +21,7 @@ import { Messenger } from "./bot/messenger.js";
 import { RequestCards } from "./bot/request-cards.js";
 import { TeamsAuditSink } from "./bot/teams-audit-sink.js";
 import { CardActions } from "./commands/card-actions.js";
-import { CommandHandlers } from "./commands/handlers.js";
+import { CommandHandlers } from "./commands/dispatch.js";
 import { ConfigError, readConfig, type AppConfig } from "./config.js";
 import type { Directory } from "./directory/directory.js";
 import { GRAPH_SCOPE, GraphDirectory } from "./directory/graph-directory.js";
@@ -45,6 +46,8 @@ export interface StartOptions {
   cardUpdateIntervalMs?: number;
   /** How often pending requests are checked for expiry. */
   expirySweepMs?: number;
+  /** Pending requests the expiry sweep reads per page. */
+  expirySweepPageSize?: number;
   /** How often undelivered audit posts are looked for. */
   outboxPollMs?: number;
   /** The clock requests are created and expired by (tests move it forward). */
@@ -155,9 +158,12 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     listener: notifier,
     ttlMinutes: config.requestTtlMinutes,
     fourEyesMinTargets: config.fourEyesMinTargets,
+    disableNeedsSecondPerson: config.disableNeedsSecondPerson,
+    maxPendingPerRequester: config.maxPendingPerRequester,
+    sweepPageSize: options.expirySweepPageSize,
     now: options.now,
   });
-  const cards = new RequestCards({ revocations, conversations, messenger, fourEyesMinTargets: config.fourEyesMinTargets, logger });
+  const cards = new RequestCards({ revocations, conversations, messenger, logger });
   const handlers = new CommandHandlers({
     cards,
     directory,
@@ -165,9 +171,16 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     revocations,
     auditor,
     auditLog: auditStore,
-    setAuditChannel: async (ref) => {
-      await conversations.setAuditChannel(ref);
-      auditor.kick();
+    auditChannel: {
+      configuredId: config.auditChannelId,
+      current: () => conversations.auditChannel(),
+      set: async (ref) => {
+        await conversations.setAuditChannel(ref);
+        auditor.kick();
+      },
+      post: async (ref, text) => {
+        await messenger.post(ref, MessageFactory.text(text));
+      },
     },
     protectedUsers: config.protectedUsers,
     maxTargets: config.maxTargets,

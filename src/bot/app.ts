@@ -4,11 +4,13 @@ import { ActivityTypes, MessageFactory, TurnContext as BotTurnContext } from "bo
 import type { TeamsAdapter , TurnState } from "@microsoft/teams-ai";
 import { Application } from "@microsoft/teams-ai";
 import type { Logger } from "pino";
+import { clipForLog } from "../cards/markdown.js";
 import { noticeCardData } from "../cards/present.js";
 import { ADAPTIVE_CARD_CONTENT_TYPE, renderCard, type AdaptiveCardJson } from "../cards/render.js";
 import { Verbs } from "../cards/verbs.js";
 import type { CardActions } from "../commands/card-actions.js";
-import { ASK_INPUT_ID, type CommandHandlers } from "../commands/handlers.js";
+import { ASK_INPUT_ID } from "../commands/ask-target.js";
+import type { CommandHandlers } from "../commands/dispatch.js";
 import { isValidTarget, parseCommand } from "../commands/parse.js";
 import type { Conversations } from "./conversations.js";
 import type { Messenger } from "./messenger.js";
@@ -84,7 +86,7 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
     (context) => Promise.resolve(context.activity.type === "invoke" && context.activity.name === ACTION_INVOKE),
     async (context) => {
       const verb = (context.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb;
-      logger.warn({ verb }, "card action with an unknown verb");
+      logger.warn({ verb: typeof verb === "string" ? clipForLog(verb) : typeof verb }, "card action with an unknown verb");
       await cardActions.unknownVerb(context, verb, (context.activity.value as { action?: { data?: unknown } } | undefined)?.action?.data);
       await sendCardInvokeResponse(
         context,
@@ -102,7 +104,7 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
       const submitted = context.activity.value as { verb?: unknown } | undefined;
       if (text.trim() === "" && submitted !== undefined && submitted !== null && "verb" in submitted) {
         // An Action.Submit whose verb no route took: not one the bot puts on its cards.
-        logger.warn({ verb: submitted.verb }, "card submit with an unknown verb");
+        logger.warn({ verb: typeof submitted.verb === "string" ? clipForLog(submitted.verb) : typeof submitted.verb }, "card submit with an unknown verb");
         await cardActions.unknownVerb(context, submitted.verb, submitted);
         await context.sendActivity(
           MessageFactory.attachment(
@@ -146,7 +148,7 @@ function askAnswered(deps: BotDeps, context: TurnContext, data: unknown): Adapti
   }
   const ref = BotTurnContext.getConversationReference(context.activity);
   deps.messenger
-    .run(ref, (ctx) => deps.handlers.revokeUsers(ctx, [target], "", false))
+    .run(ref, (ctx) => deps.handlers.handle(ctx, { kind: "revokeUsers", targets: [target], reason: "", disable: false }))
     .catch((err: unknown) => deps.logger.error({ err }, "revoke from the ask card failed"));
   return renderCard("notice", noticeCardData("Looking up", `Looking up ${target}; the confirmation card follows.`, "accent"));
 }

@@ -3,6 +3,7 @@ import { MessageFactory } from "botbuilder";
 import type { Logger } from "pino";
 import { CARD_TARGET_LIMIT, failureListMessages, resultCardData, resultViewOf, type ResultView } from "../cards/present.js";
 import { cardAttachment } from "../cards/render.js";
+import type { FinalCardPort } from "../commands/ports.js";
 import type { ProgressListener } from "../revocation/job-runner.js";
 import type { RequestSummary } from "../revocation/request-store.js";
 import { replyTarget } from "./request-cards.js";
@@ -16,7 +17,7 @@ import type { Messenger } from "./messenger.js";
  * long is left; the final state is always written, and a finished request with more failures than
  * its card lists gets the failures in replies to the card.
  */
-export class CardNotifier implements ProgressListener {
+export class CardNotifier implements ProgressListener, FinalCardPort {
   private readonly lastUpdate = new Map<string, number>();
   private readonly chains = new Map<string, Promise<void>>();
   /** Per request: when this process first saw its progress, and how many were done then. */
@@ -50,6 +51,11 @@ export class CardNotifier implements ProgressListener {
       this.lastUpdate.delete(request.id);
       this.firstSeen.delete(request.id);
     });
+  }
+
+  /** Re-sends a decided request's final card (a late click found it decided); lists no failures again. */
+  showFinal(view: RequestSummary): Promise<void> {
+    return this.write(view.request, view, false);
   }
 
   /** Edits are chained per request so an older state can never overwrite a newer one. */

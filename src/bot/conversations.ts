@@ -51,14 +51,13 @@ export class Conversations {
   }
 
   /**
-   * Where audit posts go: the channel set with `audit here`, else AUDIT_CHANNEL_ID addressed
-   * through the service URL of any conversation seen in the tenant. Undefined until one is known.
+   * Where audit posts go: AUDIT_CHANNEL_ID when configured (addressed through the service URL of
+   * any conversation seen in the tenant; configuration always wins over a chat command), else the
+   * channel set with `audit here`. Undefined until one is known.
    */
   async auditChannel(): Promise<Reference | undefined> {
-    const chosen = (await this.records.getSetting(AUDIT_CHANNEL_SETTING)) as Reference | undefined;
-    if (chosen !== undefined) return chosen;
     const id = this.configuredAuditChannelId;
-    if (id === undefined) return undefined;
+    if (id === undefined) return (await this.records.getSetting(AUDIT_CHANNEL_SETTING)) as Reference | undefined;
     const seen = ((await this.records.get(channelRootId(id))) ?? (await this.records.latest())) as Reference | undefined;
     if (seen?.serviceUrl === undefined) return undefined;
     const tenantId = (seen.conversation as { tenantId?: string } | undefined)?.tenantId;
@@ -72,9 +71,9 @@ export class Conversations {
 
   /** A description of the audit destination for messages ("not set" when none). */
   async describeAuditChannel(): Promise<string> {
+    if (this.configuredAuditChannelId !== undefined) return `AUDIT_CHANNEL_ID ${this.configuredAuditChannelId}`;
     const chosen = (await this.records.getSetting(AUDIT_CHANNEL_SETTING)) as Reference | undefined;
     if (chosen !== undefined) return `the channel where audit here was said (${chosen.conversation?.id ?? "?"})`;
-    if (this.configuredAuditChannelId !== undefined) return `AUDIT_CHANNEL_ID ${this.configuredAuditChannelId}`;
     return "not set";
   }
 }

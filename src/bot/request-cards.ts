@@ -4,7 +4,10 @@ import type { Logger } from "pino";
 import { channelRootId } from "../commands/conversation-id.js";
 import { CARD_TARGET_LIMIT, confirmCardData, resultCardData, targetListMessages, type PendingContext, type PendingViewer } from "../cards/present.js";
 import { cardAttachment, renderCard, type AdaptiveCardJson } from "../cards/render.js";
+import type { RequestCardsPort } from "../commands/ports.js";
+import { errorReference } from "../errors.js";
 import type { RevocationService } from "../revocation/lifecycle.js";
+import type { RequestSummary } from "../revocation/request-store.js";
 import { FINAL_STATES, type Actor, type RevocationRequest } from "../revocation/types.js";
 import type { Conversations } from "./conversations.js";
 import type { Messenger } from "./messenger.js";
@@ -21,13 +24,12 @@ export type Publication =
  * request asked elsewhere, a copy in the approval channel so approvers can act on it there. Both
  * carry a refresh, answered with each viewer's own view.
  */
-export class RequestCards {
+export class RequestCards implements RequestCardsPort {
   constructor(
     private readonly deps: {
       revocations: RevocationService;
       conversations: Conversations;
       messenger: Messenger;
-      fourEyesMinTargets: number;
       logger: Logger;
     },
   ) {}
@@ -37,8 +39,8 @@ export class RequestCards {
    * elsewhere), else undefined. A four-eyes request from a personal chat without one cannot reach
    * any approver: the caller refuses it.
    */
-  async approvalChannelFor(context: TurnContext, targetCount: number): Promise<Reference | undefined> {
-    if (targetCount < this.deps.fourEyesMinTargets) return undefined;
+  async approvalChannelFor(context: TurnContext, needsSecondPerson: boolean): Promise<Reference | undefined> {
+    if (!needsSecondPerson) return undefined;
     const channel = await this.deps.conversations.auditChannel();
     const id = channel?.conversation?.id;
     if (channel === undefined || id === undefined) return undefined;
@@ -51,13 +53,13 @@ export class RequestCards {
    * Sends the request's card in this conversation, its approval copy when one belongs elsewhere,
    * and, for a set larger than a card lists, the full list in replies to each card.
    */
-  async publish(context: TurnContext, request: RevocationRequest, approvalChannel: Reference | undefined): Promise<void> {
+  async publish(context: TurnContext, request: RevocationRequest, approvalChannel: Reference | undefined, secondPerson: string | null): Promise<void> {
     if (approvalChannel !== undefined) {
       // Recorded before anything is sent: a click on the approval copy must find its conversation.
       await this.deps.revocations.attachApprovalCard(request.id, { reference: approvalChannel, activityId: null });
       request = { ...request, approvalCard: { reference: approvalChannel, activityId: null } };
     }
-    const message = this.sharedMessage(request);
+    const message = this.sharedMessage(request, secondPerson);
     const sent = await context.sendActivity(message);
     const cardId = sent?.id;
     if (cardId !== undefined) await this.deps.revocations.attachCard(request.id, cardId);
@@ -67,7 +69,7 @@ export class RequestCards {
 
     if (approvalChannel === undefined) return;
     try {
-      const approvalId = await this.deps.messenger.post(approvalChannel, this.sharedMessage(request));
+      const approvalId = await this.deps.messenger.post(approvalChannel, this.sharedMessage(request, secondPerson));
       if (approvalId !== undefined) {
         await this.deps.revocations.attachApprovalCard(request.id, { reference: approvalChannel, activityId: approvalId });
         if (request.targets.length > CARD_TARGET_LIMIT) await this.postTargetList(approvalChannel, approvalId, request);
@@ -80,33 +82,42 @@ export class RequestCards {
         }
       }
     } catch (err) {
-      this.deps.logger.warn({ err, requestId: request.id }, "could not post the approval copy of a card");
+      const correlationId = errorReference();
+      this.deps.logger.warn({ err, requestId: request.id, correlationId }, "could not post the approval copy of a card");
       await context.sendActivity(
-        `I could not post request ${request.id} to the approval channel, so approvers may not see it: ${err instanceof Error ? err.message : String(err)}. Check that the bot is still installed in that team, then ask again or share the request ID with an approver.`,
+        `I could not post request ${request.id} to the approval channel, so approvers may not see it. Check that the bot is still installed in that team, then ask again or share the request ID with an approver. (Reference: ${correlationId}.)`,
       );
     }
   }
 
   /** The card as everyone sees it before their own refresh (and on clients without Universal Actions). */
-  sharedMessage(request: RevocationRequest): Partial<Activity> {
-    const message = MessageFactory.attachment(cardAttachment("revoke-confirm", confirmCardData(request, this.contextOf(request))));
+  sharedMessage(request: RevocationRequest, secondPerson: string | null): Partial<Activity> {
+    const message = MessageFactory.attachment(cardAttachment("revoke-confirm", confirmCardData(request, this.contextOf(request, secondPerson))));
     // The card alone, with a summary for notifications: a text beside it would make some clients
     // (the Agents Playground) split the message and not return the card's message ID.
-    message.summary = `Revocation request ${request.id} from ${request.requester.name}: ${request.targets.length} user(s), waiting for approval`;
+    message.summary = `Revocation request ${request.id}: ${request.targets.length} user(s), waiting for approval`;
     return message;
   }
 
   /** One person's view of a pending request: their buttons, or that it waits for an approver. */
-  async viewFor(request: RevocationRequest, actor: Actor): Promise<AdaptiveCardJson> {
-    const viewpoint = await this.deps.revocations.viewpointOf(request, actor);
+  async viewFor(view: RequestSummary, actor: Actor): Promise<AdaptiveCardJson> {
+    const request = requestOf(view);
+    const secondPerson = await this.secondPersonOf(view);
+    const viewpoint = await this.deps.revocations.viewpointOf(view, actor, secondPerson);
     const viewer: PendingViewer = { abilities: viewpoint.abilities, isRequester: viewpoint.isRequester };
-    return renderCard("revoke-confirm", confirmCardData(request, this.contextOf(request), viewer));
+    return renderCard("revoke-confirm", confirmCardData(request, this.contextOf(request, secondPerson, view.targetCount), viewer));
   }
 
   /** A pending request as it shows to someone whose role could not be looked up: no buttons. */
-  waitingView(request: RevocationRequest): AdaptiveCardJson {
+  async waitingView(view: RequestSummary): Promise<AdaptiveCardJson> {
+    const request = requestOf(view);
+    const secondPerson = await this.secondPersonOf(view).catch(() => "its targets' roles could not be checked");
     const viewer: PendingViewer = { abilities: { approve: false, reject: false, cancel: false }, isRequester: false };
-    return renderCard("revoke-confirm", confirmCardData(request, this.contextOf(request), viewer));
+    return renderCard("revoke-confirm", confirmCardData(request, this.contextOf(request, secondPerson, view.targetCount), viewer));
+  }
+
+  private secondPersonOf(view: RequestSummary): Promise<string | null> {
+    return this.deps.revocations.secondPersonOf({ targetCount: view.targetCount, disable: view.request.disable, targets: view.rows.map((r) => r.target) });
   }
 
   /** Which of the request's cards the conversation holds: the original, the approval copy, or none. */
@@ -118,13 +129,12 @@ export class RequestCards {
     return approval !== undefined && channelRootId(approval) === here ? "approval" : undefined;
   }
 
-  private contextOf(request: RevocationRequest): PendingContext {
-    const fourEyes = this.deps.revocations.fourEyes(request);
+  private contextOf(request: RevocationRequest, secondPerson: string | null, targetCount?: number): PendingContext {
     const approval = request.approvalCard === null ? undefined : conversationIdOf(request.approvalCard.reference);
     const requesterTeamsId = (request.origin as Reference).user?.id;
     return {
-      fourEyes,
-      fourEyesMinTargets: this.deps.fourEyesMinTargets,
+      secondPerson,
+      ...(targetCount === undefined ? {} : { targetCount }),
       approvalWhere:
         approval === undefined
           ? ""
@@ -140,6 +150,11 @@ export class RequestCards {
       await this.deps.messenger.post(replyRef, MessageFactory.text(text), cardId);
     }
   }
+}
+
+/** A summary as a request whose targets are the rows it holds (the card lists no more). */
+function requestOf(view: RequestSummary): RevocationRequest {
+  return { ...view.request, targets: view.rows.map((r) => r.target) };
 }
 
 function conversationIdOf(reference: unknown): string | undefined {

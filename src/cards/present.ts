@@ -2,6 +2,7 @@
  * Turns domain objects into card data (src/cards/models.ts). All wording of the cards lives here
  * or in the templates, nowhere else.
  */
+import { escapeMarkdown } from "./markdown.js";
 import type { AuditEntry } from "../audit/audit-log.js";
 import type { DirectoryUser } from "../directory/types.js";
 import { countOutcomes } from "../revocation/job-runner.js";
@@ -30,12 +31,12 @@ export function formatTime(iso: string | null): string {
 }
 
 /**
- * Text from users or the directory (reasons, display names) shown on a card. Teams renders
- * markdown in card text, so a display name like "[Approve](https://…)" would become a link that
- * misleads an approver: the link syntax is broken with a zero-width space.
+ * Text from users or the directory (reasons, display names, comments) shown on a card. Teams
+ * renders markdown in card text, so a display name like "[Approve](https://…)" would become a link
+ * that misleads an approver: every markdown character is escaped (src/cards/markdown.ts).
  */
 export function plain(text: string): string {
-  return text.replace(/\]\s*\(/g, "]\u200B(");
+  return escapeMarkdown(text);
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -91,8 +92,10 @@ export interface PendingViewer {
 
 /** The facts a pending card states besides the request itself. */
 export interface PendingContext {
-  fourEyes: boolean;
-  fourEyesMinTargets: number;
+  /** Why an approver other than the requester must approve (policy `secondPersonReason`), or null. */
+  secondPerson: string | null;
+  /** How many targets the request has, when `request.targets` holds only the first of them (a summary). */
+  targetCount?: number;
   /** Where approvers were asked (e.g. "the approval channel"), or "". */
   approvalWhere: string;
   /** Teams user IDs whose clients refresh the card automatically. */
@@ -105,7 +108,7 @@ export interface PendingContext {
  * is that person's view, answered to the card's refresh.
  */
 export function confirmCardData(request: RevocationRequest, context: PendingContext, viewer?: PendingViewer): ConfirmCardData {
-  const n = request.targets.length;
+  const n = context.targetCount ?? request.targets.length;
   const shown = request.targets.slice(0, CARD_TARGET_LIMIT);
   const note = viewerNote(request, context, viewer);
   const abilities = viewer?.abilities ?? { approve: true, reject: true, cancel: false };
@@ -122,9 +125,10 @@ export function confirmCardData(request: RevocationRequest, context: PendingCont
     effect: request.disable
       ? "Sign-in sessions will be revoked and the accounts disabled. Nothing happens until it is approved."
       : "Sign-in sessions will be revoked. Nothing happens until it is approved.",
-    approvalRule: context.fourEyes
-      ? `A second person must approve: an approver other than ${plain(request.requester.name)} (four-eyes rule for ${plural(context.fourEyesMinTargets, "user")} or more).`
-      : "The requester (a revoker) may confirm this single-user request, or an approver may approve it.",
+    approvalRule:
+      context.secondPerson !== null
+        ? `A second person must approve: an approver other than ${plain(request.requester.name)} (${plain(context.secondPerson)}).`
+        : "The requester (a revoker) may confirm this one-person request, or an approver may approve it.",
     approvalWhere: context.approvalWhere,
     targets: shown.map(targetRow),
     moreTargets:
@@ -155,7 +159,7 @@ function viewerNote(request: RevocationRequest, context: PendingContext, viewer:
   if (reject) return { text: "You can reject this request.", style: "accent" };
   if (viewer.isRequester) {
     return {
-      text: context.fourEyes
+      text: context.secondPerson !== null
         ? "Waiting for an approver: someone other than you must approve this request. You can withdraw it."
         : "Waiting for an approver. You can withdraw this request.",
       style: "emphasis",

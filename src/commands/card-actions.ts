@@ -1,13 +1,13 @@
 import type { TurnContext } from "botbuilder";
 import type { Logger } from "pino";
-import { COMMENT_INPUT_ID, noticeCardData, resultCardData } from "../cards/present.js";
+import { CARD_TARGET_LIMIT, COMMENT_INPUT_ID, noticeCardData, resultCardData } from "../cards/present.js";
 import { renderCard, type AdaptiveCardJson } from "../cards/render.js";
-import type { RequestCards } from "../bot/request-cards.js";
-import { userMessageOf } from "../errors.js";
-import type { ProgressListener } from "../revocation/job-runner.js";
+import { clipForLog, escapeMarkdown } from "../cards/markdown.js";
 import type { DecisionVerb, RevocationService } from "../revocation/lifecycle.js";
+import type { RequestSummary } from "../revocation/request-store.js";
 import { FINAL_STATES, type Actor, type RevocationRequest } from "../revocation/types.js";
-import { actorOf } from "./handlers.js";
+import type { FinalCardPort, RequestCardsPort } from "./ports.js";
+import { actorOf, explainFailure } from "./turn.js";
 import { hasControlCharacter, MAX_COMMENT_LENGTH, REQUEST_ID } from "./parse.js";
 
 export interface CardAnswer {
@@ -31,7 +31,7 @@ const PAST: Record<DecisionVerb, string> = { approve: "approved", reject: "rejec
  */
 export class CardActions {
   constructor(
-    private readonly deps: { revocations: RevocationService; cards: RequestCards; notifier: ProgressListener; logger: Logger },
+    private readonly deps: { revocations: RevocationService; cards: RequestCardsPort; notifier: FinalCardPort; logger: Logger },
   ) {}
 
   /** Approve, Reject or Withdraw: returns the card that replaces the clicked one for the clicker. */
@@ -59,8 +59,7 @@ export class CardActions {
     try {
       result = await this.deps.revocations.decide(request.id, actor, verb, comment);
     } catch (err) {
-      this.deps.logger.warn({ err, requestId: request.id }, "card decision failed");
-      return notice("Not recorded", `I could not record your decision, so nothing was changed: ${userMessageOf(err)} Try again in a moment.`);
+      return notice("Not recorded", `I could not record your decision, so nothing was changed: ${explainFailure(this.deps.logger, err, "card decision failed")} Try again in a moment.`);
     }
     switch (result.kind) {
       case "notFound":
@@ -71,14 +70,14 @@ export class CardActions {
         // Already decided (a replayed click, or someone else first): say so, and show the state.
         // Only a final state is re-sent to everyone: a running job edits the card itself, and
         // re-sending an older running snapshot could land after the job's final edit.
-        if (FINAL_STATES.has(result.request.state)) this.refreshForEveryone(result.request);
+        if (FINAL_STATES.has(result.view.request.state)) this.refreshForEveryone(result.view);
         return {
           kind: "notice",
-          card: renderCard("revoke-result", resultCardData(result.request, alreadyDecided(result.request, verb))),
+          card: renderCard("revoke-result", resultCardData(result.view, alreadyDecided(result.view.request, verb))),
         };
       case "done":
         // The job (approved) or the lifecycle (rejected, withdrawn) edits the card for everyone.
-        return { kind: "state", card: renderCard("revoke-result", resultCardData(result.request)) };
+        return { kind: "state", card: renderCard("revoke-result", resultCardData(result.view)) };
     }
   }
 
@@ -102,20 +101,25 @@ export class CardActions {
       }
       return renderCard("notice", noticeCardData("Cannot show this request", "This card's refresh names no request the bot made.", "attention"));
     }
-    const request = await this.deps.revocations.get(checked.requestId);
+    // Where the card is and what state it is in come from the request's row; its users are read
+    // (at most a card's worth) only to show them to a viewer in a conversation that holds it.
+    const head = await this.deps.revocations.head(checked.requestId);
+    const request = head?.request;
     if (request === undefined || this.deps.cards.cardIn(request, conversation) === undefined) {
       // A refresh shows what the request is; one from elsewhere is probing, so it is recorded.
       const why = request === undefined ? "no such request" : "the request's card is not in this conversation";
       await this.forged(actor, "refresh", why, checked.requestId, conversation, request?.id ?? null);
       return renderCard("notice", noticeCardData("Cannot show this request", `Request ${checked.requestId} does not belong to this conversation.`, "attention"));
     }
-    if (request.state !== "pending") return renderCard("revoke-result", resultCardData(request));
+    const view = await this.deps.revocations.summary(request.id, CARD_TARGET_LIMIT);
+    if (view === undefined) return renderCard("notice", noticeCardData("Cannot show this request", `Request ${request.id} is gone.`, "attention"));
+    if (view.request.state !== "pending") return renderCard("revoke-result", resultCardData(view));
     try {
-      return await this.deps.cards.viewFor(request, actor);
+      return await this.deps.cards.viewFor(view, actor);
     } catch (err) {
       // Without roles there are no buttons: the request shows as waiting; a later refresh retries.
       this.deps.logger.warn({ err, requestId: request.id }, "role lookup for a card refresh failed");
-      return this.deps.cards.waitingView(request);
+      return this.deps.cards.waitingView(view);
     }
   }
 
@@ -135,13 +139,14 @@ export class CardActions {
       await this.forged(actor, verb, checked.why, checked.claimedRequestId, conversation, await this.existing(checked.claimedRequestId));
       return { ok: false, answer: notice("Not a valid card action", `${checked.why} Nothing was changed.`) };
     }
-    const request = await this.deps.revocations.get(checked.requestId);
+    // The request's row only: who may click, and from where, is decided before any user is read.
+    const request = (await this.deps.revocations.head(checked.requestId))?.request;
     if (request === undefined) {
       await this.forged(actor, verb, "no such request", checked.requestId, conversation, null);
       return { ok: false, answer: notice("Unknown request", `There is no request ${checked.requestId}. Nothing was changed.`) };
     }
     if (this.deps.cards.cardIn(request, conversation) === undefined) {
-      this.deps.logger.warn({ requestId: request.id, conversation }, "card action from another conversation");
+      this.deps.logger.warn({ requestId: request.id, conversation: clipForLog(conversation) }, "card action from another conversation");
       await this.forged(actor, verb, "the request's card is not in this conversation", request.id, conversation, request.id);
       return {
         ok: false,
@@ -163,7 +168,8 @@ export class CardActions {
       verb,
       reason: `card action refused: ${why}`,
       claimedRequestId: claimedRequestId ?? "",
-      conversation,
+      // The conversation ID comes from the activity: clipped, as any text a client chose.
+      conversation: clipForLog(conversation),
     });
   }
 
@@ -175,9 +181,9 @@ export class CardActions {
 
 
   /** Edits the card for every viewer, outside this turn (an invoke must be answered at once). */
-  private refreshForEveryone(request: RevocationRequest): void {
-    this.deps.notifier.onFinished(request).catch((err: unknown) => {
-      this.deps.logger.warn({ err, requestId: request.id }, "card refresh failed");
+  private refreshForEveryone(view: RequestSummary): void {
+    this.deps.notifier.showFinal(view).catch((err: unknown) => {
+      this.deps.logger.warn({ err, requestId: view.request.id }, "card refresh failed");
     });
   }
 }
@@ -217,7 +223,7 @@ export function readCardData(data: unknown): CardData {
 }
 
 function alreadyDecided(request: RevocationRequest, verb: DecisionVerb): string {
-  const by = request.decidedBy === null ? "" : ` by ${request.decidedBy.name}`;
+  const by = request.decidedBy === null ? "" : ` by ${escapeMarkdown(request.decidedBy.name)}`;
   const state = request.state === "expired" ? "expired" : request.state === "cancelled" ? "withdrawn" : request.state === "rejected" ? "rejected" : "approved";
   return `Request ${request.id} was already ${state}${request.state === "expired" ? "" : by}, so it could not be ${PAST[verb]}. Your click changed nothing.`;
 }

@@ -7,10 +7,39 @@ export interface Decision {
   reason: string;
 }
 
-/** What the rules need to know about a request: who asked, and for how many people. */
+/** What the rules need to know about a request: who asked, for how many people, and what else. */
 export interface RequestFacts {
   requester: Actor;
   targetCount: number;
+  /**
+   * Why the request needs a person other than its requester to approve it (`secondPersonReason`),
+   * or null when its requester may confirm it.
+   */
+  secondPerson: string | null;
+  /**
+   * Whether the requester is still in a revoker group, looked up at the moment of an approval by
+   * someone else. Undefined where it is not known (a requester's own click needs their roles only).
+   */
+  requesterIsRevoker?: boolean;
+}
+
+/** The separation-of-duties rules as configured. */
+export interface SecondPersonRules {
+  /** FOUR_EYES_MIN_TARGETS */
+  fourEyesMinTargets: number;
+  /** DISABLE_NEEDS_SECOND_PERSON */
+  disableNeedsSecondPerson: boolean;
+}
+
+/** What a request is, for `secondPersonReason`. */
+export interface SecondPersonFacts {
+  targetCount: number;
+  disable: boolean;
+  /**
+   * The display name of a target who is in a revoker or approver group, when one is; "" when the
+   * targets were checked and none is; undefined when they were not checked (too many to check).
+   */
+  privilegedTarget: string | undefined;
 }
 
 const allow = (reason: string): Decision => ({ allowed: true, reason });
@@ -37,28 +66,51 @@ function users(n: number): string {
 }
 
 /**
- * Who may approve: an approver who is not the requester, always; the requester themself only
- * for a request below the four-eyes threshold, and only while still a revoker.
+ * Why a request needs a second person, or null when its requester may confirm it: a request of
+ * FOUR_EYES_MIN_TARGETS users or more; any `--disable` (DISABLE_NEEDS_SECOND_PERSON); and any
+ * request that names a member of a revoker or approver group (one revoker must never be able to
+ * lock out another, or an approver, alone), or whose targets could not all be checked.
  */
-export function mayApprove(request: RequestFacts, actor: Actor, roles: Roles, fourEyesMinTargets: number): Decision {
-  const fourEyes = needsFourEyes(request.targetCount, fourEyesMinTargets);
+export function secondPersonReason(facts: SecondPersonFacts, rules: SecondPersonRules): string | null {
+  if (needsFourEyes(facts.targetCount, rules.fourEyesMinTargets)) {
+    return `requests of ${users(rules.fourEyesMinTargets)} or more need a second person (four-eyes, FOUR_EYES_MIN_TARGETS)`;
+  }
+  if (facts.disable && rules.disableNeedsSecondPerson) {
+    return "disabling accounts (--disable) always needs a second person (DISABLE_NEEDS_SECOND_PERSON)";
+  }
+  if (facts.privilegedTarget === undefined) {
+    return "its targets could not all be checked for revoker or approver roles, so a second person must approve";
+  }
+  if (facts.privilegedTarget !== "") {
+    return `${facts.privilegedTarget} is a member of a revoker or approver group, and revoking such a member always needs a second person`;
+  }
+  return null;
+}
+
+/**
+ * Who may approve: an approver who is not the requester, while the requester is still a revoker;
+ * the requester themself only for a request that needs no second person, and only while still a
+ * revoker.
+ */
+export function mayApprove(request: RequestFacts, actor: Actor, roles: Roles): Decision {
   if (samePerson(request.requester, actor)) {
-    if (fourEyes) {
-      return deny(
-        `You asked for this revocation of ${users(request.targetCount)}, so someone else must approve it: requests of ${users(fourEyesMinTargets)} or more need a second person (FOUR_EYES_MIN_TARGETS).`,
-      );
+    if (request.secondPerson !== null) {
+      return deny(`You asked for this revocation of ${users(request.targetCount)}, so someone else must approve it: ${request.secondPerson}.`);
     }
-    if (roles.revoker) return allow("a single-user request confirmed by its requester, a revoker");
+    if (roles.revoker) return allow("a one-person request confirmed by its requester, a revoker");
     return deny("You are no longer in a revoker group (REVOKER_GROUP_IDS), so you cannot confirm your own request; an approver can.");
   }
-  if (roles.approver) {
-    return allow(fourEyes ? "approved by an approver other than the requester (four-eyes)" : "approved by an approver");
+  if (!roles.approver) return deny("Only members of an approver group (APPROVER_GROUP_IDS) can approve someone else's request.");
+  if (request.requesterIsRevoker === false) {
+    return deny(
+      "The person who asked for this request is no longer in a revoker group (REVOKER_GROUP_IDS), so it cannot be approved; reject it instead.",
+    );
   }
-  return deny("Only members of an approver group (APPROVER_GROUP_IDS) can approve someone else's request.");
+  return allow(request.secondPerson !== null ? "approved by an approver other than the requester (four-eyes)" : "approved by an approver");
 }
 
 /** Who may reject: an approver who is not the requester (a requester withdraws instead). */
-export function mayReject(request: RequestFacts, actor: Actor, roles: Roles): Decision {
+export function mayReject(request: Pick<RequestFacts, "requester">, actor: Actor, roles: Roles): Decision {
   if (samePerson(request.requester, actor)) {
     return deny("You cannot reject your own request; withdraw it instead (Withdraw on your card, or `cancel <request-id>`).");
   }
@@ -67,7 +119,7 @@ export function mayReject(request: RequestFacts, actor: Actor, roles: Roles): De
 }
 
 /** Who may withdraw (cancel) a pending request: its requester only; approvers reject instead. */
-export function mayCancel(request: RequestFacts, actor: Actor): Decision {
+export function mayCancel(request: Pick<RequestFacts, "requester">, actor: Actor): Decision {
   if (samePerson(request.requester, actor)) return allow("withdrawn by its requester");
   return deny("Only the person who asked for a request can withdraw it; an approver rejects it on its card instead.");
 }
@@ -79,9 +131,9 @@ export interface Abilities {
   cancel: boolean;
 }
 
-export function abilitiesOf(request: RequestFacts, actor: Actor, roles: Roles, fourEyesMinTargets: number): Abilities {
+export function abilitiesOf(request: RequestFacts, actor: Actor, roles: Roles): Abilities {
   return {
-    approve: mayApprove(request, actor, roles, fourEyesMinTargets).allowed,
+    approve: mayApprove(request, actor, roles).allowed,
     reject: mayReject(request, actor, roles).allowed,
     cancel: mayCancel(request, actor).allowed,
   };

@@ -12,9 +12,14 @@ export interface RoleLookup {
   rolesOf(aadObjectId: string | undefined): Promise<Roles>;
 }
 
+/** People whose roles are cached at most: anyone can make the bot look someone up, so the cache is bounded. */
+export const ROLE_CACHE_MAX_ENTRIES = 10_000;
+
 /**
  * RoleLookup over Graph checkMemberGroups, cached per user for at most `ttlMs` (60 s by default)
- * so a removed approver loses the role within a minute. Roles are never read from card data.
+ * so a removed approver loses the role within a minute. Roles are never read from card data. The
+ * cache holds at most `maxEntries` people, least recently used dropped first (a Map keeps
+ * insertion order, and a hit is re-inserted at the end).
  */
 export class GraphRoleLookup implements RoleLookup {
   private readonly cache = new Map<string, { roles: Roles; until: number }>();
@@ -24,20 +29,38 @@ export class GraphRoleLookup implements RoleLookup {
     private readonly groups: { revokerGroupIds: readonly string[]; approverGroupIds: readonly string[] },
     private readonly ttlMs = 60_000,
     private readonly now: () => number = Date.now,
+    private readonly maxEntries = ROLE_CACHE_MAX_ENTRIES,
   ) {}
+
+  /** How many people's roles are cached now. */
+  get size(): number {
+    return this.cache.size;
+  }
 
   async rolesOf(aadObjectId: string | undefined): Promise<Roles> {
     if (aadObjectId === undefined || aadObjectId === "") return NO_ROLES;
     const key = aadObjectId.toLowerCase();
     const cached = this.cache.get(key);
-    if (cached !== undefined && cached.until > this.now()) return cached.roles;
+    if (cached !== undefined) {
+      this.cache.delete(key);
+      if (cached.until > this.now()) {
+        this.cache.set(key, cached);
+        return cached.roles;
+      }
+    }
     const all = [...new Set([...this.groups.revokerGroupIds, ...this.groups.approverGroupIds])];
     const member = new Set(await this.directory.memberGroups(key, all));
     const roles: Roles = {
       revoker: this.groups.revokerGroupIds.some((g) => member.has(g)),
       approver: this.groups.approverGroupIds.some((g) => member.has(g)),
     };
+    this.cache.delete(key);
     this.cache.set(key, { roles, until: this.now() + this.ttlMs });
+    while (this.cache.size > this.maxEntries) {
+      const oldest = this.cache.keys().next();
+      if (oldest.done === true) break;
+      this.cache.delete(oldest.value);
+    }
     return roles;
   }
 }

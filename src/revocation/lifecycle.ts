@@ -1,10 +1,21 @@
 import { createHash, randomInt } from "node:crypto";
 import type { Auditor } from "../audit/auditor.js";
 import type { DirectoryUser } from "../directory/types.js";
-import { abilitiesOf, mayApprove, mayCancel, mayReject, needsFourEyes, samePerson, type Abilities, type Decision } from "../policy/decide.js";
-import type { RoleLookup, Roles } from "../policy/roles.js";
+import {
+  abilitiesOf,
+  mayApprove,
+  mayCancel,
+  mayReject,
+  needsFourEyes,
+  samePerson,
+  secondPersonReason,
+  type Abilities,
+  type Decision,
+  type RequestFacts,
+} from "../policy/decide.js";
+import { NO_ROLES, type RoleLookup, type Roles } from "../policy/roles.js";
 import type { ProgressListener } from "./job-runner.js";
-import type { RequestStore, RequestSummary } from "./request-store.js";
+import type { RequestHead, RequestStore, RequestSummary } from "./request-store.js";
 import type { Actor, ApprovalCard, ExcludedTarget, Origin, RequestState, RevocationRequest } from "./types.js";
 
 /** Starts the revocation of an approved request in the background. */
@@ -23,14 +34,17 @@ export interface NewRequest {
   approvalChannel: string;
   /** The command that chose the targets (e.g. `revoke department Sales`), for the audit entry. */
   selection?: string;
+  /** Why it needs a second person (`secondPersonOf`), or null: recorded in the audit entry. */
+  secondPerson: string | null;
 }
 
 /** approve and reject come from a request's card; cancel (withdraw) from the card or `cancel <id>`. */
 export type DecisionVerb = "approve" | "reject" | "cancel";
 
-/** A pending request and what one person may do with it. */
+/** A pending request (without its targets) and what one person may do with it. */
 export interface Actionable {
   request: RevocationRequest;
+  targetCount: number;
   abilities: Abilities;
 }
 
@@ -43,11 +57,21 @@ export interface Viewpoint {
 const NEXT_STATE: Record<DecisionVerb, RequestState> = { approve: "approved", reject: "rejected", cancel: "cancelled" };
 const DECIDED_ACTION = { approve: "request.approved", reject: "request.rejected", cancel: "request.cancelled" } as const;
 
+/**
+ * The outcome of a decision. `view` is the request as a card shows it (counts and at most
+ * VIEW_ROWS users): no decision path loads a request's whole target list.
+ */
 export type DecisionResult =
-  | { kind: "done"; request: RevocationRequest; reason: string }
-  | { kind: "refused"; request: RevocationRequest; reason: string }
+  | { kind: "done"; view: RequestSummary; reason: string }
+  | { kind: "refused"; reason: string }
   | { kind: "notFound" }
-  | { kind: "notPending"; request: RevocationRequest };
+  | { kind: "notPending"; view: RequestSummary };
+
+/** Users a request's view (its card) holds at most; also the most targets checked for roles. */
+export const VIEW_ROWS = 20;
+
+/** Expired requests handled per page of the expiry sweep, by default. */
+export const SWEEP_PAGE_SIZE = 100;
 
 /** A new pending request (not stored yet): a fresh ID, the frozen targets, nothing decided. */
 export function pendingRequestOf(
@@ -112,6 +136,12 @@ export class RevocationService {
       listener: ProgressListener;
       ttlMinutes: number;
       fourEyesMinTargets: number;
+      /** DISABLE_NEEDS_SECOND_PERSON */
+      disableNeedsSecondPerson: boolean;
+      /** MAX_PENDING_PER_REQUESTER */
+      maxPendingPerRequester: number;
+      /** Requests the expiry sweep reads per page. */
+      sweepPageSize?: number;
       now?: () => Date;
     },
   ) {}
@@ -139,7 +169,8 @@ export class RevocationService {
         excludedCount: request.excluded.length,
         excluded: request.excluded.slice(0, AUDIT_LISTED).map((e) => ({ id: e.user.id, upn: e.user.userPrincipalName, why: e.why })),
         expiresAt: request.expiresAt,
-        fourEyes: this.fourEyes(request),
+        fourEyes: input.secondPerson !== null,
+        ...(input.secondPerson === null ? {} : { secondPerson: input.secondPerson }),
         approvalChannel: input.approvalChannel,
         ...(input.selection === undefined ? {} : { command: input.selection.slice(0, 2000) }),
       },
@@ -147,17 +178,28 @@ export class RevocationService {
     return request;
   }
 
-  get(id: string): Promise<RevocationRequest | undefined> {
-    return this.deps.store.get(id);
-  }
-
   /** The request as a card shows it (counts and at most `rows` users), without loading every target. */
   summary(id: string, rows: number): Promise<RequestSummary | undefined> {
     return this.deps.store.summary(id, rows);
   }
 
+  /** The request's row and counts, no target at all: what authorization is decided from. */
+  head(id: string): Promise<RequestSummary | undefined> {
+    return this.deps.store.summary(id, 0);
+  }
+
   async exists(id: string): Promise<boolean> {
     return (await this.deps.store.summary(id, 0)) !== undefined;
+  }
+
+  /** How many unexpired pending requests the person has (a count: nothing is loaded). */
+  pendingCountOf(requesterId: string): Promise<number> {
+    return this.deps.store.countByState(["pending"], { requesterId, expiresAfter: this.now().toISOString() });
+  }
+
+  /** MAX_PENDING_PER_REQUESTER */
+  get maxPendingPerRequester(): number {
+    return this.deps.maxPendingPerRequester;
   }
 
   /** Remembers which message holds the request's card, so later updates edit it in place. */
@@ -170,18 +212,53 @@ export class RevocationService {
     return this.deps.store.attachApprovalCard(id, card);
   }
 
-  /** True when the request needs an approver other than its requester. */
-  fourEyes(request: Pick<RevocationRequest, "targets">): boolean {
-    return needsFourEyes(request.targets.length, this.deps.fourEyesMinTargets);
+  /** True when the request's size alone needs an approver other than its requester. */
+  fourEyes(request: { targetCount: number }): boolean {
+    return needsFourEyes(request.targetCount, this.deps.fourEyesMinTargets);
   }
 
-  /** What the person may do with the request now (roles looked up at this moment). */
-  async viewpointOf(request: RevocationRequest, actor: Actor): Promise<Viewpoint> {
+  /**
+   * Why a request needs a second person, or null when its requester may confirm it: its size, a
+   * `--disable`, or a target in a revoker or approver group. `targets` are the request's targets
+   * as far as known; the role of each is looked up only for a request that would otherwise be a
+   * one-person request, and of at most VIEW_ROWS targets (more, or fewer known than it has, and a
+   * second person is needed without looking).
+   */
+  async secondPersonOf(request: { targetCount: number; disable: boolean; targets: readonly DirectoryUser[] }): Promise<string | null> {
+    const rules = { fourEyesMinTargets: this.deps.fourEyesMinTargets, disableNeedsSecondPerson: this.deps.disableNeedsSecondPerson };
+    const cheap = this.bySizeOrDisable(request.targetCount, request.disable);
+    if (cheap !== null) return cheap;
+    if (request.targetCount > VIEW_ROWS || request.targets.length < request.targetCount) {
+      return secondPersonReason({ ...request, privilegedTarget: undefined }, rules);
+    }
+    const roles = await Promise.all(request.targets.map((t) => this.deps.roles.rolesOf(t.id)));
+    const privileged = request.targets.find((_t, i) => roles[i]?.revoker === true || roles[i]?.approver === true);
+    return secondPersonReason(
+      { ...request, privilegedTarget: privileged === undefined ? "" : privileged.userPrincipalName },
+      rules,
+    );
+  }
+
+  /** The rule from the request's size and `--disable` alone (no lookup): null when neither needs a second person. */
+  private bySizeOrDisable(targetCount: number, disable: boolean): string | null {
+    return secondPersonReason(
+      { targetCount, disable, privilegedTarget: "" },
+      { fourEyesMinTargets: this.deps.fourEyesMinTargets, disableNeedsSecondPerson: this.deps.disableNeedsSecondPerson },
+    );
+  }
+
+  /**
+   * What the person may do with the request now (roles looked up at this moment), from its view
+   * and the rule `secondPersonOf` gave for it.
+   */
+  async viewpointOf(view: RequestSummary, actor: Actor, secondPerson: string | null): Promise<Viewpoint> {
+    const request = view.request;
+    const isRequester = samePerson(request.requester, actor);
+    if (!this.isOpen(request)) return { abilities: NOTHING, isRequester };
     const roles = await this.deps.roles.rolesOf(actor.aadObjectId);
-    return {
-      abilities: this.isOpen(request) ? abilitiesOf(facts(request), actor, roles, this.deps.fourEyesMinTargets) : NOTHING,
-      isRequester: samePerson(request.requester, actor),
-    };
+    const facts: RequestFacts = { requester: request.requester, targetCount: view.targetCount, secondPerson };
+    if (!isRequester && roles.approver) facts.requesterIsRevoker = (await this.deps.roles.rolesOf(request.requester.aadObjectId)).revoker;
+    return { abilities: abilitiesOf(facts, actor, roles), isRequester };
   }
 
   /**
@@ -190,20 +267,38 @@ export class RevocationService {
    * Refusals are audited with their reason and change nothing.
    */
   async decide(id: string, actor: Actor, verb: DecisionVerb, comment: string | null = null): Promise<DecisionResult> {
-    const request = await this.deps.store.get(id);
-    if (request === undefined) return { kind: "notFound" };
+    // Identity, state and role are decided from the request's row and counts; targets are read
+    // (at most VIEW_ROWS of them) only for an approval the roles already allow (are any of them
+    // revokers or approvers?), and for the answer's card once the decision is made.
+    const head = await this.head(id);
+    if (head === undefined) return { kind: "notFound" };
+    const request = head.request;
+    const withComment = comment === null ? {} : { comment };
     if (!this.isOpen(request)) {
       // Decided, withdrawn or expired already (a replayed or late click): recorded, nothing changes.
-      const latest = request.state === "pending" ? ((await this.expire(request)) ?? (await this.deps.store.get(id)) ?? request) : request;
-      await this.refuse(actor, id, { verb, reason: `the request is no longer pending (it is ${latest.state})`, ...(comment === null ? {} : { comment }) });
-      return { kind: "notPending", request: latest };
+      if (request.state === "pending") await this.expire({ request, targetCount: head.targetCount });
+      const latest = (await this.summary(id, VIEW_ROWS)) ?? head;
+      await this.refuse(actor, id, { verb, reason: `the request is no longer pending (it is ${latest.request.state})`, ...withComment });
+      return { kind: "notPending", view: latest };
     }
 
-    const roles = await this.deps.roles.rolesOf(actor.aadObjectId);
-    const decision = this.policy(verb, request, actor, roles);
+    // A withdrawal needs only the person; the others need their roles too.
+    const roles = verb === "cancel" ? undefined : await this.deps.roles.rolesOf(actor.aadObjectId);
+    const same = samePerson(request.requester, actor);
+    let secondPerson = this.bySizeOrDisable(head.targetCount, request.disable);
+    if (verb === "approve" && secondPerson === null && (same ? roles?.revoker === true : roles?.approver === true)) {
+      // Only an approval the roles already allow makes the targets' roles matter.
+      const small = await this.summary(id, Math.min(head.targetCount, VIEW_ROWS));
+      secondPerson = await this.secondPersonOf({ targetCount: head.targetCount, disable: request.disable, targets: (small?.rows ?? []).map((r) => r.target) });
+    }
+    const facts: RequestFacts = { requester: request.requester, targetCount: head.targetCount, secondPerson };
+    if (verb === "approve" && !same && roles?.approver === true) {
+      facts.requesterIsRevoker = (await this.deps.roles.rolesOf(request.requester.aadObjectId)).revoker;
+    }
+    const decision = this.policy(verb, facts, actor, roles);
     if (!decision.allowed) {
-      await this.refuse(actor, id, { verb, reason: decision.reason, roles, ...(comment === null ? {} : { comment }) });
-      return { kind: "refused", request, reason: decision.reason };
+      await this.refuse(actor, id, { verb, reason: decision.reason, ...(roles === undefined ? {} : { roles }), ...withComment });
+      return { kind: "refused", reason: decision.reason };
     }
 
     const nextState = NEXT_STATE[verb];
@@ -225,24 +320,28 @@ export class RevocationService {
           details: {
             reason: decision.reason,
             comment: comment ?? "",
-            targetCount: request.targets.length,
-            fourEyes: this.fourEyes(request),
-            roles,
+            targetCount: head.targetCount,
+            fourEyes: secondPerson !== null,
+            ...(roles === undefined ? {} : { roles }),
           },
         },
         // The job row commits with the approval: a crash right after still leaves it to be run.
         job: nextState === "approved" ? "enqueue" : undefined,
+        light: true,
       },
     );
     if (updated === undefined) {
       // Someone else's decision won the race: this one is recorded as refused, with the state they left.
-      const latest = (await this.deps.store.get(id)) ?? request;
-      await this.refuse(actor, id, { verb, reason: `another decision came first (the request is ${latest.state})`, ...(comment === null ? {} : { comment }) });
-      return { kind: "notPending", request: latest };
+      const latest = (await this.summary(id, VIEW_ROWS)) ?? head;
+      await this.refuse(actor, id, { verb, reason: `another decision came first (the request is ${latest.request.state})`, ...withComment });
+      return { kind: "notPending", view: latest };
     }
     if (nextState === "approved") this.deps.jobs.start(id);
-    else this.announceEnd(updated);
-    return { kind: "done", request: updated, reason: decision.reason };
+    const read = (await this.summary(id, VIEW_ROWS)) ?? { ...head, request: updated };
+    // The job may already have moved on; the answer shows the state this decision left.
+    const view = { ...read, request: updated.version >= read.request.version ? updated : read.request };
+    if (nextState !== "approved") this.announceEnd(updated, view);
+    return { kind: "done", view, reason: decision.reason };
   }
 
   /** Records a refused action: a decision the policy did not allow, or a forged card action. */
@@ -254,28 +353,37 @@ export class RevocationService {
   async actionableBy(actor: Actor, limit = 50): Promise<Actionable[]> {
     const roles = await this.deps.roles.rolesOf(actor.aadObjectId);
     // Without the approver role a person can act only on their own requests.
-    const candidates = await this.deps.store.listByState(
+    const open = this.now().toISOString();
+    const candidates = await this.deps.store.listHeads(
       ["pending"],
-      roles.approver ? { limit: limit * 2 } : { requesterId: actor.aadObjectId, limit },
+      roles.approver ? { expiresAfter: open, limit: limit * 2 } : { requesterId: actor.aadObjectId, expiresAfter: open, limit },
     );
     const out: Actionable[] = [];
-    for (const request of candidates) {
+    for (const { request, targetCount } of candidates) {
       if (!this.isOpen(request)) continue;
-      const abilities = abilitiesOf(facts(request), actor, roles, this.deps.fourEyesMinTargets);
-      if (abilities.approve || abilities.reject || abilities.cancel) out.push({ request, abilities });
+      const same = samePerson(request.requester, actor);
+      let secondPerson = this.bySizeOrDisable(targetCount, request.disable);
+      if (secondPerson === null && same && roles.revoker) {
+        const small = await this.summary(request.id, Math.min(targetCount, VIEW_ROWS));
+        secondPerson = await this.secondPersonOf({ targetCount, disable: request.disable, targets: (small?.rows ?? []).map((r) => r.target) });
+      }
+      const facts: RequestFacts = { requester: request.requester, targetCount, secondPerson };
+      if (!same && roles.approver) facts.requesterIsRevoker = (await this.deps.roles.rolesOf(request.requester.aadObjectId)).revoker;
+      const abilities = abilitiesOf(facts, actor, roles);
+      if (abilities.approve || abilities.reject || abilities.cancel) out.push({ request, targetCount, abilities });
       if (out.length >= limit) break;
     }
     return out;
   }
 
-  private policy(verb: DecisionVerb, request: RevocationRequest, actor: Actor, roles: Roles): Decision {
+  private policy(verb: DecisionVerb, facts: RequestFacts, actor: Actor, roles: Roles | undefined): Decision {
     switch (verb) {
       case "approve":
-        return mayApprove(facts(request), actor, roles, this.deps.fourEyesMinTargets);
+        return mayApprove(facts, actor, roles ?? NO_ROLES);
       case "reject":
-        return mayReject(facts(request), actor, roles);
+        return mayReject(facts, actor, roles ?? NO_ROLES);
       case "cancel":
-        return mayCancel(facts(request), actor);
+        return mayCancel(facts, actor);
     }
   }
 
@@ -283,18 +391,30 @@ export class RevocationService {
     return request.state === "pending" && Date.parse(request.expiresAt) > this.now().getTime();
   }
 
-  /** Marks every pending request past its TTL as expired; returns those it expired. */
-  async expireDue(): Promise<RevocationRequest[]> {
-    const due = await this.deps.store.listByState(["pending"], { expiresBy: this.now().toISOString() });
-    const expired: RevocationRequest[] = [];
-    for (const request of due) {
-      const done = await this.expire(request);
-      if (done !== undefined) expired.push(done);
+  /**
+   * Marks every pending request past its TTL as expired, a page of `sweepPageSize` requests at a
+   * time (rows only, never their targets); returns how many it expired.
+   */
+  async expireDue(): Promise<number> {
+    const pageSize = this.deps.sweepPageSize ?? SWEEP_PAGE_SIZE;
+    let expired = 0;
+    for (;;) {
+      const page = await this.deps.store.listHeads(["pending"], { expiresBy: this.now().toISOString(), limit: pageSize });
+      let progressed = false;
+      for (const head of page) {
+        if ((await this.expire(head)) !== undefined) {
+          expired++;
+          progressed = true;
+        }
+      }
+      // A short page is the last; a page where nothing changed (another replica is sweeping the
+      // same rows) would come back the same, so the next sweep takes it up.
+      if (page.length < pageSize || !progressed) return expired;
     }
-    return expired;
   }
 
-  private async expire(request: RevocationRequest): Promise<RevocationRequest | undefined> {
+  private async expire(head: RequestHead): Promise<RevocationRequest | undefined> {
+    const { request } = head;
     const updated = await this.deps.store.transition(
       request.id,
       request.version,
@@ -304,8 +424,9 @@ export class RevocationService {
           actor: null,
           action: "request.expired",
           requestId: request.id,
-          details: { expiresAt: request.expiresAt, targetCount: request.targets.length },
+          details: { expiresAt: request.expiresAt, targetCount: head.targetCount },
         },
+        light: true,
       },
     );
     if (updated === undefined) return undefined; // another replica (or a click) got there first
@@ -314,15 +435,13 @@ export class RevocationService {
   }
 
   /** Edits the request's card to its final state, in the background (callers may hold an invoke). */
-  private announceEnd(request: RevocationRequest): void {
-    this.deps.listener.onFinished(request).catch(() => {
-      // The listener logs its own failures; a card that cannot be edited changes no outcome.
-    });
+  private announceEnd(request: RevocationRequest, known?: RequestSummary): void {
+    (known === undefined ? this.summary(request.id, VIEW_ROWS) : Promise.resolve(known))
+      .then((view) => this.deps.listener.onFinished(request, view === undefined ? undefined : { ...view, request }))
+      .catch(() => {
+        // The listener logs its own failures; a card that cannot be edited changes no outcome.
+      });
   }
 }
 
 const NOTHING: Abilities = Object.freeze({ approve: false, reject: false, cancel: false });
-
-function facts(request: RevocationRequest) {
-  return { requester: request.requester, targetCount: request.targets.length };
-}

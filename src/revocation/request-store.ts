@@ -18,6 +18,8 @@ export interface TransitionEffects {
 export interface RequestFilter {
   /** Only requests expiring at or before this time (ISO). */
   expiresBy?: string;
+  /** Only requests expiring after this time (ISO): still open. */
+  expiresAfter?: string;
   /** Only requests made by this person (object ID, any case). */
   requesterId?: string;
   /** At most this many (the oldest first). */
@@ -46,7 +48,14 @@ export interface RequestStore {
   attachCard(id: string, activityId: string): Promise<void>;
   /** Remembers the approval channel copy of the card (not a state change, so no version bump). */
   attachApprovalCard(id: string, card: ApprovalCard): Promise<void>;
-  /** Requests in the given states (and matching the filter), oldest first. */
+  /**
+   * Requests in the given states (and matching the filter), oldest first, without their targets
+   * and outcomes: what listing, counting and sweeping need, in bounded memory per request.
+   */
+  listHeads(states: readonly RequestState[], filter?: RequestFilter): Promise<RequestHead[]>;
+  /** How many requests are in the given states and match the filter (a count; nothing is loaded). */
+  countByState(states: readonly RequestState[], filter?: RequestFilter): Promise<number>;
+  /** Requests in the given states (and matching the filter), oldest first, each with every target: tests and tools only. */
   listByState(states: readonly RequestState[], filter?: RequestFilter): Promise<RevocationRequest[]>;
   /** Records, under the job's lease, that the target is about to be revoked. */
   markAttempt(requestId: string, userId: string, owner: string): Promise<AttemptMark>;
@@ -71,6 +80,13 @@ export type AttemptMarks =
   | { kind: "leaseLost" }
   /** For each user: when an earlier runner marked it (a call may have reached Graph), or null. */
   | { kind: "marked"; previous: ReadonlyMap<string, string | null> };
+
+/** A request without its targets and outcomes, and how many targets it has. */
+export interface RequestHead {
+  /** The request; `targets` and `outcomes` are empty here. */
+  request: RevocationRequest;
+  targetCount: number;
+}
 
 /** A request as a card shows it, loaded in bounded memory whatever its size. */
 export interface RequestSummary {

@@ -5,6 +5,7 @@ import type {
   AttemptMark,
   AttemptMarks,
   RequestFilter,
+  RequestHead,
   RequestPatch,
   RequestStore,
   RequestSummary,
@@ -151,17 +152,41 @@ export class SqlRequestStore implements RequestStore {
 
   async listByState(states: readonly RequestState[], filter: RequestFilter = {}): Promise<RevocationRequest[]> {
     if (states.length === 0) return [];
-    let query = this.db.selectFrom("requests").selectAll().where("state", "in", [...states]);
-    if (filter.expiresBy !== undefined) query = query.where("expires_at", "<=", filter.expiresBy);
-    if (filter.requesterId !== undefined) {
-      query = query.where((eb) => eb(eb.fn("lower", ["requester_id"]), "=", filter.requesterId?.toLowerCase() ?? ""));
-    }
-    query = query.orderBy("created_at", "asc");
-    if (filter.limit !== undefined) query = query.limit(filter.limit);
-    const rows = await query.execute();
+    const rows = await this.filtered(states, filter).execute();
     const requests: RevocationRequest[] = [];
     for (const row of rows) requests.push(await this.hydrate(this.db, row));
     return requests;
+  }
+
+  async listHeads(states: readonly RequestState[], filter: RequestFilter = {}): Promise<RequestHead[]> {
+    if (states.length === 0) return [];
+    const rows = await this.filtered(states, filter).execute();
+    return rows.map((row) => ({ request: this.requestOf(row, [], []), targetCount: Number(row.target_count) }));
+  }
+
+  async countByState(states: readonly RequestState[], filter: RequestFilter = {}): Promise<number> {
+    if (states.length === 0) return 0;
+    let query = this.db.selectFrom("requests").select((eb) => eb.fn.countAll<number>().as("n")).where("state", "in", [...states]);
+    if (filter.expiresBy !== undefined) query = query.where("expires_at", "<=", filter.expiresBy);
+    if (filter.expiresAfter !== undefined) query = query.where("expires_at", ">", filter.expiresAfter);
+    if (filter.requesterId !== undefined) {
+      query = query.where((eb) => eb(eb.fn("lower", ["requester_id"]), "=", filter.requesterId?.toLowerCase() ?? ""));
+    }
+    const row = await query.executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** The requests rows in the states and matching the filter, oldest first. */
+  private filtered(states: readonly RequestState[], filter: RequestFilter) {
+    let query = this.db.selectFrom("requests").selectAll().where("state", "in", [...states]);
+    if (filter.expiresBy !== undefined) query = query.where("expires_at", "<=", filter.expiresBy);
+    if (filter.expiresAfter !== undefined) query = query.where("expires_at", ">", filter.expiresAfter);
+    if (filter.requesterId !== undefined) {
+      query = query.where((eb) => eb(eb.fn("lower", ["requester_id"]), "=", filter.requesterId?.toLowerCase() ?? ""));
+    }
+    query = query.orderBy("created_at", "asc").orderBy("id", "asc");
+    if (filter.limit !== undefined) query = query.limit(filter.limit);
+    return query;
   }
 
 

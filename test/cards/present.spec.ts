@@ -12,7 +12,7 @@ const outcome = (userId: string, status: TargetOutcome["status"]): TargetOutcome
   at: "2026-11-01T09:05:00.000Z",
 });
 
-const context = { fourEyes: true, fourEyesMinTargets: 2, approvalWhere: "", refreshUserIds: [] };
+const context = { secondPerson: "requests of 2 users or more need a second person (four-eyes, FOUR_EYES_MIN_TARGETS)", approvalWhere: "", refreshUserIds: [] };
 
 describe("card data for large requests", () => {
   it("the confirmation card lists the first 20 targets and says how many more there are", () => {

@@ -77,8 +77,31 @@ const CLICKERS: readonly ClickerKind[] = [
   { same: false, role: "revoker+approver" },
 ];
 
-/** 25 is more than the 20 targets a card lists. */
-const TARGET_COUNTS: readonly number[] = [1, 2, 25];
+/**
+ * What a request asks for: how many users, whether `--disable`, and whether its one target is in
+ * a revoker or approver group (a "privileged" target). 25 is more than the 20 targets a card lists.
+ */
+interface Shape {
+  name: string;
+  targets: number;
+  disable: boolean;
+  privileged: boolean;
+}
+const SHAPES: readonly Shape[] = [
+  { name: "1 user", targets: 1, disable: false, privileged: false },
+  { name: "1 user --disable", targets: 1, disable: true, privileged: false },
+  { name: "1 user in the approver group", targets: 1, disable: false, privileged: true },
+  { name: "2 users", targets: 2, disable: false, privileged: false },
+  { name: "25 users", targets: 25, disable: false, privileged: false },
+];
+/** A shape that differs from "1 user" only in whether a second person is needed. */
+function extraShape(shape: Shape): boolean {
+  return shape.disable || shape.privileged;
+}
+/** DISABLE_NEEDS_SECOND_PERSON (the default). */
+const DISABLE_NEEDS_SECOND_PERSON = true;
+/** The privileged target: not one of the matrix's people, put into the approver group in `before`. */
+const PRIVILEGED_TARGET: UserKey = "oneil";
 
 type State = "pending" | "approved" | "rejected" | "cancelled" | "expired";
 const STATES: readonly State[] = ["pending", "approved", "rejected", "cancelled", "expired"];
@@ -113,7 +136,7 @@ interface Row {
   requester: UserKey;
   clicker: UserKey;
   same: boolean;
-  targets: number;
+  shape: Shape;
   state: State;
   verb: VerbName;
   expected: Outcome;
@@ -121,19 +144,22 @@ interface Row {
 }
 
 /**
- * - approve: pending and unexpired, and either (clicker ≠ requester and clicker is an approver) or
- *   (clicker = requester and fewer than FOUR_EYES_MIN_TARGETS targets and clicker is a revoker);
+ * - a request needs a second person when it has FOUR_EYES_MIN_TARGETS targets or more, or is a
+ *   `--disable` (DISABLE_NEEDS_SECOND_PERSON), or names a member of a revoker or approver group;
+ * - approve: pending and unexpired, and either (clicker ≠ requester and clicker is an approver, the
+ *   requester still a revoker) or (clicker = requester, no second person needed, clicker is a revoker);
  * - reject: pending and unexpired, clicker ≠ requester, clicker is an approver;
  * - cancel (Withdraw): pending and unexpired, clicker = requester.
  * Anything not pending (approved, rejected, withdrawn, expired) changes nothing.
  */
-function expectedOutcome(row: { state: State; verb: VerbName; same: boolean; targets: number; clickerRoles: Roles }): Outcome {
+function expectedOutcome(row: { state: State; verb: VerbName; same: boolean; shape: Shape; clickerRoles: Roles }): Outcome {
   if (row.state !== "pending") return "notPending";
-  const { same, targets, clickerRoles } = row;
+  const { same, shape, clickerRoles } = row;
+  const secondPerson = shape.targets >= FOUR_EYES_MIN_TARGETS || (shape.disable && DISABLE_NEEDS_SECOND_PERSON) || shape.privileged;
   let allowed: boolean;
   switch (row.verb) {
     case "approve":
-      allowed = (!same && clickerRoles.approver) || (same && targets < FOUR_EYES_MIN_TARGETS && clickerRoles.revoker);
+      allowed = (!same && clickerRoles.approver) || (same && !secondPerson && clickerRoles.revoker);
       break;
     case "reject":
       allowed = !same && clickerRoles.approver;
@@ -153,15 +179,18 @@ function buildRows(): Row[] {
     for (const kind of CLICKERS) {
       const clicker = clickerFor(requester, kind);
       const clickerRole = roleOf(clicker);
-      for (const targets of TARGET_COUNTS) {
+      for (const shape of SHAPES) {
         for (const state of STATES) {
+          // A request that is no longer pending changes nothing whatever its shape: the shapes that
+          // differ only in who may approve (--disable, a privileged target) are tried while pending.
+          if (extraShape(shape) && state !== "pending") continue;
           for (const verb of VERBS) {
             const same = kind.same;
-            const expected = expectedOutcome({ state, verb, same, targets, clickerRoles: ROLE_OF[clickerRole] });
+            const expected = expectedOutcome({ state, verb, same, shape, clickerRoles: ROLE_OF[clickerRole] });
             const name =
               `requester=${requester}(${roleOf(requester)}) clicker=${clicker}(${clickerRole},${same ? "same" : "different"}) ` +
-              `targets=${targets} state=${state} verb=${verb} → ${OUTCOME_LABEL[expected]}`;
-            rows.push({ index: rows.length, requester, clicker, same, targets, state, verb, expected, name });
+              `targets=${shape.name} state=${state} verb=${verb} → ${OUTCOME_LABEL[expected]}`;
+            rows.push({ index: rows.length, requester, clicker, same, shape, state, verb, expected, name });
           }
         }
       }
@@ -214,6 +243,7 @@ const STATE_CHANGING_ACTIONS: ReadonlySet<string> = new Set(["request.approved",
 // Helpers.
 
 const REVOKE_PATH = /^\/v1\.0\/users\/([^/]+)\/revokeSignInSessions$/;
+const DISABLE_PATH = /^\/v1\.0\/users\/([^/?]+)$/;
 const INCIDENT = "incident";
 
 interface Prepared {
@@ -281,8 +311,9 @@ describe("e2e: authorization matrix (approve / reject / withdraw × who × size 
   /** Makes every row's request, each with its own reason, and finds its card in the channel. */
   async function createRequests(rows: readonly Row[]): Promise<void> {
     await inParallel(rows, 6, async (row) => {
-      const upns = targetPool.slice(0, row.targets).map((t) => t.upn);
-      const res = await h.say(row.requester, `revoke user ${upns.join(" ")} --reason "authorization matrix row ${row.index}"`, channel());
+      const upns = row.shape.privileged ? [WELL_KNOWN[PRIVILEGED_TARGET].userPrincipalName] : targetPool.slice(0, row.shape.targets).map((t) => t.upn);
+      const disable = row.shape.disable ? " --disable" : "";
+      const res = await h.say(row.requester, `revoke user ${upns.join(" ")} --reason "authorization matrix row ${row.index}"${disable}`, channel());
       assert.equal(res.status, 200, `row ${row.index}: the revoke message was accepted`);
     });
     const byReason = new Map<string, RevocationRequest>();
@@ -298,7 +329,8 @@ describe("e2e: authorization matrix (approve / reject / withdraw × who × size 
       const request = byReason.get(`authorization matrix row ${row.index}`);
       assert.ok(request !== undefined, `row ${row.index}: its request was made (${row.name})`);
       assert.equal(request.requester.aadObjectId, WELL_KNOWN[row.requester].id);
-      assert.equal(request.targets.length, row.targets, `row ${row.index}: the request names ${row.targets} targets`);
+      assert.equal(request.targets.length, row.shape.targets, `row ${row.index}: the request names ${row.shape.targets} targets`);
+      assert.equal(request.disable, row.shape.disable, `row ${row.index}: --disable as asked`);
       const cardId = cardOf.get(request.id);
       assert.ok(cardId !== undefined, `row ${row.index}: the card of ${request.id} was posted in the channel`);
       prepared.set(row.index, { requestId: request.id, cardId, targetIds: request.targets.map((t) => t.id) });
@@ -330,8 +362,16 @@ describe("e2e: authorization matrix (approve / reject / withdraw × who × size 
   }
 
   before(async function () {
-    this.timeout(120_000);
-    h = await startHarness({ env: { FOUR_EYES_MIN_TARGETS: String(FOUR_EYES_MIN_TARGETS), REQUEST_TTL_MINUTES: String(TTL_MINUTES) } });
+    this.timeout(240_000);
+    h = await startHarness({
+      env: {
+        FOUR_EYES_MIN_TARGETS: String(FOUR_EYES_MIN_TARGETS),
+        REQUEST_TTL_MINUTES: String(TTL_MINUTES),
+        DISABLE_NEEDS_SECOND_PERSON: String(DISABLE_NEEDS_SECOND_PERSON),
+        // Every row's request is made up front: far more than the default five pending per person.
+        MAX_PENDING_PER_REQUESTER: "1000",
+      },
+    });
     store = await openTestStore(h.databaseUrl);
 
     // Memberships first: the bot caches each person's roles for a minute from their first lookup.
@@ -358,9 +398,11 @@ describe("e2e: authorization matrix (approve / reject / withdraw × who × size 
     targetPool = tenant
       .listUsers()
       .filter((u) => !wellKnownIds.has(u.id) && u.userType === "Member" && u.accountEnabled && /^[a-z0-9.]+@/.test(u.userPrincipalName))
-      .slice(0, Math.max(...TARGET_COUNTS))
+      .slice(0, Math.max(...SHAPES.map((shape) => shape.targets)))
       .map((u) => ({ id: u.id, upn: u.userPrincipalName }));
-    assert.equal(targetPool.length, Math.max(...TARGET_COUNTS), "the simulator has enough generated users");
+    assert.equal(targetPool.length, Math.max(...SHAPES.map((shape) => shape.targets)), "the simulator has enough generated users");
+    approvers.memberIds.add(WELL_KNOWN[PRIVILEGED_TARGET].id);
+    assert.ok(tenant.isMember(APPROVER_GROUP_ID, WELL_KNOWN[PRIVILEGED_TARGET].id), "the privileged target is an approver");
 
     await createRequests(ROWS);
 
@@ -415,6 +457,11 @@ describe("e2e: authorization matrix (approve / reject / withdraw × who × size 
       .filter((r) => r.method === "POST")
       .map((r) => REVOKE_PATH.exec(r.path)?.[1])
       .filter((id): id is string => id !== undefined);
+    const disabled = h.sim.requests
+      .slice(graphFrom)
+      .filter((r) => r.method === "PATCH")
+      .map((r) => DISABLE_PATH.exec(r.path)?.[1])
+      .filter((id): id is string => id !== undefined);
     const decisions = added.filter((e) => STATE_CHANGING_ACTIONS.has(e.action));
     const refusals = added.filter((e) => e.action === "decision.refused");
 
@@ -434,9 +481,11 @@ describe("e2e: authorization matrix (approve / reject / withdraw × who × size 
         // Graph: one revocation per target for an approval, none otherwise.
         if (row.verb === "approve") {
           assert.deepEqual([...revoked].sort(), [...p.targetIds].sort(), "exactly one revocation per target");
+          assert.deepEqual([...disabled].sort(), row.shape.disable ? [...p.targetIds].sort() : [], "accounts disabled exactly when --disable was asked");
           assert.equal(after.state, "completed");
         } else {
           assert.deepEqual(revoked, [], "nothing revoked");
+        assert.deepEqual(disabled, [], "nothing disabled");
           assert.equal(after.state, row.verb === "reject" ? "rejected" : "cancelled");
         }
         assert.equal(after.decidedBy?.aadObjectId, clicker.id);
@@ -454,6 +503,7 @@ describe("e2e: authorization matrix (approve / reject / withdraw × who × size 
         assert.ok(typeof reason === "string" && reason.trim() !== "", "the refusal has a reason");
         assert.ok(answer.includes(escaped(reason)), `the answer gives the audited reason "${reason}": ${answer}`);
         assert.deepEqual(revoked, [], "nothing revoked");
+        assert.deepEqual(disabled, [], "nothing disabled");
         assert.equal(after.state, "pending", "the request is still pending");
         assert.equal(after.version, before.version, "the request did not change");
         return;
@@ -469,6 +519,7 @@ describe("e2e: authorization matrix (approve / reject / withdraw × who × size 
         assert.equal(refusal.details.verb, row.verb, "the refusal names the verb");
         assert.ok(typeof refusal.details.reason === "string" && refusal.details.reason.trim() !== "", "the refusal has a reason");
         assert.deepEqual(revoked, [], "nothing revoked");
+        assert.deepEqual(disabled, [], "nothing disabled");
         assert.equal(after.state, before.state, "the state is unchanged");
         assert.equal(after.version, before.version, "the request did not change");
         return;
@@ -502,8 +553,10 @@ describe("e2e: authorization matrix (approve / reject / withdraw × who × size 
     }
   });
 
-  it("covers every combination once: 2 requesters × 5 clickers × 3 sizes × 5 states × 3 verbs", () => {
-    assert.equal(ROWS.length, REQUESTERS.length * CLICKERS.length * TARGET_COUNTS.length * STATES.length * VERBS.length);
+  it("covers every combination once: 2 requesters × 5 clickers × 3 verbs × (3 sizes × 5 states + 2 second-person shapes, pending)", () => {
+    const sizes = SHAPES.filter((shape) => !extraShape(shape)).length;
+    const extras = SHAPES.filter(extraShape).length;
+    assert.equal(ROWS.length, REQUESTERS.length * CLICKERS.length * VERBS.length * (sizes * STATES.length + extras));
     assert.equal(new Set(ROWS.map((r) => r.name)).size, ROWS.length, "every row has its own name");
     assert.equal(new Set([...prepared.values()].map((p) => p.requestId)).size, ROWS.length, "every row has its own request");
   });

@@ -72,6 +72,9 @@ describe("e2e: a restart keeps what the bot was asked to do", function () {
   });
 
   it("the audit channel chosen with `audit here` survives a restart", async () => {
+    // `audit here` cannot override a configured AUDIT_CHANNEL_ID: this bot has none.
+    await h.close();
+    h = await startHarness({ env: { REQUEST_TTL_MINUTES: "30" } });
     const channel = h.channel("incident-42");
     await h.post(installActivity(h.connector.url, h.user("sam"), channel));
     await h.say("sam", "audit here", channel);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { abilitiesOf, mayApprove, mayCancel, mayReject, needsFourEyes, type RequestFacts } from "../../src/policy/decide.js";
+import { abilitiesOf, mayApprove, mayCancel, mayReject, needsFourEyes, secondPersonReason, type RequestFacts } from "../../src/policy/decide.js";
 import type { Roles } from "../../src/policy/roles.js";
 import type { Actor } from "../../src/revocation/types.js";
 
@@ -25,7 +25,16 @@ const REVOKER: Roles = { revoker: true, approver: false };
 const APPROVER: Roles = { revoker: false, approver: true };
 const BOTH: Roles = { revoker: true, approver: true };
 
-const byVal = (targetCount: number): RequestFacts => ({ requester: VAL, targetCount });
+const byVal = (targetCount: number) => ({ requester: VAL, targetCount });
+
+/** The facts of a request with the rule its size gives under a threshold (no --disable, no privileged target). */
+function withRule(request: { requester: Actor; targetCount: number }, fourEyesMinTargets: number, extra: Partial<RequestFacts> = {}): RequestFacts {
+  const secondPerson = secondPersonReason(
+    { targetCount: request.targetCount, disable: false, privilegedTarget: "" },
+    { fourEyesMinTargets, disableNeedsSecondPerson: true },
+  );
+  return { ...request, secondPerson, ...extra };
+}
 
 describe("policy: needsFourEyes", () => {
   it("is false below the threshold and true at and above it (default 2)", () => {
@@ -50,22 +59,22 @@ describe("policy: needsFourEyes", () => {
 describe("policy: mayApprove", () => {
   it("an approver who is not the requester may approve a single-user and a four-eyes request", () => {
     for (const n of [1, 2, 25]) {
-      const d = mayApprove(byVal(n), RILEY, APPROVER, DEFAULT_MIN);
+      const d = mayApprove(withRule(byVal(n), DEFAULT_MIN), RILEY, APPROVER);
       assert.equal(d.allowed, true, `${n} targets`);
       assert.ok(d.reason.length > 0, "an allowed decision still says why");
     }
-    const fourEyes = mayApprove(byVal(2), RILEY, APPROVER, DEFAULT_MIN);
+    const fourEyes = mayApprove(withRule(byVal(2), DEFAULT_MIN), RILEY, APPROVER);
     assert.match(fourEyes.reason, /four-eyes/);
   });
 
   it("an approver who is also a revoker may approve someone else's request", () => {
-    assert.equal(mayApprove(byVal(3), RILEY, BOTH, DEFAULT_MIN).allowed, true);
+    assert.equal(mayApprove(withRule(byVal(3), DEFAULT_MIN), RILEY, BOTH).allowed, true);
   });
 
   it("someone with no role, or only the revoker role, may not approve someone else's request", () => {
     for (const roles of [NONE, REVOKER]) {
       for (const n of [1, 2]) {
-        const d = mayApprove(byVal(n), NINA, roles, DEFAULT_MIN);
+        const d = mayApprove(withRule(byVal(n), DEFAULT_MIN), NINA, roles);
         assert.equal(d.allowed, false, `${JSON.stringify(roles)}, ${n} targets`);
         assert.match(d.reason, /approver group/);
       }
@@ -73,13 +82,13 @@ describe("policy: mayApprove", () => {
   });
 
   it("the requester may confirm their own single-user request while a revoker", () => {
-    assert.equal(mayApprove(byVal(1), VAL, REVOKER, DEFAULT_MIN).allowed, true);
-    assert.equal(mayApprove(byVal(1), VAL, BOTH, DEFAULT_MIN).allowed, true);
+    assert.equal(mayApprove(withRule(byVal(1), DEFAULT_MIN), VAL, REVOKER).allowed, true);
+    assert.equal(mayApprove(withRule(byVal(1), DEFAULT_MIN), VAL, BOTH).allowed, true);
   });
 
   it("the requester may not confirm their own single-user request once no longer a revoker, even as an approver", () => {
     for (const roles of [NONE, APPROVER]) {
-      const d = mayApprove(byVal(1), VAL, roles, DEFAULT_MIN);
+      const d = mayApprove(withRule(byVal(1), DEFAULT_MIN), VAL, roles);
       assert.equal(d.allowed, false, JSON.stringify(roles));
       assert.match(d.reason, /no longer in a revoker group/);
     }
@@ -88,7 +97,7 @@ describe("policy: mayApprove", () => {
   it("the requester may never approve their own four-eyes request, whatever their roles", () => {
     for (const roles of [NONE, REVOKER, APPROVER, BOTH]) {
       for (const n of [2, 3, 100]) {
-        const d = mayApprove(byVal(n), VAL, roles, DEFAULT_MIN);
+        const d = mayApprove(withRule(byVal(n), DEFAULT_MIN), VAL, roles);
         assert.equal(d.allowed, false, `${JSON.stringify(roles)}, ${n} targets`);
         assert.match(d.reason, /someone else must approve/);
       }
@@ -97,27 +106,27 @@ describe("policy: mayApprove", () => {
 
   it("with FOUR_EYES_MIN_TARGETS=1 not even a single-user request may be confirmed by its requester", () => {
     for (const roles of [REVOKER, BOTH]) {
-      const d = mayApprove(byVal(1), VAL, roles, 1);
+      const d = mayApprove(withRule(byVal(1), 1), VAL, roles);
       assert.equal(d.allowed, false, JSON.stringify(roles));
       assert.match(d.reason, /someone else must approve/);
     }
-    assert.equal(mayApprove(byVal(1), RILEY, APPROVER, 1).allowed, true, "another approver still may");
+    assert.equal(mayApprove(withRule(byVal(1), 1), RILEY, APPROVER).allowed, true, "another approver still may");
   });
 
   it("with a higher threshold the requester may confirm a request below it, not one at it", () => {
-    assert.equal(mayApprove(byVal(4), VAL, REVOKER, 5).allowed, true);
-    assert.equal(mayApprove(byVal(5), VAL, BOTH, 5).allowed, false);
+    assert.equal(mayApprove(withRule(byVal(4), 5), VAL, REVOKER).allowed, true);
+    assert.equal(mayApprove(withRule(byVal(5), 5), VAL, BOTH).allowed, false);
   });
 
   it("compares object IDs case-insensitively: the requester in another case is still the requester", () => {
-    assert.equal(mayApprove(byVal(2), VAL_UPPER, BOTH, DEFAULT_MIN).allowed, false, "cannot approve own four-eyes request");
-    assert.equal(mayApprove({ requester: VAL_UPPER, targetCount: 2 }, VAL, BOTH, DEFAULT_MIN).allowed, false);
-    assert.equal(mayApprove(byVal(1), VAL_UPPER, REVOKER, DEFAULT_MIN).allowed, true, "may confirm own single-user request");
+    assert.equal(mayApprove(withRule(byVal(2), DEFAULT_MIN), VAL_UPPER, BOTH).allowed, false, "cannot approve own four-eyes request");
+    assert.equal(mayApprove(withRule({ requester: VAL_UPPER, targetCount: 2 }, DEFAULT_MIN), VAL, BOTH).allowed, false);
+    assert.equal(mayApprove(withRule(byVal(1), DEFAULT_MIN), VAL_UPPER, REVOKER).allowed, true, "may confirm own single-user request");
   });
 
   it("does not take a person with the requester's display name for the requester", () => {
-    assert.equal(mayApprove(byVal(2), VAL_NAMESAKE, APPROVER, DEFAULT_MIN).allowed, true);
-    assert.equal(mayApprove(byVal(1), VAL_NAMESAKE, REVOKER, DEFAULT_MIN).allowed, false, "a revoker cannot confirm someone else's request");
+    assert.equal(mayApprove(withRule(byVal(2), DEFAULT_MIN), VAL_NAMESAKE, APPROVER).allowed, true);
+    assert.equal(mayApprove(withRule(byVal(1), DEFAULT_MIN), VAL_NAMESAKE, REVOKER).allowed, false, "a revoker cannot confirm someone else's request");
   });
 });
 
@@ -166,7 +175,7 @@ describe("policy: mayCancel", () => {
 
   it("compares object IDs case-insensitively", () => {
     assert.equal(mayCancel(byVal(2), VAL_UPPER).allowed, true);
-    assert.equal(mayCancel({ requester: VAL_UPPER, targetCount: 1 }, VAL).allowed, true);
+    assert.equal(mayCancel({ requester: VAL_UPPER }, VAL).allowed, true);
   });
 });
 
@@ -175,42 +184,94 @@ describe("policy: abilitiesOf", () => {
 
   it("an approver who is not the requester may approve and reject, not withdraw", () => {
     const expected = { approve: true, reject: true, cancel: false };
-    assert.deepEqual(abilitiesOf(byVal(1), RILEY, APPROVER, DEFAULT_MIN), expected);
-    assert.deepEqual(abilitiesOf(byVal(2), RILEY, APPROVER, DEFAULT_MIN), expected);
-    assert.deepEqual(abilitiesOf(byVal(2), RILEY, BOTH, DEFAULT_MIN), expected);
+    assert.deepEqual(abilitiesOf(withRule(byVal(1), DEFAULT_MIN), RILEY, APPROVER), expected);
+    assert.deepEqual(abilitiesOf(withRule(byVal(2), DEFAULT_MIN), RILEY, APPROVER), expected);
+    assert.deepEqual(abilitiesOf(withRule(byVal(2), DEFAULT_MIN), RILEY, BOTH), expected);
   });
 
   it("the requester of a four-eyes request may only withdraw, whatever their roles", () => {
     for (const roles of [NONE, REVOKER, APPROVER, BOTH]) {
-      assert.deepEqual(abilitiesOf(byVal(2), VAL, roles, DEFAULT_MIN), { approve: false, reject: false, cancel: true }, JSON.stringify(roles));
+      assert.deepEqual(abilitiesOf(withRule(byVal(2), DEFAULT_MIN), VAL, roles), { approve: false, reject: false, cancel: true }, JSON.stringify(roles));
     }
   });
 
   it("the requester of a single-user request, a revoker, may approve and withdraw", () => {
-    assert.deepEqual(abilitiesOf(byVal(1), VAL, REVOKER, DEFAULT_MIN), { approve: true, reject: false, cancel: true });
-    assert.deepEqual(abilitiesOf(byVal(1), VAL, BOTH, DEFAULT_MIN), { approve: true, reject: false, cancel: true });
+    assert.deepEqual(abilitiesOf(withRule(byVal(1), DEFAULT_MIN), VAL, REVOKER), { approve: true, reject: false, cancel: true });
+    assert.deepEqual(abilitiesOf(withRule(byVal(1), DEFAULT_MIN), VAL, BOTH), { approve: true, reject: false, cancel: true });
   });
 
   it("the requester of a single-user request who is no longer a revoker may only withdraw", () => {
-    assert.deepEqual(abilitiesOf(byVal(1), VAL, APPROVER, DEFAULT_MIN), { approve: false, reject: false, cancel: true });
-    assert.deepEqual(abilitiesOf(byVal(1), VAL, NONE, DEFAULT_MIN), { approve: false, reject: false, cancel: true });
+    assert.deepEqual(abilitiesOf(withRule(byVal(1), DEFAULT_MIN), VAL, APPROVER), { approve: false, reject: false, cancel: true });
+    assert.deepEqual(abilitiesOf(withRule(byVal(1), DEFAULT_MIN), VAL, NONE), { approve: false, reject: false, cancel: true });
   });
 
   it("someone else without the approver role may do nothing", () => {
     for (const roles of [NONE, REVOKER]) {
-      assert.deepEqual(abilitiesOf(byVal(1), NINA, roles, DEFAULT_MIN), none, `single, ${JSON.stringify(roles)}`);
-      assert.deepEqual(abilitiesOf(byVal(2), NINA, roles, DEFAULT_MIN), none, `four-eyes, ${JSON.stringify(roles)}`);
+      assert.deepEqual(abilitiesOf(withRule(byVal(1), DEFAULT_MIN), NINA, roles), none, `single, ${JSON.stringify(roles)}`);
+      assert.deepEqual(abilitiesOf(withRule(byVal(2), DEFAULT_MIN), NINA, roles), none, `four-eyes, ${JSON.stringify(roles)}`);
     }
   });
 
   it("with FOUR_EYES_MIN_TARGETS=1 the requester of a single-user request may only withdraw", () => {
-    assert.deepEqual(abilitiesOf(byVal(1), VAL, BOTH, 1), { approve: false, reject: false, cancel: true });
-    assert.deepEqual(abilitiesOf(byVal(1), RILEY, APPROVER, 1), { approve: true, reject: true, cancel: false });
+    assert.deepEqual(abilitiesOf(withRule(byVal(1), 1), VAL, BOTH), { approve: false, reject: false, cancel: true });
+    assert.deepEqual(abilitiesOf(withRule(byVal(1), 1), RILEY, APPROVER), { approve: true, reject: true, cancel: false });
   });
 
   it("knows the requester by object ID in any case", () => {
-    assert.deepEqual(abilitiesOf(byVal(2), VAL_UPPER, BOTH, DEFAULT_MIN), { approve: false, reject: false, cancel: true });
-    assert.deepEqual(abilitiesOf(byVal(1), VAL_UPPER, REVOKER, DEFAULT_MIN), { approve: true, reject: false, cancel: true });
-    assert.deepEqual(abilitiesOf(byVal(2), VAL_NAMESAKE, NONE, DEFAULT_MIN), none);
+    assert.deepEqual(abilitiesOf(withRule(byVal(2), DEFAULT_MIN), VAL_UPPER, BOTH), { approve: false, reject: false, cancel: true });
+    assert.deepEqual(abilitiesOf(withRule(byVal(1), DEFAULT_MIN), VAL_UPPER, REVOKER), { approve: true, reject: false, cancel: true });
+    assert.deepEqual(abilitiesOf(withRule(byVal(2), DEFAULT_MIN), VAL_NAMESAKE, NONE), none);
+  });
+});
+
+describe("policy: secondPersonReason (separation of duties)", () => {
+  const RULES = { fourEyesMinTargets: DEFAULT_MIN, disableNeedsSecondPerson: true };
+  const one = { targetCount: 1, disable: false, privilegedTarget: "" };
+
+  it("a one-user request without --disable whose target holds no role needs no second person", () => {
+    assert.equal(secondPersonReason(one, RULES), null);
+  });
+
+  it("a request at the four-eyes size needs one, whatever else", () => {
+    assert.match(secondPersonReason({ ...one, targetCount: 2 }, RULES) ?? "", /FOUR_EYES_MIN_TARGETS/);
+  });
+
+  it("--disable always needs a second person, even for one user (DISABLE_NEEDS_SECOND_PERSON on, the default)", () => {
+    assert.match(secondPersonReason({ ...one, disable: true }, RULES) ?? "", /--disable.*DISABLE_NEEDS_SECOND_PERSON/);
+  });
+
+  it("with DISABLE_NEEDS_SECOND_PERSON=false a one-user --disable falls back to the size rule", () => {
+    assert.equal(secondPersonReason({ ...one, disable: true }, { ...RULES, disableNeedsSecondPerson: false }), null);
+  });
+
+  it("a target in a revoker or approver group needs a second person, and is named", () => {
+    const reason = secondPersonReason({ ...one, privilegedTarget: "sam@contoso.com" }, RULES) ?? "";
+    assert.match(reason, /sam@contoso\.com is a member of a revoker or approver group/);
+  });
+
+  it("targets that could not be checked need a second person (fail closed)", () => {
+    assert.match(secondPersonReason({ ...one, privilegedTarget: undefined }, RULES) ?? "", /could not all be checked/);
+  });
+
+  it("the requester cannot confirm a --disable or privileged-target request, an approver can", () => {
+    for (const facts of [{ ...one, disable: true }, { ...one, privilegedTarget: "sam@contoso.com" }]) {
+      const request: RequestFacts = { requester: VAL, targetCount: 1, secondPerson: secondPersonReason(facts, RULES), requesterIsRevoker: true };
+      const own = mayApprove(request, VAL, BOTH);
+      assert.equal(own.allowed, false, JSON.stringify(facts));
+      assert.match(own.reason, /someone else must approve/);
+      assert.equal(mayApprove(request, RILEY, APPROVER).allowed, true, JSON.stringify(facts));
+      assert.deepEqual(abilitiesOf(request, VAL, BOTH), { approve: false, reject: false, cancel: true });
+    }
+  });
+});
+
+describe("policy: the requester's role at approval", () => {
+  it("an approver may not approve the request of someone no longer in a revoker group; they may reject it", () => {
+    const request: RequestFacts = { requester: VAL, targetCount: 2, secondPerson: "four-eyes", requesterIsRevoker: false };
+    const d = mayApprove(request, RILEY, APPROVER);
+    assert.equal(d.allowed, false);
+    assert.match(d.reason, /no longer in a revoker group/);
+    assert.equal(mayReject(request, RILEY, APPROVER).allowed, true);
+    assert.equal(mayApprove({ ...request, requesterIsRevoker: true }, RILEY, APPROVER).allowed, true);
   });
 });

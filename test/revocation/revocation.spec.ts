@@ -36,7 +36,7 @@ afterEach(async () => {
   await Promise.all(opened.splice(0).map((s) => s.close()));
 });
 
-async function setup(options: { fourEyes?: number; now?: () => Date } = {}) {
+async function setup(options: { fourEyes?: number; now?: () => Date; maxPending?: number; sweepPageSize?: number; disableNeedsSecondPerson?: boolean } = {}) {
   const users = [testUser(), testUser(), testUser()];
   const directory = new FakeDirectory(users);
   directory.groups.set(requester.aadObjectId, [REVOKERS]);
@@ -68,10 +68,22 @@ async function setup(options: { fourEyes?: number; now?: () => Date } = {}) {
     listener,
     ttlMinutes: 30,
     fourEyesMinTargets: options.fourEyes ?? 2,
+    disableNeedsSecondPerson: options.disableNeedsSecondPerson ?? true,
+    maxPendingPerRequester: options.maxPending ?? 5,
+    sweepPageSize: options.sweepPageSize,
     now: options.now,
   });
-  const create = (targets = users.slice(0, 1), disable = false) =>
-    service.create({ requester, reason: "phished", disable, targets, excluded: [], origin: { conversation: { id: "c1" } }, approvalChannel: "" });
+  const create = async (targets = users.slice(0, 1), disable = false) =>
+    service.create({
+      requester,
+      reason: "phished",
+      disable,
+      targets,
+      excluded: [],
+      origin: { conversation: { id: "c1" } },
+      approvalChannel: "",
+      secondPerson: await service.secondPersonOf({ targetCount: targets.length, disable, targets }),
+    });
   /** A second runner on the same database, as a restarted process or another replica would be. */
   const runner = (owner: string, leaseMs = 60_000) =>
     new JobRunner({
@@ -94,7 +106,16 @@ async function setup(options: { fourEyes?: number; now?: () => Date } = {}) {
       { state: "approved", decidedBy: approver, decidedAt: new Date().toISOString() },
       { job: "enqueue", audit: { actor: approver, action: "request.approved", requestId: request.id, details: {} } },
     );
-  return { users, directory, db, entries: () => db.entries(), store, listener, jobs, runner, service, create, approveQuietly, roles };
+  return { users, directory, db, entries: () => db.entries(), store, listener, jobs, runner, service, create, approveQuietly, roles, auditor };
+}
+
+/** Waits (briefly) for a condition the service brings about in the background (card edits). */
+async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 describe("RevocationService and JobRunner", () => {
@@ -162,7 +183,8 @@ describe("RevocationService and JobRunner", () => {
     assert.equal(rejected?.decisionReason, "rejected by an approver");
     const entry = (await t.entries()).find((e) => e.action === "request.rejected");
     assert.equal(entry?.details.comment, "not our incident");
-    assert.deepEqual(t.listener.finished.map((r) => r.state), ["cancelled", "rejected"], "both cards are edited");
+    await until(() => t.listener.finished.length === 2);
+    assert.deepEqual(t.listener.finished.map((r) => r.state).sort(), ["cancelled", "rejected"], "both cards are edited");
     assert.equal((await t.service.decide(b.id, approver, "approve")).kind, "notPending");
     await t.jobs.idle();
     assert.equal(t.directory.revoked.length, 0);
@@ -202,7 +224,8 @@ describe("RevocationService and JobRunner", () => {
     const fresh = await t.create();
     now = new Date("2026-11-24T10:35:00Z");
     const expired = await t.service.expireDue();
-    assert.deepEqual(expired.map((r) => r.id), [old.id]);
+    assert.equal(expired, 1);
+    await until(() => t.listener.finished.length === 1);
     assert.deepEqual(t.listener.finished.map((r) => [r.id, r.state]), [[old.id, "expired"]], "its card is edited");
     assert.equal((await t.store.get(fresh.id))?.state, "pending");
   });
@@ -262,10 +285,13 @@ describe("RevocationService and JobRunner", () => {
     assert.equal((await t.store.get(request.id))?.outcomes[0]?.status, "not_found");
   });
 
-  it("--disable disables the account after revoking", async () => {
+  it("--disable disables the account after revoking; even for one user its requester cannot confirm it, an approver can", async () => {
     const t = await setup();
     const request = await t.create(t.users.slice(0, 1), true);
-    await t.service.decide(request.id, requester, "approve");
+    const own = await t.service.decide(request.id, requester, "approve");
+    assert.equal(own.kind, "refused");
+    assert.match(own.kind === "refused" ? own.reason : "", /--disable.*DISABLE_NEEDS_SECOND_PERSON/);
+    assert.equal((await t.service.decide(request.id, approver, "approve")).kind, "done");
     await t.jobs.idle();
     assert.deepEqual(t.directory.disabled, [t.users[0]?.id]);
     const outcome = (await t.store.get(request.id))?.outcomes[0];
@@ -338,6 +364,139 @@ describe("RevocationService and JobRunner", () => {
       assert.equal((await t.store.get(request.id))?.state, "completed");
       assert.equal(t.directory.revoked.length, 2);
     });
+  });
+
+  it("with DISABLE_NEEDS_SECOND_PERSON=false a one-user --disable may be confirmed by its requester", async () => {
+    const t = await setup({ disableNeedsSecondPerson: false });
+    const request = await t.create(t.users.slice(0, 1), true);
+    assert.equal((await t.service.decide(request.id, requester, "approve")).kind, "done");
+    await t.jobs.idle();
+    assert.deepEqual(t.directory.disabled, [t.users[0]?.id]);
+  });
+
+  it("a one-user request naming a revoker or an approver needs a second person", async () => {
+    for (const group of [REVOKERS, APPROVERS]) {
+      const t = await setup();
+      const target = t.users[1];
+      assert.ok(target !== undefined);
+      t.directory.groups.set(target.id.toLowerCase(), [group]);
+      const request = await t.create([target]);
+      const own = await t.service.decide(request.id, requester, "approve");
+      assert.equal(own.kind, "refused", group);
+      assert.match(own.kind === "refused" ? own.reason : "", new RegExp(`${target.userPrincipalName.replace(/\./g, "\\.")} is a member of a revoker or approver group`));
+      const created = (await t.entries()).find((e) => e.action === "request.created");
+      assert.equal(created?.details.fourEyes, true, "the request is recorded as needing a second person");
+      assert.equal((await t.service.decide(request.id, approver, "approve")).kind, "done");
+      await t.jobs.idle();
+      assert.deepEqual(t.directory.revoked, [target.id]);
+    }
+  });
+
+  it("an approver cannot approve the request of someone who has left the revoker groups; the refusal is audited", async () => {
+    const t = await setup();
+    const request = await t.create(t.users.slice(0, 2));
+    t.directory.groups.set(requester.aadObjectId, []);
+    const result = await t.service.decide(request.id, approver, "approve");
+    assert.equal(result.kind, "refused");
+    assert.match(result.kind === "refused" ? result.reason : "", /no longer in a revoker group/);
+    assert.equal((await t.entries()).at(-1)?.action, "decision.refused");
+    assert.equal((await t.service.decide(request.id, approver, "reject")).kind, "done", "it can still be rejected");
+    await t.jobs.idle();
+    assert.deepEqual(t.directory.revoked, []);
+  });
+
+  describe("what a decision reads (a spy on the store)", () => {
+    /** Counts the store's whole-request loads and the target rows it reads, by method. */
+    function spied(t: Awaited<ReturnType<typeof setup>>) {
+      const reads = { whole: 0, targetRows: 0 };
+      const store = new Proxy(t.store, {
+        get(target, prop, receiver) {
+          const value: unknown = Reflect.get(target, prop, receiver);
+          if (typeof value !== "function") return value;
+          return (...args: unknown[]) => {
+            if (prop === "get" || prop === "listByState") reads.whole++;
+            if (prop === "summary") reads.targetRows += Number(args[1]);
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      const service = new RevocationService({
+        store,
+        auditor: t.auditor,
+        roles: t.roles,
+        jobs: t.jobs,
+        listener: t.listener,
+        ttlMinutes: 30,
+        fourEyesMinTargets: 2,
+        disableNeedsSecondPerson: true,
+        maxPendingPerRequester: 5,
+      });
+      return { reads, service };
+    }
+
+    it("cancel by someone other than the requester, and clicks by someone without a role, read no target", async () => {
+      const t = await setup();
+      const request = await t.create(t.users.slice(0, 3));
+      const { reads, service } = spied(t);
+      assert.equal((await service.decide(request.id, approver, "cancel")).kind, "refused");
+      for (const verb of ["approve", "reject", "cancel"] as const) {
+        assert.equal((await service.decide(request.id, outsider, verb)).kind, "refused", verb);
+      }
+      assert.deepEqual(reads, { whole: 0, targetRows: 0 }, "no whole request and no target row was read");
+      assert.equal((await t.store.get(request.id))?.state, "pending");
+    });
+
+    it("an allowed click reads at most a card's worth of targets and never the whole request", async () => {
+      const t = await setup();
+      const request = await t.create(t.users.slice(0, 3));
+      const { reads, service } = spied(t);
+      assert.equal((await service.decide(request.id, approver, "reject")).kind, "done");
+      assert.equal(reads.whole, 0);
+      assert.ok(reads.targetRows <= 20, `${reads.targetRows} target rows`);
+      const listed = await service.actionableBy(requester);
+      assert.equal(reads.whole, 0, "pending lists from the requests' rows");
+      assert.deepEqual(listed, []);
+    });
+  });
+
+  it("the expiry sweep expires more requests than one page, page by page, reading no targets", async () => {
+    let now = new Date("2026-11-24T10:00:00Z");
+    const t = await setup({ now: () => now, sweepPageSize: 2, maxPending: 10 });
+    const made = [];
+    for (let i = 0; i < 5; i++) made.push(await t.create());
+    now = new Date("2026-11-24T10:31:00Z");
+    const pages: number[] = [];
+    const listHeads = t.store.listHeads.bind(t.store);
+    t.store.listHeads = async (states, filter) => {
+      assert.equal(filter?.limit, 2, "each page asks for at most the page size");
+      const page = await listHeads(states, filter);
+      pages.push(page.length);
+      return page;
+    };
+    const get = t.store.get.bind(t.store);
+    let wholeLoads = 0;
+    t.store.get = (id) => {
+      wholeLoads++;
+      return get(id);
+    };
+    assert.equal(await t.service.expireDue(), 5);
+    assert.deepEqual(pages, [2, 2, 1], "three pages: 2, 2 and the last, short one");
+    assert.equal(wholeLoads, 0);
+    t.store.get = get;
+    for (const r of made) assert.equal((await t.store.get(r.id))?.state, "expired");
+    assert.equal((await t.entries()).filter((e) => e.action === "request.expired").length, 5);
+  });
+
+  it("counts a requester's open requests without loading them (the pending cap's input)", async () => {
+    let now = new Date("2026-11-24T10:00:00Z");
+    const t = await setup({ now: () => now });
+    await t.create();
+    await t.create(t.users.slice(0, 2));
+    assert.equal(await t.service.pendingCountOf(requester.aadObjectId), 2);
+    assert.equal(await t.service.pendingCountOf(requester.aadObjectId.toUpperCase()), 2, "object IDs in any case");
+    assert.equal(await t.service.pendingCountOf(approver.aadObjectId), 0);
+    now = new Date("2026-11-24T10:31:00Z");
+    assert.equal(await t.service.pendingCountOf(requester.aadObjectId), 0, "expired requests do not count, swept or not");
   });
 
   describe("jobs that outlive their runner", () => {
