@@ -450,8 +450,10 @@ export class JobRunner implements JobStarter {
       if (!paid) await this.pacer.take(pending.length);
       paid = false;
       let answer: BatchAnswer;
+      const sentAt = Date.now();
       try {
         answer = await send(pending);
+        this.pacer.observeLatency(Date.now() - sentAt);
       } catch (err) {
         // The batch as a whole did not get through (network, outage): every item is retried.
         const error = err instanceof AppError ? err : new AppError("GraphUnavailable", userMessageOf(err));

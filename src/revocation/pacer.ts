@@ -81,10 +81,21 @@ const HEADROOM = 0;
 const OTHERS_NOISE = 0.05;
 
 /**
- * A write sent at t is counted until t + window + this margin: Graph counts a write when it
- * arrives, and two writes sent a window apart may arrive closer together.
+ * With others on the quota, the share of it left unused: their pace varies, and a window filled
+ * to the last write turns every variation into 429s.
  */
-function marginOf(windowMs: number): number {
+const SHARED_HEADROOM = 0.025;
+
+/** The widest margin added to a window, as a fraction of it. */
+const MAX_MARGIN = 0.05;
+
+/**
+ * The least margin added to a window: a write sent at t is counted until t + window + margin,
+ * because Graph counts a write when it arrives, and two writes sent a window apart may arrive
+ * closer together. The margin grows to the round trips the pacer is told of, and when a 429 comes
+ * while the pacer is at its own full quota (timing, not someone else).
+ */
+function minMarginOf(windowMs: number): number {
   return Math.min(1000, Math.max(20, windowMs * 0.01));
 }
 
@@ -150,7 +161,7 @@ export class MemoryLedger implements SendLedger {
 }
 
 export class WritePacer {
-  private readonly limits: LedgerLimit[];
+  private readonly limits: Array<LedgerLimit & QuotaLimit>;
   private readonly main: LedgerLimit & QuotaLimit;
   private readonly ledger: SendLedger;
   /** What this pacer may send per window of the main limit now (≤ its quota). */
@@ -162,6 +173,10 @@ export class WritePacer {
   private distrustUntil = 0;
   private lastSignal: number;
   private lastGrowth: number;
+  /** Half the longest recent round trip of a batch (decaying), ms. */
+  private roundTripMs = 0;
+  /** Margin added after 429s that came at the pacer's own full quota, ms. */
+  private extraMarginMs = 0;
   private queue: Promise<void> = Promise.resolve();
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -176,9 +191,9 @@ export class WritePacer {
       ...l,
       key: `graph-write:${l.capacity}/${l.windowMs}`,
       budget: Math.max(1, Math.floor(l.capacity * (1 - HEADROOM))),
-      span: l.windowMs + marginOf(l.windowMs),
+      span: l.windowMs + minMarginOf(l.windowMs),
     }));
-    this.main = this.limits[0] as LedgerLimit & QuotaLimit;
+    this.main = this.limits[0];
     this.ledger = options.ledger ?? new MemoryLedger();
     this.budget = this.main.budget;
     this.now = options.now ?? Date.now;
@@ -207,7 +222,11 @@ export class WritePacer {
         continue;
       }
       this.grow(now);
-      const limits = this.limits.map((l) => (l === this.main ? { ...l, budget: Math.max(n, Math.floor(this.budget)) } : l));
+      const limits = this.limits.map((l) => ({
+        ...l,
+        budget: l === this.main ? Math.max(n, Math.floor(this.budget)) : l.budget,
+        span: l.windowMs + this.marginFor(l.windowMs),
+      }));
       const { wait, counts } = await this.ledger.reserve(now, n, limits);
       this.lastCount = counts[0] + (wait === 0 ? n : 0);
       if (wait === 0) {
@@ -218,6 +237,20 @@ export class WritePacer {
       }
       await this.sleep(wait);
     }
+  }
+
+  private marginFor(windowMs: number): number {
+    return Math.min(windowMs * MAX_MARGIN, Math.max(minMarginOf(windowMs), this.roundTripMs) + this.extraMarginMs);
+  }
+
+  /**
+   * A batch's round trip. Its writes were counted at Graph on the way in, about half-way through
+   * it: two writes sent a window apart arrive at least a window apart when the window's margin
+   * covers that half of the longest recent round trip.
+   */
+  observeLatency(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) return;
+    this.roundTripMs = Math.max(ms / 2, this.roundTripMs * 0.99);
   }
 
   /** With no slow-down signal for a tenth of a window, the budget grows by a twentieth of the quota. */
@@ -253,7 +286,7 @@ export class WritePacer {
       if (this.budget < full) this.setBudget(full);
       return;
     }
-    const share = capacity * (1 - HEADROOM) - others;
+    const share = capacity * (1 - SHARED_HEADROOM) - others;
     if (share < this.budget) {
       this.lastSignal = now;
       this.stats.slowdowns++;
@@ -272,16 +305,20 @@ export class WritePacer {
     this.lastSignal = now;
     if (!newEpisode) return;
     this.stats.slowdowns++;
-    if (wait >= this.main.windowMs / 10 && now >= this.distrustUntil) {
-      // A window-long wait: the window is full at Graph, so this pacer's share is at most what it
-      // (and the replicas sharing its ledger) sent in it.
-      this.setBudget(Math.min(this.budget, this.lastCount) * 0.95);
-    } else {
+    if (wait < this.main.windowMs / 10 || now < this.distrustUntil) {
       // A short wait: Graph counts a limit that frees up far faster than the configured window.
       // Shares computed against the configured quota mean nothing for a window, so the percentage
       // is ignored and the budget is half the quota; the Retry-After pauses do the pacing.
       this.distrustUntil = now + this.main.windowMs;
       this.setBudget(this.main.budget * 0.5);
+    } else if (this.lastCount >= 0.9 * this.budget) {
+      // At its own full budget: the writes of two windows met at Graph (arrival jitter), nobody
+      // else's. The budget stays; the windows get a wider margin.
+      this.extraMarginMs = Math.min(this.main.windowMs * MAX_MARGIN, Math.max(minMarginOf(this.main.windowMs), this.extraMarginMs * 2));
+    } else {
+      // The window is full at Graph well before this pacer's budget: others spend the quota, and
+      // this pacer's share is at most what it (and the replicas sharing its ledger) sent in it.
+      this.setBudget(Math.min(this.budget, this.lastCount) * (1 - 2 * SHARED_HEADROOM));
     }
   }
 }

@@ -36,13 +36,19 @@ function maxInAnyWindow(sends: Array<[number, number]>, windowMs: number): numbe
  * limit percentage above 0.8). Written here from the documented behaviour, not from the pacer.
  */
 function slidingGraph(capacity: number, windowMs: number, neighbourShare: number) {
-  const log: number[] = []; // one timestamp per accepted write, anyone's
+  // One timestamp per accepted write, anyone's, in time order (the neighbour's are added up to
+  // `now` before the app's): the window is log[head…].
+  const log: number[] = [];
+  let head = 0;
   let neighbourAt = 0;
   let accepted = 0;
   let throttled = 0;
   let neighbourTried = 0;
   let neighbourRefused = 0;
-  const inWindow = (now: number) => log.filter((t) => t > now - windowMs).length;
+  const inWindow = (now: number) => {
+    while (head < log.length && log[head] <= now - windowMs) head++;
+    return log.length - head;
+  };
   const neighbour = (now: number) => {
     if (neighbourShare === 0) return;
     const every = windowMs / (capacity * neighbourShare);
@@ -67,10 +73,7 @@ function slidingGraph(capacity: number, windowMs: number, neighbourShare: number
       accepted += ok;
       throttled += n - ok;
       const usage = inWindow(now) / capacity + (n - ok) / capacity;
-      if (ok < n) {
-        const oldest = log.filter((t) => t > now - windowMs)[0] ?? now;
-        return { ok, retryAfterMs: Math.max(1000, oldest + windowMs - now), percentage: usage };
-      }
+      if (ok < n) return { ok, retryAfterMs: Math.max(1000, log[head] + windowMs - now), percentage: usage };
       return { ok, percentage: usage > 0.8 ? usage : undefined };
     },
     get accepted() {
@@ -150,7 +153,7 @@ describe("WritePacer (never more than the quota in any window)", () => {
     pacer.observeThrottle(2000); // the other batches in flight meet the same episode
     pacer.observeThrottle(3000);
     assert.equal(pacer.stats.slowdowns, 1, "one episode of 429s counts once");
-    assert.ok(Math.abs(pacer.stats.rateFactor - (40 * 0.95) / 100) < 0.01, `budget is its own 40 writes (factor ${pacer.stats.rateFactor})`);
+    assert.ok(Math.abs(pacer.stats.rateFactor - (40 * 0.95) / 100) < 0.01, `budget is its own 40 writes, less a margin (factor ${pacer.stats.rateFactor})`);
     const before = t.now();
     await pacer.take(20);
     assert.ok(t.now() - before >= 3000, "nothing is sent before the Retry-After has passed");
@@ -183,12 +186,12 @@ describe("WritePacer (never more than the quota in any window)", () => {
     for (let i = 0; i < 10; i++) await pacer.take(20); // 200 of its own
     pacer.observePercentage(0.9); // 900 counted, 200 its own: others spend 700
     assert.equal(pacer.stats.slowdowns, 1);
-    assert.ok(Math.abs(pacer.stats.rateFactor - 0.3) < 0.01, `budget is what the others leave (factor ${pacer.stats.rateFactor})`);
+    // What they leave, less 2.5% of the quota: their pace varies.
+    assert.ok(Math.abs(pacer.stats.rateFactor - 0.275) < 0.01, `budget is what the others leave (factor ${pacer.stats.rateFactor})`);
     pacer.observePercentage(0.85); // others now spend 650
-    assert.ok(Math.abs(pacer.stats.rateFactor - 0.35) < 0.01, `budget follows the others down and up (factor ${pacer.stats.rateFactor})`);
-    pacer.observePercentage(0.82); // 820 counted, 200 its own... the others spend 620
-    pacer.observePercentage(0.22 + 0.6); // same
-    assert.ok(Math.abs(pacer.stats.rateFactor - 0.38) < 0.01);
+    assert.ok(Math.abs(pacer.stats.rateFactor - 0.325) < 0.01, `budget follows the others down and up (factor ${pacer.stats.rateFactor})`);
+    pacer.observePercentage(0.82); // 820 counted, 200 its own: the others spend 620
+    assert.ok(Math.abs(pacer.stats.rateFactor - 0.355) < 0.01);
   });
 
   it("ignores the percentage for a window after a short Retry-After (a limit that is not the configured one)", async () => {
@@ -207,11 +210,12 @@ describe("WritePacer (never more than the quota in any window)", () => {
   for (const share of [0, 0.5]) {
     it(`converges to the quota ${share === 0 ? "it has to itself" : "a neighbour leaves"} with few 429s (sliding-window Graph)`, async () => {
       const t = manualTime();
-      const capacity = 200;
+      // Batches of 20 against a quota of 1,000: a batch is 2% (4% of a half share), as with Graph's 3,000.
+      const capacity = 1000;
       const windowMs = 10_000;
       const graph = slidingGraph(capacity, windowMs, share);
       const pacer = new WritePacer({ capacity, windowMs, now: t.now, sleep: t.sleep });
-      const total = share === 0 ? 2000 : 1000;
+      const total = 10_000;
       let done = 0;
       const start = t.now();
       while (done < total) {
@@ -231,7 +235,8 @@ describe("WritePacer (never more than the quota in any window)", () => {
       process.stdout.write(`      ${total} writes, neighbour ${share}: ${(fraction * 100).toFixed(1)}% of the maximum, ${graph.throttled} 429s of ${writes} writes\n`);
       assert.ok(graph.throttled <= writes * 0.05, `429s ${graph.throttled} of ${writes}`);
       assert.ok(graph.neighbourRefusedShare <= 0.05, `the neighbour kept its share (${(graph.neighbourRefusedShare * 100).toFixed(1)}% of its writes refused)`);
-      assert.ok(fraction >= (share === 0 ? 0.95 : 0.75), `throughput ${fraction.toFixed(2)} of the maximum`);
+      // Goals: 0.95 of its own quota; 0.85 of what a neighbour leaves (here in whole windows).
+      assert.ok(fraction >= (share === 0 ? 0.95 : 0.85), `throughput ${fraction.toFixed(2)} of the maximum`);
     });
   }
 
