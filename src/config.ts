@@ -111,18 +111,6 @@ const csv = z
       .filter((s) => s !== ""),
   );
 
-const booleanFlag = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined || v.trim() === "") return false;
-    const s = v.trim().toLowerCase();
-    if (s === "true" || s === "1" || s === "yes") return true;
-    if (s === "false" || s === "0" || s === "no") return false;
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected true or false, got "${v}"` });
-    return z.NEVER;
-  });
-
 /** true/false/1/0/yes/no; empty or unset gives `fallback`. */
 function booleanWithDefault(fallback: boolean) {
   return z
@@ -137,6 +125,8 @@ function booleanWithDefault(fallback: boolean) {
       return z.NEVER;
     });
 }
+
+const booleanFlag = booleanWithDefault(false);
 
 function integer(name: string, fallback: number, min: number, max: number) {
   return z

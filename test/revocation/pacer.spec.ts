@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { WritePacer } from "../../src/revocation/pacer.js";
+import { maxInAnyWindow } from "../support/windows.js";
 
 /** A clock that only moves when the pacer sleeps, so every wait is exact and instant. */
 function manualTime() {
@@ -17,18 +18,6 @@ function manualTime() {
   };
 }
 
-/** The largest number of sends inside any window of `windowMs` (sends are [time, count]). */
-function maxInAnyWindow(sends: Array<[number, number]>, windowMs: number): number {
-  let best = 0;
-  let sum = 0;
-  let j = 0;
-  for (let i = 0; i < sends.length; i++) {
-    sum += sends[i][1];
-    while (sends[j][0] <= sends[i][0] - windowMs) sum -= sends[j++][1];
-    best = Math.max(best, sum);
-  }
-  return best;
-}
 
 /**
  * Graph's write quota as a sliding window shared with a neighbour who spends `neighbourShare` of

@@ -3,19 +3,8 @@ import { WritePacer } from "../../src/revocation/pacer.js";
 import { openDatabase, type OpenDatabase } from "../../src/store/database.js";
 import { SqlSendLedger } from "../../src/store/write-ledger.js";
 import { testDialects, type TestDatabase } from "../support/databases.js";
+import { maxInAnyWindow } from "../support/windows.js";
 
-/** The largest number of sends inside any window of `windowMs` (sends as [time, count], sorted). */
-function maxInAnyWindow(sends: Array<[number, number]>, windowMs: number): number {
-  let best = 0;
-  let sum = 0;
-  let j = 0;
-  for (let i = 0; i < sends.length; i++) {
-    sum += sends[i][1];
-    while (sends[j][0] <= sends[i][0] - windowMs) sum -= sends[j++][1];
-    best = Math.max(best, sum);
-  }
-  return best;
-}
 
 for (const dialect of testDialects()) {
   describe(`SqlSendLedger: replicas pace to one quota through the database (${dialect.name})`, function () {
