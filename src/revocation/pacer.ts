@@ -173,7 +173,7 @@ export class WritePacer {
   private distrustUntil = 0;
   private lastSignal: number;
   private lastGrowth: number;
-  /** Half the longest recent round trip of a batch (decaying), ms. */
+  /** The longest recent round trip of a batch (decaying), ms. */
   private roundTripMs = 0;
   /** Margin added after 429s that came at the pacer's own full quota, ms. */
   private extraMarginMs = 0;
@@ -244,13 +244,13 @@ export class WritePacer {
   }
 
   /**
-   * A batch's round trip. Its writes were counted at Graph on the way in, about half-way through
-   * it: two writes sent a window apart arrive at least a window apart when the window's margin
-   * covers that half of the longest recent round trip.
+   * A batch's round trip. Its writes were counted at Graph somewhere within it (on the way in,
+   * after any queueing there): two writes sent a window apart arrive at least a window apart when
+   * the window's margin covers the longest recent round trip.
    */
   observeLatency(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) return;
-    this.roundTripMs = Math.max(ms / 2, this.roundTripMs * 0.99);
+    this.roundTripMs = Math.max(ms, this.roundTripMs * 0.99);
   }
 
   /** With no slow-down signal for a tenth of a window, the budget grows by a twentieth of the quota. */
