@@ -1,0 +1,110 @@
+/**
+ * `npm run bench:startup [-- --runs 5]`: how fast the production build answers `GET /healthz` from
+ * a cold start, and how much memory it holds once idle. Builds `dist/` first (`npm run build`),
+ * then starts `node dist/src/index.js` `--runs` times with a fresh SQLite database each, and
+ * prints the median and each run's time from spawn to the first 200 on /healthz, and the resident
+ * memory (RSS) after two idle seconds. No Graph or Teams is needed: the bot calls neither before
+ * it answers /healthz.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(__dirname, "..");
+
+function parseRuns(argv: readonly string[]): number {
+  const i = argv.indexOf("--runs");
+  if (i < 0) return 5;
+  const n = Number(argv[i + 1]);
+  if (!Number.isInteger(n) || n < 1 || n > 50) throw new Error("--runs takes a whole number from 1 to 50");
+  return n;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? "0");
+  return kb * 1024;
+}
+
+async function oneRun(): Promise<{ startMs: number; idleRss: number }> {
+  const dir = mkdtempSync(join(tmpdir(), "bench-startup-"));
+  const port = await freePort();
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    PORT: String(port),
+    ALLOW_UNAUTHENTICATED: "true",
+    REVOKER_GROUP_IDS: "20000000-0000-4000-8000-000000000001",
+    APPROVER_GROUP_IDS: "20000000-0000-4000-8000-000000000002",
+    AZURE_TENANT_ID: "00000000-0000-4000-8000-0000000000aa",
+    AZURE_CLIENT_ID: "00000000-0000-4000-8000-0000000000bb",
+    AZURE_CLIENT_SECRET: "not-used-before-healthz",
+    DATABASE_URL: `sqlite:${join(dir, "bot.db")}`,
+    LOG_LEVEL: "warn",
+  };
+  const started = performance.now();
+  const child = spawn(process.execPath, [join(ROOT, "dist", "src", "index.js")], { env, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  try {
+    let startMs = 0;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`the bot exited with ${child.exitCode}: ${stderr}`);
+      if (performance.now() - started > 30_000) throw new Error(`no answer on /healthz within 30 s: ${stderr}`);
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) {
+        startMs = performance.now() - started;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    return { startMs, idleRss: rssOf(child.pid ?? 0) };
+  } finally {
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const runs = parseRuns(process.argv.slice(2));
+  const build = spawnSync("npm", ["run", "-s", "build"], { cwd: ROOT, stdio: "inherit" });
+  if (build.status !== 0) throw new Error("npm run build failed");
+  const results: Array<{ startMs: number; idleRss: number }> = [];
+  for (let i = 0; i < runs; i++) results.push(await oneRun());
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
+  process.stdout.write(
+    [
+      `bench:startup: node dist/src/index.js, ${runs} cold starts (SQLite, inbound auth off, log level warn), Node ${process.version}`,
+      `  cold start to /healthz: median ${median(results.map((r) => r.startMs)).toFixed(0)} ms (runs: ${results.map((r) => r.startMs.toFixed(0)).join(", ")} ms)`,
+      `  idle RSS after 2 s:     median ${mb(median(results.map((r) => r.idleRss)))} (runs: ${results.map((r) => mb(r.idleRss)).join(", ")})`,
+      "",
+    ].join("\n"),
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:startup failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
