@@ -10,6 +10,9 @@
  * - `bucket`: the same against a quota counted as a token bucket;
  * - `neighbour`: the same, sliding window, while another app spends half of the quota (the bot is
  *   told the whole quota and must find its share);
+ * - `replicas`: two job runners in two processes on one PostgreSQL database, each revoking half of
+ *   the department at the same time, pacing together through the database to the one quota
+ *   (only when TEST_DATABASE_URL names a PostgreSQL server to make a database on);
  * - `sequential`: the seed's way: one POST revokeSignInSessions after another, as PowerShell's
  *   `foreach ($u in $users) { Revoke-MgUserSignInSession -UserId $u.Id }` does.
  *
@@ -23,14 +26,16 @@
  * own.
  */
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Client as PgClient } from "pg";
 import { startSimulator } from "../src/simulator/index.js";
 import type { WorkerResult } from "./bench/bulk-worker.js";
 
-type Case = "sliding" | "bucket" | "neighbour" | "sequential";
-const CASES: readonly Case[] = ["sliding", "bucket", "neighbour", "sequential"];
+type Case = "sliding" | "bucket" | "neighbour" | "replicas" | "sequential";
+const CASES: readonly Case[] = ["sliding", "bucket", "neighbour", "replicas", "sequential"];
 /** The neighbour's share of the quota in the `neighbour` case. */
 const NEIGHBOUR_SHARE = 0.5;
 
@@ -96,7 +101,7 @@ async function main(): Promise<void> {
     const way = c === "sequential" ? "sequential" : "runner";
     sim.setWriteQuota({ capacity: QUOTA, windowMs, counting: c === "bucket" ? "bucket" : "sliding", neighbourShare: c === "neighbour" ? NEIGHBOUR_SHARE : 0 });
     sim.resetStats();
-    const result = await runWorker(way, {
+    const common = {
       BENCH_GRAPH_BASE_URL: sim.graphBaseUrl,
       BENCH_AUTHORITY_HOST: sim.authorityHost,
       BENCH_TENANT_ID: sim.tenantId,
@@ -107,7 +112,24 @@ async function main(): Promise<void> {
       BENCH_WINDOW_MS: String(windowMs),
       BENCH_DB: join(dir, `${c}.db`),
       NODE_EXTRA_CA_CERTS: caFile,
-    });
+    };
+    let result: WorkerResult;
+    if (c === "replicas") {
+      const server = process.env.TEST_DATABASE_URL;
+      if (server === undefined || server === "") {
+        process.stdout.write("two replicas on PostgreSQL: skipped (set TEST_DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/test)\n\n");
+        continue;
+      }
+      const database = await scratchPostgres(server);
+      try {
+        const parts = await Promise.all([0, 1].map((i) => runWorker(way, { ...common, BENCH_DATABASE_URL: database.url, BENCH_PART: `${i}/2` })));
+        result = combined(parts);
+      } finally {
+        await database.drop();
+      }
+    } else {
+      result = await runWorker(way, common);
+    }
     const stats = sim.stats().writeQuota;
     report(c, result, stats.throttled + stats.throttledInBatch, windowMs, c === "neighbour" ? { share: NEIGHBOUR_SHARE, refused: stats.neighbourRefused, writes: stats.neighbourWrites } : undefined);
     if (way === "runner" && result.lost !== 0) process.exitCode = 1;
@@ -127,6 +149,7 @@ function report(c: Case, result: WorkerResult, throttled: number, windowMs: numb
     sliding: "job runner, quota counted as a sliding window",
     bucket: "job runner, quota counted as a token bucket",
     neighbour: `job runner, sliding window, another app spending ${neighbour?.share ?? 0} of the quota (the bot told the whole quota)`,
+    replicas: "two job runners (two processes) on one PostgreSQL database, one quota between them",
     sequential: "sequential (one request after another, as PowerShell's foreach)",
   }[c];
   const attempts = writes + throttled;
@@ -145,6 +168,47 @@ function report(c: Case, result: WorkerResult, throttled: number, windowMs: numb
       "",
     ].join("\n"),
   );
+}
+
+/** Two replicas' results as one: writes and outcomes added, the write phase from the first write of either to the last. */
+function combined(parts: WorkerResult[]): WorkerResult {
+  const first = Math.min(...parts.map((p) => p.firstTakeAt ?? Infinity));
+  const last = Math.max(...parts.map((p) => p.lastTakeAt ?? -Infinity));
+  const outcomes: Record<string, number> = {};
+  for (const p of parts) for (const [k, v] of Object.entries(p.outcomes)) outcomes[k] = (outcomes[k] ?? 0) + v;
+  return {
+    writes: parts.reduce((a, p) => a + p.writes, 0),
+    writePhaseMs: Number.isFinite(first) && Number.isFinite(last) ? last - first : 0,
+    wallMs: Math.max(...parts.map((p) => p.wallMs)),
+    resolveMs: Math.max(...parts.map((p) => p.resolveMs)),
+    writeMs: Math.max(...parts.map((p) => p.writeMs)),
+    baseRss: Math.max(...parts.map((p) => p.baseRss)),
+    peakRss: Math.max(...parts.map((p) => p.peakRss)),
+    outcomes,
+    lost: parts.reduce((a, p) => a + p.lost, 0),
+    firstTakeAt: first,
+    lastTakeAt: last,
+  };
+}
+
+/** A database of its own on the PostgreSQL server `serverUrl` names, dropped afterwards. */
+async function scratchPostgres(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `bench_bulk_${randomBytes(4).toString("hex")}`;
+  const admin = new PgClient({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new PgClient({ connectionString: serverUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
 }
 
 function runWorker(way: "runner" | "sequential", env: Record<string, string>): Promise<WorkerResult> {

@@ -19,6 +19,7 @@ import { SqlAuditStore } from "../../src/store/audit-store.js";
 import { openDatabase } from "../../src/store/database.js";
 import { SqlJobQueue } from "../../src/store/job-queue.js";
 import { SqlRequestStore } from "../../src/store/request-store.js";
+import { SqlSendLedger } from "../../src/store/write-ledger.js";
 
 export interface WorkerResult {
   writes: number;
@@ -32,6 +33,9 @@ export interface WorkerResult {
   outcomes: Record<string, number>;
   /** Targets without an outcome at the end (must be 0). */
   lost: number;
+  /** When the runner's first and last writes were taken (ms since the epoch), for combining replicas. */
+  firstTakeAt: number | null;
+  lastTakeAt: number | null;
 }
 
 function env(name: string): string {
@@ -61,7 +65,17 @@ async function main(): Promise<void> {
   for await (const page of directory.usersInDepartment(env("BENCH_DEPARTMENT"))) {
     for (const user of page) if (!isGuest(user)) targets.push(user);
   }
+  // A replica of several (BENCH_PART=i/n) revokes its slice of the department.
+  const part = /^(\d+)\/(\d+)$/.exec(process.env.BENCH_PART ?? "");
+  if (part !== null) {
+    const [i, n] = [Number(part[1]), Number(part[2])];
+    const slice = targets.filter((_, k) => k % n === i);
+    targets.length = 0;
+    targets.push(...slice);
+  }
   const resolveMs = Date.now() - started;
+  let firstTakeAt: number | null = null;
+  let lastTakeAt: number | null = null;
   const writeStart = Date.now();
   let outcomes: Record<string, number>;
   let lost = 0;
@@ -79,10 +93,13 @@ async function main(): Promise<void> {
     }
     writePhaseMs = Date.now() - writeStart;
   } else if (way === "runner") {
-    const database = await openDatabase(`sqlite:${env("BENCH_DB")}`);
-    const logger = pino({ level: "warn" });
+    // Replicas share a PostgreSQL database (BENCH_DATABASE_URL) and pace through its send ledger.
+    const shared = process.env.BENCH_DATABASE_URL;
+    const database = await openDatabase(shared ?? `sqlite:${env("BENCH_DB")}`);
+    const owner = `bench-${process.pid}`;
+    const logger = pino({ level: process.env.BENCH_LOG_LEVEL ?? "warn" }, pino.destination(2));
     const audit = new SqlAuditStore(database.db, database.kind);
-    const auditor = new Auditor(audit, audit, { deliver: () => Promise.resolve(true) }, logger, { owner: "bench" });
+    const auditor = new Auditor(audit, audit, { deliver: () => Promise.resolve(true) }, logger, { owner: `bench-${process.pid}` });
     const store = new SqlRequestStore(database.db, database.kind, undefined, auditor.observe);
     const request = pendingRequestOf(
       { requester: { aadObjectId: "00000000-0000-4000-8000-00000000be01", name: "Bench" }, reason: "bench:bulk", disable: false, targets, excluded: [], origin: {} },
@@ -103,12 +120,14 @@ async function main(): Promise<void> {
       roles: { rolesOf: () => Promise.resolve({ revoker: true, approver: true }) },
       listener: { onProgress: () => Promise.resolve(), onFinished: () => Promise.resolve() },
       logger,
-      owner: "bench",
+      owner,
+      ledger: shared === undefined ? undefined : new SqlSendLedger(database.db, database.kind, owner),
       options: { writeQuota: Number(env("BENCH_QUOTA")), writeWindowMs: Number(env("BENCH_WINDOW_MS")), verifyDelaysMs: [50, 200, 500], concurrency: Number(process.env.BENCH_CONCURRENCY ?? 4) },
     });
     runner.start(request.id);
     await runner.idle();
     writePhaseMs = (runner.pacer.stats.lastTakeAt ?? 0) - (runner.pacer.stats.firstTakeAt ?? 0);
+    ({ firstTakeAt, lastTakeAt } = runner.pacer.stats);
     const summary = await store.summary(request.id, 0);
     outcomes = summary?.counts ?? {};
     const recorded = Object.values(outcomes).reduce((a, b) => a + b, 0);
@@ -121,7 +140,7 @@ async function main(): Promise<void> {
   }
   const writeMs = Date.now() - writeStart;
   clearInterval(sampler);
-  const result: WorkerResult = { writes: targets.length, writePhaseMs, wallMs: Date.now() - started, resolveMs, writeMs, baseRss, peakRss, outcomes, lost };
+  const result: WorkerResult = { writes: targets.length, writePhaseMs, wallMs: Date.now() - started, resolveMs, writeMs, baseRss, peakRss, outcomes, lost, firstTakeAt, lastTakeAt };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

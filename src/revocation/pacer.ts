@@ -225,7 +225,7 @@ export class WritePacer {
       const limits = this.limits.map((l) => ({
         ...l,
         budget: l === this.main ? Math.max(n, Math.floor(this.budget)) : l.budget,
-        span: l.windowMs + this.marginFor(l.windowMs),
+        span: Math.ceil(l.windowMs + this.marginFor(l.windowMs)),
       }));
       const { wait, counts } = await this.ledger.reserve(now, n, limits);
       this.lastCount = counts[0] + (wait === 0 ? n : 0);

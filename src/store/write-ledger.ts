@@ -29,7 +29,8 @@ export class SqlSendLedger implements SendLedger {
       }
       // The writes go out once this commits, which may be well after the pacer asked (another
       // replica held the lock): they are recorded at the time the lock was had.
-      const now = Math.max(asked, this.clock());
+      // Whole milliseconds: the column is an integer, and a margin measured from round trips is not.
+      const now = Math.ceil(Math.max(asked, this.clock()));
       const counts: number[] = [];
       let wait = 0;
       for (const limit of limits) {
@@ -37,7 +38,7 @@ export class SqlSendLedger implements SendLedger {
           .selectFrom("write_ledger")
           .select(["at", "n"])
           .where("key", "=", limit.key)
-          .where("at", ">", now - limit.span)
+          .where("at", ">", Math.floor(now - limit.span))
           .orderBy("at")
           .execute();
         const sends = rows.map((r) => ({ at: Number(r.at), n: Number(r.n) }));
@@ -55,7 +56,7 @@ export class SqlSendLedger implements SendLedger {
       if (now - this.lastPrune > 1000) {
         this.lastPrune = now;
         for (const limit of limits) {
-          await trx.deleteFrom("write_ledger").where("key", "=", limit.key).where("at", "<=", now - limit.span).execute();
+          await trx.deleteFrom("write_ledger").where("key", "=", limit.key).where("at", "<=", Math.floor(now - limit.span)).execute();
         }
       }
       return { wait, counts };

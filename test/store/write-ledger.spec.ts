@@ -41,6 +41,14 @@ for (const dialect of testDialects()) {
       assert.deepEqual(await other.reserve(6001, 6, limits), { wait: 0, counts: [4] });
     });
 
+    it("takes times and windows that are not whole milliseconds (margins measured from round trips)", async () => {
+      const ledger = new SqlSendLedger(a.db, a.kind, "replica-a", () => 0);
+      const limits = [{ key: "graph-write:10/1000", budget: 10, span: 1013.7227 }];
+      assert.deepEqual(await ledger.reserve(5000.5, 10, limits), { wait: 0, counts: [0] });
+      const full = await ledger.reserve(5100.25, 1, limits);
+      assert.ok(full.wait > 0 && full.counts[0] === 10, JSON.stringify(full));
+    });
+
     it("two replicas writing at once never put more than the quota in any window between them", async () => {
       const capacity = 40;
       const windowMs = 400;
