@@ -2,7 +2,7 @@ import type { Client } from "@microsoft/microsoft-graph-client";
 import { GraphError, ResponseType } from "@microsoft/microsoft-graph-client";
 import { AppError, retryAfterMs, type GraphOperation } from "../errors.js";
 import { isObjectId } from "./directory.js";
-import { mapGraphError } from "./graph-directory.js";
+import { mapGraphError } from "./graph-errors.js";
 import { directoryUserOf, USER_SELECT, type DirectoryUser } from "./types.js";
 
 /** Graph's limit on requests in one JSON batch. */

@@ -1,10 +1,9 @@
 import type { TokenCredential } from "@azure/identity";
-import { AuthenticationError, AuthenticationRequiredError, CredentialUnavailableError } from "@azure/identity";
 import type { Client } from "@microsoft/microsoft-graph-client";
-import { GraphError } from "@microsoft/microsoft-graph-client";
-import { AppError, REQUIRED_PERMISSION, type GraphOperation } from "../errors.js";
+import { AppError } from "../errors.js";
 import { isObjectId, type Directory, type DirectoryObjectKind, type UserPages } from "./directory.js";
 import { BATCH_LIMIT, GraphBatch, type BatchAnswer } from "./graph-batch.js";
+import { mapGraphError } from "./graph-errors.js";
 import { listSignInUsers, listUsers } from "./graph-listing.js";
 import { departmentFilter, DISABLED_FILTER } from "./odata.js";
 import { directoryUserOf, USER_SELECT, type DirectoryUser } from "./types.js";
@@ -168,81 +167,4 @@ export function userPath(key: string): string {
 function assertObjectId(id: string): void {
   // Revoking or disabling by UPN could hit a different account after a rename; only object IDs.
   if (!isObjectId(id)) throw new AppError("GraphBadRequest", `"${id}" is not an object ID; the bot acts on object IDs only.`);
-}
-
-const ACTIONS: Record<GraphOperation, string> = {
-  readUser: "read users",
-  revoke: "revoke sign-in sessions",
-  disable: "disable accounts",
-  checkGroups: "check group membership",
-  readObject: "read directory objects",
-};
-
-/**
- * Maps anything the Graph client or the credential throws to an AppError whose sentence names the
- * cause and the fix.
- */
-export function mapGraphError(err: unknown, op: GraphOperation, subject: string): AppError {
-  if (err instanceof AppError) return err;
-  if (
-    err instanceof AuthenticationError ||
-    err instanceof AuthenticationRequiredError ||
-    err instanceof CredentialUnavailableError
-  ) {
-    return new AppError(
-      "GraphUnauthenticated",
-      "The bot could not sign in to Microsoft Graph: check AZURE_TENANT_ID, AZURE_CLIENT_ID and the client secret or certificate (it may have expired) of the bot's app registration.",
-      { graphMessage: err.message.split("\n")[0] },
-    );
-  }
-  if (err instanceof GraphError) {
-    const status = err.statusCode;
-    const retryAfter = Number(err.headers?.get("retry-after") ?? NaN);
-    const details = {
-      status,
-      graphCode: err.code ?? undefined,
-      graphMessage: err.message,
-      requestId: err.requestId ?? undefined,
-      retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,
-    };
-    if (status === 400) {
-      return new AppError("GraphBadRequest", `Microsoft Graph refused the request for ${subject}: ${err.message}`, details);
-    }
-    if (status === 401) {
-      return new AppError(
-        "GraphUnauthenticated",
-        "Microsoft Graph did not accept the bot's token: check that the app registration is in the tenant AZURE_TENANT_ID names and that its credentials are current.",
-        details,
-      );
-    }
-    if (status === 403) {
-      const permission = REQUIRED_PERMISSION[op];
-      return new AppError(
-        "GraphForbidden",
-        `The bot may not ${ACTIONS[op]}: its app registration lacks the Microsoft Graph application permission ${permission}. An admin adds it under API permissions and grants admin consent.`,
-        details,
-      );
-    }
-    if (status === 404) {
-      return new AppError("GraphNotFound", `No object ${subject} in this tenant.`, details);
-    }
-    if (status === 429) {
-      const wait = details.retryAfterSeconds !== undefined ? ` in ${details.retryAfterSeconds} s` : " in a minute";
-      return new AppError("GraphThrottled", `Microsoft Graph is throttling the bot; try again${wait}.`, details);
-    }
-    if (status >= 500 || status === 0 || status === -1) {
-      return new AppError(
-        "GraphUnavailable",
-        `Microsoft Graph answered ${status > 0 ? status : "nothing"} for ${subject}; it is likely a passing outage: try again shortly.`,
-        details,
-      );
-    }
-    return new AppError("GraphBadRequest", `Microsoft Graph answered ${status} for ${subject}: ${err.message}`, details);
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return new AppError(
-    "GraphUnavailable",
-    "The bot could not reach Microsoft Graph (network error); check the host's connectivity to GRAPH_BASE_URL and try again.",
-    { graphMessage: message },
-  );
 }

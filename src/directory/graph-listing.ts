@@ -10,7 +10,7 @@
 import type { Client, GraphRequest } from "@microsoft/microsoft-graph-client";
 import { GraphError } from "@microsoft/microsoft-graph-client";
 import { AppError } from "../errors.js";
-import { mapGraphError } from "./graph-directory.js";
+import { mapGraphError } from "./graph-errors.js";
 import { signInsFilter } from "./odata.js";
 import { directoryUserOf, USER_SELECT, type DirectoryUser } from "./types.js";
 
