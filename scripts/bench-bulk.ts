@@ -26,12 +26,11 @@
  * own.
  */
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client as PgClient } from "pg";
 import { startSimulator } from "../src/simulator/index.js";
+import { freshPostgres } from "../test/support/databases.js";
 import type { WorkerResult } from "./bench/bulk-worker.js";
 
 type Case = "sliding" | "bucket" | "neighbour" | "replicas" | "sequential";
@@ -120,7 +119,7 @@ async function main(): Promise<void> {
         process.stdout.write("two replicas on PostgreSQL: skipped (set TEST_DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/test)\n\n");
         continue;
       }
-      const database = await scratchPostgres(server);
+      const database = await freshPostgres(server);
       try {
         const parts = await Promise.all([0, 1].map((i) => runWorker(way, { ...common, BENCH_DATABASE_URL: database.url, BENCH_PART: `${i}/2` })));
         result = combined(parts);
@@ -188,26 +187,6 @@ function combined(parts: WorkerResult[]): WorkerResult {
     lost: parts.reduce((a, p) => a + p.lost, 0),
     firstTakeAt: first,
     lastTakeAt: last,
-  };
-}
-
-/** A database of its own on the PostgreSQL server `serverUrl` names, dropped afterwards. */
-async function scratchPostgres(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `bench_bulk_${randomBytes(4).toString("hex")}`;
-  const admin = new PgClient({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const client = new PgClient({ connectionString: serverUrl });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
-    },
   };
 }
 

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 
-/** Shortest audit key accepted: 32 characters (e.g. 16 random bytes as hex is too short; 32 as hex is right). */
+/** Shortest audit key accepted: 32 characters (`openssl rand -hex 32` gives 64). */
 export const MIN_AUDIT_KEY_LENGTH = 32;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -147,28 +147,28 @@ function integer(name: string, fallback: number, min: number, max: number) {
     .describe(name);
 }
 
+/** The https:// URL in `raw`, without trailing slashes; otherwise an issue on `ctx` and z.NEVER. */
+function checkedHttpsUrl(raw: string, ctx: z.RefinementCtx): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected an https:// URL, got "${raw}"` });
+    return z.NEVER;
+  }
+  if (url.protocol !== "https:") {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must use https:// (Microsoft Graph, @azure/identity and the Bot Connector require it), got "${raw}"` });
+    return z.NEVER;
+  }
+  return raw.replace(/\/+$/, "");
+}
+
+/** An https:// URL, `fallback` when unset. */
 function httpsUrl(fallback: string) {
   return z
     .string()
     .optional()
-    .transform((v, ctx) => {
-      const raw = v === undefined || v.trim() === "" ? fallback : v.trim();
-      let url: URL;
-      try {
-        url = new URL(raw);
-      } catch {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected an https:// URL, got "${raw}"` });
-        return z.NEVER;
-      }
-      if (url.protocol !== "https:") {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          message: `must use https:// (Microsoft Graph and @azure/identity require it), got "${raw}"`,
-        });
-        return z.NEVER;
-      }
-      return raw.replace(/\/+$/, "");
-    });
+    .transform((v, ctx) => checkedHttpsUrl(v === undefined || v.trim() === "" ? fallback : v.trim(), ctx));
 }
 
 /** An optional https:// URL (undefined when unset). */
@@ -176,22 +176,15 @@ function optionalHttpsUrl() {
   return z
     .string()
     .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === "") return undefined;
-      const raw = v.trim();
-      let url: URL;
-      try {
-        url = new URL(raw);
-      } catch {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected an https:// URL, got "${raw}"` });
-        return z.NEVER;
-      }
-      if (url.protocol !== "https:") {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must use https://, got "${raw}"` });
-        return z.NEVER;
-      }
-      return raw.replace(/\/+$/, "");
-    });
+    .transform((v, ctx) => (v === undefined || v.trim() === "" ? undefined : checkedHttpsUrl(v.trim(), ctx)));
+}
+
+/** A string, `fallback` when unset or blank. */
+function stringOr(fallback: string) {
+  return z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === "" ? fallback : v.trim()));
 }
 
 const guidList = (what: string) =>
@@ -238,15 +231,9 @@ const schema = z.object({
     }
   }),
   BOT_OPENID_METADATA_URL: httpsUrl("https://login.botframework.com/v1/.well-known/openidconfiguration"),
-  BOT_TOKEN_ISSUER: z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v.trim() === "" ? "https://api.botframework.com" : v.trim())),
+  BOT_TOKEN_ISSUER: stringOr("https://api.botframework.com"),
   BOT_LOGIN_URL: optionalHttpsUrl(),
-  BOT_OAUTH_SCOPE: z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v.trim() === "" ? "https://api.botframework.com" : v.trim())),
+  BOT_OAUTH_SCOPE: stringOr("https://api.botframework.com"),
   AUDIT_KEY_FILE: optionalString,
   AUDIT_KEY: optionalString,
   MAX_PENDING_PER_REQUESTER: integer("MAX_PENDING_PER_REQUESTER", 5, 1, 1000),

@@ -205,7 +205,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
       await database.check();
       checks.store = "ok";
       auditPosts = await auditor.backlog();
-      if (auditPosts.setAside > 0) logger.warn({ auditPosts }, "audit posts set aside: Teams refused them permanently (see README, \"Audit posts set aside\")");
+      if (auditPosts.setAside > 0) logger.warn({ auditPosts }, "audit posts set aside: Teams refused them permanently (npm run audit:outbox lists and re-queues them; README, \"Audit\")");
     } catch (err) {
       ready = false;
       checks.store = "failing: the database cannot be written (details in the log)";

@@ -4,7 +4,7 @@ import { ActivityTypes, MessageFactory, TurnContext as BotTurnContext } from "bo
 import type { TeamsAdapter , TurnState } from "@microsoft/teams-ai";
 import { Application } from "@microsoft/teams-ai";
 import type { Logger } from "pino";
-import { clipForLog } from "../cards/markdown.js";
+import { clipString } from "../audit/clip.js";
 import { noticeCardData } from "../cards/present.js";
 import { ADAPTIVE_CARD_CONTENT_TYPE, renderCard, type AdaptiveCardJson } from "../cards/render.js";
 import { Verbs } from "../cards/verbs.js";
@@ -86,7 +86,7 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
     (context) => Promise.resolve(context.activity.type === "invoke" && context.activity.name === ACTION_INVOKE),
     async (context) => {
       const verb = (context.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb;
-      logger.warn({ verb: typeof verb === "string" ? clipForLog(verb) : typeof verb }, "card action with an unknown verb");
+      logger.warn({ verb: typeof verb === "string" ? clipString(verb, 200) : typeof verb }, "card action with an unknown verb");
       await cardActions.unknownVerb(context, verb, (context.activity.value as { action?: { data?: unknown } } | undefined)?.action?.data);
       await sendCardInvokeResponse(
         context,
@@ -104,7 +104,7 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
       const submitted = context.activity.value as { verb?: unknown } | undefined;
       if (text.trim() === "" && submitted !== undefined && submitted !== null && "verb" in submitted) {
         // An Action.Submit whose verb no route took: not one the bot puts on its cards.
-        logger.warn({ verb: typeof submitted.verb === "string" ? clipForLog(submitted.verb) : typeof submitted.verb }, "card submit with an unknown verb");
+        logger.warn({ verb: typeof submitted.verb === "string" ? clipString(submitted.verb, 200) : typeof submitted.verb }, "card submit with an unknown verb");
         await cardActions.unknownVerb(context, submitted.verb, submitted);
         await context.sendActivity(
           MessageFactory.attachment(

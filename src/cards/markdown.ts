@@ -22,7 +22,3 @@ export function escapeMarkdown(text: string): string {
   return out;
 }
 
-/** Text a person typed, clipped for a log line (logs are not a place for 200,000 characters). */
-export function clipForLog(text: string, max = 200): string {
-  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
-}

@@ -2,7 +2,8 @@ import type { TurnContext } from "botbuilder";
 import type { Logger } from "pino";
 import { CARD_TARGET_LIMIT, COMMENT_INPUT_ID, noticeCardData, resultCardData } from "../cards/present.js";
 import { renderCard, type AdaptiveCardJson } from "../cards/render.js";
-import { clipForLog, escapeMarkdown } from "../cards/markdown.js";
+import { clipString } from "../audit/clip.js";
+import { escapeMarkdown } from "../cards/markdown.js";
 import type { DecisionVerb, RevocationService } from "../revocation/lifecycle.js";
 import type { RequestSummary } from "../revocation/request-store.js";
 import { FINAL_STATES, type Actor, type RevocationRequest } from "../revocation/types.js";
@@ -146,7 +147,7 @@ export class CardActions {
       return { ok: false, answer: notice("Unknown request", `There is no request ${checked.requestId}. Nothing was changed.`) };
     }
     if (this.deps.cards.cardIn(request, conversation) === undefined) {
-      this.deps.logger.warn({ requestId: request.id, conversation: clipForLog(conversation) }, "card action from another conversation");
+      this.deps.logger.warn({ requestId: request.id, conversation: clipString(conversation, 200) }, "card action from another conversation");
       await this.forged(actor, verb, "the request's card is not in this conversation", request.id, conversation, request.id);
       return {
         ok: false,
@@ -169,7 +170,7 @@ export class CardActions {
       reason: `card action refused: ${why}`,
       claimedRequestId: claimedRequestId ?? "",
       // The conversation ID comes from the activity: clipped, as any text a client chose.
-      conversation: clipForLog(conversation),
+      conversation: clipString(conversation, 200),
     });
   }
 

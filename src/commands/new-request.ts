@@ -4,7 +4,7 @@ import type { DirectoryUser } from "../directory/types.js";
 import { resolveTargets, type ResolvedTargets } from "../directory/resolvers.js";
 import type { Actor, ExcludedTarget } from "../revocation/types.js";
 import type { HandlerDeps } from "./ports.js";
-import { clip, explainFailure, referenceOf } from "./turn.js";
+import { explainFailure, referenceOf } from "./turn.js";
 
 /** A resolved set, ready to become a request. */
 export interface TargetSet {
@@ -35,7 +35,7 @@ export async function createRequest(context: TurnContext, deps: HandlerDeps, act
   const approvalChannel = await deps.cards.approvalChannelFor(context, secondPerson !== null);
   if (secondPerson !== null && approvalChannel === undefined && context.activity.conversation.conversationType === "personal") {
     const reason = `This request needs a second person's approval (${secondPerson}), but no approval channel is set, so no approver could see it here.`;
-    await deps.auditor.record({ actor, action: "request.refused", requestId: null, details: { command: clip(command), reason } });
+    await deps.auditor.record({ actor, action: "request.refused", requestId: null, details: { command, reason } });
     await context.sendActivity(
       `Nothing was requested. ${escapeMarkdown(reason)}\n\nAsk an approver to type \`audit here\` in the security team's channel (or set AUDIT_CHANNEL_ID), or make the request in a channel where approvers can see it.`,
     );

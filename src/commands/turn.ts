@@ -62,7 +62,7 @@ export async function requester(context: TurnContext, deps: HandlerDeps, command
   if (who === undefined) return undefined;
   const decision = mayRequest(who.roles);
   if (!decision.allowed) {
-    await deps.auditor.record({ actor: who.actor, action: "request.refused", requestId: null, details: { command: clip(command), reason: decision.reason } });
+    await deps.auditor.record({ actor: who.actor, action: "request.refused", requestId: null, details: { command, reason: decision.reason } });
     await context.sendActivity(decision.reason);
     return undefined;
   }
@@ -70,18 +70,13 @@ export async function requester(context: TurnContext, deps: HandlerDeps, command
   const max = deps.revocations.maxPendingPerRequester;
   if (open >= max) {
     const reason = `you already have ${open} pending requests, the most one person may have open at once (MAX_PENDING_PER_REQUESTER=${max})`;
-    await deps.auditor.record({ actor: who.actor, action: "request.refused", requestId: null, details: { command: clip(command), reason } });
+    await deps.auditor.record({ actor: who.actor, action: "request.refused", requestId: null, details: { command, reason } });
     await context.sendActivity(
       `Nothing was requested: ${reason}. Type \`pending\` to see them, and withdraw one with \`cancel <request-id>\` or wait until one is decided or expires.`,
     );
     return undefined;
   }
   return who.actor;
-}
-
-/** Text clipped for an audit entry or a log line. */
-export function clip(text: string, max = 2000): string {
-  return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
 
 /** "withdrawn" for cancelled; the state's own name otherwise. */

@@ -70,13 +70,6 @@ export interface PacerStats {
 /** The smallest budget, as a fraction of the quota: the pacer never stops altogether. */
 const MIN_FACTOR = 0.05;
 
-/**
- * The share of the quota left unused on purpose. None is needed for the pacer's own writes (the
- * time margin below covers the network's jitter); it stays a named constant so the estimate of
- * what others leave uses the same figure.
- */
-const HEADROOM = 0;
-
 /** Others' estimated use below this fraction of the quota is noise (rounding, in-flight writes). */
 const OTHERS_NOISE = 0.05;
 
@@ -190,7 +183,8 @@ export class WritePacer {
     this.limits = limits.map((l) => ({
       ...l,
       key: `graph-write:${l.capacity}/${l.windowMs}`,
-      budget: Math.max(1, Math.floor(l.capacity * (1 - HEADROOM))),
+      // The whole quota: the time margin below, not a share held back, covers arrival jitter.
+      budget: l.capacity,
       span: l.windowMs + minMarginOf(l.windowMs),
     }));
     this.main = this.limits[0];

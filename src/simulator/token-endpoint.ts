@@ -145,16 +145,7 @@ function issueToken(
     roles: settings.currentRoles(),
     clientAuthMethod,
   });
-  return {
-    status: 200,
-    headers: { "content-type": "application/json; charset=utf-8" },
-    body: {
-      token_type: "Bearer",
-      expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
-      ext_expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
-      access_token: accessToken,
-    },
-  };
+  return tokenResponse(accessToken);
 }
 
 /** The bot registration's client-credentials grant: a token for the Bot Connector, nothing else. */
@@ -175,6 +166,11 @@ function issueConnectorToken(
   if (scope.toLowerCase().replace(/\/\/\.default$/, "/.default") !== expected) {
     throw new EntraError(400, "invalid_scope", 1002012, `The provided value for scope ${scope} is not valid for the bot registration; expected ${expected}.`);
   }
+  return tokenResponse(bot.issueConnectorToken());
+}
+
+/** Entra's answer to a successful client-credentials grant. */
+function tokenResponse(accessToken: string): SimResponse {
   return {
     status: 200,
     headers: { "content-type": "application/json; charset=utf-8" },
@@ -182,7 +178,7 @@ function issueConnectorToken(
       token_type: "Bearer",
       expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
       ext_expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
-      access_token: bot.issueConnectorToken(),
+      access_token: accessToken,
     },
   };
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { clipForLog, escapeMarkdown } from "../../src/cards/markdown.js";
+import { clipString } from "../../src/audit/clip.js";
+import { escapeMarkdown } from "../../src/cards/markdown.js";
 import { plain } from "../../src/cards/present.js";
 
 describe("cards: escapeMarkdown", () => {
@@ -33,11 +34,11 @@ describe("cards: escapeMarkdown", () => {
   });
 });
 
-describe("cards: clipForLog", () => {
+describe("clipString (typed text in log lines and audit details)", () => {
   it("keeps short text and clips long text, saying how long it was", () => {
-    assert.equal(clipForLog("short"), "short");
-    const clipped = clipForLog("x".repeat(5000));
+    assert.equal(clipString("short", 200), "short");
+    const clipped = clipString("x".repeat(5000), 200);
     assert.ok(clipped.length < 260);
-    assert.match(clipped, /\(5000 characters\)$/);
+    assert.match(clipped, /\[clipped: 5000 characters\]$/);
   });
 });
