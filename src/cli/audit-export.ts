@@ -7,9 +7,9 @@ import { open } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { canonicalJson } from "../audit/chain.js";
 import type { AuditEntry } from "../audit/audit-log.js";
-import { ConfigError, readDatabaseUrl } from "../config.js";
+import { readDatabaseUrl } from "../config.js";
 import type { SqlAuditStore } from "../store/audit-store.js";
-import { messageOf, parseOptions, runAsScript, UsageError, type CliStreams } from "./command-line.js";
+import { messageOf, parseOptions, runAsScript, setupFailure, UsageError, type CliStreams } from "./command-line.js";
 import { csvRecord } from "./csv.js";
 import { openForReadingOrSay, readSnapshot } from "./open-for-reading.js";
 import { parseSince } from "./since-date.js";
@@ -64,10 +64,7 @@ export async function main(argv: readonly string[], out: CliStreams, env?: Recor
     }
     url = readDatabaseUrl(env);
   } catch (err) {
-    if (err instanceof UsageError) out.stderr.write(`${err.message}\n(npm run audit:export -- --help shows every option)\n`);
-    else if (err instanceof ConfigError) out.stderr.write(`${err.message}\n`);
-    else throw err;
-    return 2;
+    return setupFailure(err, out, `(npm run audit:export -- --help shows every option)\n`);
   }
   const opened = await openForReadingOrSay(url, out.stderr);
   if (opened === undefined) return 1;

@@ -2,9 +2,9 @@
  * `npm run audit:outbox`: shows the audit posts waiting for Teams and those set aside after Teams
  * refused them for good, and puts set-aside posts back in the queue once the cause is fixed.
  */
-import { ConfigError, readDatabaseUrl } from "../config.js";
+import { readDatabaseUrl } from "../config.js";
 import { SqlAuditStore } from "../store/audit-store.js";
-import { messageOf, parseOptions, runAsScript, UsageError, type CliStreams } from "./command-line.js";
+import { messageOf, parseOptions, runAsScript, setupFailure, UsageError, type CliStreams } from "./command-line.js";
 import { openForReadingOrSay } from "./open-for-reading.js";
 
 const USAGE = `Usage: npm run audit:outbox [-- --requeue <seq>[,<seq>…] | --requeue-all]
@@ -43,10 +43,7 @@ export async function main(argv: readonly string[], out: CliStreams, env?: Recor
     }
     url = readDatabaseUrl(env);
   } catch (err) {
-    if (err instanceof UsageError) out.stderr.write(`${err.message}\n\n${USAGE}`);
-    else if (err instanceof ConfigError) out.stderr.write(`${err.message}\n`);
-    else throw err;
-    return 2;
+    return setupFailure(err, out, `\n${USAGE}`);
   }
   const opened = await openForReadingOrSay(url, out.stderr);
   if (opened === undefined) return 1;

@@ -5,9 +5,9 @@
  */
 import { readFileSync } from "node:fs";
 import { auditKeyOf } from "../audit/chain.js";
-import { ConfigError, MIN_AUDIT_KEY_LENGTH, readAuditKey, readDatabaseUrl } from "../config.js";
+import { MIN_AUDIT_KEY_LENGTH, readAuditKey, readDatabaseUrl } from "../config.js";
 import { AuditKeyError, rotateAuditKey } from "../store/audit-store.js";
-import { messageOf, parseOptions, runAsScript, UsageError, type CliStreams } from "./command-line.js";
+import { messageOf, parseOptions, runAsScript, setupFailure, UsageError, type CliStreams } from "./command-line.js";
 import { openForReading } from "./open-for-reading.js";
 
 const USAGE = `Usage: npm run audit:rotate-key -- --new-key-file <file>
@@ -51,10 +51,7 @@ export async function main(argv: readonly string[], out: CliStreams, env?: Recor
     }
     if (next.length < MIN_AUDIT_KEY_LENGTH) throw new UsageError(`--new-key-file: the key is ${next.length} characters; use at least ${MIN_AUDIT_KEY_LENGTH}`);
   } catch (err) {
-    if (err instanceof UsageError) out.stderr.write(`${err.message}\n\n${USAGE}`);
-    else if (err instanceof ConfigError) out.stderr.write(`${err.message}\n`);
-    else throw err;
-    return 2;
+    return setupFailure(err, out, `\n${USAGE}`);
   }
   let opened;
   try {

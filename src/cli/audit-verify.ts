@@ -4,10 +4,10 @@
  */
 import { readFileSync } from "node:fs";
 import { auditKeyOf, ChainVerifier, type AuditKey, type ChainBreak } from "../audit/chain.js";
-import { ConfigError, MIN_AUDIT_KEY_LENGTH, readAuditKey, readDatabaseUrl } from "../config.js";
+import { MIN_AUDIT_KEY_LENGTH, readAuditKey, readDatabaseUrl } from "../config.js";
 import type { OpenDatabase } from "../store/database.js";
 import { CorruptAuditEntryError } from "../store/audit-store.js";
-import { messageOf, parseOptions, runAsScript, UsageError, type CliStreams } from "./command-line.js";
+import { messageOf, parseOptions, runAsScript, setupFailure, UsageError, type CliStreams } from "./command-line.js";
 import { openForReadingOrSay, readSnapshot } from "./open-for-reading.js";
 
 const USAGE = `Usage: npm run audit:verify [-- --key-file <file> …]
@@ -64,10 +64,7 @@ export async function main(argv: readonly string[], out: CliStreams, env?: Recor
     if (current !== undefined) keys.push(auditKeyOf(current.key));
     for (const file of options["key-file"] ?? []) keys.push(auditKeyOf(readKeyFile(file)));
   } catch (err) {
-    if (err instanceof UsageError) out.stderr.write(`${err.message}\n\n${USAGE}`);
-    else if (err instanceof ConfigError) out.stderr.write(`${err.message}\n`);
-    else throw err;
-    return 2;
+    return setupFailure(err, out, `\n${USAGE}`);
   }
   const opened = await openForReadingOrSay(url, out.stderr);
   if (opened === undefined) return 2;

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { ConfigError } from "../config.js";
 
 /** Where a command-line tool writes: process.stdout and process.stderr, or buffers in tests. */
 export interface CliStreams {
@@ -15,6 +16,17 @@ export class UsageError extends Error {
     super(message);
     this.name = "UsageError";
   }
+}
+
+/**
+ * Says what was wrong with the arguments (then `afterUsage`, e.g. the usage text) or the
+ * configuration, and gives the exit status for "could not run" (2). Anything else is rethrown.
+ */
+export function setupFailure(err: unknown, out: CliStreams, afterUsage: string): 2 {
+  if (err instanceof UsageError) out.stderr.write(`${err.message}\n${afterUsage}`);
+  else if (err instanceof ConfigError) out.stderr.write(`${err.message}\n`);
+  else throw err;
+  return 2;
 }
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
