@@ -12,8 +12,11 @@ export const MIN_AUDIT_KEY_LENGTH = 32;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UPN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-/** Microsoft's own sign-in hosts; any other AZURE_AUTHORITY_HOST turns MSAL's instance discovery off. */
-const MICROSOFT_AUTHORITY_HOSTS = new Set([
+/**
+ * Microsoft's own sign-in hosts, which MSAL's instance discovery knows; any other authority (for
+ * Graph: AZURE_AUTHORITY_HOST; for the connector: BOT_LOGIN_URL) is used with discovery off.
+ */
+export const MICROSOFT_AUTHORITY_HOSTS: ReadonlySet<string> = new Set([
   "login.microsoftonline.com",
   "login.microsoftonline.us",
   "login.chinacloudapi.cn",

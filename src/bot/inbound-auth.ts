@@ -13,7 +13,7 @@ import type { AccessToken, TokenCredential } from "@azure/identity";
 import { ClientSecretCredential } from "@azure/identity";
 import { TeamsAdapter } from "@microsoft/teams-ai";
 import type { Activity, ConfigurationBotFrameworkAuthentication, InvokeResponse, TurnContext } from "botbuilder";
-import type { AppConfig } from "../config.js";
+import { MICROSOFT_AUTHORITY_HOSTS, type AppConfig } from "../config.js";
 
 /** botbuilder's public-cloud defaults (AuthenticationConstants), named here because botbuilder does not export them. */
 export const PUBLIC_CLOUD = {
@@ -23,13 +23,6 @@ export const PUBLIC_CLOUD = {
   callerId: "urn:botframework:azure",
 } as const;
 
-/** Login hosts MSAL knows (its instance discovery answers for them). */
-const MICROSOFT_LOGIN_HOSTS = new Set([
-  "login.microsoftonline.com",
-  "login.microsoftonline.us",
-  "login.chinacloudapi.cn",
-  "login.partner.microsoftonline.cn",
-]);
 
 /** What botbuilder's authentication decided about a request (claims, connector factory, audience). */
 export type AuthenticateRequestResult = Awaited<ReturnType<ConfigurationBotFrameworkAuthentication["authenticateRequest"]>>;
@@ -95,7 +88,7 @@ export function createChannelAdapter(config: Readonly<Pick<AppConfig, "bot">>, o
     CallerId: PUBLIC_CLOUD.callerId,
     ValidateAuthority: true,
   };
-  const customLogin = !MICROSOFT_LOGIN_HOSTS.has(new URL(loginUrl).hostname) && bot.type !== "UserAssignedMsi";
+  const customLogin = !MICROSOFT_AUTHORITY_HOSTS.has(new URL(loginUrl).hostname) && bot.type !== "UserAssignedMsi";
   const credentials = customLogin ? new IdentityCredentialsFactory(bot.id, bot.password, loginUrl, bot.tenantId) : undefined;
   return new ChannelAdapter(settings, credentials);
 }
