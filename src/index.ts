@@ -249,6 +249,17 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
   }, options.expirySweepMs ?? 30_000);
   sweep.unref();
 
+  if (!config.bot.inboundAuth) {
+    logger.warn(
+      config.demoMode
+        ? "DEMO MODE: inbound Bot Framework authentication is OFF (no BOT_ID). Never expose this port."
+        : "ALLOW_UNAUTHENTICATED=true: inbound Bot Framework authentication is OFF (no BOT_ID). Anyone who can reach this port can act as any user; it listens on 127.0.0.1 only.",
+    );
+    if (config.bot.type !== "MultiTenant" || config.bot.tenantId !== "") {
+      logger.warn({ botType: config.bot.type }, "BOT_TYPE and BOT_TENANT_ID are ignored without BOT_ID");
+    }
+  }
+
   logger.info(
     {
       port,
@@ -265,17 +276,6 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     },
     "teams-revoke-bot listening",
   );
-  if (!config.bot.inboundAuth) {
-    logger.warn(
-      config.demoMode
-        ? "DEMO MODE: inbound Bot Framework authentication is OFF (no BOT_ID). Never expose this port."
-        : "ALLOW_UNAUTHENTICATED=true: inbound Bot Framework authentication is OFF (no BOT_ID). Anyone who can reach this port can act as any user; it listens on 127.0.0.1 only.",
-    );
-    if (config.bot.type !== "MultiTenant" || config.bot.tenantId !== "") {
-      logger.warn({ botType: config.bot.type }, "BOT_TYPE and BOT_TENANT_ID are ignored without BOT_ID");
-    }
-  }
-
   const idle = async (): Promise<void> => {
     await jobs.idle();
     await auditor.idle();
