@@ -29,7 +29,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startSimulator } from "../src/simulator/index.js";
+import { startSimulator } from "@teams-revoke-bot/graph-simulator";
 import { freshPostgres } from "../test/support/databases.js";
 import type { WorkerResult } from "./bench/bulk-worker.js";
 

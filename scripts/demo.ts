@@ -2,7 +2,7 @@
  * `npm run demo`: the bot on a simulated Contoso tenant, driven from the Microsoft 365 Agents
  * Playground in a browser. One command starts three things and Ctrl-C stops all three:
  *
- *   1. the Microsoft Graph + Entra ID simulator (src/simulator), over HTTPS on an ephemeral port;
+ *   1. the Microsoft Graph + Entra ID simulator (packages/graph-simulator), over HTTPS on an ephemeral port;
  *   2. the bot (src/index.ts startBot) with env/.env.local, pointed at the simulator;
  *   3. the Agents Playground web UI on http://localhost:56150, pointed at the bot.
  *
@@ -15,7 +15,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { constants, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createTlsIdentity } from "../src/simulator/certificate.js";
+import { createTlsIdentity } from "@teams-revoke-bot/graph-simulator/certificate";
 import { DemoError } from "./demo/demo-error.js";
 
 /** Set by phase one for phase two: where the simulator's certificate and key are. */

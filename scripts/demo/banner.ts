@@ -2,7 +2,7 @@
  * What `npm run demo` prints once everything is up: where to click, who you are, what to type,
  * and where to look for the results. A newcomer reads this before anything else.
  */
-import { SIM_TENANT_ID, WELL_KNOWN } from "../../src/simulator/index.js";
+import { SIM_TENANT_ID, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { CURRENT_USER, DEMO_CONVERSATIONS, PLAYGROUND_BOT, playgroundUserId } from "./playground-config.js";
 
 export interface BannerInfo {

@@ -8,7 +8,7 @@ import { join, relative, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { ConfigError, readConfig, type AppConfig } from "../../src/config.js";
 import { startBot, type RunningBot } from "../../src/index.js";
-import { startSimulator, type StartedSimulator, type TlsIdentity } from "../../src/simulator/index.js";
+import { startSimulator, type StartedSimulator, type TlsIdentity } from "@teams-revoke-bot/graph-simulator";
 import { printBanner } from "./banner.js";
 import { DemoError } from "./demo-error.js";
 import { createDemoLogger } from "./logging.js";

@@ -5,7 +5,7 @@ import { activityFrom } from "../../scripts/demo/banner.js";
 import { clip, refusalOf } from "../../src/bot/inbound-guard.js";
 import { readConfig } from "../../src/config.js";
 import { listenHost } from "../../src/index.js";
-import { SIM_CLIENT_ID, SIM_CLIENT_SECRET, SIM_TENANT_ID } from "../../src/simulator/index.js";
+import { SIM_CLIENT_ID, SIM_CLIENT_SECRET, SIM_TENANT_ID } from "@teams-revoke-bot/graph-simulator";
 
 /** env/.env.local as the demo reads it, plus the simulator's Graph settings the demo adds. */
 function demoConfig() {

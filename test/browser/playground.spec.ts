@@ -14,7 +14,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { WELL_KNOWN } from "../../src/simulator/index.js";
+import { WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { acceptsConnections, REPO_ROOT, startDemo, waitForPortFree, waitForUrl, within, type DemoProcess } from "./demo-process.js";
 
 const CHROMIUM = "/usr/bin/chromium";

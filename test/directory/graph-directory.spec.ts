@@ -10,9 +10,9 @@ import {
   startSimulator,
   WELL_KNOWN,
   type StartedSimulator,
-} from "../../src/simulator/index.js";
+} from "@teams-revoke-bot/graph-simulator";
 import { graphFor } from "../support/graph.js";
-import { trustedSimulatorTls } from "../support/sim-tls.js";
+import { trustedSimulatorTls } from "@teams-revoke-bot/graph-simulator/trusted-run";
 
 function directoryFor(sim: StartedSimulator, secret = sim.clientSecret): GraphDirectory {
   return graphFor(sim, secret).directory;

@@ -11,10 +11,11 @@ import {
 } from "../../src/directory/odata.js";
 import type { DirectoryUser } from "../../src/directory/types.js";
 import { AppError } from "../../src/errors.js";
-import { ALL_GRAPH_ROLES, startSimulator, WELL_KNOWN, type StartedSimulator } from "../../src/simulator/index.js";
-import { parseFilter, type FilterExpression } from "../../src/simulator/odata-filter.js";
-import { graphFor, simUser } from "../support/graph.js";
-import { trustedSimulatorTls } from "../support/sim-tls.js";
+import { ALL_GRAPH_ROLES, startSimulator, WELL_KNOWN, type StartedSimulator } from "@teams-revoke-bot/graph-simulator";
+import { parseFilter, type FilterExpression } from "@teams-revoke-bot/graph-simulator/odata-filter";
+import { simUser } from "@teams-revoke-bot/graph-simulator";
+import { graphFor } from "../support/graph.js";
+import { trustedSimulatorTls } from "@teams-revoke-bot/graph-simulator/trusted-run";
 
 async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
   const all: T[] = [];

@@ -9,10 +9,11 @@ import { departmentFilter, DISABLED_FILTER } from "../../src/directory/odata.js"
 import { resolveTargets, type ResolveProgress } from "../../src/directory/resolvers.js";
 import type { DirectoryUser } from "../../src/directory/types.js";
 import { AppError } from "../../src/errors.js";
-import { ALL_GRAPH_ROLES, startSimulator, WELL_KNOWN, type StartedSimulator } from "../../src/simulator/index.js";
-import type { SimSignIn } from "../../src/simulator/graph-signins.js";
-import { graphFor, simUser } from "../support/graph.js";
-import { trustedSimulatorTls } from "../support/sim-tls.js";
+import { ALL_GRAPH_ROLES, startSimulator, WELL_KNOWN, type StartedSimulator } from "@teams-revoke-bot/graph-simulator";
+import type { SimSignIn } from "@teams-revoke-bot/graph-simulator/graph-signins";
+import { simUser } from "@teams-revoke-bot/graph-simulator";
+import { graphFor } from "../support/graph.js";
+import { trustedSimulatorTls } from "@teams-revoke-bot/graph-simulator/trusted-run";
 
 const HOUR_MS = 3_600_000;
 const HOSTILE_IPV4 = "203.0.113.50";

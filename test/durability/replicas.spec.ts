@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Verbs } from "../../src/cards/verbs.js";
-import { WELL_KNOWN } from "../../src/simulator/index.js";
+import { WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { cardText } from "../e2e/cards.js";
 import { freshPostgres, type TestDatabase } from "../support/databases.js";
 import {

@@ -12,15 +12,15 @@ import BetterSqlite3 from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, type Selectable } from "kysely";
 import { Pool } from "pg";
 import { Verbs } from "../../src/cards/verbs.js";
-import { startSimulator, WELL_KNOWN, type StartedSimulator } from "../../src/simulator/index.js";
-import type { SimUser } from "../../src/simulator/tenant-model.js";
+import { startSimulator, WELL_KNOWN, type StartedSimulator } from "@teams-revoke-bot/graph-simulator";
+import type { SimUser } from "@teams-revoke-bot/graph-simulator/tenant-model";
 import type { AuditLogTable, Database, JobsTable, OutboxTable, RequestsTable, TargetOutcomesTable } from "../../src/store/schema.js";
 import { cardIn, cardText } from "../e2e/cards.js";
 import { actionExecuteActivity, messageActivity, type TeamsConversation, type TeamsUser } from "../fakes/activities.js";
 import { FakeConnector, type ConnectorCall } from "../fakes/connector.js";
 import { botEnvFor } from "../support/bot-env.js";
 import { killAll, startBotProcess, startNodeProcess, waitForPort, type NodeProcess } from "../support/bot-process.js";
-import { trustedSimulatorTls } from "../support/sim-tls.js";
+import { trustedSimulatorTls } from "@teams-revoke-bot/graph-simulator/trusted-run";
 
 export type UserKey = Extract<keyof typeof WELL_KNOWN, string>;
 

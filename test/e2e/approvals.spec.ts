@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Verbs } from "../../src/cards/verbs.js";
-import { WELL_KNOWN, type SimUser } from "../../src/simulator/index.js";
+import { WELL_KNOWN, type SimUser } from "@teams-revoke-bot/graph-simulator";
 import { inThread, installActivity, type TeamsConversation } from "../fakes/activities.js";
 import {
   actionTitles,

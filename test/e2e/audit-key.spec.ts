@@ -7,10 +7,10 @@ import { auditKeyOf } from "../../src/audit/chain.js";
 import { main as verifyMain } from "../../src/cli/audit-verify.js";
 import { readConfig } from "../../src/config.js";
 import { startBot, type RunningBot } from "../../src/index.js";
-import { startSimulator, type StartedSimulator } from "../../src/simulator/index.js";
+import { startSimulator, type StartedSimulator } from "@teams-revoke-bot/graph-simulator";
 import { botEnvFor } from "../support/bot-env.js";
 import { captureOutput } from "../support/captured-output.js";
-import { trustedSimulatorTls } from "../support/sim-tls.js";
+import { trustedSimulatorTls } from "@teams-revoke-bot/graph-simulator/trusted-run";
 
 const KEY = "e2e-audit-key-0123456789abcdef0123456789";
 

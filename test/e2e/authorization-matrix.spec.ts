@@ -18,7 +18,7 @@ import assert from "node:assert/strict";
 import type { AuditEntry } from "../../src/audit/audit-log.js";
 import { Verbs } from "../../src/cards/verbs.js";
 import type { RevocationRequest } from "../../src/revocation/types.js";
-import { APPROVER_GROUP_ID, REVOKER_GROUP_ID, WELL_KNOWN } from "../../src/simulator/index.js";
+import { APPROVER_GROUP_ID, REVOKER_GROUP_ID, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { auditEntryOf } from "../../src/store/audit-store.js";
 import { openTestStore, type TestStore } from "../support/store.js";
 import { cardIn, cardText } from "./cards.js";

@@ -10,7 +10,7 @@ import type { AuditEntry } from "../../src/audit/audit-log.js";
 import { ChainVerifier } from "../../src/audit/chain.js";
 import { Verbs } from "../../src/cards/verbs.js";
 import type { RevocationRequest, TargetOutcome } from "../../src/revocation/types.js";
-import { ALL_GRAPH_ROLES, GRAPH_ROLES, WELL_KNOWN, type RecordedRequest, type SimUser } from "../../src/simulator/index.js";
+import { ALL_GRAPH_ROLES, GRAPH_ROLES, WELL_KNOWN, type RecordedRequest, type SimUser } from "@teams-revoke-bot/graph-simulator";
 import { inThread, type TeamsConversation } from "../fakes/activities.js";
 import type { ConnectorCall } from "../fakes/connector.js";
 import { cardEdits, cardText, lastConfirmCard, storedRequest, type CardJson } from "./cards.js";

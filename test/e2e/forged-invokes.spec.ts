@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { AuditEntry } from "../../src/audit/audit-log.js";
 import { Verbs } from "../../src/cards/verbs.js";
-import { WELL_KNOWN } from "../../src/simulator/index.js";
+import { WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { actionExecuteActivity, inThread, installActivity, type TeamsConversation } from "../fakes/activities.js";
 import { actionTitles, answerCard, cardEdits, cardText, lastConfirmCard, revokedUserIds, storedRequest, waitForCardText, type CardJson } from "./cards.js";
 import { startHarness, type Harness, type UserKey } from "./harness.js";

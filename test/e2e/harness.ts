@@ -11,7 +11,7 @@ import {
   WELL_KNOWN,
   type SimulatorOptions,
   type StartedSimulator,
-} from "../../src/simulator/index.js";
+} from "@teams-revoke-bot/graph-simulator";
 import {
   actionExecuteActivity,
   actionSubmitActivity,
@@ -21,7 +21,7 @@ import {
 } from "../fakes/activities.js";
 import { FakeConnector } from "../fakes/connector.js";
 import { botEnvFor } from "../support/bot-env.js";
-import { trustedSimulatorTls } from "../support/sim-tls.js";
+import { trustedSimulatorTls } from "@teams-revoke-bot/graph-simulator/trusted-run";
 import { openTestStore } from "../support/store.js";
 
 export type UserKey = Extract<keyof typeof WELL_KNOWN, string>;

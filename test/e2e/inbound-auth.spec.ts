@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { createHmac, randomUUID } from "node:crypto";
 import type { Activity } from "botbuilder";
-import { JwtSigner } from "../../src/simulator/index.js";
+import { JwtSigner } from "@teams-revoke-bot/graph-simulator";
 import { installActivity, messageActivity } from "../fakes/activities.js";
 import { openTestStore } from "../support/store.js";
 import { startHarness, type Harness } from "./harness.js";

@@ -9,10 +9,10 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { startSimulator, type StartedSimulator } from "../../src/simulator/index.js";
+import { startSimulator, type StartedSimulator } from "@teams-revoke-bot/graph-simulator";
 import { botEnvFor } from "../support/bot-env.js";
 import { killAll, startBotProcess, waitForPort, type NodeProcess } from "../support/bot-process.js";
-import { trustedSimulatorTls } from "../support/sim-tls.js";
+import { trustedSimulatorTls } from "@teams-revoke-bot/graph-simulator/trusted-run";
 import { channelAuthEnv } from "./harness.js";
 
 /** Files under dir, recursively, leaving out tsx's compile cache (the test runs the bot from source). */

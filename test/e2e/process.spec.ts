@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startSimulator, type StartedSimulator } from "../../src/simulator/index.js";
+import { startSimulator, type StartedSimulator } from "@teams-revoke-bot/graph-simulator";
 import { botEnvFor } from "../support/bot-env.js";
 import { killAll, startBotProcess, waitForPort, type NodeProcess } from "../support/bot-process.js";
-import { trustedSimulatorTls } from "../support/sim-tls.js";
+import { trustedSimulatorTls } from "@teams-revoke-bot/graph-simulator/trusted-run";
 
 describe("the bot as a process", function () {
   this.timeout(60_000);

@@ -5,10 +5,10 @@ import { join } from "node:path";
 import pino from "pino";
 import { readConfig } from "../../src/config.js";
 import { startBot, type RunningBot } from "../../src/index.js";
-import { startSimulator, type StartedSimulator } from "../../src/simulator/index.js";
+import { startSimulator, type StartedSimulator } from "@teams-revoke-bot/graph-simulator";
 import { botEnvFor } from "../support/bot-env.js";
 import { freshPostgres, type TestDatabase } from "../support/databases.js";
-import { trustedSimulatorTls } from "../support/sim-tls.js";
+import { trustedSimulatorTls } from "@teams-revoke-bot/graph-simulator/trusted-run";
 
 describe("e2e: /readyz reports the store", function () {
   this.timeout(30_000);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Verbs } from "../../src/cards/verbs.js";
-import { WELL_KNOWN } from "../../src/simulator/index.js";
+import { WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { installActivity } from "../fakes/activities.js";
 import { cardText, lastConfirmCard } from "./cards.js";
 import { startHarness, type Harness } from "./harness.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Verbs } from "../../src/cards/verbs.js";
-import { ALL_GRAPH_ROLES, PAYROLL_SERVICE_PRINCIPAL_ID, WELL_KNOWN } from "../../src/simulator/index.js";
+import { ALL_GRAPH_ROLES, PAYROLL_SERVICE_PRINCIPAL_ID, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { installActivity } from "../fakes/activities.js";
 import type { ConnectorCall } from "../fakes/connector.js";
 import { cardText, lastConfirmCard } from "./cards.js";

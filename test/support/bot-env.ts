@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { APPROVER_GROUP_ID, REVOKER_GROUP_ID, type StartedSimulator } from "../../src/simulator/index.js";
+import { APPROVER_GROUP_ID, REVOKER_GROUP_ID, type StartedSimulator } from "@teams-revoke-bot/graph-simulator";
 
 /** The bot's configuration for a simulator, as environment variables (as an operator would set them). */
 export function botEnvFor(sim: StartedSimulator, dataDir: string): Record<string, string> {

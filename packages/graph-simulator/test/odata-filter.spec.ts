@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { FilterSyntaxError, parseFilter, toODataStringLiteral } from "../../src/simulator/odata-filter.js";
-import { compileUserFilter, UnsupportedFilterError } from "../../src/simulator/user-filter.js";
-import type { SimUser } from "../../src/simulator/index.js";
-import { simUser } from "../support/graph.js";
+import { FilterSyntaxError, parseFilter, toODataStringLiteral } from "../src/odata-filter.js";
+import { compileUserFilter, UnsupportedFilterError } from "../src/user-filter.js";
+import type { SimUser } from "../src/index.js";
+import { simUser } from "../src/fixtures.js";
 
 const user = (overrides: Partial<SimUser>): SimUser =>
   simUser("10000000-0000-4000-8000-000000000099", {

@@ -3,8 +3,8 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { request } from "node:https";
-import { parseCliArguments } from "../../src/simulator/cli.js";
-import { SIM_CLIENT_ID, SIM_TENANT_ID } from "../../src/simulator/index.js";
+import { parseCliArguments } from "../src/cli.js";
+import { SIM_CLIENT_ID, SIM_TENANT_ID } from "../src/index.js";
 
 function getStatus(url: string, ca: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -43,7 +43,7 @@ describe("simulator: CLI", function () {
   });
 
   it("starts, prints what a bot needs including a CA file that makes it trusted, and stops on SIGTERM", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "..", "..", "src", "simulator", "cli.ts"), "--users", "3"], {
+    const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "..", "src", "cli.ts"), "--users", "3"], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";

@@ -9,8 +9,8 @@ import {
   SIM_TENANT_ID,
   startSimulator,
   WELL_KNOWN,
-} from "../../src/simulator/index.js";
-import type { SimulatedTenant } from "../../src/simulator/index.js";
+} from "../src/index.js";
+import type { SimulatedTenant } from "../src/index.js";
 
 function tenantFor(seed: number, userCount = 300, clock?: () => number): SimulatedTenant {
   return createSimulatedTenant({ tenantId: SIM_TENANT_ID, seed, userCount, clientId: SIM_CLIENT_ID, clock });

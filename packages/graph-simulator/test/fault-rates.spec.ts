@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { startSimulator, WELL_KNOWN } from "../../src/simulator/index.js";
-import type { StartedSimulator } from "../../src/simulator/index.js";
-import { RandomFaults } from "../../src/simulator/fault-rates.js";
+import { startSimulator, WELL_KNOWN } from "../src/index.js";
+import type { StartedSimulator } from "../src/index.js";
+import { RandomFaults } from "../src/fault-rates.js";
 import { callExpectingNoResponse, getToken, graph, graphBatch, graphErrorOf, revokeItem } from "./support/sim-client.js";
 
 describe("simulator: random fault rates (5xx, connection resets, slow responses)", () => {

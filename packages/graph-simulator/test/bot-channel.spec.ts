@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { startSimulator, type StartedSimulator } from "../../src/simulator/index.js";
-import { trustedSimulatorTls } from "../support/sim-tls.js";
+import { startSimulator, type StartedSimulator } from "../src/index.js";
+import { trustedSimulatorTls } from "../src/trusted-run.js";
 
 describe("simulator: the Bot Framework channel", () => {
   let sim: StartedSimulator;

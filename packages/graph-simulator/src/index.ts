@@ -57,3 +57,4 @@ export type {
 export { toODataStringLiteral } from "./odata-filter.js";
 export { createTlsIdentity } from "./certificate.js";
 export type { TlsIdentity } from "./certificate.js";
+export { simUser } from "./fixtures.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { JwtSigner } from "../../src/simulator/jwt.js";
-import { GRAPH_ROLES, startSimulator } from "../../src/simulator/index.js";
-import type { StartedSimulator } from "../../src/simulator/index.js";
+import { JwtSigner } from "../src/jwt.js";
+import { GRAPH_ROLES, startSimulator } from "../src/index.js";
+import type { StartedSimulator } from "../src/index.js";
 import { call, jwtPayload, requestToken } from "./support/sim-client.js";
 
 interface EntraErrorBody {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { ALL_GRAPH_ROLES, BATCH_REQUEST_LIMIT, GRAPH_ROLES, SIM_TENANT_ID, startSimulator, WELL_KNOWN } from "../../src/simulator/index.js";
-import type { StartedSimulator } from "../../src/simulator/index.js";
-import { JwtSigner } from "../../src/simulator/jwt.js";
+import { ALL_GRAPH_ROLES, BATCH_REQUEST_LIMIT, GRAPH_ROLES, SIM_TENANT_ID, startSimulator, WELL_KNOWN } from "../src/index.js";
+import type { StartedSimulator } from "../src/index.js";
+import { JwtSigner } from "../src/jwt.js";
 import { batchItemsById, call, getToken, graph, graphBatch, graphErrorOf, jwtPayload, revokeItem } from "./support/sim-client.js";
 
 const JSON_HEADERS = { "Content-Type": "application/json" };

@@ -7,9 +7,9 @@ import {
   SIM_TENANT_ID,
   startSimulator,
   WELL_KNOWN,
-} from "../../src/simulator/index.js";
-import type { StartedSimulator } from "../../src/simulator/index.js";
-import { WriteQuota } from "../../src/simulator/write-quota.js";
+} from "../src/index.js";
+import type { StartedSimulator } from "../src/index.js";
+import { WriteQuota } from "../src/write-quota.js";
 import { getToken, graph, graphErrorOf } from "./support/sim-client.js";
 
 const TENANT = SIM_TENANT_ID;

@@ -9,8 +9,8 @@ import {
   startSimulator,
   toODataStringLiteral,
   WELL_KNOWN,
-} from "../../src/simulator/index.js";
-import type { StartedSimulator } from "../../src/simulator/index.js";
+} from "../src/index.js";
+import type { StartedSimulator } from "../src/index.js";
 import { getToken, graph, graphErrorOf } from "./support/sim-client.js";
 
 const SELECT = "id,displayName,userPrincipalName,accountEnabled,department,userType,signInSessionsValidFromDateTime";

@@ -8,8 +8,8 @@ import {
   startSimulator,
   toODataStringLiteral,
   WELL_KNOWN,
-} from "../../src/simulator/index.js";
-import type { BulkDepartmentOptions, SimulatedTenant, StartedSimulator } from "../../src/simulator/index.js";
+} from "../src/index.js";
+import type { BulkDepartmentOptions, SimulatedTenant, StartedSimulator } from "../src/index.js";
 import { getToken, graph } from "./support/sim-client.js";
 
 function tenantWith(bulkDepartment: BulkDepartmentOptions | undefined, userCount = 50): SimulatedTenant {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { startSimulator, toODataStringLiteral, WELL_KNOWN } from "../../src/simulator/index.js";
-import type { StartedSimulator } from "../../src/simulator/index.js";
+import { startSimulator, toODataStringLiteral, WELL_KNOWN } from "../src/index.js";
+import type { StartedSimulator } from "../src/index.js";
 import { getToken, graph, graphErrorOf } from "./support/sim-client.js";
 import type { SimHttpResponse } from "./support/sim-client.js";
 

@@ -1,7 +1,7 @@
 /**
  * Command-line entry: starts the simulator on its own so a bot (or curl) can be pointed at it.
  *
- *   node --import tsx src/simulator/cli.ts [--port 8443] [--host 127.0.0.1] [--seed 42] [--users 300]
+ *   npm run simulator -- [--port 8443] [--host 127.0.0.1] [--seed 42] [--users 300]
  *     [--bulk-department "Load Test" --bulk-users 100000] [--latency 50]
  *
  * It prints the settings a bot needs and the path of the CA certificate to put in

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClientSecretCredential } from "@azure/identity";
 import { generate } from "selfsigned";
-import { GRAPH_ROLES, startSimulator, WELL_KNOWN } from "../../src/simulator/index.js";
-import type { StartedSimulator } from "../../src/simulator/index.js";
+import { GRAPH_ROLES, startSimulator, WELL_KNOWN } from "../src/index.js";
+import type { StartedSimulator } from "../src/index.js";
 import type { ProbeConfig, ProbeResult } from "./support/identity-probe.js";
 import { jwtPayload } from "./support/sim-client.js";
 

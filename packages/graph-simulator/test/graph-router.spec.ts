@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { JwtSigner } from "../../src/simulator/jwt.js";
-import { startSimulator, WELL_KNOWN } from "../../src/simulator/index.js";
-import type { StartedSimulator } from "../../src/simulator/index.js";
+import { JwtSigner } from "../src/jwt.js";
+import { startSimulator, WELL_KNOWN } from "../src/index.js";
+import type { StartedSimulator } from "../src/index.js";
 import { call, getToken, graph, graphErrorOf, jwtPayload } from "./support/sim-client.js";
 
 describe("simulator: Graph authentication, faults, latency and request log", () => {

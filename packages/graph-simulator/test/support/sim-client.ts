@@ -4,7 +4,7 @@
  */
 import { request as httpsRequest } from "node:https";
 import type { IncomingHttpHeaders } from "node:http";
-import type { StartedSimulator } from "../../../src/simulator/index.js";
+import type { StartedSimulator } from "../../src/index.js";
 
 /** A response with its body parsed as JSON when it is JSON. */
 export interface SimHttpResponse {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { AccessTokenAuthority } from "../../src/simulator/access-tokens.js";
-import { GraphError } from "../../src/simulator/graph-error.js";
-import { JwtSigner } from "../../src/simulator/jwt.js";
-import { SIM_CLIENT_ID, SIM_TENANT_ID } from "../../src/simulator/index.js";
+import { AccessTokenAuthority } from "../src/access-tokens.js";
+import { GraphError } from "../src/graph-error.js";
+import { JwtSigner } from "../src/jwt.js";
+import { SIM_CLIENT_ID, SIM_TENANT_ID } from "../src/index.js";
 
 const grant = {
   clientId: SIM_CLIENT_ID,
