@@ -27,7 +27,7 @@ import type { Directory } from "./directory/directory.js";
 import { GRAPH_SCOPE, GraphDirectory } from "./directory/graph-directory.js";
 import { userMessageOf } from "./errors.js";
 import { GraphRoleLookup } from "./policy/roles.js";
-import { createLogger } from "./logger.js";
+import { createLogger, routeConsoleToLog } from "./logger.js";
 import { JobRunner, type JobRunnerOptions } from "./revocation/job-runner.js";
 import { RevocationService } from "./revocation/lifecycle.js";
 import { createServer, listen, type ReadinessReport } from "./server.js";
@@ -56,6 +56,11 @@ export interface StartOptions {
   host?: string;
   /** Tests only: where emulator tokens' keys come from (see ChannelAuthOptions). */
   emulatorOpenIdMetadataUrl?: string;
+  /**
+   * Send what libraries write to the console into the log, clipped and rate-limited
+   * (routeConsoleToLog). The process entry and the demo do; in-process tests leave the console alone.
+   */
+  routeConsole?: boolean;
 }
 
 export interface RunningBot {
@@ -98,6 +103,7 @@ export function createGraphClient(config: Pick<AppConfig, "graph">, credential: 
 /** Starts the bot with the given configuration. */
 export async function startBot(config: Readonly<AppConfig>, options: StartOptions = {}): Promise<RunningBot> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  const restoreConsole = options.routeConsole === true ? routeConsoleToLog(logger) : () => undefined;
 
   const credential = createCredential(config);
   const directory: Directory = new GraphDirectory(createGraphClient(config, credential), credential);
@@ -294,6 +300,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
       await Promise.race([auditor.idle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       auditor.stop();
       await database.close();
+      restoreConsole();
     },
   };
 }
@@ -325,7 +332,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const bot = await startBot(config);
+  const bot = await startBot(config, { routeConsole: true });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createLogger } from "../src/logger.js";
+import { createLogger, routeConsoleToLog } from "../src/logger.js";
 
 function capture(): { lines: () => Array<Record<string, unknown>>; stream: { write(line: string): void } } {
   let text = "";
@@ -39,5 +39,34 @@ describe("the bot's logger", () => {
     const [line] = out.lines();
     assert.deepEqual(line?.config, { clientSecret: "***", auditKey: "***" });
     assert.deepEqual(line?.headers, { authorization: "***" });
+  });
+
+  it("takes what libraries print to the console into the log, clipped, at most the limit a minute, and counts the rest", () => {
+    const out = capture();
+    let clock = 0;
+    const original = console.error;
+    const restore = routeConsoleToLog(createLogger("info", out.stream), 3, () => clock);
+    try {
+      console.error(`Error finding key for token. Available keys: ${"K".repeat(5000)}`);
+      console.warn("second", { depth: { a: { b: { c: 1 } } } });
+      console.log("third");
+      for (let i = 0; i < 50; i++) console.error("flood");
+      clock = 60_000;
+      console.error("after a minute");
+    } finally {
+      restore();
+    }
+    const lines = out.lines();
+    assert.equal(lines.length, 4);
+    assert.deepEqual(lines.map((l) => [l.source, l.method, l.level]), [
+      ["console", "error", 40],
+      ["console", "warn", 40],
+      ["console", "log", 40],
+      ["console", "error", 40],
+    ]);
+    assert.ok((lines[0]?.msg as string).length < 1100);
+    assert.equal(lines[3]?.msg, "after a minute");
+    assert.equal(lines[3]?.suppressedBefore, 50);
+    assert.equal(console.error, original, "the console is put back");
   });
 });

@@ -93,7 +93,7 @@ async function startAll(env: NodeJS.ProcessEnv, tls: TlsIdentity, started: Start
   const config = demoBotConfig(fileEnv, started.simulator);
   const botLog = join(resolve(REPO_ROOT, config.dataDir), "bot.log");
   // Loopback only: in demo mode the bot does not authenticate inbound requests.
-  started.bot = await startBot(config, { logger: createDemoLogger(config.logLevel, botLog), host: "127.0.0.1" });
+  started.bot = await startBot(config, { logger: createDemoLogger(config.logLevel, botLog), host: "127.0.0.1", routeConsole: true });
 
   started.playground = await startPlayground(
     { workDir: PLAYGROUND_DIR, configPath: writePlaygroundConfig(), botEndpoint: `${started.bot.url}/api/messages`, port: PLAYGROUND_PORT },

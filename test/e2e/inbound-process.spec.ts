@@ -9,10 +9,11 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { startSimulator, type StartedSimulator } from "@teams-revoke-bot/graph-simulator";
+import { JwtSigner, startSimulator, type StartedSimulator } from "@teams-revoke-bot/graph-simulator";
 import { botEnvFor } from "../support/bot-env.js";
 import { killAll, startBotProcess, waitForPort, type NodeProcess } from "../support/bot-process.js";
 import { trustedSimulatorTls } from "@teams-revoke-bot/graph-simulator/trusted-run";
+import { messageActivity } from "../fakes/activities.js";
 import { channelAuthEnv } from "./harness.js";
 
 /** Files under dir, recursively, leaving out tsx's compile cache (the test runs the bot from source). */
@@ -93,6 +94,39 @@ describe("e2e: inbound hardening of the bot process", function () {
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
+  });
+
+  it("keeps what libraries print for forged tokens in the log: JSON lines, clipped, at most 20 a minute", async () => {
+    const bot = startProcess({ ...botEnvFor(sim, dataDir), ...channelAuthEnv(sim) });
+    const port = await waitForPort(bot);
+    const stranger = await JwtSigner.generate();
+    const serviceUrl = "https://smba.trafficmanager.net/amer/";
+    const activity = messageActivity(serviceUrl, { id: "29:x", name: "Mallory", aadObjectId: "00000000-0000-4000-8000-00000000beef" }, { id: "a:1", conversationType: "personal", tenantId: sim.tenantId }, "revoke user x");
+    const now = Math.floor(Date.now() / 1000);
+    // Signed with a key the channel never published, under the channel's key ID: botbuilder
+    // prints the channel's keys with console.error for each such token.
+    const forged = stranger.sign({ iss: sim.channel.issuer, aud: sim.channel.registration.appId, serviceurl: serviceUrl, nbf: now - 60, exp: now + 3600 }, { kid: sim.channel.keyId });
+    const statuses = new Set<number>();
+    for (let i = 0; i < 60; i++) {
+      const res = await fetch(`http://127.0.0.1:${port}/api/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${forged}` },
+        body: JSON.stringify(activity),
+      });
+      statuses.add(res.status);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const lines = bot.output().split("\n").filter((l) => l.includes("Available keys"));
+    process.stdout.write(`      60 forged tokens: HTTP ${[...statuses].join(", ")}; library lines about keys in the output: ${lines.length}\n`);
+    assert.deepEqual([...statuses], [401]);
+    assert.ok(lines.length > 0, "botbuilder printed nothing: the test no longer exercises the console route");
+    assert.ok(lines.length <= 20, `${lines.length} lines`);
+    for (const line of lines) {
+      const entry = JSON.parse(line) as { source?: string; level?: number };
+      assert.equal(entry.source, "console");
+      assert.equal(entry.level, 40);
+    }
+    assert.ok(!bot.hasExited(), bot.output());
   });
 
   it("without BOT_ID (ALLOW_UNAUTHENTICATED) listens on 127.0.0.1 only, and the template's BOT_TYPE=SingleTenant does not stop it", async () => {

@@ -53,7 +53,7 @@ export function startBotProcess(env: Record<string, string>): NodeProcess {
 }
 
 /** Waits for the bot's "listening" log line and returns its port; fails with the output if it exits or takes too long. */
-export async function waitForPort(started: NodeProcess, timeoutMs = 20_000): Promise<number> {
+export async function waitForPort(started: NodeProcess, timeoutMs = 45_000): Promise<number> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     const match = /"port":(\d+)/.exec(started.output());
