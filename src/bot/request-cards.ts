@@ -95,7 +95,9 @@ export class RequestCards implements RequestCardsPort {
    * origin): approvers act on it there. A set larger than a card lists goes in replies to it.
    */
   async publishIn(channel: Reference, request: RevocationRequest, secondPerson: string | null): Promise<void> {
-    const cardId = await this.deps.messenger.post(channel, this.sharedMessage(request, secondPerson));
+    // A refused post throws (the caller withdraws the request); a post answered without a message
+    // ID (the Agents Playground) is attached on the first click instead, as chat cards are.
+    const cardId = await this.deps.messenger.postOrThrow(channel, this.sharedMessage(request, secondPerson));
     if (cardId !== undefined) await this.deps.revocations.attachCard(request.id, cardId);
     if (request.targets.length > CARD_TARGET_LIMIT) await this.postTargetList(channel, cardId, request);
   }

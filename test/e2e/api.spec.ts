@@ -295,6 +295,21 @@ describe("e2e: the automation API (POST/GET /api/requests)", function () {
     });
   });
 
+  describe("a card that cannot be posted", () => {
+    it("withdraws its request and answers 502: nothing waits where no approver can see it", async () => {
+      h.connector.failNext.push({ status: 403, when: (activity) => (activity.summary ?? "").startsWith("Revocation request") });
+      const res = await api("POST", "/api/requests", { token: sentinel, body: proposal({ users: [alice.userPrincipalName] }) });
+      assertProblem(res, 502, "approval-post-failed");
+      const requestId = /R-[0-9A-Z]{10}/.exec(res.body.detail as string)?.[0];
+      assert.ok(requestId !== undefined, res.body.detail);
+      const read = await api("GET", `/api/requests/${requestId}`, { token: sentinel });
+      assert.equal(read.body.state, "cancelled");
+      assert.equal(read.body.decision.outcome, "withdrawn");
+      const entries = (await h.auditEntries()).filter((e) => e.requestId === requestId).map((e) => e.action);
+      assert.deepEqual(entries, ["request.created", "request.cancelled"]);
+    });
+  });
+
   describe("the full cycle", () => {
     it("Sentinel proposes; val (a revoker, no approver) cannot approve; riley approves on the card; GET shows every outcome, paged", async () => {
       const targets = [alice, bob, oneil];
