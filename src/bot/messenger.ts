@@ -37,7 +37,7 @@ export class Messenger {
         failure = err;
       }
     });
-    if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
+    if (failure !== undefined) throw failure instanceof Error ? failure : new Error("the connector refused the message");
     return id;
   }
 
