@@ -6,7 +6,7 @@ import { escapeMarkdown } from "./markdown.js";
 import type { AuditEntry } from "../audit/audit-log.js";
 import type { DirectoryUser } from "../directory/types.js";
 import { countOutcomes } from "../revocation/job-runner.js";
-import type { OutcomeStatus, RevocationRequest, TargetOutcome } from "../revocation/types.js";
+import { isAppActor, type OutcomeStatus, type RevocationRequest, type TargetOutcome } from "../revocation/types.js";
 import type {
   AuditCardData,
   ConfirmCardData,
@@ -160,7 +160,9 @@ export function confirmCardData(request: RevocationRequest, context: PendingCont
 }
 
 function viewerNote(request: RevocationRequest, context: PendingContext, viewer: PendingViewer | undefined): { text: string; style: string } {
-  const withdraw = `The requester can withdraw it by typing \`cancel ${request.id}\`.`;
+  const withdraw = isAppActor(request.requester)
+    ? "Automation proposed it and cannot approve it: a person from an approver group decides here."
+    : `The requester can withdraw it by typing \`cancel ${request.id}\`.`;
   if (viewer === undefined) {
     return { text: `Waiting for an approver. Only members of an approver group can approve or reject; every click is checked. ${withdraw}`, style: "emphasis" };
   }

@@ -218,6 +218,7 @@ describe("e2e: the automation API (POST/GET /api/requests)", function () {
       assert.ok(text.includes(incident.title), text);
       assert.ok(text.includes("Contoso Sentinel Playbook"), text);
       assert.ok(text.includes("proposed by automation"), text);
+      assert.ok(text.includes("Automation proposed it and cannot approve it") && !text.includes("cancel R-"), text);
       const read = await api("GET", `${statusUrl}?limit=200`, { token: sentinel });
       assert.equal(read.status, 200, JSON.stringify(read.body));
       assert.equal(read.body.state, "pending");
