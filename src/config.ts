@@ -85,6 +85,15 @@ export interface AppConfig {
   /** Object IDs (lower-case) and UPNs (lower-case) that are never revoked. */
   protectedUsers: readonly string[];
   auditChannelId: string | undefined;
+  /** The automation API (README, "Automation API"). */
+  api: {
+    /** Teams channel where requests from automation are posted for approval (APPROVAL_CHANNEL_ID); undefined: the audit channel. */
+    approvalChannelId: string | undefined;
+    /** The tenant whose tokens are accepted (AZURE_TENANT_ID, else BOT_TENANT_ID); undefined: the API answers 503. */
+    tenantId: string | undefined;
+    /** POSTs one app may send per minute (API_REQUESTS_PER_MINUTE); reads may be ten times as many. */
+    requestsPerMinute: number;
+  };
   databaseUrl: string;
   /** The folder of the SQLite database (./data for PostgreSQL): the demo's logs live here too. */
   dataDir: string;
@@ -268,6 +277,8 @@ const schema = z.object({
     }
   }),
   AUDIT_CHANNEL_ID: optionalString,
+  APPROVAL_CHANNEL_ID: optionalString,
+  API_REQUESTS_PER_MINUTE: integer("API_REQUESTS_PER_MINUTE", 30, 1, 10_000),
   DATABASE_URL: z
     .string()
     .optional()
@@ -501,6 +512,11 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     auditKeySource,
     protectedUsers: Object.freeze(e.PROTECTED_USER_IDS.map((s) => s.toLowerCase())),
     auditChannelId: e.AUDIT_CHANNEL_ID,
+    api: {
+      approvalChannelId: e.APPROVAL_CHANNEL_ID,
+      tenantId: (e.AZURE_TENANT_ID ?? e.BOT_TENANT_ID)?.toLowerCase(),
+      requestsPerMinute: e.API_REQUESTS_PER_MINUTE,
+    },
     databaseUrl: e.DATABASE_URL,
     dataDir,
     logLevel: e.LOG_LEVEL,

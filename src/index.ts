@@ -10,6 +10,9 @@ import { Client } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
 import { MessageFactory } from "botbuilder";
 import type { Logger } from "pino";
+import { EntraTokenValidator } from "./api/access-token.js";
+import { RateLimiter } from "./api/rate-limit.js";
+import { RequestsApi } from "./api/requests-api.js";
 import { Auditor } from "./audit/auditor.js";
 import { auditKeyOf } from "./audit/chain.js";
 import { createBotApp } from "./bot/app.js";
@@ -33,6 +36,7 @@ import { RevocationService } from "./revocation/lifecycle.js";
 import { createServer, listen, type ReadinessReport } from "./server.js";
 import { SqlAuditStore } from "./store/audit-store.js";
 import { SqlConversationStore } from "./store/conversation-store.js";
+import { SqlIdempotencyStore } from "./store/idempotency-store.js";
 import { openDatabase } from "./store/database.js";
 import { SqlJobQueue } from "./store/job-queue.js";
 import { SqlRequestStore } from "./store/request-store.js";
@@ -61,6 +65,8 @@ export interface StartOptions {
    * (routeConsoleToLog). The process entry and the demo do; in-process tests leave the console alone.
    */
   routeConsole?: boolean;
+  /** Least time between two reads of Entra's keys on an unknown key ID (automation API); default 60 s. */
+  apiKeyRefreshMs?: number;
 }
 
 export interface RunningBot {
@@ -239,11 +245,46 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
       allowedTenantIds: config.bot.allowedTenantIds,
     },
   });
+  const api = new RequestsApi({
+    tokens:
+      config.api.tenantId === undefined
+        ? undefined
+        : new EntraTokenValidator({
+            authorityHost: config.graph.authorityHost,
+            tenantId: config.api.tenantId,
+            clientId: config.graph.credential.clientId,
+            minKeyRefreshMs: options.apiKeyRefreshMs,
+          }),
+    notConfigured: "Set AZURE_TENANT_ID (the tenant whose apps may call the API) to use the automation API.",
+    proposals: new RateLimiter(config.api.requestsPerMinute),
+    reads: new RateLimiter(config.api.requestsPerMinute * 10),
+    revocations,
+    auditor,
+    directory,
+    idempotency: new SqlIdempotencyStore(db),
+    approvals: {
+      // The channel's reference without a user: no one person's client refreshes the card.
+      find: async () => {
+        const channel = await conversations.approvalChannel(config.api.approvalChannelId);
+        if (channel === undefined) return undefined;
+        const withoutUser: Record<string, unknown> = { ...channel };
+        delete withoutUser.user;
+        delete withoutUser.activityId;
+        return withoutUser;
+      },
+      publish: (channel, request, secondPerson) => cards.publishIn(channel, request, secondPerson),
+    },
+    protectedUsers: config.protectedUsers,
+    maxTargets: config.maxTargets,
+    now: options.now,
+    logger,
+  });
   const server = createServer({
     handleActivity: (activity, authorization) => guard.handle(activity, authorization),
     refusedActivities: () => guard.refused.total(),
     logger,
     readiness,
+    api,
   });
   const host = listenHost(config, options.host);
   const port = await listen(server, config.port, host);
@@ -277,6 +318,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
       store: database.description,
       runner: owner,
       auditChannel: await conversations.describeAuditChannel(),
+      approvalChannel: config.api.approvalChannelId === undefined ? "the audit channel" : `APPROVAL_CHANNEL_ID ${config.api.approvalChannelId}`,
       auditChain: auditKey === undefined ? "none (audit chain unkeyed: set AUDIT_KEY_FILE)" : `key ID ${auditKey.id} from ${config.auditKeySource ?? "configuration"}`,
       auditPosts: await auditor.backlog(),
     },

@@ -1,5 +1,7 @@
 import type { Logger } from "pino";
 import restify from "restify";
+import type { ApiResponse } from "./api/problem.js";
+import { MAX_API_BODY_BYTES, type BodyReader } from "./api/requests-api.js";
 import type { InboundOutcome } from "./bot/inbound-guard.js";
 
 /** Largest activity accepted: Teams messages are at most about 100 KB, cards included. */
@@ -23,6 +25,11 @@ export interface ServerDeps {
   logger: Logger;
   /** What /readyz reports; called at most every few seconds. */
   readiness: () => Promise<ReadinessReport>;
+  /** The automation API (src/api/requests-api.ts): POST /api/requests and GET /api/requests/{id}. */
+  api?: {
+    propose(authorization: string | undefined, readBody: BodyReader): Promise<ApiResponse>;
+    read(authorization: string | undefined, id: string, query: URLSearchParams): Promise<ApiResponse>;
+  };
 }
 
 /**
@@ -49,6 +56,31 @@ export function createServer(deps: ServerDeps): restify.Server {
     else res.send(outcome.status, outcome.body);
   });
 
+  const api = deps.api;
+  if (api !== undefined) {
+    // The token is checked before the body is read; a body nobody read flows into nothing.
+    server.post("/api/requests", async (req, res) => {
+      let read = false;
+      const answer = await api.propose(req.headers.authorization, () => {
+        read = true;
+        return readJsonBody(req, MAX_API_BODY_BYTES);
+      });
+      if (!read || answer.status === 413 || answer.status === 415) discardRest(req, MAX_DISCARDED_BYTES);
+      writeApiResponse(res, answer);
+    });
+    server.get("/api/requests/:id", async (req, res) => {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      let id: string;
+      try {
+        id = decodeURIComponent(url.pathname.slice("/api/requests/".length));
+      } catch {
+        // Malformed percent-encoding names no request: answered as an unknown one.
+        id = "";
+      }
+      writeApiResponse(res, await api.read(req.headers.authorization, id, url.searchParams));
+    });
+  }
+
   // Clients such as the Agents Playground probe the endpoint with HEAD before posting.
   server.head("/api/messages", (_req, res, next) => {
     res.send(200);
@@ -74,6 +106,13 @@ export function createServer(deps: ServerDeps): restify.Server {
     callback();
   });
   return server;
+}
+
+/** Writes an API answer as it is: its own content type (problem+json included), no restify formatter. */
+function writeApiResponse(res: restify.Response, answer: ApiResponse): void {
+  const text = answer.body === undefined ? "" : JSON.stringify(answer.body);
+  res.writeHead(answer.status, { ...answer.headers, "content-length": String(Buffer.byteLength(text)) });
+  res.end(text);
 }
 
 /** Listens on the port (0 = any free one) and resolves with the bound port. */

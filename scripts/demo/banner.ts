@@ -2,7 +2,7 @@
  * What `npm run demo` prints once everything is up: where to click, who you are, what to type,
  * and where to look for the results. A newcomer reads this before anything else.
  */
-import { SIM_TENANT_ID, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
+import { SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, SIM_TENANT_ID, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { CURRENT_USER, DEMO_CONVERSATIONS, PLAYGROUND_BOT, playgroundUserId } from "./playground-config.js";
 
 export interface BannerInfo {
@@ -14,6 +14,38 @@ export interface BannerInfo {
   botLog: string;
   playgroundLog: string;
   playgroundConfig: string;
+  /** The bot's URL (the automation API is under /api/requests). */
+  botUrl: string;
+  /** The simulator's certificate (PEM), for curl's --cacert. */
+  caCertPath: string;
+  /** The bot's Graph app registration's client ID: the API's audience is api://<it>. */
+  clientId: string;
+}
+
+/**
+ * One shell line that raises a request as automation: a token from the simulator's Entra for the
+ * simulated Sentinel playbook app (granted Revocation.Request), then POST /api/requests with it.
+ */
+export function automationCurl(info: Pick<BannerInfo, "simulatorUrl" | "botUrl" | "caCertPath" | "clientId">): string {
+  const tokenUrl = `${info.simulatorUrl}/${SIM_TENANT_ID}/oauth2/v2.0/token`;
+  const form = [
+    "grant_type=client_credentials",
+    `client_id=${SENTINEL_APP_ID}`,
+    `client_secret=${SENTINEL_CLIENT_SECRET}`,
+    `scope=api://${info.clientId}/.default`,
+  ]
+    .map((field) => `-d '${field}'`)
+    .join(" ");
+  const body = JSON.stringify({
+    selection: { users: ["alice@contoso.com", "bob.stone@contoso.com"] },
+    reason: "Sentinel: password spray against Sales",
+    incident: { source: "Microsoft Sentinel", id: "4711", title: "Password spray against Sales" },
+    idempotencyKey: "demo-KEY",
+  }).replace("KEY", "'$(date +%s)'");
+  return (
+    `TOKEN=$(curl -s --cacert '${info.caCertPath}' ${tokenUrl} ${form} | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).access_token') && ` +
+    `curl -s -X POST ${info.botUrl}/api/requests -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '${body}'`
+  );
 }
 
 /** A message from another demo user into the demo's personal chat, as the Playground accepts it. */
@@ -80,6 +112,12 @@ export function bannerText(info: BannerInfo): string {
       `Her card also goes to the "${DEMO_CONVERSATIONS.auditChannel.name}" channel; there you (an approver) see Approve and Reject.`,
       "Ask for two users yourself and Approve is refused: nobody approves their own bulk request.",
     ),
+    row(
+      "Automation",
+      "A Sentinel playbook proposes, a person approves (README, \"Automation API\"). From another terminal:",
+    ),
+    `    ${automationCurl(info)}`,
+    row("", `The card goes to the "${DEMO_CONVERSATIONS.auditChannel.name}" channel (the approval channel here); Approve it there.`),
     row(
       "Audit",
       `Every step is posted to the "${DEMO_CONVERSATIONS.auditChannel.name}" channel of team ${DEMO_CONVERSATIONS.team.name} (left, under Teams Channel),`,

@@ -186,5 +186,8 @@ export async function runDemo(env: NodeJS.ProcessEnv, tls: TlsIdentity): Promise
     botLog: relative(REPO_ROOT, info.botLog),
     playgroundLog: relative(REPO_ROOT, playground.logFile),
     playgroundConfig: relative(REPO_ROOT, join(PLAYGROUND_DIR, PLAYGROUND_CONFIG_FILE)),
+    botUrl: started.bot?.url ?? "",
+    caCertPath: env.NODE_EXTRA_CA_CERTS ?? "",
+    clientId: info.config.graph.credential.clientId,
   });
 }

@@ -58,6 +58,19 @@ export class Conversations {
   async auditChannel(): Promise<Reference | undefined> {
     const id = this.configuredAuditChannelId;
     if (id === undefined) return (await this.records.getSetting(AUDIT_CHANNEL_SETTING)) as Reference | undefined;
+    return this.channelById(id);
+  }
+
+  /**
+   * Where requests from automation are posted: APPROVAL_CHANNEL_ID when it is given, else the
+   * audit channel (AUDIT_CHANNEL_ID or `audit here`), where chat requests' approval copies go too.
+   */
+  async approvalChannel(configuredApprovalChannelId: string | undefined): Promise<Reference | undefined> {
+    return configuredApprovalChannelId === undefined ? this.auditChannel() : this.channelById(configuredApprovalChannelId);
+  }
+
+  /** A reference to the channel with this ID, addressed through the service URL of a conversation seen in the tenant. */
+  private async channelById(id: string): Promise<Reference | undefined> {
     const seen = ((await this.records.get(channelRootId(id))) ?? (await this.records.latest())) as Reference | undefined;
     if (seen?.serviceUrl === undefined) return undefined;
     const tenantId = (seen.conversation as { tenantId?: string } | undefined)?.tenantId;

@@ -23,6 +23,24 @@ export class Messenger {
     return id;
   }
 
+  /**
+   * Posts an activity and throws when the connector refuses it. (The adapter's turn error handler,
+   * which teams-ai installs, would otherwise log a failed proactive send and swallow it.)
+   */
+  async postOrThrow(ref: Partial<ConversationReference>, activity: Partial<Activity>): Promise<string | undefined> {
+    let id: string | undefined;
+    let failure: unknown;
+    await this.adapter.continueConversationAsync(this.botAppId, ref, async (ctx) => {
+      try {
+        id = (await ctx.sendActivity(activity))?.id;
+      } catch (err) {
+        failure = err;
+      }
+    });
+    if (failure !== undefined) throw failure instanceof Error ? failure : new Error("the connector refused the message");
+    return id;
+  }
+
   /** Replaces the message activityId with the given activity. */
   async update(ref: Partial<ConversationReference>, activityId: string, activity: Partial<Activity>): Promise<void> {
     await this.adapter.continueConversationAsync(this.botAppId, ref, async (ctx) => {

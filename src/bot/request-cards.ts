@@ -90,6 +90,18 @@ export class RequestCards implements RequestCardsPort {
     }
   }
 
+  /**
+   * Posts the card of a request from automation in the approval channel, where it was made (its
+   * origin): approvers act on it there. A set larger than a card lists goes in replies to it.
+   */
+  async publishIn(channel: Reference, request: RevocationRequest, secondPerson: string | null): Promise<void> {
+    // A refused post throws (the caller withdraws the request); a post answered without a message
+    // ID (the Agents Playground) is attached on the first click instead, as chat cards are.
+    const cardId = await this.deps.messenger.postOrThrow(channel, this.sharedMessage(request, secondPerson));
+    if (cardId !== undefined) await this.deps.revocations.attachCard(request.id, cardId);
+    if (request.targets.length > CARD_TARGET_LIMIT) await this.postTargetList(channel, cardId, request);
+  }
+
   /** The card as everyone sees it before their own refresh (and on clients without Universal Actions). */
   sharedMessage(request: RevocationRequest, secondPerson: string | null): Partial<Activity> {
     const message = MessageFactory.attachment(cardAttachment("revoke-confirm", confirmCardData(request, this.contextOf(request, secondPerson))));
@@ -117,7 +129,12 @@ export class RequestCards implements RequestCardsPort {
   }
 
   private secondPersonOf(view: RequestSummary): Promise<string | null> {
-    return this.deps.revocations.secondPersonOf({ targetCount: view.targetCount, disable: view.request.disable, targets: view.rows.map((r) => r.target) });
+    return this.deps.revocations.secondPersonOf({
+      targetCount: view.targetCount,
+      disable: view.request.disable,
+      targets: view.rows.map((r) => r.target),
+      requester: view.request.requester,
+    });
   }
 
   /** Which of the request's cards the conversation holds: the original, the approval copy, or none. */

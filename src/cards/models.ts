@@ -36,6 +36,8 @@ export interface ConfirmCardData {
   targetSummary: string;
   /** Users left out of the set and why (protected, guest), or "". */
   excluded: string;
+  /** The incident automation raised the request for (source, ID, title, linked when it has a URL), or "". */
+  incident: string;
   /** What will happen, e.g. "Sign-in sessions will be revoked." plus "The account will be disabled." */
   effect: string;
   /** Who must approve, e.g. "A second person must approve: …" */

@@ -6,7 +6,7 @@ import { escapeMarkdown } from "./markdown.js";
 import type { AuditEntry } from "../audit/audit-log.js";
 import type { DirectoryUser } from "../directory/types.js";
 import { countOutcomes } from "../revocation/job-runner.js";
-import type { OutcomeStatus, RevocationRequest, TargetOutcome } from "../revocation/types.js";
+import { isAppActor, type OutcomeStatus, type RevocationRequest, type TargetOutcome } from "../revocation/types.js";
 import type {
   AuditCardData,
   ConfirmCardData,
@@ -78,6 +78,16 @@ function excludedLine(request: RevocationRequest): string {
   return `Left out: ${counts.join(", ")}: ${named}${more}`;
 }
 
+/** "Incident: [title](url) (Microsoft Sentinel 1234)", for a request from automation; "" otherwise. */
+function incidentLine(request: RevocationRequest): string {
+  const incident = request.incident;
+  if (incident === undefined) return "";
+  const title = plain(incident.title);
+  // The URL was checked as https when it came in; parentheses would end a markdown link early.
+  const linked = incident.url === undefined ? title : `[${title}](${incident.url.replace(/\(/g, "%28").replace(/\)/g, "%29").replace(/ /g, "%20")})`;
+  return `Incident: ${linked} (${plain(incident.source)} ${plain(incident.id)})`;
+}
+
 /** Targets listed on a card; a larger set is listed in full in replies to the card. */
 export const CARD_TARGET_LIMIT = 20;
 
@@ -122,6 +132,7 @@ export function confirmCardData(request: RevocationRequest, context: PendingCont
     reason: request.reason === "" ? "(none given)" : plain(request.reason),
     targetSummary: plural(n, "user"),
     excluded: excludedLine(request),
+    incident: incidentLine(request),
     effect: request.disable
       ? "Sign-in sessions will be revoked and the accounts disabled. Nothing happens until it is approved."
       : "Sign-in sessions will be revoked. Nothing happens until it is approved.",
@@ -149,7 +160,9 @@ export function confirmCardData(request: RevocationRequest, context: PendingCont
 }
 
 function viewerNote(request: RevocationRequest, context: PendingContext, viewer: PendingViewer | undefined): { text: string; style: string } {
-  const withdraw = `The requester can withdraw it by typing \`cancel ${request.id}\`.`;
+  const withdraw = isAppActor(request.requester)
+    ? "Automation proposed it and cannot approve it: a person from an approver group decides here."
+    : `The requester can withdraw it by typing \`cancel ${request.id}\`.`;
   if (viewer === undefined) {
     return { text: `Waiting for an approver. Only members of an approver group can approve or reject; every click is checked. ${withdraw}`, style: "emphasis" };
   }

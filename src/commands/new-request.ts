@@ -1,9 +1,9 @@
 import type { TurnContext } from "botbuilder";
 import { escapeMarkdown } from "../cards/markdown.js";
 import type { DirectoryUser } from "../directory/types.js";
-import { resolveTargets, type ResolvedTargets } from "../directory/resolvers.js";
 import type { Actor, ExcludedTarget } from "../revocation/types.js";
 import type { HandlerDeps } from "./ports.js";
+import { sortOutUsers } from "./selections.js";
 import { explainFailure, referenceOf } from "./turn.js";
 
 /** A resolved set, ready to become a request. */
@@ -55,21 +55,7 @@ export async function createRequest(context: TurnContext, deps: HandlerDeps, act
   await deps.cards.publish(context, request, approvalChannel, secondPerson);
 }
 
-/** Those a resolution left out, and why. */
-export function excludedOf(resolved: ResolvedTargets): ExcludedTarget[] {
-  return [
-    ...resolved.protectedUsers.map((user) => ({ user, why: "protected" as const })),
-    ...resolved.guests.map((user) => ({ user, why: "guest" as const })),
-  ];
-}
-
 /** Splits named users into targets and those left out (protected accounts, guests), as a selection is. */
-export async function sortOut(deps: HandlerDeps, users: DirectoryUser[]): Promise<{ targets: DirectoryUser[]; excluded: ExcludedTarget[] }> {
-  const resolved = await resolveTargets(onePage(users), { protectedUsers: deps.protectedUsers });
-  return { targets: resolved.targets, excluded: excludedOf(resolved) };
-}
-
-// eslint-disable-next-line @typescript-eslint/require-await
-async function* onePage(users: DirectoryUser[]): AsyncIterable<DirectoryUser[]> {
-  yield users;
+export function sortOut(deps: HandlerDeps, users: DirectoryUser[]): Promise<{ targets: DirectoryUser[]; excluded: ExcludedTarget[] }> {
+  return sortOutUsers(users, deps.protectedUsers);
 }

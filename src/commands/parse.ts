@@ -444,7 +444,7 @@ const IPV4_DOTTED = /^\d+\.\d+\.\d+\.\d+$/;
  * prints it (SocketAddress, i.e. inet_ntop: RFC 5952 lower case, zeros compressed). Ranges, zone
  * IDs, ports, brackets, host names, quotes and spaces are refused, each with what to type instead.
  */
-function canonicalIp(text: string): string | ParseError {
+export function canonicalIp(text: string): string | ParseError {
   const shown = clip(text);
   if (/[\s"'`]/.test(text)) {
     return error(`"${shown}" is not an IP address: an address has no spaces or quotes.`, IP_EXAMPLE);

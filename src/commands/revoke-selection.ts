@@ -1,58 +1,34 @@
 import type { TurnContext } from "botbuilder";
 import { escapeMarkdown } from "../cards/markdown.js";
-import type { UserPages } from "../directory/directory.js";
-import { resolveTargets } from "../directory/resolvers.js";
-import { AppError } from "../errors.js";
 import type { CommandHandler } from "./dispatch.js";
-import { createRequest, excludedOf } from "./new-request.js";
+import { createRequest } from "./new-request.js";
 import type { HandlerDeps } from "./ports.js";
+import { departmentSelection, disabledSelection, ipSelection, resolveSelection, type SelectionSource } from "./selections.js";
 import { explainFailure, requester } from "./turn.js";
 
-/** A bulk selection: how to read its users and how to talk about it. */
-export interface Selection {
-  /** The command as audited, e.g. `revoke department Sales`. */
-  command: string;
-  /** e.g. `the users of department "Sales"` (markdown-escaped where it holds typed text) */
-  what: string;
-  /** Why nothing matched, e.g. `no account is disabled`. */
-  none: string;
-  pages: () => UserPages;
+/** A bulk selection as chat asks for it: which users, and what the request says. */
+export interface Selection extends SelectionSource {
   reason: string;
   disable: boolean;
 }
 
 /** `revoke department <name> …` */
-export const revokeDepartment: CommandHandler<"revokeDepartment"> = (context, command, deps) => {
-  const name = escapeMarkdown(command.department);
-  return revokeSelection(context, deps, {
-    command: `revoke department ${command.department}`,
-    what: `the users of department "${name}"`,
-    none: `department "${name}" has no member users (Graph compares the name exactly, ignoring case)`,
-    pages: () => deps.directory.usersInDepartment(command.department),
+export const revokeDepartment: CommandHandler<"revokeDepartment"> = (context, command, deps) =>
+  revokeSelection(context, deps, {
+    ...departmentSelection(deps.directory, command.department, escapeMarkdown),
     reason: command.reason,
     disable: command.disable,
   });
-};
 
 /** `revoke disabled …` */
 export const revokeDisabled: CommandHandler<"revokeDisabled"> = (context, command, deps) =>
-  revokeSelection(context, deps, {
-    command: "revoke disabled",
-    what: "the disabled accounts",
-    none: "no account is disabled",
-    pages: () => deps.directory.disabledUsers(),
-    reason: command.reason,
-    disable: false,
-  });
+  revokeSelection(context, deps, { ...disabledSelection(deps.directory), reason: command.reason, disable: false });
 
 /** `revoke ip <address> …` */
 export const revokeIp: CommandHandler<"revokeIp"> = (context, command, deps) => {
   const since = new Date((deps.now?.() ?? new Date()).getTime() - command.sinceHours * 3_600_000);
   return revokeSelection(context, deps, {
-    command: `revoke ip ${command.ip} --since ${command.sinceHours}h`,
-    what: `the users who signed in from ${command.ip} in the last ${hoursText(command.sinceHours)}`,
-    none: `nobody signed in from ${command.ip} in the last ${hoursText(command.sinceHours)}`,
-    pages: () => deps.directory.usersSignedInFrom(command.ip, since),
+    ...ipSelection(deps.directory, command.ip, since, { option: `${command.sinceHours}h`, text: `in the last ${hoursText(command.sinceHours)}` }),
     reason: command.reason,
     disable: command.disable,
   });
@@ -68,18 +44,18 @@ async function revokeSelection(context: TurnContext, deps: HandlerDeps, selectio
   await context.sendActivity(`Looking up ${selection.what}…`);
   let resolved;
   try {
-    resolved = await resolveTargets(selection.pages(), { protectedUsers: deps.protectedUsers, maxTargets: deps.maxTargets });
+    resolved = await resolveSelection(selection, { protectedUsers: deps.protectedUsers, maxTargets: deps.maxTargets });
   } catch (err) {
-    const tooMany = err instanceof AppError && err.code === "TooManyTargets";
+    await context.sendActivity(`Nothing was requested: ${explainFailure(deps.logger, err, "selection failed")}`);
+    return;
+  }
+  if (resolved.kind === "tooMany") {
     await context.sendActivity(
-      tooMany
-        ? `Nothing was requested: ${selection.what} are more than ${deps.maxTargets} users, more than one request may hold (MAX_TARGETS). Narrow the selection, or raise MAX_TARGETS if this is really meant.`
-        : `Nothing was requested: ${explainFailure(deps.logger, err, "selection failed")}`,
+      `Nothing was requested: ${selection.what} are more than ${deps.maxTargets} users, more than one request may hold (MAX_TARGETS). Narrow the selection, or raise MAX_TARGETS if this is really meant.`,
     );
     return;
   }
-  const targets = resolved.targets;
-  const excluded = excludedOf(resolved);
+  const { targets, excluded } = resolved;
   if (targets.length === 0) {
     const left = excluded.length === 0 ? "" : ` (${excluded.length} left out: guests and protected accounts are never revoked here)`;
     await context.sendActivity(`Nothing to revoke: ${selection.none}${left}.`);

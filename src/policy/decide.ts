@@ -1,4 +1,4 @@
-import type { Actor } from "../revocation/types.js";
+import { isAppActor, type Actor } from "../revocation/types.js";
 import type { Roles } from "./roles.js";
 
 /** A policy decision; `reason` is shown on the card and written to the audit entry either way. */
@@ -40,7 +40,12 @@ export interface SecondPersonFacts {
    * targets were checked and none is; undefined when they were not checked (too many to check).
    */
   privilegedTarget: string | undefined;
+  /** True when an app asked for it through the automation API: a person must always approve. */
+  fromAutomation?: boolean;
 }
+
+/** Why a request from automation needs a person (shown on its card and in the audit). */
+export const AUTOMATION_SECOND_PERSON = "it was proposed by automation, and only a person from an approver group can approve it";
 
 const allow = (reason: string): Decision => ({ allowed: true, reason });
 const deny = (reason: string): Decision => ({ allowed: false, reason });
@@ -72,6 +77,7 @@ function users(n: number): string {
  * lock out another, or an approver, alone), or whose targets could not all be checked.
  */
 export function secondPersonReason(facts: SecondPersonFacts, rules: SecondPersonRules): string | null {
+  if (facts.fromAutomation === true) return AUTOMATION_SECOND_PERSON;
   if (needsFourEyes(facts.targetCount, rules.fourEyesMinTargets)) {
     return `requests of ${users(rules.fourEyesMinTargets)} or more need a second person (four-eyes, FOUR_EYES_MIN_TARGETS)`;
   }
@@ -93,6 +99,7 @@ export function secondPersonReason(facts: SecondPersonFacts, rules: SecondPerson
  * revoker.
  */
 export function mayApprove(request: RequestFacts, actor: Actor, roles: Roles): Decision {
+  if (isAppActor(actor)) return deny("Automation cannot approve a revocation: a person from an approver group must.");
   if (samePerson(request.requester, actor)) {
     if (request.secondPerson !== null) {
       return deny(`You asked for this revocation of ${users(request.targetCount)}, so someone else must approve it: ${request.secondPerson}.`);
@@ -111,6 +118,7 @@ export function mayApprove(request: RequestFacts, actor: Actor, roles: Roles): D
 
 /** Who may reject: an approver who is not the requester (a requester withdraws instead). */
 export function mayReject(request: Pick<RequestFacts, "requester">, actor: Actor, roles: Roles): Decision {
+  if (isAppActor(actor)) return deny("Automation cannot decide on a revocation: a person from an approver group must.");
   if (samePerson(request.requester, actor)) {
     return deny("You cannot reject your own request; withdraw it instead (Withdraw on your card, or `cancel <request-id>`).");
   }

@@ -1,4 +1,5 @@
 import type { Directory } from "../directory/directory.js";
+import { isAppActor } from "../revocation/types.js";
 
 export interface Roles {
   revoker: boolean;
@@ -38,7 +39,8 @@ export class GraphRoleLookup implements RoleLookup {
   }
 
   async rolesOf(aadObjectId: string | undefined): Promise<Roles> {
-    if (aadObjectId === undefined || aadObjectId === "") return NO_ROLES;
+    // An app (automation) is in no group: its only rights are the app roles its token carries.
+    if (aadObjectId === undefined || aadObjectId === "" || isAppActor({ aadObjectId })) return NO_ROLES;
     const key = aadObjectId.toLowerCase();
     const cached = this.cache.get(key);
     if (cached !== undefined) {

@@ -9,7 +9,7 @@ import type { RoleLookup } from "../policy/roles.js";
 import { WritePacer, type SendLedger } from "./pacer.js";
 import type { JobStarter } from "./lifecycle.js";
 import type { JobClaim, JobQueue, RequestStore, RequestSummary } from "./request-store.js";
-import { FINAL_STATES, type RevocationRequest, type TargetOutcome } from "./types.js";
+import { FINAL_STATES, isAppActor, type RevocationRequest, type TargetOutcome } from "./types.js";
 
 /** Told about a running request's progress, to update its card (implemented by the bot layer). */
 export interface ProgressListener {
@@ -250,7 +250,8 @@ export class JobRunner implements JobStarter {
     if (request.decidedBy !== null && approval.actor?.aadObjectId.toLowerCase() !== request.decidedBy.aadObjectId.toLowerCase()) {
       return "the approval in the audit log is by someone other than the approver the request names";
     }
-    if (request.state !== "approved") return undefined;
+    // An app's right to propose was its app role, checked when it asked; it is in no group.
+    if (request.state !== "approved" || isAppActor(request.requester)) return undefined;
     const roles = await this.deps.roles.rolesOf(request.requester.aadObjectId);
     if (!roles.revoker) return `the requester, ${request.requester.name}, is no longer allowed to request revocations`;
     return undefined;

@@ -15,8 +15,8 @@ import {
 } from "../policy/decide.js";
 import { NO_ROLES, type RoleLookup, type Roles } from "../policy/roles.js";
 import type { ProgressListener } from "./job-runner.js";
-import type { RequestHead, RequestStore, RequestSummary } from "./request-store.js";
-import type { Actor, ApprovalCard, ExcludedTarget, Origin, RequestState, RevocationRequest } from "./types.js";
+import type { RequestHead, RequestStore, RequestSummary, TargetPageRow } from "./request-store.js";
+import { isAppActor, type Actor, type ApprovalCard, type ExcludedTarget, type IncidentRef, type Origin, type RequestState, type RevocationRequest } from "./types.js";
 
 /** Starts the revocation of an approved request in the background. */
 export interface JobStarter {
@@ -36,6 +36,8 @@ export interface NewRequest {
   selection?: string;
   /** Why it needs a second person (`secondPersonOf`), or null: recorded in the audit entry. */
   secondPerson: string | null;
+  /** The incident automation raised it for (automation API only). */
+  incident?: IncidentRef;
 }
 
 /** approve and reject come from a request's card; cancel (withdraw) from the card or `cancel <id>`. */
@@ -75,7 +77,7 @@ export const SWEEP_PAGE_SIZE = 100;
 
 /** A new pending request (not stored yet): a fresh ID, the frozen targets, nothing decided. */
 export function pendingRequestOf(
-  input: Pick<NewRequest, "requester" | "reason" | "disable" | "targets" | "excluded" | "origin">,
+  input: Pick<NewRequest, "requester" | "reason" | "disable" | "targets" | "excluded" | "origin" | "incident">,
   created: Date,
   ttlMinutes: number,
 ): RevocationRequest {
@@ -98,6 +100,7 @@ export function pendingRequestOf(
     cardActivityId: null,
     approvalCard: null,
     outcomes: [],
+    ...(input.incident === undefined ? {} : { incident: input.incident }),
   };
 }
 
@@ -173,6 +176,7 @@ export class RevocationService {
         ...(input.secondPerson === null ? {} : { secondPerson: input.secondPerson }),
         approvalChannel: input.approvalChannel,
         ...(input.selection === undefined ? {} : { command: input.selection.slice(0, 2000) }),
+        ...(input.incident === undefined ? {} : { incident: input.incident }),
       },
     });
     return request;
@@ -181,6 +185,11 @@ export class RevocationService {
   /** The request as a card shows it (counts and at most `rows` users), without loading every target. */
   summary(id: string, rows: number): Promise<RequestSummary | undefined> {
     return this.deps.store.summary(id, rows);
+  }
+
+  /** A page of the request's targets with their outcomes so far (see RequestStore.targetsPage). */
+  targetsPage(id: string, afterPosition: number, limit: number): Promise<TargetPageRow[]> {
+    return this.deps.store.targetsPage(id, afterPosition, limit);
   }
 
   /** The request's row and counts, no target at all: what authorization is decided from. */
@@ -224,9 +233,9 @@ export class RevocationService {
    * one-person request, and of at most VIEW_ROWS targets (more, or fewer known than it has, and a
    * second person is needed without looking).
    */
-  async secondPersonOf(request: { targetCount: number; disable: boolean; targets: readonly DirectoryUser[] }): Promise<string | null> {
+  async secondPersonOf(request: { targetCount: number; disable: boolean; targets: readonly DirectoryUser[]; requester?: Actor }): Promise<string | null> {
     const rules = { fourEyesMinTargets: this.deps.fourEyesMinTargets, disableNeedsSecondPerson: this.deps.disableNeedsSecondPerson };
-    const cheap = this.bySizeOrDisable(request.targetCount, request.disable);
+    const cheap = this.bySizeOrDisable(request.targetCount, request.disable, request.requester);
     if (cheap !== null) return cheap;
     if (request.targetCount > VIEW_ROWS || request.targets.length < request.targetCount) {
       return secondPersonReason({ ...request, privilegedTarget: undefined }, rules);
@@ -239,10 +248,13 @@ export class RevocationService {
     );
   }
 
-  /** The rule from the request's size and `--disable` alone (no lookup): null when neither needs a second person. */
-  private bySizeOrDisable(targetCount: number, disable: boolean): string | null {
+  /**
+   * The rule from who asked (automation always needs a person), the request's size and `--disable`
+   * alone (no lookup): null when none of them needs a second person.
+   */
+  private bySizeOrDisable(targetCount: number, disable: boolean, requester: Actor | undefined): string | null {
     return secondPersonReason(
-      { targetCount, disable, privilegedTarget: "" },
+      { targetCount, disable, privilegedTarget: "", fromAutomation: requester !== undefined && isAppActor(requester) },
       { fourEyesMinTargets: this.deps.fourEyesMinTargets, disableNeedsSecondPerson: this.deps.disableNeedsSecondPerson },
     );
   }
@@ -257,7 +269,7 @@ export class RevocationService {
     if (!this.isOpen(request)) return { abilities: NOTHING, isRequester };
     const roles = await this.deps.roles.rolesOf(actor.aadObjectId);
     const facts: RequestFacts = { requester: request.requester, targetCount: view.targetCount, secondPerson };
-    if (!isRequester && roles.approver) facts.requesterIsRevoker = (await this.deps.roles.rolesOf(request.requester.aadObjectId)).revoker;
+    if (!isRequester && roles.approver) facts.requesterIsRevoker = await this.requesterIsRevoker(request.requester);
     return { abilities: abilitiesOf(facts, actor, roles), isRequester };
   }
 
@@ -285,15 +297,15 @@ export class RevocationService {
     // A withdrawal needs only the person; the others need their roles too.
     const roles = verb === "cancel" ? undefined : await this.deps.roles.rolesOf(actor.aadObjectId);
     const same = samePerson(request.requester, actor);
-    let secondPerson = this.bySizeOrDisable(head.targetCount, request.disable);
+    let secondPerson = this.bySizeOrDisable(head.targetCount, request.disable, request.requester);
     if (verb === "approve" && secondPerson === null && (same ? roles?.revoker === true : roles?.approver === true)) {
       // Only an approval the roles already allow makes the targets' roles matter.
       const small = await this.summary(id, Math.min(head.targetCount, VIEW_ROWS));
-      secondPerson = await this.secondPersonOf({ targetCount: head.targetCount, disable: request.disable, targets: (small?.rows ?? []).map((r) => r.target) });
+      secondPerson = await this.secondPersonOf({ targetCount: head.targetCount, disable: request.disable, targets: (small?.rows ?? []).map((r) => r.target), requester: request.requester });
     }
     const facts: RequestFacts = { requester: request.requester, targetCount: head.targetCount, secondPerson };
     if (verb === "approve" && !same && roles?.approver === true) {
-      facts.requesterIsRevoker = (await this.deps.roles.rolesOf(request.requester.aadObjectId)).revoker;
+      facts.requesterIsRevoker = await this.requesterIsRevoker(request.requester);
     }
     const decision = this.policy(verb, facts, actor, roles);
     if (!decision.allowed) {
@@ -362,18 +374,28 @@ export class RevocationService {
     for (const { request, targetCount } of candidates) {
       if (!this.isOpen(request)) continue;
       const same = samePerson(request.requester, actor);
-      let secondPerson = this.bySizeOrDisable(targetCount, request.disable);
+      let secondPerson = this.bySizeOrDisable(targetCount, request.disable, request.requester);
       if (secondPerson === null && same && roles.revoker) {
         const small = await this.summary(request.id, Math.min(targetCount, VIEW_ROWS));
-        secondPerson = await this.secondPersonOf({ targetCount, disable: request.disable, targets: (small?.rows ?? []).map((r) => r.target) });
+        secondPerson = await this.secondPersonOf({ targetCount, disable: request.disable, targets: (small?.rows ?? []).map((r) => r.target), requester: request.requester });
       }
       const facts: RequestFacts = { requester: request.requester, targetCount, secondPerson };
-      if (!same && roles.approver) facts.requesterIsRevoker = (await this.deps.roles.rolesOf(request.requester.aadObjectId)).revoker;
+      if (!same && roles.approver) facts.requesterIsRevoker = await this.requesterIsRevoker(request.requester);
       const abilities = abilitiesOf(facts, actor, roles);
       if (abilities.approve || abilities.reject || abilities.cancel) out.push({ request, targetCount, abilities });
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  /**
+   * Whether the requester is still a revoker, for an approval by someone else. An app's right to
+   * propose was its app role, checked when it asked; it is in no group, so its requests are not
+   * held to one (undefined: not a condition of the approval).
+   */
+  private async requesterIsRevoker(requester: Actor): Promise<boolean | undefined> {
+    if (isAppActor(requester)) return undefined;
+    return (await this.deps.roles.rolesOf(requester.aadObjectId)).revoker;
   }
 
   private policy(verb: DecisionVerb, facts: RequestFacts, actor: Actor, roles: Roles | undefined): Decision {

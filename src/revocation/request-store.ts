@@ -73,6 +73,18 @@ export interface RequestStore {
    * returns false when it had (the outcome is then left as it was).
    */
   recordOutcome(requestId: string, outcome: TargetOutcome, audit: NewAuditEntry): Promise<boolean>;
+  /**
+   * A page of the request's targets in their order, each with its outcome so far: at most `limit`
+   * targets after position `afterPosition` (-1 for the first page).
+   */
+  targetsPage(requestId: string, afterPosition: number, limit: number): Promise<TargetPageRow[]>;
+}
+
+/** One target of a page, with its place in the request's order and its outcome (null: none yet). */
+export interface TargetPageRow {
+  position: number;
+  target: DirectoryUser;
+  outcome: TargetOutcome | null;
 }
 
 /** The result of marking a batch of targets. */

@@ -164,6 +164,23 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createTable("write_ledger_lock").addColumn("key", "text", (c) => c.primaryKey()).execute();
     },
   },
+  "006-api-requests": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // JSON of the incident a request from automation names ({source, id, title, url?}); null for chat.
+      await db.schema.alterTable("requests").addColumn("incident", "text").execute();
+      // One row per caller app and Idempotency key: the request it made (null while it is being
+      // made), and the sha256 of the body, so the same key with another body is refused.
+      await db.schema
+        .createTable("api_idempotency")
+        .addColumn("caller_app_id", "text", (c) => c.notNull())
+        .addColumn("idempotency_key", "text", (c) => c.notNull())
+        .addColumn("body_sha256", "text", (c) => c.notNull())
+        .addColumn("request_id", "text")
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("api_idempotency_pk", ["caller_app_id", "idempotency_key"])
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

@@ -9,9 +9,10 @@ import type {
   RequestPatch,
   RequestStore,
   RequestSummary,
+  TargetPageRow,
   TransitionEffects,
 } from "../revocation/request-store.js";
-import type { ApprovalCard, ExcludedTarget, Origin, OutcomeStatus, RequestState, RevocationRequest, TargetOutcome } from "../revocation/types.js";
+import type { ApprovalCard, ExcludedTarget, IncidentRef, Origin, OutcomeStatus, RequestState, RevocationRequest, TargetOutcome } from "../revocation/types.js";
 import type { AuditKey } from "../audit/chain.js";
 import { appendAuditEntries, appendAuditEntry } from "./audit-store.js";
 import type { DialectKind } from "./database.js";
@@ -61,6 +62,7 @@ export class SqlRequestStore implements RequestStore {
           approval_activity_id: request.approvalCard?.activityId ?? null,
           excluded: JSON.stringify(request.excluded),
           target_count: request.targets.length,
+          incident: request.incident === undefined ? null : JSON.stringify(request.incident),
         })
         .execute();
       for (let i = 0; i < request.targets.length; i += INSERT_CHUNK) {
@@ -369,6 +371,44 @@ export class SqlRequestStore implements RequestStore {
     };
   }
 
+  async targetsPage(requestId: string, afterPosition: number, limit: number): Promise<TargetPageRow[]> {
+    const rows = await this.db
+      .selectFrom("request_targets")
+      .leftJoin("target_outcomes", (join) =>
+        join.onRef("target_outcomes.request_id", "=", "request_targets.request_id").onRef("target_outcomes.user_id", "=", "request_targets.user_id"),
+      )
+      .select([
+        "request_targets.position as position",
+        "request_targets.snapshot as snapshot",
+        "target_outcomes.user_id as o_user_id",
+        "target_outcomes.status as o_status",
+        "target_outcomes.detail as o_detail",
+        "target_outcomes.sessions_valid_from as o_valid_from",
+        "target_outcomes.disabled as o_disabled",
+        "target_outcomes.at as o_at",
+      ])
+      .where("request_targets.request_id", "=", requestId)
+      .where("request_targets.position", ">", afterPosition)
+      .orderBy("request_targets.position", "asc")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      position: Number(r.position),
+      target: JSON.parse(r.snapshot) as DirectoryUser,
+      outcome:
+        r.o_user_id === null || r.o_status === null
+          ? null
+          : {
+              userId: r.o_user_id,
+              status: r.o_status as OutcomeStatus,
+              detail: r.o_detail ?? "",
+              sessionsValidFrom: r.o_valid_from ?? null,
+              disabled: Number(r.o_disabled) === 1,
+              at: r.o_at ?? "",
+            },
+    }));
+  }
+
   async recordOutcome(requestId: string, outcome: TargetOutcome, audit: NewAuditEntry): Promise<boolean> {
     return (await this.recordOutcomes(requestId, [{ outcome, audit }])) === 1;
   }
@@ -420,6 +460,7 @@ export class SqlRequestStore implements RequestStore {
       approvalCard:
         row.approval_reference === null ? null : { reference: JSON.parse(row.approval_reference) as Origin, activityId: row.approval_activity_id },
       outcomes,
+      ...(row.incident === null || row.incident === undefined ? {} : { incident: JSON.parse(row.incident) as IncidentRef }),
     };
   }
 }

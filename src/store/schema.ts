@@ -17,6 +17,7 @@ export interface Database {
   settings: SettingsTable;
   write_ledger: WriteLedgerTable;
   write_ledger_lock: WriteLedgerLockTable;
+  api_idempotency: ApiIdempotencyTable;
 }
 
 export interface RequestsTable {
@@ -46,6 +47,8 @@ export interface RequestsTable {
   /** JSON: users left out of the target set, and why. */
   excluded: string;
   target_count: number;
+  /** JSON: the incident a request from automation names, else null (006). */
+  incident: string | null;
 }
 
 /** The frozen target snapshot: one row per user, in the order shown on the card. */
@@ -156,4 +159,15 @@ export interface WriteLedgerTable {
 /** One row per ledger key, locked while a replica reserves its next writes. */
 export interface WriteLedgerLockTable {
   key: string;
+}
+
+/** Idempotency keys of the automation API: one per caller app and key (006). */
+export interface ApiIdempotencyTable {
+  caller_app_id: string;
+  idempotency_key: string;
+  /** sha256 of the request body as validated (canonical JSON). */
+  body_sha256: string;
+  /** The request made with the key; null while it is being made. */
+  request_id: string | null;
+  created_at: string;
 }

@@ -36,6 +36,7 @@ const confirmSample: ConfirmCardData = {
   reason: "INC-4711: credential phishing campaign, tokens possibly replayed from 203.0.113.7",
   targetSummary: "3 users",
   excluded: "Left out: bob_fabrikam.com#EXT#@contoso.onmicrosoft.com (guest: sessions live in the home tenant)",
+  incident: "Incident: [Password spray from 203.0.113.7](https://portal.azure.com/#incident/1234) (Microsoft Sentinel 1234)",
   effect:
     "Sign-in sessions will be revoked: refresh tokens and browser sessions stop working at once. The accounts will be disabled.",
   targets: [
@@ -87,6 +88,7 @@ const samples: { [N in CardName]: CardDataByName[N][] } = {
       ...confirmSample,
       reason: "",
       excluded: "",
+      incident: "",
       approvalWhere: "",
       moreTargets: "",
       commentInputId: "",

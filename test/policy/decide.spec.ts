@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { abilitiesOf, mayApprove, mayCancel, mayReject, needsFourEyes, secondPersonReason, type RequestFacts } from "../../src/policy/decide.js";
+import { abilitiesOf, AUTOMATION_SECOND_PERSON, mayApprove, mayCancel, mayReject, needsFourEyes, secondPersonReason, type RequestFacts } from "../../src/policy/decide.js";
 import type { Roles } from "../../src/policy/roles.js";
-import type { Actor } from "../../src/revocation/types.js";
+import { appActor, isAppActor, type Actor } from "../../src/revocation/types.js";
 
 // The rules, as the product states them:
 // - a request of FOUR_EYES_MIN_TARGETS (default 2) or more targets needs an approver other than its requester;
@@ -273,5 +273,35 @@ describe("policy: the requester's role at approval", () => {
     assert.match(d.reason, /no longer in a revoker group/);
     assert.equal(mayReject(request, RILEY, APPROVER).allowed, true);
     assert.equal(mayApprove({ ...request, requesterIsRevoker: true }, RILEY, APPROVER).allowed, true);
+  });
+});
+
+describe("policy: requests from automation", () => {
+  const SENTINEL = appActor("50000000-0000-4000-8000-000000000003", "Contoso Sentinel Playbook");
+  const rules = { fourEyesMinTargets: 100, disableNeedsSecondPerson: false };
+
+  it("an app's actor ID can never be a person's, and it is known as an app", () => {
+    assert.equal(SENTINEL.aadObjectId, "app:50000000-0000-4000-8000-000000000003");
+    assert.equal(SENTINEL.name, "Contoso Sentinel Playbook (app)");
+    assert.ok(isAppActor(SENTINEL));
+    assert.ok(!isAppActor(RILEY));
+    assert.equal(appActor("50000000-0000-4000-8000-000000000003", undefined).name, "app 50000000-0000-4000-8000-000000000003");
+  });
+
+  it("a request from automation always needs a second person, whatever its size and options", () => {
+    assert.equal(secondPersonReason({ targetCount: 1, disable: false, privilegedTarget: "", fromAutomation: true }, rules), AUTOMATION_SECOND_PERSON);
+    assert.equal(secondPersonReason({ targetCount: 1, disable: false, privilegedTarget: "" }, rules), null);
+  });
+
+  it("no app may approve or reject, even with every role and even a request of its own; an approver may approve the app's request", () => {
+    const facts: RequestFacts = { requester: SENTINEL, targetCount: 1, secondPerson: AUTOMATION_SECOND_PERSON };
+    for (const roles of [NONE, REVOKER, APPROVER, BOTH]) {
+      assert.equal(mayApprove(facts, SENTINEL, roles).allowed, false);
+      assert.equal(mayApprove({ ...facts, requester: VAL }, SENTINEL, roles).allowed, false);
+      assert.equal(mayReject(facts, SENTINEL, roles).allowed, false);
+    }
+    assert.equal(mayApprove(facts, RILEY, APPROVER).allowed, true);
+    assert.equal(mayApprove(facts, VAL, REVOKER).allowed, false);
+    assert.equal(mayReject(facts, RILEY, APPROVER).allowed, true);
   });
 });

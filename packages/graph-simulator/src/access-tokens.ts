@@ -73,6 +73,42 @@ export class AccessTokenAuthority {
   }
 
   /**
+   * Signs an app-only access token for an API registered in the tenant (a client-credentials grant
+   * with `scope=<application ID URI>/.default`), shaped as Entra shapes it for the API's
+   * `requestedAccessTokenVersion`: v1.0 (the default) names the requested URI as audience and
+   * sts.windows.net as issuer; v2.0 names the API's client ID and the v2.0 issuer of `origin`.
+   * `roles` is left out when the client was granted none, as Entra does.
+   */
+  issueForApi(grant: TokenGrant, api: { requestedResource: string; appId: string; version: 1 | 2 }, origin: string, nowMs: number = Date.now()): string {
+    const now = Math.floor(nowMs / 1000);
+    const common = {
+      iat: now,
+      nbf: now - NOT_BEFORE_SKEW_SECONDS,
+      exp: now + ACCESS_TOKEN_LIFETIME_SECONDS,
+      aio: randomBytes(24).toString("base64url"),
+      oid: grant.servicePrincipalId,
+      rh: randomBytes(12).toString("base64url"),
+      ...(grant.roles.length > 0 ? { roles: [...grant.roles] } : {}),
+      sub: grant.servicePrincipalId,
+      tid: this.tenantId,
+      uti: randomBytes(16).toString("base64url"),
+    };
+    if (api.version === 2) {
+      return this.signer.sign({ aud: api.appId, iss: `${origin}/${this.tenantId}/v2.0`, ...common, azp: grant.clientId, azpacr: grant.clientAuthMethod, ver: "2.0" });
+    }
+    return this.signer.sign({
+      aud: api.requestedResource,
+      iss: this.issuer,
+      ...common,
+      app_displayname: grant.appDisplayName,
+      appid: grant.clientId,
+      appidacr: grant.clientAuthMethod,
+      idp: this.issuer,
+      ver: "1.0",
+    });
+  }
+
+  /**
    * Validates the `Authorization` header of a Graph request.
    * @throws GraphError 401 InvalidAuthenticationToken, worded like Graph's
    */

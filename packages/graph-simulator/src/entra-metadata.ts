@@ -48,6 +48,29 @@ export function openIdConfiguration(origin: string, tenantSegment: string, tenan
 }
 
 /**
+ * The v1.0 OpenID configuration (`/{tenant}/.well-known/openid-configuration`): the same keys, and
+ * the issuer of v1.0 access tokens, `https://sts.windows.net/{tenant id}/`, which Entra keeps on
+ * that host whatever the authority's.
+ */
+export function openIdConfigurationV1(origin: string, tenantSegment: string, tenantId: string | undefined): unknown {
+  const base = `${origin}/${tenantId ?? tenantSegment}`;
+  return {
+    token_endpoint: `${base}/oauth2/token`,
+    token_endpoint_auth_methods_supported: ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+    jwks_uri: `${base}/discovery/keys`,
+    response_modes_supported: ["query", "fragment", "form_post"],
+    subject_types_supported: ["pairwise"],
+    id_token_signing_alg_values_supported: ["RS256"],
+    response_types_supported: ["code", "id_token", "code id_token", "token id_token", "token"],
+    scopes_supported: ["openid"],
+    issuer: `https://sts.windows.net/${tenantId ?? "{tenantid}"}/`,
+    authorization_endpoint: `${base}/oauth2/authorize`,
+    tenant_region_scope: tenantId ? "NA" : null,
+    cloud_instance_name: "microsoftonline.com",
+  };
+}
+
+/**
  * The instance-discovery document (`/common/discovery/instance`). It declares the simulator's host
  * its own only alias, so MSAL caches and networks against it and nothing else.
  */

@@ -3,7 +3,7 @@
  * and the token endpoint, each under `/{tenant}/…` as MSAL builds the URLs from `authorityHost`.
  */
 import { EntraError, entraErrorResponse, tenantNotFound } from "./entra-error.js";
-import { instanceDiscovery, MULTI_TENANT_ALIASES, openIdConfiguration } from "./entra-metadata.js";
+import { instanceDiscovery, MULTI_TENANT_ALIASES, openIdConfiguration, openIdConfigurationV1 } from "./entra-metadata.js";
 import type { HandledRequest, SimRequest, SimResponse } from "./http-exchange.js";
 import type { JwtSigner } from "./jwt.js";
 import { handleTokenRequest } from "./token-endpoint.js";
@@ -49,6 +49,12 @@ export function handleEntraRequest(
         return unauthenticated(entraErrorResponse(request, tenantNotFound(tenantSegment, "invalid_tenant")));
       }
       return unauthenticated(json(openIdConfiguration(origin, tenantSegment, knownTenant ? tenant.tenantId : undefined)));
+
+    case ".well-known/openid-configuration":
+      if (!knownTenant && !isMultiTenantAlias) {
+        return unauthenticated(entraErrorResponse(request, tenantNotFound(tenantSegment, "invalid_tenant")));
+      }
+      return unauthenticated(json(openIdConfigurationV1(origin, tenantSegment, knownTenant ? tenant.tenantId : undefined)));
 
     case "discovery/v2.0/keys":
     case "discovery/keys":

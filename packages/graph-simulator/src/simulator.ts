@@ -125,6 +125,13 @@ export interface StartedSimulator {
    * bot's tokens to the connector.
    */
   channel: BotChannel;
+  /**
+   * Signs any claims with Entra's signing key (the key the tenant's JWKS publishes). Entra signs
+   * the tokens of every tenant, and of delegated sign-ins, with the same keys: tests use this for
+   * tokens the simulator's grants never issue (another tenant's, a user's delegated token, an
+   * expired one) to check that a validator refuses them for their claims, not their signature.
+   */
+  signAsEntra(claims: Record<string, unknown>, header?: Record<string, unknown>): string;
   /** Every request received, in arrival order (a live array: clearRequests empties it in place). */
   requests: RecordedRequest[];
   clearRequests(): void;
@@ -390,6 +397,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
     tenant,
     channel: startedChannel,
     requests,
+    signAsEntra: (claims, header) => signer.sign(claims, header),
     clearRequests: () => {
       requests.length = 0;
     },

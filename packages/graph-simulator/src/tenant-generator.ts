@@ -16,7 +16,17 @@ import {
   BOT_SERVICE_PRINCIPAL_ID,
   PAYROLL_APPLICATION_ID,
   PAYROLL_APP_ID,
+  PAYROLL_CLIENT_SECRET,
   PAYROLL_SERVICE_PRINCIPAL_ID,
+  REPORTING_APP_ID,
+  REPORTING_APPLICATION_ID,
+  REPORTING_CLIENT_SECRET,
+  REPORTING_SERVICE_PRINCIPAL_ID,
+  REVOCATION_APP_ROLES,
+  SENTINEL_APP_ID,
+  SENTINEL_APPLICATION_ID,
+  SENTINEL_CLIENT_SECRET,
+  SENTINEL_SERVICE_PRINCIPAL_ID,
   WELL_KNOWN,
   WELL_KNOWN_GROUPS,
 } from "./well-known.js";
@@ -120,6 +130,7 @@ function addWellKnownObjects(tenant: SimulatedTenant, clientId: string): void {
     appId: PAYROLL_APP_ID,
     displayName: "Contoso Payroll Connector",
     signInAudience: "AzureADMyOrg",
+    clientSecrets: [PAYROLL_CLIENT_SECRET],
   });
   tenant.addServicePrincipal({
     id: PAYROLL_SERVICE_PRINCIPAL_ID,
@@ -127,11 +138,15 @@ function addWellKnownObjects(tenant: SimulatedTenant, clientId: string): void {
     displayName: "Contoso Payroll Connector",
     servicePrincipalType: "Application",
   });
+  // The bot's registration exposes its API (README, "Automation API"): api://<client id>, two app roles.
   tenant.addApplication({
     id: BOT_APPLICATION_ID,
     appId: clientId,
     displayName: "Teams Revoke Bot",
     signInAudience: "AzureADMyOrg",
+    identifierUris: [`api://${clientId}`],
+    appRoles: Object.values(REVOCATION_APP_ROLES).map((role) => ({ ...role, allowedMemberTypes: ["Application"] as const })),
+    requestedAccessTokenVersion: null,
   });
   tenant.addServicePrincipal({
     id: BOT_SERVICE_PRINCIPAL_ID,
@@ -139,6 +154,15 @@ function addWellKnownObjects(tenant: SimulatedTenant, clientId: string): void {
     displayName: "Teams Revoke Bot",
     servicePrincipalType: "Application",
   });
+  // Automation clients: a Sentinel playbook that may propose, a reporting tool that may only read.
+  for (const client of [
+    { id: SENTINEL_APPLICATION_ID, sp: SENTINEL_SERVICE_PRINCIPAL_ID, appId: SENTINEL_APP_ID, name: "Contoso Sentinel Playbook", secret: SENTINEL_CLIENT_SECRET, role: REVOCATION_APP_ROLES.request.value },
+    { id: REPORTING_APPLICATION_ID, sp: REPORTING_SERVICE_PRINCIPAL_ID, appId: REPORTING_APP_ID, name: "Contoso SOC Reporting", secret: REPORTING_CLIENT_SECRET, role: REVOCATION_APP_ROLES.read.value },
+  ]) {
+    tenant.addApplication({ id: client.id, appId: client.appId, displayName: client.name, signInAudience: "AzureADMyOrg", clientSecrets: [client.secret] });
+    tenant.addServicePrincipal({ id: client.sp, appId: client.appId, displayName: client.name, servicePrincipalType: "Application" });
+    tenant.assignAppRole(client.appId, clientId, client.role);
+  }
 }
 
 function addGeneratedUsers(tenant: SimulatedTenant, random: SeededRandom, count: number): void {

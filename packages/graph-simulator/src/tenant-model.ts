@@ -47,12 +47,44 @@ export interface SimServicePrincipal {
   servicePrincipalType: "Application";
 }
 
+/** An app role an application defines (`appRoles` of the application object). */
+export interface SimAppRole {
+  /** The role's GUID (`appRoleAssignment.appRoleId`). */
+  id: string;
+  /** What a token's `roles` claim carries, e.g. `Revocation.Request`. */
+  value: string;
+  displayName: string;
+  /** `Application`: assignable to apps (service principals, managed identities); `User`: to people. */
+  allowedMemberTypes: ReadonlyArray<"Application" | "User">;
+}
+
 /** An app registration (application object). */
 export interface SimApplication {
   id: string;
   appId: string;
   displayName: string;
   signInAudience: "AzureADMyOrg";
+  /** Application ID URIs ("Expose an API"), e.g. `api://<appId>`: what a client names in its scope. */
+  identifierUris?: readonly string[];
+  /** App roles other apps can be granted on this app's API. */
+  appRoles?: readonly SimAppRole[];
+  /**
+   * `api.requestedAccessTokenVersion` of the manifest: the version of access tokens issued for this
+   * API. null (the default, as in Entra) and 1 give v1.0 tokens, 2 gives v2.0 tokens.
+   */
+  requestedAccessTokenVersion?: 1 | 2 | null;
+  /** Client secrets' values (the simulator knows them; Entra shows a secret's value once). */
+  clientSecrets?: readonly string[];
+}
+
+/** An app role granted to a service principal on a resource's service principal (`appRoleAssignments`). */
+export interface SimAppRoleAssignment {
+  id: string;
+  /** The client's service principal (or managed identity) object ID. */
+  principalId: string;
+  /** The resource (API) service principal's object ID. */
+  resourceId: string;
+  appRoleId: string;
 }
 
 /** Any directory object, tagged with its Graph type so `/directoryObjects/{id}` can say what it is. */

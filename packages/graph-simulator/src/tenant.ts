@@ -3,8 +3,10 @@
  * read it to check what the bot really did, so it is a plain in-memory model with no HTTP in it.
  */
 import { SIM_DOMAIN, SIM_INITIAL_DOMAIN, SIM_TENANT_NAME } from "./constants.js";
+import { randomUUID } from "node:crypto";
 import type {
   SimApplication,
+  SimAppRoleAssignment,
   SimDirectoryObject,
   SimGroup,
   SimServicePrincipal,
@@ -37,6 +39,8 @@ export class SimulatedTenant {
   readonly groups = new Map<string, SimGroup>();
   readonly servicePrincipals = new Map<string, SimServicePrincipal>();
   readonly applications = new Map<string, SimApplication>();
+  /** App roles granted to service principals (admin consent to application permissions, or `New-MgServicePrincipalAppRoleAssignment`). */
+  readonly appRoleAssignments: SimAppRoleAssignment[] = [];
   /** The sign-in log (`GET /auditLogs/signIns`), in insertion order; tests may push records. */
   readonly signIns: SimSignIn[] = [];
   private readonly sessionChanges = new Map<string, SessionChange[]>();
@@ -94,6 +98,54 @@ export class SimulatedTenant {
     const stored = { ...application, id: application.id.toLowerCase() };
     this.applications.set(stored.id, stored);
     return stored;
+  }
+
+  /** The service principal of the app with this application (client) ID, if the tenant has one. */
+  servicePrincipalByAppId(appId: string): SimServicePrincipal | undefined {
+    const wanted = appId.toLowerCase();
+    return [...this.servicePrincipals.values()].find((sp) => sp.appId.toLowerCase() === wanted);
+  }
+
+  /** The app registration with this application (client) ID, if it lives in this tenant. */
+  applicationByAppId(appId: string): SimApplication | undefined {
+    const wanted = appId.toLowerCase();
+    return [...this.applications.values()].find((app) => app.appId.toLowerCase() === wanted);
+  }
+
+  /**
+   * Grants the client's service principal the resource app's role named `roleValue`, as
+   * `New-MgServicePrincipalAppRoleAssignment` does. Returns the assignment.
+   * @throws Error when either app has no service principal or the role is not defined for apps
+   */
+  assignAppRole(clientAppId: string, resourceAppId: string, roleValue: string): SimAppRoleAssignment {
+    const principal = this.servicePrincipalByAppId(clientAppId);
+    const resource = this.servicePrincipalByAppId(resourceAppId);
+    const role = this.applicationByAppId(resourceAppId)?.appRoles?.find((r) => r.value === roleValue);
+    if (principal === undefined || resource === undefined) throw new Error(`No service principal for ${principal === undefined ? clientAppId : resourceAppId}`);
+    if (role === undefined || !role.allowedMemberTypes.includes("Application")) throw new Error(`App ${resourceAppId} defines no application role ${roleValue}`);
+    const existing = this.appRoleAssignments.find((a) => a.principalId === principal.id && a.resourceId === resource.id && a.appRoleId === role.id);
+    if (existing !== undefined) return existing;
+    const assignment = { id: randomUUID(), principalId: principal.id, resourceId: resource.id, appRoleId: role.id };
+    this.appRoleAssignments.push(assignment);
+    return assignment;
+  }
+
+  /** Removes the client's grant of the resource app's role (if it had it). */
+  unassignAppRole(clientAppId: string, resourceAppId: string, roleValue: string): void {
+    const principal = this.servicePrincipalByAppId(clientAppId);
+    const resource = this.servicePrincipalByAppId(resourceAppId);
+    const role = this.applicationByAppId(resourceAppId)?.appRoles?.find((r) => r.value === roleValue);
+    const i = this.appRoleAssignments.findIndex((a) => a.principalId === principal?.id && a.resourceId === resource?.id && a.appRoleId === role?.id);
+    if (i >= 0) this.appRoleAssignments.splice(i, 1);
+  }
+
+  /** The values of the resource app's roles granted to the client's service principal. */
+  grantedAppRoles(clientServicePrincipalId: string, resourceAppId: string): string[] {
+    const resource = this.servicePrincipalByAppId(resourceAppId);
+    const roles = this.applicationByAppId(resourceAppId)?.appRoles ?? [];
+    return this.appRoleAssignments
+      .filter((a) => a.principalId === clientServicePrincipalId.toLowerCase() && a.resourceId === resource?.id)
+      .flatMap((a) => roles.filter((r) => r.id === a.appRoleId).map((r) => r.value));
   }
 
   /** Every user, in creation order. */

@@ -11,6 +11,7 @@ import type { HandledRequest, SimRequest, SimResponse } from "./http-exchange.js
 import { decodeJwt } from "./jwt.js";
 import type { BotRegistration } from "./bot-channel.js";
 import type { SimulatedTenant } from "./tenant.js";
+import type { SimApplication } from "./tenant-model.js";
 
 /** The `client_assertion_type` of a certificate credential (RFC 7523). */
 export const JWT_BEARER_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -88,6 +89,10 @@ function issueToken(
   if (bot !== undefined && clientId.toLowerCase() === bot.registration.appId.toLowerCase()) {
     return issueConnectorToken(form, basic?.secret, bot);
   }
+  const otherApp = clientId.toLowerCase() === settings.clientId.toLowerCase() ? undefined : tenant.applicationByAppId(clientId);
+  if (otherApp !== undefined) {
+    return issueForClientApp(form, basic?.secret, otherApp, origin, settings);
+  }
   if (clientId.toLowerCase() !== settings.clientId.toLowerCase()) {
     throw new EntraError(
       400,
@@ -146,6 +151,75 @@ function issueToken(
     clientAuthMethod,
   });
   return tokenResponse(accessToken);
+}
+
+/**
+ * Another app registration of the tenant (an automation client) asking for a token: to an API the
+ * tenant registers (`api://…/.default` or its client ID), with the app roles its service principal
+ * was granted on that API, or to Microsoft Graph, where it was granted nothing.
+ */
+function issueForClientApp(
+  form: Record<string, string>,
+  basicSecret: string | undefined,
+  app: SimApplication,
+  origin: string,
+  settings: TokenEndpointSettings,
+): SimResponse {
+  const { tenant } = settings;
+  const secret = form.client_secret ?? basicSecret;
+  if (secret === undefined) {
+    throw new EntraError(401, "invalid_client", 7000216, "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.");
+  }
+  if (!(app.clientSecrets ?? []).some((known) => secretsEqual(secret, known))) {
+    throw new EntraError(
+      401,
+      "invalid_client",
+      7000215,
+      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.appId}'.`,
+    );
+  }
+  const servicePrincipal = tenant.servicePrincipalByAppId(app.appId);
+  if (servicePrincipal === undefined) {
+    throw new EntraError(400, "invalid_client", 7000112, `Application '${app.appId}' is disabled or has no service principal in this tenant.`);
+  }
+  const resource = resourceOfScope(requireParameter(form, "scope"));
+  const grant = { clientId: app.appId, appDisplayName: servicePrincipal.displayName, servicePrincipalId: servicePrincipal.id, clientAuthMethod: "1" as const };
+  if (graphResources(origin).has(resource.toLowerCase())) {
+    return tokenResponse(settings.tokens.issue({ ...grant, roles: [] }));
+  }
+  const api = [...tenant.applications.values()].find(
+    (candidate) => candidate.appId.toLowerCase() === resource.toLowerCase() || (candidate.identifierUris ?? []).some((uri) => uri.toLowerCase() === resource.toLowerCase()),
+  );
+  if (api === undefined || tenant.servicePrincipalByAppId(api.appId) === undefined) {
+    throw new EntraError(
+      400,
+      "invalid_resource",
+      500011,
+      `The resource principal named ${resource} was not found in the tenant named ${tenant.displayName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
+    );
+  }
+  const roles = tenant.grantedAppRoles(servicePrincipal.id, api.appId);
+  const version = api.requestedAccessTokenVersion === 2 ? 2 : 1;
+  return tokenResponse(settings.tokens.issueForApi({ ...grant, roles }, { requestedResource: resource, appId: api.appId, version }, origin));
+}
+
+/** The resource a client-credentials scope names (one scope, `<resource>/.default`). */
+function resourceOfScope(scopeParameter: string): string {
+  const scopes = scopeParameter.split(/\s+/).filter((scope) => scope.length > 0 && !OIDC_SCOPES.has(scope.toLowerCase()));
+  const [scope] = scopes;
+  if (scope === undefined || scopes.length > 1 || !scope.toLowerCase().endsWith("/.default")) {
+    throw new EntraError(
+      400,
+      "invalid_scope",
+      1002012,
+      `The provided value for scope ${scopeParameter} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+    );
+  }
+  return scope.slice(0, -"/.default".length).replace(/\/+$/, "");
+}
+
+function graphResources(origin: string): Set<string> {
+  return new Set([GRAPH_RESOURCE, GRAPH_APP_ID, origin, `${origin}/v1.0`].map((value) => value.toLowerCase()));
 }
 
 /** The bot registration's client-credentials grant: a token for the Bot Connector, nothing else. */

@@ -46,6 +46,31 @@ export const BOT_SERVICE_PRINCIPAL_ID = "30000000-0000-4000-8000-000000000002";
 /** Object id of the bot's app registration (its appId is the simulator's configured client id). */
 export const BOT_APPLICATION_ID = "40000000-0000-4000-8000-000000000002";
 
+/** The app roles the bot's API defines (README, "Automation API"): values as tokens carry them. */
+export const REVOCATION_APP_ROLES = {
+  request: { id: "60000000-0000-4000-8000-000000000001", value: "Revocation.Request", displayName: "Propose revocations for a person to approve" },
+  read: { id: "60000000-0000-4000-8000-000000000002", value: "Revocation.Read", displayName: "Read revocation requests and their outcomes" },
+} as const;
+
+/**
+ * A Microsoft Sentinel playbook's app registration (a Logic App would use its managed identity;
+ * a client secret stands in for it here), granted `Revocation.Request` on the bot's API.
+ */
+export const SENTINEL_APP_ID = "50000000-0000-4000-8000-000000000003";
+export const SENTINEL_APPLICATION_ID = "40000000-0000-4000-8000-000000000003";
+export const SENTINEL_SERVICE_PRINCIPAL_ID = "30000000-0000-4000-8000-000000000003";
+/** The Sentinel playbook app's client secret in the simulator (fictional). */
+export const SENTINEL_CLIENT_SECRET = "sim~sentinel.NOT-A-REAL-SECRET.1357924680";
+
+/** A reporting tool's app registration, granted only `Revocation.Read` on the bot's API. */
+export const REPORTING_APP_ID = "50000000-0000-4000-8000-000000000004";
+export const REPORTING_APPLICATION_ID = "40000000-0000-4000-8000-000000000004";
+export const REPORTING_SERVICE_PRINCIPAL_ID = "30000000-0000-4000-8000-000000000004";
+export const REPORTING_CLIENT_SECRET = "sim~reporting.NOT-A-REAL-SECRET.2468013579";
+
+/** The Payroll Connector's client secret (it has no role on the bot's API). */
+export const PAYROLL_CLIENT_SECRET = "sim~payroll.NOT-A-REAL-SECRET.1122334455";
+
 // Sessions of the well-known people were last reset long before any test runs, so a revocation
 // always moves the timestamp forward.
 const LAST_RESET = "2025-09-01T08:00:00Z";

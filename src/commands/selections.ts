@@ -1,0 +1,150 @@
+/**
+ * What a chat command and an automation request share between parsing and the request: the
+ * selections (which users, read how, described how), resolving them into a frozen target set
+ * (guests and protected accounts left out, MAX_TARGETS enforced), and resolving named users. No
+ * Teams types here: src/commands/ and src/api/ both build on it, and each says the outcome its way.
+ */
+import { isObjectId, type Directory, type UserPages } from "../directory/directory.js";
+import { resolveTargets, type ResolvedTargets } from "../directory/resolvers.js";
+import type { DirectoryUser } from "../directory/types.js";
+import { AppError } from "../errors.js";
+import type { ExcludedTarget } from "../revocation/types.js";
+
+/** A bulk selection: how to read its users and how to talk about it. */
+export interface SelectionSource {
+  /** The command as audited, e.g. `revoke department Sales`. */
+  command: string;
+  /** e.g. `the users of department "Sales"` (`quote` applied to typed text) */
+  what: string;
+  /** Why nothing matched, e.g. `no account is disabled`. */
+  none: string;
+  pages: () => UserPages;
+}
+
+/** Shows typed text inside a sentence: markdown-escaped for chat, as it is for the API. */
+export type Quote = (text: string) => string;
+
+/** Every member user of a department (Graph compares the name exactly, ignoring case). */
+export function departmentSelection(directory: Directory, department: string, quote: Quote): SelectionSource {
+  const name = quote(department);
+  return {
+    command: `revoke department ${department}`,
+    what: `the users of department "${name}"`,
+    none: `department "${name}" has no member users (Graph compares the name exactly, ignoring case)`,
+    pages: () => directory.usersInDepartment(department),
+  };
+}
+
+/** Every disabled account. */
+export function disabledSelection(directory: Directory): SelectionSource {
+  return {
+    command: "revoke disabled",
+    what: "the disabled accounts",
+    none: "no account is disabled",
+    pages: () => directory.disabledUsers(),
+  };
+}
+
+/**
+ * Everyone who signed in from `ip` since `since`; `window` says how far back, as the audit and the
+ * messages show it (e.g. `24h` from chat, the time itself from the API).
+ */
+export function ipSelection(directory: Directory, ip: string, since: Date, window: { option: string; text: string }): SelectionSource {
+  return {
+    command: `revoke ip ${ip} --since ${window.option}`,
+    what: `the users who signed in from ${ip} ${window.text}`,
+    none: `nobody signed in from ${ip} ${window.text}`,
+    pages: () => directory.usersSignedInFrom(ip, since),
+  };
+}
+
+/** A selection resolved: its targets, or that it holds more users than one request may. */
+export type ResolvedSelection = { kind: "resolved"; targets: DirectoryUser[]; excluded: ExcludedTarget[] } | { kind: "tooMany" };
+
+/**
+ * Reads the selection page by page into a frozen snapshot, guests and protected accounts left out.
+ * @throws the directory's errors (AppError with its cause and fix)
+ */
+export async function resolveSelection(
+  selection: SelectionSource,
+  limits: { protectedUsers: readonly string[]; maxTargets: number },
+): Promise<ResolvedSelection> {
+  try {
+    const resolved = await resolveTargets(selection.pages(), limits);
+    return { kind: "resolved", targets: resolved.targets, excluded: excludedOf(resolved) };
+  } catch (err) {
+    if (err instanceof AppError && err.code === "TooManyTargets") return { kind: "tooMany" };
+    throw err;
+  }
+}
+
+/** Why a named user could not be resolved. */
+export interface NamedUserProblem {
+  /** The name as given. */
+  key: string;
+  /** Its position in the list given. */
+  index: number;
+  /** e.g. `There is no user bob@contoso.com in this tenant.` (`quote` applied to the name) */
+  message: string;
+}
+
+/**
+ * Looks up each named user (UPN or object ID), at most 8 at a time. A name that is not a user
+ * says what it is instead (a group, an app's identity…), from the directory.
+ * @throws the directory's errors
+ */
+export async function resolveNamedUsers(directory: Directory, keys: readonly string[], quote: Quote): Promise<{ users: DirectoryUser[]; problems: NamedUserProblem[] }> {
+  const users = new Map<string, DirectoryUser>();
+  const problems: NamedUserProblem[] = [];
+  const results = await mapLimit(keys, 8, async (key) => ({ key, user: await directory.getUser(key) }));
+  for (const [index, { key, user }] of results.entries()) {
+    if (user !== undefined) {
+      users.set(user.id, user);
+      continue;
+    }
+    const shown = quote(key);
+    if (isObjectId(key)) {
+      const kind = await directory.identifyObject(key);
+      if (kind !== undefined && kind !== "user") {
+        const what = { group: "a group", servicePrincipal: "a service principal (an app's identity)", application: "an application", device: "a device", other: "not a user" }[kind];
+        problems.push({ key, index, message: `${shown} is ${what}. This command revokes users' sessions only.` });
+        continue;
+      }
+    }
+    problems.push({ key, index, message: `There is no user ${shown} in this tenant.` });
+  }
+  return { users: [...users.values()], problems };
+}
+
+/** Maps with at most `limit` calls in flight, keeping order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+/** Those a resolution left out, and why. */
+export function excludedOf(resolved: ResolvedTargets): ExcludedTarget[] {
+  return [
+    ...resolved.protectedUsers.map((user) => ({ user, why: "protected" as const })),
+    ...resolved.guests.map((user) => ({ user, why: "guest" as const })),
+  ];
+}
+
+/** Splits named users into targets and those left out (protected accounts, guests), as a selection is. */
+export async function sortOutUsers(users: DirectoryUser[], protectedUsers: readonly string[]): Promise<{ targets: DirectoryUser[]; excluded: ExcludedTarget[] }> {
+  const resolved = await resolveTargets(onePage(users), { protectedUsers });
+  return { targets: resolved.targets, excluded: excludedOf(resolved) };
+}
+
+// eslint-disable-next-line @typescript-eslint/require-await
+async function* onePage(users: DirectoryUser[]): AsyncIterable<DirectoryUser[]> {
+  yield users;
+}

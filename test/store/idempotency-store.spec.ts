@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { openDatabase, type OpenDatabase } from "../../src/store/database.js";
+import { SqlIdempotencyStore } from "../../src/store/idempotency-store.js";
+import { SqlRequestStore } from "../../src/store/request-store.js";
+import { pendingRequestOf } from "../../src/revocation/lifecycle.js";
+import { appActor } from "../../src/revocation/types.js";
+import { testDialects, type TestDatabase } from "../support/databases.js";
+
+for (const dialect of testDialects()) {
+  describe(`SqlIdempotencyStore (${dialect.name}, migration 006-api-requests)`, function () {
+    this.timeout(20_000);
+    let database: TestDatabase;
+    let opened: OpenDatabase;
+    let clock: number;
+    let keys: SqlIdempotencyStore;
+    const APP = "50000000-0000-4000-8000-000000000003";
+    const OTHER = "50000000-0000-4000-8000-000000000004";
+
+    before(async () => {
+      database = await dialect.create();
+      opened = await openDatabase(database.url);
+    });
+    after(async () => {
+      await opened.close();
+      await database.drop();
+    });
+    beforeEach(() => {
+      clock = Date.UTC(2026, 11, 1, 10, 0, 0);
+      keys = new SqlIdempotencyStore(opened.db, 120_000, () => new Date(clock));
+    });
+
+    it("one claim per app and key; done after complete; keys of different apps never collide", async () => {
+      assert.deepEqual(await keys.claim(APP, "k1", "h1"), { kind: "claimed" });
+      assert.deepEqual(await keys.claim(APP, "k1", "h1"), { kind: "inProgress", bodySha256: "h1" });
+      assert.deepEqual(await keys.claim(OTHER, "k1", "h9"), { kind: "claimed" });
+      await keys.complete(APP, "k1", "R-0000000001");
+      assert.deepEqual(await keys.claim(APP.toUpperCase(), "k1", "h2"), { kind: "done", requestId: "R-0000000001", bodySha256: "h1" });
+    });
+
+    it("a released key can be claimed again; a stale claim (its process died) is taken over, a fresh one is not", async () => {
+      assert.deepEqual(await keys.claim(APP, "k2", "h1"), { kind: "claimed" });
+      await keys.release(APP, "k2");
+      assert.deepEqual(await keys.claim(APP, "k2", "h2"), { kind: "claimed" });
+      clock += 60_000;
+      assert.equal((await keys.claim(APP, "k2", "h3")).kind, "inProgress");
+      clock += 61_000;
+      assert.deepEqual(await keys.claim(APP, "k2", "h3"), { kind: "claimed" });
+      // A completed key is never released.
+      await keys.complete(APP, "k2", "R-0000000002");
+      await keys.release(APP, "k2");
+      assert.equal((await keys.claim(APP, "k2", "h3")).kind, "done");
+    });
+
+    it("a request keeps its incident (the JSON column of 006); a chat request has none", async () => {
+      const store = new SqlRequestStore(opened.db, opened.kind);
+      const user = { id: "10000000-0000-4000-8000-000000000005", displayName: "Alice", userPrincipalName: "alice@contoso.com", accountEnabled: true, department: "Sales", userType: "Member", signInSessionsValidFromDateTime: null };
+      const incident = { source: "Microsoft Sentinel", id: "4711", title: "Password spray", url: "https://portal.azure.com/#incident/4711" };
+      const base = { requester: appActor(APP, "Playbook"), reason: "r", disable: false, targets: [user], excluded: [], origin: {} };
+      const withIncident = pendingRequestOf({ ...base, incident }, new Date(clock), 30);
+      const chat = pendingRequestOf(base, new Date(clock), 30);
+      for (const r of [withIncident, chat]) await store.create(r, { actor: r.requester, action: "request.created", requestId: r.id, details: {} });
+      assert.deepEqual((await store.get(withIncident.id))?.incident, incident);
+      assert.equal((await store.get(chat.id))?.incident, undefined);
+      assert.deepEqual((await store.summary(withIncident.id, 0))?.request.incident, incident);
+    });
+  });
+}
