@@ -1,6 +1,14 @@
 import type { Activity, CloudAdapter, ConversationReference, TurnContext } from "botbuilder";
 
-/** Proactive posting and editing in a conversation, outside any incoming turn. */
+/**
+ * Proactive posting and editing in a conversation, outside any incoming turn.
+ *
+ * Every method rejects when the connector refuses: the adapter's turn error handler (which
+ * teams-ai installs, and which logs and swallows) never sees a failure from here, because each
+ * proactive turn catches its own error and the method rethrows it once the turn is over. Callers
+ * depend on that: the audit outbox keeps a post Teams refused, a card edit is retried, a request
+ * whose card cannot be posted is withdrawn.
+ */
 export class Messenger {
   constructor(
     private readonly adapter: CloudAdapter,
@@ -12,44 +20,40 @@ export class Messenger {
    * Posts an activity; returns the new message's ID. With `replyToId`, the message replies to that
    * one (botbuilder takes a sent message's replyToId from the turn's activity, which for a
    * proactive turn is a made-up event, so the turn's activity carries the ID here).
+   * @throws the connector's error when it refuses the message
    */
   async post(ref: Partial<ConversationReference>, activity: Partial<Activity>, replyToId?: string): Promise<string | undefined> {
     let id: string | undefined;
-    await this.adapter.continueConversationAsync(this.botAppId, ref, async (ctx) => {
+    await this.run(ref, async (ctx) => {
       if (replyToId !== undefined) ctx.activity.id = replyToId;
-      const res = await ctx.sendActivity(activity);
-      id = res?.id;
+      id = (await ctx.sendActivity(activity))?.id;
     });
     return id;
   }
 
   /**
-   * Posts an activity and throws when the connector refuses it. (The adapter's turn error handler,
-   * which teams-ai installs, would otherwise log a failed proactive send and swallow it.)
+   * Replaces the message activityId with the given activity.
+   * @throws the connector's error when it refuses the edit
    */
-  async postOrThrow(ref: Partial<ConversationReference>, activity: Partial<Activity>): Promise<string | undefined> {
-    let id: string | undefined;
-    let failure: unknown;
-    await this.adapter.continueConversationAsync(this.botAppId, ref, async (ctx) => {
-      try {
-        id = (await ctx.sendActivity(activity))?.id;
-      } catch (err) {
-        failure = err;
-      }
-    });
-    if (failure !== undefined) throw failure instanceof Error ? failure : new Error("the connector refused the message");
-    return id;
-  }
-
-  /** Replaces the message activityId with the given activity. */
   async update(ref: Partial<ConversationReference>, activityId: string, activity: Partial<Activity>): Promise<void> {
-    await this.adapter.continueConversationAsync(this.botAppId, ref, async (ctx) => {
+    await this.run(ref, async (ctx) => {
       await ctx.updateActivity({ ...activity, id: activityId, type: "message" });
     });
   }
 
-  /** Runs logic in a new turn of the conversation (its activity's `from` is the reference's user). */
+  /**
+   * Runs logic in a new turn of the conversation (its activity's `from` is the reference's user).
+   * @throws what logic throws, after the turn has ended
+   */
   async run(ref: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
-    await this.adapter.continueConversationAsync(this.botAppId, ref, logic);
+    let failure: { error: unknown } | undefined;
+    await this.adapter.continueConversationAsync(this.botAppId, ref, async (ctx) => {
+      try {
+        await logic(ctx);
+      } catch (error) {
+        failure = { error };
+      }
+    });
+    if (failure !== undefined) throw failure.error instanceof Error ? failure.error : new Error(String(failure.error));
   }
 }

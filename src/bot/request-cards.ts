@@ -97,7 +97,7 @@ export class RequestCards implements RequestCardsPort {
   async publishIn(channel: Reference, request: RevocationRequest, secondPerson: string | null): Promise<void> {
     // A refused post throws (the caller withdraws the request); a post answered without a message
     // ID (the Agents Playground) is attached on the first click instead, as chat cards are.
-    const cardId = await this.deps.messenger.postOrThrow(channel, this.sharedMessage(request, secondPerson));
+    const cardId = await this.deps.messenger.post(channel, this.sharedMessage(request, secondPerson));
     if (cardId !== undefined) await this.deps.revocations.attachCard(request.id, cardId);
     if (request.targets.length > CARD_TARGET_LIMIT) await this.postTargetList(channel, cardId, request);
   }
