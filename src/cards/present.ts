@@ -100,6 +100,8 @@ export interface PendingContext {
   approvalWhere: string;
   /** Teams user IDs whose clients refresh the card automatically. */
   refreshUserIds: string[];
+  /** The time the card is shown at (relative times are counted from it); now by default. */
+  now?: Date;
 }
 
 /**
