@@ -60,6 +60,17 @@ export interface ApprovalCard {
   activityId: string | null;
 }
 
+/**
+ * The incident a request belongs to, when the caller (the automation API) names one. Shown on the
+ * approval card as one line: the title, linked to `url` when that is an https URL, and source/id.
+ */
+export interface IncidentRef {
+  source: string;
+  id: string;
+  title: string;
+  url?: string;
+}
+
 export interface RevocationRequest {
   /** Short, human-typable, unguessable (e.g. R-7K2M9QX4). */
   id: string;
@@ -88,4 +99,6 @@ export interface RevocationRequest {
    */
   approvalCard: ApprovalCard | null;
   outcomes: TargetOutcome[];
+  /** The incident the request belongs to (automation API), when one was named. */
+  incident?: IncidentRef;
 }

@@ -2,12 +2,13 @@
  * How tall each card kind is where an analyst reads it: every sample card (test/cards/samples.ts)
  * is rendered by the adaptivecards SDK inside headless Chromium, 450 px wide, with Teams' light host
  * config, and must stay within the height the issue sets for its kind. Nothing on it may be cut
- * off (a one-line text that overflows its box). The heights are printed.
+ * off (a one-line text that overflows its box). The heights are printed, and each rendering is
+ * saved to test-results/cards/.
  *
  *   npm run test:browser       (needs Debian's chromium: apt-get install chromium)
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { cardSamples } from "../cards/samples.js";
@@ -19,6 +20,8 @@ const HOST_CONFIG: unknown = JSON.parse(readFileSync(join(REPO_ROOT, "test", "ca
 const SDK = join(REPO_ROOT, "node_modules", "adaptivecards", "dist", "adaptivecards.min.js");
 /** Teams' chat column on a laptop is about this wide; the issue measures at it. */
 const WIDTH = 450;
+/** Each rendering, for a person to look at (git-ignored). */
+const RENDERS = join(REPO_ROOT, "test-results", "cards");
 
 interface Measured {
   height: number;
@@ -33,6 +36,21 @@ async function measure(page: Page, card: unknown): Promise<Measured> {
   return page.evaluate(
     ({ card, hostConfig }) => {
       const AC = (window as unknown as { AdaptiveCards: typeof import("adaptivecards") }).AdaptiveCards;
+      // Teams renders markdown in card text; a small renderer for what the bot writes (escapes,
+      // **bold**, [links](https://…), backticks) keeps the rendering and its height close to it.
+      AC.AdaptiveCard.onProcessMarkdown = (text, result) => {
+        const held: string[] = [];
+        const html = text
+          .replace(/\\(.)/g, (_m, c: string) => `\u0000${held.push(`&#${c.charCodeAt(0)};`) - 1}\u0001`)
+          .replace(/&/g, "&amp;")
+          .replace(/</g, "&lt;")
+          .replace(/\*\*([^*]+)\*\*/g, "<b>$1</b>")
+          .replace(/`([^`]+)`/g, "<code>$1</code>")
+          .replace(/\[([^\]]+)\]\((https:[^)\s]+)\)/g, '<a href="$2">$1</a>')
+          .replace(/\u0000(\d+)\u0001/g, (_m, i: string) => held[Number(i)] ?? "");
+        result.outputHtml = html;
+        result.didProcess = true;
+      };
       const adaptive = new AC.AdaptiveCard();
       adaptive.hostConfig = new AC.HostConfig(hostConfig);
       const errors: string[] = [];
@@ -79,6 +97,8 @@ describe(`card heights at ${WIDTH} px (adaptivecards SDK, Teams light host confi
     it(`${sample.name}: at most ${sample.maxHeight} px, nothing cut off`, async function () {
       assert.ok(page !== undefined);
       const m = await measure(page, sample.card);
+      mkdirSync(RENDERS, { recursive: true });
+      await page.locator("#host").screenshot({ path: join(RENDERS, `${sample.name.replace(/[^a-z0-9.-]+/gi, "-")}.png`) });
       console.log(`      ${sample.name}: ${m.height} px (limit ${sample.maxHeight})`);
       assert.deepEqual(m.errors, [], "the SDK parses the card without errors");
       assert.ok(m.height <= sample.maxHeight, `${sample.name} is ${m.height} px tall; the limit is ${sample.maxHeight} px`);
