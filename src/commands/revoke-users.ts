@@ -1,3 +1,4 @@
+import { Requests } from "../cards/chat-replies.js";
 import { escapeMarkdown } from "../cards/markdown.js";
 import { isObjectId } from "../directory/directory.js";
 import type { DirectoryUser } from "../directory/types.js";
@@ -19,26 +20,18 @@ export const revokeUsers: CommandHandler<"revokeUsers"> = async (context, { targ
   try {
     const result = await resolveUsers(deps, keys);
     if (result.problems.length > 0) {
-      await context.sendActivity(
-        `Nothing was requested:\n\n${result.problems.map((p) => `- ${p}`).join("\n")}\n\nCheck the spelling, or use the object ID from the Entra admin center (Users → the user → Object ID).`,
-      );
+      await context.sendActivity(Requests.unresolved(result.problems));
       return;
     }
     resolved = result.users;
   } catch (err) {
-    await context.sendActivity(`Nothing was requested: ${explainFailure(deps.logger, err, "target resolution failed")}`);
+    await context.sendActivity(Requests.failed(explainFailure(deps.logger, err, "target resolution failed")));
     return;
   }
   const { targets, excluded } = await sortOut(deps, resolved);
   if (targets.length === 0) {
-    const why = excluded
-      .map((e) =>
-        e.why === "guest"
-          ? `${escapeMarkdown(e.user.userPrincipalName)} is a guest; their sessions live in their home tenant, so this tenant cannot revoke them.`
-          : `${escapeMarkdown(e.user.userPrincipalName)} is a protected account (PROTECTED_USER_IDS) and is never revoked.`,
-      )
-      .join("\n\n");
-    await context.sendActivity(`Nothing to revoke.\n\n${why}`);
+    const why = excluded.map((e) => (e.why === "guest" ? Requests.guestOnly(e.user.userPrincipalName) : Requests.protectedOnly(e.user.userPrincipalName)));
+    await context.sendActivity(Requests.nothingToRevoke(why));
     return;
   }
   await createRequest(context, deps, actor, command, { targets, excluded, reason, disable });
@@ -58,11 +51,11 @@ async function resolveUsers(deps: HandlerDeps, keys: string[]): Promise<{ users:
       const kind = await deps.directory.identifyObject(key);
       if (kind !== undefined && kind !== "user") {
         const what = { group: "a group", servicePrincipal: "a service principal (an app's identity)", application: "an application", device: "a device", other: "not a user" }[kind];
-        problems.push(`${shown} is ${what}. This command revokes users' sessions only.`);
+        problems.push(Requests.notAUser(shown, what));
         continue;
       }
     }
-    problems.push(`There is no user ${shown} in this tenant.`);
+    problems.push(Requests.noSuchUser(shown));
   }
   return { users: [...users.values()], problems };
 }
