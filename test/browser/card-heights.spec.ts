@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type * as AdaptiveCardsSdk from "adaptivecards";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { cardSamples } from "../cards/samples.js";
 import { REPO_ROOT } from "./demo-process.js";
@@ -35,19 +36,19 @@ interface Measured {
 async function measure(page: Page, card: unknown): Promise<Measured> {
   return page.evaluate(
     ({ card, hostConfig }) => {
-      const AC = (window as unknown as { AdaptiveCards: typeof import("adaptivecards") }).AdaptiveCards;
+      const AC = (window as unknown as { AdaptiveCards: typeof AdaptiveCardsSdk }).AdaptiveCards;
       // Teams renders markdown in card text; a small renderer for what the bot writes (escapes,
       // **bold**, [links](https://…), backticks) keeps the rendering and its height close to it.
       AC.AdaptiveCard.onProcessMarkdown = (text, result) => {
         const held: string[] = [];
         const html = text
-          .replace(/\\(.)/g, (_m, c: string) => `\u0000${held.push(`&#${c.charCodeAt(0)};`) - 1}\u0001`)
+          .replace(/\\(.)/g, (_m, c: string) => `\uE000${held.push(`&#${c.charCodeAt(0)};`) - 1}\uE001`)
           .replace(/&/g, "&amp;")
           .replace(/</g, "&lt;")
           .replace(/\*\*([^*]+)\*\*/g, "<b>$1</b>")
           .replace(/`([^`]+)`/g, "<code>$1</code>")
           .replace(/\[([^\]]+)\]\((https:[^)\s]+)\)/g, '<a href="$2">$1</a>')
-          .replace(/\u0000(\d+)\u0001/g, (_m, i: string) => held[Number(i)] ?? "");
+          .replace(/\uE000(\d+)\uE001/g, (_m, i: string) => held[Number(i)] ?? "");
         result.outputHtml = html;
         result.didProcess = true;
       };

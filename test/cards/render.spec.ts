@@ -392,10 +392,10 @@ describe("renderCard", () => {
       for (const card of renderAll(name)) {
         for (const o of allObjects(card)) {
           for (const [key, value] of Object.entries(o)) {
-            assert.ok(typeof value !== "string" || !/^(#[0-9a-f]{3,8}|rgba?\(.*\))$/i.test(value.trim()), `${name}: ${key} is a colour of its own (${value})`);
+            assert.ok(typeof value !== "string" || !/^(#[0-9a-f]{3,8}|rgba?\(.*\))$/i.test(value.trim()), `${name}: ${key} is a colour of its own (${String(value)})`);
           }
-          if (o.color !== undefined) assert.ok(colors.has(String(o.color)), `${name}: color ${String(o.color)}`);
-          if (o.style !== undefined) assert.ok(styles.has(String(o.style)), `${name}: style ${String(o.style)}`);
+          if (o.color !== undefined) assert.ok(typeof o.color === "string" && colors.has(o.color), `${name}: color ${JSON.stringify(o.color)}`);
+          if (o.style !== undefined) assert.ok(typeof o.style === "string" && styles.has(o.style), `${name}: style ${JSON.stringify(o.style)}`);
         }
       }
     }
