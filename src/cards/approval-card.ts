@@ -5,7 +5,7 @@
  */
 import type { DirectoryUser } from "../directory/types.js";
 import type { IncidentRef, RevocationRequest } from "../revocation/types.js";
-import { formatTime, listInWords, plain, plural, possessive, relativeTime } from "./format.js";
+import { formatTime, listInWords, plain, plural, possessive, relativeTime, withoutConfigNames } from "./format.js";
 import type { ConfirmCardData, ConfirmTargetRow, Fact } from "./models.js";
 import { Verbs } from "./verbs.js";
 
@@ -79,7 +79,7 @@ export function effectSentence(request: RevocationRequest, n: number): string {
 function approvalRule(request: RevocationRequest, secondPerson: string | null): string {
   const requester = plain(request.requester.name);
   return secondPerson !== null
-    ? `An approver other than ${requester} must approve: ${plain(secondPerson)}.`
+    ? `An approver other than ${requester} must approve: ${plain(withoutConfigNames(secondPerson))}.`
     : `${requester} can confirm it, or an approver can approve it.`;
 }
 

@@ -43,7 +43,8 @@ const VERB_WORDS: Readonly<Record<string, string>> = { approve: "Approve", rejec
  * and "NAME=value" go, ISO times become "1 Dec, 10:02 UTC", markdown is escaped.
  */
 export function readable(text: string): string {
-  return plain(humanTimes(withoutConfigNames(text)));
+  const withoutThreads = text.replace(/19:[^\s()]*@thread[\w.]*/g, "a channel");
+  return plain(humanTimes(withoutConfigNames(withoutThreads)));
 }
 
 function str(v: unknown): string | undefined {

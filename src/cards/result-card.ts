@@ -7,7 +7,7 @@
 import type { DirectoryUser } from "../directory/types.js";
 import { countOutcomes } from "../revocation/job-runner.js";
 import type { OutcomeStatus, RevocationRequest, TargetOutcome } from "../revocation/types.js";
-import { formatTime, listInWords, plain, plural, possessive } from "./format.js";
+import { formatTime, listInWords, plain, plural, possessive, withoutConfigNames } from "./format.js";
 import type { Fact, ResultCardData, ResultTargetRow } from "./models.js";
 
 /** Shown wherever sessions were revoked: what revocation does not do. */
@@ -155,7 +155,7 @@ export function resultCardData(request: RevocationRequest | ResultView, notice =
   const counts = v.counts;
   const revoked = counts.revoked_verified + counts.revoked_unverified;
   const details: Fact[] = [{ title: "Request", value: r.id }, { title: "Asked at", value: formatTime(r.createdAt) }];
-  if (r.decisionReason !== null && r.decisionReason !== "") details.push({ title: "Allowed because", value: plain(r.decisionReason) });
+  if (r.decisionReason !== null && r.decisionReason !== "") details.push({ title: "Allowed because", value: plain(withoutConfigNames(r.decisionReason)) });
   return {
     requestId: r.id,
     title: view.title,

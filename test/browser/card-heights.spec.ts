@@ -100,6 +100,7 @@ describe(`card heights at ${WIDTH} px (adaptivecards SDK, Teams light host confi
       const m = await measure(page, sample.card);
       mkdirSync(RENDERS, { recursive: true });
       await page.locator("#host").screenshot({ path: join(RENDERS, `${sample.name.replace(/[^a-z0-9.-]+/gi, "-")}.png`) });
+      if (sample.image !== undefined) await page.locator("#host").screenshot({ path: join(REPO_ROOT, "docs", "images", sample.image) });
       console.log(`      ${sample.name}: ${m.height} px (limit ${sample.maxHeight})`);
       assert.deepEqual(m.errors, [], "the SDK parses the card without errors");
       assert.ok(m.height <= sample.maxHeight, `${sample.name} is ${m.height} px tall; the limit is ${sample.maxHeight} px`);

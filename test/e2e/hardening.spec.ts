@@ -150,7 +150,7 @@ describe("e2e: hardening (issue 10)", function () {
       await h.say("sam", "status alice@contoso.com");
       const status = h.connector.texts(h.personal("sam").id).at(-1) ?? "";
       assert.ok(status.startsWith("**\\[Approve\\]\\(https://evil.example\\) \\#admin** (alice@contoso.com)"), status);
-      assert.ok(status.includes("department: Sales \\# Heading \\| x"), status);
+      assert.ok(status.includes("department Sales \\# Heading \\| x"), status);
     });
 
     it("status lookups are audited as status.viewed: who looked up whom, found or not", async () => {
