@@ -244,7 +244,8 @@ export function approvalWhereText(): string {
 
 /** The notification text of a new approval card. */
 export function approvalSummary(request: RevocationRequest): string {
-  return `${approvalTitle(request, request.targets.length)} Asked by ${request.requester.name}; waiting for a decision.`;
+  // A notification shows text as it is: no markdown escapes.
+  return `${approvalTitle(request, request.targets.length).replace(/\\(.)/g, "$1")} Asked by ${request.requester.name}; waiting for a decision.`;
 }
 
 /** Said in the request's conversation when its copy could not be posted to the approval channel. */
