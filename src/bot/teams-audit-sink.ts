@@ -1,7 +1,7 @@
 import { MessageFactory } from "botbuilder";
 import type { AuditPost } from "../audit/audit-log.js";
 import type { AuditSink } from "../audit/auditor.js";
-import { aggregateText, auditCardData } from "../cards/audit-card.js";
+import { aggregateText, auditCardData, auditSummary } from "../cards/audit-card.js";
 import { cardAttachment } from "../cards/render.js";
 import type { Conversations } from "./conversations.js";
 import type { Messenger } from "./messenger.js";
@@ -24,8 +24,7 @@ export class TeamsAuditSink implements AuditSink {
     }
     const data = auditCardData(post.entry);
     const message = MessageFactory.attachment(cardAttachment("audit-entry", data));
-    // The notification's text: the headline, without markdown escapes.
-    message.summary = data.title.replace(/\\(.)/g, "$1");
+    message.summary = auditSummary(post.entry);
     await this.messenger.post(ref, message);
     return true;
   }

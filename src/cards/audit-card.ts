@@ -264,6 +264,11 @@ export function auditCardData(entry: AuditEntry): AuditCardData {
   };
 }
 
+/** A post's notification text: "Audit #4711: Dana Analyst asked to revoke 60 users" (no markdown escapes). */
+export function auditSummary(entry: AuditEntry): string {
+  return `Audit #${entry.seq}: ${words(entry).title.replace(/\\(.)/g, "$1")}`;
+}
+
 /** The headline of an entry (for a one-line mention, e.g. a run of refusals). */
 export function auditHeadline(entry: AuditEntry): string {
   return words(entry).title;

@@ -11,7 +11,9 @@ import type { Activity } from "botbuilder";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, type Selectable } from "kysely";
 import { Pool } from "pg";
+import { auditSummary } from "../../src/cards/audit-card.js";
 import { Verbs } from "../../src/cards/verbs.js";
+import { auditEntryOf } from "../../src/store/audit-store.js";
 import { startSimulator, WELL_KNOWN, type StartedSimulator } from "../../src/simulator/index.js";
 import type { SimUser } from "../../src/simulator/tenant-model.js";
 import type { AuditLogTable, Database, JobsTable, OutboxTable, RequestsTable, TargetOutcomesTable } from "../../src/store/schema.js";
@@ -415,17 +417,17 @@ export async function assertResumedExactlyOnce(stack: Stack, requestId: string, 
 }
 
 /**
- * Every audit entry but target.outcome reaches the audit channel exactly once, as `Audit #<seq>:
- * <action>`, and the outbox shows all of them delivered.
+ * Every audit entry but target.outcome reaches the audit channel exactly once, its notification
+ * text `Audit #<seq>: <the entry's headline>`, and the outbox shows all of them delivered.
  */
 export async function assertAuditPostedOnce(stack: Stack): Promise<void> {
-  const posted = (): Array<{ seq: number; action: string }> =>
+  const posted = (): Array<{ seq: number; summary: string }> =>
     stack.connector
       .in(stack.auditChannel.id)
       .filter((c) => c.kind !== "update")
       .flatMap((c) => {
-        const m = /^Audit #(\d+): (\S+)$/.exec(c.activity.summary ?? "");
-        return m?.[1] === undefined || m[2] === undefined ? [] : [{ seq: Number(m[1]), action: m[2] }];
+        const m = /^Audit #(\d+): /.exec(c.activity.summary ?? "");
+        return m?.[1] === undefined ? [] : [{ seq: Number(m[1]), summary: c.activity.summary ?? "" }];
       });
   const expected = await waitUntil(
     async () => {
@@ -445,10 +447,10 @@ export async function assertAuditPostedOnce(stack: Stack): Promise<void> {
   // Give a duplicate a moment to show up before judging "exactly once".
   await sleep(1000);
   const all = await auditRows(stack.view);
-  const wanted = all.filter((r) => r.action !== "target.outcome").map((r) => ({ seq: Number(r.seq), action: r.action }));
+  const wanted = all.filter((r) => r.action !== "target.outcome").map((r) => ({ seq: Number(r.seq), summary: auditSummary(auditEntryOf(r)) }));
   assert.ok(wanted.length >= expected.length);
   const got = [...posted()].sort((a, b) => a.seq - b.seq);
-  assert.deepEqual(got, wanted, "each audit entry except target.outcome posted exactly once, with its action");
+  assert.deepEqual(got, wanted, "each audit entry except target.outcome posted exactly once, with its own headline");
   const outbox = await outboxRows(stack.view);
   assert.deepEqual(
     outbox.map((o) => Number(o.audit_seq)),
