@@ -64,7 +64,7 @@ const FIXED_MESSAGE: Readonly<Record<ErrorCode, string>> = {
   GraphNotFound: "Microsoft Graph has no such object in this tenant.",
   GraphThrottled: "Microsoft Graph is throttling the bot; try again in a minute.",
   GraphUnavailable: "Microsoft Graph could not be reached; try again shortly.",
-  TooManyTargets: "The selection holds more users than one request may (MAX_TARGETS).",
+  TooManyTargets: "The selection holds more users than one request may hold.",
 };
 
 /**

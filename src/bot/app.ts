@@ -7,6 +7,8 @@ import type { Logger } from "pino";
 import { clipString } from "../audit/clip.js";
 import { noticeCardData } from "../cards/present.js";
 import { ADAPTIVE_CARD_CONTENT_TYPE, renderCard, type AdaptiveCardJson } from "../cards/render.js";
+import { Greeting, NotUnderstood, SomethingWentWrong } from "../cards/chat-replies.js";
+import { AskAnswers, ClickAnswers } from "../cards/notices.js";
 import { Verbs } from "../cards/verbs.js";
 import type { CardActions } from "../commands/card-actions.js";
 import { ASK_INPUT_ID } from "../commands/ask-target.js";
@@ -52,7 +54,7 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
     const botId = context.activity.recipient.id;
     const added = context.activity.membersAdded ?? [];
     if (added.some((m) => m.id === botId)) {
-      await context.sendActivity("Hello! I revoke Microsoft Entra ID sign-in sessions, with a confirmation card and an audit trail. Type `help` to see how.");
+      await context.sendActivity(Greeting);
     }
   });
 
@@ -63,7 +65,9 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
     [Verbs.cancel, "cancel"],
   ] as const;
   for (const [verb, decision] of decisions) {
-    app.adaptiveCards.actionExecute(verb, (context, _state, data) => cardActions.decide(context, decision, data).then((r) => r.card));
+    // A refused click is answered with a message for the clicker (a string: teams-ai sends it as the
+    // Universal Actions message response), so the request's card stays as it is.
+    app.adaptiveCards.actionExecute(verb, (context, _state, data) => cardActions.decide(context, decision, data).then((r) => (r.kind === "message" ? r.text : r.card)));
   }
   app.adaptiveCards.actionExecute(Verbs.refresh, (context, _state, data) => cardActions.refresh(context, data));
   app.adaptiveCards.actionExecute(Verbs.ask, (context, _state, data) => Promise.resolve(askAnswered(deps, context, data)));
@@ -73,7 +77,8 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
     app.adaptiveCards.actionSubmit(verb, async (context, _state, data) => {
       const result = await cardActions.decide(context, decision, data);
       // The card itself is edited for everyone by the job or the refresh; only refusals need words.
-      if (result.kind === "notice") await context.sendActivity(MessageFactory.attachment(attachmentOf(result.card)));
+      if (result.kind === "message") await context.sendActivity(result.text);
+      else if (result.kind === "notice") await context.sendActivity(MessageFactory.attachment(attachmentOf(result.card)));
     });
   }
   app.adaptiveCards.actionSubmit(Verbs.ask, async (context, _state, data) => {
@@ -88,10 +93,7 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
       const verb = (context.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb;
       logger.warn({ verb: typeof verb === "string" ? clipString(verb, 200) : typeof verb }, "card action with an unknown verb");
       await cardActions.unknownVerb(context, verb, (context.activity.value as { action?: { data?: unknown } } | undefined)?.action?.data);
-      await sendCardInvokeResponse(
-        context,
-        renderCard("notice", noticeCardData("Unknown action", "This card action is not one the bot knows. Nothing was changed.", "attention")),
-      );
+      await sendMessageInvokeResponse(context, ClickAnswers.unknownAction);
     },
     true,
   );
@@ -106,15 +108,11 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
         // An Action.Submit whose verb no route took: not one the bot puts on its cards.
         logger.warn({ verb: typeof submitted.verb === "string" ? clipString(submitted.verb, 200) : typeof submitted.verb }, "card submit with an unknown verb");
         await cardActions.unknownVerb(context, submitted.verb, submitted);
-        await context.sendActivity(
-          MessageFactory.attachment(
-            attachmentOf(renderCard("notice", noticeCardData("Unknown action", "This card action is not one the bot knows. Nothing was changed.", "attention"))),
-          ),
-        );
+        await context.sendActivity(ClickAnswers.unknownAction);
         return;
       }
       if (text.trim() === "") return; // e.g. a card submit without a verb: nothing to answer
-      await context.sendActivity("I did not understand that. Type `help` for the commands, for example `revoke user alice@contoso.com`.");
+      await context.sendActivity(NotUnderstood);
       return;
     }
     await handlers.handle(context, command);
@@ -125,7 +123,7 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
     logger.error({ err: error, correlationId, activityType: context.activity.type }, "unhandled error in turn");
     // Tell the person something true and useful, never internals.
     if (context.activity.type === "message") {
-      await context.sendActivity(`Something went wrong on my side and nothing was changed by this message. Reference: ${correlationId}.`);
+      await context.sendActivity(SomethingWentWrong(correlationId));
     }
   });
 
@@ -143,23 +141,24 @@ function askAnswered(deps: BotDeps, context: TurnContext, data: unknown): Adapti
     return renderCard("revoke-ask", {
       askVerb: Verbs.ask,
       inputId: ASK_INPUT_ID,
-      error: target === "" ? "Type a user principal name or an object ID." : `"${target.slice(0, 60)}" is not a user principal name (name@domain) or an object ID.`,
+      error: target === "" ? AskAnswers.empty : AskAnswers.invalid(target.slice(0, 60)),
     });
   }
   const ref = BotTurnContext.getConversationReference(context.activity);
   deps.messenger
     .run(ref, (ctx) => deps.handlers.handle(ctx, { kind: "revokeUsers", targets: [target], reason: "", disable: false }))
     .catch((err: unknown) => deps.logger.error({ err }, "revoke from the ask card failed"));
-  return renderCard("notice", noticeCardData("Looking up", `Looking up ${target}; the confirmation card follows.`, "accent"));
+  return renderCard("notice", noticeCardData(AskAnswers.lookingUpTitle, AskAnswers.lookingUp(target), "accent"));
 }
 
 function attachmentOf(card: AdaptiveCardJson) {
   return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card };
 }
 
-async function sendCardInvokeResponse(context: TurnContext, card: AdaptiveCardJson): Promise<void> {
+/** Answers a Universal Action with a message for the clicker; the card stays as it is. */
+async function sendMessageInvokeResponse(context: TurnContext, text: string): Promise<void> {
   await context.sendActivity({
     type: ActivityTypes.InvokeResponse,
-    value: { status: 200, body: { statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value: card } },
+    value: { status: 200, body: { statusCode: 200, type: "application/vnd.microsoft.activity.message", value: text } },
   });
 }

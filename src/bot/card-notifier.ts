@@ -1,7 +1,7 @@
 import type { ConversationReference } from "botbuilder";
 import { MessageFactory } from "botbuilder";
 import type { Logger } from "pino";
-import { CARD_TARGET_LIMIT, failureListMessages, resultCardData, resultViewOf, type ResultView } from "../cards/present.js";
+import { RESULT_ROWS, failureListMessages, resultCardData, resultViewOf, type ResultView } from "../cards/present.js";
 import { cardAttachment } from "../cards/render.js";
 import type { FinalCardPort } from "../commands/ports.js";
 import type { ProgressListener } from "../revocation/job-runner.js";
@@ -94,7 +94,7 @@ export class CardNotifier implements ProgressListener, FinalCardPort {
   /** The failures a finished card cannot list, in replies to it (in a channel, its thread). */
   private async listFailures(request: RevocationRequest, view: ResultView): Promise<void> {
     const failures = view.counts.failed + view.counts.not_found;
-    if (failures <= CARD_TARGET_LIMIT || request.cardActivityId === null) return;
+    if (failures <= RESULT_ROWS || request.cardActivityId === null) return;
     const cardId = request.cardActivityId;
     const ref = replyTarget(request.origin, cardId);
     for (const text of failureListMessages(request.id, view.rows, failures)) await this.messenger.post(ref, MessageFactory.text(text), cardId);

@@ -2,8 +2,9 @@ import type { Activity, ConversationReference, TurnContext } from "botbuilder";
 import { MessageFactory, TurnContext as BotTurnContext } from "botbuilder";
 import type { Logger } from "pino";
 import { channelRootId } from "../commands/conversation-id.js";
-import { CARD_TARGET_LIMIT, confirmCardData, resultCardData, targetListMessages, type PendingContext, type PendingViewer } from "../cards/present.js";
+import { APPROVAL_ROWS, CARD_TARGET_LIMIT, REPLY_LIST_LIMIT, confirmCardData, resultCardData, targetListMessages, type PendingContext, type PendingViewer } from "../cards/present.js";
 import { cardAttachment, renderCard, type AdaptiveCardJson } from "../cards/render.js";
+import { approvalCopyFailed, approvalSummary, approvalWhereText } from "../cards/approval-card.js";
 import type { RequestCardsPort } from "../commands/ports.js";
 import { errorReference } from "../errors.js";
 import type { RevocationService } from "../revocation/lifecycle.js";
@@ -63,7 +64,7 @@ export class RequestCards implements RequestCardsPort {
     const sent = await context.sendActivity(message);
     const cardId = sent?.id;
     if (cardId !== undefined) await this.deps.revocations.attachCard(request.id, cardId);
-    if (request.targets.length > CARD_TARGET_LIMIT) {
+    if (request.targets.length > APPROVAL_ROWS) {
       await this.postTargetList(BotTurnContext.getConversationReference(context.activity), cardId, request);
     }
 
@@ -72,7 +73,7 @@ export class RequestCards implements RequestCardsPort {
       const approvalId = await this.deps.messenger.post(approvalChannel, this.sharedMessage(request, secondPerson));
       if (approvalId !== undefined) {
         await this.deps.revocations.attachApprovalCard(request.id, { reference: approvalChannel, activityId: approvalId });
-        if (request.targets.length > CARD_TARGET_LIMIT) await this.postTargetList(approvalChannel, approvalId, request);
+        if (request.targets.length > APPROVAL_ROWS) await this.postTargetList(approvalChannel, approvalId, request);
         // Finished (rejected, withdrawn, or even revoked) while the copy was being posted: that
         // final edit could not reach the copy, so the copy is brought up to date here. A request
         // still running needs nothing: its later edits load the request and find the copy.
@@ -84,9 +85,7 @@ export class RequestCards implements RequestCardsPort {
     } catch (err) {
       const correlationId = errorReference();
       this.deps.logger.warn({ err, requestId: request.id, correlationId }, "could not post the approval copy of a card");
-      await context.sendActivity(
-        `I could not post request ${request.id} to the approval channel, so approvers may not see it. Check that the bot is still installed in that team, then ask again or share the request ID with an approver. (Reference: ${correlationId}.)`,
-      );
+      await context.sendActivity(approvalCopyFailed(request.id, correlationId));
     }
   }
 
@@ -107,12 +106,13 @@ export class RequestCards implements RequestCardsPort {
     const message = MessageFactory.attachment(cardAttachment("revoke-confirm", confirmCardData(request, this.contextOf(request, secondPerson))));
     // The card alone, with a summary for notifications: a text beside it would make some clients
     // (the Agents Playground) split the message and not return the card's message ID.
-    message.summary = `Revocation request ${request.id}: ${request.targets.length} user(s), waiting for approval`;
+    message.summary = approvalSummary(request);
     return message;
   }
 
   /** One person's view of a pending request: their buttons, or that it waits for an approver. */
   async viewFor(view: RequestSummary, actor: Actor): Promise<AdaptiveCardJson> {
+    view = await this.wholeSet(view);
     const request = requestOf(view);
     const secondPerson = await this.secondPersonOf(view);
     const viewpoint = await this.deps.revocations.viewpointOf(view, actor, secondPerson);
@@ -122,10 +122,20 @@ export class RequestCards implements RequestCardsPort {
 
   /** A pending request as it shows to someone whose role could not be looked up: no buttons. */
   async waitingView(view: RequestSummary): Promise<AdaptiveCardJson> {
+    view = await this.wholeSet(view).catch(() => view);
     const request = requestOf(view);
     const secondPerson = await this.secondPersonOf(view).catch(() => "its targets' roles could not be checked");
     const viewer: PendingViewer = { abilities: { approve: false, reject: false, cancel: false }, isRequester: false };
     return renderCard("revoke-confirm", confirmCardData(request, this.contextOf(request, secondPerson, view.targetCount), viewer));
+  }
+
+  /**
+   * The summary with every user of the set (up to REPLY_LIST_LIMIT), so the card's title and its
+   * breakdown (enabled, already disabled) count the whole set, not the first rows of it.
+   */
+  private async wholeSet(view: RequestSummary): Promise<RequestSummary> {
+    if (view.rows.length >= view.targetCount || view.rows.length >= REPLY_LIST_LIMIT) return view;
+    return (await this.deps.revocations.summary(view.request.id, Math.min(view.targetCount, REPLY_LIST_LIMIT))) ?? view;
   }
 
   private secondPersonOf(view: RequestSummary): Promise<string | null> {
@@ -155,7 +165,7 @@ export class RequestCards implements RequestCardsPort {
       approvalWhere:
         approval === undefined
           ? ""
-          : `Approvers were asked in the approval channel (${channelRootId(approval)}); this card is there too, and a decision on either counts once.`,
+          : approvalWhereText(),
       refreshUserIds: requesterTeamsId === undefined ? [] : [requesterTeamsId],
     };
   }

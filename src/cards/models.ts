@@ -5,17 +5,18 @@
  * test/cards/render.spec.ts fails on it.
  */
 
-/** One user row on the confirmation card. */
+/** One title/value pair on a card (FactSet). */
+export interface Fact {
+  title: string;
+  value: string;
+}
+
+/** One user row of a set on the approval card (the first few users of the set). */
 export interface ConfirmTargetRow {
   displayName: string;
   userPrincipalName: string;
-  id: string;
-  department: string;
-  /** "Yes" / "No" / "Unknown" */
-  accountEnabled: string;
-  userType: string;
-  /** Current signInSessionsValidFromDateTime, formatted, or "never revoked". */
-  sessionsValidFrom: string;
+  /** The account state in words, e.g. "Enabled", "Already disabled". */
+  state: string;
 }
 
 /**
@@ -27,31 +28,34 @@ export interface ConfirmTargetRow {
 export interface ConfirmCardData {
   /** Opaque request ID; with the optional comment, the only thing the card's action data carries. */
   requestId: string;
+  /** Names the action and the person or the set: "Revoke Alice Wood's sessions?" */
   title: string;
-  requester: string;
-  requestedAt: string;
-  expiresAt: string;
-  reason: string;
-  /** e.g. "25 users" */
-  targetSummary: string;
-  /** Users left out of the set and why (protected, guest), or "". */
+  /** "Dana Analyst asked 2 min ago · expires in 28 min" */
+  askedLine: string;
+  /** "Reason: …", or that none was given. */
+  reasonLine: string;
+  /** The incident the request belongs to, as a markdown line with its link, or "". */
+  incidentLine: string;
+  /** One user: the facts that matter to the decision (UPN, department, account, last revoked); empty for a set. */
+  facts: Fact[];
+  /** A set: its count and breakdown ("60 users: 54 enabled, 6 already disabled."), or "". */
+  breakdown: string;
+  /** Users left out of the set and why (counts), or "". */
   excluded: string;
-  /** The incident automation raised the request for (source, ID, title, linked when it has a URL), or "". */
-  incident: string;
-  /** What will happen, e.g. "Sign-in sessions will be revoked." plus "The account will be disabled." */
+  /** A set: its first users, one row each; empty for one user. */
+  rows: ConfirmTargetRow[];
+  /** "" or e.g. "…and 55 more: the full list is in the replies to this card." */
+  moreTargets: string;
+  /** What approving does (one sentence, from effectSentence). */
   effect: string;
-  /** Who must approve, e.g. "A second person must approve: …" */
+  /** Who may decide, e.g. "An approver other than Dana Analyst must approve: …" */
   approvalRule: string;
   /** Where approvers were asked, or "". */
   approvalWhere: string;
-  /** The first targets (at most 20). */
-  targets: ConfirmTargetRow[];
-  /** "" or e.g. "…and 480 more: the full list is in the replies to this card." */
-  moreTargets: string;
-  /** What this viewer can do, e.g. "Waiting for an approver." */
+  /** What this viewer can do, or "". */
   viewerNote: string;
-  /** Adaptive Card container style of the viewer note. */
-  viewerStyle: string;
+  /** The rest, shown by the Details toggle (object ID, request ID, exact times, names left out). */
+  details: Fact[];
   /** The comment input's id, or "" when the viewer has no button. */
   commentInputId: string;
   /** Each verb, or "" to leave its button out. */
@@ -68,39 +72,38 @@ export interface ConfirmCardData {
 export interface ResultTargetRow {
   displayName: string;
   userPrincipalName: string;
-  id: string;
-  /** e.g. "Revoked and verified", "Failed" */
+  /** Icon and words, e.g. "✔ Revoked and verified", "✖ Failed" (never colour alone). */
   outcome: string;
   /** Adaptive Card text color for the outcome: "Good" | "Warning" | "Attention" | "Default" */
   outcomeColor: string;
-  /** Extra words: the new sessions-valid-from time, or the failure reason and its fix. */
+  /** Extra words: the failure reason and its fix, or "". */
   detail: string;
 }
 
 /** cards/revoke-result.json: progress and final state, updated in place on the original card. */
 export interface ResultCardData {
   requestId: string;
-  /** e.g. "Revoking…", "Revocation complete", "Request cancelled" */
+  /** What happened in one line with an icon, e.g. "✔ Alice Wood's sessions are revoked" */
   title: string;
-  /** Adaptive Card container style: "good" | "warning" | "attention" | "accent" | "emphasis" */
+  /** Adaptive Card container style (host config): "good" | "warning" | "attention" | "accent" | "emphasis" */
   statusStyle: string;
-  /** One line, e.g. "Approved by Riley Approver at 2026-11-24 10:02 UTC" */
+  /** Counts in words, failures first: "2 failed (listed below), 58 revoked and verified." */
+  countsLine: string;
+  /** Who decided and when: "Approved by Riley Approver, 1 Dec, 10:03 UTC." */
   statusLine: string;
-  /** Why the decision was allowed, e.g. "Allowed: approved by an approver other than the requester (four-eyes)", or "". */
-  policyNote: string;
   /** The decider's comment, e.g. "Comment: confirmed with the user", or "". */
   comment: string;
+  /** "Asked by Dana Analyst · Reason: …" */
+  requestLine: string;
   /** A note for the person who clicked when their click changed nothing, or "". */
   notice: string;
-  /** "" or e.g. "…and 100 more (failures are listed first)…" when the card lists only some users. */
+  /** "" or e.g. "…and 55 more: every outcome is in the audit log." when the card lists only some users. */
   moreRows: string;
-  requester: string;
-  reason: string;
-  /** e.g. "1 of 1 revoked and verified" */
-  summary: string;
   targets: ResultTargetRow[];
   /** The note that already-issued access tokens stay valid (about an hour); empty when nothing was revoked. */
   note: string;
+  /** The rest, shown by the Details toggle (request ID, why the decision was allowed). */
+  details: Fact[];
 }
 
 /** cards/revoke-ask.json: `revoke` alone asks for the user. */
@@ -120,17 +123,16 @@ export interface NoticeCardData {
   style: string;
 }
 
-/** One title/value pair on the audit card. */
-export interface Fact {
-  title: string;
-  value: string;
-}
-
 /** cards/audit-entry.json: what the audit channel receives for each audit entry. */
 export interface AuditCardData {
-  /** e.g. "Revocation requested", "Revocation refused" */
+  /** One line in words: "Dana Analyst asked to revoke 60 users in Claims — INC-78" */
   title: string;
-  /** "good" | "warning" | "attention" | "accent" | "default" */
+  /** "good" | "warning" | "attention" | "accent" | "default" (host-config container styles) */
   style: string;
+  /** "1 Dec, 10:04 UTC · request R-… · audit #4711" */
+  subtitle: string;
+  /** At most four facts. */
   facts: Fact[];
+  /** The rest, behind the Details toggle; empty for none. */
+  details: Fact[];
 }

@@ -1,4 +1,4 @@
-import { escapeMarkdown } from "../cards/markdown.js";
+import { AuditHere, RoleReplies } from "../cards/chat-replies.js";
 import { channelRootId } from "./conversation-id.js";
 import type { CommandHandler } from "./dispatch.js";
 import { caller, referenceOf } from "./turn.js";
@@ -11,7 +11,7 @@ import { caller, referenceOf } from "./turn.js";
 export const auditHere: CommandHandler<"auditHere"> = async (context, _command, deps) => {
   const type = context.activity.conversation.conversationType;
   if (type !== "channel" && type !== "groupChat") {
-    await context.sendActivity("Say `audit here` in the Teams channel that should receive audit posts (mention the bot there).");
+    await context.sendActivity(AuditHere.notInChannel);
     return;
   }
   const who = await caller(context, deps);
@@ -19,40 +19,36 @@ export const auditHere: CommandHandler<"auditHere"> = async (context, _command, 
   const { actor, roles } = who;
   if (!roles.approver) {
     await deps.auditor.record({ actor, action: "request.refused", requestId: null, details: { command: "audit here", reason: "not an approver" } });
-    await context.sendActivity("Only members of an approver group (APPROVER_GROUP_IDS) can choose the audit channel.");
+    await context.sendActivity(RoleReplies.auditHereNeedsApprover);
     return;
   }
   const configured = deps.auditChannel.configuredId;
   if (configured !== undefined) {
-    const reason = `the audit channel is set by AUDIT_CHANNEL_ID (${configured}), which a chat command cannot override`;
+    const reason = AuditHere.configuredReason(configured);
     await deps.auditor.record({ actor, action: "request.refused", requestId: null, details: { command: "audit here", reason } });
-    await context.sendActivity(
-      `Nothing was changed: ${reason}. To move audit posts, an administrator changes AUDIT_CHANNEL_ID in the bot's configuration and restarts it.`,
-    );
+    await context.sendActivity(AuditHere.configured);
     return;
   }
   const here = channelRootId(context.activity.conversation.id);
   const previous = await deps.auditChannel.current();
   const previousId = previous?.conversation?.id === undefined ? undefined : channelRootId(previous.conversation.id);
   if (previousId === here) {
-    await context.sendActivity("This conversation already receives the audit posts. Nothing was changed.");
+    await context.sendActivity(AuditHere.already);
     return;
   }
   await deps.auditChannel.set(referenceOf(context));
-  const channelName = context.activity.conversation.name ?? here;
+  const channelData = context.activity.channelData as { channel?: { name?: unknown } } | undefined;
+  const channelName = context.activity.conversation.name ?? (typeof channelData?.channel?.name === "string" ? channelData.channel.name : undefined);
   if (previous === undefined || previousId === undefined) {
     await deps.auditor.record({ actor, action: "audit.channel.set", requestId: null, details: { channel: here } });
   } else {
     await deps.auditor.record({ actor, action: "audit.channel.moved", requestId: null, details: { from: previousId, to: here } });
     try {
-      await deps.auditChannel.post(
-        previous,
-        `Audit posts have moved: from now on they go to ${escapeMarkdown(channelName)} (${here}). Moved by ${escapeMarkdown(actor.name)} (${actor.aadObjectId}) with \`audit here\`.`,
-      );
+      await deps.auditChannel.post(previous, AuditHere.moved(channelName, actor.name));
     } catch (err) {
       // The move stands and is audited (the entry is posted in the new channel); the old one could not be told.
       deps.logger.warn({ err, from: previousId }, "could not announce the audit channel move in the old channel");
     }
   }
-  await context.sendActivity("This conversation now receives the audit posts.");
+  await context.sendActivity(AuditHere.done);
 };

@@ -1,5 +1,6 @@
+import { Cancel, UnknownActor } from "../cards/chat-replies.js";
 import type { CommandHandler } from "./dispatch.js";
-import { actorOf, explainFailure, stateWord, UNKNOWN_ACTOR } from "./turn.js";
+import { actorOf, explainFailure, stateWord } from "./turn.js";
 
 /**
  * `cancel <id>`: withdraws the person's own pending request. The lifecycle decides from the
@@ -9,28 +10,28 @@ import { actorOf, explainFailure, stateWord, UNKNOWN_ACTOR } from "./turn.js";
 export const cancel: CommandHandler<"cancel"> = async (context, { requestId }, deps) => {
   const actor = actorOf(context);
   if (actor === undefined) {
-    await context.sendActivity(UNKNOWN_ACTOR);
+    await context.sendActivity(UnknownActor);
     return;
   }
   let result;
   try {
     result = await deps.revocations.decide(requestId, actor, "cancel");
   } catch (err) {
-    await context.sendActivity(`I could not withdraw ${requestId}, so nothing was changed: ${explainFailure(deps.logger, err, "cancel failed")}`);
+    await context.sendActivity(Cancel.failed(requestId, explainFailure(deps.logger, err, "cancel failed")));
     return;
   }
   switch (result.kind) {
     case "notFound":
-      await context.sendActivity(`There is no request ${requestId}. Type \`pending\` to list yours.`);
+      await context.sendActivity(Cancel.notFound(requestId));
       return;
     case "notPending":
-      await context.sendActivity(`Request ${requestId} is ${stateWord(result.view.request.state)}; only a pending request can be withdrawn. Nothing was changed.`);
+      await context.sendActivity(Cancel.notPending(requestId, stateWord(result.view.request.state)));
       return;
     case "refused":
-      await context.sendActivity(`${result.reason} Nothing was changed.`);
+      await context.sendActivity(Cancel.refused(result.reason));
       return;
     case "done":
-      await context.sendActivity(`Request ${requestId} is withdrawn. Nothing was revoked.`);
+      await context.sendActivity(Cancel.done(requestId));
       return;
   }
 };

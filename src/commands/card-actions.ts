@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { CARD_TARGET_LIMIT, COMMENT_INPUT_ID, noticeCardData, resultCardData } from "../cards/present.js";
 import { renderCard, type AdaptiveCardJson } from "../cards/render.js";
 import { clipString } from "../audit/clip.js";
-import { escapeMarkdown } from "../cards/markdown.js";
+import { ClickAnswers, RefreshNotices } from "../cards/notices.js";
 import type { DecisionVerb, RevocationService } from "../revocation/lifecycle.js";
 import type { RequestSummary } from "../revocation/request-store.js";
 import { FINAL_STATES, type Actor, type RevocationRequest } from "../revocation/types.js";
@@ -11,10 +11,12 @@ import type { FinalCardPort, RequestCardsPort } from "./ports.js";
 import { actorOf, explainFailure } from "./turn.js";
 import { hasControlCharacter, MAX_COMMENT_LENGTH, REQUEST_ID } from "./parse.js";
 
-export interface CardAnswer {
-  kind: "notice" | "state";
-  card: AdaptiveCardJson;
-}
+/**
+ * How a click is answered: the request's card as it now stands ("state", or "notice" when the click
+ * came too late and the card shows why), or, when the click was refused and changed nothing, a
+ * message for the clicker alone that leaves the card as it is.
+ */
+export type CardAnswer = { kind: "notice" | "state"; card: AdaptiveCardJson } | { kind: "message"; text: string };
 
 /** Keys a request card's action data may carry: ours, the comment input, the Submit fallback's verb, Teams' own. */
 const ALLOWED_KEYS = new Set(["requestId", COMMENT_INPUT_ID, "verb", "msteams"]);
@@ -28,18 +30,18 @@ const PAST: Record<DecisionVerb, string> = { approve: "approved", reject: "rejec
  * Clicks on a request's card (Action.Execute, or its Action.Submit fallback) and the card's
  * refresh. Nothing on the card is trusted but the request ID and the comment: roles are looked up,
  * the conversation must hold one of the request's cards, and the lifecycle decides. Anything that
- * does not fit is answered with an error card, audited, and changes nothing.
+ * does not fit is answered with a message for the clicker, audited, and changes nothing.
  */
 export class CardActions {
   constructor(
     private readonly deps: { revocations: RevocationService; cards: RequestCardsPort; notifier: FinalCardPort; logger: Logger },
   ) {}
 
-  /** Approve, Reject or Withdraw: returns the card that replaces the clicked one for the clicker. */
+  /** Approve, Reject or Withdraw: the card as it now stands, or a message when the click was refused. */
   async decide(context: TurnContext, verb: DecisionVerb, data: unknown): Promise<CardAnswer> {
     const actor = actorOf(context);
     if (actor === undefined) {
-      return notice("Who are you?", "This action carries no Entra object ID, so it cannot count. Use the card in Microsoft Teams. Nothing was changed.");
+      return message(ClickAnswers.noIdentity);
     }
     const checked = await this.check(context, actor, verb, data);
     if (!checked.ok) return checked.answer;
@@ -60,13 +62,14 @@ export class CardActions {
     try {
       result = await this.deps.revocations.decide(request.id, actor, verb, comment);
     } catch (err) {
-      return notice("Not recorded", `I could not record your decision, so nothing was changed: ${explainFailure(this.deps.logger, err, "card decision failed")} Try again in a moment.`);
+      return message(ClickAnswers.notRecorded(explainFailure(this.deps.logger, err, "card decision failed")));
     }
     switch (result.kind) {
       case "notFound":
-        return notice("Unknown request", `There is no request ${request.id}. Nothing was changed.`);
+        return message(ClickAnswers.unknownRequest(request.id));
       case "refused":
-        return notice("You cannot do that", `${result.reason} Nothing was changed.`);
+        // The card stays as it is for everyone; the clicker alone reads why.
+        return message(ClickAnswers.refused(result.reason));
       case "notPending":
         // Already decided (a replayed click, or someone else first): say so, and show the state.
         // Only a final state is re-sent to everyone: a running job edits the card itself, and
@@ -100,7 +103,7 @@ export class CardActions {
       if (actor !== undefined && !checked.ok) {
         await this.forged(actor, "refresh", checked.why, checked.claimedRequestId, conversation, await this.existing(checked.claimedRequestId));
       }
-      return renderCard("notice", noticeCardData("Cannot show this request", "This card's refresh names no request the bot made.", "attention"));
+      return renderCard("notice", noticeCardData(RefreshNotices.title, RefreshNotices.notOurs, "attention"));
     }
     // Where the card is and what state it is in come from the request's row; its users are read
     // (at most a card's worth) only to show them to a viewer in a conversation that holds it.
@@ -110,10 +113,10 @@ export class CardActions {
       // A refresh shows what the request is; one from elsewhere is probing, so it is recorded.
       const why = request === undefined ? "no such request" : "the request's card is not in this conversation";
       await this.forged(actor, "refresh", why, checked.requestId, conversation, request?.id ?? null);
-      return renderCard("notice", noticeCardData("Cannot show this request", `Request ${checked.requestId} does not belong to this conversation.`, "attention"));
+      return renderCard("notice", noticeCardData(RefreshNotices.title, RefreshNotices.elsewhere(checked.requestId), "attention"));
     }
     const view = await this.deps.revocations.summary(request.id, CARD_TARGET_LIMIT);
-    if (view === undefined) return renderCard("notice", noticeCardData("Cannot show this request", `Request ${request.id} is gone.`, "attention"));
+    if (view === undefined) return renderCard("notice", noticeCardData(RefreshNotices.title, RefreshNotices.gone(request.id), "attention"));
     if (view.request.state !== "pending") return renderCard("revoke-result", resultCardData(view));
     try {
       return await this.deps.cards.viewFor(view, actor);
@@ -126,7 +129,7 @@ export class CardActions {
 
   /**
    * The request the card action names, if the action is one the bot could have made and comes
-   * from a conversation that holds the request's card; otherwise the error card, after auditing it.
+   * from a conversation that holds the request's card; otherwise the message saying why, after auditing it.
    */
   private async check(
     context: TurnContext,
@@ -138,24 +141,18 @@ export class CardActions {
     const checked = readCardData(data);
     if (!checked.ok) {
       await this.forged(actor, verb, checked.why, checked.claimedRequestId, conversation, await this.existing(checked.claimedRequestId));
-      return { ok: false, answer: notice("Not a valid card action", `${checked.why} Nothing was changed.`) };
+      return { ok: false, answer: message(ClickAnswers.invalid(checked.why)) };
     }
     // The request's row only: who may click, and from where, is decided before any user is read.
     const request = (await this.deps.revocations.head(checked.requestId))?.request;
     if (request === undefined) {
       await this.forged(actor, verb, "no such request", checked.requestId, conversation, null);
-      return { ok: false, answer: notice("Unknown request", `There is no request ${checked.requestId}. Nothing was changed.`) };
+      return { ok: false, answer: message(ClickAnswers.unknownRequest(checked.requestId)) };
     }
     if (this.deps.cards.cardIn(request, conversation) === undefined) {
       this.deps.logger.warn({ requestId: request.id, conversation: clipString(conversation, 200) }, "card action from another conversation");
       await this.forged(actor, verb, "the request's card is not in this conversation", request.id, conversation, request.id);
-      return {
-        ok: false,
-        answer: notice(
-          "Not this conversation's request",
-          `Request ${request.id} was not posted in this conversation; act on it where its card is. Nothing was changed.`,
-        ),
-      };
+      return { ok: false, answer: message(ClickAnswers.otherConversation(request.id)) };
     }
     return { ok: true, request, comment: checked.comment };
   }
@@ -224,11 +221,11 @@ export function readCardData(data: unknown): CardData {
 }
 
 function alreadyDecided(request: RevocationRequest, verb: DecisionVerb): string {
-  const by = request.decidedBy === null ? "" : ` by ${escapeMarkdown(request.decidedBy.name)}`;
   const state = request.state === "expired" ? "expired" : request.state === "cancelled" ? "withdrawn" : request.state === "rejected" ? "rejected" : "approved";
-  return `Request ${request.id} was already ${state}${request.state === "expired" ? "" : by}, so it could not be ${PAST[verb]}. Your click changed nothing.`;
+  const by = request.state === "expired" || request.decidedBy === null ? null : request.decidedBy.name;
+  return ClickAnswers.alreadyDecided(request.id, state, by, PAST[verb]);
 }
 
-function notice(title: string, message: string): CardAnswer {
-  return { kind: "notice", card: renderCard("notice", noticeCardData(title, message, "attention")) };
+function message(text: string): CardAnswer {
+  return { kind: "message", text };
 }

@@ -1,18 +1,7 @@
+import { HELP_TEXT } from "../cards/chat-replies.js";
 import type { CommandHandler } from "./dispatch.js";
 
-export const HELP_TEXT = [
-  "**Revoke Entra ID sign-in sessions.** Commands:",
-  "",
-  '- `revoke user alice@contoso.com [bob@contoso.com …] [--reason "phished"] [--disable]`: sign out named users (UPN or object ID). You get a card to confirm; nothing happens before that.',
-  '- `revoke department "Sales" [--reason "…"] [--disable]`, `revoke disabled`, `revoke ip 203.0.113.50 [--since 24h]`: everyone in a department, every disabled account, everyone who signed in from an address (1h–30d). Two or more users, `--disable`, or a member of a revoker or approver group need a second person to approve.',
-  "- `revoke`: asks for the user with a card.",
-  "- `status alice@contoso.com`: account state and when sessions were last revoked.",
-  "- `pending`: open requests you can act on (approve, reject, or withdraw your own). `cancel R-XXXXXXXXXX`: withdraw one of yours.",
-  "- `history [n]`: the latest audit entries (approvers).",
-  "- `audit here`: make this channel the audit channel (approvers, in a channel).",
-  "",
-  "Revocation invalidates refresh tokens and browser sessions; access tokens already issued stay valid until they expire (about an hour).",
-].join("\n");
+export { HELP_TEXT };
 
 /** `help` */
 export const help: CommandHandler<"help"> = async (context) => {

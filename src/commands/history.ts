@@ -1,6 +1,5 @@
 import { UNPOSTED_ACTIONS } from "../audit/audit-log.js";
-import { escapeMarkdown } from "../cards/markdown.js";
-import { formatTime } from "../cards/present.js";
+import { historyReply, RoleReplies } from "../cards/chat-replies.js";
 import type { CommandHandler } from "./dispatch.js";
 import { caller } from "./turn.js";
 
@@ -9,18 +8,10 @@ export const history: CommandHandler<"history"> = async (context, { count }, dep
   const who = await caller(context, deps);
   if (who === undefined) return;
   if (!who.roles.approver) {
-    await context.sendActivity("Only members of an approver group (APPROVER_GROUP_IDS) can read the audit history.");
+    await context.sendActivity(RoleReplies.historyNeedsApprover);
     return;
   }
   // One entry per target would crowd out everything else; each result entry summarises them.
   const entries = await deps.auditLog.recent(count, { exclude: [...UNPOSTED_ACTIONS] });
-  if (entries.length === 0) {
-    await context.sendActivity("The audit log is empty.");
-    return;
-  }
-  await context.sendActivity(
-    `Latest ${entries.length} audit entries (per-user outcomes: \`npm run audit:export\`):\n\n${entries
-      .map((e) => `- #${e.seq} ${formatTime(e.at)} **${e.action}** by ${e.actor === null ? "the bot" : escapeMarkdown(e.actor.name)}${e.requestId === null ? "" : ` (${e.requestId})`}`)
-      .join("\n")}`,
-  );
+  await context.sendActivity(historyReply(entries, deps.now?.()));
 };

@@ -1,5 +1,5 @@
+import { Requests } from "../cards/chat-replies.js";
 import type { TurnContext } from "botbuilder";
-import { escapeMarkdown } from "../cards/markdown.js";
 import type { DirectoryUser } from "../directory/types.js";
 import type { Actor, ExcludedTarget } from "../revocation/types.js";
 import type { HandlerDeps } from "./ports.js";
@@ -25,20 +25,16 @@ export async function createRequest(context: TurnContext, deps: HandlerDeps, act
   try {
     secondPerson = await deps.revocations.secondPersonOf({ targetCount: targets.length, disable: set.disable, targets });
   } catch (err) {
-    await context.sendActivity(
-      `Nothing was requested: I could not check whether a target is a revoker or an approver. ${explainFailure(deps.logger, err, "target role check failed")}`,
-    );
+    await context.sendActivity(Requests.roleCheckFailed(explainFailure(deps.logger, err, "target role check failed")));
     return;
   }
   // A request that needs a second person needs an approver to see its card: from a personal
   // chat, that is only possible through the approval channel.
   const approvalChannel = await deps.cards.approvalChannelFor(context, secondPerson !== null);
   if (secondPerson !== null && approvalChannel === undefined && context.activity.conversation.conversationType === "personal") {
-    const reason = `This request needs a second person's approval (${secondPerson}), but no approval channel is set, so no approver could see it here.`;
+    const reason = Requests.noApprovalChannelReason(secondPerson);
     await deps.auditor.record({ actor, action: "request.refused", requestId: null, details: { command, reason } });
-    await context.sendActivity(
-      `Nothing was requested. ${escapeMarkdown(reason)}\n\nAsk an approver to type \`audit here\` in the security team's channel (or set AUDIT_CHANNEL_ID), or make the request in a channel where approvers can see it.`,
-    );
+    await context.sendActivity(Requests.noApprovalChannel(reason));
     return;
   }
   const request = await deps.revocations.create({

@@ -1,3 +1,4 @@
+import { Requests } from "../cards/chat-replies.js";
 import type { TurnContext } from "botbuilder";
 import { escapeMarkdown } from "../cards/markdown.js";
 import type { CommandHandler } from "./dispatch.js";
@@ -41,24 +42,23 @@ export const revokeIp: CommandHandler<"revokeIp"> = (context, command, deps) => 
 async function revokeSelection(context: TurnContext, deps: HandlerDeps, selection: Selection): Promise<void> {
   const actor = await requester(context, deps, selection.command);
   if (actor === undefined) return;
-  await context.sendActivity(`Looking up ${selection.what}…`);
+  await context.sendActivity(Requests.lookingUp(selection.what));
   let resolved;
   try {
     resolved = await resolveSelection(selection, { protectedUsers: deps.protectedUsers, maxTargets: deps.maxTargets });
   } catch (err) {
-    await context.sendActivity(`Nothing was requested: ${explainFailure(deps.logger, err, "selection failed")}`);
+    await context.sendActivity(Requests.failed(explainFailure(deps.logger, err, "selection failed")));
     return;
   }
   if (resolved.kind === "tooMany") {
     await context.sendActivity(
-      `Nothing was requested: ${selection.what} are more than ${deps.maxTargets} users, more than one request may hold (MAX_TARGETS). Narrow the selection, or raise MAX_TARGETS if this is really meant.`,
+      Requests.tooManyTargets(selection.what, deps.maxTargets),
     );
     return;
   }
   const { targets, excluded } = resolved;
   if (targets.length === 0) {
-    const left = excluded.length === 0 ? "" : ` (${excluded.length} left out: guests and protected accounts are never revoked here)`;
-    await context.sendActivity(`Nothing to revoke: ${selection.none}${left}.`);
+    await context.sendActivity(Requests.emptySelection(selection.none, excluded.length));
     return;
   }
   await createRequest(context, deps, actor, selection.command, { targets, excluded, reason: selection.reason, disable: selection.disable });

@@ -1,3 +1,4 @@
+import { Requests } from "../cards/chat-replies.js";
 import { escapeMarkdown } from "../cards/markdown.js";
 import type { DirectoryUser } from "../directory/types.js";
 import type { CommandHandler } from "./dispatch.js";
@@ -18,26 +19,18 @@ export const revokeUsers: CommandHandler<"revokeUsers"> = async (context, { targ
   try {
     const result = await resolveNamedUsers(deps.directory, keys, escapeMarkdown);
     if (result.problems.length > 0) {
-      await context.sendActivity(
-        `Nothing was requested:\n\n${result.problems.map((p) => `- ${p.message}`).join("\n")}\n\nCheck the spelling, or use the object ID from the Entra admin center (Users → the user → Object ID).`,
-      );
+      await context.sendActivity(Requests.unresolved(result.problems.map((p) => p.message)));
       return;
     }
     resolved = result.users;
   } catch (err) {
-    await context.sendActivity(`Nothing was requested: ${explainFailure(deps.logger, err, "target resolution failed")}`);
+    await context.sendActivity(Requests.failed(explainFailure(deps.logger, err, "target resolution failed")));
     return;
   }
   const { targets, excluded } = await sortOut(deps, resolved);
   if (targets.length === 0) {
-    const why = excluded
-      .map((e) =>
-        e.why === "guest"
-          ? `${escapeMarkdown(e.user.userPrincipalName)} is a guest; their sessions live in their home tenant, so this tenant cannot revoke them.`
-          : `${escapeMarkdown(e.user.userPrincipalName)} is a protected account (PROTECTED_USER_IDS) and is never revoked.`,
-      )
-      .join("\n\n");
-    await context.sendActivity(`Nothing to revoke.\n\n${why}`);
+    const why = excluded.map((e) => (e.why === "guest" ? Requests.guestOnly(e.user.userPrincipalName) : Requests.protectedOnly(e.user.userPrincipalName)));
+    await context.sendActivity(Requests.nothingToRevoke(why));
     return;
   }
   await createRequest(context, deps, actor, command, { targets, excluded, reason, disable });

@@ -1,3 +1,4 @@
+import { Requests } from "../cards/chat-replies.js";
 /**
  * What a chat command and an automation request share between parsing and the request: the
  * selections (which users, read how, described how), resolving them into a frozen target set
@@ -107,11 +108,11 @@ export async function resolveNamedUsers(directory: Directory, keys: readonly str
       const kind = await directory.identifyObject(key);
       if (kind !== undefined && kind !== "user") {
         const what = { group: "a group", servicePrincipal: "a service principal (an app's identity)", application: "an application", device: "a device", other: "not a user" }[kind];
-        problems.push({ key, index, message: `${shown} is ${what}. This command revokes users' sessions only.` });
+        problems.push({ key, index, message: Requests.notAUser(shown, what) });
         continue;
       }
     }
-    problems.push({ key, index, message: `There is no user ${shown} in this tenant.` });
+    problems.push({ key, index, message: Requests.noSuchUser(shown) });
   }
   return { users: [...users.values()], problems };
 }

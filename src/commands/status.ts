@@ -1,5 +1,4 @@
-import { escapeMarkdown } from "../cards/markdown.js";
-import { formatTime } from "../cards/present.js";
+import { RoleReplies, Status, statusReply } from "../cards/chat-replies.js";
 import type { CommandHandler } from "./dispatch.js";
 import { caller, explainFailure } from "./turn.js";
 
@@ -11,7 +10,7 @@ export const status: CommandHandler<"status"> = async (context, { target: key },
   const who = await caller(context, deps);
   if (who === undefined) return;
   if (!who.roles.revoker && !who.roles.approver) {
-    await context.sendActivity("Only members of a revoker or approver group can look up account status.");
+    await context.sendActivity(RoleReplies.statusNeedsRole);
     return;
   }
   let user;
@@ -28,16 +27,8 @@ export const status: CommandHandler<"status"> = async (context, { target: key },
     details: user === undefined ? { lookedUp: key, found: false } : { lookedUp: key, found: true, userId: user.id, upn: user.userPrincipalName },
   });
   if (user === undefined) {
-    await context.sendActivity(`There is no user ${escapeMarkdown(key)} in this tenant. Check the spelling, or use the object ID.`);
+    await context.sendActivity(Status.noSuchUser(key));
     return;
   }
-  await context.sendActivity(
-    [
-      `**${escapeMarkdown(user.displayName ?? user.userPrincipalName)}** (${escapeMarkdown(user.userPrincipalName)})`,
-      `- Object ID: ${user.id}`,
-      `- Account enabled: ${user.accountEnabled === null ? "unknown" : user.accountEnabled ? "yes" : "no"}`,
-      `- User type: ${escapeMarkdown(user.userType ?? "unknown")}; department: ${escapeMarkdown(user.department ?? "—")}`,
-      `- Sessions valid from: ${user.signInSessionsValidFromDateTime === null ? "never revoked" : formatTime(user.signInSessionsValidFromDateTime)}`,
-    ].join("\n"),
-  );
+  await context.sendActivity(statusReply(user, deps.now?.()));
 };

@@ -2,6 +2,7 @@
 import type { ConversationReference } from "botbuilder";
 import { TurnContext } from "botbuilder";
 import type { Logger } from "pino";
+import { Requests, RoleReplies, UnknownActor } from "../cards/chat-replies.js";
 import { errorReference, userMessageOf } from "../errors.js";
 import { mayRequest } from "../policy/decide.js";
 import type { Roles } from "../policy/roles.js";
@@ -21,8 +22,7 @@ export function referenceOf(context: TurnContext): Partial<ConversationReference
   return TurnContext.getConversationReference(context.activity);
 }
 
-export const UNKNOWN_ACTOR =
-  "I can't tell who you are: this message carries no Entra object ID (aadObjectId). Use the bot from Microsoft Teams.";
+export const UNKNOWN_ACTOR = UnknownActor;
 
 /**
  * A sentence for chat about a failure: the coded message (never an SDK's own text), with a
@@ -47,7 +47,7 @@ export async function caller(context: TurnContext, deps: HandlerDeps): Promise<{
   try {
     return { actor, roles: await deps.roles.rolesOf(actor.aadObjectId) };
   } catch (err) {
-    await context.sendActivity(`I could not check your role, so nothing was done: ${explainFailure(deps.logger, err, "role lookup failed")}`);
+    await context.sendActivity(RoleReplies.lookupFailed(explainFailure(deps.logger, err, "role lookup failed")));
     return undefined;
   }
 }
@@ -63,7 +63,7 @@ export async function requester(context: TurnContext, deps: HandlerDeps, command
   const decision = mayRequest(who.roles);
   if (!decision.allowed) {
     await deps.auditor.record({ actor: who.actor, action: "request.refused", requestId: null, details: { command, reason: decision.reason } });
-    await context.sendActivity(decision.reason);
+    await context.sendActivity(RoleReplies.refused(decision.reason));
     return undefined;
   }
   const open = await deps.revocations.pendingCountOf(who.actor.aadObjectId);
@@ -71,9 +71,7 @@ export async function requester(context: TurnContext, deps: HandlerDeps, command
   if (open >= max) {
     const reason = `you already have ${open} pending requests, the most one person may have open at once (MAX_PENDING_PER_REQUESTER=${max})`;
     await deps.auditor.record({ actor: who.actor, action: "request.refused", requestId: null, details: { command, reason } });
-    await context.sendActivity(
-      `Nothing was requested: ${reason}. Type \`pending\` to see them, and withdraw one with \`cancel <request-id>\` or wait until one is decided or expires.`,
-    );
+    await context.sendActivity(Requests.tooManyOpen(open));
     return undefined;
   }
   return who.actor;

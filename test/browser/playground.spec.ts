@@ -7,13 +7,15 @@
  *
  *   npm run test:browser       (needs Debian's chromium: apt-get install chromium)
  *
- * Screenshots go to test-results/ (git-ignored).
+ * Screenshots of the whole page go to test-results/ (git-ignored); a screenshot of each card kind
+ * the Playground shows (single-user approval and result, a department's approval card, an audit
+ * post) goes to docs/images/, where the README shows them.
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { acceptsConnections, REPO_ROOT, startDemo, waitForPortFree, waitForUrl, within, type DemoProcess } from "./demo-process.js";
 
@@ -36,6 +38,8 @@ const BOT_HEALTH_URL = "http://127.0.0.1:3978/healthz";
 const DEMO_DATABASE = join(REPO_ROOT, "data", "demo", "revoke-bot.db");
 const RESULTS_DIR = join(REPO_ROOT, "test-results");
 const REASON = "browser test";
+/** A department of the demo tenant (src/simulator/tenant-generator.ts), for the approval card of a set. */
+const DEPARTMENT = "Legal";
 
 interface AuditEntry {
   seq: number;
@@ -89,6 +93,19 @@ async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(RESULTS_DIR, name), fullPage: true });
 }
 
+const IMAGES_DIR = join(REPO_ROOT, "docs", "images");
+
+/** The rendered Adaptive Card (the Playground renders with the adaptivecards SDK) that holds the text. */
+function cardWith(page: Page, text: RegExp): Locator {
+  return page.locator(".ac-adaptiveCard").filter({ hasText: text }).last();
+}
+
+/** Saves one card, as the Playground shows it, to docs/images/ for the README. */
+async function cardImage(card: Locator, name: string): Promise<void> {
+  await card.scrollIntoViewIfNeeded();
+  await card.screenshot({ path: join(IMAGES_DIR, name) });
+}
+
 describe("npm run demo in the Agents Playground (browser)", function () {
   let demo: DemoProcess | undefined;
   let browser: Browser | undefined;
@@ -102,6 +119,7 @@ describe("npm run demo in the Agents Playground (browser)", function () {
       this.skip();
     }
     mkdirSync(RESULTS_DIR, { recursive: true });
+    mkdirSync(IMAGES_DIR, { recursive: true });
   });
 
   afterEach(function () {
@@ -139,14 +157,18 @@ describe("npm run demo in the Agents Playground (browser)", function () {
 
     const confirm = page.getByRole("button", { name: "Approve", exact: true });
     await confirm.waitFor({ timeout: 30_000 });
-    await page.getByRole("heading", { name: "Revoke sign-in sessions of 1 user?" }).waitFor();
+    // The title names the person; the facts that matter follow.
+    const title = `Revoke ${WELL_KNOWN.alice.displayName}'s sessions?`;
+    await page.getByRole("heading", { name: title }).waitFor();
     await page.getByText("alice@contoso.com", { exact: true }).first().waitFor();
     await screenshot(page, "playground-confirm.png");
+    await cardImage(cardWith(page, new RegExp(title.replace(/[?']/g, "."))), "approval-single.png");
 
     await confirm.click();
-    await page.getByRole("heading", { name: "Revocation complete", exact: true }).waitFor({ timeout: 30_000 });
-    await page.getByText("Revoked and verified").first().waitFor();
+    await page.getByRole("heading", { name: /Revocation complete/ }).waitFor({ timeout: 30_000 });
+    await page.getByText(/Revoked and verified/).first().waitFor();
     await screenshot(page, "playground-result.png");
+    await cardImage(cardWith(page, /Revocation complete/), "result-single.png");
 
     // The bot's side: one request, created, approved and completed by the right people.
     const entries = await eventually("the request's audit entries", 10_000, () => {
@@ -168,10 +190,27 @@ describe("npm run demo in the Agents Playground (browser)", function () {
     assert.match(requestId, /^R-[0-9A-Z]{10}$/);
     assert.match(demo.output(), new RegExp(`audit #\\d+ revocation\\.completed ${requestId}`), "the demo prints the audit entry");
 
-    // The audit posts reached the Playground's audit channel.
+    // A department: the approval card of a set (it needs a second person, so it stays pending and
+    // is withdrawn afterwards).
+    await page.getByRole("textbox").and(page.locator("[contenteditable=true]")).last().click();
+    await page.keyboard.type(`revoke department "${DEPARTMENT}" --reason "${REASON}"`);
+    await page.getByRole("button", { name: "Send Message" }).click();
+    const setTitle = new RegExp(`^Revoke sessions of \\d+ users in ${DEPARTMENT}\\?$`);
+    await page.getByRole("heading", { name: setTitle }).last().waitFor({ timeout: 60_000 });
+    const setCard = cardWith(page, new RegExp(`Revoke sessions of \\d+ users in ${DEPARTMENT}`));
+    await cardImage(setCard, "approval-bulk.png");
+    const setId = /cancel (R-[0-9A-Z]{10})/.exec(await setCard.innerText())?.[1];
+    assert.ok(setId !== undefined, "the set's card says how to withdraw it");
+    await page.getByRole("textbox").and(page.locator("[contenteditable=true]")).last().click();
+    await page.keyboard.type(`cancel ${setId}`);
+    await page.getByRole("button", { name: "Send Message" }).click();
+    await page.getByText(`Request ${setId} is withdrawn. Nothing was revoked.`).first().waitFor({ timeout: 30_000 });
+
+    // The audit posts reached the Playground's audit channel, each a headline in words.
     await page.getByRole("treeitem", { name: /Revocation audit/ }).click();
-    await page.getByText(requestId, { exact: true }).first().waitFor({ timeout: 15_000 });
+    await page.getByText(new RegExp(`${requestId} complete: 1 revoked and verified`)).first().waitFor({ timeout: 15_000 });
     await screenshot(page, "playground-audit-channel.png");
+    await cardImage(cardWith(page, /asked to revoke alice@contoso\.com's sessions/), "audit-post.png");
     await browser.close();
     browser = undefined;
 

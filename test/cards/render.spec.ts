@@ -28,51 +28,33 @@ type Json = Record<string, unknown>;
 // one sample so the `$when` branches are exercised both ways. Typed per card name: a new CardName
 // without samples does not compile, and a new template file without a CardName fails below.
 const confirmSample: ConfirmCardData = {
-  requestId: "rq_7f3k2m9x",
-  title: "Revoke sign-in sessions for 3 users?",
-  requester: "Sam Analyst (sam.analyst@contoso.com)",
-  requestedAt: "2026-11-24 10:02 UTC",
-  expiresAt: "2026-11-24 10:32 UTC",
-  reason: "INC-4711: credential phishing campaign, tokens possibly replayed from 203.0.113.7",
-  targetSummary: "3 users",
-  excluded: "Left out: bob_fabrikam.com#EXT#@contoso.onmicrosoft.com (guest: sessions live in the home tenant)",
-  incident: "Incident: [Password spray from 203.0.113.7](https://portal.azure.com/#incident/1234) (Microsoft Sentinel 1234)",
-  effect:
-    "Sign-in sessions will be revoked: refresh tokens and browser sessions stop working at once. The accounts will be disabled.",
-  targets: [
-    {
-      displayName: "Alice Example",
-      userPrincipalName: "alice@contoso.com",
-      id: "7d6c1b5e-0f4a-4a9e-9c1e-2b1f8c7d6e5a",
-      department: "Finance",
-      accountEnabled: "Yes",
-      userType: "Member",
-      sessionsValidFrom: "2026-10-02 08:15 UTC",
-    },
+  requestId: "R-7K2M9QX4AB",
+  title: "Revoke sessions of 60 users in Claims?",
+  askedLine: "Dana Analyst asked 2 min ago · expires in 28 min",
+  reasonLine: "Reason: INC-4711: credential phishing campaign, tokens possibly replayed from 203.0.113.7",
+  incidentLine: "Incident: [Phishing wave](https://contoso.example/incidents/78) (Sentinel INC-78)",
+  facts: [],
+  breakdown: "60 users: 54 enabled, 6 already disabled.",
+  excluded: "Left out: 1 guest (their sessions live in their home tenants) and 1 protected account (never revoked).",
+  rows: [
+    { displayName: "Alice Example", userPrincipalName: "alice@contoso.com", state: "Enabled" },
     {
       displayName: "Bob Contractor-With-A-Very-Long-Display-Name (External Vendor, Finance Audit Project)",
       userPrincipalName: "bob_fabrikam.com#EXT#@contoso.onmicrosoft.com",
-      id: "0b5a9f3c-8d2e-4c71-b6a4-93e2d1f0c8b7",
-      department: "",
-      accountEnabled: "No",
-      userType: "Member",
-      sessionsValidFrom: "never revoked",
+      state: "Already disabled",
     },
-    {
-      displayName: "Chen Wei",
-      userPrincipalName: "chen.wei@contoso.com",
-      id: "e2c4a6b8-1d3f-4e5a-8b7c-9d0e1f2a3b4c",
-      department: "Research & Development",
-      accountEnabled: "Unknown",
-      userType: "Member",
-      sessionsValidFrom: "2026-11-20 17:40 UTC",
-    },
+    { displayName: "Chen Wei", userPrincipalName: "chen.wei@contoso.com", state: "Unknown" },
   ],
-  approvalRule: "A second person must approve: an approver other than Sam Analyst (four-eyes rule for 2 users or more).",
-  approvalWhere: "Approvers were asked in the approval channel (19:secops@thread.tacv2).",
-  moreTargets: "…and 17 more: the full list of 20 is in the replies to this card.",
-  viewerNote: "You can approve or reject this request.",
-  viewerStyle: "accent",
+  moreTargets: "…and 57 more: the full list is in the replies to this card.",
+  effect: "Approving ends 60 users' sessions everywhere (refresh tokens and browser cookies). Nothing happens until then.",
+  approvalRule: "An approver other than Dana Analyst must approve: requests of 10 users or more need a second person (four-eyes).",
+  approvalWhere: "Approvers were asked in the approval channel too; a decision on either card counts once.",
+  viewerNote: "You can approve or reject it; exactly this runs.",
+  details: [
+    { title: "Request", value: "R-7K2M9QX4AB" },
+    { title: "Asked at", value: "1 Dec, 10:00 UTC" },
+    { title: "Left out", value: "vendor_fabrikam.com#EXT#@contoso.onmicrosoft.com (guest), root@contoso.com (protected)" },
+  ],
   commentInputId: "comment",
   approveVerb: Verbs.approve,
   rejectVerb: Verbs.reject,
@@ -81,78 +63,89 @@ const confirmSample: ConfirmCardData = {
   refreshUserIds: ["29:sam"],
 };
 
-const samples: { [N in CardName]: CardDataByName[N][] } = {
-  "revoke-confirm": [
-    confirmSample,
-    {
-      ...confirmSample,
-      reason: "",
-      excluded: "",
-      incident: "",
-      approvalWhere: "",
-      moreTargets: "",
-      commentInputId: "",
-      approveVerb: "",
-      rejectVerb: "",
-      refreshUserIds: [],
-      targets: confirmSample.targets.slice(0, 1),
-    },
+/** One user: facts instead of rows, no incident, no reason, and a viewer without buttons. */
+const confirmSingle: ConfirmCardData = {
+  ...confirmSample,
+  title: "Revoke Alice Wood's sessions?",
+  reasonLine: "No reason was given.",
+  incidentLine: "",
+  facts: [
+    { title: "Sign-in name", value: "alice.wood@contoso.com" },
+    { title: "Department", value: "Finance" },
+    { title: "Account", value: "Enabled" },
+    { title: "Last revoked", value: "29 days ago" },
   ],
+  breakdown: "",
+  excluded: "",
+  rows: [],
+  moreTargets: "",
+  approvalWhere: "",
+  viewerNote: "",
+  details: [
+    { title: "Request", value: "R-7K2M9QX4AB" },
+    { title: "Object ID", value: "7d6c1b5e-0f4a-4a9e-9c1e-2b1f8c7d6e5a" },
+  ],
+  commentInputId: "",
+  approveVerb: "",
+  rejectVerb: "",
+  refreshUserIds: [],
+};
+
+const samples: { [N in CardName]: CardDataByName[N][] } = {
+  "revoke-confirm": [confirmSample, confirmSingle],
   "revoke-result": [
     {
-      requestId: "rq_7f3k2m9x",
-      title: "Revocation complete",
-      statusStyle: "good",
-      statusLine: "Confirmed by Pat Approver at 2026-11-24 10:04 UTC",
-      requester: "Sam Analyst (sam.analyst@contoso.com)",
-      reason: "INC-4711: credential phishing campaign",
-      summary: "2 of 3 revoked and verified, 1 failed",
+      requestId: "R-7K2M9QX4AB",
+      title: "⚠ Revocation finished with failures",
+      statusStyle: "attention",
+      countsLine: "1 failed (listed below), 1 revoked, not yet verified, 1 revoked and verified.",
+      statusLine: "Approved by Pat Approver, 24 Nov, 10:04 UTC.",
+      comment: "Comment: checked with the user's manager",
+      requestLine: "Asked by Sam Analyst · Reason: INC-4711: credential phishing campaign",
       targets: [
-        {
-          displayName: "Alice Example",
-          userPrincipalName: "alice@contoso.com",
-          id: "7d6c1b5e-0f4a-4a9e-9c1e-2b1f8c7d6e5a",
-          outcome: "Revoked and verified",
-          outcomeColor: "Good",
-          detail: "Sessions valid from 2026-11-24 10:04 UTC",
-        },
         {
           displayName: "Bob Contractor",
           userPrincipalName: "bob_fabrikam.com#EXT#@contoso.onmicrosoft.com",
-          id: "0b5a9f3c-8d2e-4c71-b6a4-93e2d1f0c8b7",
-          outcome: "Failed",
+          outcome: "✖ Failed",
           outcomeColor: "Attention",
           detail: "Microsoft Graph refused the request (403): grant the app User.RevokeSessions.All and retry.",
         },
         {
           displayName: "Chen Wei",
           userPrincipalName: "chen.wei@contoso.com",
-          id: "e2c4a6b8-1d3f-4e5a-8b7c-9d0e1f2a3b4c",
-          outcome: "Revoked, not yet verified",
-          outcomeColor: "Warning",
+          outcome: "◔ Revoked, not yet verified",
+          outcomeColor: "Default",
+          detail: "",
+        },
+        {
+          displayName: "Alice Example",
+          userPrincipalName: "alice@contoso.com",
+          outcome: "✔ Revoked and verified",
+          outcomeColor: "Default",
           detail: "",
         },
       ],
-      note: "Access tokens already issued stay valid until they expire, usually within an hour.",
-      policyNote: "Allowed: approved by an approver other than the requester (four-eyes).",
-      comment: "Comment: checked with the user's manager",
+      note: "Access tokens already issued stay valid until they expire (about an hour).",
       notice: "",
-      moreRows: "…and 97 more (failures are listed first). Every user's outcome is in the audit log.",
+      moreRows: "…and 97 more. `history` has the summary; the audit log has every outcome.",
+      details: [
+        { title: "Request", value: "R-7K2M9QX4AB" },
+        { title: "Allowed because", value: "approved by an approver other than the requester (four-eyes)" },
+      ],
     },
     {
-      requestId: "rq_9a8b7c6d",
-      title: "Request cancelled",
-      statusStyle: "emphasis",
-      statusLine: "Cancelled by Sam Analyst at 2026-11-24 10:05 UTC",
-      requester: "Sam Analyst (sam.analyst@contoso.com)",
-      reason: "",
-      summary: "Nothing was revoked",
+      requestId: "R-9A8B7C6D5E",
+      title: "↩ Request withdrawn",
+      statusStyle: "warning",
+      countsLine: "Nothing was revoked (3 users named).",
+      statusLine: "Withdrawn by Sam Analyst, 24 Nov, 10:05 UTC.",
+      comment: "",
+      requestLine: "Asked by Sam Analyst · no reason given",
       targets: [],
       note: "",
-      policyNote: "",
-      comment: "",
-      notice: "Request rq_9a8b7c6d was already withdrawn, so it could not be approved. Your click changed nothing.",
+      notice: "Request R-9A8B7C6D5E was already withdrawn, so it could not be approved. Your click changed nothing.",
       moreRows: "",
+      details: [{ title: "Request", value: "R-9A8B7C6D5E" }],
     },
   ],
   "revoke-ask": [
@@ -169,17 +162,21 @@ const samples: { [N in CardName]: CardDataByName[N][] } = {
   ],
   "audit-entry": [
     {
-      title: "Revocation requested",
+      title: "Sam Analyst asked to revoke 60 users — INC-4711",
       style: "accent",
+      subtitle: "1 Dec, 10:04 UTC · request R-7K2M9QX4AB · audit #4711",
       facts: [
-        { title: "Request", value: "rq_7f3k2m9x" },
-        { title: "By", value: "Sam Analyst (sam.analyst@contoso.com)" },
-        { title: "Targets", value: "alice@contoso.com, bob_fabrikam.com#EXT#@contoso.onmicrosoft.com" },
         { title: "Reason", value: "INC-4711" },
-        { title: "Entry hash", value: "5f2b9c0e…a41d" },
+        { title: "Expires", value: "1 Dec, 10:30 UTC" },
+        { title: "Approval", value: "A second person must approve" },
+        { title: "Left out", value: "2 users" },
+      ],
+      details: [
+        { title: "Users", value: "alice@contoso.com\nbob_fabrikam.com#EXT#@contoso.onmicrosoft.com\nand 58 more" },
+        { title: "Who", value: "Sam Analyst (object ID 5f0c6a1e-2b9d-4c3a-8e71-0d4b9a2c6f13)" },
       ],
     },
-    { title: "Audit channel changed", style: "default", facts: [] },
+    { title: "Riley Approver moved the audit posts to this channel", style: "default", subtitle: "1 Dec, 10:04 UTC · audit #4712", facts: [], details: [] },
   ],
 };
 
@@ -330,8 +327,7 @@ describe("renderCard", () => {
     }
     // Targets are shown, but never travel back in action data: the handler reads the frozen snapshot.
     const actionJson = JSON.stringify(actions);
-    for (const target of confirmSample.targets) {
-      assert.equal(actionJson.includes(target.id), false);
+    for (const target of confirmSample.rows) {
       assert.equal(actionJson.includes(target.userPrincipalName), false);
     }
   });
@@ -354,21 +350,55 @@ describe("renderCard", () => {
     assert.deepEqual(actionsOf(withdraw).map((a) => a.title), ["Withdraw"]);
   });
 
-  it("confirm card: one container per target with its name and facts", () => {
+  it("confirm card: a set shows its first users in a 1.5 Table, one row each, under a header row", () => {
     const card = renderCard("revoke-confirm", confirmSample);
+    const tables = allObjects(card.body).filter((o) => o.type === "Table");
+    assert.equal(tables.length, 1);
+    const rows = tables[0]?.rows as Json[];
+    assert.equal(rows.length, confirmSample.rows.length + 1, "a header row and one row per user");
     const texts = textBlocks(card);
-    for (const target of confirmSample.targets) {
-      assert.ok(texts.includes(target.displayName));
+    for (const row of confirmSample.rows) {
+      assert.ok(texts.includes(row.displayName) && texts.includes(row.userPrincipalName) && texts.includes(row.state));
     }
-    const factValues = allObjects(card.body)
-      .filter((o) => o.type === "FactSet")
-      .flatMap((o) => (o.facts as Json[]).map((f) => f.value));
-    for (const target of confirmSample.targets) {
-      assert.ok(factValues.includes(target.id));
-      assert.ok(factValues.includes(target.userPrincipalName));
-      assert.ok(factValues.includes(target.sessionsValidFrom));
+    for (const line of [confirmSample.title, confirmSample.breakdown, confirmSample.excluded, confirmSample.effect, confirmSample.incidentLine]) {
+      assert.ok(texts.includes(line), line);
     }
-    assert.ok(texts.includes(confirmSample.effect));
+    // One user: the decision's facts instead of a table.
+    const single = renderCard("revoke-confirm", confirmSingle);
+    assert.equal(allObjects(single.body).some((o) => o.type === "Table"), false);
+    const facts = allObjects(single.body).find((o) => o.type === "FactSet");
+    assert.deepEqual(facts?.facts, confirmSingle.facts);
+    assert.equal(textBlocks(single).includes(""), false, "no empty lines for the parts a single user has not");
+  });
+
+  for (const name of ["revoke-confirm", "revoke-result", "audit-entry"] as const) {
+    it(`${name}: the rest sits behind a Details toggle (Action.ToggleVisibility on a hidden container)`, () => {
+      const card = renderAll(name)[0];
+      assert.ok(card !== undefined);
+      const toggles = allObjects(card.body).filter((o) => o.type === "Action.ToggleVisibility");
+      assert.equal(toggles.length, 1);
+      assert.equal(toggles[0]?.title, "Details");
+      const target = (toggles[0]?.targetElements as string[])[0];
+      const hidden = allObjects(card.body).find((o) => o.id === target);
+      assert.equal(hidden?.isVisible, false, "the details start hidden");
+      assert.ok(JSON.stringify(hidden).includes("FactSet"));
+    });
+  }
+
+  it("every card uses host-config styles and colours only, never a colour of its own", () => {
+    const colors = new Set(["Default", "Dark", "Light", "Accent", "Good", "Warning", "Attention"]);
+    const styles = new Set(["default", "emphasis", "good", "attention", "warning", "accent", "heading", "positive", "destructive"]);
+    for (const name of CARD_NAMES) {
+      for (const card of renderAll(name)) {
+        for (const o of allObjects(card)) {
+          for (const [key, value] of Object.entries(o)) {
+            assert.ok(typeof value !== "string" || !/^(#[0-9a-f]{3,8}|rgba?\(.*\))$/i.test(value.trim()), `${name}: ${key} is a colour of its own (${String(value)})`);
+          }
+          if (o.color !== undefined) assert.ok(typeof o.color === "string" && colors.has(o.color), `${name}: color ${JSON.stringify(o.color)}`);
+          if (o.style !== undefined) assert.ok(typeof o.style === "string" && styles.has(o.style), `${name}: style ${JSON.stringify(o.style)}`);
+        }
+      }
+    }
   });
 
   it("ask card: input, hidden error when empty, Look up with a Submit fallback", () => {
@@ -398,30 +428,30 @@ describe("renderCard", () => {
     assert.deepEqual(fallback.data, { verb: Verbs.ask });
   });
 
-  it("result card: status style, outcome colours, note only when there is one", () => {
+  it("result card: status style, outcomes in words with icons (colour only repeats them), note only when there is one", () => {
     const [done, cancelled] = renderAll("revoke-result");
     assert.ok(done !== undefined && cancelled !== undefined);
-    assert.equal((done.body[0] as Json).style, "good");
+    assert.equal((done.body[0] as Json).style, "attention");
     // A click that changed nothing is told so above the state.
     assert.equal((cancelled.body[0] as Json).style, "attention");
     assert.match(JSON.stringify(cancelled.body[0]), /changed nothing/);
-    assert.equal((cancelled.body[1] as Json).style, "emphasis");
+    assert.equal((cancelled.body[1] as Json).style, "warning");
     assert.equal(JSON.stringify(done).includes("changed nothing"), false, "no notice when there is none");
     assert.equal(done.actions, undefined);
     const outcomes = allObjects(done.body).filter((o) => o.type === "TextBlock" && o.color !== undefined);
     assert.deepEqual(
       outcomes.map((o) => [o.text, o.color]),
       [
-        ["Revoked and verified", "Good"],
-        ["Failed", "Attention"],
-        ["Revoked, not yet verified", "Warning"],
+        ["✖ Failed", "Attention"],
+        ["◔ Revoked, not yet verified", "Default"],
+        ["✔ Revoked and verified", "Default"],
       ],
     );
     const note = samples["revoke-result"][0]?.note ?? "";
-    const noteBlock = done.body.at(-1) as Json;
-    assert.equal(noteBlock.text, note);
-    assert.equal(noteBlock.isSubtle, true);
+    const noteBlock = allObjects(done.body).find((o) => o.type === "TextBlock" && o.text === note);
+    assert.equal(noteBlock?.isSubtle, true);
     assert.equal(textBlocks(cancelled).includes(""), false);
+    assert.equal(textBlocks(cancelled).includes(note), false);
   });
 
   it("audit card: facts in order, no empty FactSet", () => {
@@ -430,8 +460,9 @@ describe("renderCard", () => {
     const factSet = allObjects(entry.body).find((o) => o.type === "FactSet");
     assert.deepEqual(factSet?.facts, samples["audit-entry"][0]?.facts);
     assert.equal(
-      allObjects(bare.body).some((o) => o.type === "FactSet"),
+      allObjects(bare.body).some((o) => o.type === "FactSet" || o.type === "ActionSet"),
       false,
+      "no empty FactSet and no Details toggle without details",
     );
   });
 
@@ -446,14 +477,16 @@ describe("renderCard", () => {
     for (const text of hostile) {
       const data: ConfirmCardData = {
         ...confirmSample,
-        reason: text,
-        targets: confirmSample.targets.map((t) => ({ ...t, displayName: text, department: text })),
+        reasonLine: text,
+        facts: [{ title: "Department", value: text }],
+        rows: confirmSample.rows.map((r) => ({ ...r, displayName: text })),
+        details: [{ title: text, value: text }],
       };
       const card = renderCard("revoke-confirm", data);
       const facts = allObjects(card.body).filter((o) => "title" in o && "value" in o);
-      assert.ok(facts.some((f) => f.title === "Reason" && f.value === text), `reason ${JSON.stringify(text)}`);
-      assert.ok(facts.some((f) => f.title === "Department" && f.value === text));
-      assert.ok(textBlocks(card).includes(text));
+      assert.ok(facts.some((f) => f.title === "Department" && f.value === text), `fact ${JSON.stringify(text)}`);
+      assert.ok(facts.some((f) => f.title === text && f.value === text), "details");
+      assert.equal(textBlocks(card).filter((t) => t === text).length, 1 + confirmSample.rows.length, "the reason line and each row's name");
       // Structure unchanged: still exactly the two actions carrying only the request ID.
       assert.deepEqual(
         actionsOf(card).map((a) => a.data),

@@ -298,7 +298,7 @@ describe("e2e: the automation API (POST/GET /api/requests)", function () {
 
   describe("a card that cannot be posted", () => {
     it("withdraws its request and answers 502: nothing waits where no approver can see it", async () => {
-      h.connector.failNext.push({ status: 403, when: (activity) => (activity.summary ?? "").startsWith("Revocation request") });
+      h.connector.failNext.push({ status: 403, when: (activity) => (activity.summary ?? "").endsWith("waiting for a decision.") });
       const res = await api("POST", "/api/requests", { token: sentinel, body: proposal({ users: [alice.userPrincipalName] }) });
       assertProblem(res, 502, "approval-post-failed");
       const requestId = /R-[0-9A-Z]{10}/.exec(res.body.detail as string)?.[0];

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
+import { APPROVAL_ROWS, RESULT_ROWS } from "../../src/cards/present.js";
 import { Verbs } from "../../src/cards/verbs.js";
 import { WELL_KNOWN, type SimUser } from "@teams-revoke-bot/graph-simulator";
 import { inThread, installActivity, type TeamsConversation } from "../fakes/activities.js";
 import {
   actionTitles,
   answerCard,
+  answerMessage,
   cardEdits,
   cardIn,
   cardText,
@@ -82,7 +84,8 @@ describe("e2e: four-eyes approvals through the approval channel", function () {
 
     // Her card says where approvers were asked; both copies carry the refresh for her.
     const mineText = cardText(mine.card);
-    assert.ok(mineText.includes(`Approvers were asked in the approval channel (${APPROVAL_CHANNEL})`), mineText);
+    assert.ok(mineText.includes("Approvers were asked in the approval channel too"), mineText);
+    assert.ok(!mineText.includes(APPROVAL_CHANNEL), `the channel is never named by its thread ID: ${mineText}`);
     for (const t of targets) {
       assert.ok(mineText.includes(t.userPrincipalName), `her card lists ${t.userPrincipalName}`);
       assert.ok(cardText(shared.card).includes(t.userPrincipalName), `the channel copy lists ${t.userPrincipalName}`);
@@ -94,12 +97,14 @@ describe("e2e: four-eyes approvals through the approval channel", function () {
       assert.deepEqual(refresh?.userIds, [h.user("val").id]);
     }
 
-    // Val cannot approve her own four-eyes request: an error card, audited, nothing changes.
+    // Val cannot approve her own four-eyes request: a message for her alone (the card stays as it
+    // is, for her and everyone), audited, nothing changes; it names no configuration variable.
     const own = await h.click("val", Verbs.approve, { requestId }, mine.call.id);
     assert.equal(own.status, 200);
-    const ownText = cardText(answerCard(own.body));
-    assert.ok(ownText.includes("You cannot do that") && ownText.includes("someone else must approve"), ownText);
-    assert.ok(ownText.includes("Nothing was changed"), ownText);
+    const ownText = answerMessage(own.body);
+    assert.ok(ownText.includes("someone else must approve"), ownText);
+    assert.ok(ownText.endsWith("Nothing was changed."), ownText);
+    assert.ok(!/[A-Z]+_[A-Z_]+/.test(ownText), `no configuration variable names: ${ownText}`);
     const refusedOwn = (await auditFor(h, requestId)).filter((e) => e.action === "decision.refused");
     assert.equal(refusedOwn.length, 1);
     assert.equal(refusedOwn[0]?.actor?.aadObjectId, WELL_KNOWN.val.id);
@@ -117,9 +122,9 @@ describe("e2e: four-eyes approvals through the approval channel", function () {
     // Both cards are edited to the final state, showing who, the policy reason and the comment.
     for (const cardId of [mine.call.id, shared.call.id]) {
       const final = cardText((await waitForCardText(h, cardId, "Revocation complete")).activity);
-      assert.ok(final.includes(`Approved by ${WELL_KNOWN.riley.displayName} at `), final);
-      assert.match(final, /at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/, "says when");
-      assert.ok(final.includes("Allowed: approved by an approver other than the requester (four-eyes)"), final);
+      assert.ok(final.includes(`Approved by ${WELL_KNOWN.riley.displayName}, `), final);
+      assert.match(final, /Approved by [^,]+, \d{1,2} [A-Z][a-z]{2}(?: \d{4})?, \d{2}:\d{2} UTC/, "says when, in the cards' one time format");
+      assert.ok(final.includes('"title":"Allowed because","value":"approved by an approver other than the requester \\\\(four-eyes\\\\)"'), final);
       assert.ok(final.includes(`Comment: ${comment}`), final);
       for (const t of targets) assert.ok(final.includes(t.userPrincipalName));
     }
@@ -162,17 +167,17 @@ describe("e2e: four-eyes approvals through the approval channel", function () {
       [Verbs.approve, Verbs.reject],
     );
     assert.ok(hasInput(riley, COMMENT), "riley gets the comment box");
-    assert.ok(cardText(riley).includes("You can approve or reject this request"));
+    assert.ok(cardText(riley).includes("You can approve or reject it"), cardText(riley));
 
     const val = answerCard((await h.click("val", Verbs.refresh, { requestId }, mine.call.id)).body);
     assert.deepEqual(actionTitles(val), ["Withdraw"]);
     assert.equal(val.actions?.[0]?.verb, Verbs.cancel);
-    assert.ok(cardText(val).includes("someone other than you must approve"), cardText(val));
+    assert.ok(cardText(val).includes("You asked for it: someone else approves it. You can withdraw it."), cardText(val));
 
     const nina = answerCard((await h.click("nina", Verbs.refresh, { requestId }, shared.call.id, thread)).body);
     assert.deepEqual(actionTitles(nina), []);
     assert.equal(hasInput(nina, COMMENT), false, "no comment box without a button");
-    assert.ok(cardText(nina).includes('"text":"Waiting for an approver."'), cardText(nina));
+    assert.ok(cardText(nina).includes('"text":"Waiting for an approver; you cannot decide this one."'), cardText(nina));
 
     // Refreshes change nothing.
     assert.equal((await storedRequest(h, requestId))?.state, "pending");
@@ -206,11 +211,11 @@ describe("e2e: four-eyes approvals through the approval channel", function () {
       view.actions?.map((a) => a.verb),
       [Verbs.approve, Verbs.cancel],
     );
-    assert.ok(cardText(view).includes("You asked for this single-user revocation"));
+    assert.ok(cardText(view).includes("You asked for it: confirm it with Approve, or withdraw it."), cardText(view));
     await h.click("val", Verbs.cancel, { requestId }, call.id);
   });
 
-  it("a 25-user request: each card lists 20 and says 5 more; the full list follows in replies (in the card's thread in the channel)", async () => {
+  it("a 25-user request: each card lists the first users and says how many more; the full list follows in replies (in the card's thread in the channel)", async () => {
     const users = generatedMembers(h, 25);
     const { requestId, mine, shared } = await valAsks(
       h,
@@ -218,13 +223,15 @@ describe("e2e: four-eyes approvals through the approval channel", function () {
     );
     for (const card of [mine.card, shared.card]) {
       const text = cardText(card);
-      for (const u of users.slice(0, 20)) {
+      for (const u of users.slice(0, APPROVAL_ROWS)) {
         assert.ok(text.includes(u.userPrincipalName), `lists ${u.userPrincipalName}`);
         assert.ok(text.includes(JSON.stringify(u.displayName)), `shows ${u.displayName}`);
-        assert.ok(text.includes(JSON.stringify(u.department)), `shows ${u.department}`);
       }
-      for (const u of users.slice(20)) assert.ok(!text.includes(u.userPrincipalName), `does not list ${u.userPrincipalName}`);
-      assert.ok(text.includes("…and 5 more: the full list of 25 is in the replies to this card."), text);
+      for (const u of users.slice(APPROVAL_ROWS)) assert.ok(!text.includes(u.userPrincipalName), `does not list ${u.userPrincipalName}`);
+      assert.ok(text.includes(`…and ${25 - APPROVAL_ROWS} more: the full list is in the replies to this card.`), text);
+      const enabled = users.filter((u) => u.accountEnabled).length;
+      const disabled = users.length - enabled;
+      assert.ok(text.includes(`25 users: ${enabled} enabled${disabled > 0 ? `, ${disabled} already disabled` : ""}.`), `counts the whole set: ${text}`);
     }
 
     // Her chat (no threads there): the list follows her card, in her chat.
@@ -254,7 +261,7 @@ describe("e2e: four-eyes approvals through the approval channel", function () {
     const users = generatedMembers(h, 120);
     await h.say("sam", `revoke user ${users.map((u) => u.userPrincipalName).join(" ")}`, channel);
     const { call, card, requestId } = lastConfirmCard(h, APPROVAL_CHANNEL);
-    assert.ok(cardText(card).includes("…and 100 more: the full list of 120 is in the replies to this card."));
+    assert.ok(cardText(card).includes(`…and ${120 - APPROVAL_ROWS} more: the full list is in the replies to this card.`), cardText(card));
     assert.ok(!cardText(card).includes("Approvers were asked in the approval channel"), "asked in the approval channel itself: no copy");
     const replies = h.connector.calls.filter((c) => c.conversationId === `${APPROVAL_CHANNEL};messageid=${call.id}`);
     assert.equal(replies.length, 2, "two messages in the card's thread");
@@ -299,7 +306,7 @@ describe("e2e: four-eyes approvals through the approval channel", function () {
     assert.equal(revokedUserIds(h).length, 120);
     const bytes = Buffer.byteLength(JSON.stringify(final.activity), "utf16le");
     assert.ok(bytes <= 100 * 1024, `the final card is ${Math.round(bytes / 1024)} KB as UTF-16; Teams refuses bot messages over 100 KB`);
-    assert.ok(cardText(final.activity).includes("…and 100 more"), "the card says how many it does not list");
+    assert.ok(cardText(final.activity).includes(`…and ${120 - RESULT_ROWS} more`), "the card says how many it does not list");
     assert.deepEqual(h.connector.oversized, [], "no message was too big for Teams");
   });
 
@@ -310,8 +317,8 @@ describe("e2e: four-eyes approvals through the approval channel", function () {
     assert.ok(cardText(answerCard(res.body)).includes("Request rejected"));
     for (const cardId of [mine.call.id, shared.call.id]) {
       const final = cardText((await waitForCardText(h, cardId, "Request rejected")).activity);
-      assert.ok(final.includes(`Rejected by ${WELL_KNOWN.riley.displayName} at `), final);
-      assert.ok(final.includes("Allowed: rejected by an approver."), final);
+      assert.ok(final.includes(`Rejected by ${WELL_KNOWN.riley.displayName}, `), final);
+      assert.ok(final.includes('"title":"Allowed because","value":"rejected by an approver"'), final);
       assert.ok(final.includes(`Comment: ${comment}`), final);
       assert.ok(final.includes("Nothing was revoked"), final);
     }
@@ -377,12 +384,13 @@ describe("e2e: pending and cancel with four-eyes requests", function () {
 
     await h.say("riley", "pending");
     const riley = lastText("riley");
-    assert.match(lineOf(riley, valsId) ?? "", /You can approve or reject \(on its card in the approval channel\)/, riley);
+    assert.match(lineOf(riley, valsId) ?? "", /You can approve or reject it on its card in the approval channel\./, riley);
+    assert.match(lineOf(riley, valsId) ?? "", /Revoke sessions of 2 users in Sales \(2 users\), asked by Val Requester/, riley);
     assert.match(lineOf(riley, samsId) ?? "", /You can approve or reject/, riley);
 
     await h.say("val", "pending");
     const val = lastText("val");
-    assert.match(lineOf(val, valsId) ?? "", /You can withdraw\./, val);
+    assert.match(lineOf(val, valsId) ?? "", /You can withdraw it\./, val);
     assert.ok(!(lineOf(val, valsId) ?? "").includes("approve"), val);
     assert.equal(lineOf(val, samsId), undefined, "val cannot act on sam's request");
 
@@ -448,6 +456,6 @@ describe("e2e: no approval channel", function () {
     const team = h.channel("secops");
     await h.say("val", `revoke user ${alice.userPrincipalName} ${bob.userPrincipalName}`, team);
     const { card } = lastConfirmCard(h, team.id);
-    assert.ok(cardText(card).includes("A second person must approve"));
+    assert.ok(cardText(card).includes("An approver other than Val Requester must approve"), cardText(card));
   });
 });

@@ -55,6 +55,18 @@ export function answerCard(body: unknown): CardJson {
   return value;
 }
 
+/**
+ * The message an Action.Execute invoke was answered with (a refused click): the Universal Actions
+ * message response, which Teams shows to the clicker alone and which leaves the card as it is.
+ */
+export function answerMessage(body: unknown): string {
+  const answer = body as { statusCode?: number; type?: string; value?: unknown } | undefined;
+  assert.equal(answer?.statusCode, 200, `the invoke was not answered with a message: ${JSON.stringify(body)}`);
+  assert.equal(answer?.type, "application/vnd.microsoft.activity.message", `the invoke was not answered with a message: ${JSON.stringify(body)}`);
+  assert.equal(typeof answer?.value, "string");
+  return answer?.value as string;
+}
+
 /** The titles of a card's actions, in order. */
 export function actionTitles(card: CardJson | undefined): string[] {
   return (card?.actions ?? []).map((a) => a.title);

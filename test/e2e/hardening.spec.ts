@@ -107,7 +107,7 @@ describe("e2e: hardening (issue 10)", function () {
       const graphBefore = h.sim.requests.filter((r) => r.path.includes("/users/alice")).length;
       await h.say("sam", 'revoke user alice@contoso.com --reason "the sixth"');
       const reply = h.connector.texts(conv.id).at(-1) ?? "";
-      assert.match(reply, /Nothing was requested: you already have 5 pending requests, the most one person may have open at once \(MAX_PENDING_PER_REQUESTER=5\)/);
+      assert.match(reply, /Nothing was requested: you already have 5 pending requests, the most one person may have open at once\./);
       assert.match(reply, /`cancel <request-id>`/, "says what to do");
       assert.equal(lastConfirmCard(h, conv.id).requestId, ids[4], "no sixth card");
       assert.equal(h.sim.requests.filter((r) => r.path.includes("/users/alice")).length, graphBefore, "no target was looked up");
@@ -150,7 +150,7 @@ describe("e2e: hardening (issue 10)", function () {
       await h.say("sam", "status alice@contoso.com");
       const status = h.connector.texts(h.personal("sam").id).at(-1) ?? "";
       assert.ok(status.startsWith("**\\[Approve\\]\\(https://evil.example\\) \\#admin** (alice@contoso.com)"), status);
-      assert.ok(status.includes("department: Sales \\# Heading \\| x"), status);
+      assert.ok(status.includes("department Sales \\# Heading \\| x"), status);
     });
 
     it("status lookups are audited as status.viewed: who looked up whom, found or not", async () => {
@@ -177,8 +177,8 @@ describe("e2e: hardening (issue 10)", function () {
       const elsewhere = h.channel("elsewhere");
       await h.say("riley", "audit here", elsewhere);
       const reply = h.connector.texts(elsewhere.id).at(-1) ?? "";
-      assert.match(reply, /Nothing was changed: the audit channel is set by AUDIT_CHANNEL_ID/);
-      assert.match(reply, /an administrator changes AUDIT_CHANNEL_ID/);
+      assert.match(reply, /Nothing was changed: the audit channel is fixed in the bot's configuration/);
+      assert.match(reply, /an administrator changes the bot's configuration/);
       const entries = await h.auditEntries();
       assert.ok(!entries.some((e) => e.action === "audit.channel.set" || e.action === "audit.channel.moved"));
       assert.ok(entries.some((e) => e.action === "request.refused" && String(e.details.reason).includes("AUDIT_CHANNEL_ID")));
@@ -197,7 +197,8 @@ describe("e2e: hardening (issue 10)", function () {
       assert.ok(h.connector.texts(second.id).some((t) => t.includes("now receives the audit posts")));
       const notice = h.connector.texts(first.id).find((t) => t.startsWith("Audit posts have moved"));
       assert.ok(notice !== undefined, "the old channel is told");
-      assert.ok(notice.includes(second.id) && notice.includes(WELL_KNOWN.sam.displayName) && notice.includes(WELL_KNOWN.sam.id), notice);
+      assert.ok(notice.includes(WELL_KNOWN.sam.displayName) && notice.includes("typed `audit here`"), notice);
+      assert.ok(!notice.includes(second.id) && !notice.includes("@thread"), `channels by name, never by thread ID: ${notice}`);
       const moved = (await h.auditEntries()).filter((e) => e.action === "audit.channel.moved");
       assert.equal(moved.length, 1);
       assert.deepEqual([moved[0]?.actor?.aadObjectId, moved[0]?.details.from, moved[0]?.details.to], [WELL_KNOWN.sam.id, first.id, second.id]);

@@ -20,6 +20,7 @@ import {
   type TeamsUser,
 } from "../fakes/activities.js";
 import { FakeConnector } from "../fakes/connector.js";
+import { rawDataFindings, type Readable } from "../cards/raw-data.js";
 import { botEnvFor } from "../support/bot-env.js";
 import { trustedSimulatorTls } from "@teams-revoke-bot/graph-simulator/trusted-run";
 import { openTestStore } from "../support/store.js";
@@ -147,6 +148,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     }
     return { authorization: `Bearer ${cached.token}` };
   };
+  // What the bot answered invokes with (a card, or a message for the clicker): read like its messages.
+  const invokeAnswers: Readable[] = [];
   const post = async (activity: Partial<Activity>, headers: Record<string, string> = {}) => {
     const ownAuthorization = Object.keys(headers).some((k) => k.toLowerCase() === "authorization");
     const res = await fetch(`${bot.url}/api/messages`, {
@@ -155,7 +158,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       body: JSON.stringify(activity),
     });
     const text = await res.text();
-    return { status: res.status, body: text === "" ? undefined : (JSON.parse(text) as unknown) };
+    const body = text === "" ? undefined : (JSON.parse(text) as unknown);
+    if (activity.type === "invoke" && typeof body === "object" && body !== null) {
+      const value = (body as { value?: unknown }).value;
+      invokeAnswers.push({ where: `answer to ${activity.name ?? "an invoke"}`, ...(typeof value === "string" ? { text: value } : { cards: [value] }) });
+    }
+    return { status: res.status, body };
   };
 
   return {
@@ -190,6 +198,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       // when the test's own assertions did not notice the missing message.
       if (connector.unauthorized.length > 0) {
         throw new Error(`the bot called the connector without a valid token: ${JSON.stringify(connector.unauthorized.slice(0, 3))}`);
+      }
+      // Nothing a person reads is raw data: every message, card and invoke answer of the test is checked.
+      const findings = rawDataFindings([
+        ...connector.calls.map((c) => ({
+          where: `${c.kind} in ${c.conversationId}`,
+          text: c.activity.text,
+          summary: c.activity.summary,
+          cards: (c.activity.attachments ?? []).map((a) => a.content as unknown),
+        })),
+        ...invokeAnswers,
+      ]);
+      if (findings.length > 0) {
+        throw new Error(`the bot showed raw data to people (test/cards/raw-data.ts):\n${findings.slice(0, 10).join("\n")}`);
       }
     },
   };

@@ -65,7 +65,7 @@ describe("e2e: a restart keeps what the bot was asked to do", function () {
     assert.ok(cardText(clicked.body).includes("expired"), cardText(clicked.body));
     assert.equal(h.sim.requests.filter((r) => r.path.endsWith("/revokeSignInSessions")).length, 0, "nothing revoked");
     await h.connector.waitFor(
-      (calls) => calls.some((c) => c.conversationId === AUDIT_CHANNEL && cardText(c.activity).includes("Revocation request expired")),
+      (calls) => calls.some((c) => c.conversationId === AUDIT_CHANNEL && cardText(c.activity).includes("expired: nobody decided in time")),
       10_000,
       "the expiry audit post",
     );
@@ -81,7 +81,7 @@ describe("e2e: a restart keeps what the bot was asked to do", function () {
     await h.restart();
     await h.say("sam", "revoke user alice@contoso.com");
     await h.connector.waitFor(
-      (calls) => calls.some((c) => c.conversationId.startsWith(channel.id) && cardText(c.activity).includes("Revocation requested")),
+      (calls) => calls.some((c) => c.conversationId.startsWith(channel.id) && cardText(c.activity).includes("asked to revoke alice@contoso.com's sessions")),
       10_000,
       "the request's audit post in the chosen channel",
     );

@@ -1,0 +1,258 @@
+/**
+ * The approval card (cards/revoke-confirm.json): its data and all its wording. Built around the
+ * one decision the reader makes: the title names the action and the person or the set, then who
+ * asked, why and until when, then the facts that matter, then what approving does and who may.
+ */
+import type { DirectoryUser } from "../directory/types.js";
+import { isAppActor, type IncidentRef, type RevocationRequest } from "../revocation/types.js";
+import { formatTime, listInWords, plain, plural, possessive, relativeTime, withoutConfigNames } from "./format.js";
+import type { ConfirmCardData, ConfirmTargetRow, Fact } from "./models.js";
+import { Verbs } from "./verbs.js";
+
+/** Users of a set shown on the approval card, one row each; the full list is in its thread. */
+export const APPROVAL_ROWS = 5;
+
+/** Users named in the Details of a set's "left out" line at most; the rest are counted. */
+const EXCLUDED_LISTED = 10;
+
+/** The comment input's id on the approval card (its value arrives in the action's data). */
+export const COMMENT_INPUT_ID = "comment";
+
+/** How one person sees a pending request (from RevocationService.viewpointOf). */
+export interface PendingViewer {
+  abilities: { approve: boolean; reject: boolean; cancel: boolean };
+  isRequester: boolean;
+}
+
+/** The facts a pending card states besides the request itself. */
+export interface PendingContext {
+  /** Why an approver other than the requester must approve (policy `secondPersonReason`), or null. */
+  secondPerson: string | null;
+  /** How many targets the request has, when `request.targets` holds only the first of them (a summary). */
+  targetCount?: number;
+  /** Where approvers were asked, in words (e.g. "in the approval channel, Security Ops"), or "". */
+  approvalWhere: string;
+  /** Teams user IDs whose clients refresh the card automatically. */
+  refreshUserIds: string[];
+  /** The time the card is shown at (relative times are counted from it); now by default. */
+  now?: Date;
+}
+
+function nameOf(user: DirectoryUser): string {
+  return plain(user.displayName ?? user.userPrincipalName);
+}
+
+/** The account's state in words. */
+function accountState(user: DirectoryUser): string {
+  return user.accountEnabled === null ? "Unknown" : user.accountEnabled ? "Enabled" : "Already disabled";
+}
+
+/** The one department every target shares, when the card knows every target; else undefined. */
+function sharedDepartment(targets: readonly DirectoryUser[], n: number): string | undefined {
+  if (targets.length !== n || n === 0) return undefined;
+  const first = targets[0]?.department ?? null;
+  if (first === null || first === "") return undefined;
+  return targets.every((t) => t.department === first) ? first : undefined;
+}
+
+/** "Revoke Alice Wood's sessions?", "Revoke sessions of 60 users in Claims?" */
+export function approvalTitle(request: RevocationRequest, n: number): string {
+  const only = n === 1 ? request.targets[0] : undefined;
+  const disable = request.disable ? (n === 1 ? " and disable the account" : " and disable the accounts") : "";
+  if (only !== undefined) return `Revoke ${possessive(nameOf(only))} sessions${disable}?`;
+  const department = sharedDepartment(request.targets, n);
+  return `Revoke sessions of ${plural(n, "user")}${department === undefined ? "" : ` in ${plain(department)}`}${disable}?`;
+}
+
+/**
+ * What approving does, in one sentence. The one place a request's effects are described: an
+ * option that changes what runs (disabling the accounts, and later ones) adds its words here.
+ */
+export function effectSentence(request: RevocationRequest, n: number): string {
+  const whose = n === 1 ? "the user's" : `${plural(n, "user")}'`;
+  const effects = [`ends ${whose} sessions everywhere (refresh tokens and browser cookies)`];
+  if (request.disable) effects.push(n === 1 ? "disables the account" : "disables the accounts");
+  return `Approving ${listInWords(effects)}. Nothing happens until then.`;
+}
+
+/** Who may decide; the same rule whoever reads it. */
+function approvalRule(request: RevocationRequest, secondPerson: string | null): string {
+  const requester = plain(request.requester.name);
+  return secondPerson !== null
+    ? `An approver other than ${requester} must approve: ${plain(withoutConfigNames(secondPerson))}.`
+    : `${requester} can confirm it, or an approver can approve it.`;
+}
+
+/** What this viewer can do ("" for the shared copy, where the rule above says it). */
+function viewerNote(request: RevocationRequest, secondPerson: string | null, viewer: PendingViewer | undefined): string {
+  if (viewer === undefined) {
+    return isAppActor(request.requester)
+      ? "Waiting for a decision. Automation proposed it and cannot approve it: a person from an approver group decides here."
+      : `Waiting for a decision. ${plain(request.requester.name)} can withdraw it with \`cancel ${request.id}\`.`;
+  }
+  const { approve, reject, cancel } = viewer.abilities;
+  if (approve && reject) return "You can approve or reject it; exactly this runs.";
+  if (approve && cancel) return "You asked for it: confirm it with Approve, or withdraw it.";
+  if (reject) return "You can reject it.";
+  if (viewer.isRequester) return secondPerson !== null ? "You asked for it: someone else approves it. You can withdraw it." : "You can withdraw it.";
+  return "Waiting for an approver; you cannot decide this one.";
+}
+
+/** An https URL safe inside a markdown link, or undefined. */
+function safeLink(url: string | undefined): string | undefined {
+  if (url === undefined || url.length > 2000) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol !== "https:" || parsed.username !== "" || parsed.password !== "") return undefined;
+  // Characters that would end or break the markdown link are percent-encoded.
+  return parsed.href.replace(/[()<>[\]\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+}
+
+/** "Incident: [Phishing wave](https://…) (Sentinel INC-78)", or "". */
+export function incidentLine(incident: IncidentRef | undefined): string {
+  if (incident === undefined) return "";
+  const link = safeLink(incident.url);
+  const title = plain(incident.title);
+  const shown = link === undefined ? title : `[${title}](${link})`;
+  return `Incident: ${shown} (${plain(incident.source)} ${plain(incident.id)})`;
+}
+
+/** "60 users: 54 enabled, 6 already disabled." (over the users the card knows) */
+function breakdownLine(targets: readonly DirectoryUser[], n: number): string {
+  const enabled = targets.filter((t) => t.accountEnabled === true).length;
+  const disabled = targets.filter((t) => t.accountEnabled === false).length;
+  const unknown = targets.length - enabled - disabled;
+  const parts = [`${enabled} enabled`, disabled > 0 ? `${disabled} already disabled` : "", unknown > 0 ? `${unknown} unknown` : ""].filter((p) => p !== "");
+  const of = targets.length < n ? ` (of the first ${targets.length.toLocaleString("en-US")})` : "";
+  return `${plural(n, "user")}: ${parts.join(", ")}${of}.`;
+}
+
+function excludedLine(request: RevocationRequest): string {
+  if (request.excluded.length === 0) return "";
+  const guests = request.excluded.filter((e) => e.why === "guest").length;
+  const protectedCount = request.excluded.length - guests;
+  const counts = [
+    guests > 0 ? `${plural(guests, "guest")} (their sessions live in their home tenants)` : "",
+    protectedCount > 0 ? `${plural(protectedCount, "protected account")} (never revoked)` : "",
+  ].filter((c) => c !== "");
+  return `Left out: ${listInWords(counts)}.`;
+}
+
+function excludedNames(request: RevocationRequest): string {
+  const named = request.excluded
+    .slice(0, EXCLUDED_LISTED)
+    .map((e) => `${plain(e.user.userPrincipalName)} (${e.why === "guest" ? "guest" : "protected"})`)
+    .join(", ");
+  const more = request.excluded.length > EXCLUDED_LISTED ? `, and ${request.excluded.length - EXCLUDED_LISTED} more` : "";
+  return `${named}${more}`;
+}
+
+function targetRow(user: DirectoryUser): ConfirmTargetRow {
+  return { displayName: nameOf(user), userPrincipalName: plain(user.userPrincipalName), state: accountState(user) };
+}
+
+/**
+ * Data for the card of a pending request. Without a viewer it is the shared copy: Approve and
+ * Reject for clients without Universal Actions (every click is checked on the server); with one, it
+ * is that person's view, answered to the card's refresh.
+ */
+export function confirmCardData(request: RevocationRequest, context: PendingContext, viewer?: PendingViewer): ConfirmCardData {
+  const now = context.now ?? new Date();
+  const n = context.targetCount ?? request.targets.length;
+  const only = n === 1 ? request.targets[0] : undefined;
+  const abilities = viewer?.abilities ?? { approve: true, reject: true, cancel: false };
+  const anyButton = abilities.approve || abilities.reject || abilities.cancel;
+  const shown = only === undefined ? request.targets.slice(0, APPROVAL_ROWS) : [];
+
+  const facts: Fact[] =
+    only === undefined
+      ? []
+      : [
+          { title: "Sign-in name", value: plain(only.userPrincipalName) },
+          { title: "Department", value: only.department === null || only.department === "" ? "None" : plain(only.department) },
+          { title: "Account", value: accountState(only) },
+          { title: "Last revoked", value: only.signInSessionsValidFromDateTime === null ? "Never" : relativeTime(only.signInSessionsValidFromDateTime, now) },
+        ];
+  const details: Fact[] = [
+    { title: "Request", value: request.id },
+    { title: "Asked at", value: formatTime(request.createdAt, now) },
+    { title: "Expires at", value: formatTime(request.expiresAt, now) },
+  ];
+  if (only !== undefined) {
+    details.push({ title: "Object ID", value: only.id }, { title: "User type", value: plain(only.userType ?? "Unknown") });
+    if (only.signInSessionsValidFromDateTime !== null) details.push({ title: "Sessions valid from", value: formatTime(only.signInSessionsValidFromDateTime, now) });
+  }
+  if (request.excluded.length > 0) details.push({ title: "Left out", value: excludedNames(request) });
+
+  return {
+    requestId: request.id,
+    title: approvalTitle(request, n),
+    askedLine: `${plain(request.requester.name)} asked ${relativeTime(request.createdAt, now)} · expires ${relativeTime(request.expiresAt, now)}`,
+    reasonLine: request.reason === "" ? "No reason was given." : `Reason: ${plain(request.reason)}`,
+    incidentLine: incidentLine(request.incident),
+    facts,
+    breakdown: only === undefined ? breakdownLine(request.targets, n) : "",
+    excluded: excludedLine(request),
+    rows: shown.map(targetRow),
+    moreTargets:
+      only !== undefined || n <= shown.length
+        ? ""
+        : n <= REPLY_LIST_LIMIT
+          ? `…and ${(n - shown.length).toLocaleString("en-US")} more: the full list is in the replies to this card.`
+          : `…and ${(n - shown.length).toLocaleString("en-US")} more: the first ${REPLY_LIST_LIMIT.toLocaleString("en-US")} are listed in the replies to this card.`,
+    effect: effectSentence(request, n),
+    approvalRule: approvalRule(request, context.secondPerson),
+    approvalWhere: context.approvalWhere,
+    viewerNote: viewerNote(request, context.secondPerson, viewer),
+    details,
+    commentInputId: anyButton ? COMMENT_INPUT_ID : "",
+    approveVerb: abilities.approve ? Verbs.approve : "",
+    rejectVerb: abilities.reject ? Verbs.reject : "",
+    cancelVerb: abilities.cancel ? Verbs.cancel : "",
+    refreshVerb: Verbs.refresh,
+    refreshUserIds: context.refreshUserIds,
+  };
+}
+
+/** Targets listed in replies to a card at most (10 messages); a larger set is counted, not listed. */
+export const REPLY_LIST_LIMIT = 1000;
+
+/** The target list as lines of text, for the replies to a card with more than it shows (at most REPLY_LIST_LIMIT). */
+export function targetListMessages(request: RevocationRequest, perMessage = 100): string[] {
+  const messages: string[] = [];
+  const n = request.targets.length;
+  const listed = Math.min(n, REPLY_LIST_LIMIT);
+  for (let i = 0; i < listed; i += perMessage) {
+    const rows = request.targets.slice(i, Math.min(i + perMessage, listed)).map((t, j) => {
+      const department = t.department === null || t.department === "" ? "no department" : plain(t.department);
+      return `${i + j + 1}. ${nameOf(t)} — ${plain(t.userPrincipalName)} — ${department} — ${accountState(t).toLowerCase()} — ${t.id}`;
+    });
+    const last = Math.min(i + perMessage, listed);
+    const more =
+      last === listed && n > listed
+        ? `\n\nThe other ${(n - listed).toLocaleString("en-US")} users are not listed in chat. The request's audit entry holds a fingerprint of the whole set; what runs is exactly that set.`
+        : "";
+    messages.push(`**Request ${request.id}: targets ${i + 1}–${last} of ${n}**\n\n${rows.join("\n")}${more}`);
+  }
+  return messages;
+}
+
+/** Where approvers were asked, when the card has a copy in the approval channel. */
+export function approvalWhereText(): string {
+  return "Approvers were asked in the approval channel too; a decision on either card counts once.";
+}
+
+/** The notification text of a new approval card. */
+export function approvalSummary(request: RevocationRequest): string {
+  // A notification shows text as it is: no markdown escapes.
+  return `${approvalTitle(request, request.targets.length).replace(/\\(.)/g, "$1")} Asked by ${request.requester.name}; waiting for a decision.`;
+}
+
+/** Said in the request's conversation when its copy could not be posted to the approval channel. */
+export function approvalCopyFailed(requestId: string, correlationId: string): string {
+  return `I could not post request ${requestId} to the approval channel, so approvers may not see it. Check that the bot is still installed in that team, then ask again or share the request ID with an approver. (Reference: ${correlationId}.)`;
+}

@@ -1,0 +1,296 @@
+/**
+ * Audit channel posts (cards/audit-entry.json) and all their wording: a one-line headline in
+ * words, when and which request, at most four facts, the rest behind Details. Field names, enum
+ * keys, booleans, ISO times, runner IDs, thread IDs and configuration names stay in the log and
+ * the export; a person reads words.
+ */
+import type { AuditAction, AuditEntry } from "../audit/audit-log.js";
+import { formatTime, plain, plural, withoutConfigNames } from "./format.js";
+import type { AuditCardData, Fact } from "./models.js";
+import { OUTCOME_TEXT, humanTimes } from "./result-card.js";
+
+/** Facts shown on a post at most; the rest go behind Details. */
+const MAX_FACTS = 4;
+/** Users named in a post's Details at most. */
+const LISTED_USERS = 10;
+
+const STYLE: Record<AuditAction, string> = {
+  "request.created": "accent",
+  "request.refused": "attention",
+  "request.approved": "accent",
+  "request.cancelled": "warning",
+  "request.rejected": "warning",
+  "request.expired": "warning",
+  "decision.refused": "attention",
+  "revocation.started": "accent",
+  "revocation.resumed": "warning",
+  "target.outcome": "default",
+  "revocation.completed": "good",
+  "revocation.failed": "attention",
+  "audit.channel.set": "accent",
+  "activity.refused": "attention",
+  "status.viewed": "default",
+  "audit.channel.moved": "warning",
+  "revocation.refused": "attention",
+  "audit.keyed": "warning",
+};
+
+/** The buttons as the card names them. */
+const VERB_WORDS: Readonly<Record<string, string>> = { approve: "Approve", reject: "Reject", cancel: "Withdraw", refresh: "the card's refresh" };
+
+/**
+ * Text written for the log shown to a person: configuration names in brackets ("(FOUR_EYES_MIN_TARGETS)")
+ * and "NAME=value" go, ISO times become "1 Dec, 10:02 UTC", markdown is escaped.
+ */
+export function readable(text: string): string {
+  const withoutThreads = text.replace(/19:[^\s()]*@thread[\w.]*/g, "a channel");
+  return plain(humanTimes(withoutConfigNames(withoutThreads)));
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** "failed" → "Failed"; an outcome status in words. */
+function statusWords(status: unknown): string {
+  return typeof status === "string" && status in OUTCOME_TEXT ? OUTCOME_TEXT[status as keyof typeof OUTCOME_TEXT].text : "no outcome";
+}
+
+/** Outcome counts in words, failures first: "2 failed, 58 revoked and verified". */
+export function countsInWords(counts: unknown): string {
+  if (!isRecord(counts)) return "";
+  const n = (k: string) => num(counts[k]) ?? 0;
+  const parts = [
+    n("failed") > 0 ? `${n("failed")} failed` : "",
+    n("not_found") > 0 ? `${n("not_found")} not found` : "",
+    n("revoked_unverified") > 0 ? `${n("revoked_unverified")} revoked, not yet verified` : "",
+    n("revoked_verified") > 0 ? `${n("revoked_verified")} revoked and verified` : "",
+    n("skipped") > 0 ? `${n("skipped")} skipped` : "",
+  ].filter((p) => p !== "");
+  return parts.length === 0 ? "nothing done" : parts.join(", ");
+}
+
+/** Lines naming users ("alice@contoso.com — ✖ Failed: …"), at most LISTED_USERS, then a count. */
+function userLines(list: unknown, more?: unknown): string {
+  if (!Array.isArray(list) || list.length === 0) return "";
+  const lines = list.slice(0, LISTED_USERS).map((item) => {
+    if (!isRecord(item)) return readable(String(item));
+    const upn = plain(str(item.upn) ?? str(item.id) ?? "a user");
+    const why = item.why === "guest" ? " (guest)" : item.why === "protected" ? " (protected)" : "";
+    const status = item.status === undefined ? "" : ` — ${statusWords(item.status)}`;
+    const detail = str(item.detail) === undefined || item.status === "revoked_verified" ? "" : `: ${readable(str(item.detail) ?? "")}`;
+    return `${upn}${why}${status}${detail}`;
+  });
+  const rest = list.length - LISTED_USERS + (typeof more === "string" ? Number(/^\d+/.exec(more)?.[0] ?? 0) : 0);
+  return `${lines.join("\n")}${rest > 0 ? `\nand ${rest} more` : ""}`;
+}
+
+/** A value of a detail the post has no words for, as a person reads it. */
+function describe(value: unknown): string {
+  if (typeof value === "string") return value === "" ? "None" : readable(value);
+  if (typeof value === "number") return value.toLocaleString("en-US");
+  if (typeof value === "boolean") return value ? "Yes" : "No";
+  if (Array.isArray(value)) return value.length === 0 ? "None" : userLines(value);
+  if (isRecord(value)) {
+    return Object.entries(value)
+      .map(([k, v]) => `${label(k)}: ${describe(v)}`)
+      .join(", ");
+  }
+  return "None";
+}
+
+/** "previousKeyId" → "Previous key ID"; a detail's key as a label. */
+function label(key: string): string {
+  const words = key
+    .replace(/_/g, " ")
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .toLowerCase()
+    .replace(/\bid\b/g, "ID");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function fact(title: string, value: string | undefined): Fact | undefined {
+  return value === undefined || value === "" ? undefined : { title, value };
+}
+
+interface Worded {
+  title: string;
+  facts: Array<Fact | undefined>;
+  details?: Array<Fact | undefined>;
+  /** Detail keys these words already cover (left out of the generic rest). */
+  covers: string[];
+}
+
+/** The headline and facts of each action. */
+function words(entry: AuditEntry): Worded {
+  const d = entry.details;
+  const who = entry.actor === null ? "The bot" : plain(entry.actor.name === "" ? "Someone" : entry.actor.name);
+  const req = entry.requestId ?? "a request";
+  const count = num(d.targetCount);
+  const users = count === undefined ? "" : plural(count, "user");
+  const comment = fact("Comment", str(d.comment) === undefined ? undefined : readable(str(d.comment) ?? ""));
+  const reason = fact("Why", str(d.reason) === undefined ? undefined : readable(str(d.reason) ?? ""));
+  switch (entry.action) {
+    case "request.created": {
+      const only = Array.isArray(d.targets) && count === 1 && isRecord(d.targets[0]) ? str(d.targets[0].upn) : undefined;
+      const incident = isRecord(d.incident) ? str(d.incident.id) : undefined;
+      const what = only !== undefined ? `${plain(only)}'s sessions` : users === "" ? "sessions" : users;
+      const disable = d.disable === true ? ` and disable ${count === 1 ? "the account" : "the accounts"}` : "";
+      const excluded = num(d.excludedCount);
+      return {
+        title: `${who} asked to revoke ${what}${disable}${incident === undefined ? "" : ` — ${plain(incident)}`}`,
+        facts: [
+          { title: "Reason", value: str(d.reason) === undefined ? "None given" : readable(str(d.reason) ?? "") },
+          fact("Expires", str(d.expiresAt) === undefined ? undefined : formatTime(str(d.expiresAt) ?? null)),
+          d.fourEyes === true ? { title: "Approval", value: "A second person must approve" } : undefined,
+          excluded !== undefined && excluded > 0 ? { title: "Left out", value: plural(excluded, "user") } : undefined,
+        ],
+        details: [
+          fact("Users", userLines(d.targets, d.moreTargets)),
+          fact("Left out", userLines(d.excluded)),
+          fact("Approvers asked", d.approvalChannel === undefined ? undefined : "in the approval channel"),
+          fact("Set fingerprint", str(d.targetsSha256)),
+        ],
+        covers: ["reason", "expiresAt", "fourEyes", "excludedCount", "targets", "moreTargets", "excluded", "approvalChannel", "targetsSha256", "targetCount", "disable", "incident"],
+      };
+    }
+    case "request.refused":
+      return {
+        title: `${who}'s ${str(d.command) === undefined ? "request" : `\`${plain(str(d.command) ?? "")}\``} was refused`,
+        facts: [reason],
+        covers: ["command", "reason"],
+      };
+    case "request.approved":
+      return {
+        title: `${who} approved ${req}${users === "" ? "" : ` (${users})`}`,
+        facts: [comment, fact("Allowed because", str(d.reason) === undefined ? undefined : readable(str(d.reason) ?? ""))],
+        covers: ["comment", "reason", "targetCount", "fourEyes"],
+      };
+    case "request.cancelled":
+      return { title: `${who} withdrew ${req}${users === "" ? "" : ` (${users})`}`, facts: [comment], covers: ["comment", "reason", "targetCount", "fourEyes"] };
+    case "request.rejected":
+      return { title: `${who} rejected ${req}${users === "" ? "" : ` (${users})`}`, facts: [comment], covers: ["comment", "reason", "targetCount", "fourEyes"] };
+    case "request.expired":
+      return {
+        title: `${req} expired: nobody decided in time`,
+        facts: [fact("Users", count === undefined ? undefined : count.toLocaleString("en-US")), fact("Expired", str(d.expiresAt) === undefined ? undefined : formatTime(str(d.expiresAt) ?? null))],
+        covers: ["targetCount", "expiresAt"],
+      };
+    case "decision.refused": {
+      const verb = str(d.verb);
+      const button = verb === undefined ? "a card action" : (VERB_WORDS[verb] ?? "an unknown card action");
+      return {
+        title: `${who}'s click on ${button} was refused`,
+        facts: [reason, comment, fact("Request named", str(d.claimedRequestId))],
+        covers: ["verb", "reason", "comment", "claimedRequestId", "conversation", "roles"],
+      };
+    }
+    case "revocation.started":
+      return { title: `Revoking ${req}${users === "" ? "" : `: ${users}`}`, facts: [], covers: ["runner", "targetCount"] };
+    case "revocation.resumed": {
+      const left = num(d.remaining);
+      return {
+        title: `${req} resumed after an interruption${left === undefined ? "" : `: ${plural(left, "user")} left`}`,
+        facts: [],
+        covers: ["runner", "previousRunner", "remaining"],
+      };
+    }
+    case "revocation.completed":
+    case "revocation.failed":
+      return {
+        title: `${req} ${entry.action === "revocation.completed" ? "complete" : "finished with failures"}: ${countsInWords(d.counts)}`,
+        facts: [],
+        details: [fact(entry.action === "revocation.completed" ? "Users" : "Failures", userLines(d.outcomes, d.moreOutcomes))],
+        covers: ["counts", "outcomes", "moreOutcomes"],
+      };
+    case "revocation.refused":
+      return { title: `${req} was not run`, facts: [reason, fact("Users", count === undefined ? undefined : count.toLocaleString("en-US"))], covers: ["reason", "targetCount", "requester"] };
+    case "audit.channel.set":
+      return { title: `${who} chose this channel for the audit posts`, facts: [], covers: ["channel"] };
+    case "audit.channel.moved":
+      return { title: `${who} moved the audit posts to this channel`, facts: [], covers: ["from", "to"] };
+    case "activity.refused":
+      return {
+        title: "A message from outside the allowed tenants was refused",
+        facts: [reason, fact("Tenant", str(d.tenantId))],
+        covers: ["reason", "tenantId", "channelId"],
+      };
+    case "status.viewed":
+      return {
+        title: `${who} looked up ${plain(str(d.upn) ?? str(d.lookedUp) ?? "an account")}`,
+        facts: [{ title: "Found", value: d.found === true ? "Yes" : "No such user" }],
+        covers: ["lookedUp", "found", "upn", "userId"],
+      };
+    case "audit.keyed":
+      return {
+        title: str(d.previousKeyId) === undefined ? "The audit log is now signed with a key" : "The audit log's signing key changed",
+        facts: [fact("Key", str(d.keyId)), fact("Previous key", str(d.previousKeyId))],
+        covers: ["keyId", "previousKeyId"],
+      };
+    case "target.outcome":
+      return {
+        title: `${plain(str(d.upn) ?? "A user")}: ${statusWords(d.status)}`,
+        facts: [fact("Detail", str(d.detail) === undefined ? undefined : readable(str(d.detail) ?? ""))],
+        covers: ["upn", "status", "detail", "id", "sessionsValidFrom", "disabled"],
+      };
+  }
+}
+
+/** Data for the audit channel post of one audit entry. */
+export function auditCardData(entry: AuditEntry): AuditCardData {
+  const w = words(entry);
+  const facts = w.facts.filter((f): f is Fact => f !== undefined);
+  const details = (w.details ?? []).filter((f): f is Fact => f !== undefined);
+  // Whatever the words above do not cover (details added later) still shows, in words.
+  for (const [key, value] of Object.entries(entry.details)) {
+    if (!w.covers.includes(key)) details.push({ title: label(key), value: describe(value) });
+  }
+  details.push({ title: "Who", value: entry.actor === null ? "The bot" : `${plain(entry.actor.name)} (object ID ${entry.actor.aadObjectId})` });
+  const shown = facts.slice(0, MAX_FACTS);
+  return {
+    title: w.title,
+    style: STYLE[entry.action],
+    subtitle: [formatTime(entry.at), entry.requestId === null ? "" : `request ${entry.requestId}`, `audit #${entry.seq}`].filter((p) => p !== "").join(" · "),
+    facts: shown,
+    details: [...facts.slice(MAX_FACTS), ...details],
+  };
+}
+
+/** A post's notification text: "Audit #4711: Dana Analyst asked to revoke 60 users" (no markdown escapes). */
+export function auditSummary(entry: AuditEntry): string {
+  return `Audit #${entry.seq}: ${words(entry).title.replace(/\\(.)/g, "$1")}`;
+}
+
+/** The headline of an entry (for a one-line mention, e.g. a run of refusals). */
+export function auditHeadline(entry: AuditEntry): string {
+  return words(entry).title;
+}
+
+/** Who a run of refusals belongs to, in words. */
+function whoRefused(entry: AuditEntry): string {
+  if (entry.action === "activity.refused") return "Messages from outside the allowed tenants";
+  if (entry.actor !== null) return plain(entry.actor.name === "" ? entry.actor.aadObjectId : entry.actor.name);
+  const tenant = entry.details.tenantId;
+  if (typeof tenant === "string") return `An unidentified sender in tenant ${plain(tenant)}`;
+  return entry.action === "revocation.refused" ? "Revocation jobs the bot would not run" : "The bot";
+}
+
+/**
+ * One post for a run of refusals: "Dana Analyst: 37 refused actions in the last minute; the last,
+ * at 3 Nov, 10:00 UTC: not a revoker. Audit entries #12 to #48 record each one."
+ */
+export function aggregateText(last: AuditEntry, aggregate: { count: number; firstSeq: number; lastSeq: number }): string {
+  const reason = typeof last.details.reason === "string" && last.details.reason !== "" ? `: ${readable(last.details.reason)}` : "";
+  return (
+    `${whoRefused(last)}: ${aggregate.count} refused actions in the last minute; the last, at ${formatTime(last.at)}${reason}. ` +
+    `Audit entries #${aggregate.firstSeq} to #${aggregate.lastSeq} record each one.`
+  );
+}

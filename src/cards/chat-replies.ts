@@ -1,0 +1,138 @@
+/**
+ * Every sentence the bot says in chat (outside its cards), in one place so it can be reviewed and
+ * translated. Human times in one format, requests named by what they revoke, channels by name;
+ * configuration names, event names and IDs of threads stay in the log and the README.
+ */
+import type { AuditEntry } from "../audit/audit-log.js";
+import type { DirectoryUser } from "../directory/types.js";
+import type { RevocationRequest } from "../revocation/types.js";
+import { approvalTitle } from "./approval-card.js";
+import { auditHeadline } from "./audit-card.js";
+import { formatTime, plain, plural, relativeTime, withoutConfigNames } from "./format.js";
+
+export const Greeting =
+  "Hello! I revoke Microsoft Entra ID sign-in sessions, with a confirmation card and an audit trail. Type `help` to see how.";
+
+export const NotUnderstood = "I did not understand that. Type `help` for the commands, for example `revoke user alice@contoso.com`.";
+
+export const SomethingWentWrong = (reference: string) => `Something went wrong on my side and nothing was changed by this message. Reference: ${reference}.`;
+
+export const HELP_TEXT = [
+  "**Revoke Entra ID sign-in sessions.** Commands:",
+  "",
+  '- `revoke user alice@contoso.com [bob@contoso.com …] [--reason "phished"] [--disable]`: sign out named users (UPN or object ID). You get a card to confirm; nothing happens before that.',
+  '- `revoke department "Sales" [--reason "…"] [--disable]`, `revoke disabled`, `revoke ip 203.0.113.50 [--since 24h]`: everyone in a department, every disabled account, everyone who signed in from an address (1h–30d). Two or more users, `--disable`, or a member of a revoker or approver group need a second person to approve.',
+  "- `revoke`: asks for the user with a card.",
+  "- `status alice@contoso.com`: account state and when sessions were last revoked.",
+  "- `pending`: open requests you can act on (approve, reject, or withdraw your own). `cancel R-XXXXXXXXXX`: withdraw one of yours.",
+  "- `history [n]`: what happened lately, from the audit log (approvers).",
+  "- `audit here`: make this channel the audit channel (approvers, in a channel).",
+  "",
+  "Revocation invalidates refresh tokens and browser sessions; access tokens already issued stay valid until they expire (about an hour).",
+].join("\n");
+
+export const UnknownActor = "I can't tell who you are: this message carries no Entra object ID. Use the bot from Microsoft Teams.";
+
+export const RoleReplies = {
+  lookupFailed: (why: string) => `I could not check your role, so nothing was done: ${why}`,
+  /** A policy refusal (policy/decide.ts), without the configuration names it carries for the log. */
+  refused: (reason: string) => withoutConfigNames(reason),
+  historyNeedsApprover: "Only members of an approver group can read the audit history.",
+  auditHereNeedsApprover: "Only members of an approver group can choose the audit channel.",
+  statusNeedsRole: "Only members of a revoker or approver group can look up account status.",
+} as const;
+
+export const Requests = {
+  tooManyOpen: (open: number) =>
+    `Nothing was requested: you already have ${open} pending requests, the most one person may have open at once. Type \`pending\` to see them, and withdraw one with \`cancel <request-id>\` or wait until one is decided or expires.`,
+  roleCheckFailed: (why: string) => `Nothing was requested: I could not check whether a target is a revoker or an approver. ${why}`,
+  noApprovalChannel: (reason: string) =>
+    `Nothing was requested. ${plain(withoutConfigNames(reason))}\n\nAsk an approver to type \`audit here\` in the security team's channel, or make the request in a channel where approvers can see it.`,
+  /** Recorded in the audit log (details) as well as said. */
+  noApprovalChannelReason: (secondPerson: string) =>
+    `This request needs a second person's approval (${secondPerson}), but no approval channel is set, so no approver could see it here.`,
+  unresolved: (problems: readonly string[]) =>
+    `Nothing was requested:\n\n${problems.map((p) => `- ${p}`).join("\n")}\n\nCheck the spelling, or use the object ID from the Entra admin center (Users → the user → Object ID).`,
+  failed: (why: string) => `Nothing was requested: ${why}`,
+  notAUser: (shown: string, what: string) => `${shown} is ${what}. This command revokes users' sessions only.`,
+  noSuchUser: (shown: string) => `There is no user ${shown} in this tenant.`,
+  guestOnly: (upn: string) => `${plain(upn)} is a guest; their sessions live in their home tenant, so this tenant cannot revoke them.`,
+  protectedOnly: (upn: string) => `${plain(upn)} is a protected account and is never revoked.`,
+  nothingToRevoke: (why: readonly string[]) => `Nothing to revoke.\n\n${why.join("\n\n")}`,
+  lookingUp: (what: string) => `Looking up ${what}…`,
+  tooManyTargets: (what: string, max: number) =>
+    `Nothing was requested: ${what} are more than ${max.toLocaleString("en-US")} users, more than one request may hold. Narrow the selection, or ask an administrator to raise the limit if this is really meant.`,
+  emptySelection: (none: string, excluded: number) =>
+    `Nothing to revoke: ${none}${excluded === 0 ? "" : ` (${excluded} left out: guests and protected accounts are never revoked here)`}.`,
+} as const;
+
+export const Cancel = {
+  failed: (requestId: string, why: string) => `I could not withdraw ${requestId}, so nothing was changed: ${why}`,
+  notFound: (requestId: string) => `There is no request ${requestId}. Type \`pending\` to list yours.`,
+  notPending: (requestId: string, state: string) => `Request ${requestId} is ${state}; only a pending request can be withdrawn. Nothing was changed.`,
+  refused: (reason: string) => `${withoutConfigNames(reason)} Nothing was changed.`,
+  done: (requestId: string) => `Request ${requestId} is withdrawn. Nothing was revoked.`,
+} as const;
+
+export const AuditHere = {
+  notInChannel: "Say `audit here` in the Teams channel that should receive audit posts (mention the bot there).",
+  /** Recorded in the audit log; the configuration name stays there. */
+  configuredReason: (configured: string) => `the audit channel is set by AUDIT_CHANNEL_ID (${configured}), which a chat command cannot override`,
+  configured:
+    "Nothing was changed: the audit channel is fixed in the bot's configuration, which a chat command cannot override. To move audit posts, an administrator changes the bot's configuration and restarts it.",
+  already: "This conversation already receives the audit posts. Nothing was changed.",
+  /** Said in the old channel; the new one by its name when Teams gave it, never by its ID. */
+  moved: (channelName: string | undefined, by: string) =>
+    `Audit posts have moved: from now on they go to ${channelName === undefined ? "the channel where" : `${plain(channelName)}, where`} ${plain(by)} typed \`audit here\`.`,
+  done: "This conversation now receives the audit posts.",
+} as const;
+
+/** `history`: the latest audit entries, one sentence each. */
+export function historyReply(entries: readonly AuditEntry[], now: Date = new Date()): string {
+  if (entries.length === 0) return "The audit log is empty.";
+  const lines = entries.map((e) => `- ${formatTime(e.at, now)}: ${auditHeadline(e)}.`);
+  return `What happened lately (newest first, ${plural(entries.length, "entry", "entries")}):\n\n${lines.join("\n")}\n\nAn administrator can export the whole audit log, with every user's outcome.`;
+}
+
+/** One open request for `pending`. */
+export interface PendingItem {
+  request: RevocationRequest;
+  targetCount: number;
+  /** The users the reply knows of (all of them, or the first). */
+  targets: DirectoryUser[];
+  abilities: { approve: boolean; reject: boolean; cancel: boolean };
+}
+
+/** `pending`: each open request by what it revokes, its reason, its count, and what the reader can do. */
+export function pendingReply(items: readonly PendingItem[], limit: number, now: Date = new Date()): string {
+  if (items.length === 0) return "There are no open requests you can act on.";
+  const lines = items.map(({ request: r, targetCount, targets, abilities }) => {
+    const can = [abilities.approve ? "approve" : "", abilities.reject ? "reject" : "", abilities.cancel ? "withdraw" : ""].filter((w) => w !== "");
+    const where = r.approvalCard === null ? "on its card in the conversation it was asked in" : "on its card in the approval channel";
+    const what = approvalTitle({ ...r, targets }, targetCount).replace(/\?$/, "");
+    const reason = r.reason === "" ? "no reason given" : `reason: ${plain(r.reason)}`;
+    const action = can.length === 0 ? "" : ` You can ${can.join(" or ")} it${abilities.approve || abilities.reject ? ` ${where}` : ""}.`;
+    return `- **${r.id}**: ${what} (${plural(targetCount, "user")}), asked by ${plain(r.requester.name)} ${relativeTime(r.createdAt, now)}, ${reason}; expires ${relativeTime(r.expiresAt, now)}.${action}`;
+  });
+  const oldest = items.length === limit ? ` (the oldest ${limit})` : "";
+  return `Open revocation requests you can act on${oldest}. A request asks to sign users out of every session; nothing happens until it is approved.\n\n${lines.join("\n")}\n\nWithdraw your own with \`cancel <request-id>\`.`;
+}
+
+export const Pending = {
+  lookupFailed: (why: string) => `I could not check your role, so I cannot list requests: ${why}`,
+} as const;
+
+/** `status <user>`: the account in a few lines. */
+export function statusReply(user: DirectoryUser, now: Date = new Date()): string {
+  const revoked = user.signInSessionsValidFromDateTime;
+  return [
+    `**${plain(user.displayName ?? user.userPrincipalName)}** (${plain(user.userPrincipalName)})`,
+    `- Account: ${user.accountEnabled === null ? "state unknown" : user.accountEnabled ? "enabled" : "disabled"}; ${plain(user.userType ?? "unknown type")}; department ${user.department === null || user.department === "" ? "none" : plain(user.department)}`,
+    `- Sessions last revoked: ${revoked === null ? "never" : `${relativeTime(revoked, now)} (${formatTime(revoked, now)})`}`,
+    `- Object ID: ${user.id}`,
+  ].join("\n");
+}
+
+export const Status = {
+  noSuchUser: (key: string) => `There is no user ${plain(key)} in this tenant. Check the spelling, or use the object ID.`,
+} as const;
