@@ -14,6 +14,7 @@ import type * as AdaptiveCardsSdk from "adaptivecards";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { cardSamples } from "../cards/samples.js";
 import { REPO_ROOT } from "./demo-process.js";
+import { imagesDir } from "./images.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update"];
@@ -100,7 +101,7 @@ describe(`card heights at ${WIDTH} px (adaptivecards SDK, Teams light host confi
       const m = await measure(page, sample.card);
       mkdirSync(RENDERS, { recursive: true });
       await page.locator("#host").screenshot({ path: join(RENDERS, `${sample.name.replace(/[^a-z0-9.-]+/gi, "-")}.png`) });
-      if (sample.image !== undefined) await page.locator("#host").screenshot({ path: join(REPO_ROOT, "docs", "images", sample.image) });
+      if (sample.image !== undefined) await page.locator("#host").screenshot({ path: join(imagesDir(), sample.image) });
       console.log(`      ${sample.name}: ${m.height} px (limit ${sample.maxHeight})`);
       assert.deepEqual(m.errors, [], "the SDK parses the card without errors");
       assert.ok(m.height <= sample.maxHeight, `${sample.name} is ${m.height} px tall; the limit is ${sample.maxHeight} px`);

@@ -9,7 +9,8 @@
  *
  * Screenshots of the whole page go to test-results/ (git-ignored); a screenshot of each card kind
  * the Playground shows (single-user approval and result, a department's approval card, an audit
- * post) goes to docs/images/, where the README shows them.
+ * post) goes to test-results/images/, or with `npm run screenshots` to docs/images/, where the
+ * README shows them.
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
@@ -17,6 +18,7 @@ import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
+import { imagesDir } from "./images.js";
 import { acceptsConnections, REPO_ROOT, startDemo, waitForPortFree, waitForUrl, within, type DemoProcess } from "./demo-process.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -93,17 +95,16 @@ async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(RESULTS_DIR, name), fullPage: true });
 }
 
-const IMAGES_DIR = join(REPO_ROOT, "docs", "images");
 
 /** The rendered Adaptive Card (the Playground renders with the adaptivecards SDK) that holds the text. */
 function cardWith(page: Page, text: RegExp): Locator {
   return page.locator(".ac-adaptiveCard").filter({ hasText: text }).last();
 }
 
-/** Saves one card, as the Playground shows it, to docs/images/ for the README. */
+/** Saves one card, as the Playground shows it, for the README (see imagesDir). */
 async function cardImage(card: Locator, name: string): Promise<void> {
   await card.scrollIntoViewIfNeeded();
-  await card.screenshot({ path: join(IMAGES_DIR, name) });
+  await card.screenshot({ path: join(imagesDir(), name) });
 }
 
 describe("npm run demo in the Agents Playground (browser)", function () {
@@ -119,7 +120,6 @@ describe("npm run demo in the Agents Playground (browser)", function () {
       this.skip();
     }
     mkdirSync(RESULTS_DIR, { recursive: true });
-    mkdirSync(IMAGES_DIR, { recursive: true });
   });
 
   afterEach(function () {
