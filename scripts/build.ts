@@ -168,7 +168,7 @@ async function main(): Promise<void> {
   // dist/index.js runs the bundle with a V8 code cache, made now by loading it once.
   const loader = join(outdir, "index.js");
   await bundleLoader(loader);
-  const made = spawnSync(process.execPath, [loader, "--make-code-cache"], { cwd: ROOT, stdio: "inherit" });
+  const made = spawnSync(process.execPath, ["--no-deprecation", loader, "--make-code-cache"], { cwd: ROOT, stdio: "inherit" });
   if (made.status !== 0) throw new Error("loading the bundle to make its code cache failed");
   process.stdout.write(`built ${relative(ROOT, loader)} (runs ${relative(ROOT, outfile)}, ${botInputs.length} source files, with its code cache) and dist/cli/{${CLI_TOOLS.join(",")}}.js\n`);
 }

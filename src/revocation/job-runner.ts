@@ -70,6 +70,9 @@ const FINAL_LISTED = 1000;
 /** Batches whose verification may run beside the writes before the writers wait. */
 const MAX_VERIFYING_BATCHES = 64;
 
+/** Targets read from the store at a time (a job holds at most this many, plus those in flight). */
+const TARGET_PAGE = 1000;
+
 /** Users a progress summary carries (what a card lists). */
 const SUMMARY_ROWS = 20;
 
@@ -174,20 +177,24 @@ export class JobRunner implements JobStarter {
     const { requestId } = claim;
     const lease = new LeaseKeeper(this.deps.jobs, requestId, this.deps.owner, this.options.leaseMs, this.deps.logger);
     try {
-      let request = await this.deps.store.get(requestId);
-      if (request === undefined || FINAL_STATES.has(request.state) || request.state === "pending") {
+      // The request without its targets (a job of 100,000 never holds them all): they come a page at a time.
+      const head = await this.deps.store.summary(requestId, 0);
+      let request = head?.request;
+      if (head === undefined || request === undefined || FINAL_STATES.has(request.state) || request.state === "pending") {
         this.deps.logger.warn({ requestId, state: request?.state }, "job for a request that cannot run; releasing it");
         await this.deps.jobs.release(requestId, this.deps.owner);
         return;
       }
+      const { targetCount } = head;
       const refusal = await this.refusalOf(request);
       if (refusal !== undefined) {
-        await this.refuse(request, refusal);
+        await this.refuse(request, targetCount, refusal);
         return;
       }
       if (request.state === "approved") {
         const started = await this.deps.store.transition(requestId, request.version, { state: "running" }, {
-          audit: { actor: null, action: "revocation.started", requestId, details: { runner: this.deps.owner, targetCount: request.targets.length } },
+          light: true,
+          audit: { actor: null, action: "revocation.started", requestId, details: { runner: this.deps.owner, targetCount } },
         });
         if (started === undefined) throw new Error(`request ${requestId} changed while its job started`);
         request = started;
@@ -199,7 +206,7 @@ export class JobRunner implements JobStarter {
           details: {
             runner: this.deps.owner,
             previousRunner: claim.previousOwner ?? "unknown (lease ran out or was released)",
-            remaining: request.targets.length - request.outcomes.length,
+            remaining: targetCount - Object.values(head.counts).reduce((a, b) => a + b, 0),
           },
         });
       }
@@ -240,7 +247,7 @@ export class JobRunner implements JobStarter {
   }
 
   /** Records the refusal (revocation.refused), ends the request as failed with the reason, revokes nobody. */
-  private async refuse(request: RevocationRequest, reason: string): Promise<void> {
+  private async refuse(request: RevocationRequest, targetCount: number, reason: string): Promise<void> {
     this.deps.logger.warn({ requestId: request.id, reason }, "revocation job refused");
     const refused = await this.deps.store.transition(
       request.id,
@@ -252,7 +259,7 @@ export class JobRunner implements JobStarter {
           actor: null,
           action: "revocation.refused",
           requestId: request.id,
-          details: { reason: `Not run: ${reason}.`, targetCount: request.targets.length, requester: request.requester.name },
+          details: { reason: `Not run: ${reason}.`, targetCount, requester: request.requester.name },
         },
       },
     );
@@ -261,17 +268,32 @@ export class JobRunner implements JobStarter {
   }
 
   /**
-   * Works through targets without an outcome, 20 to a Graph batch, several batches in flight,
-   * writes paced to the quota; false when it stopped before all had one.
+   * Works through targets without an outcome, a page at a time from the store, 20 to a Graph
+   * batch, several batches in flight, writes paced to the quota; false when it stopped before all
+   * had one.
    */
   private async processTargets(request: RevocationRequest, lease: LeaseKeeper): Promise<boolean> {
-    const done = new Set(request.outcomes.map((o) => o.userId));
-    const todo = request.targets.filter((t) => !done.has(t.id));
-    const chunks: DirectoryUser[][] = [];
     // A batch never holds more writes than the whole quota allows at once.
     const size = Math.max(1, Math.min(BATCH_LIMIT, this.options.writeQuota));
-    for (let i = 0; i < todo.length; i += size) chunks.push(todo.slice(i, i + size));
-    let next = 0;
+    const chunks: DirectoryUser[][] = [];
+    let after = -1;
+    let exhausted = false;
+    let loading: Promise<void> | undefined;
+    const refill = async (): Promise<void> => {
+      const page = await this.deps.store.pendingTargets(request.id, after, TARGET_PAGE);
+      for (let i = 0; i < page.length; i += size) chunks.push(page.slice(i, i + size).map((p) => p.target));
+      after = page.at(-1)?.position ?? after;
+      if (page.length < TARGET_PAGE) exhausted = true;
+    };
+    const nextChunk = async (): Promise<DirectoryUser[] | undefined> => {
+      while (chunks.length === 0 && !exhausted) {
+        loading ??= refill().finally(() => {
+          loading = undefined;
+        });
+        await loading;
+      }
+      return chunks.shift();
+    };
     let halted = false;
     const worker = async (): Promise<void> => {
       while (!halted) {
@@ -279,7 +301,7 @@ export class JobRunner implements JobStarter {
           halted = true;
           return;
         }
-        const chunk = chunks[next++];
+        const chunk = await nextChunk();
         if (chunk === undefined) return;
         // The quota is waited for before the targets are marked, so a mark means "sent now".
         await this.pacer.take(chunk.length);
@@ -303,10 +325,10 @@ export class JobRunner implements JobStarter {
       }
     };
     const inFlight = new Set<Promise<void>>();
-    const workers = Promise.all(Array.from({ length: Math.min(this.options.concurrency, Math.max(chunks.length, 1)) }, () => worker()));
+    const workers = Promise.all(Array.from({ length: this.options.concurrency }, () => worker()));
     await workers.finally(() => Promise.all(inFlight));
     await Promise.all(inFlight);
-    return !halted && next >= chunks.length;
+    return !halted && exhausted && chunks.length === 0;
   }
 
   /** Records a batch's outcomes (one per target, with its audit entry) and tells the card. */
