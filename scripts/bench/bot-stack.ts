@@ -1,6 +1,6 @@
 /**
  * What `bench:turns` and `bench:memory` share: the production build of the bot (`dist/index.js`)
- * as a process of its own, with channel authentication on, against the Graph simulator (with a
+ * as a process of its own, with the heap limit `npm start` gives it, with channel authentication on, against the Graph simulator (with a
  * department of N users) and a local Teams connector, both in this process. Activities reach the
  * bot over its real HTTP endpoint with a genuine channel token, as in the e2e harness
  * (test/e2e/harness.ts).
@@ -69,6 +69,12 @@ export function parseStackArgs(argv: readonly string[], defaults: { users: numbe
   return options;
 }
 
+/** The V8 flags `npm start` runs the bot with (package.json), so the benchmark runs it the same way. */
+export function startFlags(): string[] {
+  const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+  return (scripts.start ?? "").split(/\s+/).filter((a) => /^--max-[a-z-]+=\d+$/.test(a));
+}
+
 function statusOf(pid: number): string {
   return readFileSync(`/proc/${pid}/status`, "utf8");
 }
@@ -109,7 +115,7 @@ export async function startStack(options: StackOptions): Promise<BotStack> {
   };
   // BENCH_CPU_PROF_DIR: the bot writes a CPU profile there when it stops (to see where its time goes).
   const profile = process.env.BENCH_CPU_PROF_DIR === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`];
-  const bot = spawn(process.execPath, ["--no-deprecation", ...profile, join(ROOT, "dist", "index.js")], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const bot = spawn(process.execPath, ["--no-deprecation", ...startFlags(), ...profile, join(ROOT, "dist", "index.js")], { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const keep = (chunk: Buffer) => {
     // The log of a long job is large: keep only its tail (for errors) and the port line.

@@ -9,7 +9,16 @@ import type { DirectoryUser } from "../directory/types.js";
 import type { RoleLookup } from "../policy/roles.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import type { JobStarter } from "./lifecycle.js";
-import { completionAudit, composeOutcomes, disableFailedNote, finalStateOf, outcomeAudit, refusedOutcomes, type WrittenBatch } from "./outcomes.js";
+import {
+  completionAudit,
+  composeOutcomes,
+  disableFailedNote,
+  finalStateOf,
+  OutcomeRecorder,
+  outcomeAudit,
+  refusedOutcomes,
+  type WrittenBatch,
+} from "./outcomes.js";
 import type { JobClaim, JobQueue, RequestStore, RequestSummary } from "./request-store.js";
 import { FINAL_STATES, type RevocationRequest, type TargetOutcome } from "./types.js";
 import { Verification } from "./verification.js";
@@ -294,6 +303,7 @@ export class JobRunner implements JobStarter {
       }
       return chunks.shift();
     };
+    const recorder = new OutcomeRecorder(this.deps.store, request.id);
     let halted = false;
     const worker = async (): Promise<void> => {
       while (!halted) {
@@ -318,7 +328,7 @@ export class JobRunner implements JobStarter {
         const written = await this.writeBatch(chunk, request.disable, marks.previous);
         // Verification waits for Entra to converge; it must not hold up the next writes, so it
         // runs beside them (bounded), and records the batch's outcomes when it is done.
-        const verifying = this.verifyBatch(written).then((outcomes) => this.record(request.id, chunk, outcomes));
+        const verifying = this.verifyBatch(written).then((outcomes) => this.record(recorder, request.id, chunk, outcomes));
         inFlight.add(verifying);
         void verifying.finally(() => inFlight.delete(verifying)).catch(() => undefined);
         if (inFlight.size >= MAX_VERIFYING_BATCHES) await Promise.race(inFlight);
@@ -332,10 +342,9 @@ export class JobRunner implements JobStarter {
   }
 
   /** Records a batch's outcomes (one per target, with its audit entry) and tells the card. */
-  private async record(requestId: string, chunk: readonly DirectoryUser[], outcomes: readonly TargetOutcome[]): Promise<void> {
+  private async record(recorder: OutcomeRecorder, requestId: string, chunk: readonly DirectoryUser[], outcomes: readonly TargetOutcome[]): Promise<void> {
     const byId = new Map(chunk.map((t) => [t.id, t]));
-    await this.deps.store.recordOutcomes(
-      requestId,
+    await recorder.record(
       outcomes.flatMap((outcome) => {
         const target = byId.get(outcome.userId);
         return target === undefined ? [] : [{ outcome, audit: outcomeAudit(requestId, target, outcome) }];

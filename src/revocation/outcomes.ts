@@ -1,7 +1,7 @@
 import type { NewAuditEntry } from "../audit/audit-log.js";
 import type { DirectoryUser } from "../directory/types.js";
 import type { AppError } from "../errors.js";
-import type { RequestSummary } from "./request-store.js";
+import type { RequestStore, RequestSummary } from "./request-store.js";
 import type { TargetOutcome } from "./types.js";
 import type { ReadBack } from "./verification.js";
 
@@ -136,4 +136,45 @@ export function countOutcomes(outcomes: readonly TargetOutcome[]): Record<Target
   const counts = { revoked_verified: 0, revoked_unverified: 0, not_found: 0, skipped: 0, failed: 0 };
   for (const o of outcomes) counts[o.status]++;
   return counts;
+}
+
+/** Batches' outcomes one transaction holds at most when they are recorded together. */
+const MAX_GROUPED = 50;
+
+/**
+ * Records the outcomes of a job's batches. Batches that finish while an earlier record is being
+ * committed are recorded together, in one transaction: with SQLite each commit waits for the disk
+ * (synchronous=FULL), and a job's many small commits would otherwise hold up every chat turn.
+ */
+export class OutcomeRecorder {
+  private readonly queue: Array<{ items: ReadonlyArray<{ outcome: TargetOutcome; audit: NewAuditEntry }>; done: (err?: Error) => void }> = [];
+  private flushing = false;
+
+  constructor(
+    private readonly store: Pick<RequestStore, "recordOutcomes">,
+    private readonly requestId: string,
+  ) {}
+
+  /** Resolves once the outcomes are committed (with those recorded together with them). */
+  record(items: ReadonlyArray<{ outcome: TargetOutcome; audit: NewAuditEntry }>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ items, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    while (this.queue.length > 0) {
+      const group = this.queue.splice(0, MAX_GROUPED);
+      try {
+        await this.store.recordOutcomes(this.requestId, group.flatMap((g) => g.items));
+        for (const g of group) g.done();
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error("recording the outcomes failed");
+        for (const g of group) g.done(error);
+      }
+    }
+    this.flushing = false;
+  }
 }
