@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < IDLE_TURNS; i++) idle.push(await turn(stack, i));
 
     const job = await startDepartmentJob(stack);
-    const thread = inThread(stack.channel, job.call.id);
+    const thread = inThread(stack.channel, job.cardId);
     const started = Date.now();
     const busyTurns: number[] = [];
     const clicks: number[] = [];
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     const clicker = (async () => {
       for (let i = 0; running; i++) {
         const who: UserKey = i % 2 === 0 ? "riley" : "val";
-        const answer = await stack.click(who, Verbs.refresh, { requestId: job.requestId }, job.call.id, thread);
+        const answer = await stack.click(who, Verbs.refresh, { requestId: job.requestId }, job.cardId, thread);
         if (answer.status !== 200) throw new Error(`a refresh click answered ${answer.status}`);
         clicks.push(answer.ms);
         await sleep(CLICK_EVERY_MS);

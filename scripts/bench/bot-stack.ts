@@ -1,22 +1,21 @@
 /**
  * What `bench:turns` and `bench:memory` share: the production build of the bot (`dist/index.js`)
  * as a process of its own, with the heap limit `npm start` gives it, with channel authentication on, against the Graph simulator (with a
- * department of N users) and a local Teams connector, both in this process. Activities reach the
- * bot over its real HTTP endpoint with a genuine channel token, as in the e2e harness
- * (test/e2e/harness.ts).
+ * department of N users, answering at once) and a local Teams connector, both in a third process
+ * (scripts/bench/sim-process.ts), so that neither the simulator's work nor this process's clock
+ * is counted as the bot's. Activities reach the bot over its real HTTP endpoint with a genuine
+ * channel token, as in the e2e harness (test/e2e/harness.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import type { Activity } from "botbuilder";
 import { Verbs } from "../../src/cards/verbs.js";
-import { startSimulator, WELL_KNOWN, type StartedSimulator } from "../../src/simulator/index.js";
-import { channelAuthEnv } from "../../test/e2e/harness.js";
+import { APPROVER_GROUP_ID, REVOKER_GROUP_ID, WELL_KNOWN } from "../../src/simulator/index.js";
 import { actionExecuteActivity, inThread, messageActivity, type TeamsConversation, type TeamsUser } from "../../test/fakes/activities.js";
-import { FakeConnector, type ConnectorCall } from "../../test/fakes/connector.js";
-import { botEnvFor } from "../../test/support/bot-env.js";
+import type { SimProcessInfo } from "./sim-process.js";
 
 const ROOT = resolve(__dirname, "../..");
 
@@ -34,8 +33,6 @@ export interface StackOptions {
 }
 
 export interface BotStack {
-  sim: StartedSimulator;
-  connector: FakeConnector;
   bot: ChildProcess;
   url: string;
   /** The bot's SQLite database. */
@@ -89,26 +86,29 @@ export async function startStack(options: StackOptions): Promise<BotStack> {
     if (build.status !== 0) throw new Error("npm run build failed");
   }
   const windowSeconds = Math.max(1, Math.round(150 / options.scale));
-  const sim = await startSimulator({
-    bulkDepartment: { name: DEPARTMENT, count: options.users },
-    userCount: 50,
-    latencyMs: 0,
-    writeQuota: { capacity: 3000, windowMs: windowSeconds * 1000, counting: "sliding" },
-    recordRequests: false,
-  });
-  const connector = new FakeConnector((authorization) => {
-    const check = sim.channel.checkConnectorToken(authorization);
-    return check.valid ? undefined : check.reason;
-  });
-  await connector.start();
   const dir = mkdtempSync(join(tmpdir(), "bench-bot-"));
   const caFile = join(dir, "sim-ca.pem");
-  writeFileSync(caFile, sim.caCertPem);
+  const simProcess = spawn(process.execPath, ["--no-deprecation", "--import", "tsx", join(__dirname, "sim-process.ts")], {
+    env: { ...process.env, BENCH_USERS: String(options.users), BENCH_WINDOW_MS: String(windowSeconds * 1000), BENCH_CA_FILE: caFile },
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const info = await new Promise<SimProcessInfo>((resolveInfo, reject) => {
+    let out = "";
+    simProcess.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split("\n").find((l) => l.startsWith("{"));
+      if (line !== undefined) resolveInfo(JSON.parse(line) as SimProcessInfo);
+    });
+    simProcess.once("exit", (code) => reject(new Error(`the simulator process exited with ${code}`)));
+  });
   const env = {
     PATH: process.env.PATH ?? "",
     NODE_EXTRA_CA_CERTS: caFile,
-    ...botEnvFor(sim, dir),
-    ...channelAuthEnv(sim),
+    PORT: "0",
+    REVOKER_GROUP_IDS: REVOKER_GROUP_ID,
+    APPROVER_GROUP_IDS: APPROVER_GROUP_ID,
+    DATABASE_URL: `sqlite:${join(dir, "revoke-bot.db")}`,
+    ...info.env,
     GRAPH_WRITE_QUOTA: "3000",
     GRAPH_WRITE_WINDOW_SECONDS: String(windowSeconds),
     LOG_LEVEL: "info",
@@ -123,6 +123,7 @@ export async function startStack(options: StackOptions): Promise<BotStack> {
   };
   bot.stdout?.on("data", keep);
   bot.stderr?.on("data", keep);
+  // BENCH_BOT_STDERR=1: the bot's stderr shows here too.
   if (process.env.BENCH_BOT_STDERR === "1") bot.stderr?.pipe(process.stderr);
   let port = 0;
   const until = Date.now() + 60_000;
@@ -133,14 +134,13 @@ export async function startStack(options: StackOptions): Promise<BotStack> {
     else await new Promise((r) => setTimeout(r, 20));
   }
   const url = `http://127.0.0.1:${port}`;
-  const token = sim.channel.issueChannelToken({ serviceUrl: connector.url });
   const user = (key: UserKey): TeamsUser => ({ id: `29:${key}`, name: WELL_KNOWN[key].displayName, aadObjectId: WELL_KNOWN[key].id });
-  const personal = (key: UserKey): TeamsConversation => ({ id: `a:personal-${key}`, conversationType: "personal", tenantId: sim.tenantId });
+  const personal = (key: UserKey): TeamsConversation => ({ id: `a:personal-${key}`, conversationType: "personal", tenantId: info.tenantId });
   const post = async (activity: Partial<Activity>) => {
     const started = performance.now();
     const res = await fetch(`${url}/api/messages`, {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      headers: { "content-type": "application/json", authorization: `Bearer ${info.channelToken}` },
       body: JSON.stringify(activity),
     });
     const text = await res.text();
@@ -149,17 +149,15 @@ export async function startStack(options: StackOptions): Promise<BotStack> {
   };
   const pid = bot.pid ?? 0;
   const stack: BotStack = {
-    sim,
-    connector,
     bot,
     url,
     databaseFile: join(dir, "revoke-bot.db"),
-    channel: { id: "19:secops-incidents@thread.tacv2", conversationType: "channel", tenantId: sim.tenantId },
+    channel: { id: "19:secops-incidents@thread.tacv2", conversationType: "channel", tenantId: info.tenantId },
     user,
     post,
-    say: (key, text, conversation = personal(key)) => post(messageActivity(connector.url, user(key), conversation, text)),
+    say: (key, text, conversation = personal(key)) => post(messageActivity(info.connectorUrl, user(key), conversation, text)),
     click: (key, verb, data, cardActivityId, conversation = personal(key)) =>
-      post(actionExecuteActivity(connector.url, user(key), conversation, verb, data, cardActivityId)),
+      post(actionExecuteActivity(info.connectorUrl, user(key), conversation, verb, data, cardActivityId)),
     rss: () => {
       const status = statusOf(pid);
       return { now: kb(status, "VmRSS"), peak: kb(status, "VmHWM") };
@@ -173,44 +171,39 @@ export async function startStack(options: StackOptions): Promise<BotStack> {
         await exited;
         clearTimeout(timer);
       }
-      await connector.stop();
-      await sim.close();
+      if (simProcess.exitCode === null) {
+        const exited = new Promise((r) => simProcess.once("exit", r));
+        simProcess.stdin?.end();
+        await exited;
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };
   // As in a deployment, audit posts go to an audit channel (set there by an approver).
-  const auditChannel: TeamsConversation = { id: "19:secops-audit@thread.tacv2", conversationType: "channel", tenantId: sim.tenantId };
+  const auditChannel: TeamsConversation = { id: "19:secops-audit@thread.tacv2", conversationType: "channel", tenantId: info.tenantId };
   const audit = await stack.say("riley", "audit here", auditChannel);
   if (audit.status !== 200) throw new Error(`"audit here" answered ${audit.status}`);
   return stack;
 }
 
-/** The confirmation card of a request asked in `channel` after call number `from`, and its request ID. */
-export function confirmCardAfter(stack: BotStack, channel: TeamsConversation, from: number): { call: ConnectorCall; requestId: string } | undefined {
-  for (const call of stack.connector.calls.slice(from)) {
-    if (call.kind === "update" || call.conversationId.split(";")[0] !== channel.id) continue;
-    const card = call.activity.attachments?.[0]?.content as { actions?: Array<{ verb?: string; data?: { requestId?: unknown } }> } | undefined;
-    const requestId = card?.actions?.find((a) => a.verb === Verbs.approve)?.data?.requestId;
-    if (typeof requestId === "string") return { call, requestId };
-  }
-  return undefined;
-}
-
 /**
  * Val asks for the department in the channel and riley approves on the card: the job starts.
- * Resolves with the card's message (for clicks in its thread) and the request ID.
+ * Resolves with the card's message ID (for clicks in its thread) and the request ID.
  */
-export async function startDepartmentJob(stack: BotStack): Promise<{ call: ConnectorCall; requestId: string; askMs: number; approveMs: number }> {
-  const before = stack.connector.calls.length;
+export async function startDepartmentJob(stack: BotStack): Promise<{ cardId: string; requestId: string; askMs: number; approveMs: number }> {
   const ask = await stack.say("val", `revoke department "${DEPARTMENT}" --reason "bench: suspected token theft"`, stack.channel);
   if (ask.status !== 200) throw new Error(`asking answered ${ask.status}`);
-  const card = confirmCardAfter(stack, stack.channel, before);
-  if (card === undefined) {
-    throw new Error(`no confirmation card; the bot said: ${stack.connector.calls.slice(before).map((c) => c.activity.text ?? "(card)").join(" | ")}`);
+  const db = new BetterSqlite3(stack.databaseFile, { readonly: true, fileMustExist: true });
+  let card: { id: string; card_activity_id: string | null } | undefined;
+  try {
+    card = db.prepare("SELECT id, card_activity_id FROM requests ORDER BY created_at DESC LIMIT 1").get() as typeof card;
+  } finally {
+    db.close();
   }
-  const approve = await stack.click("riley", Verbs.approve, { requestId: card.requestId }, card.call.id, inThread(stack.channel, card.call.id));
+  if (card?.card_activity_id === null || card === undefined) throw new Error("the request or its card was not made");
+  const approve = await stack.click("riley", Verbs.approve, { requestId: card.id }, card.card_activity_id, inThread(stack.channel, card.card_activity_id));
   if (approve.status !== 200) throw new Error(`approving answered ${approve.status}: ${JSON.stringify(approve.body)}`);
-  return { ...card, askMs: ask.ms, approveMs: approve.ms };
+  return { cardId: card.card_activity_id, requestId: card.id, askMs: ask.ms, approveMs: approve.ms };
 }
 
 /** The request's state and how many of its targets have an outcome, read from the bot's SQLite database (read-only). */
