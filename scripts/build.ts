@@ -17,6 +17,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import * as esbuild from "esbuild";
+import { startFlags } from "./start-flags.js";
 
 const ROOT = resolve(__dirname, "..");
 
@@ -168,7 +169,8 @@ async function main(): Promise<void> {
   // dist/index.js runs the bundle with a V8 code cache, made now by loading it once.
   const loader = join(outdir, "index.js");
   await bundleLoader(loader);
-  const made = spawnSync(process.execPath, ["--no-deprecation", loader, "--make-code-cache"], { cwd: ROOT, stdio: "inherit" });
+  // With the V8 flags of `npm start`: V8 refuses a code cache made under other flags.
+  const made = spawnSync(process.execPath, ["--no-deprecation", ...startFlags(), loader, "--make-code-cache"], { cwd: ROOT, stdio: "inherit" });
   if (made.status !== 0) throw new Error("loading the bundle to make its code cache failed");
   process.stdout.write(`built ${relative(ROOT, loader)} (runs ${relative(ROOT, outfile)}, ${botInputs.length} source files, with its code cache) and dist/cli/{${CLI_TOOLS.join(",")}}.js\n`);
 }

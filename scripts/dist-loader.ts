@@ -1,8 +1,9 @@
 /**
  * dist/index.js, compiled from this file by `npm run build` (scripts/build.ts): runs the bundled bot, dist/bot.js,
  * as if it were this file, compiled with the V8 code cache the build made (dist/bot.cache), so a
- * cold start does not compile the bundle again. A cache from another Node version is refused by
- * V8 and the bundle compiles as usual (slower, same behaviour). The bundle is pure ASCII (the
+ * cold start does not compile the bundle again. A cache from another Node version, or made under
+ * other V8 flags than the bot runs with (the build uses those of `npm start`), is refused by V8
+ * and the bundle compiles as usual (slower, more memory, same behaviour). The bundle is pure ASCII (the
  * build sees to it), so it is read as Latin-1: a one-byte string, no UTF-8 decoding.
  *
  * `node dist/index.js --make-code-cache` (run by the build) loads the bundle without starting the

@@ -16,6 +16,7 @@ import { Verbs } from "../../src/cards/verbs.js";
 import { APPROVER_GROUP_ID, REVOKER_GROUP_ID, WELL_KNOWN } from "../../src/simulator/index.js";
 import { actionExecuteActivity, inThread, messageActivity, type TeamsConversation, type TeamsUser } from "../../test/fakes/activities.js";
 import type { SimProcessInfo } from "./sim-process.js";
+import { startFlags } from "../start-flags.js";
 
 const ROOT = resolve(__dirname, "../..");
 
@@ -64,12 +65,6 @@ export function parseStackArgs(argv: readonly string[], defaults: { users: numbe
     else throw new Error(`unknown option ${flag}; use --users N, --scale S, --no-build`);
   }
   return options;
-}
-
-/** The V8 flags `npm start` runs the bot with (package.json), so the benchmark runs it the same way. */
-export function startFlags(): string[] {
-  const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
-  return (scripts.start ?? "").split(/\s+/).filter((a) => /^--max-[a-z-]+=\d+$/.test(a));
 }
 
 function statusOf(pid: number): string {
