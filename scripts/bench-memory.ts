@@ -11,6 +11,7 @@
  * job's outcome counts. Goal (issue 12): a 100,000-user job under 250 MB peak RSS.
  */
 import { parseStackArgs, requestProgress, startDepartmentJob, startStack } from "./bench/bot-stack.js";
+import { startFlags } from "./start-flags.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const mb = (bytes: number): string => `${(bytes / 1048576).toFixed(0)} MB`;
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
     const end = stack.rss();
     process.stdout.write(
       [
-        `bench:memory: node dist/index.js (channel auth on, SQLite), ${options.users} users in one department job, Graph simulator at latency 0, write quota 3000 per ${Math.max(1, Math.round(150 / options.scale))} s, Node ${process.version}`,
+        `bench:memory: node ${[...startFlags(), "dist/index.js"].join(" ")} (channel auth on, SQLite), ${options.users} users in one department job, Graph simulator at latency 0, write quota 3000 per ${Math.max(1, Math.round(150 / options.scale))} s, Node ${process.version}`,
         `  bot RSS after start-up:              ${mb(idle.now)}`,
         `  bot RSS after the request was made:  ${mb(asked.now)} (peak so far ${mb(asked.peak)}; asking took ${(job.askMs / 1000).toFixed(1)} s)`,
         `  bot peak RSS over the whole job:     ${mb(end.peak)} (RSS at the end ${mb(end.now)})`,

@@ -17,6 +17,7 @@
 import { Verbs } from "../src/cards/verbs.js";
 import { inThread } from "../test/fakes/activities.js";
 import { parseStackArgs, quantile, requestProgress, startDepartmentJob, startStack, type BotStack, type UserKey } from "./bench/bot-stack.js";
+import { startFlags } from "./start-flags.js";
 
 const COMMANDS: ReadonlyArray<{ who: UserKey; text: string }> = [
   { who: "val", text: "help" },
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
 
     process.stdout.write(
       [
-        `bench:turns: node dist/index.js (channel auth on), Graph simulator at latency 0, ${options.users} users in the job, write quota 3000 per ${Math.max(1, Math.round(150 / options.scale))} s, Node ${process.version}`,
+        `bench:turns: node ${[...startFlags(), "dist/index.js"].join(" ")} (channel auth on), Graph simulator at latency 0, ${options.users} users in the job, write quota 3000 per ${Math.max(1, Math.round(150 / options.scale))} s, Node ${process.version}`,
         line("command turns, idle:", idle, [0.5, 0.95]),
         line("command turns, during the job:", busyTurns, [0.5, 0.95]),
         line("card clicks (refresh), during the job:", clicks, [0.5, 0.99]),
