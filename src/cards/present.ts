@@ -356,6 +356,14 @@ const AUDIT_TITLES: Record<AuditEntry["action"], { title: string; style: string 
   "audit.channel.moved": { title: "Audit channel moved", style: "warning" },
   "revocation.refused": { title: "Revocation job refused", style: "attention" },
   "audit.keyed": { title: "Audit log signing key set or changed", style: "warning" },
+  "watch.started": { title: "Sign-in watch started", style: "accent" },
+  "watch.signin": { title: "Sign-in after the revocation", style: "warning" },
+  "watch.alarm": { title: "ALARM: sign-in from the incident's address after the revocation", style: "attention" },
+  "watch.report": { title: "Sign-ins after the revocation reported", style: "warning" },
+  "watch.stopped": { title: "Sign-in watch stopped", style: "warning" },
+  "watch.ended": { title: "Sign-in watch ended", style: "default" },
+  "watch.unavailable": { title: "Sign-in watch unavailable", style: "attention" },
+  "watch.refused": { title: "Sign-in watch stop refused", style: "attention" },
 };
 
 /** Readable titles for the audit details the code writes. */
@@ -386,6 +394,20 @@ const DETAIL_LABELS: Readonly<Record<string, string>> = {
   approvalChannel: "Approvers asked in",
   claimedRequestId: "Request named",
   conversation: "Conversation",
+  watched: "Watched",
+  until: "Until",
+  incidentAddress: "Incident address",
+  user: "User",
+  signedIn: "Signed in",
+  address: "Address",
+  location: "Location",
+  app: "App",
+  client: "Client",
+  signInKind: "Sign-in",
+  signInId: "Sign-in ID",
+  reported: "Reported",
+  signInsAfterRevocation: "Sign-ins after the revocation",
+  fromIncidentAddress: "From the incident's address",
 };
 
 /** Data for the audit channel post of one audit entry. */

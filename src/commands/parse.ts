@@ -37,7 +37,11 @@ export type Command =
   | { kind: "pending" }
   | { kind: "cancel"; requestId: string }
   | { kind: "history"; count: number }
-  | { kind: "auditHere" };
+  | { kind: "auditHere" }
+  /** `watch`: the active post-revocation sign-in watches. */
+  | { kind: "watch" }
+  /** `watch stop <request-id>`: ends one. */
+  | { kind: "watchStop"; requestId: string };
 
 export interface ParseError {
   kind: "error";
@@ -165,6 +169,14 @@ export function parseCommand(rawText: string): Command | ParseError | undefined 
         return error("history takes an optional count from 1 to 50.", "history 20");
       }
       return { kind: "history", count: n };
+    }
+    case "watch": {
+      if (rest.length === 0) return { kind: "watch" };
+      const id = rest[1];
+      if (rest[0]?.toLowerCase() !== "stop" || id === undefined || rest.length > 2 || !REQUEST_ID.test(id.toUpperCase())) {
+        return error("watch takes nothing (to list the sign-in watches) or stop and one request ID (to end one).", "watch stop R-7K2M9QX4TB");
+      }
+      return { kind: "watchStop", requestId: id.toUpperCase() };
     }
     case "audit":
       if (rest.length === 1 && rest[0]?.toLowerCase() === "here") return { kind: "auditHere" };

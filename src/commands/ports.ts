@@ -13,6 +13,7 @@ import type { RoleLookup } from "../policy/roles.js";
 import type { RevocationService } from "../revocation/lifecycle.js";
 import type { RequestSummary } from "../revocation/request-store.js";
 import type { Actor, RevocationRequest } from "../revocation/types.js";
+import type { WatchControl } from "../watch/types.js";
 
 export type Reference = Partial<ConversationReference>;
 
@@ -67,4 +68,6 @@ export interface HandlerDeps {
   maxTargets: number;
   now?: () => Date;
   logger: Logger;
+  /** The post-revocation sign-in watches (absent: the bot runs without them). */
+  watches?: WatchControl;
 }

@@ -33,6 +33,7 @@ import type { RecordedRequest } from "./request-log.js";
 import type { SimulatedTenant } from "./tenant.js";
 import type { SimUser } from "./tenant-model.js";
 import type { WriteQuota, WriteVerdict } from "./write-quota.js";
+import type { ReportsQuota } from "./reports-quota.js";
 
 /** The path prefix of the Graph version the simulator serves. */
 export const GRAPH_VERSION_SEGMENT = "v1.0";
@@ -48,6 +49,7 @@ export interface GraphRouterSettings {
   readLagMs(): number;
   randomFaults: RandomFaults;
   writeQuota: WriteQuota;
+  reportsQuota: ReportsQuota;
   batchResponseOrder(): BatchResponseOrder;
   /** The generator behind the "shuffle" batch response order. */
   batchShuffle: SeededRandom;
@@ -62,6 +64,8 @@ interface Operation {
   roles: readonly string[];
   /** Takes a token from the app's write quota (Graph's write cost 1). */
   write?: boolean;
+  /** Counts against the reports APIs' limit (the sign-in log: 5 requests per 10 s per app and tenant). */
+  report?: boolean;
   run(context: GraphContext): SimResponse;
 }
 
@@ -141,6 +145,16 @@ function runExchange(
     const operation = route(request, settings.tenant);
     requireAnyRole(claims, operation.roles);
     let quotaHeaders: Record<string, string> = {};
+    if (operation.report) {
+      const verdict = settings.reportsQuota.take(claims.tenantId, claims.appId);
+      if (!verdict.accepted) {
+        return {
+          status: 429,
+          headers: { "content-type": GRAPH_JSON_CONTENT_TYPE, "Retry-After": String(verdict.retryAfterSeconds) },
+          body: graphErrorBody(request, "TooManyRequests", "Too many requests to the reporting APIs. Retry after the number of seconds in the Retry-After header."),
+        };
+      }
+    }
     if (operation.write) {
       const verdict = settings.writeQuota.take(claims.tenantId, claims.appId, inBatch);
       if (!verdict.accepted) {
@@ -300,7 +314,7 @@ function routeAuditLogs(request: SimRequest, address: ResourceAddress): Operatio
   if (extra !== undefined) {
     throw segmentNotFound(extra);
   }
-  return only("GET", request, { roles: SIGN_IN_READ_ROLES, run: (context) => listSignIns(context) });
+  return only("GET", request, { roles: SIGN_IN_READ_ROLES, report: true, run: (context) => listSignIns(context) });
 }
 
 function routeDirectoryObjects(request: SimRequest, address: ResourceAddress): Operation {

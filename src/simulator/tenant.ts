@@ -40,6 +40,8 @@ export class SimulatedTenant {
   /** The sign-in log (`GET /auditLogs/signIns`), in insertion order; tests may push records. */
   readonly signIns: SimSignIn[] = [];
   private readonly sessionChanges = new Map<string, SessionChange[]>();
+  /** Told of each revocation (user, epoch ms): the simulator's returning attacker listens here. */
+  readonly revocationListeners: Array<(userId: string, at: number) => void> = [];
 
   /**
    * @param tenantId the directory id (a GUID)
@@ -164,6 +166,7 @@ export class SimulatedTenant {
     const changes = this.sessionChanges.get(user.id) ?? [];
     changes.push({ at: now, previous });
     this.sessionChanges.set(user.id, changes);
+    for (const listener of this.revocationListeners) listener(user.id, now);
     return next;
   }
 

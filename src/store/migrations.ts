@@ -164,6 +164,66 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createTable("write_ledger_lock").addColumn("key", "text", (c) => c.primaryKey()).execute();
     },
   },
+  "005-signin-watch": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // One row per revocation whose users' sign-ins are watched (WATCH_HOURS): leased like jobs,
+      // so one replica at a time queries the sign-in log for it; the sweep position and cursor make
+      // a restart continue where the last runner stopped.
+      await db.schema
+        .createTable("watches")
+        .addColumn("request_id", "text", (c) => c.primaryKey().references("requests.id"))
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("ends_at", "text", (c) => c.notNull())
+        .addColumn("state", "text", (c) => c.notNull())
+        .addColumn("incident_ip", "text")
+        .addColumn("user_count", "integer", (c) => c.notNull())
+        .addColumn("lease_owner", "text")
+        .addColumn("lease_expires_at", "text")
+        .addColumn("next_position", "integer", (c) => c.notNull())
+        .addColumn("sweep_cursor", "text")
+        .addColumn("sweep_started_at", "text")
+        .addColumn("next_sweep_at", "text", (c) => c.notNull())
+        .addColumn("last_post_at", "text")
+        .addColumn("failures", "integer", (c) => c.notNull())
+        .addColumn("ended_at", "text")
+        .addColumn("ended_by_id", "text")
+        .addColumn("ended_by_name", "text")
+        .addColumn("end_reason", "text")
+        .addCheckConstraint("watches_state_known", sql`state in ('active','stopped','ended','unavailable')`)
+        .execute();
+      await db.schema.createIndex("watches_state").on("watches").columns(["state", "lease_expires_at"]).execute();
+      await db.schema
+        .createTable("watch_users")
+        .addColumn("request_id", "text", (c) => c.notNull().references("watches.request_id"))
+        .addColumn("position", "integer", (c) => c.notNull())
+        .addColumn("user_id", "text", (c) => c.notNull())
+        .addColumn("upn", "text", (c) => c.notNull())
+        .addColumn("display_name", "text", (c) => c.notNull())
+        .addColumn("since", "text", (c) => c.notNull())
+        .addColumn("last_summary_at", "text")
+        .addPrimaryKeyConstraint("watch_users_pk", ["request_id", "position"])
+        .addUniqueConstraint("watch_users_user", ["request_id", "user_id"])
+        .execute();
+      // Each successful sign-in after a revocation, once (Graph's sign-in ID), until it is reported.
+      await db.schema
+        .createTable("watch_signins")
+        .addColumn("request_id", "text", (c) => c.notNull().references("watches.request_id"))
+        .addColumn("signin_id", "text", (c) => c.notNull())
+        .addColumn("user_id", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("ip", "text", (c) => c.notNull())
+        .addColumn("location", "text", (c) => c.notNull())
+        .addColumn("app", "text", (c) => c.notNull())
+        .addColumn("client", "text", (c) => c.notNull())
+        .addColumn("interactive", "integer")
+        .addColumn("incident_ip", "integer", (c) => c.notNull())
+        .addColumn("seen_before", "integer")
+        .addColumn("reported_at", "text")
+        .addPrimaryKeyConstraint("watch_signins_pk", ["request_id", "signin_id"])
+        .execute();
+      await db.schema.createIndex("watch_signins_unreported").on("watch_signins").columns(["request_id", "reported_at", "created_at"]).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

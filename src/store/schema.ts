@@ -17,6 +17,9 @@ export interface Database {
   settings: SettingsTable;
   write_ledger: WriteLedgerTable;
   write_ledger_lock: WriteLedgerLockTable;
+  watches: WatchesTable;
+  watch_users: WatchUsersTable;
+  watch_signins: WatchSignInsTable;
 }
 
 export interface RequestsTable {
@@ -156,4 +159,65 @@ export interface WriteLedgerTable {
 /** One row per ledger key, locked while a replica reserves its next writes. */
 export interface WriteLedgerLockTable {
   key: string;
+}
+
+/** A post-revocation watch of the revoked users' sign-ins (005). */
+export interface WatchesTable {
+  request_id: string;
+  created_at: string;
+  ends_at: string;
+  /** active | stopped (by a person) | ended (its time ran out) | unavailable (no permission or licence). */
+  state: string;
+  /** The address `revoke ip` named, or null. */
+  incident_ip: string | null;
+  user_count: number;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  /** The first user (position) of the group the next query asks about. */
+  next_position: number;
+  /** `createdDateTime ge` of the current sweep, or null for the first (each user's own revocation time). */
+  sweep_cursor: string | null;
+  sweep_started_at: string | null;
+  /** The next sweep starts no earlier than this. */
+  next_sweep_at: string;
+  /** The last message posted in the request's thread (at most one a minute). */
+  last_post_at: string | null;
+  /** Queries in a row that failed for a passing reason. */
+  failures: number;
+  ended_at: string | null;
+  ended_by_id: string | null;
+  ended_by_name: string | null;
+  end_reason: string | null;
+}
+
+/** One watched user: revoked by the request, with the time sign-ins count from. */
+export interface WatchUsersTable {
+  request_id: string;
+  position: number;
+  user_id: string;
+  upn: string;
+  display_name: string;
+  /** Sign-ins from this time on are after the revocation (the verified sessions-valid-from time). */
+  since: string;
+  /** The last summary of this user in the thread (at most one an hour). */
+  last_summary_at: string | null;
+}
+
+/** A successful sign-in after the revocation, as the sign-in log showed it. */
+export interface WatchSignInsTable {
+  request_id: string;
+  signin_id: string;
+  user_id: string;
+  created_at: string;
+  ip: string;
+  location: string;
+  app: string;
+  client: string;
+  /** 1 interactive, 0 non-interactive, null when the log did not say. */
+  interactive: number | null;
+  /** 1 when the address is the one `revoke ip` named. */
+  incident_ip: number;
+  /** 1 when the user signed in successfully from this address before the revocation, 0 not, null unknown. */
+  seen_before: number | null;
+  reported_at: string | null;
 }

@@ -5,7 +5,7 @@ import type { Activity } from "botbuilder";
 import pino from "pino";
 import type { AuditEntry } from "../../src/audit/audit-log.js";
 import { readConfig } from "../../src/config.js";
-import { startBot, type RunningBot } from "../../src/index.js";
+import { startBot, type RunningBot, type StartOptions } from "../../src/index.js";
 import {
   startSimulator,
   WELL_KNOWN,
@@ -58,6 +58,8 @@ export interface HarnessOptions {
    * token. `false` runs the bot with ALLOW_UNAUTHENTICATED (only where a test needs auth off).
    */
   auth?: boolean;
+  /** The sign-in watch's pace (tests shorten sweeps and message spacing). */
+  watchOptions?: StartOptions["watchOptions"];
 }
 
 /** The bot's channel settings for a simulator (auth on), as an operator would set them. */
@@ -107,6 +109,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     startBot(config, {
       logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
       jobOptions: { verifyDelaysMs: [0, 50, 100], retryDelaysMs: [50, 100], pollMs: 50 },
+      watchOptions: options.watchOptions,
       cardUpdateIntervalMs: 0,
       expirySweepMs: 50,
       outboxPollMs: 50,
