@@ -38,6 +38,7 @@ import { SqlJobQueue } from "./store/job-queue.js";
 import { SqlRequestStore } from "./store/request-store.js";
 import { SqlSendLedger } from "./store/write-ledger.js";
 import { SqlWatchStore } from "./store/watch-store.js";
+import { SqlUserHistory } from "./store/user-history.js";
 import { GraphSignInLog } from "./directory/sign-in-log.js";
 import { TeamsWatchThread } from "./bot/watch-thread.js";
 import { WatchRunner, type WatchRunnerOptions } from "./watch/watch-runner.js";
@@ -137,9 +138,10 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
   const roles = new GraphRoleLookup(directory, config.roles);
   if (keyingBegan !== undefined) auditor.observe(keyingBegan);
   const leaseMs = config.jobLeaseSeconds * 1000;
+  const signInLog = new GraphSignInLog(graphClient);
   const watches = new WatchRunner({
     store: new SqlWatchStore(db),
-    log: new GraphSignInLog(graphClient),
+    log: signInLog,
     requests: store,
     auditLog: auditStore,
     auditor,
@@ -217,6 +219,8 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     now: options.now,
     logger,
     watches,
+    userSignIns: signInLog,
+    userHistory: new SqlUserHistory(db),
   });
   const cardActions = new CardActions({ revocations, cards, notifier, logger });
   const app = createBotApp({ adapter, botAppId: config.bot.id, handlers, cardActions, conversations, messenger, logger });

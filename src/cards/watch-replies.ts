@@ -120,3 +120,67 @@ export function endedWords(state: string): string {
       return "could not read the sign-in log";
   }
 }
+
+/** `status <user>`'s sign-in lines: last sign-ins, sign-ins since the last revocation, requests. */
+export interface StatusSignIns {
+  /** Undefined when not read; a string is why it could not be. */
+  activity?: { lastInteractive: string | null; lastNonInteractive: string | null } | string;
+  /** Null: never revoked. */
+  since?: { revokedAt: string; count: number; more: boolean; lastIp: string | null; lastApp: string | null } | string | null;
+  requests?: ReadonlyArray<{ requestId: string; createdAt: string; state: string; outcome: string | null }> | string;
+}
+
+const OUTCOME_WORDS: Readonly<Record<string, string>> = {
+  revoked_verified: "revoked and verified",
+  revoked_unverified: "revoked, not yet verified",
+  not_found: "not found in the directory",
+  skipped: "skipped",
+  failed: "failed",
+};
+
+const STATE_WORDS: Readonly<Record<string, string>> = {
+  pending: "waiting for approval",
+  approved: "approved, about to run",
+  running: "running",
+  completed: "finished before reaching this user",
+  failed: "finished before reaching this user",
+  rejected: "rejected",
+  cancelled: "withdrawn",
+  expired: "expired unapproved",
+};
+
+function neverOr(iso: string | null): string {
+  return iso === null ? "none recorded" : formatTime(iso);
+}
+
+export function statusSignInLines(info: StatusSignIns): string[] {
+  const lines: string[] = [];
+  if (info.activity !== undefined) {
+    lines.push(
+      typeof info.activity === "string"
+        ? `- Last sign-ins: not shown. ${info.activity}`
+        : `- Last interactive sign-in: ${neverOr(info.activity.lastInteractive)}; last non-interactive sign-in: ${neverOr(info.activity.lastNonInteractive)}`,
+    );
+  }
+  if (info.since !== undefined) {
+    if (info.since === null) lines.push("- Successful sign-ins since the last revocation: sessions were never revoked");
+    else if (typeof info.since === "string") lines.push(`- Successful sign-ins since the last revocation: not shown. ${info.since}`);
+    else if (info.since.count === 0) lines.push(`- Successful sign-ins since the last revocation (${formatTime(info.since.revokedAt)}): none`);
+    else {
+      const last = info.since.lastIp === null ? "" : `; the latest from ${escapeMarkdown(info.since.lastIp)}${info.since.lastApp === null || info.since.lastApp === "" ? "" : ` with ${escapeMarkdown(info.since.lastApp)}`}`;
+      lines.push(`- Successful sign-ins since the last revocation (${formatTime(info.since.revokedAt)}): ${info.since.more ? "at least " : ""}${info.since.count}${last}`);
+    }
+  }
+  if (info.requests !== undefined) {
+    if (typeof info.requests === "string") lines.push(`- Requests that named this user: not shown. ${info.requests}`);
+    else if (info.requests.length === 0) lines.push("- Requests that named this user: none");
+    else {
+      lines.push("- Requests that named this user (newest first):");
+      for (const r of info.requests) {
+        const what = r.outcome !== null ? (OUTCOME_WORDS[r.outcome] ?? "recorded") : (STATE_WORDS[r.state] ?? "in progress");
+        lines.push(`  - ${r.requestId}, asked ${formatTime(r.createdAt)}: ${what}`);
+      }
+    }
+  }
+  return lines;
+}

@@ -6,9 +6,11 @@
  * Entra ID P1 licence when Graph says the tenant has none).
  */
 import type { Client } from "@microsoft/microsoft-graph-client";
+import { GraphError } from "@microsoft/microsoft-graph-client";
 import { isIP } from "node:net";
 import { AppError } from "../errors.js";
 import { isObjectId } from "./directory.js";
+import { mapGraphError } from "./graph-errors.js";
 import { pages } from "./graph-listing.js";
 import { odataString } from "./odata.js";
 
@@ -52,6 +54,34 @@ export interface SignInLog {
   seenBefore(userId: string, ip: string, before: Date, options?: SignInReadOptions): Promise<boolean>;
 }
 
+/** A user's signInActivity (ISO times from Graph, null where there is none). */
+export interface SignInActivity {
+  lastInteractive: string | null;
+  lastNonInteractive: string | null;
+  lastSuccessful: string | null;
+}
+
+/** Successful sign-ins of one user since a time: how many (up to what was read), and the latest. */
+export interface SignInsSince {
+  count: number;
+  /** More pages were left unread: the count is a lower bound. */
+  more: boolean;
+  latest: SignInEvent | undefined;
+}
+
+/** What `status <user>` reads of a user's sign-ins. */
+export interface UserSignIns {
+  signInActivity(userId: string): Promise<SignInActivity>;
+  successfulSince(userId: string, since: Date, maxPages?: number): Promise<SignInsSince>;
+}
+
+/**
+ * Microsoft documents `GET …signInActivity` at 10 requests per minute per app and tenant (identity
+ * and access reports limits). Look-ups past that are refused here, with that reason, rather than
+ * sent to be answered 429.
+ */
+export const SIGN_IN_ACTIVITY_PER_MINUTE = 10;
+
 /** An OData DateTimeOffset literal at whole seconds (truncated: the window widens, never narrows). */
 function odataTime(at: Date): string {
   const ms = at.getTime();
@@ -80,9 +110,61 @@ export function seenBeforeFilter(userId: string, ip: string, before: Date): stri
   return `${userIdClause(userId)} and ipAddress eq ${odataString(ip)} and createdDateTime le ${odataTime(before)} and status/errorCode eq 0`;
 }
 
-/** Microsoft Graph implementation of SignInLog. */
-export class GraphSignInLog implements SignInLog {
-  constructor(private readonly client: Client) {}
+/** Microsoft Graph implementation of SignInLog and UserSignIns. */
+export class GraphSignInLog implements SignInLog, UserSignIns {
+  private readonly activityLookups: number[] = [];
+
+  constructor(
+    private readonly client: Client,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async signInActivity(userId: string): Promise<SignInActivity> {
+    if (!isObjectId(userId)) throw new AppError("GraphBadRequest", `"${userId.slice(0, 60)}" is not an object ID.`);
+    const now = this.now();
+    while (this.activityLookups.length > 0 && (this.activityLookups[0] ?? 0) <= now - 60_000) this.activityLookups.shift();
+    if (this.activityLookups.length >= SIGN_IN_ACTIVITY_PER_MINUTE) {
+      throw new AppError(
+        "GraphThrottled",
+        `Microsoft Graph allows ${SIGN_IN_ACTIVITY_PER_MINUTE} sign-in activity look-ups a minute, and this minute's are used; try again in a minute.`,
+        { retryAfterSeconds: 60 },
+      );
+    }
+    this.activityLookups.push(now);
+    let body: unknown;
+    try {
+      body = await this.client.api(`/users/${userId}`).select(["id", "signInActivity"]).get();
+    } catch (err) {
+      throw signInReadError(err, userId);
+    }
+    const activity = (body as { signInActivity?: Record<string, unknown> | null } | undefined)?.signInActivity ?? {};
+    const time = (v: unknown) => (typeof v === "string" && !Number.isNaN(Date.parse(v)) ? v : null);
+    return {
+      lastInteractive: time(activity.lastSignInDateTime),
+      lastNonInteractive: time(activity.lastNonInteractiveSignInDateTime),
+      lastSuccessful: time(activity.lastSuccessfulSignInDateTime),
+    };
+  }
+
+  async successfulSince(userId: string, since: Date, maxPages = 3): Promise<SignInsSince> {
+    const filter = `${userIdClause(userId)} and createdDateTime ge ${odataTime(since)} and status/errorCode eq 0`;
+    const first = this.client.api("/auditLogs/signIns").filter(encodeURIComponent(filter)).top(999);
+    let count = 0;
+    let latest: SignInEvent | undefined;
+    let read = 0;
+    // Graph answers newest first: the first record is the latest.
+    for await (const records of pages(this.client, first, "readSignIns", filter, {})) {
+      for (const record of records) {
+        const event = signInEventOf(record);
+        if (event === undefined) continue;
+        count += 1;
+        if (latest === undefined || Date.parse(event.createdDateTime) > Date.parse(latest.createdDateTime)) latest = event;
+      }
+      read += 1;
+      if (read >= maxPages) return { count, more: records.length >= 999, latest };
+    }
+    return { count, more: false, latest };
+  }
 
   async *successfulSignIns(userIds: readonly string[], since: Date, options: SignInReadOptions = {}): AsyncGenerator<SignInEvent[], void, undefined> {
     const filter = successfulSignInsFilter(userIds, since);
@@ -109,6 +191,21 @@ export class GraphSignInLog implements SignInLog {
     }
     return false;
   }
+}
+
+/** A failed read of signInActivity: the permission or licence it needs, else Graph's mapped error. */
+function signInReadError(err: unknown, userId: string): AppError {
+  if (err instanceof GraphError && err.statusCode === 403) {
+    const details = { status: 403, graphCode: err.code ?? undefined, graphMessage: err.message, requestId: err.requestId ?? undefined };
+    return err.code === "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
+      ? new AppError("GraphForbidden", "The bot may not read sign-in activity: it needs a Microsoft Entra ID P1 or P2 licence in the tenant.", details)
+      : new AppError(
+          "GraphForbidden",
+          "The bot may not read sign-in activity: its app registration lacks the Microsoft Graph application permission AuditLog.Read.All. An admin adds it under API permissions and grants admin consent.",
+          details,
+        );
+  }
+  return mapGraphError(err, "readUser", userId);
 }
 
 /** Whether an AppError from the sign-in log means watching cannot work at all here (permission or licence). */

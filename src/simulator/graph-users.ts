@@ -13,6 +13,8 @@ import { FilterSyntaxError, parseFilter, UnsupportedFilterOperatorError } from "
 import { isGuid } from "./tenant.js";
 import type { SimUser } from "./tenant-model.js";
 import { compileUserFilter, UnsupportedFilterError } from "./user-filter.js";
+import { requireAnyRole } from "./graph-permissions.js";
+import { SIGN_IN_READ_ROLES, type SimSignIn } from "./graph-signins.js";
 import type { UserPredicate } from "./user-filter.js";
 
 /** Graph's limit on the number of group ids in one checkMemberGroups call. */
@@ -24,12 +26,48 @@ const UNSUPPORTED_LIST_OPTIONS = ["$orderby", "$search", "$count", "$expand", "$
 
 /** `GET /users/{key}` */
 export function getUser(context: GraphContext, user: SimUser): SimResponse {
-  const selected = parseUserSelect(context.request.query.$select);
+  // signInActivity comes from the sign-in log: selected only by name, and only with AuditLog.Read.All.
+  const raw = context.request.query.$select;
+  const parts = raw === undefined ? [] : raw.split(",").map((p) => p.trim());
+  const activity = parts.some((p) => p.toLowerCase() === "signinactivity");
+  if (activity) requireAnyRole(context.claims, SIGN_IN_READ_ROLES);
+  const rest = parts.filter((p) => p.toLowerCase() !== "signinactivity");
+  const selected = activity && rest.length === 0 ? (["id"] as (keyof SimUser)[]) : parseUserSelect(activity ? rest.join(",") : raw);
   const view = readUser(context.tenant, user, context.readLagMs);
   return graphJson({
     "@odata.context": usersContext(context.baseUrl, selected, true),
     ...projectUser(view, selected ?? DEFAULT_USER_PROPERTIES),
+    ...(activity ? { signInActivity: signInActivityOf(context.tenant.signIns, user.id) } : {}),
   });
+}
+
+/**
+ * Graph's signInActivity as the sign-in log gives it: the last interactive and non-interactive
+ * attempts (successful or not) and the last successful sign-in, each with its request ID; null
+ * where there is none.
+ */
+export function signInActivityOf(signIns: readonly SimSignIn[], userId: string): Record<string, string | null> {
+  let interactive: SimSignIn | undefined;
+  let nonInteractive: SimSignIn | undefined;
+  let successful: SimSignIn | undefined;
+  const later = (a: SimSignIn | undefined, b: SimSignIn) => a === undefined || Date.parse(b.createdDateTime) > Date.parse(a.createdDateTime);
+  for (const s of signIns) {
+    if (s.userId.toLowerCase() !== userId.toLowerCase()) continue;
+    if (s.isInteractive === false) {
+      if (later(nonInteractive, s)) nonInteractive = s;
+    } else if (later(interactive, s)) {
+      interactive = s;
+    }
+    if (s.status.errorCode === 0 && later(successful, s)) successful = s;
+  }
+  return {
+    lastSignInDateTime: interactive?.createdDateTime ?? null,
+    lastSignInRequestId: interactive?.id ?? null,
+    lastNonInteractiveSignInDateTime: nonInteractive?.createdDateTime ?? null,
+    lastNonInteractiveSignInRequestId: nonInteractive?.id ?? null,
+    lastSuccessfulSignInDateTime: successful?.createdDateTime ?? null,
+    lastSuccessfulSignInRequestId: successful?.id ?? null,
+  };
 }
 
 /** `GET /users` with `$filter`, `$select`, `$top` and `$skiptoken`. */

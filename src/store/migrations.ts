@@ -222,6 +222,8 @@ const MIGRATIONS: Record<string, Migration> = {
         .addPrimaryKeyConstraint("watch_signins_pk", ["request_id", "signin_id"])
         .execute();
       await db.schema.createIndex("watch_signins_unreported").on("watch_signins").columns(["request_id", "reported_at", "created_at"]).execute();
+      // `status <user>` lists the requests that named a user.
+      await db.schema.createIndex("request_targets_user_id").on("request_targets").column("user_id").execute();
     },
   },
 };

@@ -103,6 +103,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...botEnvFor(sim, dataDir),
     ...(auth ? channelAuthEnv(sim) : { ALLOW_UNAUTHENTICATED: "true" }),
     LOG_LEVEL: "silent",
+    // The sign-in watch reads the log and posts in threads after every revocation: off unless a
+    // test is about it (test/e2e/watch.spec.ts), so other tests' counts of calls stay theirs.
+    WATCH_HOURS: "0",
     ...options.env,
   });
   const start = (now?: () => Date) =>

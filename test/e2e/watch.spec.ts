@@ -13,6 +13,7 @@ import { cardText, lastConfirmCard, storedRequest } from "./cards.js";
 import { startHarness, type Harness } from "./harness.js";
 
 const FAST_WATCH = { tickMs: 50, sweepIntervalMs: 4000, postIntervalMs: 60_000 };
+const WATCH_ON = { WATCH_HOURS: "24" };
 
 /** Waits (polling) for the request's job to end. */
 async function finished(h: Harness, requestId: string): Promise<void> {
@@ -40,7 +41,7 @@ describe("e2e: sign-in watch after a revocation", function () {
     let h: Harness;
     let channel: TeamsConversation;
     before(async () => {
-      h = await startHarness({ sim: { attackerReturns: { delayMs: 200 } }, watchOptions: FAST_WATCH });
+      h = await startHarness({ sim: { attackerReturns: { delayMs: 200 } }, watchOptions: FAST_WATCH, env: WATCH_ON });
       channel = h.channel("incident");
     });
     after(async () => {
@@ -119,7 +120,7 @@ describe("e2e: sign-in watch after a revocation", function () {
   describe("revoke user, then a restart: the watch resumes and reports a known address", () => {
     let h: Harness;
     before(async () => {
-      h = await startHarness({ sim: { attackerReturns: { delayMs: 1500 } }, watchOptions: FAST_WATCH });
+      h = await startHarness({ sim: { attackerReturns: { delayMs: 1500 } }, watchOptions: FAST_WATCH, env: WATCH_ON });
     });
     after(async () => {
       await h.close();
@@ -143,13 +144,23 @@ describe("e2e: sign-in watch after a revocation", function () {
       assert.equal(signIns.length, 1, "the sign-in is recorded once");
       // A seen-before look-up asked for that user and address before the revocation.
       assert.ok(signInReads(h).some((r) => (r.query.$filter ?? "").includes(`ipAddress eq '${HOSTILE_IPV4}'`) && (r.query.$filter ?? "").includes("createdDateTime le")));
+
+      // `status` now tells the last sign-ins, the sign-ins since the revocation and the requests.
+      await h.say("sam", "status alice@contoso.com");
+      const status = h.connector.texts(conv.id).find((t) => t.includes("Last interactive sign-in")) ?? "";
+      assert.match(status, /Last interactive sign-in: \d{4}-\d\d-\d\d \d\d:\d\d UTC; last non-interactive sign-in: (none recorded|\d{4}-\d\d-\d\d \d\d:\d\d UTC)/);
+      assert.match(status, new RegExp(`Successful sign-ins since the last revocation \\(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\): 1; the latest from ${HOSTILE_IPV4.replace(/\./g, "\\.")} with Office 365 Exchange Online`));
+      assert.ok(status.includes(`${requestId}, asked `) && status.includes(": revoked and verified"), status);
+      assert.ok(!/\d\dT\d\d:\d\d|true|false|revoked_verified/.test(status), `no raw values: ${status}`);
+      const activityRead = h.sim.requests.find((r) => r.path === `/v1.0/users/${WELL_KNOWN.alice.id}` && (r.query.$select ?? "").includes("signInActivity"));
+      assert.equal(activityRead?.status, 200);
     });
   });
 
   describe("without AuditLog.Read.All", () => {
     let h: Harness;
     before(async () => {
-      h = await startHarness({ sim: { roles: ALL_GRAPH_ROLES.filter((r) => r !== GRAPH_ROLES.auditLogReadAll) }, watchOptions: FAST_WATCH });
+      h = await startHarness({ sim: { roles: ALL_GRAPH_ROLES.filter((r) => r !== GRAPH_ROLES.auditLogReadAll) }, watchOptions: FAST_WATCH, env: WATCH_ON });
     });
     after(async () => {
       await h.close();
@@ -169,13 +180,19 @@ describe("e2e: sign-in watch after a revocation", function () {
       await h.bot.idle();
       assert.equal((await h.auditEntries()).filter((e) => e.action === "watch.unavailable").length, 1);
       assert.equal(await storedWatchState(h, requestId), "unavailable");
+
+      // `status` says which part it cannot show and why, and shows the rest.
+      await h.say("sam", "status alice@contoso.com");
+      const status = h.connector.texts(conv.id).find((t) => t.includes("Last sign-ins: not shown")) ?? "";
+      assert.ok(status.includes("AuditLog.Read.All"), status);
+      assert.ok(status.includes("Successful sign-ins since the last revocation") && status.includes(`${requestId}, asked `), status);
     });
   });
 
   describe("without an Entra ID P1 licence", () => {
     let h: Harness;
     before(async () => {
-      h = await startHarness({ watchOptions: FAST_WATCH });
+      h = await startHarness({ watchOptions: FAST_WATCH, env: WATCH_ON });
     });
     after(async () => {
       await h.close();
@@ -204,6 +221,31 @@ describe("e2e: sign-in watch after a revocation", function () {
       assert.ok(!said.includes("Neither tenant"), "Graph's own words stay in the log");
       assert.ok(cardText(said).length > 0);
     });
+  });
+});
+
+describe("e2e: WATCH_HOURS=0 turns the watch off", function () {
+  this.timeout(30_000);
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ watchOptions: FAST_WATCH, env: { WATCH_HOURS: "0" } });
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  it("starts no watch and reads no sign-in log after a revocation", async () => {
+    const conv = h.personal("sam");
+    await h.say("sam", "revoke user alice@contoso.com");
+    const { call, requestId } = lastConfirmCard(h, conv.id);
+    await h.click("sam", Verbs.approve, { requestId }, call.id);
+    await finished(h, requestId);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await h.bot.idle();
+    assert.equal(signInReads(h).filter((r) => (r.query.$filter ?? "").includes("createdDateTime ge")).length, 0);
+    assert.ok(!(await h.auditEntries()).some((e) => e.action.startsWith("watch.")));
+    await h.say("sam", "watch");
+    assert.ok(h.connector.texts(conv.id).some((t) => t.includes("Sign-in watching is off (WATCH_HOURS=0)")));
   });
 });
 
