@@ -265,6 +265,20 @@ export class SqlWatchStore implements WatchStore {
     return watch === undefined ? undefined : this.withCounts(watch);
   }
 
+  async unwatched(since: string, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom("requests as r")
+      .select("r.id")
+      .where("r.state", "in", ["completed", "failed"])
+      .where("r.updated_at", ">=", since)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom("watches as w").select("w.request_id").whereRef("w.request_id", "=", "r.id"))))
+      .where((eb) => eb.exists(eb.selectFrom("target_outcomes as o").select("o.request_id").whereRef("o.request_id", "=", "r.id").where("o.status", "in", REVOKED)))
+      .orderBy("r.updated_at")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   private async withCounts(watch: Watch): Promise<WatchListing> {
     const counts = await this.db
       .selectFrom("watch_signins")

@@ -102,6 +102,11 @@ export interface WatchStore {
   listActive(limit: number): Promise<WatchListing[]>;
   /** The request's watch with its counts, if it has one. */
   listing(requestId: string): Promise<WatchListing | undefined>;
+  /**
+   * Requests that finished (completed or failed) since `since` with at least one revoked target and
+   * no watch: a process that died between a job's end and its watch's start left them.
+   */
+  unwatched(since: string, limit: number): Promise<string[]>;
 }
 
 /** What commands need of the watch (src/watch/watch-runner.ts implements it). */

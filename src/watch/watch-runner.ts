@@ -165,12 +165,26 @@ export class WatchRunner implements WatchControl {
     this.claimNow();
   }
 
-  /** Looks for watches nobody holds now and every tick. */
+  /**
+   * Looks for watches nobody holds now and every tick; once at start, also starts the watches a
+   * process that died between a job's end and its watch's start never began (within WATCH_HOURS).
+   */
   startPolling(): void {
     if (this.options.hours <= 0) return;
     this.poller ??= setInterval(() => this.claimNow(), this.options.tickMs);
     this.poller.unref();
     this.claimNow();
+    const catchUp = this.catchUp().catch((err: unknown) => this.deps.logger.warn({ err }, "starting missed sign-in watches failed"));
+    this.busy.add(catchUp);
+    void catchUp.finally(() => this.busy.delete(catchUp));
+  }
+
+  private async catchUp(): Promise<void> {
+    const since = new Date(this.now() - this.options.hours * 3_600_000).toISOString();
+    for (const requestId of await this.deps.store.unwatched(since, 100)) {
+      const summary = await this.deps.requests.summary(requestId, 0);
+      if (summary !== undefined) await this.startFor(summary.request);
+    }
   }
 
   /** Stops this runner (shutdown): watch loops finish their step and give their lease up. */
@@ -179,8 +193,8 @@ export class WatchRunner implements WatchControl {
     this.wake();
     if (this.poller !== undefined) clearInterval(this.poller);
     this.poller = undefined;
-    while (this.running.size > 0 || this.polling !== undefined) {
-      await Promise.all([...this.running.values(), this.polling]);
+    while (this.running.size > 0 || this.polling !== undefined || this.busy.size > 0) {
+      await Promise.all([...this.running.values(), this.polling, ...this.busy]);
     }
   }
 

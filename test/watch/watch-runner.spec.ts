@@ -197,6 +197,25 @@ for (const dialect of testDialects()) describe(`watch runner on a simulated cloc
     assert.match(String(signIn?.details.signedIn), /^2026-11-01 10:02 UTC$/);
   });
 
+  it("starts, at startup, the watch of a request that finished while no watch could start (a crash between the two)", async () => {
+    const clock = new VirtualClock();
+    clock.at = Date.now();
+    const log = new ScriptedSignInLog(clock);
+    const thread = new RecordingThread(clock);
+    const request = await revokedRequest(store, "R-WATCHMISSD", 2);
+    const done = await store.requests.transition(request.id, request.version, { state: "completed" });
+    assert.ok(done !== undefined);
+    const unfinished = await revokedRequest(store, "R-WATCHPENDG", 2);
+    const { runner, watches } = runnerFor(clock, log, thread, 1);
+    runner.startPolling();
+    for (let i = 0; i < 1000 && (await watches.get(request.id)) === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    await runner.close();
+    assert.equal((await watches.get(request.id))?.userCount, 2);
+    assert.equal(await watches.get(unfinished.id), undefined, "a request still pending is not watched");
+    assert.ok(thread.said.some((s) => s.kind === "started"));
+    assert.deepEqual(await watches.unwatched(new Date(0).toISOString(), 10), [], "nothing left to start");
+  });
+
   (dialect.name === "sqlite" ? it : it.skip)("5,000 users for an hour stay within the reports API's limit (prints the request count)", async () => {
     const clock = new VirtualClock();
     const log = new ScriptedSignInLog(clock);
