@@ -208,9 +208,12 @@ function signInReadError(err: unknown, userId: string): AppError {
   return mapGraphError(err, "readUser", userId);
 }
 
-/** Whether an AppError from the sign-in log means watching cannot work at all here (permission or licence). */
+/**
+ * Whether an AppError from the sign-in log means watching cannot work at all here: no permission
+ * or licence (403), or Graph refusing the query itself (400), which asking again will not change.
+ */
 export function isWatchUnavailable(err: unknown): err is AppError {
-  return err instanceof AppError && err.code === "GraphForbidden";
+  return err instanceof AppError && (err.code === "GraphForbidden" || err.code === "GraphBadRequest");
 }
 
 function str(value: unknown): string {

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import pino from "pino";
 import type { SignInEvent, SignInLog, SignInReadOptions } from "../../src/directory/sign-in-log.js";
+import { AppError } from "../../src/errors.js";
 import type { RevocationRequest } from "../../src/revocation/types.js";
 import { SqlWatchStore } from "../../src/store/watch-store.js";
 import type { UnreportedSignIn } from "../../src/watch/types.js";
@@ -214,6 +215,28 @@ for (const dialect of testDialects()) describe(`watch runner on a simulated cloc
     assert.equal(await watches.get(unfinished.id), undefined, "a request still pending is not watched");
     assert.ok(thread.said.some((s) => s.kind === "started"));
     assert.deepEqual(await watches.unwatched(new Date(0).toISOString(), 10), [], "nothing left to start");
+  });
+
+  it("ends the watch, saying why once, when Graph refuses the query itself (400): asking again would not change it", async () => {
+    const clock = new VirtualClock();
+    const thread = new RecordingThread(clock);
+    let asked = 0;
+    const refusing: SignInLog = {
+      // eslint-disable-next-line require-yield -- it fails before its first page, as Graph does
+      async *successfulSignIns(_ids, _since, options = {}) {
+        await options.beforeRequest?.();
+        asked += 1;
+        throw new AppError("GraphBadRequest", "Microsoft Graph refused the filter; nothing was requested.");
+      },
+      seenBefore: () => Promise.resolve(false),
+    };
+    const request = await revokedRequest(store, "R-WATCHREFUS", 2);
+    const { runner, watches } = runnerFor(clock, refusing, thread, 1);
+    await runner.startFor(request);
+    await runToEnd(runner, watches, request.id);
+    assert.equal((await watches.get(request.id))?.state, "unavailable");
+    assert.equal(asked, 1, "no retry");
+    assert.deepEqual(thread.said.map((s) => s.kind), ["started", "unavailable"]);
   });
 
   (dialect.name === "sqlite" ? it : it.skip)("5,000 users for an hour stay within the reports API's limit (prints the request count)", async () => {
