@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "data/**", "build/**", ".playground/**"] },
+  { ignores: ["dist/**", ".build-test-*/**", "node_modules/**", "data/**", "build/**", ".playground/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:startup [-- --runs 5]`: how fast the production build answers `GET /healthz` from
  * a cold start, and how much memory it holds once idle. Builds `dist/` first (`npm run build`),
- * then starts `node dist/src/index.js` `--runs` times with a fresh SQLite database each, and
+ * then starts `node dist/index.js` (the bundle, scripts/build.ts) `--runs` times with a fresh SQLite database each, and
  * prints the median and each run's time from spawn to the first 200 on /healthz, and the resident
  * memory (RSS) after two idle seconds. No Graph or Teams is needed: the bot calls neither before
  * it answers /healthz.
@@ -56,7 +56,7 @@ async function oneRun(): Promise<{ startMs: number; idleRss: number }> {
     LOG_LEVEL: "warn",
   };
   const started = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, "dist", "src", "index.js")], { env, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [join(ROOT, "dist", "index.js")], { env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   try {
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
   process.stdout.write(
     [
-      `bench:startup: node dist/src/index.js, ${runs} cold starts (SQLite, inbound auth off, log level warn), Node ${process.version}`,
+      `bench:startup: node dist/index.js, ${runs} cold starts (SQLite, inbound auth off, log level warn), Node ${process.version}`,
       `  cold start to /healthz: median ${median(results.map((r) => r.startMs)).toFixed(0)} ms (runs: ${results.map((r) => r.startMs.toFixed(0)).join(", ")} ms)`,
       `  idle RSS after 2 s:     median ${mb(median(results.map((r) => r.idleRss)))} (runs: ${results.map((r) => mb(r.idleRss)).join(", ")})`,
       "",

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { TurnContext } from "botbuilder";
 import { ActivityTypes, MessageFactory, TurnContext as BotTurnContext } from "botbuilder";
 import type { TeamsAdapter , TurnState } from "@microsoft/teams-ai";
-import { Application } from "@microsoft/teams-ai";
+import { Application } from "@microsoft/teams-ai/lib/Application";
 import type { Logger } from "pino";
 import { clipString } from "../audit/clip.js";
 import { noticeCardData } from "../cards/present.js";

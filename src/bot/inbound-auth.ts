@@ -11,7 +11,7 @@
  */
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import { ClientSecretCredential } from "@azure/identity";
-import { TeamsAdapter } from "@microsoft/teams-ai";
+import { TeamsAdapter } from "@microsoft/teams-ai/lib/TeamsAdapter";
 import type { Activity, ConfigurationBotFrameworkAuthentication, InvokeResponse, TurnContext } from "botbuilder";
 import { MICROSOFT_AUTHORITY_HOSTS, type AppConfig } from "../config.js";
 

@@ -69,6 +69,11 @@ export interface RequestStore {
   /** What a card shows, without loading every target: counts, and at most `rows` users, failures first. */
   summary(requestId: string, rows: number): Promise<RequestSummary | undefined>;
   /**
+   * At most `limit` targets without an outcome whose position is after `afterPosition`, in order
+   * (a job works through a large request a page at a time, never holding all of it).
+   */
+  pendingTargets(requestId: string, afterPosition: number, limit: number): Promise<Array<{ position: number; target: DirectoryUser }>>;
+  /**
    * Adds a target's outcome and its audit entry unless that target already has an outcome;
    * returns false when it had (the outcome is then left as it was).
    */

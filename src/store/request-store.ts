@@ -369,6 +369,22 @@ export class SqlRequestStore implements RequestStore {
     };
   }
 
+  async pendingTargets(requestId: string, afterPosition: number, limit: number): Promise<Array<{ position: number; target: DirectoryUser }>> {
+    const rows = await this.db
+      .selectFrom("request_targets")
+      .leftJoin("target_outcomes", (join) =>
+        join.onRef("target_outcomes.request_id", "=", "request_targets.request_id").onRef("target_outcomes.user_id", "=", "request_targets.user_id"),
+      )
+      .select(["request_targets.position as position", "request_targets.snapshot as snapshot"])
+      .where("request_targets.request_id", "=", requestId)
+      .where("request_targets.position", ">", afterPosition)
+      .where("target_outcomes.user_id", "is", null)
+      .orderBy("request_targets.position", "asc")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ position: Number(r.position), target: JSON.parse(r.snapshot) as DirectoryUser }));
+  }
+
   async recordOutcome(requestId: string, outcome: TargetOutcome, audit: NewAuditEntry): Promise<boolean> {
     return (await this.recordOutcomes(requestId, [{ outcome, audit }])) === 1;
   }

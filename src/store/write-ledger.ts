@@ -1,5 +1,5 @@
 import { sql, type Kysely } from "kysely";
-import { waitForRoom, type LedgerLimit, type SendLedger } from "../revocation/pacer.js";
+import { waitForRoom, type LedgerLimit, type SendLedger } from "../directory/pacer.js";
 import type { DialectKind } from "./database.js";
 import type { Database } from "./schema.js";
 

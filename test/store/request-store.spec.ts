@@ -249,6 +249,27 @@ for (const dialect of testDialects()) {
         );
       });
 
+      it("pages through the targets without an outcome, in order, after a position (a job never loads them all)", async () => {
+        const request = await approvedRequest("R-PAGE", 7);
+        for (const i of [1, 4]) {
+          const target = request.targets[i];
+          assert.ok(target !== undefined);
+          await requests.recordOutcome("R-PAGE", outcomeFor(target.id), auditEntry("target.outcome", "R-PAGE"));
+        }
+        const first = await requests.pendingTargets("R-PAGE", -1, 3);
+        assert.deepEqual(
+          first.map((p) => [p.position, p.target.id]),
+          [0, 2, 3].map((i) => [i, request.targets[i]?.id]),
+        );
+        assert.deepEqual(first[0]?.target, request.targets[0], "the frozen snapshot comes back whole");
+        const rest = await requests.pendingTargets("R-PAGE", 3, 3);
+        assert.deepEqual(
+          rest.map((p) => p.position),
+          [5, 6],
+        );
+        assert.deepEqual(await requests.pendingTargets("R-PAGE", 6, 3), []);
+      });
+
       it("marks an attempt only under a live lease, and tells the second mark about the first", async () => {
         const request = await approvedRequest("R-MARK", 2);
         const user = request.targets[0]?.id ?? "";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { WritePacer } from "../../src/revocation/pacer.js";
+import { WritePacer } from "../../src/directory/pacer.js";
 import { openDatabase, type OpenDatabase } from "../../src/store/database.js";
 import { SqlSendLedger } from "../../src/store/write-ledger.js";
 import { testDialects, type TestDatabase } from "../support/databases.js";

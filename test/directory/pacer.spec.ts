@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { WritePacer } from "../../src/revocation/pacer.js";
+import { WritePacer } from "../../src/directory/pacer.js";
 import { maxInAnyWindow } from "../support/windows.js";
 
 /** A clock that only moves when the pacer sleeps, so every wait is exact and instant. */

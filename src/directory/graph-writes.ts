@@ -1,0 +1,125 @@
+import type { Logger } from "pino";
+import { AppError, isTransient, userMessageOf } from "../errors.js";
+import type { BatchAnswer } from "./graph-batch.js";
+import type { WritePacer } from "./pacer.js";
+import type { DirectoryUser } from "./types.js";
+
+/** A throttled batch is retried this many times (each after its Retry-After) before its users fail. */
+const MAX_THROTTLE_RETRIES = 10;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A wait of 75–125% of `ms`, so retries from many batches do not arrive together. */
+function withJitter(ms: number): number {
+  return Math.round(ms * (0.75 + Math.random() * 0.5));
+}
+
+/** What a batch of writes ended with: the users it succeeded for, and each other user's final error. */
+export interface WriteResult {
+  ok: string[];
+  failed: Map<string, AppError>;
+}
+
+/**
+ * Graph `$batch` calls of up to 20 users with the retry and throttling policy: writes are paced to
+ * the quota (src/directory/pacer.ts) and tell the pacer what Graph answered; reads are not paced.
+ */
+export class GraphBatchCalls {
+  constructor(
+    private readonly pacer: WritePacer,
+    /** Waits before retrying a failed (not throttled) call; one retry per entry. */
+    private readonly retryDelaysMs: readonly number[],
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Sends writes in one batch, paced to the quota, until each has succeeded or failed for good:
+   * throttled items wait their own Retry-After (and slow every writer down); 5xx and network
+   * errors are retried with backoff and jitter; 403, 404 and other refusals are final at once.
+   * `prepaid`: the caller already took the quota for the first send.
+   */
+  async write(userIds: readonly string[], send: (ids: readonly string[]) => Promise<BatchAnswer>, prepaid = false): Promise<WriteResult> {
+    const ok: string[] = [];
+    const failed = new Map<string, AppError>();
+    let pending = [...userIds];
+    let transientTries = 0;
+    let throttleTries = 0;
+    let paid = prepaid;
+    while (pending.length > 0) {
+      if (!paid) await this.pacer.take(pending.length);
+      paid = false;
+      let answer: BatchAnswer;
+      const sentAt = Date.now();
+      try {
+        answer = await send(pending);
+        this.pacer.observeLatency(Date.now() - sentAt);
+      } catch (err) {
+        // The batch as a whole did not get through (network, outage): every item is retried.
+        const error = err instanceof AppError ? err : new AppError("GraphUnavailable", userMessageOf(err));
+        answer = { items: pending.map((userId) => ({ userId, ok: false, error })), throttled: error.code === "GraphThrottled" ? pending.length : 0 };
+      }
+      this.pacer.observePercentage(answer.throttlePercentage);
+      const retry: string[] = [];
+      let wait = 0;
+      let throttled = false;
+      for (const item of answer.items) {
+        if (item.ok) {
+          ok.push(item.userId);
+          continue;
+        }
+        const error = item.error ?? new AppError("GraphUnavailable", "Microsoft Graph gave no answer for this user.");
+        if (error.code === "GraphThrottled") {
+          throttled = true;
+          wait = Math.max(wait, item.retryAfterMs ?? (error.details.retryAfterSeconds ?? 1) * 1000);
+          retry.push(item.userId);
+        } else if (isTransient(error)) {
+          retry.push(item.userId);
+        } else {
+          failed.set(item.userId, error);
+        }
+      }
+      if (retry.length === 0) break;
+      if (throttled) {
+        this.pacer.observeThrottle(wait);
+        throttleTries++;
+      } else {
+        transientTries++;
+      }
+      const backoff = this.retryDelaysMs[transientTries - 1];
+      if (throttleTries > MAX_THROTTLE_RETRIES || (!throttled && backoff === undefined)) {
+        const last = new Map(answer.items.map((i) => [i.userId, i.error]));
+        for (const id of retry) failed.set(id, last.get(id) ?? new AppError("GraphUnavailable", "Microsoft Graph kept failing for this user."));
+        break;
+      }
+      if (!throttled && backoff !== undefined) await sleep(withJitter(backoff));
+      pending = retry;
+    }
+    return { ok, failed };
+  }
+
+  /**
+   * Reads users in one batch (reads are not writes: not paced), retrying transient failures with
+   * backoff; a user missing from the answer could not be read.
+   */
+  async read(userIds: readonly string[], read: (ids: readonly string[]) => Promise<BatchAnswer>): Promise<Map<string, DirectoryUser>> {
+    const users = new Map<string, DirectoryUser>();
+    let pending = [...userIds];
+    for (let attempt = 0; pending.length > 0 && attempt <= this.retryDelaysMs.length; attempt++) {
+      if (attempt > 0) await sleep(withJitter(this.retryDelaysMs[attempt - 1] ?? 1000));
+      let answer: BatchAnswer;
+      try {
+        answer = await read(pending);
+      } catch (err) {
+        this.logger.warn({ err }, "read-back batch failed; retrying");
+        continue;
+      }
+      const retry: string[] = [];
+      for (const item of answer.items) {
+        if (item.ok && item.user !== undefined) users.set(item.userId, item.user);
+        else if (item.error !== undefined && isTransient(item.error)) retry.push(item.userId);
+      }
+      pending = retry;
+    }
+    return users;
+  }
+}
