@@ -22,7 +22,7 @@ import type { AuditLog } from "../audit/audit-log.js";
 import type { Auditor } from "../audit/auditor.js";
 import { isWatchUnavailable, SIGN_IN_GROUP_SIZE, type SignInEvent, type SignInLog } from "../directory/sign-in-log.js";
 import { AppError, userMessageOf } from "../errors.js";
-import { WritePacer, type SendLedger } from "../revocation/pacer.js";
+import { WritePacer, type SendLedger } from "../directory/pacer.js";
 import type { RequestStore } from "../revocation/request-store.js";
 import type { Actor, RevocationRequest } from "../revocation/types.js";
 import type { UnreportedSignIn, Watch, WatchControl, WatchedUser, WatchListing, WatchSignIn, WatchStore } from "./types.js";
