@@ -13,6 +13,8 @@ export type AuditAction =
   | "revocation.started"
   | "revocation.resumed"
   | "target.outcome"
+  /** A containment step of one target (--reset-password, --confirm-compromised). */
+  | "target.containment"
   | "revocation.completed"
   | "revocation.failed"
   | "audit.channel.set"
@@ -52,7 +54,7 @@ export function isRefusal(action: AuditAction): boolean {
  * Recorded in the chain but not posted to Teams: one per target, which for a bulk request would
  * flood the channel. The summary entry that ends the job is posted.
  */
-export const UNPOSTED_ACTIONS: ReadonlySet<AuditAction> = new Set(["target.outcome", "watch.signin"]);
+export const UNPOSTED_ACTIONS: ReadonlySet<AuditAction> = new Set(["target.outcome", "target.containment", "watch.signin"]);
 
 export interface AuditEntry {
   seq: number;

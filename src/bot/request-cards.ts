@@ -117,7 +117,12 @@ export class RequestCards implements RequestCardsPort {
   }
 
   private secondPersonOf(view: RequestSummary): Promise<string | null> {
-    return this.deps.revocations.secondPersonOf({ targetCount: view.targetCount, disable: view.request.disable, targets: view.rows.map((r) => r.target) });
+    return this.deps.revocations.secondPersonOf({
+      targetCount: view.targetCount,
+      disable: view.request.disable,
+      containment: view.request.containment,
+      targets: view.rows.map((r) => r.target),
+    });
   }
 
   /** Which of the request's cards the conversation holds: the original, the approval copy, or none. */

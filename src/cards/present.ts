@@ -2,6 +2,7 @@
  * Turns domain objects into card data (src/cards/models.ts). All wording of the cards lives here
  * or in the templates, nowhere else.
  */
+import { effectSentence, resultContainmentNote } from "./containment-replies.js";
 import { escapeMarkdown } from "./markdown.js";
 import type { AuditEntry } from "../audit/audit-log.js";
 import type { DirectoryUser } from "../directory/types.js";
@@ -122,9 +123,7 @@ export function confirmCardData(request: RevocationRequest, context: PendingCont
     reason: request.reason === "" ? "(none given)" : plain(request.reason),
     targetSummary: plural(n, "user"),
     excluded: excludedLine(request),
-    effect: request.disable
-      ? "Sign-in sessions will be revoked and the accounts disabled. Nothing happens until it is approved."
-      : "Sign-in sessions will be revoked. Nothing happens until it is approved.",
+    effect: effectSentence(request.disable, request.containment),
     approvalRule:
       context.secondPerson !== null
         ? `A second person must approve: an approver other than ${plain(request.requester.name)} (${plain(context.secondPerson)}).`
@@ -275,6 +274,7 @@ export function resultCardData(request: RevocationRequest | ResultView, notice =
     isLive(r) || done > 0
       ? `${done} of ${v.targetCount} done: ${counts.revoked_verified} revoked and verified, ${counts.revoked_unverified} revoked not yet verified, ${failed} failed${v.pace === undefined || v.pace === "" ? "" : `. ${v.pace}`}`
       : `Nothing was revoked (${plural(v.targetCount, "user")} named).`;
+  const containmentNote = isLive(r) || done > 0 ? resultContainmentNote(r.containment) : "";
   return {
     requestId: r.id,
     title: view.title,
@@ -289,7 +289,7 @@ export function resultCardData(request: RevocationRequest | ResultView, notice =
         : "",
     requester: plain(r.requester.name),
     reason: r.reason === "" ? "(none given)" : plain(r.reason),
-    summary,
+    summary: containmentNote === "" ? summary : `${summary}. ${containmentNote}`,
     targets: rows,
     note: revoked > 0 || isLive(r) ? ACCESS_TOKEN_NOTE : "",
   };
@@ -348,6 +348,7 @@ const AUDIT_TITLES: Record<AuditEntry["action"], { title: string; style: string 
   "revocation.started": { title: "Revocation started", style: "accent" },
   "revocation.resumed": { title: "Revocation resumed after an interruption", style: "warning" },
   "target.outcome": { title: "Target outcome", style: "default" },
+  "target.containment": { title: "Containment step", style: "default" },
   "revocation.completed": { title: "Revocation completed", style: "good" },
   "revocation.failed": { title: "Revocation finished with failures", style: "attention" },
   "audit.channel.set": { title: "Audit channel set", style: "accent" },

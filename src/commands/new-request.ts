@@ -2,7 +2,7 @@ import type { TurnContext } from "botbuilder";
 import { escapeMarkdown } from "../cards/markdown.js";
 import type { DirectoryUser } from "../directory/types.js";
 import { resolveTargets, type ResolvedTargets } from "../directory/resolvers.js";
-import type { Actor, ExcludedTarget } from "../revocation/types.js";
+import type { Actor, Containment, ExcludedTarget } from "../revocation/types.js";
 import type { HandlerDeps } from "./ports.js";
 import { explainFailure, referenceOf } from "./turn.js";
 
@@ -12,6 +12,8 @@ export interface TargetSet {
   excluded: ExcludedTarget[];
   reason: string;
   disable: boolean;
+  /** `--reset-password` / `--confirm-compromised`. */
+  containment: Containment;
 }
 
 /**
@@ -23,7 +25,7 @@ export async function createRequest(context: TurnContext, deps: HandlerDeps, act
   const { targets } = set;
   let secondPerson: string | null;
   try {
-    secondPerson = await deps.revocations.secondPersonOf({ targetCount: targets.length, disable: set.disable, targets });
+    secondPerson = await deps.revocations.secondPersonOf({ targetCount: targets.length, disable: set.disable, containment: set.containment, targets });
   } catch (err) {
     await context.sendActivity(
       `Nothing was requested: I could not check whether a target is a revoker or an approver. ${explainFailure(deps.logger, err, "target role check failed")}`,
@@ -45,6 +47,7 @@ export async function createRequest(context: TurnContext, deps: HandlerDeps, act
     requester: actor,
     reason: set.reason,
     disable: set.disable,
+    containment: set.containment,
     targets,
     excluded: set.excluded,
     origin: referenceOf(context),

@@ -3,6 +3,7 @@ import { escapeMarkdown } from "../cards/markdown.js";
 import type { UserPages } from "../directory/directory.js";
 import { resolveTargets } from "../directory/resolvers.js";
 import { AppError } from "../errors.js";
+import { NO_CONTAINMENT, type Containment } from "../revocation/types.js";
 import type { CommandHandler } from "./dispatch.js";
 import { createRequest, excludedOf } from "./new-request.js";
 import type { HandlerDeps } from "./ports.js";
@@ -19,6 +20,7 @@ export interface Selection {
   pages: () => UserPages;
   reason: string;
   disable: boolean;
+  containment: Containment;
 }
 
 /** `revoke department <name> …` */
@@ -31,6 +33,7 @@ export const revokeDepartment: CommandHandler<"revokeDepartment"> = (context, co
     pages: () => deps.directory.usersInDepartment(command.department),
     reason: command.reason,
     disable: command.disable,
+    containment: command.containment,
   });
 };
 
@@ -43,6 +46,7 @@ export const revokeDisabled: CommandHandler<"revokeDisabled"> = (context, comman
     pages: () => deps.directory.disabledUsers(),
     reason: command.reason,
     disable: false,
+    containment: NO_CONTAINMENT,
   });
 
 /** `revoke ip <address> …` */
@@ -55,6 +59,7 @@ export const revokeIp: CommandHandler<"revokeIp"> = (context, command, deps) => 
     pages: () => deps.directory.usersSignedInFrom(command.ip, since),
     reason: command.reason,
     disable: command.disable,
+    containment: command.containment,
   });
 };
 
@@ -85,7 +90,7 @@ async function revokeSelection(context: TurnContext, deps: HandlerDeps, selectio
     await context.sendActivity(`Nothing to revoke: ${selection.none}${left}.`);
     return;
   }
-  await createRequest(context, deps, actor, selection.command, { targets, excluded, reason: selection.reason, disable: selection.disable });
+  await createRequest(context, deps, actor, selection.command, { targets, excluded, reason: selection.reason, disable: selection.disable, containment: selection.containment });
 }
 
 function hoursText(hours: number): string {

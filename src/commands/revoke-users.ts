@@ -10,7 +10,7 @@ import { explainFailure, requester } from "./turn.js";
  * `revoke user …`. Order: who is asking (an Entra object ID), revoker role, pending cap; then every
  * target resolved; then the separation-of-duties rule; then the request and its card.
  */
-export const revokeUsers: CommandHandler<"revokeUsers"> = async (context, { targets: keys, reason, disable }, deps) => {
+export const revokeUsers: CommandHandler<"revokeUsers"> = async (context, { targets: keys, reason, disable, containment }, deps) => {
   const command = `revoke user ${keys.join(" ")}`;
   const actor = await requester(context, deps, command);
   if (actor === undefined) return;
@@ -41,7 +41,7 @@ export const revokeUsers: CommandHandler<"revokeUsers"> = async (context, { targ
     await context.sendActivity(`Nothing to revoke.\n\n${why}`);
     return;
   }
-  await createRequest(context, deps, actor, command, { targets, excluded, reason, disable });
+  await createRequest(context, deps, actor, command, { targets, excluded, reason, disable, containment });
 };
 
 async function resolveUsers(deps: HandlerDeps, keys: string[]): Promise<{ users: DirectoryUser[]; problems: string[] }> {

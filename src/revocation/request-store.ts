@@ -1,6 +1,6 @@
 import type { AuditEntry, NewAuditEntry } from "../audit/audit-log.js";
 import type { DirectoryUser } from "../directory/types.js";
-import type { ApprovalCard, RequestState, RevocationRequest, TargetOutcome } from "./types.js";
+import type { ApprovalCard, ContainmentStep, RequestState, RevocationRequest, StepOutcome, TargetOutcome } from "./types.js";
 
 export type RequestPatch = Partial<Pick<RevocationRequest, "state" | "decidedBy" | "decidedAt" | "decisionComment" | "decisionReason">>;
 
@@ -78,7 +78,20 @@ export interface RequestStore {
    * returns false when it had (the outcome is then left as it was).
    */
   recordOutcome(requestId: string, outcome: TargetOutcome, audit: NewAuditEntry): Promise<boolean>;
+  /**
+   * Marks, under the job's lease, that a containment step is about to be sent for these targets;
+   * steps that already have an outcome are given back in `done` and not marked.
+   */
+  markSteps(requestId: string, step: ContainmentStep, userIds: readonly string[], owner: string): Promise<StepMarks>;
+  /** Records containment step outcomes with their audit entries; a step that had one keeps it (no second entry). */
+  recordSteps(requestId: string, outcomes: ReadonlyArray<{ outcome: StepOutcome; audit: NewAuditEntry }>): Promise<number>;
 }
+
+/** The result of marking a containment step of a batch of targets. */
+export type StepMarks =
+  | { kind: "leaseLost" }
+  /** `previous`: when an earlier runner marked the step (it may have reached Graph), or null; `done`: steps already recorded. */
+  | { kind: "marked"; previous: ReadonlyMap<string, string | null>; done: ReadonlyMap<string, StepOutcome> };
 
 /** The result of marking a batch of targets. */
 export type AttemptMarks =

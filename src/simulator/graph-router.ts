@@ -24,7 +24,7 @@ import {
 } from "./graph-error.js";
 import { OPERATION_ROLES, requireAnyRole } from "./graph-permissions.js";
 import { GRAPH_JSON_CONTENT_TYPE } from "./graph-projection.js";
-import { checkMemberGroups, getUser, listUsers, revokeSignInSessions, updateUser } from "./graph-users.js";
+import { checkMemberGroups, confirmCompromised, getUser, listUsers, revokeSignInSessions, updateUser, updateUserRoles } from "./graph-users.js";
 import { listSignIns, SIGN_IN_READ_ROLES } from "./graph-signins.js";
 import { toSimSubRequest } from "./http-exchange.js";
 import type { HandledRequest, SimRequest, SimResponse } from "./http-exchange.js";
@@ -272,6 +272,8 @@ function route(request: SimRequest, tenant: SimulatedTenant): Operation {
       return routeDirectoryObjects(request, address);
     case "auditlogs":
       return routeAuditLogs(request, address);
+    case "identityprotection":
+      return routeIdentityProtection(request, address);
     default:
       throw segmentNotFound(address.collectionSegment);
   }
@@ -291,7 +293,17 @@ function routeUsers(request: SimRequest, address: ResourceAddress, tenant: Simul
 
   if (action === undefined) {
     if (request.method === "GET") return { roles: OPERATION_ROLES.readUser, run: onUser(getUser) };
-    if (request.method === "PATCH") return { roles: OPERATION_ROLES.enableDisableAccount, write: true, run: onUser(updateUser) };
+    if (request.method === "PATCH") {
+      // Each property needs its own permission: a password needs the password permission too.
+      const needs = updateUserRoles(request.body.kind === "json" ? request.body.value : undefined);
+      const roles = needs === "accountEnabled" ? OPERATION_ROLES.enableDisableAccount : OPERATION_ROLES.updatePasswordProfile;
+      const run = onUser(updateUser);
+      return {
+        roles,
+        write: true,
+        run: needs === "both" ? (context) => (requireAnyRole(context.claims, OPERATION_ROLES.enableDisableAccount), run(context)) : run,
+      };
+    }
     throw methodNotAllowed();
   }
   // Graph accepts actions with or without their namespace.
@@ -303,6 +315,18 @@ function routeUsers(request: SimRequest, address: ResourceAddress, tenant: Simul
     default:
       throw segmentNotFound(action);
   }
+}
+
+/** `POST /identityProtection/riskyUsers/confirmCompromised`: not a directory write (no write quota). */
+function routeIdentityProtection(request: SimRequest, address: ResourceAddress): Operation {
+  const [action, extra] = address.rest;
+  if (address.keyForm !== "plain" || address.key?.toLowerCase() !== "riskyusers" || action === undefined) {
+    throw segmentNotFound(address.key ?? address.collectionSegment);
+  }
+  if (extra !== undefined || action.toLowerCase().replace(/^microsoft\.graph\./, "") !== "confirmcompromised") {
+    throw segmentNotFound(extra ?? action);
+  }
+  return only("POST", request, { roles: OPERATION_ROLES.confirmCompromised, run: (context) => confirmCompromised(context) });
 }
 
 /** `GET /auditLogs/signIns`: the only audit log the bot reads. */

@@ -226,6 +226,30 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex("request_targets_user_id").on("request_targets").column("user_id").execute();
     },
   },
+  "007-containment": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // The containment options a request asks for (--reset-password, --confirm-compromised).
+      await db.schema.alterTable("requests").addColumn("reset_password", "integer", (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable("requests").addColumn("confirm_compromised", "integer", (c) => c.notNull().defaultTo(0)).execute();
+      // One row per target and containment step: marked (attempt_at) under the job's lease before
+      // the call, and given its outcome (status, detail) exactly once; a resumed job skips steps
+      // that have one. Never holds a password.
+      await db.schema
+        .createTable("containment_steps")
+        .addColumn("request_id", "text", (c) => c.notNull().references("requests.id"))
+        .addColumn("user_id", "text", (c) => c.notNull())
+        .addColumn("step", "text", (c) => c.notNull())
+        .addColumn("attempt_at", "text")
+        .addColumn("attempt_owner", "text")
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("status", "text")
+        .addColumn("detail", "text")
+        .addColumn("at", "text")
+        .addPrimaryKeyConstraint("containment_steps_pk", ["request_id", "user_id", "step"])
+        .addCheckConstraint("containment_steps_step_known", sql`step in ('reset_password','confirm_compromised')`)
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

@@ -20,6 +20,22 @@ export interface Database {
   watches: WatchesTable;
   watch_users: WatchUsersTable;
   watch_signins: WatchSignInsTable;
+  containment_steps: ContainmentStepsTable;
+}
+
+/** One containment step of one target (007): marked before the call, its outcome recorded once. */
+export interface ContainmentStepsTable {
+  request_id: string;
+  user_id: string;
+  /** reset_password | confirm_compromised */
+  step: string;
+  attempt_at: string | null;
+  attempt_owner: string | null;
+  attempts: Generated<number>;
+  /** done | failed, or null while not finished. */
+  status: string | null;
+  detail: string | null;
+  at: string | null;
 }
 
 export interface RequestsTable {
@@ -49,6 +65,10 @@ export interface RequestsTable {
   /** JSON: users left out of the target set, and why. */
   excluded: string;
   target_count: number;
+  /** --reset-password (007). */
+  reset_password: Generated<number>;
+  /** --confirm-compromised (007). */
+  confirm_compromised: Generated<number>;
 }
 
 /** The frozen target snapshot: one row per user, in the order shown on the card. */

@@ -60,6 +60,8 @@ export interface HarnessOptions {
   auth?: boolean;
   /** The sign-in watch's pace (tests shorten sweeps and message spacing). */
   watchOptions?: StartOptions["watchOptions"];
+  /** Where the bot's log goes, at trace level (a test that reads everything the bot logged). */
+  logLines?: string[];
 }
 
 /** The bot's channel settings for a simulator (auth on), as an operator would set them. */
@@ -110,7 +112,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const start = (now?: () => Date) =>
     startBot(config, {
-      logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+      logger:
+        options.logLines === undefined
+          ? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" })
+          : pino({ level: "trace" }, { write: (line: string) => void options.logLines?.push(line) }),
       jobOptions: { verifyDelaysMs: [0, 50, 100], retryDelaysMs: [50, 100], pollMs: 50 },
       watchOptions: options.watchOptions,
       cardUpdateIntervalMs: 0,
