@@ -75,6 +75,8 @@ export interface AppConfig {
   maxPendingPerRequester: number;
   /** `--disable` always needs a second person, whatever the number of targets (DISABLE_NEEDS_SECOND_PERSON). */
   disableNeedsSecondPerson: boolean;
+  /** Hours the revoked users' sign-ins are watched after a revocation (WATCH_HOURS); 0 = off. */
+  watchHours: number;
   /**
    * The audit chain's HMAC key (from AUDIT_KEY_FILE or AUDIT_KEY), never stored in the database.
    * Undefined: the chain is hashed without a key (a warning at start says what that allows).
@@ -250,6 +252,7 @@ const schema = z.object({
   AUDIT_KEY: optionalString,
   MAX_PENDING_PER_REQUESTER: integer("MAX_PENDING_PER_REQUESTER", 5, 1, 1000),
   DISABLE_NEEDS_SECOND_PERSON: booleanWithDefault(true),
+  WATCH_HOURS: integer("WATCH_HOURS", 24, 0, 720),
   DEMO_MODE: booleanFlag,
   AZURE_TENANT_ID: optionalString,
   AZURE_CLIENT_ID: optionalString,
@@ -508,6 +511,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     maxTargets: e.MAX_TARGETS,
     maxPendingPerRequester: e.MAX_PENDING_PER_REQUESTER,
     disableNeedsSecondPerson: e.DISABLE_NEEDS_SECOND_PERSON,
+    watchHours: e.WATCH_HOURS,
     auditKey,
     auditKeySource,
     protectedUsers: Object.freeze(e.PROTECTED_USER_IDS.map((s) => s.toLowerCase())),

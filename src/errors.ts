@@ -22,7 +22,7 @@ export type ErrorCode =
   | "TooManyTargets";
 
 /** Application permission each Graph operation needs (DESIGN.md "Graph calls"). */
-export type GraphOperation = "readUser" | "revoke" | "disable" | "checkGroups" | "readObject";
+export type GraphOperation = "readUser" | "revoke" | "disable" | "checkGroups" | "readObject" | "resetPassword" | "confirmCompromised";
 
 export const REQUIRED_PERMISSION: Readonly<Record<GraphOperation, string>> = {
   readUser: "User.Read.All",
@@ -30,6 +30,8 @@ export const REQUIRED_PERMISSION: Readonly<Record<GraphOperation, string>> = {
   disable: "User.EnableDisableAccount.All",
   checkGroups: "GroupMember.Read.All",
   readObject: "Directory.Read.All",
+  resetPassword: "User-PasswordProfile.ReadWrite.All",
+  confirmCompromised: "IdentityRiskyUser.ReadWrite.All",
 };
 
 /** An error whose message is safe to show in chat and says what to do about it. */

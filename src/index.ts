@@ -41,11 +41,18 @@ import { openDatabase } from "./store/database.js";
 import { SqlJobQueue } from "./store/job-queue.js";
 import { SqlRequestStore } from "./store/request-store.js";
 import { SqlSendLedger } from "./store/write-ledger.js";
+import { SqlWatchStore } from "./store/watch-store.js";
+import { SqlUserHistory } from "./store/user-history.js";
+import { GraphSignInLog } from "./directory/sign-in-log.js";
+import { TeamsWatchThread } from "./bot/watch-thread.js";
+import { WatchRunner, type WatchRunnerOptions } from "./watch/watch-runner.js";
 
 export interface StartOptions {
   logger?: Logger;
   /** Overrides for the job runner's waits (tests make them short). */
   jobOptions?: Partial<JobRunnerOptions>;
+  /** Overrides for the sign-in watch's pace (tests and the demo make sweeps frequent). */
+  watchOptions?: Partial<WatchRunnerOptions>;
   /** Minimum spacing of progress edits to one card. */
   cardUpdateIntervalMs?: number;
   /** How often pending requests are checked for expiry. */
@@ -112,7 +119,8 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
   const restoreConsole = options.routeConsole === true ? routeConsoleToLog(logger) : () => undefined;
 
   const credential = createCredential(config);
-  const directory: Directory = new GraphDirectory(createGraphClient(config, credential), credential);
+  const graphClient = createGraphClient(config, credential);
+  const directory: Directory = new GraphDirectory(graphClient, credential);
 
   const database = await openDatabase(config.databaseUrl);
   const { db, kind } = database;
@@ -142,6 +150,30 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
   const roles = new GraphRoleLookup(directory, config.roles);
   if (keyingBegan !== undefined) auditor.observe(keyingBegan);
   const leaseMs = config.jobLeaseSeconds * 1000;
+  const signInLog = new GraphSignInLog(graphClient);
+  const watches = new WatchRunner({
+    store: new SqlWatchStore(db),
+    log: signInLog,
+    requests: store,
+    auditLog: auditStore,
+    auditor,
+    thread: new TeamsWatchThread(messenger),
+    logger,
+    owner,
+    // Replicas share the reports API's limit through PostgreSQL, as they share the write quota.
+    ledger: kind === "postgres" ? new SqlSendLedger(db, kind, owner) : undefined,
+    options: { hours: config.watchHours, leaseMs, tickMs: Math.min(5000, leaseMs / 2), ...options.watchOptions },
+  });
+  // A finished job (its own end comes with a summary) starts its users' sign-in watch.
+  const listener = {
+    onProgress: notifier.onProgress.bind(notifier),
+    onFinished: async (request: Parameters<typeof notifier.onFinished>[0], summary?: Parameters<typeof notifier.onFinished>[1]) => {
+      await notifier.onFinished(request, summary).finally(async () => {
+        if (summary === undefined) return;
+        await watches.startFor(request).catch((err: unknown) => logger.warn({ err, requestId: request.id }, "the sign-in watch could not start"));
+      });
+    },
+  };
   const jobs = new JobRunner({
     store,
     jobs: new SqlJobQueue(db),
@@ -149,7 +181,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     auditor,
     auditLog: auditStore,
     roles,
-    listener: notifier,
+    listener,
     logger,
     owner,
     // Replicas share one quota through PostgreSQL; a single SQLite instance counts in memory.
@@ -198,6 +230,9 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     maxTargets: config.maxTargets,
     now: options.now,
     logger,
+    watches,
+    userSignIns: signInLog,
+    userHistory: new SqlUserHistory(db),
   });
   const cardActions = new CardActions({ revocations, cards, notifier, logger });
   const app = createBotApp({ adapter, botAppId: config.bot.id, handlers, cardActions, conversations, messenger, logger });
@@ -290,6 +325,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
   const port = await listen(server, config.port, host);
 
   jobs.startPolling();
+  watches.startPolling();
   auditor.start();
   const sweep = setInterval(() => {
     revocations.expireDue().catch((err: unknown) => logger.warn({ err }, "expiry sweep failed"));
@@ -326,6 +362,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
   );
   const idle = async (): Promise<void> => {
     await jobs.idle();
+    await watches.idle();
     await auditor.idle();
   };
 
@@ -338,7 +375,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
       server.close();
       // Jobs finish the targets in flight and hand their lease back; the rest resumes on the next
       // runner. Bounded, because a hung Graph call must not hold the process forever.
-      await Promise.race([jobs.stop(), new Promise((resolve) => setTimeout(resolve, 25_000).unref())]);
+      await Promise.race([Promise.all([jobs.stop(), watches.close()]), new Promise((resolve) => setTimeout(resolve, 25_000).unref())]);
       await Promise.race([auditor.idle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       auditor.stop();
       await database.close();

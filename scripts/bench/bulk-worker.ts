@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     const auditor = new Auditor(audit, audit, { deliver: () => Promise.resolve(true) }, logger, { owner: `bench-${process.pid}` });
     const store = new SqlRequestStore(database.db, database.kind, undefined, auditor.observe);
     const request = pendingRequestOf(
-      { requester: { aadObjectId: "00000000-0000-4000-8000-00000000be01", name: "Bench" }, reason: "bench:bulk", disable: false, targets, excluded: [], origin: {} },
+      { requester: { aadObjectId: "00000000-0000-4000-8000-00000000be01", name: "Bench" }, reason: "bench:bulk", disable: false, containment: { resetPassword: false, confirmCompromised: false }, targets, excluded: [], origin: {} },
       new Date(),
       30,
     );

@@ -2,7 +2,7 @@
  * What `npm run demo` prints once everything is up: where to click, who you are, what to type,
  * and where to look for the results. A newcomer reads this before anything else.
  */
-import { SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, SIM_TENANT_ID, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
+import { HOSTILE_IPV4, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, SIM_TENANT_ID, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { CURRENT_USER, DEMO_CONVERSATIONS, PLAYGROUND_BOT, playgroundUserId } from "./playground-config.js";
 
 export interface BannerInfo {
@@ -118,6 +118,14 @@ export function bannerText(info: BannerInfo): string {
     ),
     `    ${automationCurl(info)}`,
     row("", `The card goes to the "${DEMO_CONVERSATIONS.auditChannel.name}" channel (the approval channel here); Approve it there.`),
+    row(
+      "Sign-in watch",
+      `A minute after a revocation, whoever stole a password there signs in again from ${HOSTILE_IPV4} (simulated).`,
+      "The bot watches the revoked users' sign-in log and reports it in the card's thread within about a minute;",
+      `for a request that named that address it is an ALARM. Ask as ${val.displayName} and approve in the audit channel:`,
+    ),
+    `    ${curlAs("val", `revoke ip ${HOSTILE_IPV4} --reason "password spray"`)}`,
+    row("", "Then `watch` lists the watch and `watch stop <request-id>` ends it."),
     row(
       "Audit",
       `Every step is posted to the "${DEMO_CONVERSATIONS.auditChannel.name}" channel of team ${DEMO_CONVERSATIONS.team.name} (left, under Teams Channel),`,

@@ -84,16 +84,26 @@ async function checkPorts(botPort: number): Promise<void> {
   );
 }
 
+/** How long after a revocation the simulated attacker signs in again. */
+const DEMO_ATTACKER_DELAY_MS = 60_000;
+
 /** Starts the three parts into `started` (so a caller can stop whatever did start). */
 async function startAll(env: NodeJS.ProcessEnv, tls: TlsIdentity, started: Started): Promise<{ config: Readonly<AppConfig>; botLog: string }> {
   const fileEnv = readDemoEnvFile();
   await checkPorts(Number(fileEnv.PORT ?? "3978"));
 
-  started.simulator = await startSimulator({ tls, port: 0 });
+  // The demo's attacker signs in again a minute after each revocation (see the banner's "Sign-in watch").
+  started.simulator = await startSimulator({ tls, port: 0, attackerReturns: { delayMs: DEMO_ATTACKER_DELAY_MS } });
   const config = demoBotConfig(fileEnv, started.simulator);
   const botLog = join(resolve(REPO_ROOT, config.dataDir), "bot.log");
   // Loopback only: in demo mode the bot does not authenticate inbound requests.
-  started.bot = await startBot(config, { logger: createDemoLogger(config.logLevel, botLog), host: "127.0.0.1", routeConsole: true });
+  started.bot = await startBot(config, {
+    logger: createDemoLogger(config.logLevel, botLog),
+    host: "127.0.0.1",
+    routeConsole: true,
+    // Sweeps every 20 s instead of 5 min, so the attacker's return shows in the thread within a minute.
+    watchOptions: { sweepIntervalMs: 20_000 },
+  });
 
   started.playground = await startPlayground(
     { workDir: PLAYGROUND_DIR, configPath: writePlaygroundConfig(), botEndpoint: `${started.bot.url}/api/messages`, port: PLAYGROUND_PORT },

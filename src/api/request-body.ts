@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { canonicalIp, hasControlCharacter, isValidTarget, MAX_DEPARTMENT_LENGTH, MAX_NAMED_USERS, MAX_REASON_LENGTH, MAX_SINCE_HOURS } from "../commands/parse.js";
-import type { IncidentRef } from "../revocation/types.js";
+import { hasContainment, type Containment, type IncidentRef } from "../revocation/types.js";
 import type { FieldError } from "./problem.js";
 
 /** What a body may select: named users, a department, every disabled account, or sign-ins from an IP. */
@@ -21,6 +21,8 @@ export interface Proposal {
   selection: ApiSelection;
   reason: string;
   disable: boolean;
+  /** `options.resetPassword` / `options.confirmCompromised`, as `--reset-password` / `--confirm-compromised` in chat. */
+  containment: Containment;
   incident: IncidentRef;
   idempotencyKey: string;
   /** sha256 of the proposal without its key, to tell a retry from another request under the same key. */
@@ -35,7 +37,7 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 
 const TOP_FIELDS = ["selection", "reason", "options", "incident", "idempotencyKey"];
 const SELECTION_FIELDS = ["users", "department", "disabled", "ip", "since"];
-const OPTION_FIELDS = ["disable"];
+const OPTION_FIELDS = ["disable", "resetPassword", "confirmCompromised"];
 const INCIDENT_FIELDS = ["source", "id", "title", "url"];
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]+$/;
@@ -48,18 +50,27 @@ export function readProposal(body: Record<string, unknown>, now: Date): { ok: tr
   const selection = readSelection(body.selection, now, errors);
   const reason = boundedText(body.reason, "reason", MAX_REASON_LENGTH, errors, { required: true });
 
-  let disable = false;
+  const chosen = { disable: false, resetPassword: false, confirmCompromised: false };
   if (body.options !== undefined) {
     if (!isObject(body.options)) errors.push({ field: "options", message: 'must be an object, e.g. {"disable": true}' });
     else {
-      unknownFields(body.options, OPTION_FIELDS, "options.", errors);
-      const raw = body.options.disable;
-      if (raw !== undefined && typeof raw !== "boolean") errors.push({ field: "options.disable", message: "must be true or false" });
-      else disable = raw === true;
+      const options = body.options;
+      unknownFields(options, OPTION_FIELDS, "options.", errors);
+      for (const name of ["disable", "resetPassword", "confirmCompromised"] as const) {
+        const raw = options[name];
+        if (raw !== undefined && typeof raw !== "boolean") errors.push({ field: `options.${name}`, message: "must be true or false" });
+        else chosen[name] = raw === true;
+      }
     }
   }
+  const { disable } = chosen;
+  const containment: Containment = { resetPassword: chosen.resetPassword, confirmCompromised: chosen.confirmCompromised };
   if (selection?.kind === "disabled" && disable) {
     errors.push({ field: "options.disable", message: "the disabled accounts are disabled already; leave options.disable out" });
+  }
+  if (selection?.kind === "disabled" && hasContainment(containment)) {
+    const field = containment.resetPassword ? "options.resetPassword" : "options.confirmCompromised";
+    errors.push({ field, message: "containment options go with users, department or ip, not with the disabled accounts; leave it out" });
   }
 
   const incident = readIncident(body.incident, errors);
@@ -84,11 +95,12 @@ export function readProposal(body: Record<string, unknown>, now: Date): { ok: tr
           : selection,
     reason,
     disable,
+    containment,
     incident,
   });
   return {
     ok: true,
-    proposal: { selection, reason, disable, incident, idempotencyKey, bodySha256: createHash("sha256").update(canonical).digest("hex") },
+    proposal: { selection, reason, disable, containment, incident, idempotencyKey, bodySha256: createHash("sha256").update(canonical).digest("hex") },
   };
 }
 

@@ -158,12 +158,19 @@ export class RequestsApi {
     }
 
     // Automation never confirms its own request: the rule says a person must (no lookup needed).
-    const secondPerson = await revocations.secondPersonOf({ targetCount: targets.length, disable: proposal.disable, targets, requester: actor });
+    const secondPerson = await revocations.secondPersonOf({
+      targetCount: targets.length,
+      disable: proposal.disable,
+      containment: proposal.containment,
+      targets,
+      requester: actor,
+    });
     const channelId = channelIdOf(channel);
     const request = await revocations.create({
       requester: actor,
       reason: proposal.reason,
       disable: proposal.disable,
+      containment: proposal.containment,
       targets,
       excluded,
       // The card lives in the approval channel: that is where clicks on it must come from.

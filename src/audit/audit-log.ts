@@ -13,6 +13,8 @@ export type AuditAction =
   | "revocation.started"
   | "revocation.resumed"
   | "target.outcome"
+  /** A containment step of one target (--reset-password, --confirm-compromised). */
+  | "target.containment"
   | "revocation.completed"
   | "revocation.failed"
   | "audit.channel.set"
@@ -25,7 +27,23 @@ export type AuditAction =
   /** A job the runner would not run (approval entry missing, or the requester lost the role). */
   | "revocation.refused"
   /** Keying of the chain began (first audit key), or the key changed: names the key by its ID only. */
-  | "audit.keyed";
+  | "audit.keyed"
+  /** The post-revocation sign-in watch of a request began (WATCH_HOURS). */
+  | "watch.started"
+  /** A watched user signed in successfully after the revocation (one entry per sign-in). */
+  | "watch.signin"
+  /** A watched user signed in from the address `revoke ip` named, after the revocation. */
+  | "watch.alarm"
+  /** A summary of sign-ins was posted in the request's thread. */
+  | "watch.report"
+  /** A person ended a watch (`watch stop`). */
+  | "watch.stopped"
+  /** A watch's time ran out. */
+  | "watch.ended"
+  /** The sign-in log could not be read (permission or licence): the watch ended at once. */
+  | "watch.unavailable"
+  /** `watch stop` by someone who may not. */
+  | "watch.refused";
 
 /** Refusals: kept one entry each, but posted to Teams aggregated per actor (flood control). */
 export function isRefusal(action: AuditAction): boolean {
@@ -36,7 +54,7 @@ export function isRefusal(action: AuditAction): boolean {
  * Recorded in the chain but not posted to Teams: one per target, which for a bulk request would
  * flood the channel. The summary entry that ends the job is posted.
  */
-export const UNPOSTED_ACTIONS: ReadonlySet<AuditAction> = new Set(["target.outcome"]);
+export const UNPOSTED_ACTIONS: ReadonlySet<AuditAction> = new Set(["target.outcome", "target.containment", "watch.signin"]);
 
 export interface AuditEntry {
   seq: number;

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { TurnContext } from "botbuilder";
 import { ActivityTypes, MessageFactory, TurnContext as BotTurnContext } from "botbuilder";
+import { NO_CONTAINMENT } from "../revocation/types.js";
 import type { TeamsAdapter , TurnState } from "@microsoft/teams-ai";
 import { Application } from "@microsoft/teams-ai/lib/Application";
 import type { Logger } from "pino";
@@ -146,7 +147,7 @@ function askAnswered(deps: BotDeps, context: TurnContext, data: unknown): Adapti
   }
   const ref = BotTurnContext.getConversationReference(context.activity);
   deps.messenger
-    .run(ref, (ctx) => deps.handlers.handle(ctx, { kind: "revokeUsers", targets: [target], reason: "", disable: false }))
+    .run(ref, (ctx) => deps.handlers.handle(ctx, { kind: "revokeUsers", targets: [target], reason: "", disable: false, containment: NO_CONTAINMENT }))
     .catch((err: unknown) => deps.logger.error({ err }, "revoke from the ask card failed"));
   return renderCard("notice", noticeCardData(AskAnswers.lookingUpTitle, AskAnswers.lookingUp(target), "accent"));
 }

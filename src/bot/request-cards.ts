@@ -142,6 +142,7 @@ export class RequestCards implements RequestCardsPort {
     return this.deps.revocations.secondPersonOf({
       targetCount: view.targetCount,
       disable: view.request.disable,
+      containment: view.request.containment,
       targets: view.rows.map((r) => r.target),
       requester: view.request.requester,
     });

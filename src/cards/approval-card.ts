@@ -5,6 +5,7 @@
  */
 import type { DirectoryUser } from "../directory/types.js";
 import { isAppActor, type IncidentRef, type RevocationRequest } from "../revocation/types.js";
+import { containmentEffects } from "./containment-replies.js";
 import { formatTime, listInWords, plain, plural, possessive, relativeTime, withoutConfigNames } from "./format.js";
 import type { ConfirmCardData, ConfirmTargetRow, Fact } from "./models.js";
 import { Verbs } from "./verbs.js";
@@ -72,6 +73,7 @@ export function effectSentence(request: RevocationRequest, n: number): string {
   const whose = n === 1 ? "the user's" : `${plural(n, "user")}'`;
   const effects = [`ends ${whose} sessions everywhere (refresh tokens and browser cookies)`];
   if (request.disable) effects.push(n === 1 ? "disables the account" : "disables the accounts");
+  effects.push(...containmentEffects(request.containment, n));
   return `Approving ${listInWords(effects)}. Nothing happens until then.`;
 }
 

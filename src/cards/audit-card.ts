@@ -33,6 +33,15 @@ const STYLE: Record<AuditAction, string> = {
   "audit.channel.moved": "warning",
   "revocation.refused": "attention",
   "audit.keyed": "warning",
+  "target.containment": "default",
+  "watch.started": "accent",
+  "watch.signin": "warning",
+  "watch.alarm": "attention",
+  "watch.report": "warning",
+  "watch.stopped": "warning",
+  "watch.ended": "default",
+  "watch.unavailable": "attention",
+  "watch.refused": "attention",
 };
 
 /** The buttons as the card names them. */
@@ -235,6 +244,47 @@ function words(entry: AuditEntry): Worded {
         facts: [fact("Key", str(d.keyId)), fact("Previous key", str(d.previousKeyId))],
         covers: ["keyId", "previousKeyId"],
       };
+    case "target.containment":
+      return {
+        title: `${plain(str(d.upn) ?? "A user")}: ${str(d.step) ?? "containment step"} ${d.outcome === "done" ? "done" : "not done"}`,
+        facts: [fact("Detail", str(d.detail) === undefined ? undefined : readable(str(d.detail) ?? ""))],
+        covers: ["upn", "id", "step", "outcome", "detail"],
+      };
+    case "watch.started":
+      return {
+        title: `Watching the sign-ins of ${str(d.watched) ?? "the revoked users"} after ${req}`,
+        facts: [fact("Until", str(d.until)), fact("Incident address", str(d.incidentAddress))],
+        covers: ["watched", "until", "incidentAddress"],
+      };
+    case "watch.signin":
+    case "watch.alarm": {
+      const alarm = entry.action === "watch.alarm";
+      return {
+        title: `${alarm ? "🚨 ALARM: " : ""}${plain(str(d.user) ?? "A revoked user")} signed in again after ${req}${alarm ? ", from the incident's address" : ""}`,
+        facts: [fact("When", str(d.signedIn)), fact("Address", str(d.address)), fact("Location", str(d.location)), fact("App", str(d.app))],
+        details: [fact("Client", str(d.client)), fact("Sign-in", str(d.signInKind)), fact("Sign-in ID", str(d.signInId))],
+        covers: ["user", "signedIn", "address", "location", "app", "client", "signInKind", "signInId"],
+      };
+    }
+    case "watch.report":
+      return {
+        title: `Sign-ins after ${req} reported in its thread`,
+        facts: [],
+        details: [fact("Reported", Array.isArray(d.reported) ? d.reported.map((r) => plain(String(r))).join("\n") : undefined)],
+        covers: ["reported"],
+      };
+    case "watch.stopped":
+      return { title: `${who} stopped the sign-in watch of ${req}`, facts: [reason, fact("Watched", str(d.watched))], covers: ["reason", "watched"] };
+    case "watch.ended":
+      return {
+        title: `The sign-in watch of ${req} ended`,
+        facts: [fact("Sign-ins after the revocation", str(d.signInsAfterRevocation)), fact("From the incident's address", str(d.fromIncidentAddress))],
+        covers: ["signInsAfterRevocation", "fromIncidentAddress"],
+      };
+    case "watch.unavailable":
+      return { title: `The sign-in watch of ${req} is unavailable`, facts: [reason], covers: ["reason"] };
+    case "watch.refused":
+      return { title: `${who}'s \`watch stop\` was refused`, facts: [reason], covers: ["reason"] };
     case "target.outcome":
       return {
         title: `${plain(str(d.upn) ?? "A user")}: ${statusWords(d.status)}`,

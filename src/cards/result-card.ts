@@ -6,7 +6,8 @@
  */
 import type { DirectoryUser } from "../directory/types.js";
 import { countOutcomes } from "../revocation/job-runner.js";
-import type { OutcomeStatus, RevocationRequest, TargetOutcome } from "../revocation/types.js";
+import { hasContainment, type OutcomeStatus, type RevocationRequest, type TargetOutcome } from "../revocation/types.js";
+import { resultContainmentNote } from "./containment-replies.js";
 import { formatTime, listInWords, plain, plural, possessive, withoutConfigNames } from "./format.js";
 import type { Fact, ResultCardData, ResultTargetRow } from "./models.js";
 
@@ -132,6 +133,8 @@ function rowOf(r: RevocationRequest, target: DirectoryUser, outcome: TargetOutco
   let detail = "";
   if (outcome !== null) {
     if (isFailure(outcome) || outcome.status === "revoked_unverified" || outcome.status === "skipped") detail = humanTimes(outcome.detail);
+    // With containment asked for, the outcome's detail says what each step did for this user.
+    else if (hasContainment(r.containment)) detail = humanTimes(outcome.detail);
     else if (single) detail = `Sessions valid from ${formatTime(outcome.sessionsValidFrom)}.${outcome.disabled ? " Account disabled." : ""}`;
   }
   return {
@@ -160,7 +163,9 @@ export function resultCardData(request: RevocationRequest | ResultView, notice =
     requestId: r.id,
     title: view.title,
     statusStyle: view.style,
-    countsLine: countsLine(v, failuresShown),
+    countsLine: [countsLine(v, failuresShown), isLive(r) || v.counts.revoked_verified + v.counts.revoked_unverified + v.counts.failed > 0 ? resultContainmentNote(r.containment) : ""]
+      .filter((line) => line !== "")
+      .join(" "),
     statusLine: decisionLine(r),
     comment: r.decisionComment === null || r.decisionComment === "" ? "" : `Comment: ${plain(r.decisionComment)}`,
     requestLine: `Asked by ${plain(r.requester.name)} · ${r.reason === "" ? "no reason given" : `Reason: ${plain(r.reason)}`}`,

@@ -16,6 +16,7 @@ import type { HandlerDeps } from "./ports.js";
 import { revokeDepartment, revokeDisabled, revokeIp } from "./revoke-selection.js";
 import { revokeUsers } from "./revoke-users.js";
 import { status } from "./status.js";
+import { watch, watchStop } from "./watch.js";
 
 type Parsed = Command | ParseError;
 
@@ -36,6 +37,8 @@ export const COMMANDS: { readonly [K in Parsed["kind"]]: CommandHandler<K> } = {
   cancel,
   history,
   auditHere,
+  watch,
+  watchStop,
 };
 
 /** Runs parsed commands through the table with the dependencies built in index.ts. */

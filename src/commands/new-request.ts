@@ -1,7 +1,7 @@
 import { Requests } from "../cards/chat-replies.js";
 import type { TurnContext } from "botbuilder";
 import type { DirectoryUser } from "../directory/types.js";
-import type { Actor, ExcludedTarget } from "../revocation/types.js";
+import type { Actor, Containment, ExcludedTarget } from "../revocation/types.js";
 import type { HandlerDeps } from "./ports.js";
 import { sortOutUsers } from "./selections.js";
 import { explainFailure, referenceOf } from "./turn.js";
@@ -12,6 +12,8 @@ export interface TargetSet {
   excluded: ExcludedTarget[];
   reason: string;
   disable: boolean;
+  /** `--reset-password` / `--confirm-compromised`. */
+  containment: Containment;
 }
 
 /**
@@ -23,7 +25,7 @@ export async function createRequest(context: TurnContext, deps: HandlerDeps, act
   const { targets } = set;
   let secondPerson: string | null;
   try {
-    secondPerson = await deps.revocations.secondPersonOf({ targetCount: targets.length, disable: set.disable, targets });
+    secondPerson = await deps.revocations.secondPersonOf({ targetCount: targets.length, disable: set.disable, containment: set.containment, targets });
   } catch (err) {
     await context.sendActivity(Requests.roleCheckFailed(explainFailure(deps.logger, err, "target role check failed")));
     return;
@@ -41,6 +43,7 @@ export async function createRequest(context: TurnContext, deps: HandlerDeps, act
     requester: actor,
     reason: set.reason,
     disable: set.disable,
+    containment: set.containment,
     targets,
     excluded: set.excluded,
     origin: referenceOf(context),

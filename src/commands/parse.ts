@@ -5,6 +5,7 @@
 import { isIP, SocketAddress } from "node:net";
 import { escapeMarkdown } from "../cards/markdown.js";
 import { MAX_DEPARTMENT_LENGTH } from "../directory/odata.js";
+import type { Containment } from "../revocation/types.js";
 
 export const MAX_NAMED_USERS = 500;
 export const MAX_REASON_LENGTH = 500;
@@ -22,9 +23,9 @@ export { MAX_DEPARTMENT_LENGTH };
 export type Command =
   | { kind: "help" }
   | { kind: "askTarget" }
-  | { kind: "revokeUsers"; targets: string[]; reason: string; disable: boolean }
+  | { kind: "revokeUsers"; targets: string[]; reason: string; disable: boolean; containment: Containment }
   /** Every member user of a department; `department` as typed (trimmed), Graph matches it case-insensitively. */
-  | { kind: "revokeDepartment"; department: string; reason: string; disable: boolean }
+  | { kind: "revokeDepartment"; department: string; reason: string; disable: boolean; containment: Containment }
   /** Every disabled account (no --disable: they are disabled already). */
   | { kind: "revokeDisabled"; reason: string }
   /**
@@ -32,12 +33,16 @@ export type Command =
    * typed (leading zeros are refused), IPv6 as node:net prints it (RFC 5952: lower case, leading
    * zeros dropped, the longest run of zero groups written `::`).
    */
-  | { kind: "revokeIp"; ip: string; sinceHours: number; reason: string; disable: boolean }
+  | { kind: "revokeIp"; ip: string; sinceHours: number; reason: string; disable: boolean; containment: Containment }
   | { kind: "status"; target: string }
   | { kind: "pending" }
   | { kind: "cancel"; requestId: string }
   | { kind: "history"; count: number }
-  | { kind: "auditHere" };
+  | { kind: "auditHere" }
+  /** `watch`: the active post-revocation sign-in watches. */
+  | { kind: "watch" }
+  /** `watch stop <request-id>`: ends one. */
+  | { kind: "watchStop"; requestId: string };
 
 export interface ParseError {
   kind: "error";
@@ -166,6 +171,14 @@ export function parseCommand(rawText: string): Command | ParseError | undefined 
       }
       return { kind: "history", count: n };
     }
+    case "watch": {
+      if (rest.length === 0) return { kind: "watch" };
+      const id = rest[1];
+      if (rest[0]?.toLowerCase() !== "stop" || id === undefined || rest.length > 2 || !REQUEST_ID.test(id.toUpperCase())) {
+        return error("watch takes nothing (to list the sign-in watches) or stop and one request ID (to end one).", "watch stop R-7K2M9QX4TB");
+      }
+      return { kind: "watchStop", requestId: id.toUpperCase() };
+    }
     case "audit":
       if (rest.length === 1 && rest[0]?.toLowerCase() === "here") return { kind: "auditHere" };
       return error("Did you mean audit here? It makes this channel the audit channel.", "audit here");
@@ -213,9 +226,15 @@ function parseRevokeUsers(args: string[]): Command | ParseError {
   const targets: string[] = [];
   let reason: string | undefined;
   let disable = false;
+  const containment: Containment = { resetPassword: false, confirmCompromised: false };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? "";
     const lower = arg.toLowerCase();
+    const flag = containmentFlag(lower, containment, USER_EXAMPLE);
+    if (flag !== undefined) {
+      if (flag !== true) return flag;
+      continue;
+    }
     if (lower === "--reason") {
       const value = args[i + 1];
       if (value === undefined || value.startsWith("--")) {
@@ -236,7 +255,7 @@ function parseRevokeUsers(args: string[]): Command | ParseError {
       continue;
     }
     if (arg.startsWith("--") || arg.startsWith("\u2014")) {
-      return error(`Unknown option ${clip(arg)}. revoke user takes --reason "…" and --disable.`, USER_EXAMPLE);
+      return error(`Unknown option ${clip(arg)}. revoke user takes --reason "…", --disable, --reset-password and --confirm-compromised.`, USER_EXAMPLE);
     }
     for (const piece of arg.split(/[,;]/)) {
       const target = piece.trim();
@@ -266,7 +285,24 @@ function parseRevokeUsers(args: string[]): Command | ParseError {
       "Split the list into several requests.",
     );
   }
-  return { kind: "revokeUsers", targets: unique, reason: reason ?? "", disable };
+  return { kind: "revokeUsers", targets: unique, reason: reason ?? "", disable, containment };
+}
+
+const CONTAINMENT_FLAGS: ReadonlySet<string> = new Set(["--reset-password", "--confirm-compromised"]);
+
+/**
+ * `--reset-password` / `--confirm-compromised` (lower-cased token): sets it on `containment` and
+ * returns true; a value (`--reset-password=yes`) or a repeat is refused; undefined for any other token.
+ */
+function containmentFlag(lower: string, containment: Containment, example: string): true | ParseError | undefined {
+  const equals = lower.indexOf("=");
+  const name = equals < 0 ? lower : lower.slice(0, equals);
+  if (!CONTAINMENT_FLAGS.has(name)) return undefined;
+  if (equals >= 0) return error(`${name} takes no value: write it alone.`, example);
+  const key = name === "--reset-password" ? "resetPassword" : "confirmCompromised";
+  if (containment[key]) return error(`${name} is given twice.`, example);
+  containment[key] = true;
+  return true;
 }
 
 const DEPARTMENT_EXAMPLE = 'revoke department "Research & Development" --reason "phishing wave"';
@@ -288,6 +324,8 @@ interface OptionRules {
   example: string;
   disable: boolean;
   since: boolean;
+  /** Takes --reset-password and --confirm-compromised. */
+  containment: boolean;
 }
 
 interface BulkOptions {
@@ -295,6 +333,7 @@ interface BulkOptions {
   disable: boolean;
   /** The raw --since value, when given. */
   since: string | undefined;
+  containment: Containment;
 }
 
 /**
@@ -305,7 +344,13 @@ function parseBulkOptions(tokens: Token[], rules: OptionRules): BulkOptions | Pa
   let reason: string | undefined;
   let since: string | undefined;
   let disable = false;
-  const accepted = ['--reason "…"', ...(rules.since ? ["--since 24h"] : []), ...(rules.disable ? ["--disable"] : [])];
+  const containment: Containment = { resetPassword: false, confirmCompromised: false };
+  const accepted = [
+    '--reason "…"',
+    ...(rules.since ? ["--since 24h"] : []),
+    ...(rules.disable ? ["--disable"] : []),
+    ...(rules.containment ? ["--reset-password", "--confirm-compromised"] : []),
+  ];
   const takes = `${rules.command} takes ${accepted.join(", ")}`;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] ?? { text: "", quoted: false };
@@ -320,6 +365,17 @@ function parseBulkOptions(tokens: Token[], rules: OptionRules): BulkOptions | Pa
     }
     const equals = token.text.indexOf("=");
     const name = (equals < 0 ? token.text : token.text.slice(0, equals)).toLowerCase();
+    if (CONTAINMENT_FLAGS.has(name) && !rules.containment) {
+      return error(
+        `${rules.command} takes no ${name}: it is for revoke user, revoke department and revoke ip, whose targets are chosen for an incident.`,
+        rules.example,
+      );
+    }
+    const flag = rules.containment ? containmentFlag(token.text.toLowerCase(), containment, rules.example) : undefined;
+    if (flag !== undefined) {
+      if (flag !== true) return flag;
+      continue;
+    }
     let value: string | undefined;
     if (name === "--reason" || name === "--since") {
       if (equals >= 0) {
@@ -361,7 +417,7 @@ function parseBulkOptions(tokens: Token[], rules: OptionRules): BulkOptions | Pa
   if (reason !== undefined && reason.length > MAX_REASON_LENGTH) {
     return error(`The reason is longer than ${MAX_REASON_LENGTH} characters.`, rules.example);
   }
-  return { reason: reason ?? "", disable, since };
+  return { reason: reason ?? "", disable, since, containment };
 }
 
 /** `revoke department <name> [--reason "…"] [--disable]`; the name quoted, or the words up to the first option. */
@@ -394,9 +450,10 @@ function parseRevokeDepartment(tokens: Token[]): Command | ParseError {
     example: DEPARTMENT_EXAMPLE,
     disable: true,
     since: false,
+    containment: true,
   });
   if ("kind" in options) return options;
-  return { kind: "revokeDepartment", department, reason: options.reason, disable: options.disable };
+  return { kind: "revokeDepartment", department, reason: options.reason, disable: options.disable, containment: options.containment };
 }
 
 /** `revoke disabled [--reason "…"]` */
@@ -413,6 +470,7 @@ function parseRevokeDisabled(tokens: Token[]): Command | ParseError {
     example: DISABLED_EXAMPLE,
     disable: false,
     since: false,
+    containment: false,
   });
   if ("kind" in options) return options;
   return { kind: "revokeDisabled", reason: options.reason };
@@ -430,11 +488,11 @@ function parseRevokeIp(tokens: Token[]): Command | ParseError {
   if (second !== undefined && !isOption(second)) {
     return error(`revoke ip takes one address at a time; "${clip(second.text)}" is extra.`, IP_EXAMPLE);
   }
-  const options = parseBulkOptions(rest, { command: "revoke ip", example: IP_EXAMPLE, disable: true, since: true });
+  const options = parseBulkOptions(rest, { command: "revoke ip", example: IP_EXAMPLE, disable: true, since: true, containment: true });
   if ("kind" in options) return options;
   const sinceHours = options.since === undefined ? DEFAULT_SINCE_HOURS : parseSince(options.since, ip);
   if (typeof sinceHours !== "number") return sinceHours;
-  return { kind: "revokeIp", ip, sinceHours, reason: options.reason, disable: options.disable };
+  return { kind: "revokeIp", ip, sinceHours, reason: options.reason, disable: options.disable, containment: options.containment };
 }
 
 const IPV4_DOTTED = /^\d+\.\d+\.\d+\.\d+$/;

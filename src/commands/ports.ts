@@ -13,6 +13,9 @@ import type { RoleLookup } from "../policy/roles.js";
 import type { RevocationService } from "../revocation/lifecycle.js";
 import type { RequestSummary } from "../revocation/request-store.js";
 import type { Actor, RevocationRequest } from "../revocation/types.js";
+import type { WatchControl } from "../watch/types.js";
+import type { UserSignIns } from "../directory/sign-in-log.js";
+import type { UserHistory } from "../revocation/user-history.js";
 
 export type Reference = Partial<ConversationReference>;
 
@@ -67,4 +70,10 @@ export interface HandlerDeps {
   maxTargets: number;
   now?: () => Date;
   logger: Logger;
+  /** The post-revocation sign-in watches (absent: the bot runs without them). */
+  watches?: WatchControl;
+  /** A user's sign-in activity and sign-ins since a time (`status`); absent: not shown. */
+  userSignIns?: UserSignIns;
+  /** Requests that named a user (`status`); absent: not shown. */
+  userHistory?: UserHistory;
 }

@@ -1,6 +1,7 @@
 import { Requests } from "../cards/chat-replies.js";
 import type { TurnContext } from "botbuilder";
 import { escapeMarkdown } from "../cards/markdown.js";
+import { NO_CONTAINMENT, type Containment } from "../revocation/types.js";
 import type { CommandHandler } from "./dispatch.js";
 import { createRequest } from "./new-request.js";
 import type { HandlerDeps } from "./ports.js";
@@ -11,6 +12,7 @@ import { explainFailure, requester } from "./turn.js";
 export interface Selection extends SelectionSource {
   reason: string;
   disable: boolean;
+  containment: Containment;
 }
 
 /** `revoke department <name> …` */
@@ -19,11 +21,12 @@ export const revokeDepartment: CommandHandler<"revokeDepartment"> = (context, co
     ...departmentSelection(deps.directory, command.department, escapeMarkdown),
     reason: command.reason,
     disable: command.disable,
+    containment: command.containment,
   });
 
 /** `revoke disabled …` */
 export const revokeDisabled: CommandHandler<"revokeDisabled"> = (context, command, deps) =>
-  revokeSelection(context, deps, { ...disabledSelection(deps.directory), reason: command.reason, disable: false });
+  revokeSelection(context, deps, { ...disabledSelection(deps.directory), reason: command.reason, disable: false, containment: NO_CONTAINMENT });
 
 /** `revoke ip <address> …` */
 export const revokeIp: CommandHandler<"revokeIp"> = (context, command, deps) => {
@@ -32,6 +35,7 @@ export const revokeIp: CommandHandler<"revokeIp"> = (context, command, deps) => 
     ...ipSelection(deps.directory, command.ip, since, { option: `${command.sinceHours}h`, text: `in the last ${hoursText(command.sinceHours)}` }),
     reason: command.reason,
     disable: command.disable,
+    containment: command.containment,
   });
 };
 
@@ -61,7 +65,7 @@ async function revokeSelection(context: TurnContext, deps: HandlerDeps, selectio
     await context.sendActivity(Requests.emptySelection(selection.none, excluded.length));
     return;
   }
-  await createRequest(context, deps, actor, selection.command, { targets, excluded, reason: selection.reason, disable: selection.disable });
+  await createRequest(context, deps, actor, selection.command, { targets, excluded, reason: selection.reason, disable: selection.disable, containment: selection.containment });
 }
 
 function hoursText(hours: number): string {

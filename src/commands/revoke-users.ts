@@ -10,7 +10,7 @@ import { explainFailure, requester } from "./turn.js";
  * `revoke user …`. Order: who is asking (an Entra object ID), revoker role, pending cap; then every
  * target resolved; then the separation-of-duties rule; then the request and its card.
  */
-export const revokeUsers: CommandHandler<"revokeUsers"> = async (context, { targets: keys, reason, disable }, deps) => {
+export const revokeUsers: CommandHandler<"revokeUsers"> = async (context, { targets: keys, reason, disable, containment }, deps) => {
   const command = `revoke user ${keys.join(" ")}`;
   const actor = await requester(context, deps, command);
   if (actor === undefined) return;
@@ -33,5 +33,5 @@ export const revokeUsers: CommandHandler<"revokeUsers"> = async (context, { targ
     await context.sendActivity(Requests.nothingToRevoke(why));
     return;
   }
-  await createRequest(context, deps, actor, command, { targets, excluded, reason, disable });
+  await createRequest(context, deps, actor, command, { targets, excluded, reason, disable, containment });
 };

@@ -37,11 +37,26 @@ export interface Directory {
   revokeMany(userIds: readonly string[]): Promise<BatchAnswer>;
   disableMany(userIds: readonly string[]): Promise<BatchAnswer>;
   readMany(userIds: readonly string[]): Promise<BatchAnswer>;
+  /**
+   * Up to 20 password resets in one `$batch` (`PATCH passwordProfile`): each user gets a random
+   * password nobody sees and must change it at next sign-in.
+   */
+  resetPasswordMany(userIds: readonly string[]): Promise<BatchAnswer>;
+  /** Up to 20 reads of `lastPasswordChangeDateTime` in one `$batch` (item.lastPasswordChange). */
+  readPasswordChangeMany(userIds: readonly string[]): Promise<BatchAnswer>;
+  /**
+   * Identity Protection's `riskyUsers/confirmCompromised` for these users (one call, at most
+   * CONFIRM_COMPROMISED_LIMIT); every user shares its result.
+   */
+  confirmCompromisedMany(userIds: readonly string[]): Promise<BatchAnswer>;
   /** Which of groupIds the user is a member of (transitively), lower-case IDs. */
   memberGroups(userId: string, groupIds: readonly string[]): Promise<string[]>;
   /** Obtains a Graph token, proving the credentials work (readiness). */
   checkAccess(): Promise<void>;
 }
+
+/** Users one confirmCompromised call names at most (a job batch; Microsoft documents no maximum). */
+export const CONFIRM_COMPROMISED_LIMIT = 20;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { GraphError, ResponseType } from "@microsoft/microsoft-graph-client";
 import { AppError, retryAfterMs, type GraphOperation } from "../errors.js";
@@ -15,6 +16,8 @@ export interface BatchItemResult {
   ok: boolean;
   /** For a read: the user as Graph returned it. */
   user?: DirectoryUser;
+  /** For a password read-back: the user's lastPasswordChangeDateTime (null when Graph gave none). */
+  lastPasswordChange?: string | null;
   /** For a failure: the mapped error (cause and fix), with its status and any retry-after. */
   error?: AppError;
   /** The item's own Retry-After (a throttled item), in ms. */
@@ -51,6 +54,24 @@ export class GraphBatch {
 
   disable(userIds: readonly string[]): Promise<BatchAnswer> {
     return this.send(userIds, "disable", (id) => ({ method: "PATCH", url: `/users/${id}`, body: { accountEnabled: false }, headers: JSON_HEADERS }));
+  }
+
+  /**
+   * Sets a new random password on each user and requires a change at next sign-in. Each password
+   * is made here, sent once in the batch body and dropped: nothing returns, logs or stores it.
+   */
+  resetPassword(userIds: readonly string[]): Promise<BatchAnswer> {
+    return this.send(userIds, "resetPassword", (id) => ({
+      method: "PATCH",
+      url: `/users/${id}`,
+      body: { passwordProfile: { password: randomPassword(), forceChangePasswordNextSignIn: true } },
+      headers: JSON_HEADERS,
+    }));
+  }
+
+  /** Reads each user's lastPasswordChangeDateTime (did a reset an interrupted job sent take effect?). */
+  readPasswordChange(userIds: readonly string[]): Promise<BatchAnswer> {
+    return this.send(userIds, "readUser", (id) => ({ method: "GET", url: `/users/${id}?$select=id,lastPasswordChangeDateTime` }));
   }
 
   read(userIds: readonly string[]): Promise<BatchAnswer> {
@@ -103,7 +124,9 @@ export class GraphBatch {
       const percentage = percentageOf(headers["x-ms-throttle-limit-percentage"]);
       if (percentage !== undefined) throttlePercentage = Math.max(throttlePercentage ?? 0, percentage);
       if (status >= 200 && status < 300) {
-        return { userId, ok: true, user: op === "readUser" ? directoryUserOf(item.body) : undefined };
+        if (op !== "readUser") return { userId, ok: true };
+        const changed = (item.body as { lastPasswordChangeDateTime?: unknown } | undefined)?.lastPasswordChangeDateTime;
+        return { userId, ok: true, user: directoryUserOf(item.body), lastPasswordChange: typeof changed === "string" ? changed : null };
       }
       if (status === 429) throttled++;
       const retryAfter = retryAfterMs(headers["retry-after"]);
@@ -114,6 +137,25 @@ export class GraphBatch {
 }
 
 const JSON_HEADERS = { "Content-Type": "application/json" };
+
+const PASSWORD_SETS = ["ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnopqrstuvwxyz", "23456789", "!#%*+-=?@^_~"] as const;
+const PASSWORD_LENGTH = 32;
+
+/**
+ * A password nobody will ever know: 32 characters from crypto.randomInt, with at least one of
+ * each of upper case, lower case, digit and symbol (Entra's complexity rule asks for three of the
+ * four, 8 to 256 characters), in a random order.
+ */
+export function randomPassword(): string {
+  const all = PASSWORD_SETS.join("");
+  const chars = PASSWORD_SETS.map((set) => set[randomInt(set.length)] ?? "");
+  while (chars.length < PASSWORD_LENGTH) chars.push(all[randomInt(all.length)] ?? "");
+  for (let i = chars.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [chars[i], chars[j]] = [chars[j] ?? "", chars[i] ?? ""];
+  }
+  return chars.join("");
+}
 
 function lowerCaseKeys(headers: Record<string, unknown> | undefined): Record<string, string> {
   const out: Record<string, string> = {};

@@ -1,7 +1,7 @@
 import type { TokenCredential } from "@azure/identity";
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { AppError } from "../errors.js";
-import { isObjectId, type Directory, type DirectoryObjectKind, type UserPages } from "./directory.js";
+import { CONFIRM_COMPROMISED_LIMIT, isObjectId, type Directory, type DirectoryObjectKind, type UserPages } from "./directory.js";
 import { BATCH_LIMIT, GraphBatch, type BatchAnswer } from "./graph-batch.js";
 import { mapGraphError } from "./graph-errors.js";
 import { listSignInUsers, listUsers } from "./graph-listing.js";
@@ -62,6 +62,34 @@ export class GraphDirectory implements Directory {
 
   readMany(userIds: readonly string[]): Promise<BatchAnswer> {
     return this.batch.read(userIds);
+  }
+
+  resetPasswordMany(userIds: readonly string[]): Promise<BatchAnswer> {
+    return this.batch.resetPassword(userIds);
+  }
+
+  readPasswordChangeMany(userIds: readonly string[]): Promise<BatchAnswer> {
+    return this.batch.readPasswordChange(userIds);
+  }
+
+  /** One `POST /identityProtection/riskyUsers/confirmCompromised`: 204 for all, or one error for all. */
+  async confirmCompromisedMany(userIds: readonly string[]): Promise<BatchAnswer> {
+    if (userIds.length === 0) return { items: [], throttled: 0 };
+    if (userIds.length > CONFIRM_COMPROMISED_LIMIT) throw new RangeError(`confirmCompromised takes at most ${CONFIRM_COMPROMISED_LIMIT} users here, got ${userIds.length}`);
+    for (const id of userIds) {
+      if (!isObjectId(id)) throw new AppError("GraphBadRequest", `"${id}" is not an object ID; the bot acts on object IDs only.`);
+    }
+    try {
+      await this.client.api("/identityProtection/riskyUsers/confirmCompromised").post({ userIds: [...userIds] });
+      return { items: userIds.map((userId) => ({ userId, ok: true })), throttled: 0 };
+    } catch (err) {
+      const error = mapGraphError(err, "confirmCompromised", `${userIds.length} ${userIds.length === 1 ? "user" : "users"}`);
+      const retryAfterMs = error.details.retryAfterSeconds === undefined ? undefined : error.details.retryAfterSeconds * 1000;
+      return {
+        items: userIds.map((userId) => ({ userId, ok: false, error, retryAfterMs })),
+        throttled: error.code === "GraphThrottled" ? userIds.length : 0,
+      };
+    }
   }
 
   async getUser(key: string): Promise<DirectoryUser | undefined> {

@@ -8,6 +8,8 @@ const ACTIONS: Record<GraphOperation, string> = {
   disable: "disable accounts",
   checkGroups: "check group membership",
   readObject: "read directory objects",
+  resetPassword: "reset passwords",
+  confirmCompromised: "confirm users as compromised",
 };
 
 /**
@@ -44,6 +46,25 @@ export function mapGraphError(err: unknown, op: GraphOperation, subject: string)
       return new AppError(
         "GraphUnauthenticated",
         "Microsoft Graph did not accept the bot's token: check that the app registration is in the tenant AZURE_TENANT_ID names and that its credentials are current.",
+        details,
+      );
+    }
+    if (status === 403 && op === "resetPassword") {
+      // Graph refuses both a missing permission and an admin target with the same 403; the job
+      // tells them apart where it can (resetRefusal in revocation/containment.ts).
+      return new AppError(
+        "GraphForbidden",
+        "Microsoft Graph refused the password reset (403): either the bot's app registration lacks the application permission User-PasswordProfile.ReadWrite.All (an admin adds it under API permissions and grants admin consent), or the user holds an admin role: an app cannot reset an admin's password; reset it in the Entra admin center.",
+        details,
+      );
+    }
+    if (status === 403 && op === "confirmCompromised") {
+      const licence = /licen[cs]e|premium|P2/i.test(err.message);
+      return new AppError(
+        "GraphForbidden",
+        licence
+          ? "Microsoft Graph refused to confirm the user as compromised: the tenant has no Microsoft Entra ID P2 licence, which Identity Protection's riskyUsers API needs."
+          : "Microsoft Graph refused to confirm the user as compromised (403): the bot's app registration needs the application permission IdentityRiskyUser.ReadWrite.All (an admin adds it under API permissions and grants admin consent), and the tenant needs Microsoft Entra ID P2 for Identity Protection.",
         details,
       );
     }

@@ -55,6 +55,8 @@ export interface ListingOptions {
   pageSize?: number;
   /** Pages read before failing; default DEFAULT_MAX_PAGES. */
   maxPages?: number;
+  /** Awaited before each page is requested (the sign-in watch paces its reads to the reports API's limit). */
+  beforePage?: () => Promise<void>;
 }
 
 /**
@@ -117,10 +119,10 @@ function pageSizeOf(options: ListingOptions): number {
 }
 
 /**
- * The `value` arrays of every page, following nextLinks. The raw answer lives only inside
+ * The `value` arrays of every page, following nextLinks (the sign-in watch reads its own filter through it). The raw answer lives only inside
  * fetchPage, so while a caller works on one page the previous one can be collected.
  */
-async function* pages(
+export async function* pages(
   client: Client,
   first: GraphRequest,
   op: ListingOperation,
@@ -137,6 +139,7 @@ async function* pages(
         `Microsoft Graph was still returning pages after ${maxPages} pages for ${subjectOf(op, filter)}; the listing was stopped and nothing was requested.`,
       );
     }
+    if (options.beforePage !== undefined) await options.beforePage();
     const page = await fetchPage(request, op, filter);
     read += 1;
     if (page.nextLink !== undefined && page.nextLink === previousLink) {

@@ -35,6 +35,8 @@ export interface SecondPersonRules {
 export interface SecondPersonFacts {
   targetCount: number;
   disable: boolean;
+  /** `--reset-password` or `--confirm-compromised`: always a second person, whatever the configuration. */
+  containment: boolean;
   /**
    * The display name of a target who is in a revoker or approver group, when one is; "" when the
    * targets were checked and none is; undefined when they were not checked (too many to check).
@@ -80,6 +82,9 @@ export function secondPersonReason(facts: SecondPersonFacts, rules: SecondPerson
   if (facts.fromAutomation === true) return AUTOMATION_SECOND_PERSON;
   if (needsFourEyes(facts.targetCount, rules.fourEyesMinTargets)) {
     return `requests of ${users(rules.fourEyesMinTargets)} or more need a second person (four-eyes, FOUR_EYES_MIN_TARGETS)`;
+  }
+  if (facts.containment) {
+    return "resetting passwords or confirming accounts as compromised (--reset-password, --confirm-compromised) always needs a second person";
   }
   if (facts.disable && rules.disableNeedsSecondPerson) {
     return "disabling accounts (--disable) always needs a second person (DISABLE_NEEDS_SECOND_PERSON)";

@@ -20,7 +20,8 @@ import {
   type WrittenBatch,
 } from "./outcomes.js";
 import type { JobClaim, JobQueue, RequestStore, RequestSummary } from "./request-store.js";
-import { FINAL_STATES, isAppActor, type RevocationRequest, type TargetOutcome } from "./types.js";
+import { ContainmentSteps } from "./containment.js";
+import { FINAL_STATES, hasContainment, isAppActor, type RevocationRequest, type TargetOutcome } from "./types.js";
 import { Verification } from "./verification.js";
 
 // The card layer counts outcomes through this module; the counting lives with the outcomes.
@@ -87,7 +88,7 @@ const SUMMARY_ROWS = 20;
 
 /**
  * Runs approved requests under a renewed lease: revokes each target by object ID, optionally
- * disables it, reads the sessions-valid-from time back to verify, and records exactly one outcome
+ * disables it and runs its containment steps (revocation/containment.ts), reads the sessions-valid-from time back to verify, and records exactly one outcome
  * per target. A job whose runner died is resumed from the first target without an outcome, by
  * this process after a restart or by another replica, without revoking anyone twice.
  */
@@ -101,6 +102,7 @@ export class JobRunner implements JobStarter {
   readonly pacer: WritePacer;
   private readonly calls: GraphBatchCalls;
   private readonly verification: Verification;
+  private readonly containment: ContainmentSteps;
 
   constructor(
     private readonly deps: {
@@ -125,6 +127,13 @@ export class JobRunner implements JobStarter {
     this.pacer = new WritePacer({ capacity: this.options.writeQuota, windowMs: this.options.writeWindowMs, ledger: deps.ledger });
     this.calls = new GraphBatchCalls(this.pacer, this.options.retryDelaysMs, deps.logger);
     this.verification = new Verification(deps.directory, this.calls, this.options);
+    this.containment = new ContainmentSteps({
+      store: deps.store,
+      directory: deps.directory,
+      calls: this.calls,
+      owner: deps.owner,
+      clockSkewMs: this.options.clockSkewMs,
+    });
   }
 
   /** Runs the request's job now if nobody else holds it (called right after an approval). */
@@ -326,7 +335,7 @@ export class JobRunner implements JobStarter {
           halted = true;
           return;
         }
-        const written = await this.writeBatch(chunk, request.disable, marks.previous);
+        const written = await this.writeBatch(chunk, request, marks.previous);
         // Verification waits for Entra to converge; it must not hold up the next writes, so it
         // runs beside them (bounded), and records the batch's outcomes when it is done.
         const verifying = this.verifyBatch(written).then((outcomes) => this.record(recorder, request.id, chunk, outcomes));
@@ -358,7 +367,11 @@ export class JobRunner implements JobStarter {
    * The writes of one batch of at most 20 targets: revoke (and disable). Targets an earlier runner
    * may already have revoked are read back first and not revoked again when the read-back shows it.
    */
-  private async writeBatch(targets: DirectoryUser[], disable: boolean, previous: ReadonlyMap<string, string | null>): Promise<WrittenBatch> {
+  private async writeBatch(
+    targets: DirectoryUser[],
+    { id: requestId, disable, containment }: Pick<RevocationRequest, "id" | "disable" | "containment">,
+    previous: ReadonlyMap<string, string | null>,
+  ): Promise<WrittenBatch> {
     const byId = new Map(targets.map((t) => [t.id, t]));
     const startedAt = Date.now();
     const alreadyRevoked = await this.verification.alreadyRevoked(targets, previous);
@@ -374,7 +387,16 @@ export class JobRunner implements JobStarter {
       for (const id of result.ok) disabled.add(id);
       for (const [id, error] of result.failed) disableNotes.set(id, disableFailedNote(error));
     }
-    return { byId, outcomes: refusedOutcomes(revoke.failed), revokedNow: revoke.ok, alreadyRevoked, disabled, disableNotes, startedAt };
+    const steps = hasContainment(containment)
+      ? await this.containment.run(
+          requestId,
+          containment,
+          revoked.flatMap((id) => byId.get(id) ?? []),
+          [...revoke.failed.keys()].flatMap((id) => byId.get(id) ?? []),
+        )
+      : { notes: new Map<string, string>(), failed: new Set<string>() };
+    const outcomes = refusedOutcomes(revoke.failed).map((o) => (steps.notes.has(o.userId) ? { ...o, detail: `${o.detail}${steps.notes.get(o.userId) ?? ""}` } : o));
+    return { byId, outcomes, revokedNow: revoke.ok, alreadyRevoked, disabled, disableNotes, steps, startedAt };
   }
 
   /** Reads the batch's revocations back and gives every target of it its outcome. */

@@ -16,7 +16,18 @@ import {
 import { NO_ROLES, type RoleLookup, type Roles } from "../policy/roles.js";
 import type { ProgressListener } from "./job-runner.js";
 import type { RequestHead, RequestStore, RequestSummary, TargetPageRow } from "./request-store.js";
-import { isAppActor, type Actor, type ApprovalCard, type ExcludedTarget, type IncidentRef, type Origin, type RequestState, type RevocationRequest } from "./types.js";
+import {
+  hasContainment,
+  isAppActor,
+  type Actor,
+  type ApprovalCard,
+  type Containment,
+  type ExcludedTarget,
+  type IncidentRef,
+  type Origin,
+  type RequestState,
+  type RevocationRequest,
+} from "./types.js";
 
 /** Starts the revocation of an approved request in the background. */
 export interface JobStarter {
@@ -27,6 +38,8 @@ export interface NewRequest {
   requester: Actor;
   reason: string;
   disable: boolean;
+  /** `--reset-password` / `--confirm-compromised`. */
+  containment: Containment;
   targets: DirectoryUser[];
   excluded: ExcludedTarget[];
   origin: Origin;
@@ -77,7 +90,7 @@ export const SWEEP_PAGE_SIZE = 100;
 
 /** A new pending request (not stored yet): a fresh ID, the frozen targets, nothing decided. */
 export function pendingRequestOf(
-  input: Pick<NewRequest, "requester" | "reason" | "disable" | "targets" | "excluded" | "origin" | "incident">,
+  input: Pick<NewRequest, "requester" | "reason" | "disable" | "containment" | "targets" | "excluded" | "origin" | "incident">,
   created: Date,
   ttlMinutes: number,
 ): RevocationRequest {
@@ -88,6 +101,7 @@ export function pendingRequestOf(
     requester: input.requester,
     reason: input.reason,
     disable: input.disable,
+    containment: { resetPassword: input.containment.resetPassword, confirmCompromised: input.containment.confirmCompromised },
     targets: input.targets,
     excluded: input.excluded,
     state: "pending",
@@ -163,6 +177,8 @@ export class RevocationService {
       details: {
         reason: request.reason,
         disable: request.disable,
+        resetPassword: request.containment.resetPassword,
+        confirmCompromised: request.containment.confirmCompromised,
         // A bulk request lists its first users here; the hash binds the entry to the exact set
         // frozen with the request (sha256 of the object IDs in order, one per line).
         targetCount: request.targets.length,
@@ -233,28 +249,34 @@ export class RevocationService {
    * one-person request, and of at most VIEW_ROWS targets (more, or fewer known than it has, and a
    * second person is needed without looking).
    */
-  async secondPersonOf(request: { targetCount: number; disable: boolean; targets: readonly DirectoryUser[]; requester?: Actor }): Promise<string | null> {
+  async secondPersonOf(request: {
+    targetCount: number;
+    disable: boolean;
+    containment: Containment;
+    targets: readonly DirectoryUser[];
+    requester?: Actor;
+  }): Promise<string | null> {
     const rules = { fourEyesMinTargets: this.deps.fourEyesMinTargets, disableNeedsSecondPerson: this.deps.disableNeedsSecondPerson };
-    const cheap = this.bySizeOrDisable(request.targetCount, request.disable, request.requester);
+    const cheap = this.bySizeOrDisable(request.targetCount, request.disable, request.containment, request.requester);
     if (cheap !== null) return cheap;
     if (request.targetCount > VIEW_ROWS || request.targets.length < request.targetCount) {
-      return secondPersonReason({ ...request, privilegedTarget: undefined }, rules);
+      return secondPersonReason({ ...request, containment: hasContainment(request.containment), privilegedTarget: undefined }, rules);
     }
     const roles = await Promise.all(request.targets.map((t) => this.deps.roles.rolesOf(t.id)));
     const privileged = request.targets.find((_t, i) => roles[i]?.revoker === true || roles[i]?.approver === true);
     return secondPersonReason(
-      { ...request, privilegedTarget: privileged === undefined ? "" : privileged.userPrincipalName },
+      { ...request, containment: hasContainment(request.containment), privilegedTarget: privileged === undefined ? "" : privileged.userPrincipalName },
       rules,
     );
   }
 
   /**
-   * The rule from who asked (automation always needs a person), the request's size and `--disable`
-   * alone (no lookup): null when none of them needs a second person.
+   * The rule from who asked (automation always needs a person), the request's size, `--disable`
+   * and containment options alone (no lookup): null when none of them needs a second person.
    */
-  private bySizeOrDisable(targetCount: number, disable: boolean, requester: Actor | undefined): string | null {
+  private bySizeOrDisable(targetCount: number, disable: boolean, containment: Containment, requester: Actor | undefined): string | null {
     return secondPersonReason(
-      { targetCount, disable, privilegedTarget: "", fromAutomation: requester !== undefined && isAppActor(requester) },
+      { targetCount, disable, containment: hasContainment(containment), privilegedTarget: "", fromAutomation: requester !== undefined && isAppActor(requester) },
       { fourEyesMinTargets: this.deps.fourEyesMinTargets, disableNeedsSecondPerson: this.deps.disableNeedsSecondPerson },
     );
   }
@@ -297,11 +319,17 @@ export class RevocationService {
     // A withdrawal needs only the person; the others need their roles too.
     const roles = verb === "cancel" ? undefined : await this.deps.roles.rolesOf(actor.aadObjectId);
     const same = samePerson(request.requester, actor);
-    let secondPerson = this.bySizeOrDisable(head.targetCount, request.disable, request.requester);
+    let secondPerson = this.bySizeOrDisable(head.targetCount, request.disable, request.containment, request.requester);
     if (verb === "approve" && secondPerson === null && (same ? roles?.revoker === true : roles?.approver === true)) {
       // Only an approval the roles already allow makes the targets' roles matter.
       const small = await this.summary(id, Math.min(head.targetCount, VIEW_ROWS));
-      secondPerson = await this.secondPersonOf({ targetCount: head.targetCount, disable: request.disable, targets: (small?.rows ?? []).map((r) => r.target), requester: request.requester });
+      secondPerson = await this.secondPersonOf({
+        targetCount: head.targetCount,
+        disable: request.disable,
+        containment: request.containment,
+        targets: (small?.rows ?? []).map((r) => r.target),
+        requester: request.requester,
+      });
     }
     const facts: RequestFacts = { requester: request.requester, targetCount: head.targetCount, secondPerson };
     if (verb === "approve" && !same && roles?.approver === true) {
@@ -374,10 +402,16 @@ export class RevocationService {
     for (const { request, targetCount } of candidates) {
       if (!this.isOpen(request)) continue;
       const same = samePerson(request.requester, actor);
-      let secondPerson = this.bySizeOrDisable(targetCount, request.disable, request.requester);
+      let secondPerson = this.bySizeOrDisable(targetCount, request.disable, request.containment, request.requester);
       if (secondPerson === null && same && roles.revoker) {
         const small = await this.summary(request.id, Math.min(targetCount, VIEW_ROWS));
-        secondPerson = await this.secondPersonOf({ targetCount, disable: request.disable, targets: (small?.rows ?? []).map((r) => r.target), requester: request.requester });
+        secondPerson = await this.secondPersonOf({
+          targetCount,
+          disable: request.disable,
+          containment: request.containment,
+          targets: (small?.rows ?? []).map((r) => r.target),
+          requester: request.requester,
+        });
       }
       const facts: RequestFacts = { requester: request.requester, targetCount, secondPerson };
       if (!same && roles.approver) facts.requesterIsRevoker = await this.requesterIsRevoker(request.requester);

@@ -3,6 +3,7 @@ import type { DirectoryUser } from "../directory/types.js";
 import type { AppError } from "../errors.js";
 import type { RequestStore, RequestSummary } from "./request-store.js";
 import type { TargetOutcome } from "./types.js";
+import type { StepNotes } from "./containment.js";
 import type { ReadBack } from "./verification.js";
 
 /** The completion entry lists every outcome up to this many targets; beyond, the per-target entries do. */
@@ -19,6 +20,8 @@ export interface WrittenBatch {
   alreadyRevoked: Map<string, string>;
   disabled: Set<string>;
   disableNotes: Map<string, string>;
+  /** What the containment steps did (--reset-password, --confirm-compromised); empty without them. */
+  steps: StepNotes;
   startedAt: number;
 }
 
@@ -44,13 +47,15 @@ export function disableFailedNote(error: AppError): string {
 
 /** Every target of a written batch with its outcome, from the writes and what the read-back showed. */
 export function composeOutcomes(written: WrittenBatch, verified: ReadonlyMap<string, ReadBack>): TargetOutcome[] {
-  const { byId, alreadyRevoked, disabled, disableNotes } = written;
+  const { byId, alreadyRevoked, disabled, disableNotes, steps } = written;
   const outcomes = [...written.outcomes];
   for (const id of [...written.revokedNow, ...alreadyRevoked.keys()]) {
     const target = byId.get(id);
     if (target === undefined) continue;
-    const note = disableNotes.get(id) ?? "";
-    const disabledText = disabled.has(id) ? " Account disabled." : "";
+    // A containment step asked for and not done fails the target, as a failed --disable does.
+    const stepText = steps.notes.get(id) ?? "";
+    const note = `${disableNotes.get(id) ?? ""}${steps.failed.has(id) ? stepText : ""}`;
+    const disabledText = `${disabled.has(id) ? " Account disabled." : ""}${steps.failed.has(id) ? "" : stepText}`;
     const earlier = alreadyRevoked.get(id);
     if (earlier !== undefined) {
       outcomes.push({

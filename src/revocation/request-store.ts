@@ -1,6 +1,6 @@
 import type { AuditEntry, NewAuditEntry } from "../audit/audit-log.js";
 import type { DirectoryUser } from "../directory/types.js";
-import type { ApprovalCard, RequestState, RevocationRequest, TargetOutcome } from "./types.js";
+import type { ApprovalCard, ContainmentStep, RequestState, RevocationRequest, StepOutcome, TargetOutcome } from "./types.js";
 
 export type RequestPatch = Partial<Pick<RevocationRequest, "state" | "decidedBy" | "decidedAt" | "decisionComment" | "decisionReason">>;
 
@@ -79,6 +79,13 @@ export interface RequestStore {
    */
   recordOutcome(requestId: string, outcome: TargetOutcome, audit: NewAuditEntry): Promise<boolean>;
   /**
+   * Marks, under the job's lease, that a containment step is about to be sent for these targets;
+   * steps that already have an outcome are given back in `done` and not marked.
+   */
+  markSteps(requestId: string, step: ContainmentStep, userIds: readonly string[], owner: string): Promise<StepMarks>;
+  /** Records containment step outcomes with their audit entries; a step that had one keeps it (no second entry). */
+  recordSteps(requestId: string, outcomes: ReadonlyArray<{ outcome: StepOutcome; audit: NewAuditEntry }>): Promise<number>;
+  /**
    * A page of the request's targets in their order, each with its outcome so far: at most `limit`
    * targets after position `afterPosition` (-1 for the first page).
    */
@@ -91,6 +98,12 @@ export interface TargetPageRow {
   target: DirectoryUser;
   outcome: TargetOutcome | null;
 }
+
+/** The result of marking a containment step of a batch of targets. */
+export type StepMarks =
+  | { kind: "leaseLost" }
+  /** `previous`: when an earlier runner marked the step (it may have reached Graph), or null; `done`: steps already recorded. */
+  | { kind: "marked"; previous: ReadonlyMap<string, string | null>; done: ReadonlyMap<string, StepOutcome> };
 
 /** The result of marking a batch of targets. */
 export type AttemptMarks =

@@ -164,6 +164,68 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createTable("write_ledger_lock").addColumn("key", "text", (c) => c.primaryKey()).execute();
     },
   },
+  "005-signin-watch": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // One row per revocation whose users' sign-ins are watched (WATCH_HOURS): leased like jobs,
+      // so one replica at a time queries the sign-in log for it; the sweep position and cursor make
+      // a restart continue where the last runner stopped.
+      await db.schema
+        .createTable("watches")
+        .addColumn("request_id", "text", (c) => c.primaryKey().references("requests.id"))
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("ends_at", "text", (c) => c.notNull())
+        .addColumn("state", "text", (c) => c.notNull())
+        .addColumn("incident_ip", "text")
+        .addColumn("user_count", "integer", (c) => c.notNull())
+        .addColumn("lease_owner", "text")
+        .addColumn("lease_expires_at", "text")
+        .addColumn("next_position", "integer", (c) => c.notNull())
+        .addColumn("sweep_cursor", "text")
+        .addColumn("sweep_started_at", "text")
+        .addColumn("next_sweep_at", "text", (c) => c.notNull())
+        .addColumn("last_post_at", "text")
+        .addColumn("failures", "integer", (c) => c.notNull())
+        .addColumn("ended_at", "text")
+        .addColumn("ended_by_id", "text")
+        .addColumn("ended_by_name", "text")
+        .addColumn("end_reason", "text")
+        .addCheckConstraint("watches_state_known", sql`state in ('active','stopped','ended','unavailable')`)
+        .execute();
+      await db.schema.createIndex("watches_state").on("watches").columns(["state", "lease_expires_at"]).execute();
+      await db.schema
+        .createTable("watch_users")
+        .addColumn("request_id", "text", (c) => c.notNull().references("watches.request_id"))
+        .addColumn("position", "integer", (c) => c.notNull())
+        .addColumn("user_id", "text", (c) => c.notNull())
+        .addColumn("upn", "text", (c) => c.notNull())
+        .addColumn("display_name", "text", (c) => c.notNull())
+        .addColumn("since", "text", (c) => c.notNull())
+        .addColumn("last_summary_at", "text")
+        .addPrimaryKeyConstraint("watch_users_pk", ["request_id", "position"])
+        .addUniqueConstraint("watch_users_user", ["request_id", "user_id"])
+        .execute();
+      // Each successful sign-in after a revocation, once (Graph's sign-in ID), until it is reported.
+      await db.schema
+        .createTable("watch_signins")
+        .addColumn("request_id", "text", (c) => c.notNull().references("watches.request_id"))
+        .addColumn("signin_id", "text", (c) => c.notNull())
+        .addColumn("user_id", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("ip", "text", (c) => c.notNull())
+        .addColumn("location", "text", (c) => c.notNull())
+        .addColumn("app", "text", (c) => c.notNull())
+        .addColumn("client", "text", (c) => c.notNull())
+        .addColumn("interactive", "integer")
+        .addColumn("incident_ip", "integer", (c) => c.notNull())
+        .addColumn("seen_before", "integer")
+        .addColumn("reported_at", "text")
+        .addPrimaryKeyConstraint("watch_signins_pk", ["request_id", "signin_id"])
+        .execute();
+      await db.schema.createIndex("watch_signins_unreported").on("watch_signins").columns(["request_id", "reported_at", "created_at"]).execute();
+      // `status <user>` lists the requests that named a user.
+      await db.schema.createIndex("request_targets_user_id").on("request_targets").column("user_id").execute();
+    },
+  },
   "006-api-requests": {
     async up(db: Kysely<unknown>): Promise<void> {
       // JSON of the incident a request from automation names ({source, id, title, url?}); null for chat.
@@ -178,6 +240,30 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn("request_id", "text")
         .addColumn("created_at", "text", (c) => c.notNull())
         .addPrimaryKeyConstraint("api_idempotency_pk", ["caller_app_id", "idempotency_key"])
+        .execute();
+    },
+  },
+  "007-containment": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // The containment options a request asks for (--reset-password, --confirm-compromised).
+      await db.schema.alterTable("requests").addColumn("reset_password", "integer", (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable("requests").addColumn("confirm_compromised", "integer", (c) => c.notNull().defaultTo(0)).execute();
+      // One row per target and containment step: marked (attempt_at) under the job's lease before
+      // the call, and given its outcome (status, detail) exactly once; a resumed job skips steps
+      // that have one. Never holds a password.
+      await db.schema
+        .createTable("containment_steps")
+        .addColumn("request_id", "text", (c) => c.notNull().references("requests.id"))
+        .addColumn("user_id", "text", (c) => c.notNull())
+        .addColumn("step", "text", (c) => c.notNull())
+        .addColumn("attempt_at", "text")
+        .addColumn("attempt_owner", "text")
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("status", "text")
+        .addColumn("detail", "text")
+        .addColumn("at", "text")
+        .addPrimaryKeyConstraint("containment_steps_pk", ["request_id", "user_id", "step"])
+        .addCheckConstraint("containment_steps_step_known", sql`step in ('reset_password','confirm_compromised')`)
         .execute();
     },
   },

@@ -9,10 +9,22 @@ import type {
   RequestPatch,
   RequestStore,
   RequestSummary,
+  StepMarks,
   TargetPageRow,
   TransitionEffects,
 } from "../revocation/request-store.js";
-import type { ApprovalCard, ExcludedTarget, IncidentRef, Origin, OutcomeStatus, RequestState, RevocationRequest, TargetOutcome } from "../revocation/types.js";
+import type {
+  ApprovalCard,
+  ContainmentStep,
+  ExcludedTarget,
+  IncidentRef,
+  Origin,
+  OutcomeStatus,
+  RequestState,
+  RevocationRequest,
+  StepOutcome,
+  TargetOutcome,
+} from "../revocation/types.js";
 import type { AuditKey } from "../audit/chain.js";
 import { appendAuditEntries, appendAuditEntry } from "./audit-store.js";
 import type { DialectKind } from "./database.js";
@@ -63,6 +75,8 @@ export class SqlRequestStore implements RequestStore {
           excluded: JSON.stringify(request.excluded),
           target_count: request.targets.length,
           incident: request.incident === undefined ? null : JSON.stringify(request.incident),
+          reset_password: request.containment.resetPassword ? 1 : 0,
+          confirm_compromised: request.containment.confirmCompromised ? 1 : 0,
         })
         .execute();
       for (let i = 0; i < request.targets.length; i += INSERT_CHUNK) {
@@ -425,6 +439,76 @@ export class SqlRequestStore implements RequestStore {
     return rows.map((r) => ({ position: Number(r.position), target: JSON.parse(r.snapshot) as DirectoryUser }));
   }
 
+  markSteps(requestId: string, step: ContainmentStep, userIds: readonly string[], owner: string): Promise<StepMarks> {
+    return this.db.transaction().execute(async (trx) => {
+      const nowIso = this.clock().toISOString();
+      const live = await trx
+        .selectFrom("jobs")
+        .select("request_id")
+        .where("request_id", "=", requestId)
+        .where("lease_owner", "=", owner)
+        .where("lease_expires_at", ">", nowIso)
+        .where("finished_at", "is", null)
+        .executeTakeFirst();
+      if (live === undefined) return { kind: "leaseLost" } as const;
+      const rows =
+        userIds.length === 0
+          ? []
+          : await trx
+              .selectFrom("containment_steps")
+              .selectAll()
+              .where("request_id", "=", requestId)
+              .where("step", "=", step)
+              .where("user_id", "in", [...userIds])
+              .execute();
+      const byUser = new Map(rows.map((r) => [r.user_id, r]));
+      const done = new Map<string, StepOutcome>();
+      const previous = new Map<string, string | null>();
+      for (const id of userIds) {
+        const row = byUser.get(id);
+        if (row !== undefined && row.status !== null) {
+          done.set(id, { userId: id, step, ok: row.status === "done", detail: row.detail ?? "", at: row.at ?? "" });
+          continue;
+        }
+        previous.set(id, row?.attempt_at ?? null);
+        await trx
+          .insertInto("containment_steps")
+          .values({ request_id: requestId, user_id: id, step, attempt_at: nowIso, attempt_owner: owner, attempts: 1, status: null, detail: null, at: null })
+          .onConflict((oc) =>
+            oc.columns(["request_id", "user_id", "step"]).doUpdateSet((eb) => ({
+              attempt_at: nowIso,
+              attempt_owner: owner,
+              attempts: eb("containment_steps.attempts", "+", 1),
+            })),
+          )
+          .execute();
+      }
+      return { kind: "marked", previous, done } as const;
+    });
+  }
+
+  async recordSteps(requestId: string, outcomes: ReadonlyArray<{ outcome: StepOutcome; audit: NewAuditEntry }>): Promise<number> {
+    if (outcomes.length === 0) return 0;
+    const entries = await this.db.transaction().execute(async (trx) => {
+      const audits: NewAuditEntry[] = [];
+      for (const { outcome, audit } of outcomes) {
+        const result = await trx
+          .updateTable("containment_steps")
+          .set({ status: outcome.ok ? "done" : "failed", detail: outcome.detail, at: outcome.at })
+          .where("request_id", "=", requestId)
+          .where("user_id", "=", outcome.userId)
+          .where("step", "=", outcome.step)
+          .where("status", "is", null)
+          .executeTakeFirst();
+        // An entry only for a step whose outcome is new: a second outcome is impossible.
+        if (Number(result.numUpdatedRows) === 1) audits.push(audit);
+      }
+      return appendAuditEntries(trx, this.kind, audits, this.clock(), this.auditKey);
+    });
+    for (const entry of entries) this.onAudit?.(entry);
+    return entries.length;
+  }
+
   async recordOutcome(requestId: string, outcome: TargetOutcome, audit: NewAuditEntry): Promise<boolean> {
     return (await this.recordOutcomes(requestId, [{ outcome, audit }])) === 1;
   }
@@ -463,6 +547,7 @@ export class SqlRequestStore implements RequestStore {
       requester: { aadObjectId: row.requester_id, name: row.requester_name },
       reason: row.reason,
       disable: Number(row.disable) === 1,
+      containment: { resetPassword: Number(row.reset_password) === 1, confirmCompromised: Number(row.confirm_compromised) === 1 },
       targets,
       excluded: JSON.parse(row.excluded) as ExcludedTarget[],
       state: row.state as RequestState,

@@ -18,6 +18,25 @@ export interface Database {
   write_ledger: WriteLedgerTable;
   write_ledger_lock: WriteLedgerLockTable;
   api_idempotency: ApiIdempotencyTable;
+  watches: WatchesTable;
+  watch_users: WatchUsersTable;
+  watch_signins: WatchSignInsTable;
+  containment_steps: ContainmentStepsTable;
+}
+
+/** One containment step of one target (007): marked before the call, its outcome recorded once. */
+export interface ContainmentStepsTable {
+  request_id: string;
+  user_id: string;
+  /** reset_password | confirm_compromised */
+  step: string;
+  attempt_at: string | null;
+  attempt_owner: string | null;
+  attempts: Generated<number>;
+  /** done | failed, or null while not finished. */
+  status: string | null;
+  detail: string | null;
+  at: string | null;
 }
 
 export interface RequestsTable {
@@ -49,6 +68,10 @@ export interface RequestsTable {
   target_count: number;
   /** JSON: the incident a request from automation names, else null (006). */
   incident: string | null;
+  /** --reset-password (007). */
+  reset_password: Generated<number>;
+  /** --confirm-compromised (007). */
+  confirm_compromised: Generated<number>;
 }
 
 /** The frozen target snapshot: one row per user, in the order shown on the card. */
@@ -170,4 +193,65 @@ export interface ApiIdempotencyTable {
   /** The request made with the key; null while it is being made. */
   request_id: string | null;
   created_at: string;
+}
+
+/** A post-revocation watch of the revoked users' sign-ins (005). */
+export interface WatchesTable {
+  request_id: string;
+  created_at: string;
+  ends_at: string;
+  /** active | stopped (by a person) | ended (its time ran out) | unavailable (no permission or licence). */
+  state: string;
+  /** The address `revoke ip` named, or null. */
+  incident_ip: string | null;
+  user_count: number;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  /** The first user (position) of the group the next query asks about. */
+  next_position: number;
+  /** `createdDateTime ge` of the current sweep, or null for the first (each user's own revocation time). */
+  sweep_cursor: string | null;
+  sweep_started_at: string | null;
+  /** The next sweep starts no earlier than this. */
+  next_sweep_at: string;
+  /** The last message posted in the request's thread (at most one a minute). */
+  last_post_at: string | null;
+  /** Queries in a row that failed for a passing reason. */
+  failures: number;
+  ended_at: string | null;
+  ended_by_id: string | null;
+  ended_by_name: string | null;
+  end_reason: string | null;
+}
+
+/** One watched user: revoked by the request, with the time sign-ins count from. */
+export interface WatchUsersTable {
+  request_id: string;
+  position: number;
+  user_id: string;
+  upn: string;
+  display_name: string;
+  /** Sign-ins from this time on are after the revocation (the verified sessions-valid-from time). */
+  since: string;
+  /** The last summary of this user in the thread (at most one an hour). */
+  last_summary_at: string | null;
+}
+
+/** A successful sign-in after the revocation, as the sign-in log showed it. */
+export interface WatchSignInsTable {
+  request_id: string;
+  signin_id: string;
+  user_id: string;
+  created_at: string;
+  ip: string;
+  location: string;
+  app: string;
+  client: string;
+  /** 1 interactive, 0 non-interactive, null when the log did not say. */
+  interactive: number | null;
+  /** 1 when the address is the one `revoke ip` named. */
+  incident_ip: number;
+  /** 1 when the user signed in successfully from this address before the revocation, 0 not, null unknown. */
+  seen_before: number | null;
+  reported_at: string | null;
 }

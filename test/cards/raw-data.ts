@@ -26,6 +26,15 @@ const AUDIT_ACTIONS = [
   "audit.channel.moved",
   "revocation.refused",
   "audit.keyed",
+  "target.containment",
+  "watch.started",
+  "watch.signin",
+  "watch.alarm",
+  "watch.report",
+  "watch.stopped",
+  "watch.ended",
+  "watch.unavailable",
+  "watch.refused",
 ] as const satisfies readonly AuditAction[];
 const OUTCOMES = ["revoked_verified", "revoked_unverified", "not_found", "skipped", "failed"] as const satisfies readonly OutcomeStatus[];
 // Compile-time: a new audit action or outcome status must be added above.

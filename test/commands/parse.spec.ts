@@ -19,6 +19,9 @@ function refusal(text: string, message: RegExp, hint: RegExp = /^revoke /): Pars
   return parsed;
 }
 
+
+/** No containment option (--reset-password, --confirm-compromised) given. */
+const NONE = { resetPassword: false, confirmCompromised: false };
 describe("parseCommand", () => {
   it("reads help and ignores a leading mention", () => {
     assert.deepEqual(parseCommand("<at>Revoke Bot</at> help"), { kind: "help" });
@@ -42,13 +45,14 @@ describe("parseCommand", () => {
         targets: ["alice@contoso.com", "6f1c2b3a-1d2e-4f50-8a9b-0c1d2e3f4a5b"],
         reason: "phished via fake login",
         disable: true,
+        containment: NONE,
       },
     );
   });
 
   it("accepts smart quotes, comma lists, and removes duplicates case-insensitively", () => {
     const parsed = parseCommand("revoke user alice@contoso.com,Alice@Contoso.com;bob@contoso.com --reason \u201cticket 42\u201d");
-    assert.deepEqual(parsed, { kind: "revokeUsers", targets: ["alice@contoso.com", "bob@contoso.com"], reason: "ticket 42", disable: false });
+    assert.deepEqual(parsed, { kind: "revokeUsers", targets: ["alice@contoso.com", "bob@contoso.com"], reason: "ticket 42", disable: false, containment: NONE });
   });
 
   it("reads revoke <upn> as revoke user <upn>", () => {
@@ -57,6 +61,7 @@ describe("parseCommand", () => {
       targets: ["alice@contoso.com"],
       reason: "",
       disable: false,
+      containment: NONE,
     });
   });
 
@@ -110,12 +115,14 @@ describe("parseCommand", () => {
         department: "Research & Development",
         reason: "phishing wave",
         disable: true,
+        containment: NONE,
       });
       assert.deepEqual(parseCommand("Revoke Department sALES"), {
         kind: "revokeDepartment",
         department: "sALES",
         reason: "",
         disable: false,
+        containment: NONE,
       });
     });
 
@@ -125,12 +132,14 @@ describe("parseCommand", () => {
         department: "Research & Development",
         reason: "",
         disable: true,
+        containment: NONE,
       });
       assert.deepEqual(parseCommand('revoke department "--disable" --reason=x'), {
         kind: "revokeDepartment",
         department: "--disable",
         reason: "x",
         disable: false,
+        containment: NONE,
       });
       assert.equal(parseCommand('revoke department " Sales "')?.kind, "revokeDepartment");
     });
@@ -148,7 +157,7 @@ describe("parseCommand", () => {
       ];
       for (const [typed, department] of cases) {
         const parsed = parseCommand(`revoke department ${typed}`);
-        assert.deepEqual(parsed, { kind: "revokeDepartment", department, reason: "", disable: false }, typed);
+        assert.deepEqual(parsed, { kind: "revokeDepartment", department, reason: "", disable: false, containment: NONE }, typed);
       }
       // Teams sends & and quotes as HTML entities.
       assert.equal(
@@ -193,6 +202,7 @@ describe("parseCommand", () => {
         department: "Research \u2013 Development",
         reason: "",
         disable: false,
+        containment: NONE,
       });
     });
   });
@@ -225,6 +235,7 @@ describe("parseCommand", () => {
         sinceHours: 24,
         reason: "",
         disable: false,
+        containment: NONE,
       });
     });
 
@@ -235,6 +246,7 @@ describe("parseCommand", () => {
         sinceHours: 168,
         reason: "password spray",
         disable: true,
+        containment: NONE,
       });
       const hours = (since: string) => (parseCommand(`revoke ip 198.51.100.7 --since ${since}`) as { sinceHours?: number }).sinceHours;
       assert.equal(hours("1h"), 1);
@@ -320,5 +332,27 @@ describe("parseCommand", () => {
     assert.equal(parseCommand("revoke Ip 203.0.113.50")?.kind, "revokeIp");
     // A department, an address or "disabled" as a user name still goes to revoke user.
     assert.equal(parseCommand("revoke user disabled")?.kind, "error");
+  });
+});
+
+describe("parseCommand: containment options", () => {
+  const BOTH = { resetPassword: true, confirmCompromised: true };
+
+  it("revoke user, department and ip take --reset-password and --confirm-compromised, in any order and case, beside --disable", () => {
+    const user = parseCommand('revoke user alice@contoso.com --Reset-Password --reason "phished" --confirm-compromised --disable');
+    assert.deepEqual(user, { kind: "revokeUsers", targets: ["alice@contoso.com"], reason: "phished", disable: true, containment: BOTH });
+    const department = parseCommand("revoke department Sales --confirm-compromised");
+    assert.deepEqual(department, { kind: "revokeDepartment", department: "Sales", reason: "", disable: false, containment: { resetPassword: false, confirmCompromised: true } });
+    const ip = parseCommand("revoke ip 203.0.113.50 --reset-password --since 2h");
+    assert.deepEqual(ip, { kind: "revokeIp", ip: "203.0.113.50", sinceHours: 2, reason: "", disable: false, containment: { resetPassword: true, confirmCompromised: false } });
+  });
+
+  it("refuses them on revoke disabled, twice, or with a value, saying what to type", () => {
+    refusal("revoke disabled --reset-password", /revoke disabled takes no --reset-password/);
+    refusal("revoke disabled --confirm-compromised", /revoke disabled takes no --confirm-compromised/);
+    refusal("revoke user alice@contoso.com --reset-password --reset-password", /--reset-password is given twice/);
+    refusal("revoke department Sales --confirm-compromised --confirm-compromised", /--confirm-compromised is given twice/);
+    refusal("revoke ip 203.0.113.50 --reset-password=yes", /--reset-password takes no value/);
+    refusal("revoke user alice@contoso.com --reset-passwords", /revoke user takes --reason "…", --disable, --reset-password and --confirm-compromised/);
   });
 });

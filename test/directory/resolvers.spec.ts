@@ -81,7 +81,9 @@ describe("resolving bulk targets against the Graph simulator", function () {
   let directory: GraphDirectory;
 
   before(async () => {
-    sim = await startSimulator({ tls: trustedSimulatorTls() });
+    // These tests read the sign-in log far faster than the reports API's 5 requests per 10 s allow;
+    // what they check is resolution, not pacing (test/e2e/watch.spec.ts and the simulator's own tests do that).
+    sim = await startSimulator({ tls: trustedSimulatorTls(), reportsQuota: false });
     ({ client, directory } = graphFor(sim));
   });
   after(async () => {
@@ -319,12 +321,12 @@ describe("resolving bulk targets against the Graph simulator", function () {
       assert.match(err.userMessage, /Unsupported query: the function 'startswith'/);
     });
 
-    it("the signIns route takes only ipAddress eq and createdDateTime ge, joined by and", async () => {
+    it("the signIns route refuses what it does not take (or only between userId comparisons; no eq on times)", async () => {
       const refused = [
         "ipAddress ne '203.0.113.50'",
         "ipAddress eq '203.0.113.50' or ipAddress eq '198.51.100.10'",
         "userPrincipalName eq 'alice@contoso.com'",
-        "createdDateTime le 2025-01-01T00:00:00Z",
+        "createdDateTime eq 2025-01-01T00:00:00Z",
         "startswith(ipAddress,'203.')",
       ];
       for (const filter of refused) {
@@ -351,7 +353,7 @@ describe("resolving bulk targets against the Graph simulator", function () {
     let bigClient: Client;
 
     before(async () => {
-      bigSim = await startSimulator({ tls: trustedSimulatorTls(), userCount: 0 });
+      bigSim = await startSimulator({ tls: trustedSimulatorTls(), userCount: 0, reportsQuota: false });
       bigClient = graphFor(bigSim).client;
       const padding = "x".repeat(1_500);
       for (let i = 1; i <= BIG; i++) {

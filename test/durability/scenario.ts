@@ -194,9 +194,9 @@ export class Stack {
    * Asks for a revocation of the given users (by object ID) as `requester` in the request channel;
    * returns the request ID and the card's message ID.
    */
-  async requestRevocation(bot: Bot, requester: UserKey, userIds: readonly string[], reason: string): Promise<{ requestId: string; cardId: string }> {
+  async requestRevocation(bot: Bot, requester: UserKey, userIds: readonly string[], reason: string, options = ""): Promise<{ requestId: string; cardId: string }> {
     const before = new Set(this.connector.calls.map((c) => c.id));
-    const res = await this.say(bot, requester, `revoke user ${userIds.join(" ")} --reason "${reason}"`, this.requestChannel);
+    const res = await this.say(bot, requester, `revoke user ${userIds.join(" ")} --reason "${reason}"${options === "" ? "" : ` ${options}`}`, this.requestChannel);
     assert.equal(res.status, 200);
     const call = await waitUntil(
       () =>

@@ -19,7 +19,7 @@ describe("e2e: the other commands", function () {
   it("help lists the commands with examples", async () => {
     await h.say("nina", "help");
     const text = h.connector.texts(h.personal("nina").id).join("\n");
-    for (const expected of ["revoke user alice@contoso.com", "status", "pending", "cancel", "audit here", "about an hour"]) {
+    for (const expected of ["revoke user alice@contoso.com", "--reset-password", "--confirm-compromised", "status", "pending", "cancel", "audit here", "about an hour"]) {
       assert.ok(text.includes(expected), expected);
     }
   });

@@ -5,7 +5,7 @@ import type { Activity } from "botbuilder";
 import pino from "pino";
 import type { AuditEntry } from "../../src/audit/audit-log.js";
 import { readConfig } from "../../src/config.js";
-import { startBot, type RunningBot } from "../../src/index.js";
+import { startBot, type RunningBot, type StartOptions } from "../../src/index.js";
 import {
   startSimulator,
   WELL_KNOWN,
@@ -59,6 +59,10 @@ export interface HarnessOptions {
    * token. `false` runs the bot with ALLOW_UNAUTHENTICATED (only where a test needs auth off).
    */
   auth?: boolean;
+  /** The sign-in watch's pace (tests shorten sweeps and message spacing). */
+  watchOptions?: StartOptions["watchOptions"];
+  /** Where the bot's log goes, at trace level (a test that reads everything the bot logged). */
+  logLines?: string[];
 }
 
 /** The bot's channel settings for a simulator (auth on), as an operator would set them. */
@@ -102,12 +106,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...botEnvFor(sim, dataDir),
     ...(auth ? channelAuthEnv(sim) : { ALLOW_UNAUTHENTICATED: "true" }),
     LOG_LEVEL: "silent",
+    // The sign-in watch reads the log and posts in threads after every revocation: off unless a
+    // test is about it (test/e2e/watch.spec.ts), so other tests' counts of calls stay theirs.
+    WATCH_HOURS: "0",
     ...options.env,
   });
   const start = (now?: () => Date) =>
     startBot(config, {
-      logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+      logger:
+        options.logLines === undefined
+          ? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" })
+          : pino({ level: "trace" }, { write: (line: string) => void options.logLines?.push(line) }),
       jobOptions: { verifyDelaysMs: [0, 50, 100], retryDelaysMs: [50, 100], pollMs: 50 },
+      watchOptions: options.watchOptions,
       cardUpdateIntervalMs: 0,
       expirySweepMs: 50,
       outboxPollMs: 50,

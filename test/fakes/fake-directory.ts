@@ -101,6 +101,33 @@ export class FakeDirectory implements Directory {
     return eachOf(userIds, (id) => this.disableAccount(id));
   }
 
+  /** Users whose password was reset, in order (the fake keeps no password). */
+  readonly passwordResets: string[] = [];
+  readonly confirmedCompromised: string[] = [];
+
+  /** When each user's password was last set (lower-case ID). */
+  readonly passwordChangedAt = new Map<string, string>();
+
+  resetPasswordMany(userIds: readonly string[]): Promise<BatchAnswer> {
+    return eachOf(userIds, (id) => {
+      this.passwordResets.push(id);
+      this.passwordChangedAt.set(id.toLowerCase(), new Date().toISOString());
+      return Promise.resolve();
+    });
+  }
+
+  async readPasswordChangeMany(userIds: readonly string[]): Promise<BatchAnswer> {
+    const answer = await eachOf(userIds, () => Promise.resolve());
+    return { ...answer, items: answer.items.map((i) => ({ ...i, lastPasswordChange: this.passwordChangedAt.get(i.userId.toLowerCase()) ?? null })) };
+  }
+
+  confirmCompromisedMany(userIds: readonly string[]): Promise<BatchAnswer> {
+    return eachOf(userIds, (id) => {
+      this.confirmedCompromised.push(id);
+      return Promise.resolve();
+    });
+  }
+
   readMany(userIds: readonly string[]): Promise<BatchAnswer> {
     return eachOf(userIds, async (id) => {
       const user = await this.getUser(id);

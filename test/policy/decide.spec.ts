@@ -30,7 +30,7 @@ const byVal = (targetCount: number) => ({ requester: VAL, targetCount });
 /** The facts of a request with the rule its size gives under a threshold (no --disable, no privileged target). */
 function withRule(request: { requester: Actor; targetCount: number }, fourEyesMinTargets: number, extra: Partial<RequestFacts> = {}): RequestFacts {
   const secondPerson = secondPersonReason(
-    { targetCount: request.targetCount, disable: false, privilegedTarget: "" },
+    { targetCount: request.targetCount, disable: false, containment: false, privilegedTarget: "" },
     { fourEyesMinTargets, disableNeedsSecondPerson: true },
   );
   return { ...request, secondPerson, ...extra };
@@ -226,7 +226,7 @@ describe("policy: abilitiesOf", () => {
 
 describe("policy: secondPersonReason (separation of duties)", () => {
   const RULES = { fourEyesMinTargets: DEFAULT_MIN, disableNeedsSecondPerson: true };
-  const one = { targetCount: 1, disable: false, privilegedTarget: "" };
+  const one = { targetCount: 1, disable: false, containment: false, privilegedTarget: "" };
 
   it("a one-user request without --disable whose target holds no role needs no second person", () => {
     assert.equal(secondPersonReason(one, RULES), null);
@@ -242,6 +242,14 @@ describe("policy: secondPersonReason (separation of duties)", () => {
 
   it("with DISABLE_NEEDS_SECOND_PERSON=false a one-user --disable falls back to the size rule", () => {
     assert.equal(secondPersonReason({ ...one, disable: true }, { ...RULES, disableNeedsSecondPerson: false }), null);
+  });
+
+  it("--reset-password or --confirm-compromised always needs a second person, even with DISABLE_NEEDS_SECOND_PERSON=false", () => {
+    const rules = { ...RULES, disableNeedsSecondPerson: false };
+    assert.match(secondPersonReason({ ...one, containment: true }, rules) ?? "", /--reset-password, --confirm-compromised\) always needs a second person/);
+    const request: RequestFacts = { requester: VAL, targetCount: 1, secondPerson: secondPersonReason({ ...one, containment: true }, rules), requesterIsRevoker: true };
+    assert.equal(mayApprove(request, VAL, BOTH).allowed, false);
+    assert.equal(mayApprove(request, RILEY, APPROVER).allowed, true);
   });
 
   it("a target in a revoker or approver group needs a second person, and is named", () => {
@@ -289,8 +297,8 @@ describe("policy: requests from automation", () => {
   });
 
   it("a request from automation always needs a second person, whatever its size and options", () => {
-    assert.equal(secondPersonReason({ targetCount: 1, disable: false, privilegedTarget: "", fromAutomation: true }, rules), AUTOMATION_SECOND_PERSON);
-    assert.equal(secondPersonReason({ targetCount: 1, disable: false, privilegedTarget: "" }, rules), null);
+    assert.equal(secondPersonReason({ targetCount: 1, disable: false, containment: false, privilegedTarget: "", fromAutomation: true }, rules), AUTOMATION_SECOND_PERSON);
+    assert.equal(secondPersonReason({ targetCount: 1, disable: false, containment: false, privilegedTarget: "" }, rules), null);
   });
 
   it("no app may approve or reject, even with every role and even a request of its own; an approver may approve the app's request", () => {

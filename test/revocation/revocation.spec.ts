@@ -6,7 +6,7 @@ import { GraphRoleLookup } from "../../src/policy/roles.js";
 import { JobRunner, type ProgressListener } from "../../src/revocation/job-runner.js";
 import type { RequestSummary } from "../../src/revocation/request-store.js";
 import { RevocationService } from "../../src/revocation/lifecycle.js";
-import type { Actor, RevocationRequest } from "../../src/revocation/types.js";
+import { NO_CONTAINMENT, type Actor, type Containment, type RevocationRequest } from "../../src/revocation/types.js";
 import { FakeDirectory, testUser } from "../fakes/fake-directory.js";
 import { SqlRequestStore } from "../../src/store/request-store.js";
 import { openTestStore, type TestStore } from "../support/store.js";
@@ -73,16 +73,17 @@ async function setup(options: { fourEyes?: number; now?: () => Date; maxPending?
     sweepPageSize: options.sweepPageSize,
     now: options.now,
   });
-  const create = async (targets = users.slice(0, 1), disable = false) =>
+  const create = async (targets = users.slice(0, 1), disable = false, containment: Containment = NO_CONTAINMENT) =>
     service.create({
       requester,
       reason: "phished",
       disable,
+      containment,
       targets,
       excluded: [],
       origin: { conversation: { id: "c1" } },
       approvalChannel: "",
-      secondPerson: await service.secondPersonOf({ targetCount: targets.length, disable, targets }),
+      secondPerson: await service.secondPersonOf({ targetCount: targets.length, disable, containment, targets }),
     });
   /** A second runner on the same database, as a restarted process or another replica would be. */
   const runner = (owner: string, leaseMs = 60_000) =>
@@ -563,6 +564,39 @@ describe("RevocationService and JobRunner", () => {
       assert.equal(resumed?.details.previousRunner, "replica-a");
       assert.equal(resumed?.details.remaining, 2);
       assert.equal((await t.entries()).filter((e) => e.action === "target.outcome").length, 3);
+    });
+
+    it("containment after a dead runner: a reset that reached Graph is read back, not sent again; every step of every target recorded once", async () => {
+      const t = await setup();
+      const both: Containment = { resetPassword: true, confirmCompromised: true };
+      const request = await t.create(t.users, false, both);
+      const approved = await t.approveQuietly(request);
+      assert.ok(approved);
+      const [u0, u1, u2] = t.users;
+      assert.ok(u0 && u1 && u2);
+      // Runner A revokes u0 and u1, marks their resets, reaches Graph for u0's only, then dies.
+      assert.ok(await t.db.jobs.claim(request.id, "replica-a", 50));
+      assert.ok(await t.store.transition(request.id, approved.version, { state: "running" }));
+      assert.equal((await t.store.markAttempts(request.id, [u0.id, u1.id], "replica-a")).kind, "marked");
+      await t.directory.revokeSignInSessions(u0.id);
+      await t.directory.revokeSignInSessions(u1.id);
+      assert.equal((await t.store.markSteps(request.id, "reset_password", [u0.id, u1.id], "replica-a")).kind, "marked");
+      await t.directory.resetPasswordMany([u0.id]);
+
+      await new Promise((r) => setTimeout(r, 60));
+      const b = t.runner("replica-b");
+      b.start(request.id);
+      await b.idle();
+
+      const done = await t.store.get(request.id);
+      assert.equal(done?.state, "completed");
+      assert.deepEqual([...t.directory.passwordResets].sort(), [u0.id, u1.id, u2.id].sort(), "each password reset once (u0's by A only)");
+      assert.deepEqual([...t.directory.confirmedCompromised].sort(), [u0.id, u1.id, u2.id].sort());
+      const steps = (await t.entries()).filter((e) => e.action === "target.containment");
+      assert.equal(steps.length, 6, "one entry per target and step");
+      const u0Reset = steps.find((e) => e.details.id === u0.id && e.details.step === "reset password");
+      assert.match(String(u0Reset?.details.detail), /confirmed on resume/);
+      for (const o of done.outcomes) assert.match(o.detail, /Password reset.*Confirmed as compromised/);
     });
 
     it("stop() pauses a job after the targets in flight and hands the lease back; another runner finishes it", async () => {

@@ -3,7 +3,7 @@ import { openDatabase, type OpenDatabase } from "../../src/store/database.js";
 import { SqlIdempotencyStore } from "../../src/store/idempotency-store.js";
 import { SqlRequestStore } from "../../src/store/request-store.js";
 import { pendingRequestOf } from "../../src/revocation/lifecycle.js";
-import { appActor } from "../../src/revocation/types.js";
+import { appActor, NO_CONTAINMENT } from "../../src/revocation/types.js";
 import { testDialects, type TestDatabase } from "../support/databases.js";
 
 for (const dialect of testDialects()) {
@@ -55,7 +55,7 @@ for (const dialect of testDialects()) {
       const store = new SqlRequestStore(opened.db, opened.kind);
       const user = { id: "10000000-0000-4000-8000-000000000005", displayName: "Alice", userPrincipalName: "alice@contoso.com", accountEnabled: true, department: "Sales", userType: "Member", signInSessionsValidFromDateTime: null };
       const incident = { source: "Microsoft Sentinel", id: "4711", title: "Password spray", url: "https://portal.azure.com/#incident/4711" };
-      const base = { requester: appActor(APP, "Playbook"), reason: "r", disable: false, targets: [user], excluded: [], origin: {} };
+      const base = { requester: appActor(APP, "Playbook"), reason: "r", disable: false, containment: NO_CONTAINMENT, targets: [user], excluded: [], origin: {} };
       const withIncident = pendingRequestOf({ ...base, incident }, new Date(clock), 30);
       const chat = pendingRequestOf(base, new Date(clock), 30);
       for (const r of [withIncident, chat]) await store.create(r, { actor: r.requester, action: "request.created", requestId: r.id, details: {} });

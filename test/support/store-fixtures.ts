@@ -38,6 +38,7 @@ export function pendingRequest(id: string, targets: number, createdAt = "2026-11
     expiresAt: new Date(Date.parse(createdAt) + 30 * 60_000).toISOString(),
     requester: { aadObjectId: "aaaaaaaa-0000-4000-8000-000000000001", name: "Riley Requester" },
     reason: "phishing report INC-42",
+    containment: { resetPassword: false, confirmCompromised: false },
     disable: false,
     targets: Array.from({ length: targets }, (_, i) => directoryUser(i + 1)),
     excluded: [{ user: { ...directoryUser(900), userType: "Guest" }, why: "guest" }],

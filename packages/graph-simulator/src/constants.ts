@@ -41,6 +41,8 @@ export const GRAPH_ROLES = {
   directoryReadAll: "Directory.Read.All",
   directoryReadWriteAll: "Directory.ReadWrite.All",
   auditLogReadAll: "AuditLog.Read.All",
+  userPasswordProfileReadWriteAll: "User-PasswordProfile.ReadWrite.All",
+  identityRiskyUserReadWriteAll: "IdentityRiskyUser.ReadWrite.All",
 } as const;
 
 /**
@@ -55,6 +57,8 @@ export const ALL_GRAPH_ROLES: readonly string[] = Object.freeze([
   GRAPH_ROLES.groupMemberReadAll,
   GRAPH_ROLES.directoryReadAll,
   GRAPH_ROLES.auditLogReadAll,
+  GRAPH_ROLES.userPasswordProfileReadWriteAll,
+  GRAPH_ROLES.identityRiskyUserReadWriteAll,
 ]);
 
 /**

@@ -16,6 +16,10 @@ export const OPERATION_ROLES = {
   enableDisableAccount: [R.userEnableDisableAccountAll, R.userReadWriteAll, R.directoryReadWriteAll],
   checkMemberGroups: [R.groupMemberReadAll, R.groupReadAll, R.directoryReadAll, R.directoryReadWriteAll],
   readDirectoryObject: [R.directoryReadAll, R.directoryReadWriteAll],
+  // Microsoft documents User-PasswordProfile.ReadWrite.All as least privileged for passwordProfile,
+  // with User.ReadWrite.All and Directory.ReadWrite.All above it.
+  updatePasswordProfile: [R.userPasswordProfileReadWriteAll, R.userReadWriteAll, R.directoryReadWriteAll],
+  confirmCompromised: [R.identityRiskyUserReadWriteAll],
 } as const satisfies Record<string, readonly string[]>;
 
 /**

@@ -26,6 +26,7 @@ export const USER_PROPERTIES: readonly (keyof SimUser)[] = [
   "userType",
   "createdDateTime",
   "signInSessionsValidFromDateTime",
+  "lastPasswordChangeDateTime",
 ];
 
 /**
@@ -81,6 +82,7 @@ export function readUser(tenant: SimulatedTenant, user: SimUser, readLagMs: numb
   return {
     ...user,
     businessPhones: [...user.businessPhones],
+    lastPasswordChangeDateTime: user.lastPasswordChangeDateTime ?? user.createdDateTime,
     signInSessionsValidFromDateTime: tenant.signInSessionsValidFromAsRead(user.id, readLagMs),
   };
 }

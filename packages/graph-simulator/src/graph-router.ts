@@ -24,7 +24,7 @@ import {
 } from "./graph-error.js";
 import { OPERATION_ROLES, requireAnyRole } from "./graph-permissions.js";
 import { GRAPH_JSON_CONTENT_TYPE } from "./graph-projection.js";
-import { checkMemberGroups, getUser, listUsers, revokeSignInSessions, updateUser } from "./graph-users.js";
+import { checkMemberGroups, confirmCompromised, getUser, listUsers, revokeSignInSessions, updateUser, updateUserRoles } from "./graph-users.js";
 import { listSignIns, SIGN_IN_READ_ROLES } from "./graph-signins.js";
 import { toSimSubRequest } from "./http-exchange.js";
 import type { HandledRequest, SimRequest, SimResponse } from "./http-exchange.js";
@@ -33,6 +33,7 @@ import type { RecordedRequest } from "./request-log.js";
 import type { SimulatedTenant } from "./tenant.js";
 import type { SimUser } from "./tenant-model.js";
 import type { WriteQuota, WriteVerdict } from "./write-quota.js";
+import type { ReportsQuota } from "./reports-quota.js";
 
 /** The path prefix of the Graph version the simulator serves. */
 export const GRAPH_VERSION_SEGMENT = "v1.0";
@@ -48,6 +49,7 @@ export interface GraphRouterSettings {
   readLagMs(): number;
   randomFaults: RandomFaults;
   writeQuota: WriteQuota;
+  reportsQuota: ReportsQuota;
   batchResponseOrder(): BatchResponseOrder;
   /** The generator behind the "shuffle" batch response order. */
   batchShuffle: SeededRandom;
@@ -62,6 +64,8 @@ interface Operation {
   roles: readonly string[];
   /** Takes a token from the app's write quota (Graph's write cost 1). */
   write?: boolean;
+  /** Counts against the reports APIs' limit (the sign-in log: 5 requests per 10 s per app and tenant). */
+  report?: boolean;
   run(context: GraphContext): SimResponse;
 }
 
@@ -141,6 +145,16 @@ function runExchange(
     const operation = route(request, settings.tenant);
     requireAnyRole(claims, operation.roles);
     let quotaHeaders: Record<string, string> = {};
+    if (operation.report) {
+      const verdict = settings.reportsQuota.take(claims.tenantId, claims.appId);
+      if (!verdict.accepted) {
+        return {
+          status: 429,
+          headers: { "content-type": GRAPH_JSON_CONTENT_TYPE, "Retry-After": String(verdict.retryAfterSeconds) },
+          body: graphErrorBody(request, "TooManyRequests", "Too many requests to the reporting APIs. Retry after the number of seconds in the Retry-After header."),
+        };
+      }
+    }
     if (operation.write) {
       const verdict = settings.writeQuota.take(claims.tenantId, claims.appId, inBatch);
       if (!verdict.accepted) {
@@ -258,6 +272,8 @@ function route(request: SimRequest, tenant: SimulatedTenant): Operation {
       return routeDirectoryObjects(request, address);
     case "auditlogs":
       return routeAuditLogs(request, address);
+    case "identityprotection":
+      return routeIdentityProtection(request, address);
     default:
       throw segmentNotFound(address.collectionSegment);
   }
@@ -277,7 +293,17 @@ function routeUsers(request: SimRequest, address: ResourceAddress, tenant: Simul
 
   if (action === undefined) {
     if (request.method === "GET") return { roles: OPERATION_ROLES.readUser, run: onUser(getUser) };
-    if (request.method === "PATCH") return { roles: OPERATION_ROLES.enableDisableAccount, write: true, run: onUser(updateUser) };
+    if (request.method === "PATCH") {
+      // Each property needs its own permission: a password needs the password permission too.
+      const needs = updateUserRoles(request.body.kind === "json" ? request.body.value : undefined);
+      const roles = needs === "accountEnabled" ? OPERATION_ROLES.enableDisableAccount : OPERATION_ROLES.updatePasswordProfile;
+      const run = onUser(updateUser);
+      return {
+        roles,
+        write: true,
+        run: needs === "both" ? (context) => (requireAnyRole(context.claims, OPERATION_ROLES.enableDisableAccount), run(context)) : run,
+      };
+    }
     throw methodNotAllowed();
   }
   // Graph accepts actions with or without their namespace.
@@ -291,6 +317,18 @@ function routeUsers(request: SimRequest, address: ResourceAddress, tenant: Simul
   }
 }
 
+/** `POST /identityProtection/riskyUsers/confirmCompromised`: not a directory write (no write quota). */
+function routeIdentityProtection(request: SimRequest, address: ResourceAddress): Operation {
+  const [action, extra] = address.rest;
+  if (address.keyForm !== "plain" || address.key?.toLowerCase() !== "riskyusers" || action === undefined) {
+    throw segmentNotFound(address.key ?? address.collectionSegment);
+  }
+  if (extra !== undefined || action.toLowerCase().replace(/^microsoft\.graph\./, "") !== "confirmcompromised") {
+    throw segmentNotFound(extra ?? action);
+  }
+  return only("POST", request, { roles: OPERATION_ROLES.confirmCompromised, run: (context) => confirmCompromised(context) });
+}
+
 /** `GET /auditLogs/signIns`: the only audit log the bot reads. */
 function routeAuditLogs(request: SimRequest, address: ResourceAddress): Operation {
   if (address.keyForm !== "plain" || address.key?.toLowerCase() !== "signins") {
@@ -300,7 +338,7 @@ function routeAuditLogs(request: SimRequest, address: ResourceAddress): Operatio
   if (extra !== undefined) {
     throw segmentNotFound(extra);
   }
-  return only("GET", request, { roles: SIGN_IN_READ_ROLES, run: (context) => listSignIns(context) });
+  return only("GET", request, { roles: SIGN_IN_READ_ROLES, report: true, run: (context) => listSignIns(context) });
 }
 
 function routeDirectoryObjects(request: SimRequest, address: ResourceAddress): Operation {

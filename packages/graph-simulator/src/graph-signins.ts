@@ -35,6 +35,51 @@ export interface SimSignIn {
   appDisplayName: string;
   /** 0 for a successful sign-in, else the Entra error code (e.g. 50126 bad password). */
   status: { errorCode: number; failureReason: string | null };
+  /** Where the address was placed (Graph's signInLocation); answered as nulls when absent. */
+  location?: { city: string | null; state: string | null; countryOrRegion: string | null };
+  /** e.g. "Browser", "Mobile Apps and Desktop clients"; answered as "Browser" when absent. */
+  clientAppUsed?: string;
+  /** Whether the user took part in the sign-in; answered as true when absent. */
+  isInteractive?: boolean;
+}
+
+/** Where the seeded addresses are placed, as Entra's IP geolocation would. */
+export function locationOf(ip: string): NonNullable<SimSignIn["location"]> {
+  if (ip === HOSTILE_IPV4 || ip === HOSTILE_IPV6) return { city: "Tallinn", state: "Harjumaa", countryOrRegion: "EE" };
+  if (ip === OFFICE_IPV4) return { city: "Redmond", state: "Washington", countryOrRegion: "US" };
+  return { city: "Seattle", state: "Washington", countryOrRegion: "US" };
+}
+
+const CLIENTS = ["Browser", "Mobile Apps and Desktop clients"] as const;
+
+/**
+ * A sign-in happening now (the simulated user, or whoever holds their password, signs in again):
+ * successful unless the account is disabled (50057), as Entra records it. Returns the record.
+ */
+export function recordSignIn(
+  tenant: SimulatedTenant,
+  userId: string,
+  at: number,
+  options: { ip: string; app?: string; client?: string; interactive?: boolean },
+): SimSignIn {
+  const user = tenant.userById(userId);
+  if (user === undefined) throw new Error(`No user with id ${userId} in the simulated tenant`);
+  const errorCode = user.accountEnabled === false ? 50057 : 0;
+  const record: SimSignIn = {
+    id: `6f000000-0000-4000-8000-${String(tenant.signIns.length + 1).padStart(12, "0")}`,
+    createdDateTime: toIsoSeconds(at),
+    userId: user.id,
+    userPrincipalName: user.userPrincipalName,
+    userDisplayName: user.displayName,
+    ipAddress: options.ip,
+    appDisplayName: options.app ?? "Office 365 Exchange Online",
+    status: { errorCode, failureReason: FAILURE_REASONS[errorCode] ?? null },
+    location: locationOf(options.ip),
+    clientAppUsed: options.client ?? "Browser",
+    isInteractive: options.interactive ?? true,
+  };
+  tenant.signIns.push(record);
+  return record;
 }
 
 /** Roles that allow reading sign-in logs (Microsoft's permission reference for `List signIns`). */
@@ -101,6 +146,9 @@ export function addSeededSignIns(tenant: SimulatedTenant, seed: number, now: num
       ipAddress: fixed.ip,
       appDisplayName: APPS[index % APPS.length] ?? "Microsoft Teams",
       status: { errorCode, failureReason: FAILURE_REASONS[errorCode] ?? null },
+      location: locationOf(fixed.ip),
+      clientAppUsed: CLIENTS[index % CLIENTS.length] ?? "Browser",
+      isInteractive: true,
     });
   });
 
@@ -128,6 +176,10 @@ export function addSeededSignIns(tenant: SimulatedTenant, seed: number, now: num
         ipAddress,
         appDisplayName: app,
         status: { errorCode: 0, failureReason: null },
+        // From values already drawn, so the seeded sequence is the same as before these fields.
+        location: locationOf(ipAddress),
+        clientAppUsed: CLIENTS[host % CLIENTS.length] ?? "Browser",
+        isInteractive: host % 3 !== 0,
       });
     }
   }
@@ -137,7 +189,7 @@ export function addSeededSignIns(tenant: SimulatedTenant, seed: number, now: num
 const SUPPORTED_OPTIONS = new Set(["$filter", "$top", "$skiptoken"]);
 
 const SUPPORTED_SUMMARY =
-  "The simulator supports `ipAddress eq '…'` and `createdDateTime ge <date-time>`, optionally joined with 'and'.";
+  "The simulator supports `ipAddress eq '…'`, `userId eq '…'` (several joined with 'or'), `createdDateTime` with ge, gt, le or lt, and `status/errorCode eq <number>`, joined with 'and'.";
 
 type SignInPredicate = (signIn: SimSignIn) => boolean;
 
@@ -145,17 +197,36 @@ function unsupported(detail: string): UnsupportedFilterError {
   return new UnsupportedFilterError(`Unsupported or invalid query filter clause specified: ${detail}. ${SUPPORTED_SUMMARY}`);
 }
 
+/** `userId eq '…'` alone, or several of them joined with `or` (the watch asks about many users at once). */
+function isUserIdChoice(expression: FilterExpression): boolean {
+  if (expression.type === "logical") return expression.operator === "or" && isUserIdChoice(expression.left) && isUserIdChoice(expression.right);
+  return (
+    expression.type === "comparison" &&
+    expression.operator === "eq" &&
+    expression.left.type === "property" &&
+    expression.left.path.toLowerCase() === "userid"
+  );
+}
+
+const TIME_COMPARISONS: Readonly<Record<string, (a: number, b: number) => boolean>> = {
+  ge: (a, b) => a >= b,
+  gt: (a, b) => a > b,
+  le: (a, b) => a <= b,
+  lt: (a, b) => a < b,
+};
+
 /**
  * Compiles a parsed filter over sign-ins.
- * @throws UnsupportedFilterError for anything but the two supported comparisons joined by `and`
+ * @throws UnsupportedFilterError for anything but the supported comparisons; `or` only between
+ *   `userId eq` clauses
  */
 export function compileSignInFilter(expression: FilterExpression): SignInPredicate {
   switch (expression.type) {
     case "logical": {
-      if (expression.operator !== "and") throw unsupported(`the '${expression.operator}' operator`);
+      if (expression.operator === "or" && !isUserIdChoice(expression)) throw unsupported("'or' between anything but userId comparisons");
       const left = compileSignInFilter(expression.left);
       const right = compileSignInFilter(expression.right);
-      return (signIn) => left(signIn) && right(signIn);
+      return expression.operator === "and" ? (signIn) => left(signIn) && right(signIn) : (signIn) => left(signIn) || right(signIn);
     }
     case "not":
       throw unsupported("the 'not' operator");
@@ -169,10 +240,19 @@ export function compileSignInFilter(expression: FilterExpression): SignInPredica
         const wanted = String(right.value).toLowerCase();
         return (signIn) => signIn.ipAddress.toLowerCase() === wanted;
       }
-      if (property === "createddatetime" && operator === "ge" && right.type === "literal" && right.kind === "datetime") {
-        const since = Date.parse(String(right.value));
-        if (!Number.isFinite(since)) throw unsupported(`the date-time '${String(right.value)}'`);
-        return (signIn) => Date.parse(signIn.createdDateTime) >= since;
+      if (property === "userid" && operator === "eq" && right.type === "literal" && (right.kind === "string" || right.kind === "guid")) {
+        const wanted = String(right.value).toLowerCase();
+        return (signIn) => signIn.userId.toLowerCase() === wanted;
+      }
+      if (property === "status/errorcode" && operator === "eq" && right.type === "literal" && right.kind === "number") {
+        const wanted = Number(right.value);
+        return (signIn) => signIn.status.errorCode === wanted;
+      }
+      const compare = TIME_COMPARISONS[operator];
+      if (property === "createddatetime" && compare !== undefined && right.type === "literal" && right.kind === "datetime") {
+        const at = Date.parse(String(right.value));
+        if (!Number.isFinite(at)) throw unsupported(`the date-time '${String(right.value)}'`);
+        return (signIn) => compare(Date.parse(signIn.createdDateTime), at);
       }
       throw unsupported(`'${operator}' on '${left.type === "property" ? left.path : "a non-property"}'`);
     }
@@ -217,6 +297,12 @@ export function listSignIns(context: GraphContext): SimResponse {
   if (nextOffset < matching.length) {
     body["@odata.nextLink"] = nextLink(`${context.baseUrl}/auditLogs/signIns`, query, encodePageToken(nextOffset, filter));
   }
-  body.value = page.map((signIn) => ({ ...signIn, status: { ...signIn.status } }));
+  body.value = page.map((signIn) => ({
+    ...signIn,
+    status: { ...signIn.status },
+    location: { ...(signIn.location ?? { city: null, state: null, countryOrRegion: null }) },
+    clientAppUsed: signIn.clientAppUsed ?? "Browser",
+    isInteractive: signIn.isInteractive ?? true,
+  }));
   return graphJson(body);
 }

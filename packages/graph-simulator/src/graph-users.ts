@@ -13,6 +13,8 @@ import { FilterSyntaxError, parseFilter, UnsupportedFilterOperatorError } from "
 import { isGuid } from "./tenant.js";
 import type { SimUser } from "./tenant-model.js";
 import { compileUserFilter, UnsupportedFilterError } from "./user-filter.js";
+import { requireAnyRole } from "./graph-permissions.js";
+import { SIGN_IN_READ_ROLES, type SimSignIn } from "./graph-signins.js";
 import type { UserPredicate } from "./user-filter.js";
 
 /** Graph's limit on the number of group ids in one checkMemberGroups call. */
@@ -24,12 +26,48 @@ const UNSUPPORTED_LIST_OPTIONS = ["$orderby", "$search", "$count", "$expand", "$
 
 /** `GET /users/{key}` */
 export function getUser(context: GraphContext, user: SimUser): SimResponse {
-  const selected = parseUserSelect(context.request.query.$select);
+  // signInActivity comes from the sign-in log: selected only by name, and only with AuditLog.Read.All.
+  const raw = context.request.query.$select;
+  const parts = raw === undefined ? [] : raw.split(",").map((p) => p.trim());
+  const activity = parts.some((p) => p.toLowerCase() === "signinactivity");
+  if (activity) requireAnyRole(context.claims, SIGN_IN_READ_ROLES);
+  const rest = parts.filter((p) => p.toLowerCase() !== "signinactivity");
+  const selected = activity && rest.length === 0 ? (["id"] as (keyof SimUser)[]) : parseUserSelect(activity ? rest.join(",") : raw);
   const view = readUser(context.tenant, user, context.readLagMs);
   return graphJson({
     "@odata.context": usersContext(context.baseUrl, selected, true),
     ...projectUser(view, selected ?? DEFAULT_USER_PROPERTIES),
+    ...(activity ? { signInActivity: signInActivityOf(context.tenant.signIns, user.id) } : {}),
   });
+}
+
+/**
+ * Graph's signInActivity as the sign-in log gives it: the last interactive and non-interactive
+ * attempts (successful or not) and the last successful sign-in, each with its request ID; null
+ * where there is none.
+ */
+export function signInActivityOf(signIns: readonly SimSignIn[], userId: string): Record<string, string | null> {
+  let interactive: SimSignIn | undefined;
+  let nonInteractive: SimSignIn | undefined;
+  let successful: SimSignIn | undefined;
+  const later = (a: SimSignIn | undefined, b: SimSignIn) => a === undefined || Date.parse(b.createdDateTime) > Date.parse(a.createdDateTime);
+  for (const s of signIns) {
+    if (s.userId.toLowerCase() !== userId.toLowerCase()) continue;
+    if (s.isInteractive === false) {
+      if (later(nonInteractive, s)) nonInteractive = s;
+    } else if (later(interactive, s)) {
+      interactive = s;
+    }
+    if (s.status.errorCode === 0 && later(successful, s)) successful = s;
+  }
+  return {
+    lastSignInDateTime: interactive?.createdDateTime ?? null,
+    lastSignInRequestId: interactive?.id ?? null,
+    lastNonInteractiveSignInDateTime: nonInteractive?.createdDateTime ?? null,
+    lastNonInteractiveSignInRequestId: nonInteractive?.id ?? null,
+    lastSuccessfulSignInDateTime: successful?.createdDateTime ?? null,
+    lastSuccessfulSignInRequestId: successful?.id ?? null,
+  };
 }
 
 /** `GET /users` with `$filter`, `$select`, `$top` and `$skiptoken`. */
@@ -98,24 +136,122 @@ export function revokeSignInSessions(context: GraphContext, user: SimUser): SimR
   return graphJson({ "@odata.context": `${context.baseUrl}/$metadata#Edm.Boolean`, value: true });
 }
 
-/** `PATCH /users/{key}`: only `accountEnabled` is supported, which is all the bot ever changes. */
+/**
+ * `PATCH /users/{key}`: `accountEnabled` and `passwordProfile`, all the bot ever changes. A
+ * password is checked against Entra's complexity rule (400) and refused for a holder of a
+ * directory (admin) role (403: an app cannot reset an admin's password).
+ */
 export function updateUser(context: GraphContext, user: SimUser): SimResponse {
   const patch = requireJsonObject(context.request);
+  let password: { password: string; force: boolean } | undefined;
   for (const [name, value] of Object.entries(patch)) {
     if (name.startsWith("@odata.")) {
       continue; // annotations such as @odata.type carry no change
     }
+    if (name === "passwordProfile") {
+      password = passwordProfileOf(value);
+      continue;
+    }
     if (name !== "accountEnabled") {
-      throw badRequest(`The simulator supports updating only 'accountEnabled', not '${name}'.`);
+      throw badRequest(`The simulator supports updating only 'accountEnabled' and 'passwordProfile', not '${name}'.`);
     }
     if (typeof value !== "boolean") {
       throw badRequest("Invalid value specified for property 'accountEnabled' of resource 'User'.");
+    }
+  }
+  if (password !== undefined) {
+    if ((context.tenant.directoryRoles.get(user.id.toLowerCase()) ?? []).length > 0) {
+      throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+    }
+    if (!meetsComplexity(password.password, user)) {
+      throw badRequest(
+        "The specified password does not comply with password complexity requirements. Please provide a different password.",
+      );
     }
   }
   const enabled = patch.accountEnabled;
   if (typeof enabled === "boolean") {
     context.tenant.setAccountEnabled(user.id, enabled);
   }
+  if (password !== undefined) {
+    context.tenant.setPassword(user.id, password.password, password.force);
+  }
+  return { status: 204 };
+}
+
+/** The roles a PATCH of these properties needs: each property's own (a password needs the password permission). */
+export function updateUserRoles(body: unknown): "passwordProfile" | "accountEnabled" | "both" {
+  const keys = typeof body === "object" && body !== null ? Object.keys(body) : [];
+  const password = keys.includes("passwordProfile");
+  const other = keys.some((k) => k !== "passwordProfile" && !k.startsWith("@odata."));
+  return password && other ? "both" : password ? "passwordProfile" : "accountEnabled";
+}
+
+function passwordProfileOf(value: unknown): { password: string; force: boolean } {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw badRequest("Invalid value specified for property 'passwordProfile' of resource 'User'.");
+  }
+  const profile = value as Record<string, unknown>;
+  for (const key of Object.keys(profile)) {
+    if (!["password", "forceChangePasswordNextSignIn", "forceChangePasswordNextSignInWithMfa"].includes(key)) {
+      throw badRequest(`Invalid property '${key}' of 'passwordProfile'.`);
+    }
+  }
+  if (typeof profile.password !== "string" || profile.password === "") {
+    throw badRequest("Invalid value specified for property 'passwordProfile.password' of resource 'User'.");
+  }
+  const force = profile.forceChangePasswordNextSignIn;
+  if (force !== undefined && typeof force !== "boolean") {
+    throw badRequest("Invalid value specified for property 'passwordProfile.forceChangePasswordNextSignIn' of resource 'User'.");
+  }
+  return { password: profile.password, force: force === true };
+}
+
+// Characters Entra accepts in a password: letters, digits, these symbols and the space.
+const PASSWORD_SYMBOLS = "@#$%^&*-_!+=[]{}|\\:',.?/`~\"();<> ";
+
+/**
+ * Microsoft Entra's password rule for cloud users: 8 to 256 characters from the allowed set, three
+ * of the four kinds (lower case, upper case, digits, symbols), and not the user's name.
+ */
+function meetsComplexity(password: string, user: SimUser): boolean {
+  if (password.length < 8 || password.length > 256) return false;
+  let lower = false;
+  let upper = false;
+  let digit = false;
+  let symbol = false;
+  for (const ch of password) {
+    if (ch >= "a" && ch <= "z") lower = true;
+    else if (ch >= "A" && ch <= "Z") upper = true;
+    else if (ch >= "0" && ch <= "9") digit = true;
+    else if (PASSWORD_SYMBOLS.includes(ch)) symbol = true;
+    else return false;
+  }
+  if ([lower, upper, digit, symbol].filter(Boolean).length < 3) return false;
+  const alias = (user.userPrincipalName.split("@")[0] ?? "").toLowerCase();
+  return alias.length < 3 || !password.toLowerCase().includes(alias);
+}
+
+/**
+ * `POST /identityProtection/riskyUsers/confirmCompromised` with `{ userIds }`: each user's risk
+ * becomes high (confirmedCompromised); 204. Needs Microsoft Entra ID P2 (403 without it).
+ */
+export function confirmCompromised(context: GraphContext): SimResponse {
+  if (!context.tenant.entraIdP2) {
+    throw new GraphError(403, "Forbidden", "Your tenant is not licensed for this feature. Identity Protection requires a Microsoft Entra ID P2 license.");
+  }
+  const { userIds } = requireJsonObject(context.request);
+  if (!Array.isArray(userIds) || userIds.length === 0 || !userIds.every((id): id is string => typeof id === "string")) {
+    throw badRequest("Invalid value specified for property 'userIds': a non-empty array of user ids is required.");
+  }
+  const invalid = userIds.find((id) => !isGuid(id));
+  if (invalid !== undefined) {
+    throw badRequest(`Invalid object identifier '${invalid}'.`);
+  }
+  for (const id of userIds) {
+    if (context.tenant.userById(id) === undefined) throw new GraphError(404, "Request_ResourceNotFound", `Resource '${id}' does not exist.`);
+  }
+  for (const id of userIds) context.tenant.riskStates.set(id.toLowerCase(), "confirmedCompromised");
   return { status: 204 };
 }
 

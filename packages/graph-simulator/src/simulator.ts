@@ -52,6 +52,9 @@ import type { RecordedRequest } from "./request-log.js";
 import type { SimulatedTenant } from "./tenant.js";
 import { createSimulatedTenant } from "./tenant-generator.js";
 import { WriteQuota } from "./write-quota.js";
+import { ReportsQuota } from "./reports-quota.js";
+import type { ReportsQuotaOptions } from "./reports-quota.js";
+import { HOSTILE_IPV4, recordSignIn } from "./graph-signins.js";
 import type { WriteQuotaOptions, WriteQuotaStats } from "./write-quota.js";
 
 /** How to start a simulator; every field has a default. */
@@ -79,6 +82,18 @@ export interface SimulatorOptions {
   faultRates?: FaultRates;
   /** The write quota per app+tenant (a token bucket); default 3,000 writes per 150,000 ms. */
   writeQuota?: WriteQuotaOptions;
+  /**
+   * The reports APIs' limit (sign-in log reads), a sliding window per app and tenant; default 5
+   * requests per 10,000 ms as Microsoft documents it; false turns it off (a test measuring
+   * something else).
+   */
+  reportsQuota?: ReportsQuotaOptions | false;
+  /**
+   * Whoever stole a revoked user's password signs in again: after each revocation of a user who
+   * signed in successfully from `ip` (default HOSTILE_IPV4) before, a successful sign-in from it is
+   * logged `delayMs` later (a failure, 50057, if the account is disabled by then). Default off.
+   */
+  attackerReturns?: { delayMs: number; ip?: string; app?: string };
   /** The order `$batch` responses come back in; default "request". */
   batchResponseOrder?: BatchResponseOrder;
   /** Extra users in one department, e.g. `{ name: "Load Test", count: 100_000 }`, for benchmarks. */
@@ -169,6 +184,8 @@ export interface SimulatorStats {
   writeQuota: WriteQuotaStats;
   /** Failures injected by the random fault rates (not the one-shot injectFault queue). */
   faults: FaultStats;
+  /** Sign-in log reads accepted and answered 429 by the reports APIs' limit. */
+  reports: { accepted: number; throttled: number };
   /** `$batch` envelopes that passed validation, and the items they carried. */
   batches: { envelopes: number; items: number };
 }
@@ -242,6 +259,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
   // Built before the tenant so a bad option fails fast, not after generating 100,000 users.
   const randomFaults = new RandomFaults(options.faultRates ?? {}, seed);
   const writeQuota = new WriteQuota(options.writeQuota);
+  const reportsQuota = new ReportsQuota(options.reportsQuota ?? {});
 
   const tenant = createSimulatedTenant({
     tenantId,
@@ -255,6 +273,24 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
     JwtSigner.generate(),
   ]);
   const tokens = new AccessTokenAuthority(signer, tenantId);
+  const attackerTimers = new Set<NodeJS.Timeout>();
+  const attacker = options.attackerReturns;
+  if (attacker !== undefined) {
+    const ip = attacker.ip ?? HOSTILE_IPV4;
+    const returned = new Set<string>();
+    tenant.revocationListeners.push((userId) => {
+      // Only someone who signed in from that address before holds the password there.
+      const knew = tenant.signIns.some((s) => s.userId === userId && s.ipAddress === ip && s.status.errorCode === 0);
+      if (!knew || returned.has(userId)) return;
+      returned.add(userId);
+      const timer = setTimeout(() => {
+        attackerTimers.delete(timer);
+        if (tenant.userById(userId) !== undefined) recordSignIn(tenant, userId, Date.now(), { ip, app: attacker.app ?? "Office 365 Exchange Online" });
+      }, attacker.delayMs);
+      timer.unref();
+      attackerTimers.add(timer);
+    });
+  }
   const faults = new FaultQueue();
   const requests: RecordedRequest[] = [];
 
@@ -290,6 +326,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
     readLagMs: () => readLagMs,
     randomFaults,
     writeQuota,
+    reportsQuota,
     batchResponseOrder: () => batchResponseOrder,
     // Its own stream, so shuffling responses does not move the fault sequence.
     batchShuffle: new SeededRandom((seed ^ 0xba7c4) >>> 0),
@@ -423,6 +460,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
     stats: () => ({
       writeQuota: writeQuota.stats(tenantId, clientId),
       faults: randomFaults.stats(),
+      reports: { accepted: reportsQuota.accepted, throttled: reportsQuota.throttled },
       batches: { ...batchStats },
     }),
     resetStats: () => {
@@ -438,6 +476,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
     },
     close: () => {
       // Idempotent: a test's after() hook and a harness may both close the same simulator.
+      for (const timer of attackerTimers) clearTimeout(timer);
+      attackerTimers.clear();
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         // Keep-alive connections (MSAL and the Graph client pool them) would hold close() open.

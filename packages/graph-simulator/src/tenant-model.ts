@@ -26,6 +26,8 @@ export interface SimUser {
   createdDateTime: string;
   /** ISO 8601, second precision (`2026-11-24T10:02:03Z`); tokens issued before it are refused. */
   signInSessionsValidFromDateTime: string | null;
+  /** When the password was last set; Graph gives the creation time for a password never changed. */
+  lastPasswordChangeDateTime?: string;
 }
 
 /** A security group. Membership is direct only: the simulated tenant has no nested groups. */

@@ -44,6 +44,8 @@ export class SimulatedTenant {
   /** The sign-in log (`GET /auditLogs/signIns`), in insertion order; tests may push records. */
   readonly signIns: SimSignIn[] = [];
   private readonly sessionChanges = new Map<string, SessionChange[]>();
+  /** Told of each revocation (user, epoch ms): the simulator's returning attacker listens here. */
+  readonly revocationListeners: Array<(userId: string, at: number) => void> = [];
 
   /**
    * @param tenantId the directory id (a GUID)
@@ -216,6 +218,7 @@ export class SimulatedTenant {
     const changes = this.sessionChanges.get(user.id) ?? [];
     changes.push({ at: now, previous });
     this.sessionChanges.set(user.id, changes);
+    for (const listener of this.revocationListeners) listener(user.id, now);
     return next;
   }
 
@@ -233,6 +236,39 @@ export class SimulatedTenant {
       }
     }
     return user.signInSessionsValidFromDateTime;
+  }
+
+  /**
+   * Directory (admin) roles by user ID, lower case: Entra refuses an app's password reset of a
+   * holder of a privileged role. The well-known break-glass account is a Global Administrator and
+   * the backup service account an Exchange Administrator.
+   */
+  readonly directoryRoles = new Map<string, string[]>([
+    ["10000000-0000-4000-8000-000000000011", ["Global Administrator"]],
+    ["10000000-0000-4000-8000-000000000008", ["Exchange Administrator"]],
+  ]);
+
+  /** Password resets the tenant accepted, in order: when, and whether a change is required. */
+  readonly passwordResets: Array<{ userId: string; at: string; forceChangePasswordNextSignIn: boolean }> = [];
+
+  /**
+   * The passwords Graph received, for tests that prove the bot never shows them anywhere (Graph
+   * necessarily knows them; nothing else may).
+   */
+  readonly receivedPasswords: string[] = [];
+
+  /** Identity Protection's risk state by user ID (lower case): `confirmedCompromised` once confirmed. */
+  readonly riskStates = new Map<string, string>();
+
+  /** Whether the tenant has Microsoft Entra ID P2 (Identity Protection's riskyUsers API needs it). */
+  entraIdP2 = true;
+
+  /** Sets the user's password (already checked) and records the reset. */
+  setPassword(userId: string, password: string, forceChangePasswordNextSignIn: boolean): void {
+    const user = this.requireUser(userId);
+    this.receivedPasswords.push(password);
+    user.lastPasswordChangeDateTime = toIsoSeconds(this.clock());
+    this.passwordResets.push({ userId: user.id, at: new Date(this.clock()).toISOString(), forceChangePasswordNextSignIn });
   }
 
   /** Enables or disables sign-in for the user. */

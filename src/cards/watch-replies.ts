@@ -1,0 +1,186 @@
+/**
+ * Every chat sentence of the post-revocation watch, in one place (the thread's reports, `watch`,
+ * `watch stop`). Names, addresses and apps come from the directory or the sign-in log: escaped.
+ */
+import type { UnreportedSignIn, WatchListing } from "../watch/types.js";
+import { escapeMarkdown } from "./markdown.js";
+import { formatTime } from "./present.js";
+
+/** One user's sign-ins for a report. */
+export interface UserReport {
+  displayName: string;
+  upn: string;
+  signIns: readonly UnreportedSignIn[];
+}
+
+function hoursText(hours: number): string {
+  return hours === 1 ? "1 hour" : `${hours} hours`;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Posted in the request's thread when its watch begins. */
+export function watchStartedText(requestId: string, users: number, hours: number, incidentIp: string | null): string {
+  const ip = incidentIp === null ? "" : ` A sign-in from ${incidentIp}, the address this request named, is reported as an alarm.`;
+  return (
+    `Watching the sign-in log of the ${plural(users, "revoked user")} of ${requestId} for the next ${hoursText(hours)}: ` +
+    `every successful sign-in after the revocation is reported here, at most one summary per user an hour.${ip} ` +
+    `\`watch stop ${requestId}\` ends it early.`
+  );
+}
+
+function addressWords(s: UnreportedSignIn): string {
+  if (s.incidentIp) return "**the address this request named** (the incident's address)";
+  if (s.seenBefore === true) return "an address this user signed in from before the revocation";
+  if (s.seenBefore === false) return "**an address this user had not signed in from before**";
+  return "an address the bot could not check against earlier sign-ins";
+}
+
+function signInLine(s: UnreportedSignIn): string {
+  const where = s.location === "" ? "location unknown" : escapeMarkdown(s.location);
+  const app = s.app === "" ? "an unnamed app" : escapeMarkdown(s.app);
+  const client = s.client === "" ? "" : ` with ${escapeMarkdown(s.client)}`;
+  const how = s.interactive === null ? "" : s.interactive ? ", signing in themselves (interactive)" : ", by a token without the user (non-interactive)";
+  return `  - ${formatTime(s.createdAt)} from ${escapeMarkdown(s.ip)} (${where}), ${addressWords(s)}: ${app}${client}${how}`;
+}
+
+/** Lines of one report: the alarm first when a sign-in came from the incident's address. */
+export function watchReportText(requestId: string, reports: readonly UserReport[], more: number): string {
+  const alarms = reports.flatMap((r) => r.signIns).filter((s) => s.incidentIp).length;
+  const total = reports.reduce((n, r) => n + r.signIns.length, 0);
+  const lines: string[] = [];
+  if (alarms > 0) {
+    lines.push(
+      `🚨 **ALARM: ${plural(alarms, "successful sign-in")} from the incident's address after the revocation of ${requestId}.** ` +
+        "Whoever holds these credentials signed in again: reset the password (or disable the account) and review the user's MFA methods now.",
+    );
+  }
+  lines.push(`Sign-in watch of ${requestId}: ${plural(total, "successful sign-in")} after the revocation.`);
+  for (const r of reports) {
+    lines.push(`- **${escapeMarkdown(r.displayName)}** (${escapeMarkdown(r.upn)}): ${plural(r.signIns.length, "sign-in")}`);
+    for (const s of r.signIns.slice(0, 5)) lines.push(signInLine(s));
+    if (r.signIns.length > 5) lines.push(`  - and ${r.signIns.length - 5} more (each is in the audit log)`);
+  }
+  if (more > 0) lines.push(`${plural(more, "more user")} signed in; they follow in the next summary (at most one message a minute).`);
+  return lines.join("\n");
+}
+
+/** Posted once when the sign-in log cannot be read; the watch then ends. */
+export function watchUnavailableText(requestId: string, reason: string): string {
+  return `Sign-ins after the revocation of ${requestId} cannot be watched: ${reason} The watch has ended; nothing will be retried. Once that is fixed, \`status <user>\` shows each user's sign-ins again.`;
+}
+
+/** Posted when a watch's time is up. */
+export function watchEndedText(requestId: string, hours: number, signIns: number, alarms: number): string {
+  const found =
+    signIns === 0
+      ? "no revoked user signed in successfully after the revocation"
+      : `${plural(signIns, "successful sign-in")} after the revocation${alarms > 0 ? `, ${alarms} of them from the incident's address` : ""}`;
+  return `The ${hoursText(hours)} sign-in watch of ${requestId} has ended: ${found}.`;
+}
+
+/** Posted in the thread when a person stops the watch. */
+export function watchStoppedThreadText(requestId: string, by: string, reason: string): string {
+  return `${escapeMarkdown(by)} stopped the sign-in watch of ${requestId}${reason === "" ? "" : ` (reason: ${escapeMarkdown(reason)})`}. Sign-ins after now are not reported.`;
+}
+
+/** `watch`: the active watches. */
+export function watchListText(listings: readonly WatchListing[], hours: number): string {
+  if (hours === 0) return "Sign-in watching is off (WATCH_HOURS=0): revocations are not followed by a watch.";
+  if (listings.length === 0) return `No sign-in watch is active. A watch starts when a revocation finishes and lasts ${hoursText(hours)}.`;
+  const lines = [`${plural(listings.length, "active sign-in watch", "active sign-in watches")}:`];
+  for (const { watch, signIns, alarms } of listings) {
+    const seen = signIns === 0 ? "no sign-in after the revocation so far" : `${plural(signIns, "sign-in")} after the revocation so far`;
+    const alarm = alarms > 0 ? `, 🚨 ${plural(alarms, "from the incident's address", "from the incident's address")}` : "";
+    const ip = watch.incidentIp === null ? "" : `, incident address ${watch.incidentIp}`;
+    lines.push(`- ${watch.requestId}: ${plural(watch.userCount, "user")}${ip}, until ${formatTime(watch.endsAt)}; ${seen}${alarm}.`);
+  }
+  lines.push("`watch stop <request-id>` ends one.");
+  return lines.join("\n");
+}
+
+export const WATCH_STOP_REPLIES = {
+  notFound: (id: string) => `Request ${id} has no sign-in watch. Type \`watch\` to list the active ones.`,
+  notActive: (id: string, state: string) => `The sign-in watch of ${id} is not active (it ${state}). Nothing was changed.`,
+  refused: "Only an approver, or the person who asked for the revocation, may stop its sign-in watch. Nothing was changed.",
+  roleRequired: "Only members of a revoker or approver group can list sign-in watches.",
+  stopped: (id: string) => `The sign-in watch of ${id} is stopped; it is recorded in the audit log.`,
+} as const;
+
+/** The way a watch ended, as `watch stop` says it. */
+export function endedWords(state: string): string {
+  switch (state) {
+    case "stopped":
+      return "was stopped";
+    case "ended":
+      return "ran its full time";
+    default:
+      return "could not read the sign-in log";
+  }
+}
+
+/** `status <user>`'s sign-in lines: last sign-ins, sign-ins since the last revocation, requests. */
+export interface StatusSignIns {
+  /** Undefined when not read; a string is why it could not be. */
+  activity?: { lastInteractive: string | null; lastNonInteractive: string | null } | string;
+  /** Null: never revoked. */
+  since?: { revokedAt: string; count: number; more: boolean; lastIp: string | null; lastApp: string | null } | string | null;
+  requests?: ReadonlyArray<{ requestId: string; createdAt: string; state: string; outcome: string | null }> | string;
+}
+
+const OUTCOME_WORDS: Readonly<Record<string, string>> = {
+  revoked_verified: "revoked and verified",
+  revoked_unverified: "revoked, not yet verified",
+  not_found: "not found in the directory",
+  skipped: "skipped",
+  failed: "failed",
+};
+
+const STATE_WORDS: Readonly<Record<string, string>> = {
+  pending: "waiting for approval",
+  approved: "approved, about to run",
+  running: "running",
+  completed: "finished before reaching this user",
+  failed: "finished before reaching this user",
+  rejected: "rejected",
+  cancelled: "withdrawn",
+  expired: "expired unapproved",
+};
+
+function neverOr(iso: string | null): string {
+  return iso === null ? "none recorded" : formatTime(iso);
+}
+
+export function statusSignInLines(info: StatusSignIns): string[] {
+  const lines: string[] = [];
+  if (info.activity !== undefined) {
+    lines.push(
+      typeof info.activity === "string"
+        ? `- Last sign-ins: not shown. ${info.activity}`
+        : `- Last interactive sign-in: ${neverOr(info.activity.lastInteractive)}; last non-interactive sign-in: ${neverOr(info.activity.lastNonInteractive)}`,
+    );
+  }
+  if (info.since !== undefined) {
+    if (info.since === null) lines.push("- Successful sign-ins since the last revocation: sessions were never revoked");
+    else if (typeof info.since === "string") lines.push(`- Successful sign-ins since the last revocation: not shown. ${info.since}`);
+    else if (info.since.count === 0) lines.push(`- Successful sign-ins since the last revocation (${formatTime(info.since.revokedAt)}): none`);
+    else {
+      const last = info.since.lastIp === null ? "" : `; the latest from ${escapeMarkdown(info.since.lastIp)}${info.since.lastApp === null || info.since.lastApp === "" ? "" : ` with ${escapeMarkdown(info.since.lastApp)}`}`;
+      lines.push(`- Successful sign-ins since the last revocation (${formatTime(info.since.revokedAt)}): ${info.since.more ? "at least " : ""}${info.since.count}${last}`);
+    }
+  }
+  if (info.requests !== undefined) {
+    if (typeof info.requests === "string") lines.push(`- Requests that named this user: not shown. ${info.requests}`);
+    else if (info.requests.length === 0) lines.push("- Requests that named this user: none");
+    else {
+      lines.push("- Requests that named this user (newest first):");
+      for (const r of info.requests) {
+        const what = r.outcome !== null ? (OUTCOME_WORDS[r.outcome] ?? "recorded") : (STATE_WORDS[r.state] ?? "in progress");
+        lines.push(`  - ${r.requestId}, asked ${formatTime(r.createdAt)}: ${what}`);
+      }
+    }
+  }
+  return lines;
+}

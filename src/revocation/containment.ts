@@ -1,0 +1,157 @@
+import type { NewAuditEntry } from "../audit/audit-log.js";
+import type { Directory } from "../directory/directory.js";
+import type { GraphBatchCalls, WriteResult } from "../directory/graph-writes.js";
+import type { DirectoryUser } from "../directory/types.js";
+import type { AppError } from "../errors.js";
+import type { RequestStore } from "./request-store.js";
+import type { Containment, ContainmentStep, StepOutcome } from "./types.js";
+
+/** Why an app's password reset of an admin is refused, and what to do instead. */
+export const ADMIN_RESET_REFUSED =
+  "holds an admin role: an app cannot reset an admin's password; reset it in the Entra admin center";
+
+/** What the containment steps of a batch left for its targets' outcomes. */
+export interface StepNotes {
+  /** Sentences appended to each target's outcome detail. */
+  notes: Map<string, string>;
+  /** Targets with a step that was asked for and not done: their outcome is failed. */
+  failed: Set<string>;
+}
+
+const DONE_TEXT: Record<ContainmentStep, string> = {
+  reset_password: "Password reset to a random one nobody knows; a change is required at next sign-in.",
+  confirm_compromised: "Confirmed as compromised in Identity Protection (user risk set to high, so risk-based Conditional Access applies).",
+};
+
+const NOT_DONE_TEXT: Record<ContainmentStep, string> = {
+  reset_password: "Password not reset",
+  confirm_compromised: "Not confirmed as compromised",
+};
+
+/**
+ * The containment steps of a job batch (`--reset-password`, `--confirm-compromised`), after the
+ * sessions are revoked. Each step of each target is marked under the job's lease before it is
+ * sent and gets exactly one recorded outcome with its own audit entry (target.containment); a
+ * resumed job skips the steps that have one. A reset whose mark shows an earlier attempt without
+ * an outcome is read back first (lastPasswordChangeDateTime since the attempt: done, not sent
+ * again); a confirmation is sent again (confirming twice changes nothing), and recorded once.
+ */
+export class ContainmentSteps {
+  /** A reset succeeded in this process: the app holds the permission, so a 403 means an admin target. */
+  private resetAllowed = false;
+
+  constructor(
+    private readonly deps: {
+      store: Pick<RequestStore, "markSteps" | "recordSteps">;
+      directory: Pick<Directory, "resetPasswordMany" | "readPasswordChangeMany" | "confirmCompromisedMany">;
+      calls: GraphBatchCalls;
+      owner: string;
+      /** How far the directory's clock may be behind ours when judging a read-back. */
+      clockSkewMs: number;
+    },
+  ) {}
+
+  /**
+   * Runs the steps asked for. `revoked` had their sessions revoked (the steps are sent for them);
+   * `notRevoked` did not, and each step of theirs is recorded as not done, with the reason.
+   * Throws when the job's lease is lost (the job resumes elsewhere).
+   */
+  async run(requestId: string, containment: Containment, revoked: readonly DirectoryUser[], notRevoked: readonly DirectoryUser[]): Promise<StepNotes> {
+    const result: StepNotes = { notes: new Map(), failed: new Set() };
+    const steps: ContainmentStep[] = [
+      ...(containment.resetPassword ? (["reset_password"] as const) : []),
+      ...(containment.confirmCompromised ? (["confirm_compromised"] as const) : []),
+    ];
+    for (const step of steps) {
+      const all = [...revoked, ...notRevoked];
+      if (all.length === 0) continue;
+      const marks = await this.deps.store.markSteps(requestId, step, all.map((t) => t.id), this.deps.owner);
+      if (marks.kind === "leaseLost") throw new Error(`the lease of request ${requestId} was lost during its containment steps`);
+      const outcomes: StepOutcome[] = [...marks.done.values()];
+      const at = new Date().toISOString();
+      // A reset an interrupted runner sent may have taken effect: read back, and do not reset again.
+      const earlier = step === "reset_password" ? await this.resetBefore(revoked.filter((t) => !marks.done.has(t.id)).map((t) => t.id), marks.previous) : new Set<string>();
+      for (const id of earlier) outcomes.push({ userId: id, step, ok: true, detail: `${DONE_TEXT[step]} (Reset before an interruption; confirmed on resume.)`, at });
+      const toSend = revoked.filter((t) => !marks.done.has(t.id) && !earlier.has(t.id)).map((t) => t.id);
+      const sent = toSend.length === 0 ? { ok: [], failed: new Map<string, AppError>() } : await this.send(step, toSend);
+      for (const id of sent.ok) outcomes.push({ userId: id, step, ok: true, detail: DONE_TEXT[step], at });
+      for (const [id, error] of sent.failed) outcomes.push({ userId: id, step, ok: false, detail: this.refusal(step, error, sent), at });
+      for (const t of notRevoked) {
+        if (marks.done.has(t.id)) continue;
+        outcomes.push({ userId: t.id, step, ok: false, detail: "not attempted: the sessions could not be revoked, so the request's steps stopped for this user", at });
+      }
+      const byId = new Map(all.map((t) => [t.id, t]));
+      await this.deps.store.recordSteps(
+        requestId,
+        outcomes.filter((o) => !marks.done.has(o.userId)).map((outcome) => ({ outcome, audit: stepAudit(requestId, byId.get(outcome.userId), outcome) })),
+      );
+      for (const o of outcomes) {
+        const text = o.ok ? o.detail : `${NOT_DONE_TEXT[step]}: ${o.detail}${o.detail.endsWith(".") ? "" : "."}`;
+        result.notes.set(o.userId, `${result.notes.get(o.userId) ?? ""} ${text}`);
+        if (!o.ok) result.failed.add(o.userId);
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Of the users an earlier runner marked for a reset (`previous`: user → attempt time), those
+   * whose lastPasswordChangeDateTime shows a change since that attempt. A read that fails leaves
+   * the user to be reset again (safe: another password nobody knows).
+   */
+  private async resetBefore(userIds: readonly string[], previous: ReadonlyMap<string, string | null>): Promise<Set<string>> {
+    const found = new Set<string>();
+    const resumed = userIds.filter((id) => (previous.get(id) ?? null) !== null);
+    if (resumed.length === 0) return found;
+    let answer;
+    try {
+      answer = await this.deps.directory.readPasswordChangeMany(resumed);
+    } catch {
+      return found;
+    }
+    for (const item of answer.items) {
+      const changed = item.ok ? Date.parse(item.lastPasswordChange ?? "") : NaN;
+      const attempt = Date.parse(previous.get(item.userId) ?? "");
+      if (Number.isFinite(changed) && Number.isFinite(attempt) && changed >= attempt - this.deps.clockSkewMs) found.add(item.userId);
+    }
+    return found;
+  }
+
+  private async send(step: ContainmentStep, userIds: string[]): Promise<WriteResult> {
+    if (step === "reset_password") {
+      const written = await this.deps.calls.write(userIds, (ids) => this.deps.directory.resetPasswordMany(ids));
+      if (written.ok.length > 0) this.resetAllowed = true;
+      return written;
+    }
+    return this.deps.calls.write(userIds, (ids) => this.deps.directory.confirmCompromisedMany(ids));
+  }
+
+  /**
+   * Why a step was refused, for a person. Graph answers a reset of an admin and a reset without
+   * the permission with the same 403: once a reset has succeeded (in this batch or earlier in this
+   * process) the permission is shown to be there, so the 403 is the admin role; otherwise both
+   * causes are named.
+   */
+  private refusal(step: ContainmentStep, error: AppError, sent: WriteResult): string {
+    if (step === "reset_password" && error.code === "GraphForbidden" && (sent.ok.length > 0 || this.resetAllowed)) {
+      return `the user ${ADMIN_RESET_REFUSED}`;
+    }
+    return error.userMessage;
+  }
+}
+
+/** A containment step's own audit entry (target.containment); never a password. */
+function stepAudit(requestId: string, target: DirectoryUser | undefined, outcome: StepOutcome): NewAuditEntry {
+  return {
+    actor: null,
+    action: "target.containment",
+    requestId,
+    details: {
+      id: outcome.userId,
+      upn: target?.userPrincipalName ?? "",
+      step: outcome.step === "reset_password" ? "reset password" : "confirm compromised",
+      outcome: outcome.ok ? "done" : "not done",
+      detail: outcome.detail,
+    },
+  };
+}

@@ -1,0 +1,326 @@
+import type { Kysely } from "kysely";
+import type { DirectoryUser } from "../directory/types.js";
+import type { Actor } from "../revocation/types.js";
+import type { UnreportedSignIn, Watch, WatchedUser, WatchListing, WatchProgress, WatchSignIn, WatchState, WatchStore } from "../watch/types.js";
+import type { Database, WatchesTable, WatchSignInsTable } from "./schema.js";
+
+/** Rows written per insert statement (SQLite allows 32,766 bound values per statement). */
+const CHUNK = 500;
+
+const REVOKED = ["revoked_verified", "revoked_unverified"];
+
+/** Post-revocation watches in the database (005-signin-watch); leased like jobs. */
+export class SqlWatchStore implements WatchStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(requestId: string, createdAt: string, endsAt: string, incidentIp: string | null): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const existing = await trx.selectFrom("watches").select("request_id").where("request_id", "=", requestId).executeTakeFirst();
+      if (existing !== undefined) return 0;
+      const rows = await trx
+        .selectFrom("target_outcomes as o")
+        .innerJoin("request_targets as t", (join) => join.onRef("t.request_id", "=", "o.request_id").onRef("t.user_id", "=", "o.user_id"))
+        .select(["o.user_id", "o.position", "o.sessions_valid_from", "o.at", "t.snapshot"])
+        .where("o.request_id", "=", requestId)
+        .where("o.status", "in", REVOKED)
+        .orderBy("o.position")
+        .execute();
+      if (rows.length === 0) return 0;
+      await trx
+        .insertInto("watches")
+        .values({
+          request_id: requestId,
+          created_at: createdAt,
+          ends_at: endsAt,
+          state: "active",
+          incident_ip: incidentIp,
+          user_count: rows.length,
+          lease_owner: null,
+          lease_expires_at: null,
+          next_position: 0,
+          sweep_cursor: null,
+          sweep_started_at: null,
+          next_sweep_at: createdAt,
+          last_post_at: null,
+          failures: 0,
+          ended_at: null,
+          ended_by_id: null,
+          ended_by_name: null,
+          end_reason: null,
+        })
+        .execute();
+      const users = rows.map((row, position) => {
+        const snapshot = JSON.parse(row.snapshot) as Partial<DirectoryUser>;
+        // The verified time is when Entra stopped honouring old sessions; without it, the outcome's.
+        const since = row.sessions_valid_from ?? row.at;
+        return {
+          request_id: requestId,
+          position,
+          user_id: row.user_id.toLowerCase(),
+          upn: snapshot.userPrincipalName ?? row.user_id,
+          display_name: snapshot.displayName ?? snapshot.userPrincipalName ?? row.user_id,
+          since: new Date(since).toISOString(),
+          last_summary_at: null,
+        };
+      });
+      for (let i = 0; i < users.length; i += CHUNK) await trx.insertInto("watch_users").values(users.slice(i, i + CHUNK)).execute();
+      return users.length;
+    });
+  }
+
+  async get(requestId: string): Promise<Watch | undefined> {
+    const row = await this.db.selectFrom("watches").selectAll().where("request_id", "=", requestId).executeTakeFirst();
+    return row === undefined ? undefined : watchOf(row);
+  }
+
+  async claim(owner: string, leaseMs: number, now: Date, limit: number): Promise<string[]> {
+    const nowIso = now.toISOString();
+    const candidates = await this.db
+      .selectFrom("watches")
+      .select(["request_id", "lease_owner", "lease_expires_at"])
+      .where("state", "=", "active")
+      .where((eb) => eb.or([eb("lease_owner", "is", null), eb("lease_expires_at", "<=", nowIso)]))
+      .orderBy("created_at", "asc")
+      .limit(limit)
+      .execute();
+    const claimed: string[] = [];
+    for (const c of candidates) {
+      // Compare-and-set on what was read: of two replicas racing for a watch, one wins.
+      let update = this.db
+        .updateTable("watches")
+        .set({ lease_owner: owner, lease_expires_at: new Date(now.getTime() + leaseMs).toISOString() })
+        .where("request_id", "=", c.request_id)
+        .where("state", "=", "active");
+      update =
+        c.lease_owner === null
+          ? update.where("lease_owner", "is", null)
+          : update.where("lease_owner", "=", c.lease_owner).where("lease_expires_at", "=", c.lease_expires_at);
+      const result = await update.executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 1) claimed.push(c.request_id);
+    }
+    return claimed;
+  }
+
+  async renew(requestId: string, owner: string, leaseMs: number, now: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable("watches")
+      .set({ lease_expires_at: new Date(now.getTime() + leaseMs).toISOString() })
+      .where("request_id", "=", requestId)
+      .where("lease_owner", "=", owner)
+      .where("state", "=", "active")
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async release(requestId: string, owner: string): Promise<void> {
+    await this.db
+      .updateTable("watches")
+      .set({ lease_owner: null, lease_expires_at: null })
+      .where("request_id", "=", requestId)
+      .where("lease_owner", "=", owner)
+      .execute();
+  }
+
+  async usersFrom(requestId: string, from: number, limit: number): Promise<WatchedUser[]> {
+    const rows = await this.db
+      .selectFrom("watch_users")
+      .selectAll()
+      .where("request_id", "=", requestId)
+      .where("position", ">=", from)
+      .orderBy("position")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      position: Number(r.position),
+      userId: r.user_id,
+      upn: r.upn,
+      displayName: r.display_name,
+      since: r.since,
+      lastSummaryAt: r.last_summary_at,
+    }));
+  }
+
+  async advance(requestId: string, owner: string, progress: WatchProgress): Promise<boolean> {
+    const set: Partial<WatchesTable> = {};
+    if (progress.nextPosition !== undefined) set.next_position = progress.nextPosition;
+    if (progress.sweepCursor !== undefined) set.sweep_cursor = progress.sweepCursor;
+    if (progress.sweepStartedAt !== undefined) set.sweep_started_at = progress.sweepStartedAt;
+    if (progress.nextSweepAt !== undefined) set.next_sweep_at = progress.nextSweepAt;
+    if (progress.failures !== undefined) set.failures = progress.failures;
+    if (Object.keys(set).length === 0) return true;
+    const result = await this.db
+      .updateTable("watches")
+      .set(set)
+      .where("request_id", "=", requestId)
+      .where("lease_owner", "=", owner)
+      .where("state", "=", "active")
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async addSignIns(requestId: string, signIns: readonly WatchSignIn[]): Promise<WatchSignIn[]> {
+    if (signIns.length === 0) return [];
+    return this.db.transaction().execute(async (trx) => {
+      const fresh: WatchSignIn[] = [];
+      for (const s of signIns) {
+        const result = await trx
+          .insertInto("watch_signins")
+          .values({
+            request_id: requestId,
+            signin_id: s.signInId,
+            user_id: s.userId,
+            created_at: s.createdAt,
+            ip: s.ip,
+            location: s.location,
+            app: s.app,
+            client: s.client,
+            interactive: s.interactive === null ? null : s.interactive ? 1 : 0,
+            incident_ip: s.incidentIp ? 1 : 0,
+            seen_before: s.seenBefore === null ? null : s.seenBefore ? 1 : 0,
+            reported_at: null,
+          })
+          .onConflict((oc) => oc.columns(["request_id", "signin_id"]).doNothing())
+          .executeTakeFirst();
+        if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 1) fresh.push(s);
+      }
+      return fresh;
+    });
+  }
+
+  async knownVerdict(requestId: string, userId: string, ip: string): Promise<boolean | null | undefined> {
+    const row = await this.db
+      .selectFrom("watch_signins")
+      .select("seen_before")
+      .where("request_id", "=", requestId)
+      .where("user_id", "=", userId)
+      .where("ip", "=", ip)
+      .where("seen_before", "is not", null)
+      .limit(1)
+      .executeTakeFirst();
+    return row === undefined ? undefined : row.seen_before === null ? null : Number(row.seen_before) === 1;
+  }
+
+  async unreported(requestId: string, limit: number): Promise<UnreportedSignIn[]> {
+    const rows = await this.db
+      .selectFrom("watch_signins as s")
+      .innerJoin("watch_users as u", (join) => join.onRef("u.request_id", "=", "s.request_id").onRef("u.user_id", "=", "s.user_id"))
+      .selectAll("s")
+      .select(["u.upn", "u.display_name", "u.last_summary_at"])
+      .where("s.request_id", "=", requestId)
+      .where("s.reported_at", "is", null)
+      .orderBy("s.created_at")
+      .orderBy("s.signin_id")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ ...signInOf(r), upn: r.upn, displayName: r.display_name, lastSummaryAt: r.last_summary_at }));
+  }
+
+  async markReported(requestId: string, signInIds: readonly string[], userIds: readonly string[], at: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < signInIds.length; i += CHUNK) {
+        await trx
+          .updateTable("watch_signins")
+          .set({ reported_at: at })
+          .where("request_id", "=", requestId)
+          .where("signin_id", "in", signInIds.slice(i, i + CHUNK))
+          .execute();
+      }
+      for (let i = 0; i < userIds.length; i += CHUNK) {
+        await trx
+          .updateTable("watch_users")
+          .set({ last_summary_at: at })
+          .where("request_id", "=", requestId)
+          .where("user_id", "in", userIds.slice(i, i + CHUNK))
+          .execute();
+      }
+      await trx.updateTable("watches").set({ last_post_at: at }).where("request_id", "=", requestId).execute();
+    });
+  }
+
+  async end(requestId: string, state: Exclude<WatchState, "active">, at: string, reason: string, by: Actor | null): Promise<boolean> {
+    const result = await this.db
+      .updateTable("watches")
+      .set({
+        state,
+        ended_at: at,
+        end_reason: reason,
+        ended_by_id: by?.aadObjectId ?? null,
+        ended_by_name: by?.name ?? null,
+        lease_owner: null,
+        lease_expires_at: null,
+      })
+      .where("request_id", "=", requestId)
+      .where("state", "=", "active")
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async listActive(limit: number): Promise<WatchListing[]> {
+    const rows = await this.db.selectFrom("watches").selectAll().where("state", "=", "active").orderBy("created_at").limit(limit).execute();
+    return Promise.all(rows.map((row) => this.withCounts(watchOf(row))));
+  }
+
+  async listing(requestId: string): Promise<WatchListing | undefined> {
+    const watch = await this.get(requestId);
+    return watch === undefined ? undefined : this.withCounts(watch);
+  }
+
+  async unwatched(since: string, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom("requests as r")
+      .select("r.id")
+      .where("r.state", "in", ["completed", "failed"])
+      .where("r.updated_at", ">=", since)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom("watches as w").select("w.request_id").whereRef("w.request_id", "=", "r.id"))))
+      .where((eb) => eb.exists(eb.selectFrom("target_outcomes as o").select("o.request_id").whereRef("o.request_id", "=", "r.id").where("o.status", "in", REVOKED)))
+      .orderBy("r.updated_at")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  private async withCounts(watch: Watch): Promise<WatchListing> {
+    const counts = await this.db
+      .selectFrom("watch_signins")
+      .select((eb) => [eb.fn.countAll<number>().as("signIns"), eb.fn.sum<number>("incident_ip").as("alarms")])
+      .where("request_id", "=", watch.requestId)
+      .executeTakeFirst();
+    return { watch, signIns: Number(counts?.signIns ?? 0), alarms: Number(counts?.alarms ?? 0) };
+  }
+}
+
+function watchOf(row: WatchesTable): Watch {
+  return {
+    requestId: row.request_id,
+    createdAt: row.created_at,
+    endsAt: row.ends_at,
+    state: row.state as WatchState,
+    incidentIp: row.incident_ip,
+    userCount: Number(row.user_count),
+    nextPosition: Number(row.next_position),
+    sweepCursor: row.sweep_cursor,
+    sweepStartedAt: row.sweep_started_at,
+    nextSweepAt: row.next_sweep_at,
+    lastPostAt: row.last_post_at,
+    failures: Number(row.failures),
+    endedAt: row.ended_at,
+    endedBy: row.ended_by_id === null ? null : { aadObjectId: row.ended_by_id, name: row.ended_by_name ?? row.ended_by_id },
+    endReason: row.end_reason,
+  };
+}
+
+function signInOf(row: WatchSignInsTable): WatchSignIn {
+  return {
+    signInId: row.signin_id,
+    userId: row.user_id,
+    createdAt: row.created_at,
+    ip: row.ip,
+    location: row.location,
+    app: row.app,
+    client: row.client,
+    interactive: row.interactive === null ? null : Number(row.interactive) === 1,
+    incidentIp: Number(row.incident_ip) === 1,
+    seenBefore: row.seen_before === null ? null : Number(row.seen_before) === 1,
+    reportedAt: row.reported_at,
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * The post-revocation watch: after a revocation job ends, the revoked users' successful sign-ins
+ * are looked for in the sign-in log for WATCH_HOURS and reported in the request's thread and the
+ * audit. These are its records and the store behind them (src/store/watch-store.ts). No Teams here.
+ */
+import type { Actor } from "../revocation/types.js";
+
+export type WatchState = "active" | "stopped" | "ended" | "unavailable";
+
+export interface Watch {
+  requestId: string;
+  createdAt: string;
+  endsAt: string;
+  state: WatchState;
+  /** The address `revoke ip` named, or null for other requests. */
+  incidentIp: string | null;
+  userCount: number;
+  /** Position of the first user of the next group to query. */
+  nextPosition: number;
+  /** `createdDateTime ge` of the current sweep; null on the first (each user's revocation time). */
+  sweepCursor: string | null;
+  sweepStartedAt: string | null;
+  nextSweepAt: string;
+  lastPostAt: string | null;
+  failures: number;
+  endedAt: string | null;
+  endedBy: Actor | null;
+  endReason: string | null;
+}
+
+export interface WatchedUser {
+  position: number;
+  userId: string;
+  upn: string;
+  displayName: string;
+  /** Sign-ins from this time on came after the revocation. */
+  since: string;
+  lastSummaryAt: string | null;
+}
+
+/** A successful sign-in after the revocation. */
+export interface WatchSignIn {
+  signInId: string;
+  userId: string;
+  createdAt: string;
+  ip: string;
+  location: string;
+  app: string;
+  client: string;
+  interactive: boolean | null;
+  /** The address is the one the request named (`revoke ip`). */
+  incidentIp: boolean;
+  /** The user signed in from this address before the revocation; null when it could not be told. */
+  seenBefore: boolean | null;
+  reportedAt: string | null;
+}
+
+/** A sign-in waiting to be reported, with its user's names. */
+export interface UnreportedSignIn extends WatchSignIn {
+  upn: string;
+  displayName: string;
+  lastSummaryAt: string | null;
+}
+
+/** A watch as `watch` lists it. */
+export interface WatchListing {
+  watch: Watch;
+  signIns: number;
+  alarms: number;
+}
+
+/** Fields a runner moves forward after each query (only while it holds the lease). */
+export type WatchProgress = Partial<Pick<Watch, "nextPosition" | "sweepCursor" | "sweepStartedAt" | "nextSweepAt" | "failures">>;
+
+export interface WatchStore {
+  /**
+   * Creates the watch of a finished request over its revoked targets (verified or not), each from
+   * its sessions-valid-from time (or its outcome's time). Returns the number of users watched (0:
+   * nobody was revoked, no watch). A second call for the same request changes nothing.
+   */
+  create(requestId: string, createdAt: string, endsAt: string, incidentIp: string | null): Promise<number>;
+  get(requestId: string): Promise<Watch | undefined>;
+  /** Active watches nobody holds (or whose lease ran out), claimed for `owner`; at most `limit`. */
+  claim(owner: string, leaseMs: number, now: Date, limit: number): Promise<string[]>;
+  renew(requestId: string, owner: string, leaseMs: number, now: Date): Promise<boolean>;
+  release(requestId: string, owner: string): Promise<void>;
+  /** Up to `limit` users from position `from` on, in order. */
+  usersFrom(requestId: string, from: number, limit: number): Promise<WatchedUser[]>;
+  /** Moves the watch forward; false when `owner` no longer holds it or it is no longer active. */
+  advance(requestId: string, owner: string, progress: WatchProgress): Promise<boolean>;
+  /** Records sign-ins not seen before; returns those that were new. */
+  addSignIns(requestId: string, signIns: readonly WatchSignIn[]): Promise<WatchSignIn[]>;
+  /** What an earlier sign-in of this watch found about the address, if anything. */
+  knownVerdict(requestId: string, userId: string, ip: string): Promise<boolean | null | undefined>;
+  /** Unreported sign-ins, oldest first, at most `limit`. */
+  unreported(requestId: string, limit: number): Promise<UnreportedSignIn[]>;
+  /** Marks sign-ins reported, their users summarised and the thread posted to, at `at`. */
+  markReported(requestId: string, signInIds: readonly string[], userIds: readonly string[], at: string): Promise<void>;
+  /** Ends an active watch; false when it was not active (someone else ended it first). */
+  end(requestId: string, state: Exclude<WatchState, "active">, at: string, reason: string, by: Actor | null): Promise<boolean>;
+  /** Active watches, oldest first, with counts. */
+  listActive(limit: number): Promise<WatchListing[]>;
+  /** The request's watch with its counts, if it has one. */
+  listing(requestId: string): Promise<WatchListing | undefined>;
+  /**
+   * Requests that finished (completed or failed) since `since` with at least one revoked target and
+   * no watch: a process that died between a job's end and its watch's start left them.
+   */
+  unwatched(since: string, limit: number): Promise<string[]>;
+}
+
+/** What commands need of the watch (src/watch/watch-runner.ts implements it). */
+export interface WatchControl {
+  /** WATCH_HOURS; 0 = watching is off. */
+  readonly hours: number;
+  list(limit: number): Promise<WatchListing[]>;
+  /** Ends a watch by a person's word (audited by the caller's service). */
+  stop(requestId: string, by: Actor, reason: string): Promise<"stopped" | "notFound" | "notActive">;
+  /** The request's watch, for `watch stop` to check who may end it. */
+  listing(requestId: string): Promise<WatchListing | undefined>;
+}
