@@ -88,7 +88,7 @@ export function watchStoppedThreadText(requestId: string, by: string, reason: st
 
 /** `watch`: the active watches. */
 export function watchListText(listings: readonly WatchListing[], hours: number): string {
-  if (hours === 0) return "Sign-in watching is off (WATCH_HOURS=0): revocations are not followed by a watch.";
+  if (hours === 0) return "Sign-in watching is turned off in this bot's settings: revocations are not followed by a watch.";
   if (listings.length === 0) return `No sign-in watch is active. A watch starts when a revocation finishes and lasts ${hoursText(hours)}.`;
   const lines = [`${plural(listings.length, "active sign-in watch", "active sign-in watches")}:`];
   for (const { watch, signIns, alarms } of listings) {

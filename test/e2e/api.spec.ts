@@ -177,6 +177,8 @@ describe("e2e: the automation API (POST/GET /api/requests)", function () {
       { what: "a reason with a control character", body: proposal({ department: "Sales" }, { reason: "a\u0007b" }), fields: ["reason"] },
       { what: "options.disable not a boolean", body: proposal({ department: "Sales" }, { options: { disable: "yes" } }), fields: ["options.disable"] },
       { what: "an unknown option", body: proposal({ department: "Sales" }, { options: { wipe: true } }), fields: ["options.wipe"] },
+      { what: "options.resetPassword not a boolean", body: proposal({ department: "Sales" }, { options: { resetPassword: 1 } }), fields: ["options.resetPassword"] },
+      { what: "a containment option with the disabled accounts", body: proposal({ disabled: true }, { options: { confirmCompromised: true } }), fields: ["options.confirmCompromised"] },
       { what: "an incident without a title and an http URL", body: proposal({ department: "Sales" }, { incident: { source: "Sentinel", id: "1", url: "http://example.com" } }), fields: ["incident.title", "incident.url"] },
       { what: "no idempotency key", body: { selection: { department: "Sales" }, reason: "x", incident }, fields: ["idempotencyKey"] },
       { what: "an idempotency key with spaces", body: proposal({ department: "Sales" }, { idempotencyKey: "a b" }), fields: ["idempotencyKey"] },
@@ -246,6 +248,19 @@ describe("e2e: the automation API (POST/GET /api/requests)", function () {
     it("disabled", async () => {
       const expected = h.sim.tenant.listUsers().filter((u) => !u.accountEnabled && u.userType === "Member" && u.id !== breakglass.id);
       await proposes({ disabled: true }, expected.map((u) => u.id));
+    });
+
+    it("containment options: resetPassword and confirmCompromised are stored with the request and audited", async () => {
+      const res = await api("POST", "/api/requests", {
+        token: sentinel,
+        body: proposal({ users: [alice.userPrincipalName] }, { options: { resetPassword: true, confirmCompromised: true }, idempotencyKey: `containment-${Date.now()}` }),
+      });
+      assert.equal(res.status, 202, JSON.stringify(res.body));
+      const requestId = res.body.requestId as string;
+      await h.bot.idle();
+      const created = (await h.auditEntries()).find((e) => e.requestId === requestId && e.action === "request.created");
+      assert.equal(created?.details.resetPassword, true, JSON.stringify(created?.details));
+      assert.equal(created?.details.confirmCompromised, true, JSON.stringify(created?.details));
     });
 
     it("ip with since", async () => {

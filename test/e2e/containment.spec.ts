@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Verbs } from "../../src/cards/verbs.js";
 import { ALL_GRAPH_ROLES, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { inThread, installActivity, type TeamsConversation } from "../fakes/activities.js";
-import { answerCard, cardText, lastConfirmCard } from "./cards.js";
+import { answerMessage, cardText, lastConfirmCard } from "./cards.js";
 import { startHarness, type Harness } from "./harness.js";
 
 const APPROVAL_CHANNEL = "19:secops-audit@thread.tacv2";
@@ -36,7 +36,7 @@ describe("e2e: containment options (--reset-password, --confirm-compromised)", f
     const mine = lastConfirmCard(h, h.personal("val").id);
     const shared = lastConfirmCard(h, APPROVAL_CHANNEL);
     const own = await h.click("val", Verbs.approve, { requestId: mine.requestId }, mine.call.id);
-    assert.match(cardText(answerCard(own.body)), /someone else must approve/);
+    assert.match(answerMessage(own.body), /someone else must approve/);
     const approved = await h.click("riley", Verbs.approve, { requestId: mine.requestId }, shared.call.id, inThread(channel, shared.call.id));
     assert.equal(approved.status, 200);
     await h.connector.waitFor(
@@ -66,7 +66,7 @@ describe("e2e: containment options (--reset-password, --confirm-compromised)", f
     assert.equal(created?.details.confirmCompromised, true);
 
     const own = await h.click("val", Verbs.approve, { requestId: mine.requestId }, mine.call.id);
-    assert.match(cardText(answerCard(own.body)), /someone else must approve/);
+    assert.match(answerMessage(own.body), /someone else must approve/);
     assert.equal(passwordPatches(h).length, 0, "nothing done on the requester's own approval");
     const shared = lastConfirmCard(h, APPROVAL_CHANNEL);
     await h.click("riley", Verbs.approve, { requestId: mine.requestId }, shared.call.id, inThread(channel, shared.call.id));
