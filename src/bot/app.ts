@@ -62,6 +62,7 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
     [Verbs.approve, "approve"],
     [Verbs.reject, "reject"],
     [Verbs.cancel, "cancel"],
+    [Verbs.enableAnyway, "enableAnyway"],
   ] as const;
   for (const [verb, decision] of decisions) {
     app.adaptiveCards.actionExecute(verb, (context, _state, data) => cardActions.decide(context, decision, data).then((r) => r.card));

@@ -122,6 +122,7 @@ export class RequestCards implements RequestCardsPort {
       disable: view.request.disable,
       containment: view.request.containment,
       targets: view.rows.map((r) => r.target),
+      action: view.request.action,
     });
   }
 

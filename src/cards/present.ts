@@ -3,6 +3,7 @@
  * or in the templates, nowhere else.
  */
 import { effectSentence, resultContainmentNote } from "./containment-replies.js";
+import { ENABLE_REQUESTED, ENABLE_STATE_VIEW, enableEffect, enableNoOutcome, enableSummary, enableTitle } from "./enable-replies.js";
 import { escapeMarkdown } from "./markdown.js";
 import type { AuditEntry } from "../audit/audit-log.js";
 import type { DirectoryUser } from "../directory/types.js";
@@ -114,16 +115,20 @@ export function confirmCardData(request: RevocationRequest, context: PendingCont
   const note = viewerNote(request, context, viewer);
   const abilities = viewer?.abilities ?? { approve: true, reject: true, cancel: false };
   const anyButton = abilities.approve || abilities.reject || abilities.cancel;
+  const enable = request.action === "enable";
+  // An enable of an account the bot did not disable is approved only with "Enable anyway".
+  const confirmFirst = enable && request.foreignDisable;
+  const first = request.targets[0];
   return {
     requestId: request.id,
-    title: `Revoke sign-in sessions of ${plural(n, "user")}?`,
+    title: enable && first !== undefined ? enableTitle(plain(first.displayName ?? first.userPrincipalName)) : `Revoke sign-in sessions of ${plural(n, "user")}?`,
     requester: plain(request.requester.name),
     requestedAt: formatTime(request.createdAt),
     expiresAt: formatTime(request.expiresAt),
     reason: request.reason === "" ? "(none given)" : plain(request.reason),
     targetSummary: plural(n, "user"),
     excluded: excludedLine(request),
-    effect: effectSentence(request.disable, request.containment),
+    effect: enable ? enableEffect(request.foreignDisable) : effectSentence(request.disable, request.containment),
     approvalRule:
       context.secondPerson !== null
         ? `A second person must approve: an approver other than ${plain(request.requester.name)} (${plain(context.secondPerson)}).`
@@ -139,7 +144,8 @@ export function confirmCardData(request: RevocationRequest, context: PendingCont
     viewerNote: note.text,
     viewerStyle: note.style,
     commentInputId: anyButton ? COMMENT_INPUT_ID : "",
-    approveVerb: abilities.approve ? Verbs.approve : "",
+    approveVerb: abilities.approve && !confirmFirst ? Verbs.approve : "",
+    enableAnywayVerb: abilities.approve && confirmFirst ? Verbs.enableAnyway : "",
     rejectVerb: abilities.reject ? Verbs.reject : "",
     cancelVerb: abilities.cancel ? Verbs.cancel : "",
     refreshVerb: Verbs.refresh,
@@ -193,6 +199,7 @@ export function targetListMessages(request: RevocationRequest, perMessage = 100)
 const OUTCOME_TEXT: Record<OutcomeStatus, { text: string; color: string }> = {
   revoked_verified: { text: "Revoked and verified", color: "Good" },
   revoked_unverified: { text: "Revoked, not yet verified", color: "Warning" },
+  enabled: { text: "Enabled", color: "Good" },
   not_found: { text: "Not found", color: "Attention" },
   skipped: { text: "Skipped", color: "Default" },
   failed: { text: "Failed", color: "Attention" },
@@ -206,6 +213,7 @@ const ROW_RANK: Record<OutcomeStatus | "none", number> = {
   none: 2,
   skipped: 3,
   revoked_verified: 3,
+  enabled: 3,
 };
 
 const STATE_VIEW: Record<RevocationRequest["state"], { title: string; style: string }> = {
@@ -246,12 +254,13 @@ export function resultViewOf(request: RevocationRequest): ResultView {
 export function resultCardData(request: RevocationRequest | ResultView, notice = ""): ResultCardData {
   const v = "targetCount" in request ? request : resultViewOf(request);
   const r = v.request;
-  const view = STATE_VIEW[r.state];
+  const enable = r.action === "enable";
+  const view = (enable ? ENABLE_STATE_VIEW : STATE_VIEW)[r.state];
   const decided =
     r.decidedBy !== null && r.decidedAt !== null
       ? `${decisionWord(r)} by ${plain(r.decidedBy.name)} at ${formatTime(r.decidedAt)}.`
       : r.state === "expired"
-        ? `Nobody approved it before ${formatTime(r.expiresAt)}; nothing was revoked.`
+        ? `Nobody approved it before ${formatTime(r.expiresAt)}; nothing was ${enable ? "enabled" : "revoked"}.`
         : "";
   // A card must stay within Teams' message size, so it lists at most CARD_TARGET_LIMIT users.
   const rows: ResultTargetRow[] = v.rows.slice(0, CARD_TARGET_LIMIT).map(({ target: t, outcome }) => {
@@ -260,18 +269,19 @@ export function resultCardData(request: RevocationRequest | ResultView, notice =
       displayName: plain(t.displayName ?? t.userPrincipalName),
       userPrincipalName: t.userPrincipalName,
       id: t.id,
-      outcome: shown?.text ?? (isLive(r) ? "Waiting" : "Not revoked"),
+      outcome: shown?.text ?? (enable ? enableNoOutcome(isLive(r)) : isLive(r) ? "Waiting" : "Not revoked"),
       outcomeColor: shown?.color ?? "Default",
       detail: outcome?.detail ?? "",
     };
   });
   const hidden = v.targetCount - rows.length;
   const counts = v.counts;
-  const done = counts.revoked_verified + counts.revoked_unverified + counts.failed + counts.not_found + counts.skipped;
+  const done = counts.revoked_verified + counts.revoked_unverified + counts.enabled + counts.failed + counts.not_found + counts.skipped;
   const failed = counts.failed + counts.not_found;
   const revoked = counts.revoked_verified + counts.revoked_unverified;
-  const summary =
-    isLive(r) || done > 0
+  const summary = enable
+    ? enableSummary(counts, isLive(r))
+    : isLive(r) || done > 0
       ? `${done} of ${v.targetCount} done: ${counts.revoked_verified} revoked and verified, ${counts.revoked_unverified} revoked not yet verified, ${failed} failed${v.pace === undefined || v.pace === "" ? "" : `. ${v.pace}`}`
       : `Nothing was revoked (${plural(v.targetCount, "user")} named).`;
   const containmentNote = isLive(r) || done > 0 ? resultContainmentNote(r.containment) : "";
@@ -291,7 +301,7 @@ export function resultCardData(request: RevocationRequest | ResultView, notice =
     reason: r.reason === "" ? "(none given)" : plain(r.reason),
     summary: containmentNote === "" ? summary : `${summary}. ${containmentNote}`,
     targets: rows,
-    note: revoked > 0 || isLive(r) ? ACCESS_TOKEN_NOTE : "",
+    note: !enable && (revoked > 0 || isLive(r)) ? ACCESS_TOKEN_NOTE : "",
   };
 }
 
@@ -413,11 +423,14 @@ const DETAIL_LABELS: Readonly<Record<string, string>> = {
   reported: "Reported",
   signInsAfterRevocation: "Sign-ins after the revocation",
   fromIncidentAddress: "From the incident's address",
+  action: "Asked for",
+  disabledBy: "Disabled by",
+  confirmed: "Confirmed",
 };
 
 /** Data for the audit channel post of one audit entry. */
 export function auditCardData(entry: AuditEntry): AuditCardData {
-  const view = AUDIT_TITLES[entry.action];
+  const view = entry.action === "request.created" && entry.details.action === "enable the account" ? ENABLE_REQUESTED : AUDIT_TITLES[entry.action];
   const facts: Fact[] = [
     { title: "When", value: formatTime(entry.at) },
     { title: "Who", value: entry.actor === null ? "the bot" : `${plain(entry.actor.name)} (${entry.actor.aadObjectId})` },

@@ -22,7 +22,10 @@ const ALLOWED_KEYS = new Set(["requestId", COMMENT_INPUT_ID, "verb", "msteams"])
 /** The action data of a request card, checked; or why it is not one the bot made. */
 type CardData = { ok: true; requestId: string; comment: string | null } | { ok: false; why: string; claimedRequestId: string | null };
 
-const PAST: Record<DecisionVerb, string> = { approve: "approved", reject: "rejected", cancel: "withdrawn" };
+/** A card's decision: the lifecycle's verbs, and "Enable anyway" (an approval with its confirmation). */
+export type CardDecision = DecisionVerb | "enableAnyway";
+
+const PAST: Record<CardDecision, string> = { approve: "approved", reject: "rejected", cancel: "withdrawn", enableAnyway: "approved" };
 
 /**
  * Clicks on a request's card (Action.Execute, or its Action.Submit fallback) and the card's
@@ -36,7 +39,7 @@ export class CardActions {
   ) {}
 
   /** Approve, Reject or Withdraw: returns the card that replaces the clicked one for the clicker. */
-  async decide(context: TurnContext, verb: DecisionVerb, data: unknown): Promise<CardAnswer> {
+  async decide(context: TurnContext, verb: CardDecision, data: unknown): Promise<CardAnswer> {
     const actor = actorOf(context);
     if (actor === undefined) {
       return notice("Who are you?", "This action carries no Entra object ID, so it cannot count. Use the card in Microsoft Teams. Nothing was changed.");
@@ -58,7 +61,10 @@ export class CardActions {
 
     let result;
     try {
-      result = await this.deps.revocations.decide(request.id, actor, verb, comment);
+      result =
+        verb === "enableAnyway"
+          ? await this.deps.revocations.decide(request.id, actor, "approve", comment, { enableAnyway: true })
+          : await this.deps.revocations.decide(request.id, actor, verb, comment);
     } catch (err) {
       return notice("Not recorded", `I could not record your decision, so nothing was changed: ${explainFailure(this.deps.logger, err, "card decision failed")} Try again in a moment.`);
     }
@@ -131,7 +137,7 @@ export class CardActions {
   private async check(
     context: TurnContext,
     actor: Actor,
-    verb: DecisionVerb,
+    verb: CardDecision,
     data: unknown,
   ): Promise<{ ok: true; request: RevocationRequest; comment: string | null } | { ok: false; answer: CardAnswer }> {
     const conversation = context.activity.conversation.id;
@@ -223,7 +229,7 @@ export function readCardData(data: unknown): CardData {
   return { ok: true, requestId: rawId, comment: comment === "" ? null : comment };
 }
 
-function alreadyDecided(request: RevocationRequest, verb: DecisionVerb): string {
+function alreadyDecided(request: RevocationRequest, verb: CardDecision): string {
   const by = request.decidedBy === null ? "" : ` by ${escapeMarkdown(request.decidedBy.name)}`;
   const state = request.state === "expired" ? "expired" : request.state === "cancelled" ? "withdrawn" : request.state === "rejected" ? "rejected" : "approved";
   return `Request ${request.id} was already ${state}${request.state === "expired" ? "" : by}, so it could not be ${PAST[verb]}. Your click changed nothing.`;

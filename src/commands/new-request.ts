@@ -2,7 +2,7 @@ import type { TurnContext } from "botbuilder";
 import { escapeMarkdown } from "../cards/markdown.js";
 import type { DirectoryUser } from "../directory/types.js";
 import { resolveTargets, type ResolvedTargets } from "../directory/resolvers.js";
-import type { Actor, Containment, ExcludedTarget } from "../revocation/types.js";
+import type { Actor, Containment, ExcludedTarget, RequestAction } from "../revocation/types.js";
 import type { HandlerDeps } from "./ports.js";
 import { explainFailure, referenceOf } from "./turn.js";
 
@@ -14,6 +14,10 @@ export interface TargetSet {
   disable: boolean;
   /** `--reset-password` / `--confirm-compromised`. */
   containment: Containment;
+  /** revoke (the default) or enable (`enable <user>`). */
+  action?: RequestAction;
+  /** An enable of an account this bot did not disable. */
+  foreignDisable?: boolean;
 }
 
 /**
@@ -25,7 +29,7 @@ export async function createRequest(context: TurnContext, deps: HandlerDeps, act
   const { targets } = set;
   let secondPerson: string | null;
   try {
-    secondPerson = await deps.revocations.secondPersonOf({ targetCount: targets.length, disable: set.disable, containment: set.containment, targets });
+    secondPerson = await deps.revocations.secondPersonOf({ targetCount: targets.length, disable: set.disable, containment: set.containment, targets, action: set.action });
   } catch (err) {
     await context.sendActivity(
       `Nothing was requested: I could not check whether a target is a revoker or an approver. ${explainFailure(deps.logger, err, "target role check failed")}`,
@@ -54,6 +58,7 @@ export async function createRequest(context: TurnContext, deps: HandlerDeps, act
     approvalChannel: approvalChannel?.conversation?.id ?? "",
     selection: command,
     secondPerson,
+    ...(set.action === undefined ? {} : { action: set.action, foreignDisable: set.foreignDisable === true }),
   });
   await deps.cards.publish(context, request, approvalChannel, secondPerson);
 }

@@ -42,6 +42,8 @@ export interface SecondPersonFacts {
    * targets were checked and none is; undefined when they were not checked (too many to check).
    */
   privilegedTarget: string | undefined;
+  /** An `enable` request: re-enabling an account always needs a second person. */
+  enable?: boolean;
 }
 
 const allow = (reason: string): Decision => ({ allowed: true, reason });
@@ -74,6 +76,9 @@ function users(n: number): string {
  * lock out another, or an approver, alone), or whose targets could not all be checked.
  */
 export function secondPersonReason(facts: SecondPersonFacts, rules: SecondPersonRules): string | null {
+  if (facts.enable === true) {
+    return "re-enabling an account always needs a second person";
+  }
   if (needsFourEyes(facts.targetCount, rules.fourEyesMinTargets)) {
     return `requests of ${users(rules.fourEyesMinTargets)} or more need a second person (four-eyes, FOUR_EYES_MIN_TARGETS)`;
   }
