@@ -22,12 +22,13 @@ export type ErrorCode =
   | "TooManyTargets";
 
 /** Application permission each Graph operation needs (DESIGN.md "Graph calls"). */
-export type GraphOperation = "readUser" | "revoke" | "disable" | "checkGroups" | "readObject" | "resetPassword" | "confirmCompromised";
+export type GraphOperation = "readUser" | "revoke" | "disable" | "enable" | "checkGroups" | "readObject" | "resetPassword" | "confirmCompromised";
 
 export const REQUIRED_PERMISSION: Readonly<Record<GraphOperation, string>> = {
   readUser: "User.Read.All",
   revoke: "User.RevokeSessions.All",
   disable: "User.EnableDisableAccount.All",
+  enable: "User.EnableDisableAccount.All",
   checkGroups: "GroupMember.Read.All",
   readObject: "Directory.Read.All",
   resetPassword: "User-PasswordProfile.ReadWrite.All",

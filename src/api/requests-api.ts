@@ -334,6 +334,7 @@ export class RequestsApi {
 const OUTCOME_NAMES: Record<OutcomeStatus, string> = {
   revoked_verified: "revokedVerified",
   revoked_unverified: "revokedUnverified",
+  enabled: "enabled",
   not_found: "notFound",
   skipped: "skipped",
   failed: "failed",

@@ -64,6 +64,7 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
     [Verbs.approve, "approve"],
     [Verbs.reject, "reject"],
     [Verbs.cancel, "cancel"],
+    [Verbs.enableAnyway, "enableAnyway"],
   ] as const;
   for (const [verb, decision] of decisions) {
     // A refused click is answered with a message for the clicker (a string: teams-ai sends it as the

@@ -145,6 +145,7 @@ export class RequestCards implements RequestCardsPort {
       containment: view.request.containment,
       targets: view.rows.map((r) => r.target),
       requester: view.request.requester,
+      action: view.request.action,
     });
   }
 

@@ -6,6 +6,7 @@
 import type { DirectoryUser } from "../directory/types.js";
 import { isAppActor, type IncidentRef, type RevocationRequest } from "../revocation/types.js";
 import { containmentEffects } from "./containment-replies.js";
+import { enableEffect, enableTitle } from "./enable-replies.js";
 import { formatTime, listInWords, plain, plural, possessive, relativeTime, withoutConfigNames } from "./format.js";
 import type { ConfirmCardData, ConfirmTargetRow, Fact } from "./models.js";
 import { Verbs } from "./verbs.js";
@@ -59,6 +60,7 @@ function sharedDepartment(targets: readonly DirectoryUser[], n: number): string 
 /** "Revoke Alice Wood's sessions?", "Revoke sessions of 60 users in Claims?" */
 export function approvalTitle(request: RevocationRequest, n: number): string {
   const only = n === 1 ? request.targets[0] : undefined;
+  if (request.action === "enable" && only !== undefined) return enableTitle(nameOf(only));
   const disable = request.disable ? (n === 1 ? " and disable the account" : " and disable the accounts") : "";
   if (only !== undefined) return `Revoke ${possessive(nameOf(only))} sessions${disable}?`;
   const department = sharedDepartment(request.targets, n);
@@ -70,6 +72,7 @@ export function approvalTitle(request: RevocationRequest, n: number): string {
  * option that changes what runs (disabling the accounts, and later ones) adds its words here.
  */
 export function effectSentence(request: RevocationRequest, n: number): string {
+  if (request.action === "enable") return enableEffect(request.foreignDisable);
   const whose = n === 1 ? "the user's" : `${plural(n, "user")}'`;
   const effects = [`ends ${whose} sessions everywhere (refresh tokens and browser cookies)`];
   if (request.disable) effects.push(n === 1 ? "disables the account" : "disables the accounts");
@@ -169,6 +172,7 @@ export function confirmCardData(request: RevocationRequest, context: PendingCont
   const abilities = viewer?.abilities ?? { approve: true, reject: true, cancel: false };
   const anyButton = abilities.approve || abilities.reject || abilities.cancel;
   const shown = only === undefined ? request.targets.slice(0, APPROVAL_ROWS) : [];
+  const confirmFirst = request.action === "enable" && request.foreignDisable;
 
   const facts: Fact[] =
     only === undefined
@@ -212,7 +216,9 @@ export function confirmCardData(request: RevocationRequest, context: PendingCont
     viewerNote: viewerNote(request, context.secondPerson, viewer),
     details,
     commentInputId: anyButton ? COMMENT_INPUT_ID : "",
-    approveVerb: abilities.approve ? Verbs.approve : "",
+    // An enable of an account the bot did not disable is approved only with "Enable anyway".
+    approveVerb: abilities.approve && !confirmFirst ? Verbs.approve : "",
+    enableAnywayVerb: abilities.approve && confirmFirst ? Verbs.enableAnyway : "",
     rejectVerb: abilities.reject ? Verbs.reject : "",
     cancelVerb: abilities.cancel ? Verbs.cancel : "",
     refreshVerb: Verbs.refresh,

@@ -82,6 +82,7 @@ export function countsInWords(counts: unknown): string {
     n("not_found") > 0 ? `${n("not_found")} not found` : "",
     n("revoked_unverified") > 0 ? `${n("revoked_unverified")} revoked, not yet verified` : "",
     n("revoked_verified") > 0 ? `${n("revoked_verified")} revoked and verified` : "",
+    n("enabled") > 0 ? `${n("enabled")} enabled` : "",
     n("skipped") > 0 ? `${n("skipped")} skipped` : "",
   ].filter((p) => p !== "");
   return parts.length === 0 ? "nothing done" : parts.join(", ");
@@ -150,6 +151,18 @@ function words(entry: AuditEntry): Worded {
   switch (entry.action) {
     case "request.created": {
       const only = Array.isArray(d.targets) && count === 1 && isRecord(d.targets[0]) ? str(d.targets[0].upn) : undefined;
+      if (d.action === "enable the account") {
+        return {
+          title: `${who} asked to enable ${only === undefined ? "an account" : `${plain(only)}'s account`}`,
+          facts: [
+            { title: "Reason", value: str(d.reason) === undefined ? "None given" : readable(str(d.reason) ?? "") },
+            fact("Disabled by", str(d.disabledBy)),
+            fact("Expires", str(d.expiresAt) === undefined ? undefined : formatTime(str(d.expiresAt) ?? null)),
+          ],
+          details: [fact("Users", userLines(d.targets, d.moreTargets)), fact("Set fingerprint", str(d.targetsSha256))],
+          covers: ["reason", "expiresAt", "fourEyes", "excludedCount", "targets", "moreTargets", "excluded", "approvalChannel", "targetsSha256", "targetCount", "disable", "action", "disabledBy"],
+        };
+      }
       const incident = isRecord(d.incident) ? str(d.incident.id) : undefined;
       const what = only !== undefined ? `${plain(only)}'s sessions` : users === "" ? "sessions" : users;
       const disable = d.disable === true ? ` and disable ${count === 1 ? "the account" : "the accounts"}` : "";
@@ -180,8 +193,8 @@ function words(entry: AuditEntry): Worded {
     case "request.approved":
       return {
         title: `${who} approved ${req}${users === "" ? "" : ` (${users})`}`,
-        facts: [comment, fact("Allowed because", str(d.reason) === undefined ? undefined : readable(str(d.reason) ?? ""))],
-        covers: ["comment", "reason", "targetCount", "fourEyes"],
+        facts: [comment, fact("Allowed because", str(d.reason) === undefined ? undefined : readable(str(d.reason) ?? "")), fact("Confirmed", str(d.confirmed))],
+        covers: ["comment", "reason", "targetCount", "fourEyes", "confirmed"],
       };
     case "request.cancelled":
       return { title: `${who} withdrew ${req}${users === "" ? "" : ` (${users})`}`, facts: [comment], covers: ["comment", "reason", "targetCount", "fourEyes"] };

@@ -28,6 +28,7 @@ export const HELP_TEXT = [
   "- `pending`: open requests you can act on (approve, reject, or withdraw your own). `cancel R-XXXXXXXXXX`: withdraw one of yours.",
   "- `history [n]`: what happened lately, from the audit log (approvers).",
   "- `audit here`: make this channel the audit channel (approvers, in a channel).",
+  '- `enable alice@contoso.com [--reason "…"]`: enable an account this bot disabled (`--disable`), always approved by a second person. An account someone else disabled needs the approver to choose Enable anyway.',
   "- `watch`: the sign-in watches after revocations (each revoked user's successful sign-ins are reported in the request's thread). `watch stop R-XXXXXXXXXX`: end one (approvers, or the request's requester).",
   "",
   "Revocation invalidates refresh tokens and browser sessions; access tokens already issued stay valid until they expire (about an hour).",

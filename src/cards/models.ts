@@ -62,6 +62,8 @@ export interface ConfirmCardData {
   approveVerb: string;
   rejectVerb: string;
   cancelVerb: string;
+  /** "Enable anyway" on an enable of an account this bot did not disable (instead of Approve), or "". */
+  enableAnywayVerb: string;
   /** The refresh action's verb (each viewer's own view). */
   refreshVerb: string;
   /** Teams user IDs whose client refreshes automatically in conversations of more than 60 people. */

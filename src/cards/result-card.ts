@@ -8,6 +8,7 @@ import type { DirectoryUser } from "../directory/types.js";
 import { countOutcomes } from "../revocation/job-runner.js";
 import { hasContainment, type OutcomeStatus, type RevocationRequest, type TargetOutcome } from "../revocation/types.js";
 import { resultContainmentNote } from "./containment-replies.js";
+import { ENABLE_STATE_VIEW, enableNoOutcome, enableSummary } from "./enable-replies.js";
 import { formatTime, listInWords, plain, plural, possessive, withoutConfigNames } from "./format.js";
 import type { Fact, ResultCardData, ResultTargetRow } from "./models.js";
 
@@ -22,6 +23,7 @@ export const RESULT_ROWS = 5;
 export const OUTCOME_TEXT: Record<OutcomeStatus, { text: string; color: string }> = {
   revoked_verified: { text: "✔ Revoked and verified", color: "Default" },
   revoked_unverified: { text: "◔ Revoked, not yet verified", color: "Default" },
+  enabled: { text: "✔ Enabled", color: "Default" },
   not_found: { text: "✖ Not found", color: "Attention" },
   skipped: { text: "– Skipped", color: "Default" },
   failed: { text: "✖ Failed", color: "Attention" },
@@ -35,6 +37,7 @@ const ROW_RANK: Record<OutcomeStatus | "none", number> = {
   none: 2,
   skipped: 3,
   revoked_verified: 3,
+  enabled: 3,
 };
 
 /** Each state's headline (with its icon) and host-config container style. */
@@ -103,6 +106,7 @@ function decisionLine(r: RevocationRequest): string {
 /** The counts in words, failures first: "2 failed (listed below), 58 revoked and verified." */
 function countsLine(v: ResultView, failuresShown: number): string {
   const c = v.counts;
+  if (v.request.action === "enable") return enableSummary(c, isLive(v.request));
   const failed = c.failed + c.not_found;
   const done = c.revoked_verified + c.revoked_unverified + failed + c.skipped;
   const r = v.request;
@@ -140,7 +144,7 @@ function rowOf(r: RevocationRequest, target: DirectoryUser, outcome: TargetOutco
   return {
     displayName: plain(target.displayName ?? target.userPrincipalName),
     userPrincipalName: plain(target.userPrincipalName),
-    outcome: shown?.text ?? (isLive(r) ? "⏳ Waiting" : "– Not revoked"),
+    outcome: shown?.text ?? (r.action === "enable" ? `– ${enableNoOutcome(isLive(r))}` : isLive(r) ? "⏳ Waiting" : "– Not revoked"),
     outcomeColor: shown?.color ?? "Default",
     detail: plain(detail),
   };
@@ -150,7 +154,8 @@ function rowOf(r: RevocationRequest, target: DirectoryUser, outcome: TargetOutco
 export function resultCardData(request: RevocationRequest | ResultView, notice = ""): ResultCardData {
   const v = "targetCount" in request ? request : resultViewOf(request);
   const r = v.request;
-  const view = STATE_VIEW[r.state];
+  const enable = r.action === "enable";
+  const view = enable ? ENABLE_STATE_VIEW[r.state] : STATE_VIEW[r.state];
   const single = v.targetCount === 1;
   const rows = v.rows.slice(0, RESULT_ROWS).map(({ target, outcome }) => rowOf(r, target, outcome, single));
   const failuresShown = v.rows.slice(0, RESULT_ROWS).filter((row) => isFailure(row.outcome)).length;
@@ -172,7 +177,7 @@ export function resultCardData(request: RevocationRequest | ResultView, notice =
     notice,
     moreRows: hidden > 0 ? `…and ${hidden.toLocaleString("en-US")} more. \`history\` has the summary; the audit log has every outcome.` : "",
     targets: rows,
-    note: revoked > 0 || isLive(r) ? ACCESS_TOKEN_NOTE : "",
+    note: !enable && (revoked > 0 || isLive(r)) ? ACCESS_TOKEN_NOTE : "",
     details,
   };
 }

@@ -10,6 +10,8 @@ export const Verbs = {
   /** A card's refresh: answers each viewer with their own view of the request. */
   refresh: "revoke.refresh",
   ask: "revoke.ask",
+  /** Approves an `enable` of an account this bot did not disable: the approver confirms it is meant. */
+  enableAnyway: "revoke.enableAnyway",
 } as const;
 
 export type Verb = (typeof Verbs)[keyof typeof Verbs];

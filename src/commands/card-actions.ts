@@ -24,7 +24,10 @@ const ALLOWED_KEYS = new Set(["requestId", COMMENT_INPUT_ID, "verb", "msteams"])
 /** The action data of a request card, checked; or why it is not one the bot made. */
 type CardData = { ok: true; requestId: string; comment: string | null } | { ok: false; why: string; claimedRequestId: string | null };
 
-const PAST: Record<DecisionVerb, string> = { approve: "approved", reject: "rejected", cancel: "withdrawn" };
+/** A card's decision: the lifecycle's verbs, and "Enable anyway" (an approval with its confirmation). */
+export type CardDecision = DecisionVerb | "enableAnyway";
+
+const PAST: Record<CardDecision, string> = { approve: "approved", reject: "rejected", cancel: "withdrawn", enableAnyway: "approved" };
 
 /**
  * Clicks on a request's card (Action.Execute, or its Action.Submit fallback) and the card's
@@ -37,8 +40,8 @@ export class CardActions {
     private readonly deps: { revocations: RevocationService; cards: RequestCardsPort; notifier: FinalCardPort; logger: Logger },
   ) {}
 
-  /** Approve, Reject or Withdraw: the card as it now stands, or a message when the click was refused. */
-  async decide(context: TurnContext, verb: DecisionVerb, data: unknown): Promise<CardAnswer> {
+  /** Approve, Reject, Withdraw or Enable anyway: the card as it now stands, or a message when the click was refused. */
+  async decide(context: TurnContext, verb: CardDecision, data: unknown): Promise<CardAnswer> {
     const actor = actorOf(context);
     if (actor === undefined) {
       return message(ClickAnswers.noIdentity);
@@ -60,7 +63,10 @@ export class CardActions {
 
     let result;
     try {
-      result = await this.deps.revocations.decide(request.id, actor, verb, comment);
+      result =
+        verb === "enableAnyway"
+          ? await this.deps.revocations.decide(request.id, actor, "approve", comment, { enableAnyway: true })
+          : await this.deps.revocations.decide(request.id, actor, verb, comment);
     } catch (err) {
       return message(ClickAnswers.notRecorded(explainFailure(this.deps.logger, err, "card decision failed")));
     }
@@ -134,7 +140,7 @@ export class CardActions {
   private async check(
     context: TurnContext,
     actor: Actor,
-    verb: DecisionVerb,
+    verb: CardDecision,
     data: unknown,
   ): Promise<{ ok: true; request: RevocationRequest; comment: string | null } | { ok: false; answer: CardAnswer }> {
     const conversation = context.activity.conversation.id;
@@ -220,7 +226,7 @@ export function readCardData(data: unknown): CardData {
   return { ok: true, requestId: rawId, comment: comment === "" ? null : comment };
 }
 
-function alreadyDecided(request: RevocationRequest, verb: DecisionVerb): string {
+function alreadyDecided(request: RevocationRequest, verb: CardDecision): string {
   const state = request.state === "expired" ? "expired" : request.state === "cancelled" ? "withdrawn" : request.state === "rejected" ? "rejected" : "approved";
   const by = request.state === "expired" || request.decidedBy === null ? null : request.decidedBy.name;
   return ClickAnswers.alreadyDecided(request.id, state, by, PAST[verb]);

@@ -7,6 +7,7 @@ import type { TurnContext } from "botbuilder";
 import { askTarget } from "./ask-target.js";
 import { auditHere } from "./audit-here.js";
 import { cancel } from "./cancel.js";
+import { enable } from "./enable.js";
 import { help } from "./help.js";
 import { history } from "./history.js";
 import type { Command, ParseError } from "./parse.js";
@@ -39,6 +40,7 @@ export const COMMANDS: { readonly [K in Parsed["kind"]]: CommandHandler<K> } = {
   auditHere,
   watch,
   watchStop,
+  enable,
 };
 
 /** Runs parsed commands through the table with the dependencies built in index.ts. */

@@ -1,7 +1,7 @@
 import { Requests } from "../cards/chat-replies.js";
 import type { TurnContext } from "botbuilder";
 import type { DirectoryUser } from "../directory/types.js";
-import type { Actor, Containment, ExcludedTarget } from "../revocation/types.js";
+import type { Actor, Containment, ExcludedTarget, RequestAction } from "../revocation/types.js";
 import type { HandlerDeps } from "./ports.js";
 import { sortOutUsers } from "./selections.js";
 import { explainFailure, referenceOf } from "./turn.js";
@@ -14,6 +14,10 @@ export interface TargetSet {
   disable: boolean;
   /** `--reset-password` / `--confirm-compromised`. */
   containment: Containment;
+  /** revoke (the default) or enable (`enable <user>`). */
+  action?: RequestAction;
+  /** An enable of an account this bot did not disable. */
+  foreignDisable?: boolean;
 }
 
 /**
@@ -25,7 +29,7 @@ export async function createRequest(context: TurnContext, deps: HandlerDeps, act
   const { targets } = set;
   let secondPerson: string | null;
   try {
-    secondPerson = await deps.revocations.secondPersonOf({ targetCount: targets.length, disable: set.disable, containment: set.containment, targets });
+    secondPerson = await deps.revocations.secondPersonOf({ targetCount: targets.length, disable: set.disable, containment: set.containment, targets, action: set.action });
   } catch (err) {
     await context.sendActivity(Requests.roleCheckFailed(explainFailure(deps.logger, err, "target role check failed")));
     return;
@@ -50,6 +54,7 @@ export async function createRequest(context: TurnContext, deps: HandlerDeps, act
     approvalChannel: approvalChannel?.conversation?.id ?? "",
     selection: command,
     secondPerson,
+    ...(set.action === undefined ? {} : { action: set.action, foreignDisable: set.foreignDisable === true }),
   });
   await deps.cards.publish(context, request, approvalChannel, secondPerson);
 }

@@ -42,7 +42,9 @@ export type Command =
   /** `watch`: the active post-revocation sign-in watches. */
   | { kind: "watch" }
   /** `watch stop <request-id>`: ends one. */
-  | { kind: "watchStop"; requestId: string };
+  | { kind: "watchStop"; requestId: string }
+  /** Re-enable one account (a second person always approves). */
+  | { kind: "enable"; target: string; reason: string };
 
 export interface ParseError {
   kind: "error";
@@ -179,6 +181,8 @@ export function parseCommand(rawText: string): Command | ParseError | undefined 
       }
       return { kind: "watchStop", requestId: id.toUpperCase() };
     }
+    case "enable":
+      return parseEnable(detailed.slice(1));
     case "audit":
       if (rest.length === 1 && rest[0]?.toLowerCase() === "here") return { kind: "auditHere" };
       return error("Did you mean audit here? It makes this channel the audit channel.", "audit here");
@@ -404,7 +408,9 @@ function parseBulkOptions(tokens: Token[], rules: OptionRules): BulkOptions | Pa
       disable = true;
     } else if (name === "--disable" && !rules.disable) {
       return error(
-        `${rules.command} takes no --disable: those accounts are disabled already, so revoking their sessions is all there is to do.`,
+        rules.command === "enable"
+          ? `enable takes no --disable: it enables the account. ${rules.command} takes --reason "…".`
+          : `${rules.command} takes no --disable: those accounts are disabled already, so revoking their sessions is all there is to do.`,
         rules.example,
       );
     } else {
@@ -454,6 +460,24 @@ function parseRevokeDepartment(tokens: Token[]): Command | ParseError {
   });
   if ("kind" in options) return options;
   return { kind: "revokeDepartment", department, reason: options.reason, disable: options.disable, containment: options.containment };
+}
+
+const ENABLE_EXAMPLE = 'enable alice@contoso.com --reason "password reset, device wiped"';
+
+/** `enable <upn-or-id> [--reason "…"]`: exactly one account. */
+function parseEnable(tokens: Token[]): Command | ParseError {
+  const first = tokens[0];
+  if (first === undefined || isOption(first)) return error("Name the account to enable.", ENABLE_EXAMPLE);
+  if (!isValidTarget(first.text)) {
+    return error(`"${clip(first.text)}" is not a user principal name (name@domain) or an object ID (a GUID). Nothing was done.`, ENABLE_EXAMPLE);
+  }
+  const second = tokens[1];
+  if (second !== undefined && !isOption(second)) {
+    return error("enable takes one account at a time; send one enable per account.", ENABLE_EXAMPLE);
+  }
+  const options = parseBulkOptions(tokens.slice(1), { command: "enable", example: ENABLE_EXAMPLE, disable: false, since: false, containment: false });
+  if ("kind" in options) return options;
+  return { kind: "enable", target: first.text, reason: options.reason };
 }
 
 /** `revoke disabled [--reason "…"]` */

@@ -36,6 +36,8 @@ export interface Directory {
    */
   revokeMany(userIds: readonly string[]): Promise<BatchAnswer>;
   disableMany(userIds: readonly string[]): Promise<BatchAnswer>;
+  /** Sets accountEnabled=true (`enable`), up to 20 in one `$batch`. */
+  enableMany(userIds: readonly string[]): Promise<BatchAnswer>;
   readMany(userIds: readonly string[]): Promise<BatchAnswer>;
   /**
    * Up to 20 password resets in one `$batch` (`PATCH passwordProfile`): each user gets a random

@@ -56,6 +56,11 @@ export class GraphBatch {
     return this.send(userIds, "disable", (id) => ({ method: "PATCH", url: `/users/${id}`, body: { accountEnabled: false }, headers: JSON_HEADERS }));
   }
 
+  /** `PATCH /users/{id}` `accountEnabled: true` (`enable`). */
+  enable(userIds: readonly string[]): Promise<BatchAnswer> {
+    return this.send(userIds, "enable", (id) => ({ method: "PATCH", url: `/users/${id}`, body: { accountEnabled: true }, headers: JSON_HEADERS }));
+  }
+
   /**
    * Sets a new random password on each user and requires a change at next sign-in. Each password
    * is made here, sent once in the batch body and dropped: nothing returns, logs or stores it.

@@ -60,6 +60,10 @@ export class GraphDirectory implements Directory {
     return this.batch.disable(userIds);
   }
 
+  enableMany(userIds: readonly string[]): Promise<BatchAnswer> {
+    return this.batch.enable(userIds);
+  }
+
   readMany(userIds: readonly string[]): Promise<BatchAnswer> {
     return this.batch.read(userIds);
   }

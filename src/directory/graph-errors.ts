@@ -6,6 +6,7 @@ const ACTIONS: Record<GraphOperation, string> = {
   readUser: "read users",
   revoke: "revoke sign-in sessions",
   disable: "disable accounts",
+  enable: "enable accounts",
   checkGroups: "check group membership",
   readObject: "read directory objects",
   resetPassword: "reset passwords",

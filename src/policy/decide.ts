@@ -44,6 +44,8 @@ export interface SecondPersonFacts {
   privilegedTarget: string | undefined;
   /** True when an app asked for it through the automation API: a person must always approve. */
   fromAutomation?: boolean;
+  /** An `enable` request: re-enabling an account always needs a second person. */
+  enable?: boolean;
 }
 
 /** Why a request from automation needs a person (shown on its card and in the audit). */
@@ -80,6 +82,9 @@ function users(n: number): string {
  */
 export function secondPersonReason(facts: SecondPersonFacts, rules: SecondPersonRules): string | null {
   if (facts.fromAutomation === true) return AUTOMATION_SECOND_PERSON;
+  if (facts.enable === true) {
+    return "re-enabling an account always needs a second person";
+  }
   if (needsFourEyes(facts.targetCount, rules.fourEyesMinTargets)) {
     return `requests of ${users(rules.fourEyesMinTargets)} or more need a second person (four-eyes, FOUR_EYES_MIN_TARGETS)`;
   }

@@ -21,6 +21,7 @@ import {
 } from "./outcomes.js";
 import type { JobClaim, JobQueue, RequestStore, RequestSummary } from "./request-store.js";
 import { ContainmentSteps } from "./containment.js";
+import { enableBatch } from "./enable.js";
 import { FINAL_STATES, hasContainment, isAppActor, type RevocationRequest, type TargetOutcome } from "./types.js";
 import { Verification } from "./verification.js";
 
@@ -334,6 +335,12 @@ export class JobRunner implements JobStarter {
           lease.lost = true;
           halted = true;
           return;
+        }
+        if (request.action === "enable") {
+          // `enable`: accountEnabled set and read back; one outcome per target (revocation/enable.ts).
+          const enabled = await enableBatch({ directory: this.deps.directory, calls: this.calls, verifyDelaysMs: this.options.verifyDelaysMs }, chunk, true);
+          await this.record(recorder, request.id, chunk, enabled);
+          continue;
         }
         const written = await this.writeBatch(chunk, request, marks.previous);
         // Verification waits for Entra to converge; it must not hold up the next writes, so it

@@ -25,6 +25,7 @@ import {
   type ExcludedTarget,
   type IncidentRef,
   type Origin,
+  type RequestAction,
   type RequestState,
   type RevocationRequest,
 } from "./types.js";
@@ -51,6 +52,10 @@ export interface NewRequest {
   secondPerson: string | null;
   /** The incident automation raised it for (automation API only). */
   incident?: IncidentRef;
+  /** revoke (the default) or enable. */
+  action?: RequestAction;
+  /** An enable of an account this bot did not disable. */
+  foreignDisable?: boolean;
 }
 
 /** approve and reject come from a request's card; cancel (withdraw) from the card or `cancel <id>`. */
@@ -90,7 +95,7 @@ export const SWEEP_PAGE_SIZE = 100;
 
 /** A new pending request (not stored yet): a fresh ID, the frozen targets, nothing decided. */
 export function pendingRequestOf(
-  input: Pick<NewRequest, "requester" | "reason" | "disable" | "containment" | "targets" | "excluded" | "origin" | "incident">,
+  input: Pick<NewRequest, "requester" | "reason" | "disable" | "containment" | "targets" | "excluded" | "origin" | "incident" | "action" | "foreignDisable">,
   created: Date,
   ttlMinutes: number,
 ): RevocationRequest {
@@ -102,6 +107,8 @@ export function pendingRequestOf(
     reason: input.reason,
     disable: input.disable,
     containment: { resetPassword: input.containment.resetPassword, confirmCompromised: input.containment.confirmCompromised },
+    action: input.action ?? "revoke",
+    foreignDisable: input.foreignDisable ?? false,
     targets: input.targets,
     excluded: input.excluded,
     state: "pending",
@@ -179,6 +186,7 @@ export class RevocationService {
         disable: request.disable,
         resetPassword: request.containment.resetPassword,
         confirmCompromised: request.containment.confirmCompromised,
+        ...(request.action === "enable" ? { action: "enable the account", disabledBy: request.foreignDisable ? "someone other than this bot" : "this bot" } : {}),
         // A bulk request lists its first users here; the hash binds the entry to the exact set
         // frozen with the request (sha256 of the object IDs in order, one per line).
         targetCount: request.targets.length,
@@ -222,6 +230,16 @@ export class RevocationService {
     return this.deps.store.countByState(["pending"], { requesterId, expiresAfter: this.now().toISOString() });
   }
 
+  /**
+   * Whether the user's account was disabled by this bot: a --disable applied to them that no
+   * `enable` of this bot's has undone since. An account disabled otherwise (by an administrator,
+   * another tool) is someone else's decision.
+   */
+  async disabledByThisBot(userId: string): Promise<boolean> {
+    const { disabledAt, enabledAt } = await this.deps.store.disableHistory(userId);
+    return disabledAt !== null && (enabledAt === null || disabledAt > enabledAt);
+  }
+
   /** MAX_PENDING_PER_REQUESTER */
   get maxPendingPerRequester(): number {
     return this.deps.maxPendingPerRequester;
@@ -255,9 +273,10 @@ export class RevocationService {
     containment: Containment;
     targets: readonly DirectoryUser[];
     requester?: Actor;
+    action?: RequestAction;
   }): Promise<string | null> {
     const rules = { fourEyesMinTargets: this.deps.fourEyesMinTargets, disableNeedsSecondPerson: this.deps.disableNeedsSecondPerson };
-    const cheap = this.bySizeOrDisable(request.targetCount, request.disable, request.containment, request.requester);
+    const cheap = this.bySizeOrDisable(request.targetCount, request.disable, request.containment, request.requester, request.action);
     if (cheap !== null) return cheap;
     if (request.targetCount > VIEW_ROWS || request.targets.length < request.targetCount) {
       return secondPersonReason({ ...request, containment: hasContainment(request.containment), privilegedTarget: undefined }, rules);
@@ -274,9 +293,16 @@ export class RevocationService {
    * The rule from who asked (automation always needs a person), the request's size, `--disable`
    * and containment options alone (no lookup): null when none of them needs a second person.
    */
-  private bySizeOrDisable(targetCount: number, disable: boolean, containment: Containment, requester: Actor | undefined): string | null {
+  private bySizeOrDisable(targetCount: number, disable: boolean, containment: Containment, requester: Actor | undefined, action: RequestAction = "revoke"): string | null {
     return secondPersonReason(
-      { targetCount, disable, containment: hasContainment(containment), privilegedTarget: "", fromAutomation: requester !== undefined && isAppActor(requester) },
+      {
+        targetCount,
+        disable,
+        containment: hasContainment(containment),
+        privilegedTarget: "",
+        fromAutomation: requester !== undefined && isAppActor(requester),
+        enable: action === "enable",
+      },
       { fourEyesMinTargets: this.deps.fourEyesMinTargets, disableNeedsSecondPerson: this.deps.disableNeedsSecondPerson },
     );
   }
@@ -300,7 +326,7 @@ export class RevocationService {
    * unexpired request counts; an approval starts the job in the background and returns at once.
    * Refusals are audited with their reason and change nothing.
    */
-  async decide(id: string, actor: Actor, verb: DecisionVerb, comment: string | null = null): Promise<DecisionResult> {
+  async decide(id: string, actor: Actor, verb: DecisionVerb, comment: string | null = null, options: { enableAnyway?: boolean } = {}): Promise<DecisionResult> {
     // Identity, state and role are decided from the request's row and counts; targets are read
     // (at most VIEW_ROWS of them) only for an approval the roles already allow (are any of them
     // revokers or approvers?), and for the answer's card once the decision is made.
@@ -319,7 +345,7 @@ export class RevocationService {
     // A withdrawal needs only the person; the others need their roles too.
     const roles = verb === "cancel" ? undefined : await this.deps.roles.rolesOf(actor.aadObjectId);
     const same = samePerson(request.requester, actor);
-    let secondPerson = this.bySizeOrDisable(head.targetCount, request.disable, request.containment, request.requester);
+    let secondPerson = this.bySizeOrDisable(head.targetCount, request.disable, request.containment, request.requester, request.action);
     if (verb === "approve" && secondPerson === null && (same ? roles?.revoker === true : roles?.approver === true)) {
       // Only an approval the roles already allow makes the targets' roles matter.
       const small = await this.summary(id, Math.min(head.targetCount, VIEW_ROWS));
@@ -335,7 +361,9 @@ export class RevocationService {
     if (verb === "approve" && !same && roles?.approver === true) {
       facts.requesterIsRevoker = await this.requesterIsRevoker(request.requester);
     }
-    const decision = this.policy(verb, facts, actor, roles);
+    // Who may decide first; then whether an enable of an account the bot did not disable is confirmed.
+    const allowed = this.policy(verb, facts, actor, roles);
+    const decision = allowed.allowed ? (this.confirmation(request, verb, options.enableAnyway === true) ?? allowed) : allowed;
     if (!decision.allowed) {
       await this.refuse(actor, id, { verb, reason: decision.reason, ...(roles === undefined ? {} : { roles }), ...withComment });
       return { kind: "refused", reason: decision.reason };
@@ -363,6 +391,7 @@ export class RevocationService {
             targetCount: head.targetCount,
             fourEyes: secondPerson !== null,
             ...(roles === undefined ? {} : { roles }),
+            ...(options.enableAnyway === true ? { confirmed: "enable anyway: the account was not disabled by this bot" } : {}),
           },
         },
         // The job row commits with the approval: a crash right after still leaves it to be run.
@@ -402,7 +431,7 @@ export class RevocationService {
     for (const { request, targetCount } of candidates) {
       if (!this.isOpen(request)) continue;
       const same = samePerson(request.requester, actor);
-      let secondPerson = this.bySizeOrDisable(targetCount, request.disable, request.containment, request.requester);
+      let secondPerson = this.bySizeOrDisable(targetCount, request.disable, request.containment, request.requester, request.action);
       if (secondPerson === null && same && roles.revoker) {
         const small = await this.summary(request.id, Math.min(targetCount, VIEW_ROWS));
         secondPerson = await this.secondPersonOf({
@@ -430,6 +459,24 @@ export class RevocationService {
   private async requesterIsRevoker(requester: Actor): Promise<boolean | undefined> {
     if (isAppActor(requester)) return undefined;
     return (await this.deps.roles.rolesOf(requester.aadObjectId)).revoker;
+  }
+
+  /**
+   * An enable of an account this bot did not disable is approved only with "Enable anyway" (the
+   * approver confirms it is meant); that confirmation belongs to no other request. Null when
+   * neither applies (the policy decides).
+   */
+  private confirmation(request: RevocationRequest, verb: DecisionVerb, enableAnyway: boolean): Decision | null {
+    if (verb !== "approve") return null;
+    const foreign = request.action === "enable" && request.foreignDisable;
+    if (foreign && !enableAnyway) {
+      return {
+        allowed: false,
+        reason: "This account was not disabled by this bot, so a plain Approve does not enable it: if enabling it is meant, use Enable anyway.",
+      };
+    }
+    if (!foreign && enableAnyway) return { allowed: false, reason: "Enable anyway is only for an account this bot did not disable; this request has no such account." };
+    return null;
   }
 
   private policy(verb: DecisionVerb, facts: RequestFacts, actor: Actor, roles: Roles | undefined): Decision {

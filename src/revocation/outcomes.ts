@@ -138,7 +138,7 @@ export function completionAudit(requestId: string, summary: RequestSummary): New
 
 /** Counts outcomes by status. */
 export function countOutcomes(outcomes: readonly TargetOutcome[]): Record<TargetOutcome["status"], number> {
-  const counts = { revoked_verified: 0, revoked_unverified: 0, not_found: 0, skipped: 0, failed: 0 };
+  const counts = { revoked_verified: 0, revoked_unverified: 0, enabled: 0, not_found: 0, skipped: 0, failed: 0 };
   for (const o of outcomes) counts[o.status]++;
   return counts;
 }

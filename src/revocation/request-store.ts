@@ -65,6 +65,11 @@ export interface RequestStore {
    * recordOutcome for several targets in one transaction; returns how many were new (a target that
    * already had an outcome keeps it, and gets no second entry).
    */
+  /**
+   * When this bot last disabled the user (an outcome with --disable applied) and last enabled it
+   * (an `enable` outcome), or null: whether an account's disable is the bot's own.
+   */
+  disableHistory(userId: string): Promise<{ disabledAt: string | null; enabledAt: string | null }>;
   recordOutcomes(requestId: string, outcomes: ReadonlyArray<{ outcome: TargetOutcome; audit: NewAuditEntry }>): Promise<number>;
   /** What a card shows, without loading every target: counts, and at most `rows` users, failures first. */
   summary(requestId: string, rows: number): Promise<RequestSummary | undefined>;

@@ -80,7 +80,10 @@ export interface StepOutcome {
 }
 
 /** What happened to one target. Every target of a run ends with exactly one. */
-export type OutcomeStatus = "revoked_verified" | "revoked_unverified" | "not_found" | "skipped" | "failed";
+export type OutcomeStatus = "revoked_verified" | "revoked_unverified" | "enabled" | "not_found" | "skipped" | "failed";
+
+/** What a request does: revoke sessions (with its options), or re-enable one account (`enable`). */
+export type RequestAction = "revoke" | "enable";
 
 export interface TargetOutcome {
   userId: string;
@@ -124,6 +127,10 @@ export interface RevocationRequest {
   disable: boolean;
   /** Containment steps asked for (migration 007). */
   containment: Containment;
+  /** revoke, or enable (migration 007). */
+  action: RequestAction;
+  /** An enable of an account this bot did not disable: approving it needs the explicit confirmation. */
+  foreignDisable: boolean;
   /** Frozen when the request is made: what runs is exactly what was shown. */
   targets: DirectoryUser[];
   excluded: ExcludedTarget[];

@@ -248,6 +248,12 @@ const MIGRATIONS: Record<string, Migration> = {
       // The containment options a request asks for (--reset-password, --confirm-compromised).
       await db.schema.alterTable("requests").addColumn("reset_password", "integer", (c) => c.notNull().defaultTo(0)).execute();
       await db.schema.alterTable("requests").addColumn("confirm_compromised", "integer", (c) => c.notNull().defaultTo(0)).execute();
+      // What the request does: revoke (the default) or enable (`enable <user>`); and, for an
+      // enable, whether the account was disabled by someone other than this bot when it was asked.
+      await db.schema.alterTable("requests").addColumn("action", "text", (c) => c.notNull().defaultTo("revoke")).execute();
+      await db.schema.alterTable("requests").addColumn("foreign_disable", "integer", (c) => c.notNull().defaultTo(0)).execute();
+      // Whether the bot disabled an account is read from its latest outcomes (`enable`).
+      await db.schema.createIndex("target_outcomes_user_id").on("target_outcomes").columns(["user_id", "at"]).execute();
       // One row per target and containment step: marked (attempt_at) under the job's lease before
       // the call, and given its outcome (status, detail) exactly once; a resumed job skips steps
       // that have one. Never holds a password.

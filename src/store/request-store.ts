@@ -77,6 +77,8 @@ export class SqlRequestStore implements RequestStore {
           incident: request.incident === undefined ? null : JSON.stringify(request.incident),
           reset_password: request.containment.resetPassword ? 1 : 0,
           confirm_compromised: request.containment.confirmCompromised ? 1 : 0,
+          action: request.action,
+          foreign_disable: request.foreignDisable ? 1 : 0,
         })
         .execute();
       for (let i = 0; i < request.targets.length; i += INSERT_CHUNK) {
@@ -294,10 +296,23 @@ export class SqlRequestStore implements RequestStore {
     return entries.length;
   }
 
+  async disableHistory(userId: string): Promise<{ disabledAt: string | null; enabledAt: string | null }> {
+    const latest = async (column: "disabled" | "status", value: number | string): Promise<string | null> => {
+      const row = await this.db
+        .selectFrom("target_outcomes")
+        .select((eb) => eb.fn.max("at").as("at"))
+        .where("user_id", "=", userId)
+        .where(column, "=", value)
+        .executeTakeFirst();
+      return row?.at ?? null;
+    };
+    return { disabledAt: await latest("disabled", 1), enabledAt: await latest("status", "enabled") };
+  }
+
   async summary(requestId: string, rows: number): Promise<RequestSummary | undefined> {
     const row = await this.db.selectFrom("requests").selectAll().where("id", "=", requestId).executeTakeFirst();
     if (row === undefined) return undefined;
-    const counts = { revoked_verified: 0, revoked_unverified: 0, not_found: 0, skipped: 0, failed: 0 };
+    const counts = { revoked_verified: 0, revoked_unverified: 0, enabled: 0, not_found: 0, skipped: 0, failed: 0 };
     const grouped = await this.db
       .selectFrom("target_outcomes")
       .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
@@ -548,6 +563,8 @@ export class SqlRequestStore implements RequestStore {
       reason: row.reason,
       disable: Number(row.disable) === 1,
       containment: { resetPassword: Number(row.reset_password) === 1, confirmCompromised: Number(row.confirm_compromised) === 1 },
+      action: row.action === "enable" ? "enable" : "revoke",
+      foreignDisable: Number(row.foreign_disable) === 1,
       targets,
       excluded: JSON.parse(row.excluded) as ExcludedTarget[],
       state: row.state as RequestState,

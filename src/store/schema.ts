@@ -72,6 +72,10 @@ export interface RequestsTable {
   reset_password: Generated<number>;
   /** --confirm-compromised (007). */
   confirm_compromised: Generated<number>;
+  /** revoke | enable (007). */
+  action: Generated<string>;
+  /** An enable of an account this bot did not disable (007). */
+  foreign_disable: Generated<number>;
 }
 
 /** The frozen target snapshot: one row per user, in the order shown on the card. */

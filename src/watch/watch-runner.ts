@@ -144,7 +144,8 @@ export class WatchRunner implements WatchControl {
    * watching is off or nobody was revoked; a second call for the same request changes nothing.
    */
   async startFor(request: RevocationRequest): Promise<void> {
-    if (this.options.hours <= 0 || this.stopping) return;
+    // An `enable` revokes nobody: there is nothing to watch.
+    if (this.options.hours <= 0 || this.stopping || request.action === "enable") return;
     const created = await this.deps.auditLog.findForRequest(request.id, "request.created");
     const incidentIp = incidentIpOf(created?.details.command);
     const now = this.now();

@@ -36,7 +36,7 @@ const AUDIT_ACTIONS = [
   "watch.unavailable",
   "watch.refused",
 ] as const satisfies readonly AuditAction[];
-const OUTCOMES = ["revoked_verified", "revoked_unverified", "not_found", "skipped", "failed"] as const satisfies readonly OutcomeStatus[];
+const OUTCOMES = ["revoked_verified", "revoked_unverified", "enabled", "not_found", "skipped", "failed"] as const satisfies readonly OutcomeStatus[];
 // Compile-time: a new audit action or outcome status must be added above.
 const everyAction: Exclude<AuditAction, (typeof AUDIT_ACTIONS)[number]> extends never ? true : false = true;
 const everyOutcome: Exclude<OutcomeStatus, (typeof OUTCOMES)[number]> extends never ? true : false = true;

@@ -59,6 +59,7 @@ const confirmSample: ConfirmCardData = {
   approveVerb: Verbs.approve,
   rejectVerb: Verbs.reject,
   cancelVerb: "",
+  enableAnywayVerb: "",
   refreshVerb: Verbs.refresh,
   refreshUserIds: ["29:sam"],
 };

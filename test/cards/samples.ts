@@ -59,6 +59,8 @@ function request(over: Partial<RevocationRequest>): RevocationRequest {
     reason: "",
     disable: false,
     containment: NO_CONTAINMENT,
+    action: "revoke",
+    foreignDisable: false,
     targets: [],
     excluded: [],
     state: "pending",

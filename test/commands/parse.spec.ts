@@ -356,3 +356,20 @@ describe("parseCommand: containment options", () => {
     refusal("revoke user alice@contoso.com --reset-passwords", /revoke user takes --reason "…", --disable, --reset-password and --confirm-compromised/);
   });
 });
+
+describe("parseCommand: enable", () => {
+  it("reads one account (UPN or object ID) and an optional reason", () => {
+    assert.deepEqual(parseCommand('enable alice@contoso.com --reason "device wiped"'), { kind: "enable", target: "alice@contoso.com", reason: "device wiped" });
+    assert.deepEqual(parseCommand("ENABLE 10000000-0000-4000-8000-000000000005"), { kind: "enable", target: "10000000-0000-4000-8000-000000000005", reason: "" });
+  });
+
+  it("refuses no account, two accounts, a non-account, --disable and containment options, saying what to type", () => {
+    refusal("enable", /Name the account to enable/, /^enable /);
+    refusal("enable --reason x", /Name the account to enable/, /^enable /);
+    refusal("enable alice@contoso.com bob@contoso.com", /one account at a time/, /^enable /);
+    refusal("enable not-a-user", /"not-a-user" is not a user principal name/, /^enable /);
+    refusal("enable alice@contoso.com --disable", /enable takes no --disable/, /^enable /);
+    refusal("enable alice@contoso.com --reset-password", /enable takes no --reset-password/, /^enable /);
+    refusal("enable alice@contoso.com --reason", /--reason needs a text/, /^enable /);
+  });
+});

@@ -164,7 +164,7 @@ async function assertOneOutcomeEach(h: Harness, request: RevocationRequest): Pro
 }
 
 function countsOf(outcomes: Iterable<TargetOutcome>): Record<TargetOutcome["status"], number> {
-  const counts = { revoked_verified: 0, revoked_unverified: 0, not_found: 0, skipped: 0, failed: 0 };
+  const counts = { revoked_verified: 0, revoked_unverified: 0, enabled: 0, not_found: 0, skipped: 0, failed: 0 };
   for (const o of outcomes) counts[o.status]++;
   return counts;
 }

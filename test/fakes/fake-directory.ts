@@ -101,6 +101,15 @@ export class FakeDirectory implements Directory {
     return eachOf(userIds, (id) => this.disableAccount(id));
   }
 
+  enableMany(userIds: readonly string[]): Promise<BatchAnswer> {
+    return eachOf(userIds, (id) => {
+      const user = this.users.get(id);
+      if (user === undefined) return Promise.reject(new AppError("GraphNotFound", "gone", { status: 404 }));
+      user.accountEnabled = true;
+      return Promise.resolve();
+    });
+  }
+
   /** Users whose password was reset, in order (the fake keeps no password). */
   readonly passwordResets: string[] = [];
   readonly confirmedCompromised: string[] = [];

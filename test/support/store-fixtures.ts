@@ -39,6 +39,8 @@ export function pendingRequest(id: string, targets: number, createdAt = "2026-11
     requester: { aadObjectId: "aaaaaaaa-0000-4000-8000-000000000001", name: "Riley Requester" },
     reason: "phishing report INC-42",
     containment: { resetPassword: false, confirmCompromised: false },
+    action: "revoke",
+    foreignDisable: false,
     disable: false,
     targets: Array.from({ length: targets }, (_, i) => directoryUser(i + 1)),
     excluded: [{ user: { ...directoryUser(900), userType: "Guest" }, why: "guest" }],
