@@ -112,7 +112,7 @@ export function mayApprove(request: RequestFacts, actor: Actor, roles: Roles): D
   if (isAppActor(actor)) return deny("Automation cannot approve a revocation: a person from an approver group must.");
   if (samePerson(request.requester, actor)) {
     if (request.secondPerson !== null) {
-      return deny(`You asked for this revocation of ${users(request.targetCount)}, so someone else must approve it: ${request.secondPerson}.`);
+      return deny(`You asked for this request (${users(request.targetCount)}), so someone else must approve it: ${request.secondPerson}.`);
     }
     if (roles.revoker) return allow("a one-person request confirmed by its requester, a revoker");
     return deny("You are no longer in a revoker group (REVOKER_GROUP_IDS), so you cannot confirm your own request; an approver can.");

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Verbs } from "../../src/cards/verbs.js";
 import { WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { inThread, installActivity, type TeamsConversation } from "../fakes/activities.js";
-import { actionTitles, answerCard, cardText, lastCardWithVerb, lastConfirmCard, storedRequest } from "./cards.js";
+import { actionTitles, answerMessage, cardText, lastCardWithVerb, lastConfirmCard, storedRequest } from "./cards.js";
 import { startHarness, type Harness } from "./harness.js";
 
 const APPROVAL_CHANNEL = "19:secops-audit@thread.tacv2";
@@ -63,7 +63,7 @@ describe("e2e: enable <user> (re-enabling an account the bot disabled)", functio
     assert.deepEqual(actionTitles(mine.card).filter((t) => t === "Enable anyway"), [], "a bot-disabled account has a plain Approve");
 
     const own = await h.click("val", Verbs.approve, { requestId: mine.requestId }, mine.call.id);
-    assert.match(cardText(answerCard(own.body)), /someone else must approve/);
+    assert.match(answerMessage(own.body), /someone else must approve/);
     assert.equal(enablePatches(h).length, 0, "nothing done on the requester's own approval");
 
     await approveInChannel(mine.requestId, Verbs.approve, mine.call.id, /Account enabled/);
@@ -103,14 +103,14 @@ describe("e2e: enable <user> (re-enabling an account the bot disabled)", functio
     // A plain Approve (a replayed or altered card) is refused, even from an approver.
     const shared = lastCardWithVerb(h, APPROVAL_CHANNEL, Verbs.enableAnyway);
     const plain = await h.click("riley", Verbs.approve, { requestId }, shared.call.id, inThread(channel, shared.call.id));
-    assert.match(cardText(answerCard(plain.body)), /not disabled by this bot/);
+    assert.match(answerMessage(plain.body), /not disabled by this bot/);
     await h.bot.idle();
     assert.equal(enablePatches(h).length, 0);
     assert.equal((await storedRequest(h, requestId))?.state, "pending");
 
     // The requester's own Enable anyway is refused too: a second person.
     const own = await h.click("val", Verbs.enableAnyway, { requestId }, mine.call.id);
-    assert.match(cardText(answerCard(own.body)), /someone else must approve/);
+    assert.match(answerMessage(own.body), /someone else must approve/);
 
     await approveInChannel(requestId, Verbs.enableAnyway, mine.call.id, /Account enabled/);
     assert.equal(h.sim.tenant.userById(disabled.id)?.accountEnabled, true);
