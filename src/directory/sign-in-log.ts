@@ -6,7 +6,7 @@
  * Entra ID P1 licence when Graph says the tenant has none).
  */
 import type { Client } from "@microsoft/microsoft-graph-client";
-import { GraphError } from "@microsoft/microsoft-graph-client";
+import { GraphError, RetryHandlerOptions } from "@microsoft/microsoft-graph-client";
 import { isIP } from "node:net";
 import { AppError } from "../errors.js";
 import { isObjectId } from "./directory.js";
@@ -82,6 +82,13 @@ export interface UserSignIns {
  */
 export const SIGN_IN_ACTIVITY_PER_MINUTE = 10;
 
+/**
+ * Sign-in log reads `status` may send in any 10 s: what the sign-in watch leaves of Microsoft's 5 per
+ * 10 s per app and tenant (the watch takes 3). Past that, `status` says so at once instead of
+ * waiting in a chat turn for Graph's 429 and its Retry-After.
+ */
+export const STATUS_SIGN_IN_READS_PER_10S = 2;
+
 /** An OData DateTimeOffset literal at whole seconds (truncated: the window widens, never narrows). */
 function odataTime(at: Date): string {
   const ms = at.getTime();
@@ -113,6 +120,7 @@ export function seenBeforeFilter(userId: string, ip: string, before: Date): stri
 /** Microsoft Graph implementation of SignInLog and UserSignIns. */
 export class GraphSignInLog implements SignInLog, UserSignIns {
   private readonly activityLookups: number[] = [];
+  private readonly statusReads: number[] = [];
 
   constructor(
     private readonly client: Client,
@@ -133,7 +141,11 @@ export class GraphSignInLog implements SignInLog, UserSignIns {
     this.activityLookups.push(now);
     let body: unknown;
     try {
-      body = await this.client.api(`/users/${userId}`).select(["id", "signInActivity"]).get();
+      body = await this.client
+        .api(`/users/${userId}`)
+        .select(["id", "signInActivity"])
+        .middlewareOptions([new RetryHandlerOptions(0, 0)])
+        .get();
     } catch (err) {
       throw signInReadError(err, userId);
     }
@@ -148,12 +160,21 @@ export class GraphSignInLog implements SignInLog, UserSignIns {
 
   async successfulSince(userId: string, since: Date, maxPages = 3): Promise<SignInsSince> {
     const filter = `${userIdClause(userId)} and createdDateTime ge ${odataTime(since)} and status/errorCode eq 0`;
-    const first = this.client.api("/auditLogs/signIns").filter(encodeURIComponent(filter)).top(999);
+    const first = this.client
+      .api("/auditLogs/signIns")
+      .filter(encodeURIComponent(filter))
+      .top(999)
+      // No waiting in a chat turn: a 429 is said at once (with when to ask again), not retried.
+      .middlewareOptions([new RetryHandlerOptions(0, 0)]);
     let count = 0;
     let latest: SignInEvent | undefined;
     let read = 0;
+    const beforePage = (): Promise<void> => {
+      this.takeStatusRead();
+      return Promise.resolve();
+    };
     // Graph answers newest first: the first record is the latest.
-    for await (const records of pages(this.client, first, "readSignIns", filter, {})) {
+    for await (const records of pages(this.client, first, "readSignIns", filter, { beforePage })) {
       for (const record of records) {
         const event = signInEventOf(record);
         if (event === undefined) continue;
@@ -164,6 +185,21 @@ export class GraphSignInLog implements SignInLog, UserSignIns {
       if (read >= maxPages) return { count, more: records.length >= 999, latest };
     }
     return { count, more: false, latest };
+  }
+
+  /** Counts one of `status`'s sign-in log reads, or refuses it when this 10 s window's are used. */
+  private takeStatusRead(): void {
+    const now = this.now();
+    while (this.statusReads.length > 0 && (this.statusReads[0] ?? 0) <= now - 10_000) this.statusReads.shift();
+    if (this.statusReads.length >= STATUS_SIGN_IN_READS_PER_10S) {
+      const wait = Math.max(1, Math.ceil(((this.statusReads[0] ?? now) + 10_000 - now) / 1000));
+      throw new AppError(
+        "GraphThrottled",
+        `Microsoft Graph allows 5 sign-in log reads every 10 seconds, and the sign-in watch and other look-ups are using them just now; ask again in ${wait} s.`,
+        { retryAfterSeconds: wait },
+      );
+    }
+    this.statusReads.push(now);
   }
 
   async *successfulSignIns(userIds: readonly string[], since: Date, options: SignInReadOptions = {}): AsyncGenerator<SignInEvent[], void, undefined> {

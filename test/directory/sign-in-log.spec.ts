@@ -112,4 +112,28 @@ describe("sign-in log reads for the watch", function () {
       await throttled.close();
     }
   });
+
+  it("status's reads: at most 2 in 10 s (what the watch leaves), the third refused at once with when to ask again, and a 429 said at once, not waited for", async () => {
+    let now = 5_000_000;
+    const paced = new GraphSignInLog(graphFor(sim).client, () => now);
+    const before = reads().length;
+    const since = new Date(Date.now() - 86_400_000);
+    await paced.successfulSince(alice.id, since);
+    await paced.successfulSince(bob.id, since);
+    await assert.rejects(paced.successfulSince(alice.id, since), (err: Error) => /ask again in \d+ s/.test(err.message));
+    assert.equal(reads().length - before, 2, "the third never reached Graph");
+    now += 10_001;
+    await paced.successfulSince(alice.id, since);
+
+    const throttled = await startSimulator({ tls: trustedSimulatorTls(), reportsQuota: { limit: 1, windowMs: 60_000 } });
+    try {
+      const log = new GraphSignInLog(graphFor(throttled).client);
+      await log.successfulSince(WELL_KNOWN.alice.id, since);
+      const started = Date.now();
+      await assert.rejects(log.successfulSince(WELL_KNOWN.bob.id, since));
+      assert.ok(Date.now() - started < 5_000, `answered in ${Date.now() - started} ms, not after Retry-After`);
+    } finally {
+      await throttled.close();
+    }
+  });
 });
