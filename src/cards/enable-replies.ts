@@ -23,17 +23,16 @@ export function enableEffect(foreignDisable: boolean): string {
 /** The audit card's title of a `request.created` entry of an enable. */
 export const ENABLE_REQUESTED = { title: "Account enable requested", style: "accent" };
 
-/** The result card's title and style of an enable, by the request's state. */
-export const ENABLE_STATE_VIEW: Record<RequestState, { title: string; style: string }> = {
-  pending: { title: "Waiting for an approver", style: "emphasis" },
-  approved: { title: "Approved: enabling…", style: "accent" },
-  running: { title: "Enabling…", style: "accent" },
-  completed: { title: "Account enabled", style: "good" },
-  failed: { title: "The account could not be enabled", style: "attention" },
-  rejected: { title: "Request rejected", style: "warning" },
-  cancelled: { title: "Request withdrawn", style: "warning" },
-  expired: { title: "Request expired", style: "warning" },
-};
+/**
+ * The result card's title and style of an enable in the states where it differs from a
+ * revocation's (the others, such as withdrawn or expired, read the same for both).
+ */
+export const ENABLE_STATE_VIEW = {
+  approved: { title: "⏳ Approved: enabling…", style: "accent" },
+  running: { title: "⏳ Enabling…", style: "accent" },
+  completed: { title: "✔ Account enabled", style: "good" },
+  failed: { title: "⚠ The account could not be enabled", style: "attention" },
+} as const satisfies Partial<Record<RequestState, { title: string; style: string }>>;
 
 /** The result card's summary line of an enable. */
 export function enableSummary(counts: Record<OutcomeStatus, number>, live: boolean): string {

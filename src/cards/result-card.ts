@@ -52,6 +52,9 @@ const STATE_VIEW: Record<RevocationRequest["state"], { title: string; style: str
   expired: { title: "⌛ Request expired", style: "warning" },
 };
 
+/** An enable's card: a revocation's, with its own words where the action shows. */
+const ENABLE_VIEW: Record<RevocationRequest["state"], { title: string; style: string }> = { ...STATE_VIEW, ...ENABLE_STATE_VIEW };
+
 /** What a result card shows of a request, however it was loaded. */
 export interface ResultView {
   /** The request's header fields (its targets and outcomes may be left empty). */
@@ -155,7 +158,7 @@ export function resultCardData(request: RevocationRequest | ResultView, notice =
   const v = "targetCount" in request ? request : resultViewOf(request);
   const r = v.request;
   const enable = r.action === "enable";
-  const view = enable ? ENABLE_STATE_VIEW[r.state] : STATE_VIEW[r.state];
+  const view = enable ? ENABLE_VIEW[r.state] : STATE_VIEW[r.state];
   const single = v.targetCount === 1;
   const rows = v.rows.slice(0, RESULT_ROWS).map(({ target, outcome }) => rowOf(r, target, outcome, single));
   const failuresShown = v.rows.slice(0, RESULT_ROWS).filter((row) => isFailure(row.outcome)).length;

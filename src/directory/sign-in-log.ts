@@ -117,28 +117,48 @@ export function seenBeforeFilter(userId: string, ip: string, before: Date): stri
   return `${userIdClause(userId)} and ipAddress eq ${odataString(ip)} and createdDateTime le ${odataTime(before)} and status/errorCode eq 0`;
 }
 
+/** At most `limit` uses in any `windowMs`, counted here (a sliding window of this process's own uses). */
+class WindowBudget {
+  private readonly used: number[] = [];
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** Takes one use; when none is left, takes nothing and returns the whole seconds until one is. */
+  take(): number | undefined {
+    const now = this.now();
+    while (this.used.length > 0 && (this.used[0] ?? 0) <= now - this.windowMs) this.used.shift();
+    if (this.used.length >= this.limit) return Math.max(1, Math.ceil(((this.used[0] ?? now) + this.windowMs - now) / 1000));
+    this.used.push(now);
+    return undefined;
+  }
+}
+
 /** Microsoft Graph implementation of SignInLog and UserSignIns. */
 export class GraphSignInLog implements SignInLog, UserSignIns {
-  private readonly activityLookups: number[] = [];
-  private readonly statusReads: number[] = [];
+  private readonly activityLookups: WindowBudget;
+  private readonly statusReads: WindowBudget;
 
   constructor(
     private readonly client: Client,
-    private readonly now: () => number = Date.now,
-  ) {}
+    now: () => number = Date.now,
+  ) {
+    this.activityLookups = new WindowBudget(SIGN_IN_ACTIVITY_PER_MINUTE, 60_000, now);
+    this.statusReads = new WindowBudget(STATUS_SIGN_IN_READS_PER_10S, 10_000, now);
+  }
 
   async signInActivity(userId: string): Promise<SignInActivity> {
     if (!isObjectId(userId)) throw new AppError("GraphBadRequest", `"${userId.slice(0, 60)}" is not an object ID.`);
-    const now = this.now();
-    while (this.activityLookups.length > 0 && (this.activityLookups[0] ?? 0) <= now - 60_000) this.activityLookups.shift();
-    if (this.activityLookups.length >= SIGN_IN_ACTIVITY_PER_MINUTE) {
+    if (this.activityLookups.take() !== undefined) {
       throw new AppError(
         "GraphThrottled",
         `Microsoft Graph allows ${SIGN_IN_ACTIVITY_PER_MINUTE} sign-in activity look-ups a minute, and this minute's are used; try again in a minute.`,
         { retryAfterSeconds: 60 },
       );
     }
-    this.activityLookups.push(now);
     let body: unknown;
     try {
       body = await this.client
@@ -189,17 +209,14 @@ export class GraphSignInLog implements SignInLog, UserSignIns {
 
   /** Counts one of `status`'s sign-in log reads, or refuses it when this 10 s window's are used. */
   private takeStatusRead(): void {
-    const now = this.now();
-    while (this.statusReads.length > 0 && (this.statusReads[0] ?? 0) <= now - 10_000) this.statusReads.shift();
-    if (this.statusReads.length >= STATUS_SIGN_IN_READS_PER_10S) {
-      const wait = Math.max(1, Math.ceil(((this.statusReads[0] ?? now) + 10_000 - now) / 1000));
+    const wait = this.statusReads.take();
+    if (wait !== undefined) {
       throw new AppError(
         "GraphThrottled",
         `Microsoft Graph allows 5 sign-in log reads every 10 seconds, and the sign-in watch and other look-ups are using them just now; ask again in ${wait} s.`,
         { retryAfterSeconds: wait },
       );
     }
-    this.statusReads.push(now);
   }
 
   async *successfulSignIns(userIds: readonly string[], since: Date, options: SignInReadOptions = {}): AsyncGenerator<SignInEvent[], void, undefined> {

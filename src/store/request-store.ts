@@ -340,20 +340,8 @@ export class SqlRequestStore implements RequestStore {
       }
     }
     if (picked.length < rows) {
-      const first = await this.db
-        .selectFrom("request_targets")
-        .leftJoin("target_outcomes", (join) =>
-          join.onRef("target_outcomes.request_id", "=", "request_targets.request_id").onRef("target_outcomes.user_id", "=", "request_targets.user_id"),
-        )
-        .select([
-          "request_targets.position as position",
-          "target_outcomes.user_id as o_user_id",
-          "target_outcomes.status as o_status",
-          "target_outcomes.detail as o_detail",
-          "target_outcomes.sessions_valid_from as o_valid_from",
-          "target_outcomes.disabled as o_disabled",
-          "target_outcomes.at as o_at",
-        ])
+      const first = await this.targetsWithOutcomes()
+        .select(["request_targets.position as position", ...JOINED_OUTCOME])
         .where("request_targets.request_id", "=", requestId)
         .orderBy("request_targets.position", "asc")
         .limit(rows + seen.size)
@@ -362,20 +350,7 @@ export class SqlRequestStore implements RequestStore {
         if (picked.length >= rows) break;
         const position = Number(f.position);
         if (seen.has(position)) continue;
-        picked.push({
-          position,
-          outcome:
-            f.o_user_id === null || f.o_status === null
-              ? null
-              : {
-                  userId: f.o_user_id,
-                  status: f.o_status as OutcomeStatus,
-                  detail: f.o_detail ?? "",
-                  sessionsValidFrom: f.o_valid_from ?? null,
-                  disabled: Number(f.o_disabled) === 1,
-                  at: f.o_at ?? "",
-                },
-        });
+        picked.push({ position, outcome: joinedOutcomeOf(f) });
       }
     }
     const snapshots = new Map<number, DirectoryUser>();
@@ -400,50 +375,28 @@ export class SqlRequestStore implements RequestStore {
     };
   }
 
-  async targetsPage(requestId: string, afterPosition: number, limit: number): Promise<TargetPageRow[]> {
-    const rows = await this.db
+  /** A request's targets, each joined with its outcome when it has one. */
+  private targetsWithOutcomes() {
+    return this.db
       .selectFrom("request_targets")
       .leftJoin("target_outcomes", (join) =>
         join.onRef("target_outcomes.request_id", "=", "request_targets.request_id").onRef("target_outcomes.user_id", "=", "request_targets.user_id"),
-      )
-      .select([
-        "request_targets.position as position",
-        "request_targets.snapshot as snapshot",
-        "target_outcomes.user_id as o_user_id",
-        "target_outcomes.status as o_status",
-        "target_outcomes.detail as o_detail",
-        "target_outcomes.sessions_valid_from as o_valid_from",
-        "target_outcomes.disabled as o_disabled",
-        "target_outcomes.at as o_at",
-      ])
+      );
+  }
+
+  async targetsPage(requestId: string, afterPosition: number, limit: number): Promise<TargetPageRow[]> {
+    const rows = await this.targetsWithOutcomes()
+      .select(["request_targets.position as position", "request_targets.snapshot as snapshot", ...JOINED_OUTCOME])
       .where("request_targets.request_id", "=", requestId)
       .where("request_targets.position", ">", afterPosition)
       .orderBy("request_targets.position", "asc")
       .limit(limit)
       .execute();
-    return rows.map((r) => ({
-      position: Number(r.position),
-      target: JSON.parse(r.snapshot) as DirectoryUser,
-      outcome:
-        r.o_user_id === null || r.o_status === null
-          ? null
-          : {
-              userId: r.o_user_id,
-              status: r.o_status as OutcomeStatus,
-              detail: r.o_detail ?? "",
-              sessionsValidFrom: r.o_valid_from ?? null,
-              disabled: Number(r.o_disabled) === 1,
-              at: r.o_at ?? "",
-            },
-    }));
+    return rows.map((r) => ({ position: Number(r.position), target: JSON.parse(r.snapshot) as DirectoryUser, outcome: joinedOutcomeOf(r) }));
   }
 
   async pendingTargets(requestId: string, afterPosition: number, limit: number): Promise<Array<{ position: number; target: DirectoryUser }>> {
-    const rows = await this.db
-      .selectFrom("request_targets")
-      .leftJoin("target_outcomes", (join) =>
-        join.onRef("target_outcomes.request_id", "=", "request_targets.request_id").onRef("target_outcomes.user_id", "=", "request_targets.user_id"),
-      )
+    const rows = await this.targetsWithOutcomes()
       .select(["request_targets.position as position", "request_targets.snapshot as snapshot"])
       .where("request_targets.request_id", "=", requestId)
       .where("request_targets.position", ">", afterPosition)
@@ -581,6 +534,38 @@ export class SqlRequestStore implements RequestStore {
       ...(row.incident === null || row.incident === undefined ? {} : { incident: JSON.parse(row.incident) as IncidentRef }),
     };
   }
+}
+
+/** The outcome columns of a target joined with its outcome (targetsWithOutcomes), read by joinedOutcomeOf. */
+const JOINED_OUTCOME = [
+  "target_outcomes.user_id as o_user_id",
+  "target_outcomes.status as o_status",
+  "target_outcomes.detail as o_detail",
+  "target_outcomes.sessions_valid_from as o_valid_from",
+  "target_outcomes.disabled as o_disabled",
+  "target_outcomes.at as o_at",
+] as const;
+
+interface JoinedOutcomeColumns {
+  o_user_id: string | null;
+  o_status: string | null;
+  o_detail: string | null;
+  o_valid_from: string | null;
+  o_disabled: number | null;
+  o_at: string | null;
+}
+
+/** A target's outcome from the JOINED_OUTCOME columns, or null when it has none yet. */
+function joinedOutcomeOf(r: JoinedOutcomeColumns): TargetOutcome | null {
+  if (r.o_user_id === null || r.o_status === null) return null;
+  return {
+    userId: r.o_user_id,
+    status: r.o_status as OutcomeStatus,
+    detail: r.o_detail ?? "",
+    sessionsValidFrom: r.o_valid_from ?? null,
+    disabled: Number(r.o_disabled) === 1,
+    at: r.o_at ?? "",
+  };
 }
 
 function outcomeOf(o: Selectable<TargetOutcomesTable>): TargetOutcome {
