@@ -13,6 +13,8 @@ interface LogLine {
   msg?: string;
   path?: string;
   err?: { code?: string; message?: string };
+  /** What the bot answered a refused card click (the Playground does not show it; Teams does). */
+  clickAnswer?: string;
   /** An audit entry the bot logged; its actor is null for the bot's own steps. */
   audit?: { seq?: number; action?: string; requestId?: string | null; actor?: { name?: string } | null };
 }
@@ -24,6 +26,7 @@ function terminalLine(entry: LogLine): string | undefined {
     const request = audit.requestId ? ` ${audit.requestId}` : "";
     return `audit #${audit.seq ?? "?"} ${audit.action}${request} by ${audit.actor?.name ?? "the bot"}`;
   }
+  if (entry.clickAnswer !== undefined) return `click answered (Teams shows this under the card; the Playground does not): ${entry.clickAnswer}`;
   if ((entry.level ?? 0) < WARN) return undefined;
   // The Playground probes the endpoint with HEAD each time its page loads; restify's 405 answer is
   // logged as a warning, which would otherwise greet every page load with a scary line.
@@ -46,7 +49,7 @@ function terminalStream(): DestinationStream {
       const text = terminalLine(entry);
       if (text === undefined) return;
       // Audit lines are the demo's normal output; warnings and errors are diagnostics.
-      (entry.audit === undefined ? process.stderr : process.stdout).write(`${text}\n`);
+      (entry.audit === undefined && entry.clickAnswer === undefined ? process.stderr : process.stdout).write(`${text}\n`);
     },
   };
 }

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { DemoError } from "./demo-error.js";
 
 export interface PlaygroundOptions {
@@ -71,6 +72,8 @@ export async function startPlayground(options: PlaygroundOptions, parentEnv: Nod
   for (const name of OVERRIDING_ENV) delete env[name];
 
   const args = [
+    // The Playground listens on every interface and has no option against it: keep it on loopback.
+    "--import", pathToFileURL(join(__dirname, "loopback-only.mjs")).href,
     playgroundCliPath(),
     "--app-endpoint", options.botEndpoint,
     "--channel-id", "msteams",

@@ -3,13 +3,13 @@
  * simulator's certificate, starts the Graph simulator, the bot and the Agents Playground, prints
  * what to do, and stops all three on Ctrl-C, SIGTERM, or when the Playground dies.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { ConfigError, readConfig, type AppConfig } from "../../src/config.js";
 import { startBot, type RunningBot } from "../../src/index.js";
 import { startSimulator, type StartedSimulator, type TlsIdentity } from "@teams-revoke-bot/graph-simulator";
-import { printBanner } from "./banner.js";
+import { DEMO_TOOLS_DIR, demoToolFiles, printBanner, type BannerInfo } from "./banner.js";
 import { DemoError } from "./demo-error.js";
 import { createDemoLogger } from "./logging.js";
 import { DEMO_CONVERSATIONS, demoPlaygroundConfig, PLAYGROUND_CONFIG_FILE, renderPlaygroundConfig } from "./playground-config.js";
@@ -22,7 +22,7 @@ const PLAYGROUND_PORT = 56150;
 const REPO_ROOT = resolve(__dirname, "..", "..");
 const ENV_FILE = join(REPO_ROOT, "env", ".env.local");
 /** Git-ignored: the generated Playground config and the Playground's log live here. */
-const PLAYGROUND_DIR = join(REPO_ROOT, ".playground");
+const PLAYGROUND_DIR = join(REPO_ROOT, DEMO_TOOLS_DIR);
 
 /** What the demo started, in start order; stopped in reverse. */
 interface Started {
@@ -188,7 +188,7 @@ export async function runDemo(env: NodeJS.ProcessEnv, tls: TlsIdentity): Promise
   });
 
   const dataDir = resolve(REPO_ROOT, info.config.dataDir);
-  printBanner({
+  const banner: BannerInfo = {
     playgroundUrl: playground.url,
     serviceUrl: playground.serviceUrl,
     simulatorUrl: simulator.url,
@@ -199,5 +199,17 @@ export async function runDemo(env: NodeJS.ProcessEnv, tls: TlsIdentity): Promise
     botUrl: started.bot?.url ?? "",
     caCertPath: env.NODE_EXTRA_CA_CERTS ?? "",
     clientId: info.config.graph.credential.clientId,
-  });
+  };
+  writeDemoTools(banner);
+  printBanner(banner);
+}
+
+/** Writes the scripts the banner's short lines call (say-as, api-token, request.json) into .playground/. */
+function writeDemoTools(banner: BannerInfo): void {
+  mkdirSync(PLAYGROUND_DIR, { recursive: true });
+  for (const file of demoToolFiles(banner)) {
+    const path = join(PLAYGROUND_DIR, file.name);
+    writeFileSync(path, file.content);
+    chmodSync(path, file.executable ? 0o755 : 0o644);
+  }
 }

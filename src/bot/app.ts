@@ -69,7 +69,13 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
   for (const [verb, decision] of decisions) {
     // A refused click is answered with a message for the clicker (a string: teams-ai sends it as the
     // Universal Actions message response), so the request's card stays as it is.
-    app.adaptiveCards.actionExecute(verb, (context, _state, data) => cardActions.decide(context, decision, data).then((r) => (r.kind === "message" ? r.text : r.card)));
+    app.adaptiveCards.actionExecute(verb, async (context, _state, data) => {
+      const r = await cardActions.decide(context, decision, data);
+      if (r.kind !== "message") return r.card;
+      // Logged too: some clients (the Agents Playground) do not show a message response.
+      deps.logger.info({ clickAnswer: r.text }, "card click answered with a message");
+      return r.text;
+    });
   }
   app.adaptiveCards.actionExecute(Verbs.refresh, (context, _state, data) => cardActions.refresh(context, data));
   app.adaptiveCards.actionExecute(Verbs.ask, (context, _state, data) => Promise.resolve(askAnswered(deps, context, data)));

@@ -73,7 +73,8 @@ export async function main(argv: readonly string[], out: CliStreams, env?: Recor
     if (outcome.kind === "intact") {
       // Always "entries" (also "1 entries"): scripts and monitors match this exact line.
       out.stdout.write(`${outcome.count} entries, chain intact\n`);
-      if (outcome.keyedFrom !== undefined) out.stdout.write(`keyed (HMAC-SHA256) from entry #${outcome.keyedFrom} on; the entries before it are plain sha256\n`);
+      if (outcome.keyedFrom === 1) out.stdout.write("keyed (HMAC-SHA256) from the first entry on\n");
+      else if (outcome.keyedFrom !== undefined) out.stdout.write(`keyed (HMAC-SHA256) from entry #${outcome.keyedFrom} on; the entries before it are plain sha256\n`);
       return 0;
     }
     if (outcome.kind === "unverifiable") {

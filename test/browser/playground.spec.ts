@@ -13,7 +13,7 @@
  * README shows them.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
@@ -107,6 +107,28 @@ async function cardImage(card: Locator, name: string): Promise<void> {
   await card.screenshot({ path: join(imagesDir(), name) });
 }
 
+/** The local addresses of the TCP sockets listening on `port` (Linux: /proc/net/tcp and tcp6). */
+function listenersOn(port: number): string[] {
+  const found: string[] = [];
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let table: string;
+    try {
+      table = readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of table.split("\n").slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (local === undefined || state !== "0A") continue; // 0A: LISTEN
+      const [hex, portHex] = local.split(":");
+      if (hex === undefined || portHex === undefined || parseInt(portHex, 16) !== port) continue;
+      if (hex.length === 8) found.push((hex.match(/../g) ?? []).reverse().map((b) => parseInt(b, 16)).join("."));
+      else found.push(/^0+$/.test(hex) ? "::" : hex);
+    }
+  }
+  return found;
+}
+
 describe("npm run demo in the Agents Playground (browser)", function () {
   let demo: DemoProcess | undefined;
   let browser: Browser | undefined;
@@ -140,6 +162,8 @@ describe("npm run demo in the Agents Playground (browser)", function () {
     demo = startDemo();
     await waitForUrl(BOT_HEALTH_URL, demo, 60_000);
     await waitForUrl(PLAYGROUND_URL, demo, 30_000);
+    // The Playground relays to a bot without inbound auth: it must listen on loopback only.
+    assert.deepEqual(listenersOn(56150), ["127.0.0.1"]);
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
