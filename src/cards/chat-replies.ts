@@ -17,37 +17,86 @@ export const NotUnderstood = "I did not understand that. Type `help` for the com
 
 export const SomethingWentWrong = (reference: string) => `Something went wrong on my side and nothing was changed by this message. Reference: ${reference}.`;
 
+/** What `help <topic>` explains; each topic is a command family. */
+export const HELP_TOPICS = ["revoke", "options", "status", "pending", "watch", "enable", "history"] as const;
+export type HelpTopic = (typeof HELP_TOPICS)[number];
+
+/** `help`: one line per command with an example, short enough for one screen. */
 export const HELP_TEXT = [
-  "**Revoke Entra ID sign-in sessions.** Commands:",
+  "**Commands** (type `help revoke`, `help options`, `help status`, `help pending`, `help watch`, `help enable` or `help history` for details):",
   "",
-  '- `revoke user alice@contoso.com [bob@contoso.com …] [--reason "phished"] [--disable]`: sign out named users (UPN or object ID). You get a card to confirm; nothing happens before that.',
-  '- `revoke department "Sales" [--reason "…"] [--disable]`, `revoke disabled`, `revoke ip 203.0.113.50 [--since 24h]`: everyone in a department, every disabled account, everyone who signed in from an address (1h–30d). Two or more users, `--disable`, or a member of a revoker or approver group need a second person to approve.',
-  "- `--reset-password` (a random password nobody sees, changed at next sign-in) and `--confirm-compromised` (Identity Protection: user risk high) on `revoke user`, `department` and `ip`: each done per user after the revocation, and always approved by a second person.",
-  "- `revoke`: asks for the user with a card.",
-  "- `status alice@contoso.com`: account state, when sessions were last revoked, recent sign-ins and the requests that named the user.",
-  "- `pending`: open requests you can act on (approve, reject, or withdraw your own). `cancel R-XXXXXXXXXX`: withdraw one of yours.",
-  "- `history [n]`: what happened lately, from the audit log (approvers).",
-  "- `audit here`: make this channel the audit channel (approvers, in a channel).",
-  '- `enable alice@contoso.com [--reason "…"]`: enable an account this bot disabled (`--disable`), always approved by a second person. An account someone else disabled needs the approver to choose Enable anyway.',
-  "- `watch`: the sign-in watches after revocations (each revoked user's successful sign-ins are reported in the request's thread). `watch stop R-XXXXXXXXXX`: end one (approvers, or the request's requester).",
+  '- `revoke user alice@contoso.com --reason "phished"`: sign out named users',
+  '- `revoke department "Sales"`, `revoke ip 203.0.113.50`, `revoke disabled`: sign out a set',
+  "- `status alice@contoso.com`: account state, last revocation, recent sign-ins",
+  "- `pending`, `cancel R-7K2M9QX4TB`: open requests; withdraw one of yours",
+  "- `watch`, `watch stop R-7K2M9QX4TB`: sign-ins after a revocation",
+  "- `enable alice@contoso.com`: enable an account this bot disabled",
+  "- `history 20`, `audit here`: the audit log (approvers)",
   "",
-  "Revocation invalidates refresh tokens and browser sessions; access tokens already issued stay valid until they expire (about an hour).",
+  "Nothing happens until a request's card is approved.",
 ].join("\n");
 
+/** `help <topic>`: the details of one command family. */
+export const HELP_DETAILS: Readonly<Record<HelpTopic, string>> = {
+  revoke: [
+    "**revoke**: sign users out of every session (refresh tokens and browser sessions).",
+    "",
+    '- `revoke user alice@contoso.com bob@contoso.com --reason "phished"`: named users, by sign-in name or object ID.',
+    '- `revoke department "Research & Development"`: every user of a department.',
+    "- `revoke ip 203.0.113.50 --since 48h`: everyone who signed in successfully from that address in the window (1h to 30d, default 24h); failed attempts are shown, never revoked.",
+    "- `revoke disabled`: every disabled account.",
+    "- `revoke`: asks for the user with a card.",
+    "",
+    "You get a card to confirm; nothing happens before that. Two or more users, a containment option, or a set holding a member of the revoker or approver groups need a second person to approve. Guests and protected accounts are left out. Access tokens already issued stay valid until they expire (about an hour). Type `help options` for `--disable`, `--reset-password` and `--confirm-compromised`.",
+  ].join("\n"),
+  options: [
+    "**Containment options** on `revoke user`, `department` and `ip`, each done per user after the revocation and always approved by a second person:",
+    "",
+    "- `--disable`: block sign-in to the account (undo with `enable`).",
+    "- `--reset-password`: a random password nobody sees; the user sets a new one at the next sign-in.",
+    "- `--confirm-compromised`: Identity Protection marks the user as compromised (user risk high).",
+    "",
+    'Example: `revoke user alice@contoso.com --reset-password --reason "phished"`',
+  ].join("\n"),
+  status: "**status**: `status alice@contoso.com` shows whether the account is enabled, its department, when its sessions were last revoked, its last sign-ins, successful sign-ins since the last revocation, and the requests that named it (revokers and approvers).",
+  pending: [
+    "**pending**: the open requests you can act on: yours (withdraw them) and, for approvers, other people's (approve or reject them on their card).",
+    "",
+    "`cancel R-7K2M9QX4TB`: withdraw a request of yours that is still pending (the ID is on its card and in `pending`).",
+  ].join("\n"),
+  watch: [
+    "**watch**: after a revocation, each revoked user's successful sign-ins are reported in the request's thread for a day; a sign-in from the incident's address is an alarm.",
+    "",
+    "`watch` lists the watches with their users; `watch stop R-7K2M9QX4TB` ends one (approvers, or the request's requester).",
+  ].join("\n"),
+  enable: '**enable**: `enable alice@contoso.com --reason "cleared"` enables an account this bot disabled, always approved by a second person. An account someone else disabled needs the approver to choose Enable anyway.',
+  history: [
+    "**history**: `history 20` lists the latest audit entries (1 to 50, default 10), for approvers.",
+    "",
+    "`audit here`, typed in a channel by an approver, makes that channel receive the audit posts.",
+  ].join("\n"),
+};
+
 export const UnknownActor = "I can't tell who you are: this message carries no Entra object ID. Use the bot from Microsoft Teams.";
+
+/**
+ * A refusal names whom it is for: in a channel or group chat everyone reads it, and in the demo the
+ * Playground shows other users' refusals in the same chat.
+ */
+const forPerson = (name: string, text: string) => `For ${plain(name)}: ${text}`;
 
 export const RoleReplies = {
   lookupFailed: (why: string) => `I could not check your role, so nothing was done: ${why}`,
   /** A policy refusal (policy/decide.ts), without the configuration names it carries for the log. */
-  refused: (reason: string) => withoutConfigNames(reason),
-  historyNeedsApprover: "Only members of an approver group can read the audit history.",
-  auditHereNeedsApprover: "Only members of an approver group can choose the audit channel.",
-  statusNeedsRole: "Only members of a revoker or approver group can look up account status.",
+  refused: (reason: string, name: string) => forPerson(name, withoutConfigNames(reason)),
+  historyNeedsApprover: (name: string) => forPerson(name, "only members of an approver group can read the audit history."),
+  auditHereNeedsApprover: (name: string) => forPerson(name, "only members of an approver group can choose the audit channel."),
+  statusNeedsRole: (name: string) => forPerson(name, "only members of a revoker or approver group can look up account status."),
 } as const;
 
 export const Requests = {
   tooManyOpen: (open: number) =>
-    `Nothing was requested: you already have ${open} pending requests, the most one person may have open at once. Type \`pending\` to see them, and withdraw one with \`cancel <request-id>\` or wait until one is decided or expires.`,
+    `Nothing was requested: you already have ${open} pending requests, the most one person may have open at once. Type \`pending\` to see them (each with its ID), and withdraw one with \`cancel\` and its ID, or wait until one is decided or expires.`,
   roleCheckFailed: (why: string) => `Nothing was requested: I could not check whether a target is a revoker or an approver. ${why}`,
   noApprovalChannel: (reason: string) =>
     `Nothing was requested. ${plain(withoutConfigNames(reason))}\n\nAsk an approver to type \`audit here\` in the security team's channel, or make the request in a channel where approvers can see it.`,
@@ -115,10 +164,14 @@ export function pendingReply(items: readonly PendingItem[], limit: number, now: 
     const what = approvalTitle({ ...r, targets }, targetCount).replace(/\?$/, "");
     const reason = r.reason === "" ? "no reason given" : `reason: ${plain(r.reason)}`;
     const action = can.length === 0 ? "" : ` You can ${can.join(" or ")} it${abilities.approve || abilities.reject ? ` ${where}` : ""}.`;
-    return `- **${r.id}**: ${what} (${plural(targetCount, "user")}), asked by ${plain(r.requester.name)} ${relativeTime(r.createdAt, now)}, ${reason}; expires ${relativeTime(r.expiresAt, now)}.${action}`;
+    // The title already counts a set ("… of 30 users in Sales") or names the one user.
+    return `- **${r.id}**: ${what}, asked by ${plain(r.requester.name)} ${relativeTime(r.createdAt, now)}, ${reason}; expires ${relativeTime(r.expiresAt, now)}.${action}`;
   });
   const oldest = items.length === limit ? ` (the oldest ${limit})` : "";
-  return `Open revocation requests you can act on${oldest}. A request asks to sign users out of every session; nothing happens until it is approved.\n\n${lines.join("\n")}\n\nWithdraw your own with \`cancel <request-id>\`.`;
+  // The hint names a real request of the reader's, never a placeholder.
+  const own = items.find((i) => i.abilities.cancel)?.request.id;
+  const hint = own === undefined ? "" : `\n\nWithdraw one of yours with \`cancel ${own}\`.`;
+  return `Open revocation requests you can act on${oldest}. A request asks to sign users out of every session; nothing happens until it is approved.\n\n${lines.join("\n")}${hint}`;
 }
 
 export const Pending = {

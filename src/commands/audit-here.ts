@@ -19,7 +19,7 @@ export const auditHere: CommandHandler<"auditHere"> = async (context, _command, 
   const { actor, roles } = who;
   if (!roles.approver) {
     await deps.auditor.record({ actor, action: "request.refused", requestId: null, details: { command: "audit here", reason: "not an approver" } });
-    await context.sendActivity(RoleReplies.auditHereNeedsApprover);
+    await context.sendActivity(RoleReplies.auditHereNeedsApprover(actor.name));
     return;
   }
   const configured = deps.auditChannel.configuredId;

@@ -8,7 +8,7 @@ export const history: CommandHandler<"history"> = async (context, { count }, dep
   const who = await caller(context, deps);
   if (who === undefined) return;
   if (!who.roles.approver) {
-    await context.sendActivity(RoleReplies.historyNeedsApprover);
+    await context.sendActivity(RoleReplies.historyNeedsApprover(who.actor.name));
     return;
   }
   // One entry per target would crowd out everything else; each result entry summarises them.

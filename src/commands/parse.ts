@@ -6,6 +6,7 @@ import { isIP, SocketAddress } from "node:net";
 import { escapeMarkdown } from "../cards/markdown.js";
 import { MAX_DEPARTMENT_LENGTH } from "../directory/odata.js";
 import type { Containment } from "../revocation/types.js";
+import { HELP_TOPICS, type HelpTopic } from "../cards/chat-replies.js";
 
 export const MAX_NAMED_USERS = 500;
 export const MAX_REASON_LENGTH = 500;
@@ -21,7 +22,8 @@ export const DEFAULT_SINCE_HOURS = 24;
 export { MAX_DEPARTMENT_LENGTH };
 
 export type Command =
-  | { kind: "help" }
+  /** `help`, or `help <topic>` for one command family's details. */
+  | { kind: "help"; topic?: HelpTopic }
   | { kind: "askTarget" }
   | { kind: "revokeUsers"; targets: string[]; reason: string; disable: boolean; containment: Containment }
   /** Every member user of a department; `department` as typed (trimmed), Graph matches it case-insensitively. */
@@ -143,7 +145,7 @@ export function parseCommand(rawText: string): Command | ParseError | undefined 
   switch (verb) {
     case "help":
     case "?":
-      return { kind: "help" };
+      return parseHelp(rest);
     case "revoke":
       return parseRevoke(detailed.slice(1));
     case "status": {
@@ -189,6 +191,29 @@ export function parseCommand(rawText: string): Command | ParseError | undefined 
     default:
       return undefined;
   }
+}
+
+/** The word after `help` that names a topic: the command itself, or one of its spellings. */
+const HELP_ALIASES: ReadonlyMap<string, HelpTopic> = new Map<string, HelpTopic>([
+  ...["revoke", "user", "users", "department", "ip", "disabled"].map((w) => [w, "revoke"] as const),
+  ...["options", "option", "--disable", "--reset-password", "--confirm-compromised"].map((w) => [w, "options"] as const),
+  ["status", "status"],
+  ["pending", "pending"],
+  ["cancel", "pending"],
+  ["watch", "watch"],
+  ["enable", "enable"],
+  ["history", "history"],
+  ["audit", "history"],
+]);
+
+/** `help`, or `help <command> [<sub-command>]`: the topic is named by the first word. */
+function parseHelp(rest: readonly string[]): Command | ParseError {
+  if (rest.length === 0) return { kind: "help" };
+  const topic = rest.length <= 2 ? HELP_ALIASES.get((rest[0] ?? "").toLowerCase()) : undefined;
+  if (topic === undefined) {
+    return error(`I have no help on "${clip(rest.join(" "))}".`, `help revoke   (or ${HELP_TOPICS.filter((t) => t !== "revoke").map((t) => `help ${t}`).join(", ")})`);
+  }
+  return { kind: "help", topic };
 }
 
 /** The answer to a message longer than MAX_MESSAGE_LENGTH: nothing of it is read. */

@@ -14,7 +14,7 @@ export const status: CommandHandler<"status"> = async (context, { target: key },
   const who = await caller(context, deps);
   if (who === undefined) return;
   if (!who.roles.revoker && !who.roles.approver) {
-    await context.sendActivity(RoleReplies.statusNeedsRole);
+    await context.sendActivity(RoleReplies.statusNeedsRole(who.actor.name));
     return;
   }
   let user;

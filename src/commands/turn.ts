@@ -63,7 +63,7 @@ export async function requester(context: TurnContext, deps: HandlerDeps, command
   const decision = mayRequest(who.roles);
   if (!decision.allowed) {
     await deps.auditor.record({ actor: who.actor, action: "request.refused", requestId: null, details: { command, reason: decision.reason } });
-    await context.sendActivity(RoleReplies.refused(decision.reason));
+    await context.sendActivity(RoleReplies.refused(decision.reason, who.actor.name));
     return undefined;
   }
   const open = await deps.revocations.pendingCountOf(who.actor.aadObjectId);

@@ -130,7 +130,7 @@ export function mayApprove(request: RequestFacts, actor: Actor, roles: Roles): D
 export function mayReject(request: Pick<RequestFacts, "requester">, actor: Actor, roles: Roles): Decision {
   if (isAppActor(actor)) return deny("Automation cannot decide on a revocation: a person from an approver group must.");
   if (samePerson(request.requester, actor)) {
-    return deny("You cannot reject your own request; withdraw it instead (Withdraw on your card, or `cancel <request-id>`).");
+    return deny("You cannot reject your own request; withdraw it instead (Withdraw on your card, or `cancel` and the request's ID).");
   }
   if (roles.approver) return allow("rejected by an approver");
   return deny("Only members of an approver group (APPROVER_GROUP_IDS) can reject a request.");

@@ -26,6 +26,12 @@ describe("parseCommand", () => {
   it("reads help and ignores a leading mention", () => {
     assert.deepEqual(parseCommand("<at>Revoke Bot</at> help"), { kind: "help" });
     assert.deepEqual(parseCommand("HELP"), { kind: "help" });
+    assert.deepEqual(parseCommand("help Revoke IP"), { kind: "help", topic: "revoke" });
+    assert.deepEqual(parseCommand("help --reset-password"), { kind: "help", topic: "options" });
+    assert.deepEqual(parseCommand("help cancel"), { kind: "help", topic: "pending" });
+    for (const text of ["help toString", "help __proto__", "help revoke user alice@contoso.com"]) {
+      assert.equal((parseCommand(text) as { kind: string }).kind, "error", text);
+    }
   });
 
   it("returns undefined for text that is no command", () => {

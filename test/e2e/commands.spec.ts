@@ -16,12 +16,29 @@ describe("e2e: the other commands", function () {
     await h.close();
   });
 
-  it("help lists the commands with examples", async () => {
+  it("help lists the commands with examples, one line each, short enough for one screen", async () => {
     await h.say("nina", "help");
     const text = h.connector.texts(h.personal("nina").id).join("\n");
-    for (const expected of ["revoke user alice@contoso.com", "--reset-password", "--confirm-compromised", "status", "pending", "cancel", "audit here", "about an hour"]) {
+    for (const expected of ["revoke user alice@contoso.com", "revoke ip 203.0.113.50", "status alice@contoso.com", "pending", "cancel R-", "watch", "enable alice@contoso.com", "audit here", "help revoke"]) {
       assert.ok(text.includes(expected), expected);
     }
+    const words = text.split(/\s+/).filter((w) => w !== "").length;
+    assert.ok(words <= 130, `help is ${words} words`);
+    assert.ok(text.split("\n").filter((l) => l.startsWith("- ")).length <= 8, "one line per command family");
+  });
+
+  it("help <command> gives that command's details; an unknown topic says which topics there are", async () => {
+    const personal = h.personal("nina").id;
+    await h.say("nina", "help options");
+    let text = h.connector.texts(personal).at(-1) ?? "";
+    for (const expected of ["--disable", "--reset-password", "--confirm-compromised", "second person"]) assert.ok(text.includes(expected), expected);
+    await h.say("nina", "help revoke ip");
+    text = h.connector.texts(personal).at(-1) ?? "";
+    for (const expected of ["revoke ip 203.0.113.50", "--since", "failed attempts", "about an hour"]) assert.ok(text.includes(expected), expected);
+    await h.say("nina", "help constructor");
+    text = h.connector.texts(personal).at(-1) ?? "";
+    assert.match(text, /I have no help on "constructor"/);
+    assert.match(text, /help revoke/);
   });
 
   it("unknown text gets a pointer to help", async () => {
@@ -54,7 +71,7 @@ describe("e2e: the other commands", function () {
     const text = h.connector.texts(h.personal("sam").id).join("\n");
     assert.ok(text.includes(WELL_KNOWN.alice.id) && text.includes("Account: enabled") && text.includes("Sessions last revoked:"), text);
     await h.say("nina", "status alice@contoso.com");
-    assert.ok(h.connector.texts(h.personal("nina").id).some((t) => t.includes("Only members of a revoker or approver group")));
+    assert.ok(h.connector.texts(h.personal("nina").id).some((t) => t.startsWith("For Nina Viewer: only members of a revoker or approver group")));
   });
 
   it("pending lists my open request and cancel withdraws it, editing its card", async () => {
@@ -83,7 +100,7 @@ describe("e2e: the other commands", function () {
     await h.say("sam", "audit here");
     assert.ok(h.connector.texts(h.personal("sam").id).some((t) => t.includes("in the Teams channel")));
     await h.say("val", "audit here", channel);
-    assert.ok(h.connector.texts(channel.id).some((t) => t.includes("Only members of an approver group")));
+    assert.ok(h.connector.texts(channel.id).some((t) => t.includes("only members of an approver group")));
     await h.say("riley", "audit here", channel);
     assert.ok(h.connector.texts(channel.id).some((t) => t.includes("now receives the audit posts")));
     await h.connector.waitFor(
@@ -103,7 +120,7 @@ describe("e2e: the other commands", function () {
     assert.ok(said.includes(`${WELL_KNOWN.sam.displayName} asked to revoke alice@contoso.com's sessions`), said);
     assert.ok(!said.includes("request.created") && !said.includes("npm run"), `history speaks in sentences, with no event names or commands to run: ${said}`);
     await h.say("val", "history");
-    assert.ok(h.connector.texts(h.personal("val").id).some((t) => t.includes("Only members of an approver group")));
+    assert.ok(h.connector.texts(h.personal("val").id).some((t) => t.startsWith("For Val Requester: only members of an approver group")));
   });
 
   it("history leaves the per-user outcomes out, so a finished revocation shows as its summary", async () => {
