@@ -235,10 +235,11 @@ export function targetListMessages(request: RevocationRequest, perMessage = 100)
   const n = request.targets.length;
   const listed = Math.min(n, REPLY_LIST_LIMIT);
   for (let i = 0; i < listed; i += perMessage) {
-    const rows = request.targets.slice(i, Math.min(i + perMessage, listed)).map((t, j) => {
-      const department = t.department === null || t.department === "" ? "no department" : plain(t.department);
-      return `${i + j + 1}. ${nameOf(t)} — ${plain(t.userPrincipalName)} — ${department} — ${accountState(t).toLowerCase()} — ${t.id}`;
-    });
+    // Name, sign-in name and account state: what an approver checks. Object IDs are for the audit
+    // export, and a department request would repeat its department on every line.
+    const rows = request.targets
+      .slice(i, Math.min(i + perMessage, listed))
+      .map((t, j) => `${i + j + 1}. ${nameOf(t)} — ${plain(t.userPrincipalName)} — ${accountState(t).toLowerCase()}`);
     const last = Math.min(i + perMessage, listed);
     const more =
       last === listed && n > listed

@@ -59,9 +59,13 @@ describe("card data for large requests", () => {
     assert.equal(messages.length, 3);
     assert.match(messages[0] ?? "", /targets 1–100 of 250/);
     assert.match(messages[2] ?? "", /targets 201–250 of 250/);
+    const all = messages.join("\n");
     for (const target of request.targets) {
-      assert.equal(messages.join("\n").split(target.id).length - 1, 1, `${target.id} listed once`);
+      assert.equal(all.split(`${target.userPrincipalName} —`).length - 1, 1, `${target.userPrincipalName} listed once`);
+      assert.ok(!all.includes(target.id), "no object IDs in chat: they are in the audit export");
     }
+    const line = all.split("\n").find((l) => l.startsWith("1. ")) ?? "";
+    assert.equal(line.split(" — ").length, 3, `name, sign-in name, account state: ${line}`);
   });
 
   it("the result card lists its first users, failures first, counts in words and says how many it leaves out", () => {

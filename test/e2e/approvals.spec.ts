@@ -247,7 +247,10 @@ describe("e2e: four-eyes approvals through the approval channel", function () {
     assert.equal(threadReplies.length, 1);
     const threadText = threadReplies[0]?.activity.text ?? "";
     assert.ok(threadText.includes(`Request ${requestId}: targets 1–25 of 25`), threadText);
-    for (const u of users) assert.ok(threadText.includes(u.userPrincipalName), `the thread lists ${u.userPrincipalName}`);
+    for (const u of users) {
+      assert.ok(threadText.includes(u.userPrincipalName), `the thread lists ${u.userPrincipalName}`);
+      assert.ok(!threadText.includes(u.id), "object IDs are for the audit export, not chat");
+    }
     assert.equal(
       h.connector.calls.filter((c) => c.conversationId === APPROVAL_CHANNEL && (c.activity.text ?? "").includes(`Request ${requestId}: targets`)).length,
       0,
