@@ -100,6 +100,8 @@ export interface AppConfig {
   /** The folder of the SQLite database (./data for PostgreSQL): the demo's logs live here too. */
   dataDir: string;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** OpenTelemetry: off unless a connection string or a metrics port is set. */
+  telemetry: { connectionString?: string; metricsPort?: number; metricsHost: string };
 }
 
 /** Thrown by readConfig: one human-readable line per problem. */
@@ -296,6 +298,37 @@ const schema = z.object({
       }
       return raw;
     }),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const raw = v?.trim() ?? "";
+      if (raw === "") return undefined;
+      // "InstrumentationKey=…;IngestionEndpoint=https://…/;…", as the Azure portal shows it.
+      if (!/(^|;)\s*InstrumentationKey=[0-9a-f-]{36}\s*(;|$)/i.test(raw)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: "expected the connection string the Application Insights resource shows (InstrumentationKey=…;IngestionEndpoint=https://…)" });
+        return z.NEVER;
+      }
+      return raw;
+    }),
+  METRICS_PORT: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const raw = v?.trim() ?? "";
+      if (raw === "") return undefined;
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < 1 || n > 65535) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected a port number for the Prometheus endpoint (1–65535), got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  /** Where the Prometheus endpoint listens: loopback unless a scraper elsewhere must reach it. */
+  METRICS_HOST: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === "" ? "127.0.0.1" : v.trim())),
   LOG_LEVEL: z
     .string()
     .optional()
@@ -524,6 +557,11 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     dataDir,
     logLevel: e.LOG_LEVEL,
+    telemetry: {
+      ...(e.APPLICATIONINSIGHTS_CONNECTION_STRING === undefined ? {} : { connectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING }),
+      ...(e.METRICS_PORT === undefined ? {} : { metricsPort: e.METRICS_PORT }),
+      metricsHost: e.METRICS_HOST,
+    },
   };
   return deepFreeze(config);
 }

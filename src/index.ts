@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { TokenCredential } from "@azure/identity";
 import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } from "@azure/identity";
-import { Client } from "@microsoft/microsoft-graph-client";
+import { Client, MiddlewareFactory } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
 import { MessageFactory } from "botbuilder";
 import type { Logger } from "pino";
@@ -44,6 +44,9 @@ import { SqlSendLedger } from "./store/write-ledger.js";
 import { SqlWatchStore } from "./store/watch-store.js";
 import { SqlUserHistory } from "./store/user-history.js";
 import { GraphSignInLog } from "./directory/sign-in-log.js";
+import { GraphCallCounter } from "./directory/graph-call-counter.js";
+import { startTelemetry } from "./telemetry/setup.js";
+import { jobQueueStats } from "./store/job-queue.js";
 import { TeamsWatchThread } from "./bot/watch-thread.js";
 import { WatchRunner, type WatchRunnerOptions } from "./watch/watch-runner.js";
 
@@ -83,6 +86,8 @@ export interface RunningBot {
   idle(): Promise<void>;
   /** Stops taking requests, lets running jobs finish (bounded), and closes. */
   close(): Promise<void>;
+  /** The Prometheus endpoint, when METRICS_PORT is set. */
+  metricsUrl?: string;
 }
 
 /** Builds the Graph credential the configuration names. */
@@ -105,8 +110,17 @@ export function createGraphClient(config: Pick<AppConfig, "graph">, credential: 
   const segments = url.pathname.split("/").filter((s) => s !== "");
   const version = segments.pop() ?? "v1.0";
   const base = `${url.origin}/${segments.map((s) => `${s}/`).join("")}`;
+  const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [GRAPH_SCOPE] });
+  // The default chain (auth, retry, redirect, telemetry, HTTP) with a counter of Graph's answers
+  // just before the HTTP handler, so each attempt (a retried 429 too) counts once.
+  const chain = MiddlewareFactory.getDefaultMiddlewareChain(authProvider);
+  chain.splice(chain.length - 1, 0, new GraphCallCounter());
+  for (let i = 0; i + 1 < chain.length; i++) {
+    const next = chain[i + 1];
+    if (next !== undefined) chain[i]?.setNext?.(next);
+  }
   return Client.initWithMiddleware({
-    authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: [GRAPH_SCOPE] }),
+    middleware: chain[0],
     baseUrl: base,
     defaultVersion: version,
     customHosts: new Set([url.hostname]),
@@ -314,6 +328,16 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     now: options.now,
     logger,
   });
+  // Telemetry before the server takes traffic; nothing of it is loaded when it is not configured.
+  const telemetry = await startTelemetry(
+    config.telemetry,
+    {
+      jobs: () => jobQueueStats(db),
+      outbox: async () => ({ ...(await auditStore.backlog()), blocked: false }),
+    },
+    logger,
+  );
+
   const server = createServer({
     handleActivity: (activity, authorization) => guard.handle(activity, authorization),
     refusedActivities: () => guard.refused.total(),
@@ -370,6 +394,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     port,
     url: `http://${host === undefined || host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host}:${port}`,
     idle,
+    ...(telemetry?.metricsUrl === undefined ? {} : { metricsUrl: telemetry.metricsUrl }),
     close: async () => {
       clearInterval(sweep);
       server.close();
@@ -378,6 +403,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
       await Promise.race([Promise.all([jobs.stop(), watches.close()]), new Promise((resolve) => setTimeout(resolve, 25_000).unref())]);
       await Promise.race([auditor.idle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       auditor.stop();
+      await telemetry?.shutdown();
       await database.close();
       restoreConsole();
     },

@@ -3,6 +3,7 @@ import restify from "restify";
 import type { ApiResponse } from "./api/problem.js";
 import { MAX_API_BODY_BYTES, type BodyReader } from "./api/requests-api.js";
 import type { InboundOutcome } from "./bot/inbound-guard.js";
+import { countApiCall, inSpan, recordTurn } from "./telemetry/instruments.js";
 
 /** Largest activity accepted: Teams messages are at most about 100 KB, cards included. */
 export const MAX_ACTIVITY_BYTES = 256 * 1024;
@@ -32,6 +33,12 @@ export interface ServerDeps {
   };
 }
 
+/** A Teams activity's kind for telemetry: a message turn, a card click (invoke), or anything else. */
+function activityKind(body: unknown): "message" | "invoke" | "other" {
+  const type = (body as { type?: unknown } | null)?.type;
+  return type === "message" ? "message" : type === "invoke" ? "invoke" : "other";
+}
+
 /**
  * The HTTP surface: POST /api/messages (Bot Framework, authenticated by the inbound guard),
  * GET /healthz (the process is up) and GET /readyz (store writable, Graph token obtainable).
@@ -51,7 +58,14 @@ export function createServer(deps: ServerDeps): restify.Server {
       return;
     }
     const authorization = req.headers.authorization ?? "";
-    const outcome = await deps.handleActivity(body, authorization);
+    const kind = activityKind(body);
+    const started = performance.now();
+    const outcome = await inSpan("teams.activity", { "revoke_bot.activity.kind": kind }, async (span) => {
+      const answered = await deps.handleActivity(body, authorization);
+      span.setAttribute("http.response.status_code", answered.status);
+      return answered;
+    });
+    recordTurn(kind, performance.now() - started, outcome.status);
     if (outcome.body === undefined) res.send(outcome.status);
     else res.send(outcome.status, outcome.body);
   });
@@ -66,6 +80,7 @@ export function createServer(deps: ServerDeps): restify.Server {
         return readJsonBody(req, MAX_API_BODY_BYTES);
       });
       if (!read || answer.status === 413 || answer.status === 415) discardRest(req, MAX_DISCARDED_BYTES);
+      countApiCall(answer.status);
       writeApiResponse(res, answer);
     });
     server.get("/api/requests/:id", async (req, res) => {
@@ -77,7 +92,9 @@ export function createServer(deps: ServerDeps): restify.Server {
         // Malformed percent-encoding names no request: answered as an unknown one.
         id = "";
       }
-      writeApiResponse(res, await api.read(req.headers.authorization, id, url.searchParams));
+      const answer = await api.read(req.headers.authorization, id, url.searchParams);
+      countApiCall(answer.status);
+      writeApiResponse(res, answer);
     });
   }
 

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { retryAfterMs } from "../errors.js";
+import { countAuditEntry } from "../telemetry/instruments.js";
 import { UNPOSTED_ACTIONS } from "./audit-log.js";
 import type { AuditEntry, AuditLog, AuditOutbox, AuditPost, NewAuditEntry, OutboxBacklog } from "./audit-log.js";
 
@@ -60,6 +61,7 @@ export class Auditor {
    * same transaction as a state change (it takes this as its observer): logs it, schedules its post.
    */
   readonly observe = (entry: AuditEntry): void => {
+    countAuditEntry(entry);
     this.logger.info(
       { audit: { seq: entry.seq, action: entry.action, requestId: entry.requestId, actor: entry.actor } },
       `audit ${entry.action}`,

@@ -2,6 +2,7 @@ import { randomInt } from "node:crypto";
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { GraphError, ResponseType } from "@microsoft/microsoft-graph-client";
 import { AppError, retryAfterMs, type GraphOperation } from "../errors.js";
+import { countGraphCall } from "../telemetry/instruments.js";
 import { isObjectId } from "./directory.js";
 import { mapGraphError } from "./graph-errors.js";
 import { directoryUserOf, USER_SELECT, type DirectoryUser } from "./types.js";
@@ -126,6 +127,7 @@ export class GraphBatch {
       }
       const status = typeof item.status === "number" ? item.status : 0;
       const headers = lowerCaseKeys(item.headers);
+      countGraphCall(status, headers["x-ms-throttle-scope"]);
       const percentage = percentageOf(headers["x-ms-throttle-limit-percentage"]);
       if (percentage !== undefined) throttlePercentage = Math.max(throttlePercentage ?? 0, percentage);
       if (status >= 200 && status < 300) {

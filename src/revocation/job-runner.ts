@@ -24,6 +24,7 @@ import { ContainmentSteps } from "./containment.js";
 import { enableBatch } from "./enable.js";
 import { FINAL_STATES, hasContainment, isAppActor, type RevocationRequest, type TargetOutcome } from "./types.js";
 import { Verification } from "./verification.js";
+import { inSpan } from "../telemetry/instruments.js";
 
 // The card layer counts outcomes through this module; the counting lives with the outcomes.
 export { countOutcomes } from "./outcomes.js";
@@ -192,7 +193,12 @@ export class JobRunner implements JobStarter {
     this.running.set(requestId, job);
   }
 
-  private async run(claim: JobClaim): Promise<void> {
+  /** One job run, traced (the request's ID ties it to the turn or API call that created it). */
+  private run(claim: JobClaim): Promise<void> {
+    return inSpan("revocation.job", { "revoke_bot.request.id": claim.requestId, "revoke_bot.job.claims": claim.claims }, () => this.runJob(claim));
+  }
+
+  private async runJob(claim: JobClaim): Promise<void> {
     const { requestId } = claim;
     const lease = new LeaseKeeper(this.deps.jobs, requestId, this.deps.owner, this.options.leaseMs, this.deps.logger);
     try {

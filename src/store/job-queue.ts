@@ -76,3 +76,16 @@ export class SqlJobQueue implements JobQueue {
       .execute();
   }
 }
+
+/** Unfinished jobs, those whose lease ran out, and the oldest one's age (telemetry's gauges). */
+export async function jobQueueStats(db: Kysely<Database>, now: Date = new Date()): Promise<{ queued: number; stalled: number; oldestAgeSeconds: number }> {
+  const nowIso = now.toISOString();
+  const rows = await db.selectFrom("jobs").select(["created_at", "lease_owner", "lease_expires_at"]).where("finished_at", "is", null).execute();
+  let stalled = 0;
+  let oldest = nowIso;
+  for (const row of rows) {
+    if (row.lease_owner !== null && (row.lease_expires_at ?? "") < nowIso) stalled++;
+    if (row.created_at < oldest) oldest = row.created_at;
+  }
+  return { queued: rows.length, stalled, oldestAgeSeconds: Math.max(0, (now.getTime() - Date.parse(oldest)) / 1000) };
+}
