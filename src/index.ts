@@ -33,6 +33,7 @@ import { GraphRoleLookup } from "./policy/roles.js";
 import { createLogger, routeConsoleToLog } from "./logger.js";
 import { JobRunner, type JobRunnerOptions } from "./revocation/job-runner.js";
 import { RevocationService } from "./revocation/lifecycle.js";
+import type { RevocationRequest } from "./revocation/types.js";
 import { createServer, listen, type ReadinessReport } from "./server.js";
 import { SqlAuditStore } from "./store/audit-store.js";
 import { SqlConversationStore } from "./store/conversation-store.js";
@@ -155,7 +156,9 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
   const adapter = createChannelAdapter(config, { emulatorOpenIdMetadataUrl: options.emulatorOpenIdMetadataUrl });
   const messenger = new Messenger(adapter, config.bot.id);
   const conversations = new Conversations(new SqlConversationStore(db), config.auditChannelId);
-  const auditor = new Auditor(auditStore, auditStore, new TeamsAuditSink(conversations, messenger), logger, {
+  // The request store is built below (it reports to the auditor); the sink looks requests up only
+  // once posting has started, to tell a request's thread when the audit channel cannot be reached.
+  const auditor = new Auditor(auditStore, auditStore, new TeamsAuditSink(conversations, messenger, (id: string): Promise<RevocationRequest | undefined> => store.get(id)), logger, {
     owner,
     pollMs: options.outboxPollMs,
   });
@@ -251,9 +254,13 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
   const cardActions = new CardActions({ revocations, cards, notifier, logger });
   const app = createBotApp({ adapter, botAppId: config.bot.id, handlers, cardActions, conversations, messenger, logger });
   // A newly seen conversation may be the first way to reach the audit channel.
-  app.turn("afterTurn", () => {
-    auditor.kick();
-    return Promise.resolve(true);
+  // The bot added to a team or chat (after a team owner removed it, say): audit posts held because
+  // the audit channel could not be reached are tried now, not at their next retry.
+  app.turn("afterTurn", async (context) => {
+    const type = context.activity.type;
+    if (type === "conversationUpdate" || type === "installationUpdate") await auditor.retryBlockedNow();
+    else auditor.kick();
+    return true;
   });
 
   // /readyz can be called by anyone: it names a failing component, never its address or error
@@ -265,8 +272,14 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     try {
       await database.check();
       checks.store = "ok";
-      auditPosts = await auditor.backlog();
-      if (auditPosts.setAside > 0) logger.warn({ auditPosts }, "audit posts set aside: Teams refused them permanently (npm run audit:outbox lists and re-queues them; README, \"Audit\")");
+      const backlog = await auditor.backlog();
+      auditPosts = backlog;
+      if (backlog.setAside > 0) logger.warn({ auditPosts }, "audit posts set aside: Teams refused them permanently (npm run audit:outbox lists and re-queues them; README, \"Audit\")");
+      if (backlog.blocked !== undefined) {
+        // Not unready: the bot still serves requests and records every entry; only the posts wait.
+        checks.auditChannel = `blocked: the audit channel cannot be reached${backlog.blocked.status === undefined ? "" : ` (Teams answered ${backlog.blocked.status})`}; posts are held in order and retried every minute`;
+        logger.error({ auditPosts }, "audit channel unreachable: audit posts held (add the bot back to the audit channel's team; README, \"Audit\")");
+      }
     } catch (err) {
       ready = false;
       checks.store = "failing: the database cannot be written (details in the log)";

@@ -14,8 +14,11 @@ const MAX_DISCARDED_BYTES = 16 * 1024 * 1024;
 export interface ReadinessReport {
   ready: boolean;
   checks: Record<string, string>;
-  /** Audit posts waiting for Teams, and set aside after Teams refused them for good (counts only). */
-  auditPosts?: { waiting: number; setAside: number };
+  /**
+   * Audit posts waiting for Teams, and set aside after Teams refused them for good (counts only);
+   * `blocked` while the audit channel cannot be reached: since when (ISO) and Teams' HTTP status.
+   */
+  auditPosts?: { waiting: number; setAside: number; blocked?: { since: string; status: number | undefined } };
 }
 
 export interface ServerDeps {

@@ -96,12 +96,25 @@ export interface AuditPost {
   entry: AuditEntry;
   /** Set when the post stands for several refusals: how many, and the first and last entry. */
   aggregate?: { count: number; firstSeq: number; lastSeq: number };
+  /**
+   * Set when Teams refused the post's content for good (400, 413) and it was set aside: what is
+   * delivered in its place is a short note saying so, so the gap in the channel is visible.
+   * `status` is the HTTP status Teams answered, when it is known.
+   */
+  placeholder?: { status: number | undefined };
+  /** When the audit channel was first found unreachable while this post led the queue (ISO), if it was. */
+  blockedSince?: string;
 }
 
 /** Posts still to deliver, and posts set aside after Teams refused them for good. */
 export interface OutboxBacklog {
   waiting: number;
   setAside: number;
+  /**
+   * Present while the audit channel cannot be reached (Teams answered 401/403/404 or a roster
+   * error): since when (ISO) and the HTTP status of the last answer. Posts wait in order meanwhile.
+   */
+  blocked?: { since: string; status: number | undefined };
 }
 
 /** Audit posts waiting for Teams, claimed one at a time so two replicas never post the same one. */
@@ -117,6 +130,16 @@ export interface AuditOutbox {
    * retried like any failure. Returns true when it was set aside.
    */
   refusedPermanently(seq: number, owner: string, delayMs: number, error: string, maxAttempts: number): Promise<boolean>;
+  /**
+   * The audit channel could not be reached (the bot was removed from the team, the channel is
+   * gone): releases the claim, schedules the next attempt and marks the post blocked. Returns true
+   * when it was not blocked before (the first such answer: time to alert).
+   */
+  blocked(seq: number, owner: string, delayMs: number, error: string): Promise<boolean>;
+  /** The set-aside post's placeholder was posted (or given up on): the post no longer leads the queue. */
+  placeholderPosted(seq: number, owner: string): Promise<void>;
+  /** A blocked post is due now (the bot was just added back to a team); returns how many were. */
+  retryBlockedNow(): Promise<number>;
   /** Posts not delivered yet and not set aside. */
   undeliveredCount(): Promise<number>;
   backlog(): Promise<OutboxBacklog>;

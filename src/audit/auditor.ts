@@ -6,8 +6,16 @@ import type { AuditEntry, AuditLog, AuditOutbox, AuditPost, NewAuditEntry, Outbo
 
 /** Delivers an audit post somewhere people read it (the Teams audit channel). */
 export interface AuditSink {
-  /** Resolves when delivered; throws to be retried later. Returns false when no destination is known yet. */
+  /**
+   * Resolves when delivered; throws to be retried later. Returns false when no destination is known
+   * yet. A post with `placeholder` is delivered as the short note standing in for its entry.
+   */
   deliver(post: AuditPost): Promise<boolean>;
+  /**
+   * The audit channel just became unreachable while this post led the queue: tells the people
+   * concerned where it can (the post's request thread). Best effort: a failure is logged, not retried.
+   */
+  alertBlocked?(post: AuditPost): Promise<void>;
 }
 
 export interface AuditorOptions {
@@ -17,11 +25,13 @@ export interface AuditorOptions {
   retryBaseMs?: number;
   /** Longest wait between retries. */
   retryMaxMs?: number;
+  /** Longest wait between retries while the audit channel cannot be reached (every minute). */
+  blockedRetryMaxMs?: number;
   /** How often the outbox is checked for posts left by a restart or written by another replica. */
   pollMs?: number;
   /** How long a claimed post is ours before another replica may take it over. */
   claimMs?: number;
-  /** Attempts Teams refuses for good (4xx other than 429) before a post is set aside. */
+  /** Attempts Teams refuses for their content (400, 413) before a post is set aside and a note posted in its place. */
   maxPermanentFailures?: number;
 }
 
@@ -46,7 +56,7 @@ export class Auditor {
     private readonly logger: Logger,
     options: AuditorOptions,
   ) {
-    this.options = { retryBaseMs: 1000, retryMaxMs: 5 * 60_000, pollMs: 5000, claimMs: 30_000, maxPermanentFailures: 5, ...options };
+    this.options = { retryBaseMs: 1000, retryMaxMs: 5 * 60_000, blockedRetryMaxMs: 60_000, pollMs: 5000, claimMs: 30_000, maxPermanentFailures: 2, ...options };
   }
 
   /** Appends the entry (throws if it cannot be stored) and schedules its delivery. */
@@ -100,6 +110,20 @@ export class Auditor {
     while (this.draining !== undefined) await this.draining;
   }
 
+  /**
+   * The bot was just added to a team or chat (conversationUpdate, installationUpdate): a post held
+   * because the audit channel was unreachable is tried now rather than at its next retry.
+   */
+  async retryBlockedNow(): Promise<void> {
+    if (this.stopped) return;
+    const due = await this.outbox.retryBlockedNow();
+    if (due > 0) {
+      this.failures = 0;
+      this.logger.info({ due }, "the bot was added to a conversation: trying the held audit posts now");
+    }
+    this.kick();
+  }
+
   /** Posts recorded but not yet delivered (by any replica), set-aside ones left out. */
   undelivered(): Promise<number> {
     return this.outbox.undeliveredCount();
@@ -127,21 +151,46 @@ export class Auditor {
         delivered = await this.sink.deliver(post);
       } catch (err) {
         this.failures++;
-        const backoff = Math.min(this.options.retryBaseMs * 2 ** Math.min(this.failures - 1, 16), this.options.retryMaxMs);
+        const refusal = refusalKind(err);
+        const cap = refusal === "unreachable" ? this.options.blockedRetryMaxMs : this.options.retryMaxMs;
+        const backoff = Math.min(this.options.retryBaseMs * 2 ** Math.min(this.failures - 1, 16), cap);
         const delay = Math.max(backoff, retryAfterMsOf(err) ?? 0);
-        if (isPermanentRefusal(err)) {
-          // Teams will not take this post as it is (a 4xx other than 429): a few tries, then it is
-          // set aside so it stops holding every later post back. It stays in the outbox with its error.
+        if (refusal === "content" && post.placeholder !== undefined) {
+          // Even the short note standing in for the entry was refused: nothing more to try.
+          await this.outbox.placeholderPosted(post.seq, this.options.owner);
+          this.failures = 0;
+          this.logger.error({ err, seq: post.seq }, "audit post set aside and its placeholder refused too; the entry itself is in the audit log (npm run audit:export)");
+          continue;
+        }
+        if (refusal === "content") {
+          // Teams will not take this post as it is (400, 413): a retry, then it is set aside so it
+          // stops holding every later post back, and a short note takes its place in the channel.
           const setAside = await this.outbox.refusedPermanently(post.seq, this.options.owner, delay, errorText(err), this.options.maxPermanentFailures);
           if (setAside) {
             this.failures = 0;
             const backlog = await this.outbox.backlog();
             this.logger.warn(
               { err, seq: post.seq, attempts: this.options.maxPermanentFailures, backlog },
-              "audit post set aside: Teams refused it permanently; later posts go ahead (the entry itself is in the audit log)",
+              "audit post set aside: Teams refused its content; a note takes its place in the channel and later posts go ahead (the entry itself is in the audit log)",
             );
             continue;
           }
+        } else if (refusal === "unreachable") {
+          // The bot cannot reach the channel (removed from the team, channel deleted, bot blocked):
+          // nothing is set aside; the queue waits in order and is tried every minute, and at once
+          // when the bot is added back (retryBlockedNow).
+          const first = await this.outbox.blocked(post.seq, this.options.owner, delay, errorText(err));
+          if (first) {
+            this.logger.error(
+              { err, seq: post.seq, retryInMs: delay },
+              "audit channel unreachable: audit posts are held in order until the bot can post there again (add the bot back to the team; /readyz and npm run audit:outbox show since when)",
+            );
+            await this.alert(post);
+          } else {
+            this.logger.warn({ err, seq: post.seq, retryInMs: delay }, "audit channel still unreachable; audit posts held");
+          }
+          this.schedule(delay);
+          return;
         } else {
           await this.outbox.retryLater(post.seq, this.options.owner, delay, errorText(err));
         }
@@ -157,7 +206,24 @@ export class Auditor {
         return;
       }
       this.failures = 0;
+      if (post.placeholder !== undefined) {
+        await this.outbox.placeholderPosted(post.seq, this.options.owner);
+        continue;
+      }
       await this.outbox.delivered(post.seq, this.options.owner);
+      if (post.blockedSince !== undefined) {
+        this.logger.info({ seq: post.seq, blockedSince: post.blockedSince }, "audit channel reachable again: the held audit posts follow in order");
+      }
+    }
+  }
+
+  /** Tells the people concerned that the audit channel is unreachable; never throws. */
+  private async alert(post: AuditPost): Promise<void> {
+    if (this.sink.alertBlocked === undefined) return;
+    try {
+      await this.sink.alertBlocked(post);
+    } catch (err) {
+      this.logger.warn({ err, seq: post.seq }, "could not tell the request's thread that the audit channel is unreachable");
     }
   }
 
@@ -197,10 +263,23 @@ export function retryAfterMsOf(err: unknown): number | undefined {
   return retryAfterMs(value);
 }
 
-/** A 4xx other than 429 (and 408, a timeout): sending the same post again will not help. */
-export function isPermanentRefusal(err: unknown): boolean {
-  const status = (err as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === "number" && status >= 400 && status < 500 && status !== 429 && status !== 408;
+/** Connector error codes that say the bot cannot reach the conversation, whatever the status. */
+const UNREACHABLE_CODES = /roster|ConversationNotFound|BotDisabled|BotNotRegistered|Forbidden|Unauthorized/i;
+
+/**
+ * Why the connector refused a post. "content": the post itself (400 bad content, 413 too big),
+ * sending it again will not help. "unreachable": the destination (401 the bot's token, 403 the
+ * bot is not in the team or is blocked, 404 no such conversation, a roster error): another post
+ * would fail the same way until someone acts, so the queue waits. "transient": everything else
+ * (429, 408, 5xx, a network error), retried.
+ */
+export function refusalKind(err: unknown): "content" | "unreachable" | "transient" {
+  const e = err as { statusCode?: unknown; code?: unknown } | null;
+  const status = typeof e?.statusCode === "number" ? e.statusCode : undefined;
+  const code = typeof e?.code === "string" ? e.code : "";
+  if (status === 401 || status === 403 || status === 404 || UNREACHABLE_CODES.test(code)) return "unreachable";
+  if (status === 400 || status === 413) return "content";
+  return "transient";
 }
 
 function errorText(err: unknown): string {

@@ -3,9 +3,15 @@
  * words, when and which request, at most four facts, the rest behind Details. Field names, enum
  * keys, booleans, ISO times, runner IDs, thread IDs and configuration names stay in the log and
  * the export; a person reads words.
+ *
+ * The card's data is plain text, escaped as a whole when it is rendered (CARD_ESCAPING in
+ * src/cards/render.ts), so nothing here escapes markdown and no value can bypass it: an app name
+ * from a sign-in, a forced click's request ID or a foreign tenant's ID reads as typed. Outside
+ * values are kept to one line here (`oneLine`), so one cannot add a line of its own to a fact.
  */
 import type { AuditAction, AuditEntry } from "../audit/audit-log.js";
 import { formatTime, plain, plural, withoutConfigNames } from "./format.js";
+import { escapeMarkdown } from "./markdown.js";
 import type { AuditCardData, Fact } from "./models.js";
 import { OUTCOME_TEXT, humanTimes } from "./result-card.js";
 
@@ -47,17 +53,24 @@ const STYLE: Record<AuditAction, string> = {
 /** The buttons as the card names them. */
 const VERB_WORDS: Readonly<Record<string, string>> = { approve: "Approve", reject: "Reject", cancel: "Withdraw", refresh: "the card's refresh" };
 
+/** Text on one line: each line break becomes a space. */
+function oneLine(text: string): string {
+  return text.replace(/\r\n|[\r\n\u2028\u2029]/g, " ");
+}
+
 /**
- * Text written for the log shown to a person: configuration names in brackets ("(FOUR_EYES_MIN_TARGETS)")
- * and "NAME=value" go, ISO times become "1 Dec, 10:02 UTC", markdown is escaped.
+ * Text written for the log shown to a person, on one line: configuration names in brackets
+ * ("(FOUR_EYES_MIN_TARGETS)") and "NAME=value" go, ISO times become "1 Dec, 10:02 UTC". Not
+ * escaped: the card escapes it when rendered; a text message escapes it itself.
  */
 export function readable(text: string): string {
   const withoutThreads = text.replace(/19:[^\s()]*@thread[\w.]*/g, "a channel");
-  return plain(humanTimes(withoutConfigNames(withoutThreads)));
+  return oneLine(humanTimes(withoutConfigNames(withoutThreads)));
 }
 
+/** A detail's text on one line, or undefined when it is not a non-empty string. */
 function str(v: unknown): string | undefined {
-  return typeof v === "string" && v !== "" ? v : undefined;
+  return typeof v === "string" && v !== "" ? oneLine(v) : undefined;
 }
 
 function num(v: unknown): number | undefined {
@@ -93,7 +106,7 @@ function userLines(list: unknown, more?: unknown): string {
   if (!Array.isArray(list) || list.length === 0) return "";
   const lines = list.slice(0, LISTED_USERS).map((item) => {
     if (!isRecord(item)) return readable(String(item));
-    const upn = plain(str(item.upn) ?? str(item.id) ?? "a user");
+    const upn = oneLine(str(item.upn) ?? str(item.id) ?? "a user");
     const why = item.why === "guest" ? " (guest)" : item.why === "protected" ? " (protected)" : "";
     const status = item.status === undefined ? "" : ` — ${statusWords(item.status)}`;
     const detail = str(item.detail) === undefined || item.status === "revoked_verified" ? "" : `: ${readable(str(item.detail) ?? "")}`;
@@ -142,7 +155,7 @@ interface Worded {
 /** The headline and facts of each action. */
 function words(entry: AuditEntry): Worded {
   const d = entry.details;
-  const who = entry.actor === null ? "The bot" : plain(entry.actor.name === "" ? "Someone" : entry.actor.name);
+  const who = entry.actor === null ? "The bot" : oneLine(entry.actor.name === "" ? "Someone" : entry.actor.name);
   const req = entry.requestId ?? "a request";
   const count = num(d.targetCount);
   const users = count === undefined ? "" : plural(count, "user");
@@ -153,7 +166,7 @@ function words(entry: AuditEntry): Worded {
       const only = Array.isArray(d.targets) && count === 1 && isRecord(d.targets[0]) ? str(d.targets[0].upn) : undefined;
       if (d.action === "enable the account") {
         return {
-          title: `${who} asked to enable ${only === undefined ? "an account" : `${plain(only)}'s account`}`,
+          title: `${who} asked to enable ${only === undefined ? "an account" : `${oneLine(only)}'s account`}`,
           facts: [
             { title: "Reason", value: str(d.reason) === undefined ? "None given" : readable(str(d.reason) ?? "") },
             fact("Disabled by", str(d.disabledBy)),
@@ -164,11 +177,11 @@ function words(entry: AuditEntry): Worded {
         };
       }
       const incident = isRecord(d.incident) ? str(d.incident.id) : undefined;
-      const what = only !== undefined ? `${plain(only)}'s sessions` : users === "" ? "sessions" : users;
+      const what = only !== undefined ? `${oneLine(only)}'s sessions` : users === "" ? "sessions" : users;
       const disable = d.disable === true ? ` and disable ${count === 1 ? "the account" : "the accounts"}` : "";
       const excluded = num(d.excludedCount);
       return {
-        title: `${who} asked to revoke ${what}${disable}${incident === undefined ? "" : ` — ${plain(incident)}`}`,
+        title: `${who} asked to revoke ${what}${disable}${incident === undefined ? "" : ` — ${oneLine(incident)}`}`,
         facts: [
           { title: "Reason", value: str(d.reason) === undefined ? "None given" : readable(str(d.reason) ?? "") },
           fact("Expires", str(d.expiresAt) === undefined ? undefined : formatTime(str(d.expiresAt) ?? null)),
@@ -186,7 +199,7 @@ function words(entry: AuditEntry): Worded {
     }
     case "request.refused":
       return {
-        title: `${who}'s ${str(d.command) === undefined ? "request" : `\`${plain(str(d.command) ?? "")}\``} was refused`,
+        title: `${who}'s ${str(d.command) === undefined ? "request" : `“${str(d.command) ?? ""}”`} was refused`,
         facts: [reason],
         covers: ["command", "reason"],
       };
@@ -247,7 +260,7 @@ function words(entry: AuditEntry): Worded {
       };
     case "status.viewed":
       return {
-        title: `${who} looked up ${plain(str(d.upn) ?? str(d.lookedUp) ?? "an account")}`,
+        title: `${who} looked up ${oneLine(str(d.upn) ?? str(d.lookedUp) ?? "an account")}`,
         facts: [{ title: "Found", value: d.found === true ? "Yes" : "No such user" }],
         covers: ["lookedUp", "found", "upn", "userId"],
       };
@@ -259,7 +272,7 @@ function words(entry: AuditEntry): Worded {
       };
     case "target.containment":
       return {
-        title: `${plain(str(d.upn) ?? "A user")}: ${str(d.step) ?? "containment step"} ${d.outcome === "done" ? "done" : "not done"}`,
+        title: `${oneLine(str(d.upn) ?? "A user")}: ${str(d.step) ?? "containment step"} ${d.outcome === "done" ? "done" : "not done"}`,
         facts: [fact("Detail", str(d.detail) === undefined ? undefined : readable(str(d.detail) ?? ""))],
         covers: ["upn", "id", "step", "outcome", "detail"],
       };
@@ -273,7 +286,7 @@ function words(entry: AuditEntry): Worded {
     case "watch.alarm": {
       const alarm = entry.action === "watch.alarm";
       return {
-        title: `${alarm ? "🚨 ALARM: " : ""}${plain(str(d.user) ?? "A revoked user")} signed in again after ${req}${alarm ? ", from the incident's address" : ""}`,
+        title: `${alarm ? "🚨 ALARM: " : ""}${oneLine(str(d.user) ?? "A revoked user")} signed in again after ${req}${alarm ? ", from the incident's address" : ""}`,
         facts: [fact("When", str(d.signedIn)), fact("Address", str(d.address)), fact("Location", str(d.location)), fact("App", str(d.app))],
         details: [fact("Client", str(d.client)), fact("Sign-in", str(d.signInKind)), fact("Sign-in ID", str(d.signInId))],
         covers: ["user", "signedIn", "address", "location", "app", "client", "signInKind", "signInId"],
@@ -283,7 +296,7 @@ function words(entry: AuditEntry): Worded {
       return {
         title: `Sign-ins after ${req} reported in its thread`,
         facts: [],
-        details: [fact("Reported", Array.isArray(d.reported) ? d.reported.map((r) => plain(String(r))).join("\n") : undefined)],
+        details: [fact("Reported", Array.isArray(d.reported) ? d.reported.map((r) => oneLine(String(r))).join("\n") : undefined)],
         covers: ["reported"],
       };
     case "watch.stopped":
@@ -297,10 +310,10 @@ function words(entry: AuditEntry): Worded {
     case "watch.unavailable":
       return { title: `The sign-in watch of ${req} is unavailable`, facts: [reason], covers: ["reason"] };
     case "watch.refused":
-      return { title: `${who}'s \`watch stop\` was refused`, facts: [reason], covers: ["reason"] };
+      return { title: `${who}'s “watch stop” was refused`, facts: [reason], covers: ["reason"] };
     case "target.outcome":
       return {
-        title: `${plain(str(d.upn) ?? "A user")}: ${statusWords(d.status)}`,
+        title: `${oneLine(str(d.upn) ?? "A user")}: ${statusWords(d.status)}`,
         facts: [fact("Detail", str(d.detail) === undefined ? undefined : readable(str(d.detail) ?? ""))],
         covers: ["upn", "status", "detail", "id", "sessionsValidFrom", "disabled"],
       };
@@ -316,7 +329,7 @@ export function auditCardData(entry: AuditEntry): AuditCardData {
   for (const [key, value] of Object.entries(entry.details)) {
     if (!w.covers.includes(key)) details.push({ title: label(key), value: describe(value) });
   }
-  details.push({ title: "Who", value: entry.actor === null ? "The bot" : `${plain(entry.actor.name)} (object ID ${entry.actor.aadObjectId})` });
+  details.push({ title: "Who", value: entry.actor === null ? "The bot" : `${oneLine(entry.actor.name)} (object ID ${entry.actor.aadObjectId})` });
   const shown = facts.slice(0, MAX_FACTS);
   return {
     title: w.title,
@@ -327,14 +340,14 @@ export function auditCardData(entry: AuditEntry): AuditCardData {
   };
 }
 
-/** A post's notification text: "Audit #4711: Dana Analyst asked to revoke 60 users" (no markdown escapes). */
+/** A post's notification text: "Audit #4711: Dana Analyst asked to revoke 60 users" (plain text, not markdown). */
 export function auditSummary(entry: AuditEntry): string {
-  return `Audit #${entry.seq}: ${words(entry).title.replace(/\\(.)/g, "$1")}`;
+  return `Audit #${entry.seq}: ${words(entry).title}`;
 }
 
-/** The headline of an entry (for a one-line mention, e.g. a run of refusals). */
+/** The headline of an entry, markdown-escaped, for a line of a chat message (`history`). */
 export function auditHeadline(entry: AuditEntry): string {
-  return words(entry).title;
+  return escapeMarkdown(words(entry).title);
 }
 
 /** Who a run of refusals belongs to, in words. */
@@ -351,7 +364,7 @@ function whoRefused(entry: AuditEntry): string {
  * at 3 Nov, 10:00 UTC: not a revoker. Audit entries #12 to #48 record each one."
  */
 export function aggregateText(last: AuditEntry, aggregate: { count: number; firstSeq: number; lastSeq: number }): string {
-  const reason = typeof last.details.reason === "string" && last.details.reason !== "" ? `: ${readable(last.details.reason)}` : "";
+  const reason = typeof last.details.reason === "string" && last.details.reason !== "" ? `: ${escapeMarkdown(readable(last.details.reason))}` : "";
   return (
     `${whoRefused(last)}: ${aggregate.count} refused actions in the last minute; the last, at ${formatTime(last.at)}${reason}. ` +
     `Audit entries #${aggregate.firstSeq} to #${aggregate.lastSeq} record each one.`

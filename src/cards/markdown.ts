@@ -22,3 +22,20 @@ export function escapeMarkdown(text: string): string {
   return out;
 }
 
+
+/** A line break in any of the forms Teams reads as one. */
+const LINE_BREAK = /\r\n|[\r\n\u2028\u2029]/;
+
+/**
+ * Text the bot laid out over several lines (a list of users behind Details), each line escaped as
+ * escapeMarkdown does and kept on its own line. A line cannot start a list, a numbered list or a
+ * heading underline either: a leading "-", "+", "=" or "1." is escaped too. Outside values are
+ * kept to one line before they reach such text (src/cards/audit-card.ts), so a value cannot add a
+ * line of its own that reads like one the bot wrote.
+ */
+export function escapeMarkdownLines(text: string): string {
+  return text
+    .split(LINE_BREAK)
+    .map((line) => escapeMarkdown(line).replace(/^(\s*)([-+=])/, "$1\\$2").replace(/^(\s*\d+)([.)])/, "$1\\$2"))
+    .join("\n");
+}

@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Template } from "adaptivecards-templating";
 import type { Attachment } from "botbuilder";
+import { escapeMarkdownLines } from "./markdown.js";
 import type { AskCardData, AuditCardData, ConfirmCardData, NoticeCardData, ResultCardData } from "./models.js";
 
 /** Every template in cards/, by file name without ".json". */
@@ -26,6 +27,23 @@ export interface CardDataByName {
   notice: NoticeCardData;
   "audit-entry": AuditCardData;
 }
+
+/**
+ * Who escapes a card's text. Teams renders markdown in TextBlocks and FactSets, so any value an
+ * outsider chose (an app name, a forged click's request ID, a tenant ID, a display name) could
+ * become a link or a heading. "at render": every string of the data is escaped here, whatever the
+ * builder did, so a builder cannot forget a value; its data is plain text, never markdown. "by the
+ * builder": the card's builder escapes each outside value itself (src/cards/format.ts `plain`)
+ * because its data mixes plain text with markdown the bot writes (bold names, links). A new card
+ * must be listed here (the Record makes it a type error not to): choose "at render".
+ */
+export const CARD_ESCAPING: Readonly<Record<CardName, "at render" | "by the builder">> = {
+  "revoke-confirm": "by the builder",
+  "revoke-result": "by the builder",
+  "revoke-ask": "by the builder",
+  notice: "by the builder",
+  "audit-entry": "at render",
+};
 
 /** An expanded Adaptive Card, ready to send. */
 export interface AdaptiveCardJson {
@@ -91,8 +109,9 @@ function templateOf(name: CardName): Template {
  * Throws a CardTemplateError if an expression stays unbound (its `${…}` would survive into the
  * card) or a `$when` in the template is not an expression.
  */
-export function renderCard<N extends CardName>(name: N, data: CardDataByName[N]): AdaptiveCardJson {
+export function renderCard<N extends CardName>(name: N, given: CardDataByName[N]): AdaptiveCardJson {
   const template = templateOf(name);
+  const data = CARD_ESCAPING[name] === "at render" ? (escapeStrings(given) as CardDataByName[N]) : given;
 
   // Values may legitimately contain "${" (a reason typed as "${x}"), so the unbound check runs on
   // a rehearsal whose data has every "$" neutralised: any "${" left there comes from the template.
@@ -149,6 +168,16 @@ function collectExpressions(value: unknown, at: string): ExpressionHit[] {
     ]);
   }
   return [];
+}
+
+/** Every string in value markdown-escaped (line by line); keys and other values as they are. */
+function escapeStrings(value: unknown): unknown {
+  if (typeof value === "string") return escapeMarkdownLines(value);
+  if (Array.isArray(value)) return value.map(escapeStrings);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, escapeStrings(item)]));
+  }
+  return value;
 }
 
 function neutraliseDollars(value: unknown): unknown {

@@ -9,9 +9,11 @@ import { openForReadingOrSay } from "./open-for-reading.js";
 
 const USAGE = `Usage: npm run audit:outbox [-- --requeue <seq>[,<seq>…] | --requeue-all]
 
-Without options: how many audit posts wait for the audit channel, how many were set aside (Teams
-refused them with a 4xx other than 429 five times), and the set-aside ones with Teams' answer.
-The entries themselves are always in the audit log (npm run audit:export); only the post is missing.
+Without options: how many audit posts wait for the audit channel, whether the channel is blocked
+(the bot cannot reach it: removed from the team, channel deleted) and since when, how many posts
+were set aside (Teams refused their content, 400 or 413, twice; a note took their place in the
+channel), and the set-aside ones with Teams' answer. The entries themselves are always in the
+audit log (npm run audit:export); only the post is missing.
 
   --requeue <seqs>  put these set-aside posts (audit entry numbers) back in the queue
   --requeue-all     put every set-aside post back in the queue
@@ -55,6 +57,12 @@ export async function main(argv: readonly string[], out: CliStreams, env?: Recor
     }
     const backlog = await store.backlog();
     out.stdout.write(`${backlog.waiting} waiting, ${backlog.setAside} set aside\n`);
+    if (backlog.blocked !== undefined) {
+      const answered = backlog.blocked.status === undefined ? "" : ` (Teams answered ${backlog.blocked.status})`;
+      out.stdout.write(
+        `blocked since ${minute(backlog.blocked.since)}: the bot cannot reach the audit channel${answered}; posts wait in order and are retried every minute, and at once when the bot is added back to the team\n`,
+      );
+    }
     for (const p of await store.setAside()) {
       out.stdout.write(`#${p.seq} ${p.action} of ${minute(p.at)}: set aside ${minute(p.setAsideAt)} after ${p.attempts} attempts; Teams answered: ${p.lastError ?? "(nothing recorded)"}\n`);
     }

@@ -273,6 +273,17 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  "013-outbox-blocked-and-placeholders": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // The audit channel unreachable (403/404, the bot removed from the team): the post leading
+      // the queue is marked with when, so /readyz and npm run audit:outbox show since when.
+      await db.schema.alterTable("outbox").addColumn("blocked_at", "text").execute();
+      // A post Teams refused for its content is set aside and a short note takes its place in the
+      // channel; posts set aside before this version were already logged, so they get no note.
+      await db.schema.alterTable("outbox").addColumn("placeholder_at", "text").execute();
+      await sql`update outbox set placeholder_at = set_aside_at where set_aside_at is not null`.execute(db);
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

@@ -160,6 +160,10 @@ export interface OutboxTable {
   permanent_failures: Generated<number>;
   /** When the post was set aside after too many permanent refusals; null while it is still tried (003). */
   set_aside_at: string | null;
+  /** When the audit channel was first found unreachable while this post led the queue; null if never (013). */
+  blocked_at: Generated<string | null>;
+  /** A set-aside post: when the note standing in its place was posted; null until then (013). */
+  placeholder_at: Generated<string | null>;
 }
 
 export interface ConversationsTable {

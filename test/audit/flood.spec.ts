@@ -192,16 +192,20 @@ describe("audit posts Teams refuses for good are set aside", () => {
     return Object.assign(new Error(`Teams said ${statusCode}`), { statusCode });
   }
 
-  it("a post refused with a 4xx (not 429) five times is set aside, kept with its error, and later posts go ahead", async () => {
+  it("a post Teams refuses for its content (400) is set aside after the attempts allowed, a note takes its place, and later posts go ahead", async () => {
     let log = "";
     const logger = pino({ level: "warn" }, { write: (line: string) => void (log += line) });
     const attempts = new Map<number, number>();
-    const delivered: number[] = [];
+    const posted: string[] = [];
     const sink: AuditSink = {
       deliver: (post) => {
+        if (post.placeholder !== undefined) {
+          posted.push(`note for #${post.seq} (${post.placeholder.status ?? "?"})`);
+          return Promise.resolve(true);
+        }
         attempts.set(post.seq, (attempts.get(post.seq) ?? 0) + 1);
         if (post.seq === 1) return Promise.reject(httpError(400));
-        delivered.push(post.seq);
+        posted.push(`#${post.seq}`);
         return Promise.resolve(true);
       },
     };
@@ -209,18 +213,20 @@ describe("audit posts Teams refuses for good are set aside", () => {
     auditors.push(auditor);
     for (let i = 0; i < 3; i++) await auditor.record({ actor: null, action: "request.created", requestId: null, details: { i } });
     auditor.start();
-    await waitFor(() => delivered.length === 2);
-    assert.deepEqual(delivered, [2, 3]);
+    await waitFor(() => posted.length === 3);
+    assert.deepEqual(posted, ["note for #1 (400)", "#2", "#3"], "the note stands where the entry would have been");
     assert.equal(attempts.get(1), 5);
     assert.deepEqual(await auditor.backlog(), { waiting: 0, setAside: 1 });
     const row = await store.database.db.selectFrom("outbox").selectAll().where("audit_seq", "=", 1).executeTakeFirstOrThrow();
     assert.ok(row.set_aside_at !== null);
+    assert.ok(row.placeholder_at !== null);
     assert.equal(row.last_error, "HTTP 400: Teams said 400");
-    assert.match(log, /audit post set aside: Teams refused it permanently/);
+    assert.match(log, /audit post set aside: Teams refused its content/);
     assert.match(log, /"backlog":\{"waiting":2,"setAside":1\}/, "the warning counts the posts still waiting and set aside");
-    // Never claimed again.
+    // Never claimed again, and no second note.
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(attempts.get(1), 5);
+    assert.equal(posted.length, 3);
   });
 
   it("npm run audit:outbox lists set-aside posts with Teams' answer and puts them back in the queue", async () => {
@@ -231,7 +237,8 @@ describe("audit posts Teams refuses for good are set aside", () => {
       const delivered: number[] = [];
       const sink: AuditSink = {
         deliver: (post) => {
-          if (refuse && post.seq === 1) return Promise.reject(httpError(403));
+          if (post.placeholder !== undefined) return Promise.resolve(true);
+          if (refuse && post.seq === 1) return Promise.reject(httpError(413));
           delivered.push(post.seq);
           return Promise.resolve(true);
         },
@@ -244,7 +251,7 @@ describe("audit posts Teams refuses for good are set aside", () => {
       await waitFor(() => delivered.length === 1);
       const listed = captureOutput();
       assert.equal(await outboxMain([], listed.streams, { DATABASE_URL: file.url }), 0, listed.stderr());
-      assert.match(listed.stdout(), /^0 waiting, 1 set aside\n#1 request\.created of \d{4}-\d\d-\d\d \d\d:\d\d UTC: set aside .* after 3 attempts; Teams answered: HTTP 403: Teams said 403\n$/);
+      assert.match(listed.stdout(), /^0 waiting, 1 set aside\n#1 request\.created of \d{4}-\d\d-\d\d \d\d:\d\d UTC: set aside .* after 3 attempts; Teams answered: HTTP 413: Teams said 413\n$/);
       refuse = false;
       const requeued = captureOutput();
       assert.equal(await outboxMain(["--requeue", "1"], requeued.streams, { DATABASE_URL: file.url }), 0, requeued.stderr());

@@ -31,6 +31,22 @@ export class FakeConnector {
   readonly failNext: Array<{ status: number; retryAfter?: number; when?: (activity: Partial<Activity>) => boolean }> = [];
   /** Answer sends without the new message's ID, as the Agents Playground does. */
   omitIds = false;
+  /**
+   * Conversations (by root ID) that refuse every call with this status, as Teams does when the bot
+   * was removed from the team (403 BotNotInConversationRoster) or the channel is gone (404).
+   */
+  private readonly refusing = new Map<string, number>();
+  /** Calls refused that way, in order. */
+  readonly refused: Array<{ conversationId: string; status: number; activity: Partial<Activity> }> = [];
+
+  /** Every call into the conversation is answered with status (403, 404, 400 …) until allowConversation. */
+  refuseConversation(conversationId: string, status: number): void {
+    this.refusing.set(conversationId.split(";")[0] ?? conversationId, status);
+  }
+
+  allowConversation(conversationId: string): void {
+    this.refusing.delete(conversationId.split(";")[0] ?? conversationId);
+  }
 
   /**
    * @param checkToken checks each call's Authorization header as the Bot Connector does (undefined:
@@ -93,12 +109,18 @@ export class FakeConnector {
       return { status: 401, body: { message: "Authorization has been denied for this request." } };
     }
     const sent = JSON.parse(body === "" ? "{}" : body) as Partial<Activity>;
+    const root = decodeURIComponent(match[1] ?? "").split(";")[0] ?? "";
+    const refusing = this.refusing.get(root);
+    if (refusing !== undefined) {
+      this.refused.push({ conversationId: decodeURIComponent(match[1] ?? ""), status: refusing, activity: sent });
+      return { status: refusing, body: errorBody(refusing) };
+    }
     const faultIndex = this.failNext.findIndex((f) => f.when === undefined || f.when(sent));
     const fault = faultIndex < 0 ? undefined : this.failNext.splice(faultIndex, 1)[0];
     if (fault !== undefined) {
       return {
         status: fault.status,
-        body: { error: { code: "Throttled", message: "injected" } },
+        body: errorBody(fault.status),
         headers: fault.retryAfter === undefined ? {} : { "retry-after": String(fault.retryAfter) },
       };
     }
@@ -119,6 +141,19 @@ export class FakeConnector {
 }
 
 const MAX_MESSAGE_BYTES = 100 * 1024;
+
+/** The connector's error body for a status, with the code Teams gives it. */
+function errorBody(status: number): { error: { code: string; message: string } } {
+  const known: Record<number, [string, string]> = {
+    400: ["BadArgument", "The activity is malformed."],
+    403: ["BotNotInConversationRoster", "The bot is not part of the conversation roster."],
+    404: ["ConversationNotFound", "Conversation not found."],
+    413: ["MessageSizeTooBig", "Message size too big"],
+    429: ["Throttled", "Too many requests."],
+  };
+  const [code, message] = known[status] ?? ["ServiceError", "injected"];
+  return { error: { code, message } };
+}
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
