@@ -346,7 +346,10 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     config.telemetry,
     {
       jobs: () => jobQueueStats(db),
-      outbox: async () => ({ ...(await auditStore.backlog()), blocked: false }),
+      outbox: async () => {
+        const backlog = await auditStore.backlog();
+        return { waiting: backlog.waiting, setAside: backlog.setAside, blocked: backlog.blocked !== undefined };
+      },
     },
     logger,
   );

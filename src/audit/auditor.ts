@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { retryAfterMs } from "../errors.js";
-import { countAuditEntry } from "../telemetry/instruments.js";
+import { countAuditEntry, countOutboxSetAside } from "../telemetry/instruments.js";
 import { UNPOSTED_ACTIONS } from "./audit-log.js";
 import type { AuditEntry, AuditLog, AuditOutbox, AuditPost, NewAuditEntry, OutboxBacklog } from "./audit-log.js";
 
@@ -167,6 +167,7 @@ export class Auditor {
           // stops holding every later post back, and a short note takes its place in the channel.
           const setAside = await this.outbox.refusedPermanently(post.seq, this.options.owner, delay, errorText(err), this.options.maxPermanentFailures);
           if (setAside) {
+            countOutboxSetAside();
             this.failures = 0;
             const backlog = await this.outbox.backlog();
             this.logger.warn(
