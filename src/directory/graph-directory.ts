@@ -6,9 +6,13 @@ import { BATCH_LIMIT, GraphBatch, type BatchAnswer } from "./graph-batch.js";
 import { mapGraphError } from "./graph-errors.js";
 import { listSignInUsers, listUsers } from "./graph-listing.js";
 import { departmentFilter, DISABLED_FILTER } from "./odata.js";
+import { ReportsBudget } from "./reports-budget.js";
 import { directoryUserOf, USER_SELECT, type DirectoryUser } from "./types.js";
 
 export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
+
+/** 429s a `revoke ip` selection waits out before it fails with Graph's answer. */
+const MAX_CARD_THROTTLES = 5;
 
 /**
  * Microsoft Graph implementation of Directory. The Graph client is built by the composition root
@@ -17,11 +21,21 @@ export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
 export class GraphDirectory implements Directory {
   private readonly batch: GraphBatch;
 
+  /** Every sign-in log read (`revoke ip`) takes its place here, shared with `status` and the watch. */
+  private readonly reports: ReportsBudget;
+
   constructor(
     private readonly client: Client,
     private readonly credential: TokenCredential,
+    reports?: ReportsBudget,
   ) {
     this.batch = new GraphBatch(client);
+    this.reports = reports ?? new ReportsBudget({ tenantId: "this-tenant" });
+  }
+
+  /** The reports budget `revoke ip` reads under (the composition root shares it with the sign-in log). */
+  get reportsBudget(): ReportsBudget {
+    return this.reports;
   }
 
   usersInDepartment(name: string): UserPages {
@@ -37,7 +51,18 @@ export class GraphDirectory implements Directory {
    * the snapshot needs: each page of distinct users is read back, 20 to a batch.
    */
   async *usersSignedInFrom(ip: string, since: Date): UserPages {
-    for await (const page of listSignInUsers(this.client, ip, since)) {
+    // A person waits for the card: its reads go first. A 429 pauses every reader for its
+    // Retry-After, and the page is asked again (a few times) once the pause is over.
+    let throttles = 0;
+    const reading = {
+      beforePage: () => this.reports.take("card"),
+      onThrottled: async (err: AppError) => {
+        await this.reports.throttled(err.details.retryAfterSeconds);
+        throttles += 1;
+        return throttles <= MAX_CARD_THROTTLES;
+      },
+    };
+    for await (const page of listSignInUsers(this.client, ip, since, reading)) {
       const users: DirectoryUser[] = [];
       for (let i = 0; i < page.length; i += BATCH_LIMIT) {
         const answer = await this.batch.read(page.slice(i, i + BATCH_LIMIT).map((u) => u.id));
