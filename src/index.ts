@@ -43,6 +43,7 @@ import { SqlRequestStore } from "./store/request-store.js";
 import { SqlSendLedger } from "./store/write-ledger.js";
 import { SqlPauseBoard } from "./store/graph-pauses.js";
 import { ReportsBudget } from "./directory/reports-budget.js";
+import { IdentityProtectionPacer } from "./directory/identity-protection-pacer.js";
 import { SqlWatchStore } from "./store/watch-store.js";
 import { SqlUserHistory } from "./store/user-history.js";
 import { GraphSignInLog } from "./directory/sign-in-log.js";
@@ -194,6 +195,11 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     owner,
     // Replicas share one quota through PostgreSQL; a single SQLite instance counts in memory.
     ledger: kind === "postgres" ? new SqlSendLedger(db, kind, owner) : undefined,
+    identityProtection: new IdentityProtectionPacer({
+      tenantId: config.graph.credential.tenantId ?? config.bot.tenantId,
+      ledger: new SqlSendLedger(db, kind, owner),
+      pauses: new SqlPauseBoard(db, kind),
+    }),
     options: {
       leaseMs,
       pollMs: Math.min(5000, leaseMs / 2),

@@ -1,5 +1,5 @@
 import type { TokenCredential } from "@azure/identity";
-import type { Client } from "@microsoft/microsoft-graph-client";
+import { RetryHandlerOptions, type Client } from "@microsoft/microsoft-graph-client";
 import { AppError } from "../errors.js";
 import { CONFIRM_COMPROMISED_LIMIT, isObjectId, type Directory, type DirectoryObjectKind, type UserPages } from "./directory.js";
 import { BATCH_LIMIT, GraphBatch, type BatchAnswer } from "./graph-batch.js";
@@ -109,7 +109,12 @@ export class GraphDirectory implements Directory {
       if (!isObjectId(id)) throw new AppError("GraphBadRequest", `"${id}" is not an object ID; the bot acts on object IDs only.`);
     }
     try {
-      await this.client.api("/identityProtection/riskyUsers/confirmCompromised").post({ userIds: [...userIds] });
+      // The client's own retries are off: Identity Protection's 429s are paced and backed off by
+      // the caller (src/directory/identity-protection-pacer.ts), once for every replica.
+      await this.client
+        .api("/identityProtection/riskyUsers/confirmCompromised")
+        .middlewareOptions([new RetryHandlerOptions(0, 0)])
+        .post({ userIds: [...userIds] });
       return { items: userIds.map((userId) => ({ userId, ok: true })), throttled: 0 };
     } catch (err) {
       const error = mapGraphError(err, "confirmCompromised", `${userIds.length} ${userIds.length === 1 ? "user" : "users"}`);

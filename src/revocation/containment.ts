@@ -1,6 +1,7 @@
 import type { NewAuditEntry } from "../audit/audit-log.js";
 import type { Directory } from "../directory/directory.js";
 import type { GraphBatchCalls, WriteResult } from "../directory/graph-writes.js";
+import type { IdentityProtectionPacer } from "../directory/identity-protection-pacer.js";
 import type { DirectoryUser } from "../directory/types.js";
 import type { AppError } from "../errors.js";
 import type { RequestStore } from "./request-store.js";
@@ -45,6 +46,8 @@ export class ContainmentSteps {
       store: Pick<RequestStore, "markSteps" | "recordSteps">;
       directory: Pick<Directory, "resetPasswordMany" | "readPasswordChangeMany" | "confirmCompromisedMany">;
       calls: GraphBatchCalls;
+      /** Identity Protection's 1 request per second per tenant, and its backoff after a 429. */
+      identityProtection: IdentityProtectionPacer;
       owner: string;
       /** How far the directory's clock may be behind ours when judging a read-back. */
       clockSkewMs: number;
@@ -123,7 +126,7 @@ export class ContainmentSteps {
       if (written.ok.length > 0) this.resetAllowed = true;
       return written;
     }
-    return this.deps.calls.write(userIds, (ids) => this.deps.directory.confirmCompromisedMany(ids));
+    return this.deps.calls.write(userIds, (ids) => this.deps.identityProtection.call(() => this.deps.directory.confirmCompromisedMany(ids)));
   }
 
   /**

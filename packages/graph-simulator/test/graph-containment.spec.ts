@@ -10,7 +10,8 @@ describe("simulator: password resets and Identity Protection's confirmCompromise
   let token: string;
 
   before(async () => {
-    sim = await startSimulator();
+    // Each check on its own: Identity Protection's rate limit has its own tests below.
+    sim = await startSimulator({ identityProtectionQuota: false });
     token = await getToken(sim);
   });
   after(async () => {
@@ -89,5 +90,31 @@ describe("simulator: password resets and Identity Protection's confirmCompromise
       assert.equal((await confirm(token, {})).status, 400);
       assert.equal((await confirm(token, { userIds: ["not-a-guid"] })).status, 400);
     });
+  });
+});
+
+describe("simulator: Identity Protection's limit (1 request per second per tenant, 429 without Retry-After)", () => {
+  let sim: StartedSimulator;
+
+  before(async () => {
+    sim = await startSimulator();
+  });
+  after(async () => {
+    await sim.close();
+  });
+
+  const confirm = (t: string, id: string) => graph(sim, t, "/identityProtection/riskyUsers/confirmCompromised", { method: "POST", body: { userIds: [id] } });
+
+  it("answers a second request within the second 429 with no Retry-After header; a second later it is accepted", async () => {
+    const token = await getToken(sim);
+    assert.equal((await confirm(token, WELL_KNOWN.alice.id)).status, 204);
+    const throttled = await confirm(token, WELL_KNOWN.bob.id);
+    assert.equal(throttled.status, 429);
+    assert.equal(throttled.headers["retry-after"], undefined, "Microsoft documents no Retry-After on these 429s");
+    assert.equal(graphErrorOf(throttled).code, "TooManyRequests");
+    assert.equal(sim.tenant.riskStates.get(WELL_KNOWN.bob.id), undefined, "nothing was done");
+    await new Promise((resolve) => setTimeout(resolve, 1050));
+    assert.equal((await confirm(token, WELL_KNOWN.bob.id)).status, 204);
+    assert.deepEqual(sim.stats().identityProtection, { accepted: 2, throttled: 1 });
   });
 });
