@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { Verbs } from "../../src/cards/verbs.js";
+import { WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { inThread, installActivity, type TeamsConversation } from "../fakes/activities.js";
 import { cardText, lastConfirmCard } from "./cards.js";
 import { startHarness, type Harness } from "./harness.js";
@@ -56,6 +57,38 @@ describe("e2e: containment within Microsoft's documented limits", function () {
       const steps = (await h.auditEntries()).filter((e) => e.requestId === requestId && e.action === "target.containment");
       assert.equal(steps.length, 120);
       assert.ok(steps.every((e) => e.details.outcome === "done"), JSON.stringify(steps.find((e) => e.details.outcome !== "done")?.details));
+    });
+  });
+
+  describe("password reset: the permission and an Entra role", () => {
+    beforeEach(async () => {
+      h = await startHarness({ env: { AUDIT_CHANNEL_ID: APPROVAL_CHANNEL } });
+      channel = h.channel("secops-audit");
+      assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), channel))).status, 200);
+    });
+
+    const finalCard = (cardId: string) => cardText(h.connector.calls.filter((c) => c.kind === "update" && c.activityId === cardId).at(-1)?.activity);
+
+    it("with the permission but no Entra role, Graph refuses (403) and the user's line names User Administrator and the permission", async () => {
+      h.sim.tenant.appDirectoryRoles.set(h.sim.clientId, []);
+      const { cardId, requestId } = await askAndApprove("revoke user bob.stone@contoso.com --reset-password");
+      const final = finalCard(cardId);
+      assert.ok(final.includes("Password not reset") && final.includes("User Administrator") && final.includes("User-PasswordProfile.ReadWrite.All"), final);
+      assert.equal(h.sim.tenant.passwordResets.length, 0);
+      const step = (await h.auditEntries()).find((e) => e.requestId === requestId && e.action === "target.containment");
+      assert.equal(step?.details.outcome, "not done");
+      assert.ok(String(step?.details.detail).includes("User Administrator"));
+    });
+
+    it("with User Administrator only, a non-admin is reset and the admin's line names Privileged Authentication Administrator; with that role the admin is reset", async () => {
+      const { cardId } = await askAndApprove(`revoke user alice@contoso.com ${WELL_KNOWN.dollar.userPrincipalName} --reset-password`);
+      const final = finalCard(cardId);
+      assert.ok(final.includes("holds an admin role") && final.includes("Privileged Authentication Administrator"), final);
+      assert.deepEqual(h.sim.tenant.passwordResets.map((r) => r.userId), [WELL_KNOWN.alice.id]);
+
+      h.sim.tenant.appDirectoryRoles.set(h.sim.clientId, ["User Administrator", "Privileged Authentication Administrator"]);
+      await askAndApprove(`revoke user ${WELL_KNOWN.dollar.userPrincipalName} --reset-password`);
+      assert.deepEqual(h.sim.tenant.passwordResets.map((r) => r.userId), [WELL_KNOWN.alice.id, WELL_KNOWN.dollar.id]);
     });
   });
 });

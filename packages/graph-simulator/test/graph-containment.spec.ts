@@ -44,7 +44,24 @@ describe("simulator: password resets and Identity Protection's confirmCompromise
       }
     });
 
-    it("403s Authorization_RequestDenied for a holder of an admin role, whatever the permission", async () => {
+    it("403s without the User Administrator role whatever the permission; an admin's reset needs Privileged Authentication Administrator", async () => {
+      try {
+        sim.tenant.appDirectoryRoles.set(sim.clientId, []);
+        const refused = await reset(token, WELL_KNOWN.alice.id, STRONG);
+        assert.equal(refused.status, 403, "the permission alone is not enough");
+        assert.equal(graphErrorOf(refused).code, "Authorization_RequestDenied");
+        sim.tenant.appDirectoryRoles.set(sim.clientId, ["User Administrator"]);
+        assert.equal((await reset(token, WELL_KNOWN.alice.id, STRONG)).status, 204);
+        assert.equal((await reset(token, WELL_KNOWN.dollar.id, STRONG)).status, 403, "User Administrator cannot reset an admin");
+        sim.tenant.appDirectoryRoles.set(sim.clientId, ["Privileged Authentication Administrator"]);
+        assert.equal((await reset(token, WELL_KNOWN.dollar.id, STRONG)).status, 204);
+        assert.equal((await reset(token, WELL_KNOWN.alice.id, STRONG)).status, 204);
+      } finally {
+        sim.tenant.appDirectoryRoles.clear();
+      }
+    });
+
+    it("403s Authorization_RequestDenied for a holder of an admin role while the app holds only User Administrator, whatever the permission", async () => {
       sim.setRoles([...ALL_GRAPH_ROLES, GRAPH_ROLES.directoryReadWriteAll]);
       const strong = await getToken(sim);
       for (const admin of [WELL_KNOWN.breakglass.id, WELL_KNOWN.dollar.id]) {
