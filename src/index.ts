@@ -42,6 +42,9 @@ import { openDatabase } from "./store/database.js";
 import { SqlJobQueue } from "./store/job-queue.js";
 import { SqlRequestStore } from "./store/request-store.js";
 import { SqlSendLedger } from "./store/write-ledger.js";
+import { SqlPauseBoard } from "./store/graph-pauses.js";
+import { ReportsBudget } from "./directory/reports-budget.js";
+import { IdentityProtectionPacer } from "./directory/identity-protection-pacer.js";
 import { SqlWatchStore } from "./store/watch-store.js";
 import { SqlUserHistory } from "./store/user-history.js";
 import { GraphSignInLog } from "./directory/sign-in-log.js";
@@ -135,12 +138,19 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
 
   const credential = createCredential(config);
   const graphClient = createGraphClient(config, credential);
-  const directory: Directory = new GraphDirectory(graphClient, credential);
 
   const database = await openDatabase(config.databaseUrl);
   const { db, kind } = database;
   // This process's name in job leases and outbox claims: unique per start, readable in the audit.
   const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  // Every reader of the sign-in log (watch, status, revoke ip) shares one budget, and replicas
+  // share it through the database: the places taken (write_ledger) and a 429's pause (graph_pauses).
+  const reportsBudget = new ReportsBudget({
+    tenantId: config.graph.credential.tenantId ?? config.bot.tenantId,
+    ledger: new SqlSendLedger(db, kind, owner),
+    pauses: new SqlPauseBoard(db, kind),
+  });
+  const directory: Directory = new GraphDirectory(graphClient, credential, reportsBudget);
   const auditKey = config.auditKey === undefined ? undefined : auditKeyOf(config.auditKey);
   const auditStore = new SqlAuditStore(db, kind, undefined, auditKey);
   // With a key on an unkeyed chain, keying begins now (an entry marks it); a keyed chain and no
@@ -167,7 +177,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
   const roles = new GraphRoleLookup(directory, config.roles);
   if (keyingBegan !== undefined) auditor.observe(keyingBegan);
   const leaseMs = config.jobLeaseSeconds * 1000;
-  const signInLog = new GraphSignInLog(graphClient);
+  const signInLog = new GraphSignInLog(graphClient, reportsBudget);
   const watches = new WatchRunner({
     store: new SqlWatchStore(db),
     log: signInLog,
@@ -177,8 +187,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     thread: new TeamsWatchThread(messenger),
     logger,
     owner,
-    // Replicas share the reports API's limit through PostgreSQL, as they share the write quota.
-    ledger: kind === "postgres" ? new SqlSendLedger(db, kind, owner) : undefined,
+    reports: reportsBudget,
     options: { hours: config.watchHours, leaseMs, tickMs: Math.min(5000, leaseMs / 2), ...options.watchOptions },
   });
   // A finished job (its own end comes with a summary) starts its users' sign-in watch.
@@ -203,6 +212,11 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     owner,
     // Replicas share one quota through PostgreSQL; a single SQLite instance counts in memory.
     ledger: kind === "postgres" ? new SqlSendLedger(db, kind, owner) : undefined,
+    identityProtection: new IdentityProtectionPacer({
+      tenantId: config.graph.credential.tenantId ?? config.bot.tenantId,
+      ledger: new SqlSendLedger(db, kind, owner),
+      pauses: new SqlPauseBoard(db, kind),
+    }),
     options: {
       leaseMs,
       pollMs: Math.min(5000, leaseMs / 2),

@@ -1,14 +1,18 @@
 import type { TokenCredential } from "@azure/identity";
-import type { Client } from "@microsoft/microsoft-graph-client";
+import { RetryHandlerOptions, type Client } from "@microsoft/microsoft-graph-client";
 import { AppError } from "../errors.js";
 import { CONFIRM_COMPROMISED_LIMIT, isObjectId, type Directory, type DirectoryObjectKind, type UserPages } from "./directory.js";
 import { BATCH_LIMIT, GraphBatch, type BatchAnswer } from "./graph-batch.js";
 import { mapGraphError } from "./graph-errors.js";
 import { listSignInUsers, listUsers } from "./graph-listing.js";
 import { departmentFilter, DISABLED_FILTER } from "./odata.js";
+import { ReportsBudget } from "./reports-budget.js";
 import { directoryUserOf, USER_SELECT, type DirectoryUser } from "./types.js";
 
 export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
+
+/** 429s a `revoke ip` selection waits out before it fails with Graph's answer. */
+const MAX_CARD_THROTTLES = 5;
 
 /**
  * Microsoft Graph implementation of Directory. The Graph client is built by the composition root
@@ -17,11 +21,21 @@ export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
 export class GraphDirectory implements Directory {
   private readonly batch: GraphBatch;
 
+  /** Every sign-in log read (`revoke ip`) takes its place here, shared with `status` and the watch. */
+  private readonly reports: ReportsBudget;
+
   constructor(
     private readonly client: Client,
     private readonly credential: TokenCredential,
+    reports?: ReportsBudget,
   ) {
     this.batch = new GraphBatch(client);
+    this.reports = reports ?? new ReportsBudget({ tenantId: "this-tenant" });
+  }
+
+  /** The reports budget `revoke ip` reads under (the composition root shares it with the sign-in log). */
+  get reportsBudget(): ReportsBudget {
+    return this.reports;
   }
 
   usersInDepartment(name: string): UserPages {
@@ -37,7 +51,18 @@ export class GraphDirectory implements Directory {
    * the snapshot needs: each page of distinct users is read back, 20 to a batch.
    */
   async *usersSignedInFrom(ip: string, since: Date): UserPages {
-    for await (const page of listSignInUsers(this.client, ip, since)) {
+    // A person waits for the card: its reads go first. A 429 pauses every reader for its
+    // Retry-After, and the page is asked again (a few times) once the pause is over.
+    let throttles = 0;
+    const reading = {
+      beforePage: () => this.reports.take("card"),
+      onThrottled: async (err: AppError) => {
+        await this.reports.throttled(err.details.retryAfterSeconds);
+        throttles += 1;
+        return throttles <= MAX_CARD_THROTTLES;
+      },
+    };
+    for await (const page of listSignInUsers(this.client, ip, since, reading)) {
       const users: DirectoryUser[] = [];
       for (let i = 0; i < page.length; i += BATCH_LIMIT) {
         const answer = await this.batch.read(page.slice(i, i + BATCH_LIMIT).map((u) => u.id));
@@ -84,7 +109,12 @@ export class GraphDirectory implements Directory {
       if (!isObjectId(id)) throw new AppError("GraphBadRequest", `"${id}" is not an object ID; the bot acts on object IDs only.`);
     }
     try {
-      await this.client.api("/identityProtection/riskyUsers/confirmCompromised").post({ userIds: [...userIds] });
+      // The client's own retries are off: Identity Protection's 429s are paced and backed off by
+      // the caller (src/directory/identity-protection-pacer.ts), once for every replica.
+      await this.client
+        .api("/identityProtection/riskyUsers/confirmCompromised")
+        .middlewareOptions([new RetryHandlerOptions(0, 0)])
+        .post({ userIds: [...userIds] });
       return { items: userIds.map((userId) => ({ userId, ok: true })), throttled: 0 };
     } catch (err) {
       const error = mapGraphError(err, "confirmCompromised", `${userIds.length} ${userIds.length === 1 ? "user" : "users"}`);

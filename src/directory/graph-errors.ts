@@ -51,11 +51,13 @@ export function mapGraphError(err: unknown, op: GraphOperation, subject: string)
       );
     }
     if (status === 403 && op === "resetPassword") {
-      // Graph refuses both a missing permission and an admin target with the same 403; the job
-      // tells them apart where it can (resetRefusal in revocation/containment.ts).
+      // Graph answers a missing permission, a missing Entra role and an admin target with the same
+      // 403. Microsoft documents passwordProfile in app-only access as needing the permission and
+      // at least the User Administrator role, and Privileged Authentication Administrator for a
+      // user who holds an admin role; the job narrows it down where it can (containment.ts).
       return new AppError(
         "GraphForbidden",
-        "Microsoft Graph refused the password reset (403): either the bot's app registration lacks the application permission User-PasswordProfile.ReadWrite.All (an admin adds it under API permissions and grants admin consent), or the user holds an admin role: an app cannot reset an admin's password; reset it in the Entra admin center.",
+        "Microsoft Graph refused the password reset (403). In app-only access Microsoft requires both the application permission User-PasswordProfile.ReadWrite.All (an admin adds it under API permissions and grants admin consent) and the Microsoft Entra role User Administrator assigned to the bot's app (Roles and administrators); a user who holds an admin role needs Privileged Authentication Administrator instead. One of these is missing.",
         details,
       );
     }

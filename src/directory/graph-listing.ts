@@ -8,7 +8,7 @@
  * `%27` would reach Graph as a quote.
  */
 import type { Client, GraphRequest } from "@microsoft/microsoft-graph-client";
-import { GraphError } from "@microsoft/microsoft-graph-client";
+import { GraphError, RetryHandlerOptions } from "@microsoft/microsoft-graph-client";
 import { AppError } from "../errors.js";
 import { mapGraphError } from "./graph-errors.js";
 import { signInsFilter } from "./odata.js";
@@ -57,6 +57,12 @@ export interface ListingOptions {
   maxPages?: number;
   /** Awaited before each page is requested (the sign-in watch paces its reads to the reports API's limit). */
   beforePage?: () => Promise<void>;
+  /**
+   * A page Graph answered 429: told the error (it pauses the readers sharing the limit), it says
+   * whether to ask for the page again (after beforePage again). Set, the Graph client's own
+   * retries are off, so that every request goes through beforePage's budget.
+   */
+  onThrottled?: (err: AppError) => Promise<boolean>;
 }
 
 /**
@@ -139,8 +145,17 @@ export async function* pages(
         `Microsoft Graph was still returning pages after ${maxPages} pages for ${subjectOf(op, filter)}; the listing was stopped and nothing was requested.`,
       );
     }
-    if (options.beforePage !== undefined) await options.beforePage();
-    const page = await fetchPage(request, op, filter);
+    if (options.onThrottled !== undefined) request.middlewareOptions([new RetryHandlerOptions(0, 0)]);
+    let page: Awaited<ReturnType<typeof fetchPage>>;
+    for (;;) {
+      if (options.beforePage !== undefined) await options.beforePage();
+      try {
+        page = await fetchPage(request, op, filter);
+        break;
+      } catch (err) {
+        if (!(err instanceof AppError && err.code === "GraphThrottled" && options.onThrottled !== undefined && (await options.onThrottled(err)))) throw err;
+      }
+    }
     read += 1;
     if (page.nextLink !== undefined && page.nextLink === previousLink) {
       throw unexpected(op, filter, "the same next page twice");

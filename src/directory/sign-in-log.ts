@@ -11,8 +11,9 @@ import { isIP } from "node:net";
 import { AppError } from "../errors.js";
 import { isObjectId } from "./directory.js";
 import { mapGraphError } from "./graph-errors.js";
-import { pages } from "./graph-listing.js";
+import { pages, type ListingOptions } from "./graph-listing.js";
 import { odataString } from "./odata.js";
+import { REPORTS_LIMIT, type ReportsBudget } from "./reports-budget.js";
 
 /**
  * Users asked about in one request. Each `userId eq '<guid>'` clause is about 60 characters once
@@ -40,7 +41,7 @@ export interface SignInEvent {
 }
 
 export interface SignInReadOptions {
-  /** Awaited before each request (pacing to the reports API's limit). */
+  /** Awaited before each request (pacing to the reports API's limit); default: the watch's share of the reports budget. */
   beforeRequest?: () => Promise<void>;
   /** Records per page (`$top`); default 999. */
   pageSize?: number;
@@ -75,20 +76,6 @@ export interface UserSignIns {
   successfulSince(userId: string, since: Date, maxPages?: number): Promise<SignInsSince>;
 }
 
-/**
- * Microsoft documents `GET …signInActivity` at 10 requests per minute per app and tenant (identity
- * and access reports limits). Look-ups past that are refused here, with that reason, rather than
- * sent to be answered 429.
- */
-export const SIGN_IN_ACTIVITY_PER_MINUTE = 10;
-
-/**
- * Sign-in log reads `status` may send in any 10 s: what the sign-in watch leaves of Microsoft's 5 per
- * 10 s per app and tenant (the watch takes 3). Past that, `status` says so at once instead of
- * waiting in a chat turn for Graph's 429 and its Retry-After.
- */
-export const STATUS_SIGN_IN_READS_PER_10S = 2;
-
 /** An OData DateTimeOffset literal at whole seconds (truncated: the window widens, never narrows). */
 function odataTime(at: Date): string {
   const ms = at.getTime();
@@ -117,48 +104,22 @@ export function seenBeforeFilter(userId: string, ip: string, before: Date): stri
   return `${userIdClause(userId)} and ipAddress eq ${odataString(ip)} and createdDateTime le ${odataTime(before)} and status/errorCode eq 0`;
 }
 
-/** At most `limit` uses in any `windowMs`, counted here (a sliding window of this process's own uses). */
-class WindowBudget {
-  private readonly used: number[] = [];
-
-  constructor(
-    private readonly limit: number,
-    private readonly windowMs: number,
-    private readonly now: () => number,
-  ) {}
-
-  /** Takes one use; when none is left, takes nothing and returns the whole seconds until one is. */
-  take(): number | undefined {
-    const now = this.now();
-    while (this.used.length > 0 && (this.used[0] ?? 0) <= now - this.windowMs) this.used.shift();
-    if (this.used.length >= this.limit) return Math.max(1, Math.ceil(((this.used[0] ?? now) + this.windowMs - now) / 1000));
-    this.used.push(now);
-    return undefined;
-  }
-}
-
-/** Microsoft Graph implementation of SignInLog and UserSignIns. */
+/**
+ * Microsoft Graph implementation of SignInLog and UserSignIns. Every sign-in log request takes its
+ * place in the one reports budget (src/directory/reports-budget.ts) and a 429 pauses every reader
+ * of it; the Graph client's own retries are off for these reads, so none bypasses the budget.
+ *
+ * `signInActivity` is a property of the user, not a reports resource, and Microsoft documents no
+ * limit of its own for it: it is not paced here, and a 429 is said with Graph's Retry-After.
+ */
 export class GraphSignInLog implements SignInLog, UserSignIns {
-  private readonly activityLookups: WindowBudget;
-  private readonly statusReads: WindowBudget;
-
   constructor(
     private readonly client: Client,
-    now: () => number = Date.now,
-  ) {
-    this.activityLookups = new WindowBudget(SIGN_IN_ACTIVITY_PER_MINUTE, 60_000, now);
-    this.statusReads = new WindowBudget(STATUS_SIGN_IN_READS_PER_10S, 10_000, now);
-  }
+    private readonly budget: ReportsBudget,
+  ) {}
 
   async signInActivity(userId: string): Promise<SignInActivity> {
     if (!isObjectId(userId)) throw new AppError("GraphBadRequest", `"${userId.slice(0, 60)}" is not an object ID.`);
-    if (this.activityLookups.take() !== undefined) {
-      throw new AppError(
-        "GraphThrottled",
-        `Microsoft Graph allows ${SIGN_IN_ACTIVITY_PER_MINUTE} sign-in activity look-ups a minute, and this minute's are used; try again in a minute.`,
-        { retryAfterSeconds: 60 },
-      );
-    }
     let body: unknown;
     try {
       body = await this.client
@@ -189,12 +150,11 @@ export class GraphSignInLog implements SignInLog, UserSignIns {
     let count = 0;
     let latest: SignInEvent | undefined;
     let read = 0;
-    const beforePage = (): Promise<void> => {
-      this.takeStatusRead();
-      return Promise.resolve();
-    };
+    const beforePage = (): Promise<void> => this.takeStatusRead();
+    // No waiting in a chat turn: a 429 pauses every reader and is said at once, not retried.
+    const onThrottled = (err: AppError) => this.budget.throttled(err.details.retryAfterSeconds).then(() => false);
     // Graph answers newest first: the first record is the latest.
-    for await (const records of pages(this.client, first, "readSignIns", filter, { beforePage })) {
+    for await (const records of pages(this.client, first, "readSignIns", filter, { beforePage, onThrottled })) {
       for (const record of records) {
         const event = signInEventOf(record);
         if (event === undefined) continue;
@@ -207,16 +167,25 @@ export class GraphSignInLog implements SignInLog, UserSignIns {
     return { count, more: false, latest };
   }
 
-  /** Counts one of `status`'s sign-in log reads, or refuses it when this 10 s window's are used. */
-  private takeStatusRead(): void {
-    const wait = this.statusReads.take();
+  /** Takes one of `status`'s places in the reports budget, or refuses at once, saying when to ask again. */
+  private async takeStatusRead(): Promise<void> {
+    const wait = await this.budget.tryTake("status");
     if (wait !== undefined) {
       throw new AppError(
         "GraphThrottled",
-        `Microsoft Graph allows 5 sign-in log reads every 10 seconds, and the sign-in watch and other look-ups are using them just now; ask again in ${wait} s.`,
+        `Microsoft Graph allows the bot ${REPORTS_LIMIT} sign-in log reads every 10 seconds, and the sign-in watch or a revocation by address is using them just now; ask again in ${wait} s.`,
         { retryAfterSeconds: wait },
       );
     }
+  }
+
+  /** A read of the watch's: a 429 pauses every reader of the budget, and the watch tries again later. */
+  private watchOptions(options: SignInReadOptions, maxPages?: number): ListingOptions {
+    return {
+      beforePage: options.beforeRequest ?? (() => this.budget.take("watch")),
+      onThrottled: (err) => this.budget.throttled(err.details.retryAfterSeconds).then(() => false),
+      maxPages,
+    };
   }
 
   async *successfulSignIns(userIds: readonly string[], since: Date, options: SignInReadOptions = {}): AsyncGenerator<SignInEvent[], void, undefined> {
@@ -225,7 +194,7 @@ export class GraphSignInLog implements SignInLog, UserSignIns {
       .api("/auditLogs/signIns")
       .filter(encodeURIComponent(filter))
       .top(options.pageSize ?? 999);
-    for await (const records of pages(this.client, first, "readSignIns", filter, { beforePage: options.beforeRequest })) {
+    for await (const records of pages(this.client, first, "readSignIns", filter, this.watchOptions(options))) {
       const events: SignInEvent[] = [];
       for (const record of records) {
         const event = signInEventOf(record);
@@ -239,7 +208,7 @@ export class GraphSignInLog implements SignInLog, UserSignIns {
     const filter = seenBeforeFilter(userId, ip, before);
     const first = this.client.api("/auditLogs/signIns").filter(encodeURIComponent(filter)).top(1);
     // The first page answers the question; no further page is read.
-    for await (const records of pages(this.client, first, "readSignIns", filter, { beforePage: options.beforeRequest, maxPages: 1 })) {
+    for await (const records of pages(this.client, first, "readSignIns", filter, this.watchOptions(options, 1))) {
       return records.some((r) => signInEventOf(r) !== undefined);
     }
     return false;

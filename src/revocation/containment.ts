@@ -1,6 +1,7 @@
 import type { NewAuditEntry } from "../audit/audit-log.js";
 import type { Directory } from "../directory/directory.js";
 import type { GraphBatchCalls, WriteResult } from "../directory/graph-writes.js";
+import type { IdentityProtectionPacer } from "../directory/identity-protection-pacer.js";
 import type { DirectoryUser } from "../directory/types.js";
 import type { AppError } from "../errors.js";
 import type { RequestStore } from "./request-store.js";
@@ -8,7 +9,7 @@ import type { Containment, ContainmentStep, StepOutcome } from "./types.js";
 
 /** Why an app's password reset of an admin is refused, and what to do instead. */
 export const ADMIN_RESET_REFUSED =
-  "holds an admin role: an app cannot reset an admin's password; reset it in the Entra admin center";
+  "holds an admin role: resetting an admin's password needs the Microsoft Entra role Privileged Authentication Administrator assigned to the bot's app, which it does not hold; assign it, or reset the password in the Entra admin center";
 
 /** What the containment steps of a batch left for its targets' outcomes. */
 export interface StepNotes {
@@ -37,7 +38,10 @@ const NOT_DONE_TEXT: Record<ContainmentStep, string> = {
  * again); a confirmation is sent again (confirming twice changes nothing), and recorded once.
  */
 export class ContainmentSteps {
-  /** A reset succeeded in this process: the app holds the permission, so a 403 means an admin target. */
+  /**
+   * A reset succeeded in this process: the app holds the permission and at least User
+   * Administrator, so a 403 means an admin target and no Privileged Authentication Administrator.
+   */
   private resetAllowed = false;
 
   constructor(
@@ -45,6 +49,8 @@ export class ContainmentSteps {
       store: Pick<RequestStore, "markSteps" | "recordSteps">;
       directory: Pick<Directory, "resetPasswordMany" | "readPasswordChangeMany" | "confirmCompromisedMany">;
       calls: GraphBatchCalls;
+      /** Identity Protection's 1 request per second per tenant, and its backoff after a 429. */
+      identityProtection: IdentityProtectionPacer;
       owner: string;
       /** How far the directory's clock may be behind ours when judging a read-back. */
       clockSkewMs: number;
@@ -123,14 +129,15 @@ export class ContainmentSteps {
       if (written.ok.length > 0) this.resetAllowed = true;
       return written;
     }
-    return this.deps.calls.write(userIds, (ids) => this.deps.directory.confirmCompromisedMany(ids));
+    return this.deps.calls.write(userIds, (ids) => this.deps.identityProtection.call(() => this.deps.directory.confirmCompromisedMany(ids)));
   }
 
   /**
-   * Why a step was refused, for a person. Graph answers a reset of an admin and a reset without
-   * the permission with the same 403: once a reset has succeeded (in this batch or earlier in this
-   * process) the permission is shown to be there, so the 403 is the admin role; otherwise both
-   * causes are named.
+   * Why a step was refused, for a person. Graph answers a reset of an admin, a reset without the
+   * permission and one without the Entra role with the same 403: once a reset has succeeded (in
+   * this batch or earlier in this process) the permission and User Administrator are shown to be
+   * there, so the 403 is an admin target without Privileged Authentication Administrator;
+   * otherwise every requirement is named.
    */
   private refusal(step: ContainmentStep, error: AppError, sent: WriteResult): string {
     if (step === "reset_password" && error.code === "GraphForbidden" && (sent.ok.length > 0 || this.resetAllowed)) {

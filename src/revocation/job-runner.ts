@@ -21,6 +21,7 @@ import {
 } from "./outcomes.js";
 import type { JobClaim, JobQueue, RequestStore, RequestSummary } from "./request-store.js";
 import { ContainmentSteps } from "./containment.js";
+import { IdentityProtectionPacer } from "../directory/identity-protection-pacer.js";
 import { enableBatch } from "./enable.js";
 import { FINAL_STATES, hasContainment, isAppActor, type RevocationRequest, type TargetOutcome } from "./types.js";
 import { Verification } from "./verification.js";
@@ -122,6 +123,8 @@ export class JobRunner implements JobStarter {
       owner: string;
       /** Where Graph writes are counted: shared by replicas (the database) or this process's own. */
       ledger?: SendLedger;
+      /** Identity Protection's pace (shared by replicas in the composition root); default this process's own. */
+      identityProtection?: IdentityProtectionPacer;
       options?: Partial<JobRunnerOptions>;
     },
   ) {
@@ -133,6 +136,7 @@ export class JobRunner implements JobStarter {
       store: deps.store,
       directory: deps.directory,
       calls: this.calls,
+      identityProtection: deps.identityProtection ?? new IdentityProtectionPacer({ tenantId: "this-tenant", ledger: deps.ledger }),
       owner: deps.owner,
       clockSkewMs: this.options.clockSkewMs,
     });

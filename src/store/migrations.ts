@@ -273,6 +273,18 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  "010-graph-pauses": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // One row per throttled Graph API (the reports API, Identity Protection) and tenant: until
+      // when every replica waits after a 429 (ms since the epoch). The sends themselves are counted
+      // in write_ledger under their own keys.
+      await db.schema
+        .createTable("graph_pauses")
+        .addColumn("key", "text", (c) => c.primaryKey())
+        .addColumn("paused_until", "bigint", (c) => c.notNull())
+        .execute();
+    },
+  },
   "013-outbox-blocked-and-placeholders": {
     async up(db: Kysely<unknown>): Promise<void> {
       // The audit channel unreachable (403/404, the bot removed from the team): the post leading

@@ -22,6 +22,7 @@ export interface Database {
   watch_users: WatchUsersTable;
   watch_signins: WatchSignInsTable;
   containment_steps: ContainmentStepsTable;
+  graph_pauses: GraphPausesTable;
 }
 
 /** One containment step of one target (007): marked before the call, its outcome recorded once. */
@@ -262,4 +263,11 @@ export interface WatchSignInsTable {
   /** 1 when the user signed in successfully from this address before the revocation, 0 not, null unknown. */
   seen_before: number | null;
   reported_at: string | null;
+}
+
+/** Until when every replica holds back from a throttled Graph API (010; ms since the epoch). */
+export interface GraphPausesTable {
+  /** e.g. `reports:<tenant id>`, `identity-protection:<tenant id>` */
+  key: string;
+  paused_until: number;
 }

@@ -4,11 +4,11 @@
  * the audit log.
  *
  * Throttling. Microsoft documents the identity and access reports APIs (the sign-in log among
- * them) at 5 requests per 10 seconds per app and tenant (and 122 per 10 s per app over all
- * tenants; "Microsoft Graph service-specific throttling limits"). The watch takes at most
- * WATCH_REQUESTS_PER_WINDOW (3) of those 5, counted in a sliding window like the write pacer's
- * (shared by replicas through the database on PostgreSQL), so `revoke ip` and any other reader of
- * the log always has 2 per 10 s left: at most 1,080 watch requests an hour, however many users are
+ * them) at 5 requests per 10 seconds per app and tenant ("Microsoft Graph service-specific
+ * throttling limits"). Every reader of the log takes from one budget of those 5
+ * (src/directory/reports-budget.ts, shared by replicas through the database); the watch fills at
+ * most WATCH_REQUESTS_PER_WINDOW (3) of a window, so `revoke ip` and `status` always have 2 per
+ * 10 s, and a 429 pauses every reader: at most 1,080 watch requests an hour, however many users are
  * watched. Users are asked about SIGN_IN_GROUP_SIZE (15) at a time (`userId eq … or …`), each sweep
  * from where the previous one began, less SWEEP_OVERLAP for records that reach the log late; a
  * 5,000-user watch is 334 requests a sweep, about 19 minutes at that pace.
@@ -21,17 +21,17 @@ import type { Logger } from "pino";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { Auditor } from "../audit/auditor.js";
 import { isWatchUnavailable, SIGN_IN_GROUP_SIZE, type SignInEvent, type SignInLog } from "../directory/sign-in-log.js";
-import { AppError, userMessageOf } from "../errors.js";
-import { WritePacer, type SendLedger } from "../directory/pacer.js";
+import { userMessageOf } from "../errors.js";
+import type { SendLedger } from "../directory/pacer.js";
+import { READER_SHARE, REPORTS_LIMIT, REPORTS_WINDOW_MS, ReportsBudget } from "../directory/reports-budget.js";
+import { TakeCancelled } from "../directory/shared-limit.js";
 import type { RequestStore } from "../revocation/request-store.js";
 import type { Actor, RevocationRequest } from "../revocation/types.js";
 import type { UnreportedSignIn, Watch, WatchControl, WatchedUser, WatchListing, WatchSignIn, WatchStore } from "./types.js";
 
-/** The reports APIs' documented limit per app and tenant: 5 requests per 10 s. */
-export const REPORTS_LIMIT = 5;
-export const REPORTS_WINDOW_MS = 10_000;
-/** The watch's share of it; the rest stays for `revoke ip` and other readers. */
-export const WATCH_REQUESTS_PER_WINDOW = 3;
+export { REPORTS_LIMIT, REPORTS_WINDOW_MS };
+/** The watch's share of the reports budget; the rest stays for `revoke ip` and `status`. */
+export const WATCH_REQUESTS_PER_WINDOW = READER_SHARE.watch;
 
 /** What the watch says in the request's thread (implemented by the bot layer, src/bot/watch-thread.ts). */
 export interface WatchThread {
@@ -59,9 +59,6 @@ export interface WatchRunnerOptions {
   postIntervalMs: number;
   /** At most one summary per user this often (a sign-in from the incident's address is not held back). */
   summaryIntervalMs: number;
-  /** Sign-in log requests the watch may send per window (WATCH_REQUESTS_PER_WINDOW per REPORTS_WINDOW_MS). */
-  requestsPerWindow: number;
-  windowMs: number;
   /** Users a report lists; the rest follow in the next. */
   usersPerReport: number;
 }
@@ -75,8 +72,6 @@ export const DEFAULT_WATCH_OPTIONS: WatchRunnerOptions = {
   maxWatches: 20,
   postIntervalMs: 60_000,
   summaryIntervalMs: 3_600_000,
-  requestsPerWindow: WATCH_REQUESTS_PER_WINDOW,
-  windowMs: REPORTS_WINDOW_MS,
   usersPerReport: 10,
 };
 
@@ -91,7 +86,8 @@ export function incidentIpOf(selection: unknown): string | null {
 
 export class WatchRunner implements WatchControl {
   private readonly options: WatchRunnerOptions;
-  readonly pacer: WritePacer;
+  /** The reports budget the watch takes its sign-in log reads from (shared with `status` and `revoke ip`). */
+  readonly reports: ReportsBudget;
   private readonly running = new Map<string, Promise<void>>();
   private poller: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
@@ -117,6 +113,8 @@ export class WatchRunner implements WatchControl {
       thread: WatchThread;
       logger: Logger;
       owner: string;
+      /** The shared reports budget; without it, one of this runner's own over `ledger`. */
+      reports?: ReportsBudget;
       ledger?: SendLedger;
       options?: Partial<WatchRunnerOptions>;
       now?: () => number;
@@ -126,13 +124,7 @@ export class WatchRunner implements WatchControl {
     this.options = { ...DEFAULT_WATCH_OPTIONS, ...deps.options };
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? realSleep;
-    this.pacer = new WritePacer({
-      capacity: this.options.requestsPerWindow,
-      windowMs: this.options.windowMs,
-      ledger: deps.ledger,
-      now: this.now,
-      sleep: this.sleep,
-    });
+    this.reports = deps.reports ?? new ReportsBudget({ tenantId: "this-tenant", ledger: deps.ledger, now: this.now, sleep: this.sleep });
   }
 
   get hours(): number {
@@ -346,7 +338,12 @@ export class WatchRunner implements WatchControl {
 
   /** Waits for the reports API's budget; a runner closing meanwhile abandons the step (nothing was sent). */
   private async paced(): Promise<void> {
-    await Promise.race([this.pacer.take(1), this.closed]);
+    try {
+      await this.reports.take("watch", () => this.stopping);
+    } catch (err) {
+      if (err instanceof TakeCancelled) throw new WatchClosing();
+      throw err;
+    }
     if (this.stopping) throw new WatchClosing();
     this.requestsSent += 1;
   }
@@ -463,9 +460,6 @@ export class WatchRunner implements WatchControl {
         await this.say(watch.requestId, (r) => this.deps.thread.unavailable(r, reason));
       }
       return "done";
-    }
-    if (err instanceof AppError && err.code === "GraphThrottled") {
-      this.pacer.observeThrottle((err.details.retryAfterSeconds ?? 10) * 1000);
     }
     this.deps.logger.warn({ err, requestId: watch.requestId, failures: watch.failures + 1 }, "sign-in watch query failed; retrying");
     await this.deps.store.advance(watch.requestId, this.deps.owner, { failures: watch.failures + 1 });

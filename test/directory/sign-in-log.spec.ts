@@ -1,14 +1,30 @@
 /**
  * The watch's reads of the sign-in log (src/directory/sign-in-log.ts) against the simulator: many
  * users per request, successful sign-ins only, paging, seen-before look-ups, and the reports API's
- * throttling as the simulator models it (5 requests per 10 s per app and tenant, 429 Retry-After).
+ * throttling as the simulator models it (5 requests per 10 s per app and tenant, 429 Retry-After),
+ * with every reader drawing on one budget of those 5.
  */
+
+/** A budget on a clock of its own whose waits move the clock: no test here sleeps for real. */
+function virtualBudget(start = 1_000_000): { budget: ReportsBudget; clock: { at: number } } {
+  const clock = { at: start };
+  const budget = new ReportsBudget({
+    tenantId: "t",
+    now: () => clock.at,
+    sleep: (ms) => {
+      clock.at += ms;
+      return Promise.resolve();
+    },
+  });
+  return { budget, clock };
+}
 import assert from "node:assert/strict";
 import { RetryHandlerOptions } from "@microsoft/microsoft-graph-client";
 import { GraphSignInLog, SIGN_IN_GROUP_SIZE, successfulSignInsFilter, type SignInEvent } from "../../src/directory/sign-in-log.js";
 import { ReportsQuota } from "@teams-revoke-bot/graph-simulator/reports-quota";
 import { HOSTILE_IPV4, recordSignIn, startSimulator, WELL_KNOWN, type StartedSimulator } from "@teams-revoke-bot/graph-simulator";
 import { graphFor } from "../support/graph.js";
+import { ReportsBudget } from "../../src/directory/reports-budget.js";
 import { trustedSimulatorTls } from "@teams-revoke-bot/graph-simulator/trusted-run";
 
 async function collect(pages: AsyncIterable<SignInEvent[]>): Promise<{ events: SignInEvent[]; pages: number }> {
@@ -31,7 +47,7 @@ describe("sign-in log reads for the watch", function () {
   before(async () => {
     // Pacing is the watch runner's job; here each read is checked on its own.
     sim = await startSimulator({ tls: trustedSimulatorTls(), reportsQuota: false });
-    log = new GraphSignInLog(graphFor(sim).client);
+    log = new GraphSignInLog(graphFor(sim).client, virtualBudget().budget);
   });
   after(async () => {
     await sim.close();
@@ -113,25 +129,41 @@ describe("sign-in log reads for the watch", function () {
     }
   });
 
-  it("status's reads: at most 2 in 10 s (what the watch leaves), the third refused at once with when to ask again, and a 429 said at once, not waited for", async () => {
-    let now = 5_000_000;
-    const paced = new GraphSignInLog(graphFor(sim).client, () => now);
+  it("status's reads: at most 4 of the budget's 5 in 10 s, fewer when the watch holds its 3; the rest refused at once with when to ask again", async () => {
+    const { budget, clock } = virtualBudget(5_000_000);
+    const paced = new GraphSignInLog(graphFor(sim).client, budget);
     const before = reads().length;
     const since = new Date(Date.now() - 86_400_000);
-    await paced.successfulSince(alice.id, since);
-    await paced.successfulSince(bob.id, since);
+    for (let i = 0; i < 4; i++) await paced.successfulSince(alice.id, since);
     await assert.rejects(paced.successfulSince(alice.id, since), (err: Error) => /ask again in \d+ s/.test(err.message));
-    assert.equal(reads().length - before, 2, "the third never reached Graph");
-    now += 10_001;
-    await paced.successfulSince(alice.id, since);
+    assert.equal(reads().length - before, 4, "the fifth never reached Graph: one place stays for revoke ip");
+    assert.equal(await budget.tryTake("card"), undefined, "revoke ip still has its place");
+    assert.equal(await budget.tryTake("card"), 11, "and then the window is full for everyone (10 s and the arrival margin)");
 
+    // The watch took its 3 of the next window: status has 1, then says when to ask again.
+    clock.at += 10_501;
+    for (let i = 0; i < 3; i++) await budget.take("watch");
+    await paced.successfulSince(bob.id, since);
+    await assert.rejects(paced.successfulSince(bob.id, since), (err: Error) => /ask again in \d+ s/.test(err.message));
+  });
+
+  it("a 429 is said at once, not waited for, and pauses every reader of the budget for its Retry-After", async () => {
     const throttled = await startSimulator({ tls: trustedSimulatorTls(), reportsQuota: { limit: 1, windowMs: 60_000 } });
     try {
-      const log = new GraphSignInLog(graphFor(throttled).client);
+      const budget = new ReportsBudget({ tenantId: "t" });
+      const log = new GraphSignInLog(graphFor(throttled).client, budget);
+      const since = new Date(Date.now() - 86_400_000);
       await log.successfulSince(WELL_KNOWN.alice.id, since);
       const started = Date.now();
-      await assert.rejects(log.successfulSince(WELL_KNOWN.bob.id, since));
+      await assert.rejects(log.successfulSince(WELL_KNOWN.bob.id, since), (err: Error) => /try again in (59|60) s/.test(err.message));
       assert.ok(Date.now() - started < 5_000, `answered in ${Date.now() - started} ms, not after Retry-After`);
+      const sent = throttled.requests.filter((r) => r.path === "/v1.0/auditLogs/signIns").length;
+      assert.equal(sent, 2, "the Graph client did not retry the 429 behind the budget's back");
+      // Every reader now waits: revoke ip's place and the watch's are refused until the pause ends.
+      const wait = await budget.tryTake("card");
+      assert.ok(wait !== undefined && wait >= 55, `revoke ip waits out the pause: ${wait}`);
+      await assert.rejects(log.successfulSince(WELL_KNOWN.alice.id, since), (err: Error) => /ask again in \d+ s/.test(err.message));
+      assert.equal(throttled.requests.filter((r) => r.path === "/v1.0/auditLogs/signIns").length, sent, "nothing more was sent");
     } finally {
       await throttled.close();
     }

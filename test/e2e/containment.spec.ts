@@ -101,7 +101,7 @@ describe("e2e: containment options (--reset-password, --confirm-compromised)", f
   it("an admin's password is refused with the reason, the other user's is reset; the request ends failed with every step recorded", async () => {
     const { requestId, cardId } = await askAndApprove(`revoke user alice@contoso.com ${dollar.userPrincipalName} --reset-password`);
     const final = finalCard(cardId);
-    assert.ok(final.includes("holds an admin role: an app cannot reset an admin's password; reset it in the Entra admin center"), final);
+    assert.ok(final.includes("holds an admin role: resetting an admin's password needs the Microsoft Entra role Privileged Authentication Administrator"), final);
     assert.deepEqual(h.sim.tenant.passwordResets.map((r) => r.userId), [alice.id]);
     const steps = (await h.auditEntries()).filter((e) => e.requestId === requestId && e.action === "target.containment");
     assert.deepEqual(steps.map((e) => [e.details.upn, e.details.outcome]).sort(), [["$svc-backup@contoso.com", "not done"], ["alice@contoso.com", "done"]]);

@@ -34,6 +34,7 @@ import type { SimulatedTenant } from "./tenant.js";
 import type { SimUser } from "./tenant-model.js";
 import type { WriteQuota, WriteVerdict } from "./write-quota.js";
 import type { ReportsQuota } from "./reports-quota.js";
+import type { IdentityProtectionQuota } from "./identity-protection-quota.js";
 
 /** The path prefix of the Graph version the simulator serves. */
 export const GRAPH_VERSION_SEGMENT = "v1.0";
@@ -50,6 +51,7 @@ export interface GraphRouterSettings {
   randomFaults: RandomFaults;
   writeQuota: WriteQuota;
   reportsQuota: ReportsQuota;
+  identityProtectionQuota: IdentityProtectionQuota;
   batchResponseOrder(): BatchResponseOrder;
   /** The generator behind the "shuffle" batch response order. */
   batchShuffle: SeededRandom;
@@ -66,6 +68,8 @@ interface Operation {
   write?: boolean;
   /** Counts against the reports APIs' limit (the sign-in log: 5 requests per 10 s per app and tenant). */
   report?: boolean;
+  /** Counts against Identity Protection's limit (1 request per second per tenant; 429 without Retry-After). */
+  identityProtection?: boolean;
   run(context: GraphContext): SimResponse;
 }
 
@@ -154,6 +158,14 @@ function runExchange(
           body: graphErrorBody(request, "TooManyRequests", "Too many requests to the reporting APIs. Retry after the number of seconds in the Retry-After header."),
         };
       }
+    }
+    if (operation.identityProtection && !settings.identityProtectionQuota.take(claims.tenantId)) {
+      // Microsoft documents that these 429s carry no Retry-After.
+      return {
+        status: 429,
+        headers: { "content-type": GRAPH_JSON_CONTENT_TYPE },
+        body: graphErrorBody(request, "TooManyRequests", "Too many requests."),
+      };
     }
     if (operation.write) {
       const verdict = settings.writeQuota.take(claims.tenantId, claims.appId, inBatch);
@@ -317,7 +329,10 @@ function routeUsers(request: SimRequest, address: ResourceAddress, tenant: Simul
   }
 }
 
-/** `POST /identityProtection/riskyUsers/confirmCompromised`: not a directory write (no write quota). */
+/**
+ * `POST /identityProtection/riskyUsers/confirmCompromised`: not a directory write (no write quota);
+ * Identity Protection's own limit of 1 request per second per tenant.
+ */
 function routeIdentityProtection(request: SimRequest, address: ResourceAddress): Operation {
   const [action, extra] = address.rest;
   if (address.keyForm !== "plain" || address.key?.toLowerCase() !== "riskyusers" || action === undefined) {
@@ -326,7 +341,7 @@ function routeIdentityProtection(request: SimRequest, address: ResourceAddress):
   if (extra !== undefined || action.toLowerCase().replace(/^microsoft\.graph\./, "") !== "confirmcompromised") {
     throw segmentNotFound(extra ?? action);
   }
-  return only("POST", request, { roles: OPERATION_ROLES.confirmCompromised, run: (context) => confirmCompromised(context) });
+  return only("POST", request, { roles: OPERATION_ROLES.confirmCompromised, identityProtection: true, run: (context) => confirmCompromised(context) });
 }
 
 /** `GET /auditLogs/signIns`: the only audit log the bot reads. */

@@ -138,8 +138,9 @@ export function revokeSignInSessions(context: GraphContext, user: SimUser): SimR
 
 /**
  * `PATCH /users/{key}`: `accountEnabled` and `passwordProfile`, all the bot ever changes. A
- * password is checked against Entra's complexity rule (400) and refused for a holder of a
- * directory (admin) role (403: an app cannot reset an admin's password).
+ * password is checked against Entra's complexity rule (400) and refused (403) unless the app
+ * holds the Entra role it takes (User Administrator; Privileged Authentication Administrator for
+ * a user who holds an admin role).
  */
 export function updateUser(context: GraphContext, user: SimUser): SimResponse {
   const patch = requireJsonObject(context.request);
@@ -160,7 +161,14 @@ export function updateUser(context: GraphContext, user: SimUser): SimResponse {
     }
   }
   if (password !== undefined) {
-    if ((context.tenant.directoryRoles.get(user.id.toLowerCase()) ?? []).length > 0) {
+    // Microsoft documents passwordProfile in app-only access as needing, besides the permission,
+    // at least the User Administrator role, and Privileged Authentication Administrator to reset
+    // a user who holds an admin role. Entra answers a missing role with the same 403 as a missing
+    // permission.
+    const appRoles = context.tenant.directoryRolesOfApp(context.claims.appId);
+    const admin = (context.tenant.directoryRoles.get(user.id.toLowerCase()) ?? []).length > 0;
+    const allowed = admin ? RESET_ADMIN_ROLES : RESET_USER_ROLES;
+    if (!appRoles.some((role) => allowed.includes(role))) {
       throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
     }
     if (!meetsComplexity(password.password, user)) {
@@ -178,6 +186,11 @@ export function updateUser(context: GraphContext, user: SimUser): SimResponse {
   }
   return { status: 204 };
 }
+
+/** Entra roles that may reset any user's password, admins included. */
+const RESET_ADMIN_ROLES: readonly string[] = ["Privileged Authentication Administrator", "Global Administrator"];
+/** Entra roles that may reset a user's password who holds no admin role. */
+const RESET_USER_ROLES: readonly string[] = ["User Administrator", ...RESET_ADMIN_ROLES];
 
 /** The roles a PATCH of these properties needs: each property's own (a password needs the password permission). */
 export function updateUserRoles(body: unknown): "passwordProfile" | "accountEnabled" | "both" {

@@ -54,6 +54,8 @@ import { createSimulatedTenant } from "./tenant-generator.js";
 import { WriteQuota } from "./write-quota.js";
 import { ReportsQuota } from "./reports-quota.js";
 import type { ReportsQuotaOptions } from "./reports-quota.js";
+import { IdentityProtectionQuota } from "./identity-protection-quota.js";
+import type { IdentityProtectionQuotaOptions } from "./identity-protection-quota.js";
 import { HOSTILE_IPV4, recordSignIn } from "./graph-signins.js";
 import type { WriteQuotaOptions, WriteQuotaStats } from "./write-quota.js";
 
@@ -88,6 +90,11 @@ export interface SimulatorOptions {
    * something else).
    */
   reportsQuota?: ReportsQuotaOptions | false;
+  /**
+   * Identity Protection's limit (riskyUsers/confirmCompromised): 1 request per second per tenant,
+   * 429 without Retry-After, as Microsoft documents it; `false` turns it off.
+   */
+  identityProtectionQuota?: IdentityProtectionQuotaOptions | false;
   /**
    * Whoever stole a revoked user's password signs in again: after each revocation of a user who
    * signed in successfully from `ip` (default HOSTILE_IPV4) before, a successful sign-in from it is
@@ -186,6 +193,8 @@ export interface SimulatorStats {
   faults: FaultStats;
   /** Sign-in log reads accepted and answered 429 by the reports APIs' limit. */
   reports: { accepted: number; throttled: number };
+  /** Identity Protection requests accepted and answered 429 by its limit. */
+  identityProtection: { accepted: number; throttled: number };
   /** `$batch` envelopes that passed validation, and the items they carried. */
   batches: { envelopes: number; items: number };
 }
@@ -260,6 +269,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
   const randomFaults = new RandomFaults(options.faultRates ?? {}, seed);
   const writeQuota = new WriteQuota(options.writeQuota);
   const reportsQuota = new ReportsQuota(options.reportsQuota ?? {});
+  const identityProtectionQuota = new IdentityProtectionQuota(options.identityProtectionQuota ?? {});
 
   const tenant = createSimulatedTenant({
     tenantId,
@@ -327,6 +337,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
     randomFaults,
     writeQuota,
     reportsQuota,
+    identityProtectionQuota,
     batchResponseOrder: () => batchResponseOrder,
     // Its own stream, so shuffling responses does not move the fault sequence.
     batchShuffle: new SeededRandom((seed ^ 0xba7c4) >>> 0),
@@ -461,6 +472,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
       writeQuota: writeQuota.stats(tenantId, clientId),
       faults: randomFaults.stats(),
       reports: { accepted: reportsQuota.accepted, throttled: reportsQuota.throttled },
+      identityProtection: { accepted: identityProtectionQuota.accepted, throttled: identityProtectionQuota.throttled },
       batches: { ...batchStats },
     }),
     resetStats: () => {

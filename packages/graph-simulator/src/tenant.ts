@@ -239,14 +239,27 @@ export class SimulatedTenant {
   }
 
   /**
-   * Directory (admin) roles by user ID, lower case: Entra refuses an app's password reset of a
-   * holder of a privileged role. The well-known break-glass account is a Global Administrator and
+   * Directory (admin) roles by user ID, lower case: resetting a holder's password needs an app
+   * holding Privileged Authentication Administrator (or Global Administrator). The well-known break-glass account is a Global Administrator and
    * the backup service account an Exchange Administrator.
    */
   readonly directoryRoles = new Map<string, string[]>([
     ["10000000-0000-4000-8000-000000000011", ["Global Administrator"]],
     ["10000000-0000-4000-8000-000000000008", ["Exchange Administrator"]],
   ]);
+
+  /**
+   * Microsoft Entra roles assigned to an app's service principal, by app ID (lower case). An app
+   * with no entry holds User Administrator, the role Microsoft documents as the least an app needs
+   * to update `passwordProfile` in app-only access (as an operator sets the bot up); tests set
+   * others, or none.
+   */
+  readonly appDirectoryRoles = new Map<string, string[]>();
+
+  /** The Entra roles the app's service principal holds. */
+  directoryRolesOfApp(appId: string): readonly string[] {
+    return this.appDirectoryRoles.get(appId.toLowerCase()) ?? ["User Administrator"];
+  }
 
   /** Password resets the tenant accepted, in order: when, and whether a change is required. */
   readonly passwordResets: Array<{ userId: string; at: string; forceChangePasswordNextSignIn: boolean }> = [];

@@ -10,7 +10,8 @@ describe("simulator: password resets and Identity Protection's confirmCompromise
   let token: string;
 
   before(async () => {
-    sim = await startSimulator();
+    // Each check on its own: Identity Protection's rate limit has its own tests below.
+    sim = await startSimulator({ identityProtectionQuota: false });
     token = await getToken(sim);
   });
   after(async () => {
@@ -43,7 +44,24 @@ describe("simulator: password resets and Identity Protection's confirmCompromise
       }
     });
 
-    it("403s Authorization_RequestDenied for a holder of an admin role, whatever the permission", async () => {
+    it("403s without the User Administrator role whatever the permission; an admin's reset needs Privileged Authentication Administrator", async () => {
+      try {
+        sim.tenant.appDirectoryRoles.set(sim.clientId, []);
+        const refused = await reset(token, WELL_KNOWN.alice.id, STRONG);
+        assert.equal(refused.status, 403, "the permission alone is not enough");
+        assert.equal(graphErrorOf(refused).code, "Authorization_RequestDenied");
+        sim.tenant.appDirectoryRoles.set(sim.clientId, ["User Administrator"]);
+        assert.equal((await reset(token, WELL_KNOWN.alice.id, STRONG)).status, 204);
+        assert.equal((await reset(token, WELL_KNOWN.dollar.id, STRONG)).status, 403, "User Administrator cannot reset an admin");
+        sim.tenant.appDirectoryRoles.set(sim.clientId, ["Privileged Authentication Administrator"]);
+        assert.equal((await reset(token, WELL_KNOWN.dollar.id, STRONG)).status, 204);
+        assert.equal((await reset(token, WELL_KNOWN.alice.id, STRONG)).status, 204);
+      } finally {
+        sim.tenant.appDirectoryRoles.clear();
+      }
+    });
+
+    it("403s Authorization_RequestDenied for a holder of an admin role while the app holds only User Administrator, whatever the permission", async () => {
       sim.setRoles([...ALL_GRAPH_ROLES, GRAPH_ROLES.directoryReadWriteAll]);
       const strong = await getToken(sim);
       for (const admin of [WELL_KNOWN.breakglass.id, WELL_KNOWN.dollar.id]) {
@@ -89,5 +107,31 @@ describe("simulator: password resets and Identity Protection's confirmCompromise
       assert.equal((await confirm(token, {})).status, 400);
       assert.equal((await confirm(token, { userIds: ["not-a-guid"] })).status, 400);
     });
+  });
+});
+
+describe("simulator: Identity Protection's limit (1 request per second per tenant, 429 without Retry-After)", () => {
+  let sim: StartedSimulator;
+
+  before(async () => {
+    sim = await startSimulator();
+  });
+  after(async () => {
+    await sim.close();
+  });
+
+  const confirm = (t: string, id: string) => graph(sim, t, "/identityProtection/riskyUsers/confirmCompromised", { method: "POST", body: { userIds: [id] } });
+
+  it("answers a second request within the second 429 with no Retry-After header; a second later it is accepted", async () => {
+    const token = await getToken(sim);
+    assert.equal((await confirm(token, WELL_KNOWN.alice.id)).status, 204);
+    const throttled = await confirm(token, WELL_KNOWN.bob.id);
+    assert.equal(throttled.status, 429);
+    assert.equal(throttled.headers["retry-after"], undefined, "Microsoft documents no Retry-After on these 429s");
+    assert.equal(graphErrorOf(throttled).code, "TooManyRequests");
+    assert.equal(sim.tenant.riskStates.get(WELL_KNOWN.bob.id), undefined, "nothing was done");
+    await new Promise((resolve) => setTimeout(resolve, 1050));
+    assert.equal((await confirm(token, WELL_KNOWN.bob.id)).status, 204);
+    assert.deepEqual(sim.stats().identityProtection, { accepted: 2, throttled: 1 });
   });
 });
