@@ -417,10 +417,10 @@ export class RevocationService {
             fourEyes: secondPerson !== null,
             ...(roles === undefined ? {} : { roles }),
             ...(options.enableAnyway === true ? { confirmed: "enable anyway: the account was not disabled by this bot" } : {}),
-            ...(choice === "include" ? { confirmed: `approved including the ${responders.length} responders in the set`, responders: responders.map((r) => ({ id: r.id, upn: r.userPrincipalName })) } : {}),
+            ...(choice === "include" ? { confirmed: `approved including ${theResponders(responders.length)} in the set`, responders: responders.map((r) => ({ id: r.id, upn: r.userPrincipalName })) } : {}),
             ...(choice === "exclude"
               ? {
-                  confirmed: `approved without the ${leftOut.length} responders: they were removed from the frozen set and nothing is done to them`,
+                  confirmed: `approved without ${theResponders(leftOut.length)}: removed from the frozen set, nothing is done to them`,
                   respondersLeftOut: leftOut.map((r) => ({ id: r.id, upn: r.userPrincipalName })),
                 }
               : {}),
@@ -576,6 +576,11 @@ export class RevocationService {
         // The listener logs its own failures; a card that cannot be edited changes no outcome.
       });
   }
+}
+
+/** "the responder", "the 3 responders" */
+function theResponders(n: number): string {
+  return n === 1 ? "the responder" : `the ${n} responders`;
 }
 
 const NOTHING: Abilities = Object.freeze({ approve: false, reject: false, cancel: false });
