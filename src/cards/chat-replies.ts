@@ -21,7 +21,7 @@ export const HELP_TEXT = [
   "**Revoke Entra ID sign-in sessions.** Commands:",
   "",
   '- `revoke user alice@contoso.com [bob@contoso.com …] [--reason "phished"] [--disable]`: sign out named users (UPN or object ID). You get a card to confirm; nothing happens before that.',
-  '- `revoke department "Sales" [--reason "…"] [--disable]`, `revoke disabled`, `revoke ip 203.0.113.50 [--since 24h]`: everyone in a department, every disabled account, everyone who signed in from an address (1h–30d). Two or more users, `--disable`, or a member of a revoker or approver group need a second person to approve.',
+  '- `revoke department "Sales" [--reason "…"] [--disable]`, `revoke disabled`, `revoke ip 203.0.113.50 [--since 24h]`: everyone in a department, every disabled account, everyone who signed in successfully from an address (1h–30d; failed attempts are shown, never targeted). Two or more users, `--disable`, or any member of a revoker or approver group in the set need a second person to approve.',
   "- `--reset-password` (a random password nobody sees, changed at next sign-in) and `--confirm-compromised` (Identity Protection: user risk high) on `revoke user`, `department` and `ip`: each done per user after the revocation, and always approved by a second person.",
   "- `revoke`: asks for the user with a card.",
   "- `status alice@contoso.com`: account state, when sessions were last revoked, recent sign-ins and the requests that named the user.",
