@@ -117,7 +117,7 @@ async function main(): Promise<void> {
       directory,
       auditor,
       auditLog: audit,
-      roles: { rolesOf: () => Promise.resolve({ revoker: true, approver: true }) },
+      roles: { rolesOf: () => Promise.resolve({ revoker: true, approver: true }), responderIds: () => Promise.resolve(new Set<string>()) },
       listener: { onProgress: () => Promise.resolve(), onFinished: () => Promise.resolve() },
       logger,
       owner,

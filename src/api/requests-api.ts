@@ -10,11 +10,11 @@ import type { Auditor } from "../audit/auditor.js";
 import { clipString } from "../audit/clip.js";
 import { REQUEST_ID } from "../commands/parse.js";
 import { departmentSelection, disabledSelection, ipSelection, resolveNamedUsers, resolveSelection, sortOutUsers, type SelectionSource } from "../commands/selections.js";
-import type { Directory } from "../directory/directory.js";
+import type { Directory, FailedSignIns } from "../directory/directory.js";
 import type { DirectoryUser } from "../directory/types.js";
 import { errorReference, userMessageOf } from "../errors.js";
 import type { RevocationService } from "../revocation/lifecycle.js";
-import { appActor, isAppActor, type Actor, type ExcludedTarget, type OutcomeStatus, type RevocationRequest } from "../revocation/types.js";
+import { appActor, isAppActor, type Actor, type ExcludedTarget, type OutcomeStatus, type Responder, type RevocationRequest } from "../revocation/types.js";
 import type { AccessTokenValidator, ApiCaller } from "./access-token.js";
 import type { ApprovalChannelPort } from "./ports.js";
 import { json, problem, type ApiResponse, type FieldError } from "./problem.js";
@@ -127,6 +127,8 @@ export class RequestsApi {
     const chosen = this.sourceOf(proposal);
     let targets: DirectoryUser[];
     let excluded: ExcludedTarget[];
+    let failedSignIns: FailedSignIns | undefined;
+    let responders: Responder[] = [];
     try {
       if (chosen.kind === "users") {
         const named = await resolveNamedUsers(this.deps.directory, chosen.users, (t) => t);
@@ -143,8 +145,10 @@ export class RequestsApi {
           await this.refused(actor, reason, { command: chosen.command });
           return { response: problem(422, "too-many-targets", "The selection is too large", `Nothing was requested: ${reason}. Narrow the selection.`, { errors: [{ field: "selection", message: reason }] }) };
         }
-        ({ targets, excluded } = resolved);
+        ({ targets, excluded, failedSignIns } = resolved);
       }
+      // Responders in the set are named on the card, and frozen with the request.
+      responders = await revocations.respondersIn(targets);
     } catch (err) {
       const correlationId = errorReference();
       this.deps.logger.warn({ err, correlationId, app: caller.appId }, "API: target resolution failed");
@@ -158,11 +162,11 @@ export class RequestsApi {
     }
 
     // Automation never confirms its own request: the rule says a person must (no lookup needed).
-    const secondPerson = await revocations.secondPersonOf({
+    const secondPerson = revocations.secondPersonOf({
       targetCount: targets.length,
       disable: proposal.disable,
       containment: proposal.containment,
-      targets,
+      responders,
       requester: actor,
     });
     const channelId = channelIdOf(channel);
@@ -179,6 +183,8 @@ export class RequestsApi {
       selection: chosen.command,
       secondPerson,
       incident: proposal.incident,
+      responders,
+      ...(failedSignIns === undefined ? {} : { failedSignIns }),
     });
     try {
       await this.deps.approvals.publish(channel, request, secondPerson);

@@ -65,6 +65,8 @@ export function createBotApp(deps: BotDeps): Application<TurnState> {
     [Verbs.reject, "reject"],
     [Verbs.cancel, "cancel"],
     [Verbs.enableAnyway, "enableAnyway"],
+    [Verbs.approveWithResponders, "approveWithResponders"],
+    [Verbs.approveWithoutResponders, "approveWithoutResponders"],
   ] as const;
   for (const [verb, decision] of decisions) {
     // A refused click is answered with a message for the clicker (a string: teams-ai sends it as the

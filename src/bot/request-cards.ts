@@ -114,7 +114,7 @@ export class RequestCards implements RequestCardsPort {
   async viewFor(view: RequestSummary, actor: Actor): Promise<AdaptiveCardJson> {
     view = await this.wholeSet(view);
     const request = requestOf(view);
-    const secondPerson = await this.secondPersonOf(view);
+    const secondPerson = this.secondPersonOf(view);
     const viewpoint = await this.deps.revocations.viewpointOf(view, actor, secondPerson);
     const viewer: PendingViewer = { abilities: viewpoint.abilities, isRequester: viewpoint.isRequester };
     return renderCard("revoke-confirm", confirmCardData(request, this.contextOf(request, secondPerson, view.targetCount), viewer));
@@ -124,7 +124,7 @@ export class RequestCards implements RequestCardsPort {
   async waitingView(view: RequestSummary): Promise<AdaptiveCardJson> {
     view = await this.wholeSet(view).catch(() => view);
     const request = requestOf(view);
-    const secondPerson = await this.secondPersonOf(view).catch(() => "its targets' roles could not be checked");
+    const secondPerson = this.secondPersonOf(view);
     const viewer: PendingViewer = { abilities: { approve: false, reject: false, cancel: false }, isRequester: false };
     return renderCard("revoke-confirm", confirmCardData(request, this.contextOf(request, secondPerson, view.targetCount), viewer));
   }
@@ -138,15 +138,9 @@ export class RequestCards implements RequestCardsPort {
     return (await this.deps.revocations.summary(view.request.id, Math.min(view.targetCount, REPLY_LIST_LIMIT))) ?? view;
   }
 
-  private secondPersonOf(view: RequestSummary): Promise<string | null> {
-    return this.deps.revocations.secondPersonOf({
-      targetCount: view.targetCount,
-      disable: view.request.disable,
-      containment: view.request.containment,
-      targets: view.rows.map((r) => r.target),
-      requester: view.request.requester,
-      action: view.request.action,
-    });
+  /** The rule frozen with the request (its responders were read when it was made). */
+  private secondPersonOf(view: RequestSummary): string | null {
+    return this.deps.revocations.secondPersonOf({ ...view.request, targetCount: view.targetCount });
   }
 
   /** Which of the request's cards the conversation holds: the original, the approval copy, or none. */

@@ -4,7 +4,7 @@
  * asked, why and until when, then the facts that matter, then what approving does and who may.
  */
 import type { DirectoryUser } from "../directory/types.js";
-import { isAppActor, type IncidentRef, type RevocationRequest } from "../revocation/types.js";
+import { hasContainment, isAppActor, type IncidentRef, type RevocationRequest } from "../revocation/types.js";
 import { containmentEffects } from "./containment-replies.js";
 import { enableEffect, enableTitle } from "./enable-replies.js";
 import { formatTime, listInWords, plain, plural, possessive, relativeTime, withoutConfigNames } from "./format.js";
@@ -156,6 +156,43 @@ function excludedNames(request: RevocationRequest): string {
   return `${named}${more}`;
 }
 
+/** Users named in a responders or failed-attempts line (and its Details) at most; the rest are counted. */
+const NAMED = 10;
+
+function named(names: readonly string[]): string {
+  const more = names.length > NAMED ? `, and ${names.length - NAMED} more` : "";
+  return `${names.slice(0, NAMED).join(", ")}${more}`;
+}
+
+/**
+ * "2 of these users are responders: Sam Lead, Val Analyst." — members of a revoker or approver
+ * group in the set, as frozen with the request; after an approval without them, that they were left out.
+ */
+export function respondersLine(request: RevocationRequest): string {
+  const responders = request.responders ?? [];
+  if (responders.length === 0) return "";
+  const names = named(responders.map((r) => plain(r.displayName ?? r.userPrincipalName)));
+  if (request.respondersChoice === "left_out") {
+    return `${responders.length === 1 ? "1 responder was" : `${responders.length} responders were`} left out on approval and are not acted on: ${names}.`;
+  }
+  const lead = responders.length === 1 ? "1 of these users is a responder" : `${responders.length} of these users are responders`;
+  return `${lead} (in a revoker or approver group): ${names}.`;
+}
+
+/** `revoke ip`: "4 failed attempts from this address, not included: …" (names behind Details), or "". */
+function failedSignInsLine(request: RevocationRequest): string {
+  const failed = request.failedSignIns;
+  if (failed === undefined || failed.attempts === 0) return "";
+  const count = `${failed.more ? "At least " : ""}${plural(failed.attempts, "failed attempt")}`;
+  const who = failed.users.length === 1 ? "1 account" : `${failed.users.length.toLocaleString("en-US")} accounts`;
+  return `${count} from this address, not included: failed sign-ins never choose a target (${who}, named under Details).`;
+}
+
+function failedSignInNames(request: RevocationRequest): string {
+  const users = request.failedSignIns?.users ?? [];
+  return named(users.map((u) => `${plain(u.displayName ?? u.userPrincipalName)} (${plural(u.attempts, "attempt")})`));
+}
+
 function targetRow(user: DirectoryUser): ConfirmTargetRow {
   return { displayName: nameOf(user), userPrincipalName: plain(user.userPrincipalName), state: accountState(user) };
 }
@@ -173,6 +210,9 @@ export function confirmCardData(request: RevocationRequest, context: PendingCont
   const anyButton = abilities.approve || abilities.reject || abilities.cancel;
   const shown = only === undefined ? request.targets.slice(0, APPROVAL_ROWS) : [];
   const confirmFirst = request.action === "enable" && request.foreignDisable;
+  // A set with responders that approving would also disable or act on: the approver says what
+  // happens to them (policy respondersNeedConfirmation); a plain Approve would be refused.
+  const respondersFirst = (request.responders?.length ?? 0) > 0 && (request.disable || hasContainment(request.containment));
 
   const facts: Fact[] =
     only === undefined
@@ -193,6 +233,7 @@ export function confirmCardData(request: RevocationRequest, context: PendingCont
     if (only.signInSessionsValidFromDateTime !== null) details.push({ title: "Sessions valid from", value: formatTime(only.signInSessionsValidFromDateTime, now) });
   }
   if (request.excluded.length > 0) details.push({ title: "Left out", value: excludedNames(request) });
+  if ((request.failedSignIns?.users.length ?? 0) > 0) details.push({ title: "Failed sign-ins", value: failedSignInNames(request) });
 
   return {
     requestId: request.id,
@@ -203,6 +244,8 @@ export function confirmCardData(request: RevocationRequest, context: PendingCont
     facts,
     breakdown: only === undefined ? breakdownLine(request.targets, n) : "",
     excluded: excludedLine(request),
+    responders: respondersLine(request),
+    failedSignIns: failedSignInsLine(request),
     rows: shown.map(targetRow),
     moreTargets:
       only !== undefined || n <= shown.length
@@ -217,8 +260,10 @@ export function confirmCardData(request: RevocationRequest, context: PendingCont
     details,
     commentInputId: anyButton ? COMMENT_INPUT_ID : "",
     // An enable of an account the bot did not disable is approved only with "Enable anyway".
-    approveVerb: abilities.approve && !confirmFirst ? Verbs.approve : "",
+    approveVerb: abilities.approve && !confirmFirst && !respondersFirst ? Verbs.approve : "",
     enableAnywayVerb: abilities.approve && confirmFirst ? Verbs.enableAnyway : "",
+    approveWithRespondersVerb: abilities.approve && respondersFirst ? Verbs.approveWithResponders : "",
+    approveWithoutRespondersVerb: abilities.approve && respondersFirst ? Verbs.approveWithoutResponders : "",
     rejectVerb: abilities.reject ? Verbs.reject : "",
     cancelVerb: abilities.cancel ? Verbs.cancel : "",
     refreshVerb: Verbs.refresh,

@@ -42,6 +42,10 @@ export interface ConfirmCardData {
   breakdown: string;
   /** Users left out of the set and why (counts), or "". */
   excluded: string;
+  /** "2 of these users are responders: …" (members of a revoker or approver group), or "". */
+  responders: string;
+  /** `revoke ip`: "4 failed attempts from this address, not included: …", or "". */
+  failedSignIns: string;
   /** A set: its first users, one row each; empty for one user. */
   rows: ConfirmTargetRow[];
   /** "" or e.g. "…and 55 more: the full list is in the replies to this card." */
@@ -64,6 +68,9 @@ export interface ConfirmCardData {
   cancelVerb: string;
   /** "Enable anyway" on an enable of an account this bot did not disable (instead of Approve), or "". */
   enableAnywayVerb: string;
+  /** "Approve, including responders" / "Approve without responders" (instead of Approve), or "". */
+  approveWithRespondersVerb: string;
+  approveWithoutRespondersVerb: string;
   /** The refresh action's verb (each viewer's own view). */
   refreshVerb: string;
   /** Teams user IDs whose client refreshes automatically in conversations of more than 60 people. */

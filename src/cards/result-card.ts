@@ -8,6 +8,7 @@ import type { DirectoryUser } from "../directory/types.js";
 import { countOutcomes } from "../revocation/job-runner.js";
 import { hasContainment, type OutcomeStatus, type RevocationRequest, type TargetOutcome } from "../revocation/types.js";
 import { resultContainmentNote } from "./containment-replies.js";
+import { respondersLine } from "./approval-card.js";
 import { ENABLE_STATE_VIEW, enableNoOutcome, enableSummary } from "./enable-replies.js";
 import { formatTime, listInWords, plain, plural, possessive, withoutConfigNames } from "./format.js";
 import type { Fact, ResultCardData, ResultTargetRow } from "./models.js";
@@ -167,6 +168,8 @@ export function resultCardData(request: RevocationRequest | ResultView, notice =
   const revoked = counts.revoked_verified + counts.revoked_unverified;
   const details: Fact[] = [{ title: "Request", value: r.id }, { title: "Asked at", value: formatTime(r.createdAt) }];
   if (r.decisionReason !== null && r.decisionReason !== "") details.push({ title: "Allowed because", value: plain(withoutConfigNames(r.decisionReason)) });
+  const responders = respondersLine(r);
+  if (responders !== "") details.push({ title: "Responders", value: responders });
   return {
     requestId: r.id,
     title: view.title,

@@ -12,6 +12,10 @@ export const Verbs = {
   ask: "revoke.ask",
   /** Approves an `enable` of an account this bot did not disable: the approver confirms it is meant. */
   enableAnyway: "revoke.enableAnyway",
+  /** Approves a set that holds responders, with --disable or containment, responders included. */
+  approveWithResponders: "revoke.approveWithResponders",
+  /** Approves such a set with the responders taken out of it first. */
+  approveWithoutResponders: "revoke.approveWithoutResponders",
 } as const;
 
 export type Verb = (typeof Verbs)[keyof typeof Verbs];

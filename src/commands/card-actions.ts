@@ -24,10 +24,20 @@ const ALLOWED_KEYS = new Set(["requestId", COMMENT_INPUT_ID, "verb", "msteams"])
 /** The action data of a request card, checked; or why it is not one the bot made. */
 type CardData = { ok: true; requestId: string; comment: string | null } | { ok: false; why: string; claimedRequestId: string | null };
 
-/** A card's decision: the lifecycle's verbs, and "Enable anyway" (an approval with its confirmation). */
-export type CardDecision = DecisionVerb | "enableAnyway";
+/**
+ * A card's decision: the lifecycle's verbs, "Enable anyway" (an approval with its confirmation),
+ * and the two approvals of a set with responders (including them, or leaving them out).
+ */
+export type CardDecision = DecisionVerb | "enableAnyway" | "approveWithResponders" | "approveWithoutResponders";
 
-const PAST: Record<CardDecision, string> = { approve: "approved", reject: "rejected", cancel: "withdrawn", enableAnyway: "approved" };
+const PAST: Record<CardDecision, string> = {
+  approve: "approved",
+  reject: "rejected",
+  cancel: "withdrawn",
+  enableAnyway: "approved",
+  approveWithResponders: "approved",
+  approveWithoutResponders: "approved",
+};
 
 /**
  * Clicks on a request's card (Action.Execute, or its Action.Submit fallback) and the card's
@@ -63,10 +73,15 @@ export class CardActions {
 
     let result;
     try {
+      const { revocations } = this.deps;
       result =
         verb === "enableAnyway"
-          ? await this.deps.revocations.decide(request.id, actor, "approve", comment, { enableAnyway: true })
-          : await this.deps.revocations.decide(request.id, actor, verb, comment);
+          ? await revocations.decide(request.id, actor, "approve", comment, { enableAnyway: true })
+          : verb === "approveWithResponders"
+            ? await revocations.decide(request.id, actor, "approve", comment, { responders: "include" })
+            : verb === "approveWithoutResponders"
+              ? await revocations.decide(request.id, actor, "approve", comment, { responders: "exclude" })
+              : await revocations.decide(request.id, actor, verb, comment);
     } catch (err) {
       return message(ClickAnswers.notRecorded(explainFailure(this.deps.logger, err, "card decision failed")));
     }

@@ -1,7 +1,8 @@
 import { Requests } from "../cards/chat-replies.js";
 import type { TurnContext } from "botbuilder";
+import type { FailedSignIns } from "../directory/directory.js";
 import type { DirectoryUser } from "../directory/types.js";
-import type { Actor, Containment, ExcludedTarget, RequestAction } from "../revocation/types.js";
+import type { Actor, Containment, ExcludedTarget, RequestAction, Responder } from "../revocation/types.js";
 import type { HandlerDeps } from "./ports.js";
 import { sortOutUsers } from "./selections.js";
 import { explainFailure, referenceOf } from "./turn.js";
@@ -18,18 +19,24 @@ export interface TargetSet {
   action?: RequestAction;
   /** An enable of an account this bot did not disable. */
   foreignDisable?: boolean;
+  /** `revoke ip`: the failed sign-ins from the address (shown on the card, never targets). */
+  failedSignIns?: FailedSignIns;
 }
 
 /**
  * Creates the request from a resolved set and posts its card (and, when it needs a second
  * person, its approval copy). The separation-of-duties rule is decided here from the targets in
- * hand: size, `--disable`, and whether a target of a small request is a revoker or approver.
+ * hand: size, `--disable`, containment, and whether any target, in a set of any size, is a
+ * responder (a member of a revoker or approver group, read from Graph once for this request).
  */
 export async function createRequest(context: TurnContext, deps: HandlerDeps, actor: Actor, command: string, set: TargetSet): Promise<void> {
   const { targets } = set;
   let secondPerson: string | null;
+  let responders: Responder[];
   try {
-    secondPerson = await deps.revocations.secondPersonOf({ targetCount: targets.length, disable: set.disable, containment: set.containment, targets, action: set.action });
+    // An enable re-enables an account and always needs a second person: no responder rule applies.
+    responders = set.action === "enable" ? [] : await deps.revocations.respondersIn(targets);
+    secondPerson = deps.revocations.secondPersonOf({ targetCount: targets.length, disable: set.disable, containment: set.containment, responders, action: set.action });
   } catch (err) {
     await context.sendActivity(Requests.roleCheckFailed(explainFailure(deps.logger, err, "target role check failed")));
     return;
@@ -54,6 +61,8 @@ export async function createRequest(context: TurnContext, deps: HandlerDeps, act
     approvalChannel: approvalChannel?.conversation?.id ?? "",
     selection: command,
     secondPerson,
+    responders,
+    ...(set.failedSignIns === undefined ? {} : { failedSignIns: set.failedSignIns }),
     ...(set.action === undefined ? {} : { action: set.action, foreignDisable: set.foreignDisable === true }),
   });
   await deps.cards.publish(context, request, approvalChannel, secondPerson);

@@ -60,12 +60,19 @@ async function revokeSelection(context: TurnContext, deps: HandlerDeps, selectio
     );
     return;
   }
-  const { targets, excluded } = resolved;
+  const { targets, excluded, failedSignIns } = resolved;
   if (targets.length === 0) {
     await context.sendActivity(Requests.emptySelection(selection.none, excluded.length));
     return;
   }
-  await createRequest(context, deps, actor, selection.command, { targets, excluded, reason: selection.reason, disable: selection.disable, containment: selection.containment });
+  await createRequest(context, deps, actor, selection.command, {
+    targets,
+    excluded,
+    reason: selection.reason,
+    disable: selection.disable,
+    containment: selection.containment,
+    ...(failedSignIns === undefined ? {} : { failedSignIns }),
+  });
 }
 
 function hoursText(hours: number): string {

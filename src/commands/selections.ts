@@ -5,7 +5,7 @@ import { Requests } from "../cards/chat-replies.js";
  * (guests and protected accounts left out, MAX_TARGETS enforced), and resolving named users. No
  * Teams types here: src/commands/ and src/api/ both build on it, and each says the outcome its way.
  */
-import { isObjectId, type Directory, type UserPages } from "../directory/directory.js";
+import { isObjectId, type Directory, type FailedSignIns, type UserPages } from "../directory/directory.js";
 import { resolveTargets, type ResolvedTargets } from "../directory/resolvers.js";
 import type { DirectoryUser } from "../directory/types.js";
 import { AppError } from "../errors.js";
@@ -20,6 +20,8 @@ export interface SelectionSource {
   /** Why nothing matched, e.g. `no account is disabled`. */
   none: string;
   pages: () => UserPages;
+  /** `revoke ip`: the failed sign-ins from the address, read for the card (never targets). */
+  failedSignIns?: () => Promise<FailedSignIns>;
 }
 
 /** Shows typed text inside a sentence: markdown-escaped for chat, as it is for the API. */
@@ -47,8 +49,10 @@ export function disabledSelection(directory: Directory): SelectionSource {
 }
 
 /**
- * Everyone who signed in from `ip` since `since`; `window` says how far back, as the audit and the
- * messages show it (e.g. `24h` from chat, the time itself from the API).
+ * Everyone who signed in successfully from `ip` since `since` (failed sign-ins are anyone's to
+ * cause, so they never choose a target; they are read apart and shown on the card);
+ * `window` says how far back, as the audit and the messages show it (e.g. `24h` from chat, the
+ * time itself from the API).
  */
 export function ipSelection(directory: Directory, ip: string, since: Date, window: { option: string; text: string }): SelectionSource {
   return {
@@ -56,11 +60,14 @@ export function ipSelection(directory: Directory, ip: string, since: Date, windo
     what: `the users who signed in from ${ip} ${window.text}`,
     none: `nobody signed in from ${ip} ${window.text}`,
     pages: () => directory.usersSignedInFrom(ip, since),
+    failedSignIns: () => directory.failedSignInsFrom(ip, since),
   };
 }
 
 /** A selection resolved: its targets, or that it holds more users than one request may. */
-export type ResolvedSelection = { kind: "resolved"; targets: DirectoryUser[]; excluded: ExcludedTarget[] } | { kind: "tooMany" };
+export type ResolvedSelection =
+  | { kind: "resolved"; targets: DirectoryUser[]; excluded: ExcludedTarget[]; failedSignIns?: FailedSignIns }
+  | { kind: "tooMany" };
 
 /**
  * Reads the selection page by page into a frozen snapshot, guests and protected accounts left out.
@@ -72,7 +79,8 @@ export async function resolveSelection(
 ): Promise<ResolvedSelection> {
   try {
     const resolved = await resolveTargets(selection.pages(), limits);
-    return { kind: "resolved", targets: resolved.targets, excluded: excludedOf(resolved) };
+    const failedSignIns = selection.failedSignIns === undefined ? undefined : await selection.failedSignIns();
+    return { kind: "resolved", targets: resolved.targets, excluded: excludedOf(resolved), ...(failedSignIns === undefined ? {} : { failedSignIns }) };
   } catch (err) {
     if (err instanceof AppError && err.code === "TooManyTargets") return { kind: "tooMany" };
     throw err;

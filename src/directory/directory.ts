@@ -25,6 +25,13 @@ export interface Directory {
   disabledUsers(): UserPages;
   /** Every distinct user who signed in from `ip` since `since` (sign-in logs), read as users. */
   usersSignedInFrom(ip: string, since: Date): UserPages;
+  /**
+   * Failed sign-ins from `ip` since `since` (the first page of the log): shown on the approval card
+   * as information, never as targets.
+   */
+  failedSignInsFrom(ip: string, since: Date): Promise<FailedSignIns>;
+  /** Object IDs (lower case) of a group's member users, nested groups included, a page at a time. */
+  groupUserIds(groupId: string): AsyncIterable<string[]>;
   /** Revokes every refresh token and session cookie of the user (by object ID only). */
   revokeSignInSessions(userId: string): Promise<void>;
   /** Sets accountEnabled=false (by object ID only). */
@@ -55,6 +62,21 @@ export interface Directory {
   memberGroups(userId: string, groupIds: readonly string[]): Promise<string[]>;
   /** Obtains a Graph token, proving the credentials work (readiness). */
   checkAccess(): Promise<void>;
+}
+
+/** One user's failed sign-ins from an address (a name the tenant does not know has no ID). */
+export interface FailedSignInUser {
+  id: string | null;
+  userPrincipalName: string;
+  displayName: string | null;
+  attempts: number;
+}
+
+/** Failed sign-ins from an address: how many, by whom; `more` when only the first page was read. */
+export interface FailedSignIns {
+  attempts: number;
+  more: boolean;
+  users: FailedSignInUser[];
 }
 
 /** Users one confirmCompromised call names at most (a job batch; Microsoft documents no maximum). */

@@ -1,10 +1,10 @@
 import type { TokenCredential } from "@azure/identity";
 import { RetryHandlerOptions, type Client } from "@microsoft/microsoft-graph-client";
 import { AppError } from "../errors.js";
-import { CONFIRM_COMPROMISED_LIMIT, isObjectId, type Directory, type DirectoryObjectKind, type UserPages } from "./directory.js";
+import { CONFIRM_COMPROMISED_LIMIT, isObjectId, type Directory, type DirectoryObjectKind, type FailedSignIns, type UserPages } from "./directory.js";
 import { BATCH_LIMIT, GraphBatch, type BatchAnswer } from "./graph-batch.js";
 import { mapGraphError } from "./graph-errors.js";
-import { listSignInUsers, listUsers } from "./graph-listing.js";
+import { listGroupUserIds, listSignInUsers, listUsers, readFailedSignIns } from "./graph-listing.js";
 import { departmentFilter, DISABLED_FILTER } from "./odata.js";
 import { ReportsBudget } from "./reports-budget.js";
 import { directoryUserOf, USER_SELECT, type DirectoryUser } from "./types.js";
@@ -75,6 +75,14 @@ export class GraphDirectory implements Directory {
       }
       yield users;
     }
+  }
+
+  failedSignInsFrom(ip: string, since: Date): Promise<FailedSignIns> {
+    return readFailedSignIns(this.client, ip, since);
+  }
+
+  groupUserIds(groupId: string): AsyncIterable<string[]> {
+    return listGroupUserIds(this.client, groupId);
   }
 
   revokeMany(userIds: readonly string[]): Promise<BatchAnswer> {

@@ -11,6 +11,7 @@ import type { Client, GraphRequest } from "@microsoft/microsoft-graph-client";
 import { GraphError, RetryHandlerOptions } from "@microsoft/microsoft-graph-client";
 import { AppError } from "../errors.js";
 import { mapGraphError } from "./graph-errors.js";
+import type { FailedSignIns, FailedSignInUser } from "./directory.js";
 import { signInsFilter } from "./odata.js";
 import { directoryUserOf, USER_SELECT, type DirectoryUser } from "./types.js";
 
@@ -24,7 +25,7 @@ export const LIST_PAGE_SIZE = 999;
 export const DEFAULT_MAX_PAGES = 1000;
 
 /** The two listings, for error messages and the permission each needs (DESIGN.md "Graph calls"). */
-export type ListingOperation = "listUsers" | "readSignIns";
+export type ListingOperation = "listUsers" | "readSignIns" | "readGroupMembers";
 
 /**
  * The application permission each listing needs. Kept here rather than in errors.ts's
@@ -34,11 +35,13 @@ export type ListingOperation = "listUsers" | "readSignIns";
 export const LISTING_PERMISSION: Readonly<Record<ListingOperation, string>> = {
   listUsers: "User.Read.All",
   readSignIns: "AuditLog.Read.All",
+  readGroupMembers: "GroupMember.Read.All",
 };
 
 const LISTING_ACTION: Readonly<Record<ListingOperation, string>> = {
   listUsers: "list users",
   readSignIns: "read sign-in logs",
+  readGroupMembers: "read the members of the revoker and approver groups",
 };
 
 /** A user as the sign-in log names them (not a directory read: department and state are unknown). */
@@ -114,6 +117,40 @@ export async function* listSignInUsers(
     }
     yield fresh;
   }
+}
+
+/**
+ * Failed sign-ins from `ip` since `since`, as information for the approval card (never targets):
+ * the first page of every sign-in from the address (`ipAddress eq … and createdDateTime ge …`,
+ * newest first), its records with a non-zero `status/errorCode` counted per user. Graph documents
+ * only `eq` on `status/errorCode`, so the failures are sorted out here; the targets themselves are
+ * read with `status/errorCode eq 0` (listSignInUsers).
+ * @throws AppError: Graph errors mapped (403 names AuditLog.Read.All)
+ */
+export async function readFailedSignIns(client: Client, ip: string, since: Date, options: ListingOptions = {}): Promise<FailedSignIns> {
+  const filter = signInsFilter(ip, since, { successfulOnly: false });
+  const first = client.api("/auditLogs/signIns").filter(encodeURIComponent(filter)).top(pageSizeOf(options));
+  const users = new Map<string, FailedSignInUser>();
+  let attempts = 0;
+  let more = false;
+  // The first page only: a full page means there may be more (the count is then a lower bound).
+  for await (const records of pages(client, first, "readSignIns", filter, options)) {
+    more = records.length >= pageSizeOf(options);
+    for (const record of records) {
+      const status = record.status;
+      const code = typeof status === "object" && status !== null ? (status as { errorCode?: unknown }).errorCode : undefined;
+      if (typeof code !== "number" || code === 0) continue;
+      attempts += 1;
+      const user = toSignInUser(record);
+      const upn = user?.userPrincipalName ?? (typeof record.userPrincipalName === "string" ? record.userPrincipalName.slice(0, 256) : "");
+      const key = user?.id ?? `name:${upn.toLowerCase()}`;
+      const known = users.get(key);
+      if (known !== undefined) known.attempts += 1;
+      else users.set(key, { id: user?.id ?? null, userPrincipalName: upn, displayName: user?.displayName ?? stringOrNull(record.userDisplayName), attempts: 1 });
+    }
+    break;
+  }
+  return { attempts, more, users: [...users.values()] };
 }
 
 function pageSizeOf(options: ListingOptions): number {
@@ -217,7 +254,32 @@ function stringOrNull(value: unknown): string | null {
 }
 
 function subjectOf(op: ListingOperation, filter: string): string {
+  if (op === "readGroupMembers") return `the member users of group ${filter}`;
   return op === "listUsers" ? `the users matching ${filter}` : `the sign-ins matching ${filter}`;
+}
+
+/**
+ * The object IDs (lower case) of a group's member users, nested groups included:
+ * `GET /groups/{id}/transitiveMembers/microsoft.graph.user?$select=id&$top=999`, one page at a time.
+ * @throws AppError: Graph errors mapped (403 names GroupMember.Read.All; a missing group says so)
+ */
+export async function* listGroupUserIds(client: Client, groupId: string, options: ListingOptions = {}): AsyncGenerator<string[], void, undefined> {
+  if (!OBJECT_ID.test(groupId)) throw new AppError("GraphBadRequest", `"${groupId.slice(0, 60)}" is not a group object ID.`);
+  const first = client.api(`/groups/${groupId}/transitiveMembers/microsoft.graph.user`).select(["id"]).top(pageSizeOf(options));
+  try {
+    for await (const records of pages(client, first, "readGroupMembers", groupId, options)) {
+      yield records.flatMap((r) => (typeof r.id === "string" && OBJECT_ID.test(r.id) ? [r.id.toLowerCase()] : []));
+    }
+  } catch (err) {
+    if (err instanceof AppError && err.code === "GraphNotFound") {
+      throw new AppError(
+        "GraphNotFound",
+        `The group ${groupId} (REVOKER_GROUP_IDS or APPROVER_GROUP_IDS) does not exist in this tenant, so the bot cannot tell who the responders are; nothing was requested. Fix the group IDs in the configuration.`,
+        err.details,
+      );
+    }
+    throw err;
+  }
 }
 
 function unexpected(op: ListingOperation, filter: string, what: string): AppError {

@@ -75,12 +75,14 @@ export function departmentFilter(name: string): string {
  * by less than a second rather than narrowing it.
  * @throws AppError (GraphBadRequest) when ip is not a bare IPv4 or IPv6 literal or since is not a valid date
  */
-export function signInsFilter(ip: string, since: Date): string {
+export function signInsFilter(ip: string, since: Date, options: { successfulOnly: boolean } = { successfulOnly: true }): string {
   if (isIP(ip) === 0 || ip.includes("%")) {
     throw refused("IP address", `"${ip.slice(0, 60)}" is not a single IPv4 or IPv6 address.`);
   }
   const ms = since.getTime();
   if (!Number.isFinite(ms)) throw refused("sign-in window", "its start is not a valid date.");
   const at = new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
-  return `ipAddress eq ${odataString(ip)} and createdDateTime ge ${at}`;
+  // Successful sign-ins only: a failed one is anyone's to cause (a password spray against the
+  // responders' own accounts), so it must never choose a target.
+  return `ipAddress eq ${odataString(ip)} and createdDateTime ge ${at}${options.successfulOnly ? " and status/errorCode eq 0" : ""}`;
 }

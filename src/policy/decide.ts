@@ -38,10 +38,10 @@ export interface SecondPersonFacts {
   /** `--reset-password` or `--confirm-compromised`: always a second person, whatever the configuration. */
   containment: boolean;
   /**
-   * The display name of a target who is in a revoker or approver group, when one is; "" when the
-   * targets were checked and none is; undefined when they were not checked (too many to check).
+   * The targets who are responders (members of a revoker or approver group, read transitively when
+   * the request was made), by name: any of them and a second person must approve.
    */
-  privilegedTarget: string | undefined;
+  responders: readonly string[];
   /** True when an app asked for it through the automation API: a person must always approve. */
   fromAutomation?: boolean;
   /** An `enable` request: re-enabling an account always needs a second person. */
@@ -76,15 +76,16 @@ function users(n: number): string {
 
 /**
  * Why a request needs a second person, or null when its requester may confirm it: a request of
- * FOUR_EYES_MIN_TARGETS users or more; any `--disable` (DISABLE_NEEDS_SECOND_PERSON); and any
- * request that names a member of a revoker or approver group (one revoker must never be able to
- * lock out another, or an approver, alone), or whose targets could not all be checked.
+ * FOUR_EYES_MIN_TARGETS users or more; any `--disable` (DISABLE_NEEDS_SECOND_PERSON); containment;
+ * and any set, of whatever size, that holds a responder (a member of a revoker or approver group:
+ * one revoker must never be able to lock out another, or an approver, alone).
  */
 export function secondPersonReason(facts: SecondPersonFacts, rules: SecondPersonRules): string | null {
   if (facts.fromAutomation === true) return AUTOMATION_SECOND_PERSON;
   if (facts.enable === true) {
     return "re-enabling an account always needs a second person";
   }
+  if (facts.responders.length > 0) return respondersReason(facts.responders);
   if (needsFourEyes(facts.targetCount, rules.fourEyesMinTargets)) {
     return `requests of ${users(rules.fourEyesMinTargets)} or more need a second person (four-eyes, FOUR_EYES_MIN_TARGETS)`;
   }
@@ -94,11 +95,53 @@ export function secondPersonReason(facts: SecondPersonFacts, rules: SecondPerson
   if (facts.disable && rules.disableNeedsSecondPerson) {
     return "disabling accounts (--disable) always needs a second person (DISABLE_NEEDS_SECOND_PERSON)";
   }
-  if (facts.privilegedTarget === undefined) {
-    return "its targets could not all be checked for revoker or approver roles, so a second person must approve";
+  return null;
+}
+
+/** Responders named in a reason at most; the rest are counted. */
+const RESPONDERS_NAMED = 5;
+
+function respondersReason(names: readonly string[]): string {
+  const shown = names.slice(0, RESPONDERS_NAMED).join(", ");
+  const more = names.length > RESPONDERS_NAMED ? ` and ${names.length - RESPONDERS_NAMED} more` : "";
+  return names.length === 1
+    ? `${shown} is a member of a revoker or approver group, and revoking such a member always needs a second person`
+    : `${names.length} of these users (${shown}${more}) are members of a revoker or approver group, and revoking such members always needs a second person`;
+}
+
+/** How an approver settles a set that holds responders when approving would also disable them or act on their passwords. */
+export type ResponderChoice = "include" | "exclude";
+
+/**
+ * Whether approving must say what happens to the responders in the set: with `--disable` or a
+ * containment option, one plain Approve would lock responders out, so the approver includes them
+ * explicitly or leaves them out.
+ */
+export function respondersNeedConfirmation(request: { responderCount: number; disable: boolean; containment: boolean }): boolean {
+  return request.responderCount > 0 && (request.disable || request.containment);
+}
+
+/**
+ * The responder rule of an approval the roles already allow: null when it passes; else a refusal.
+ * `remaining` is how many targets would be left without the responders.
+ */
+export function responderConfirmation(
+  request: { responderCount: number; disable: boolean; containment: boolean; targetCount: number },
+  choice: ResponderChoice | undefined,
+): Decision | null {
+  const needed = respondersNeedConfirmation(request);
+  const n = request.responderCount;
+  const them = n === 1 ? "a responder (a member of a revoker or approver group)" : `${n} responders (members of a revoker or approver group)`;
+  if (needed && choice === undefined) {
+    return deny(
+      `This set holds ${them}, and approving also disables accounts or acts on passwords, so a plain Approve is not enough: use Approve, including responders, or Approve without responders.`,
+    );
   }
-  if (facts.privilegedTarget !== "") {
-    return `${facts.privilegedTarget} is a member of a revoker or approver group, and revoking such a member always needs a second person`;
+  if (!needed && choice !== undefined) {
+    return deny("Approve, including responders and Approve without responders are only for a set that holds responders and disables accounts or acts on passwords; this request is not one.");
+  }
+  if (choice === "exclude" && request.targetCount - n <= 0) {
+    return deny("Every user of this set is a responder, so nothing would be left without them: approve including them, or reject the request.");
   }
   return null;
 }

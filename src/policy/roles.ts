@@ -11,6 +11,11 @@ export const NO_ROLES: Roles = Object.freeze({ revoker: false, approver: false }
 /** Looks up a person's roles from Entra group membership, at the moment of each action. */
 export interface RoleLookup {
   rolesOf(aadObjectId: string | undefined): Promise<Roles>;
+  /**
+   * The object IDs (lower case) of every member user of the revoker and approver groups, nested
+   * groups included, read from Graph now (once per request: never cached, so a new member counts).
+   */
+  responderIds(): Promise<Set<string>>;
 }
 
 /** People whose roles are cached at most: anyone can make the bot look someone up, so the cache is bounded. */
@@ -36,6 +41,14 @@ export class GraphRoleLookup implements RoleLookup {
   /** How many people's roles are cached now. */
   get size(): number {
     return this.cache.size;
+  }
+
+  async responderIds(): Promise<Set<string>> {
+    const ids = new Set<string>();
+    for (const group of new Set([...this.groups.revokerGroupIds, ...this.groups.approverGroupIds])) {
+      for await (const page of this.directory.groupUserIds(group)) for (const id of page) ids.add(id.toLowerCase());
+    }
+    return ids;
   }
 
   async rolesOf(aadObjectId: string | undefined): Promise<Roles> {

@@ -1,17 +1,20 @@
 import { createHash, randomInt } from "node:crypto";
 import type { Auditor } from "../audit/auditor.js";
 import type { DirectoryUser } from "../directory/types.js";
+import type { FailedSignIns } from "../directory/directory.js";
 import {
   abilitiesOf,
   mayApprove,
   mayCancel,
   mayReject,
   needsFourEyes,
+  responderConfirmation,
   samePerson,
   secondPersonReason,
   type Abilities,
   type Decision,
   type RequestFacts,
+  type ResponderChoice,
 } from "../policy/decide.js";
 import { NO_ROLES, type RoleLookup, type Roles } from "../policy/roles.js";
 import type { ProgressListener } from "./job-runner.js";
@@ -27,6 +30,7 @@ import {
   type Origin,
   type RequestAction,
   type RequestState,
+  type Responder,
   type RevocationRequest,
 } from "./types.js";
 
@@ -56,6 +60,10 @@ export interface NewRequest {
   action?: RequestAction;
   /** An enable of an account this bot did not disable. */
   foreignDisable?: boolean;
+  /** The targets who are responders (`respondersIn`), frozen with the request. */
+  responders?: Responder[];
+  /** `revoke ip`: the failed sign-ins from the address (information, never targets). */
+  failedSignIns?: FailedSignIns;
 }
 
 /** approve and reject come from a request's card; cancel (withdraw) from the card or `cancel <id>`. */
@@ -95,7 +103,10 @@ export const SWEEP_PAGE_SIZE = 100;
 
 /** A new pending request (not stored yet): a fresh ID, the frozen targets, nothing decided. */
 export function pendingRequestOf(
-  input: Pick<NewRequest, "requester" | "reason" | "disable" | "containment" | "targets" | "excluded" | "origin" | "incident" | "action" | "foreignDisable">,
+  input: Pick<
+    NewRequest,
+    "requester" | "reason" | "disable" | "containment" | "targets" | "excluded" | "origin" | "incident" | "action" | "foreignDisable" | "responders" | "failedSignIns"
+  >,
   created: Date,
   ttlMinutes: number,
 ): RevocationRequest {
@@ -122,6 +133,8 @@ export function pendingRequestOf(
     approvalCard: null,
     outcomes: [],
     ...(input.incident === undefined ? {} : { incident: input.incident }),
+    ...(input.responders === undefined || input.responders.length === 0 ? {} : { responders: input.responders }),
+    ...(input.failedSignIns === undefined ? {} : { failedSignIns: input.failedSignIns }),
   };
 }
 
@@ -195,6 +208,19 @@ export class RevocationService {
         ...(request.targets.length > AUDIT_LISTED ? { moreTargets: `${request.targets.length - AUDIT_LISTED} more, in the request's frozen target list` } : {}),
         excludedCount: request.excluded.length,
         excluded: request.excluded.slice(0, AUDIT_LISTED).map((e) => ({ id: e.user.id, upn: e.user.userPrincipalName, why: e.why })),
+        // Targets who are members of a revoker or approver group: the card names them too.
+        responderCount: request.responders?.length ?? 0,
+        ...(request.responders === undefined ? {} : { responders: request.responders.slice(0, AUDIT_LISTED).map((r) => ({ id: r.id, upn: r.userPrincipalName })) }),
+        // `revoke ip`: failed sign-ins from the address, shown on the card and never targets.
+        ...(request.failedSignIns === undefined
+          ? {}
+          : {
+              failedSignIns: {
+                attempts: request.failedSignIns.attempts,
+                atLeast: request.failedSignIns.more,
+                users: request.failedSignIns.users.slice(0, AUDIT_LISTED).map((u) => ({ id: u.id ?? "", upn: u.userPrincipalName, attempts: u.attempts })),
+              },
+            }),
         expiresAt: request.expiresAt,
         fourEyes: input.secondPerson !== null,
         ...(input.secondPerson === null ? {} : { secondPerson: input.secondPerson }),
@@ -261,50 +287,48 @@ export class RevocationService {
   }
 
   /**
-   * Why a request needs a second person, or null when its requester may confirm it: its size, a
-   * `--disable`, or a target in a revoker or approver group. `targets` are the request's targets
-   * as far as known; the role of each is looked up only for a request that would otherwise be a
-   * one-person request, and of at most VIEW_ROWS targets (more, or fewer known than it has, and a
-   * second person is needed without looking).
+   * The targets who are responders: members of a revoker or approver group, read from Graph once
+   * for this request (every member of every group, nested groups included) and intersected with
+   * the set, whatever its size.
+   * @throws the directory's errors (AppError: a missing permission or group names its fix)
    */
-  async secondPersonOf(request: {
-    targetCount: number;
-    disable: boolean;
-    containment: Containment;
-    targets: readonly DirectoryUser[];
-    requester?: Actor;
-    action?: RequestAction;
-  }): Promise<string | null> {
-    const rules = { fourEyesMinTargets: this.deps.fourEyesMinTargets, disableNeedsSecondPerson: this.deps.disableNeedsSecondPerson };
-    const cheap = this.bySizeOrDisable(request.targetCount, request.disable, request.containment, request.requester, request.action);
-    if (cheap !== null) return cheap;
-    if (request.targetCount > VIEW_ROWS || request.targets.length < request.targetCount) {
-      return secondPersonReason({ ...request, containment: hasContainment(request.containment), privilegedTarget: undefined }, rules);
-    }
-    const roles = await Promise.all(request.targets.map((t) => this.deps.roles.rolesOf(t.id)));
-    const privileged = request.targets.find((_t, i) => roles[i]?.revoker === true || roles[i]?.approver === true);
-    return secondPersonReason(
-      { ...request, containment: hasContainment(request.containment), privilegedTarget: privileged === undefined ? "" : privileged.userPrincipalName },
-      rules,
-    );
+  async respondersIn(targets: readonly DirectoryUser[]): Promise<Responder[]> {
+    if (targets.length === 0) return [];
+    const ids = await this.deps.roles.responderIds();
+    return targets
+      .filter((t) => ids.has(t.id.toLowerCase()))
+      .map((t) => ({ id: t.id, userPrincipalName: t.userPrincipalName, displayName: t.displayName }));
   }
 
   /**
-   * The rule from who asked (automation always needs a person), the request's size, `--disable`
-   * and containment options alone (no lookup): null when none of them needs a second person.
+   * Why a request needs a second person, or null when its requester may confirm it: who asked, an
+   * enable, responders in the set (`respondersIn`, frozen with the request), its size, a
+   * `--disable` or containment.
    */
-  private bySizeOrDisable(targetCount: number, disable: boolean, containment: Containment, requester: Actor | undefined, action: RequestAction = "revoke"): string | null {
+  secondPersonOf(request: {
+    targetCount: number;
+    disable: boolean;
+    containment: Containment;
+    responders?: readonly Responder[];
+    requester?: Actor;
+    action?: RequestAction;
+  }): string | null {
     return secondPersonReason(
       {
-        targetCount,
-        disable,
-        containment: hasContainment(containment),
-        privilegedTarget: "",
-        fromAutomation: requester !== undefined && isAppActor(requester),
-        enable: action === "enable",
+        targetCount: request.targetCount,
+        disable: request.disable,
+        containment: hasContainment(request.containment),
+        responders: (request.responders ?? []).map((r) => r.userPrincipalName),
+        fromAutomation: request.requester !== undefined && isAppActor(request.requester),
+        enable: request.action === "enable",
       },
       { fourEyesMinTargets: this.deps.fourEyesMinTargets, disableNeedsSecondPerson: this.deps.disableNeedsSecondPerson },
     );
+  }
+
+  /** secondPersonOf for a stored request. */
+  private secondPersonOfStored(request: RevocationRequest, targetCount: number): string | null {
+    return this.secondPersonOf({ ...request, targetCount });
   }
 
   /**
@@ -326,10 +350,15 @@ export class RevocationService {
    * unexpired request counts; an approval starts the job in the background and returns at once.
    * Refusals are audited with their reason and change nothing.
    */
-  async decide(id: string, actor: Actor, verb: DecisionVerb, comment: string | null = null, options: { enableAnyway?: boolean } = {}): Promise<DecisionResult> {
-    // Identity, state and role are decided from the request's row and counts; targets are read
-    // (at most VIEW_ROWS of them) only for an approval the roles already allow (are any of them
-    // revokers or approvers?), and for the answer's card once the decision is made.
+  async decide(
+    id: string,
+    actor: Actor,
+    verb: DecisionVerb,
+    comment: string | null = null,
+    options: { enableAnyway?: boolean; responders?: ResponderChoice } = {},
+  ): Promise<DecisionResult> {
+    // Identity, state and role are decided from the request's row and counts (responders were
+    // frozen with it); targets are read only for the answer's card once the decision is made.
     const head = await this.head(id);
     if (head === undefined) return { kind: "notFound" };
     const request = head.request;
@@ -345,31 +374,25 @@ export class RevocationService {
     // A withdrawal needs only the person; the others need their roles too.
     const roles = verb === "cancel" ? undefined : await this.deps.roles.rolesOf(actor.aadObjectId);
     const same = samePerson(request.requester, actor);
-    let secondPerson = this.bySizeOrDisable(head.targetCount, request.disable, request.containment, request.requester, request.action);
-    if (verb === "approve" && secondPerson === null && (same ? roles?.revoker === true : roles?.approver === true)) {
-      // Only an approval the roles already allow makes the targets' roles matter.
-      const small = await this.summary(id, Math.min(head.targetCount, VIEW_ROWS));
-      secondPerson = await this.secondPersonOf({
-        targetCount: head.targetCount,
-        disable: request.disable,
-        containment: request.containment,
-        targets: (small?.rows ?? []).map((r) => r.target),
-        requester: request.requester,
-      });
-    }
+    const secondPerson = this.secondPersonOfStored(request, head.targetCount);
     const facts: RequestFacts = { requester: request.requester, targetCount: head.targetCount, secondPerson };
     if (verb === "approve" && !same && roles?.approver === true) {
       facts.requesterIsRevoker = await this.requesterIsRevoker(request.requester);
     }
     // Who may decide first; then whether an enable of an account the bot did not disable is confirmed.
     const allowed = this.policy(verb, facts, actor, roles);
-    const decision = allowed.allowed ? (this.confirmation(request, verb, options.enableAnyway === true) ?? allowed) : allowed;
+    const decision = allowed.allowed
+      ? (this.confirmation(request, verb, options.enableAnyway === true) ?? this.responderRule(request, head.targetCount, verb, options.responders) ?? allowed)
+      : allowed;
     if (!decision.allowed) {
       await this.refuse(actor, id, { verb, reason: decision.reason, ...(roles === undefined ? {} : { roles }), ...withComment });
       return { kind: "refused", reason: decision.reason };
     }
 
     const nextState = NEXT_STATE[verb];
+    const responders = request.responders ?? [];
+    const choice = verb === "approve" ? options.responders : undefined;
+    const leftOut = choice === "exclude" ? responders : [];
     const updated = await this.deps.store.transition(
       id,
       request.version,
@@ -379,8 +402,10 @@ export class RevocationService {
         decidedAt: this.now().toISOString(),
         decisionComment: comment,
         decisionReason: decision.reason,
+        ...(choice === undefined ? {} : { respondersChoice: choice === "exclude" ? ("left_out" as const) : ("included" as const) }),
       },
       {
+        removeTargets: leftOut.map((r) => r.id),
         audit: {
           actor,
           action: DECIDED_ACTION[verb],
@@ -388,10 +413,17 @@ export class RevocationService {
           details: {
             reason: decision.reason,
             comment: comment ?? "",
-            targetCount: head.targetCount,
+            targetCount: head.targetCount - leftOut.length,
             fourEyes: secondPerson !== null,
             ...(roles === undefined ? {} : { roles }),
             ...(options.enableAnyway === true ? { confirmed: "enable anyway: the account was not disabled by this bot" } : {}),
+            ...(choice === "include" ? { confirmed: `approved including ${theResponders(responders.length)} in the set`, responders: responders.map((r) => ({ id: r.id, upn: r.userPrincipalName })) } : {}),
+            ...(choice === "exclude"
+              ? {
+                  confirmed: `approved without ${theResponders(leftOut.length)}: removed from the frozen set, nothing is done to them`,
+                  respondersLeftOut: leftOut.map((r) => ({ id: r.id, upn: r.userPrincipalName })),
+                }
+              : {}),
           },
         },
         // The job row commits with the approval: a crash right after still leaves it to be run.
@@ -431,17 +463,7 @@ export class RevocationService {
     for (const { request, targetCount } of candidates) {
       if (!this.isOpen(request)) continue;
       const same = samePerson(request.requester, actor);
-      let secondPerson = this.bySizeOrDisable(targetCount, request.disable, request.containment, request.requester, request.action);
-      if (secondPerson === null && same && roles.revoker) {
-        const small = await this.summary(request.id, Math.min(targetCount, VIEW_ROWS));
-        secondPerson = await this.secondPersonOf({
-          targetCount,
-          disable: request.disable,
-          containment: request.containment,
-          targets: (small?.rows ?? []).map((r) => r.target),
-          requester: request.requester,
-        });
-      }
+      const secondPerson = this.secondPersonOfStored(request, targetCount);
       const facts: RequestFacts = { requester: request.requester, targetCount, secondPerson };
       if (!same && roles.approver) facts.requesterIsRevoker = await this.requesterIsRevoker(request.requester);
       const abilities = abilitiesOf(facts, actor, roles);
@@ -477,6 +499,15 @@ export class RevocationService {
     }
     if (!foreign && enableAnyway) return { allowed: false, reason: "Enable anyway is only for an account this bot did not disable; this request has no such account." };
     return null;
+  }
+
+  /** The responder rule of an approval (policy `responderConfirmation`), or null when it passes. */
+  private responderRule(request: RevocationRequest, targetCount: number, verb: DecisionVerb, choice: ResponderChoice | undefined): Decision | null {
+    if (verb !== "approve") return null;
+    return responderConfirmation(
+      { responderCount: request.responders?.length ?? 0, disable: request.disable, containment: hasContainment(request.containment), targetCount },
+      choice,
+    );
   }
 
   private policy(verb: DecisionVerb, facts: RequestFacts, actor: Actor, roles: Roles | undefined): Decision {
@@ -545,6 +576,11 @@ export class RevocationService {
         // The listener logs its own failures; a card that cannot be edited changes no outcome.
       });
   }
+}
+
+/** "the responder", "the 3 responders" */
+function theResponders(n: number): string {
+  return n === 1 ? "the responder" : `the ${n} responders`;
 }
 
 const NOTHING: Abilities = Object.freeze({ approve: false, reject: false, cancel: false });

@@ -2,7 +2,7 @@ import type { AuditEntry, NewAuditEntry } from "../audit/audit-log.js";
 import type { DirectoryUser } from "../directory/types.js";
 import type { ApprovalCard, ContainmentStep, RequestState, RevocationRequest, StepOutcome, TargetOutcome } from "./types.js";
 
-export type RequestPatch = Partial<Pick<RevocationRequest, "state" | "decidedBy" | "decidedAt" | "decisionComment" | "decisionReason">>;
+export type RequestPatch = Partial<Pick<RevocationRequest, "state" | "decidedBy" | "decidedAt" | "decisionComment" | "decisionReason" | "respondersChoice">>;
 
 /** What else commits atomically with a state change. */
 export interface TransitionEffects {
@@ -10,6 +10,8 @@ export interface TransitionEffects {
   audit?: NewAuditEntry;
   /** "enqueue" creates the request's job (on approval); "finish" marks it done (final state). */
   job?: "enqueue" | "finish";
+  /** Targets (object IDs) taken out of the frozen set with this change ("Approve without responders"). */
+  removeTargets?: readonly string[];
   /** Give back the request without its targets and outcomes (a large job's end). */
   light?: boolean;
 }

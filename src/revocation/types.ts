@@ -1,3 +1,4 @@
+import type { FailedSignIns } from "../directory/directory.js";
 import type { DirectoryUser } from "../directory/types.js";
 
 /** pending → approved → running → completed | failed; or pending → rejected | cancelled | expired. */
@@ -153,4 +154,20 @@ export interface RevocationRequest {
   outcomes: TargetOutcome[];
   /** The incident a request from automation names (its title and link go on the approval card). */
   incident?: IncidentRef;
+  /**
+   * Targets who were members of a revoker or approver group when the request was made (migration
+   * 008); absent or empty when none was.
+   */
+  responders?: Responder[];
+  /** `revoke ip`: the failed sign-ins from the address, shown as information, never targets (008). */
+  failedSignIns?: FailedSignIns;
+  /** How the approver settled the responders: included, or left out of the set (008). */
+  respondersChoice?: "included" | "left_out";
+}
+
+/** A target who is a responder, as the card and the audit name them. */
+export interface Responder {
+  id: string;
+  userPrincipalName: string;
+  displayName: string | null;
 }

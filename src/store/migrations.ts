@@ -273,6 +273,16 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  "008-responders-failed-sign-ins": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Frozen with the request, so its card, every refresh and the audit show the same: the targets
+      // who are responders, `revoke ip`'s failed sign-ins (information, never targets), and how an
+      // approver settled the responders (included, or left out of the set).
+      await db.schema.alterTable("requests").addColumn("responders", "text").execute();
+      await db.schema.alterTable("requests").addColumn("failed_sign_ins", "text").execute();
+      await db.schema.alterTable("requests").addColumn("responders_choice", "text").execute();
+    },
+  },
   "010-graph-pauses": {
     async up(db: Kysely<unknown>): Promise<void> {
       // One row per throttled Graph API (the reports API, Identity Protection) and tenant: until

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable, Transaction } from "kysely";
 import type { AuditEntry, AuditObserver, NewAuditEntry } from "../audit/audit-log.js";
+import type { FailedSignIns } from "../directory/directory.js";
 import type { DirectoryUser } from "../directory/types.js";
 import type {
   AttemptMark,
@@ -21,6 +22,7 @@ import type {
   Origin,
   OutcomeStatus,
   RequestState,
+  Responder,
   RevocationRequest,
   StepOutcome,
   TargetOutcome,
@@ -79,6 +81,9 @@ export class SqlRequestStore implements RequestStore {
           confirm_compromised: request.containment.confirmCompromised ? 1 : 0,
           action: request.action,
           foreign_disable: request.foreignDisable ? 1 : 0,
+          responders: request.responders === undefined || request.responders.length === 0 ? null : JSON.stringify(request.responders),
+          failed_sign_ins: request.failedSignIns === undefined ? null : JSON.stringify(request.failedSignIns),
+          responders_choice: request.respondersChoice ?? null,
         })
         .execute();
       for (let i = 0; i < request.targets.length; i += INSERT_CHUNK) {
@@ -126,6 +131,7 @@ export class SqlRequestStore implements RequestStore {
           ...(patch.decidedAt !== undefined ? { decided_at: patch.decidedAt } : {}),
           ...(patch.decisionComment !== undefined ? { decision_comment: patch.decisionComment } : {}),
           ...(patch.decisionReason !== undefined ? { decision_reason: patch.decisionReason } : {}),
+          ...(patch.respondersChoice !== undefined ? { responders_choice: patch.respondersChoice } : {}),
           version: expectedVersion + 1,
           updated_at: now.toISOString(),
         })
@@ -133,6 +139,24 @@ export class SqlRequestStore implements RequestStore {
         .where("version", "=", expectedVersion)
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) return undefined;
+      const leaving = [...new Set(effects.removeTargets ?? [])];
+      if (leaving.length > 0) {
+        // Left out of the frozen set with the decision (no outcome exists yet: the job starts after).
+        let removed = 0;
+        for (let i = 0; i < leaving.length; i += INSERT_CHUNK) {
+          const gone = await trx
+            .deleteFrom("request_targets")
+            .where("request_id", "=", id)
+            .where("user_id", "in", leaving.slice(i, i + INSERT_CHUNK))
+            .executeTakeFirst();
+          removed += Number(gone.numDeletedRows);
+        }
+        await trx
+          .updateTable("requests")
+          .set((eb) => ({ target_count: eb("target_count", "-", removed) }))
+          .where("id", "=", id)
+          .execute();
+      }
       if (effects.job === "enqueue") {
         await trx
           .insertInto("jobs")
@@ -532,6 +556,9 @@ export class SqlRequestStore implements RequestStore {
         row.approval_reference === null ? null : { reference: JSON.parse(row.approval_reference) as Origin, activityId: row.approval_activity_id },
       outcomes,
       ...(row.incident === null || row.incident === undefined ? {} : { incident: JSON.parse(row.incident) as IncidentRef }),
+      ...(row.responders === null || row.responders === undefined ? {} : { responders: JSON.parse(row.responders) as Responder[] }),
+      ...(row.failed_sign_ins === null || row.failed_sign_ins === undefined ? {} : { failedSignIns: JSON.parse(row.failed_sign_ins) as FailedSignIns }),
+      ...(row.responders_choice === "included" || row.responders_choice === "left_out" ? { respondersChoice: row.responders_choice } : {}),
     };
   }
 }

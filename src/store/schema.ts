@@ -77,6 +77,12 @@ export interface RequestsTable {
   action: Generated<string>;
   /** An enable of an account this bot did not disable (007). */
   foreign_disable: Generated<number>;
+  /** JSON: the targets who are responders ([{id, userPrincipalName, displayName}]), or null (008). */
+  responders: string | null;
+  /** JSON: `revoke ip`'s failed sign-ins from the address ({attempts, more, users}), or null (008). */
+  failed_sign_ins: string | null;
+  /** included | left_out: how an approver settled the responders, or null (008). */
+  responders_choice: string | null;
 }
 
 /** The frozen target snapshot: one row per user, in the order shown on the card. */

@@ -60,8 +60,22 @@ const confirmSample: ConfirmCardData = {
   rejectVerb: Verbs.reject,
   cancelVerb: "",
   enableAnywayVerb: "",
+  approveWithRespondersVerb: "",
+  approveWithoutRespondersVerb: "",
+  responders: "",
+  failedSignIns: "",
   refreshVerb: Verbs.refresh,
   refreshUserIds: ["29:sam"],
+};
+
+/** A set with responders and --disable, from `revoke ip`: the two approvals instead of Approve, failed attempts shown. */
+const confirmResponders: ConfirmCardData = {
+  ...confirmSample,
+  responders: "2 of these users are responders (in a revoker or approver group): Sam Lead, Val Analyst.",
+  failedSignIns: "4 failed attempts from this address, not included: failed sign-ins never choose a target (2 accounts, named under Details).",
+  approveVerb: "",
+  approveWithRespondersVerb: Verbs.approveWithResponders,
+  approveWithoutRespondersVerb: Verbs.approveWithoutResponders,
 };
 
 /** One user: facts instead of rows, no incident, no reason, and a viewer without buttons. */
@@ -93,7 +107,7 @@ const confirmSingle: ConfirmCardData = {
 };
 
 const samples: { [N in CardName]: CardDataByName[N][] } = {
-  "revoke-confirm": [confirmSample, confirmSingle],
+  "revoke-confirm": [confirmSample, confirmSingle, confirmResponders],
   "revoke-result": [
     {
       requestId: "R-7K2M9QX4AB",
@@ -331,6 +345,20 @@ describe("renderCard", () => {
     for (const target of confirmSample.rows) {
       assert.equal(actionJson.includes(target.userPrincipalName), false);
     }
+  });
+
+  it("confirm card with responders: Approve, including responders and Approve without responders instead of Approve", () => {
+    const card = renderCard("revoke-confirm", confirmResponders);
+    assert.deepEqual(
+      actionsOf(card).map((a) => [a.title, a.verb]),
+      [
+        ["Approve, including responders", Verbs.approveWithResponders],
+        ["Approve without responders", Verbs.approveWithoutResponders],
+        ["Reject", Verbs.reject],
+      ],
+    );
+    const text = JSON.stringify(card.body);
+    assert.ok(text.includes("2 of these users are responders") && text.includes("4 failed attempts from this address, not included"), text);
   });
 
   it("confirm card: a refresh for each viewer's own view, with the user IDs as an array", () => {

@@ -88,6 +88,22 @@ export const bulkRequest = request({
   ],
 });
 
+/** `revoke ip … --disable`: two responders in the set, failed attempts from the address beside it. */
+export const respondersRequest = request({
+  id: "R-4HJ8W2N6QT",
+  targets: Array.from({ length: 7 }, (_, i) => sampleUser(i)),
+  disable: true,
+  responders: [0, 1].map((i) => ({ id: sampleUser(i).id, userPrincipalName: sampleUser(i).userPrincipalName, displayName: sampleUser(i).displayName })),
+  failedSignIns: {
+    attempts: 4,
+    more: false,
+    users: [
+      { id: sampleUser(0).id, userPrincipalName: sampleUser(0).userPrincipalName, displayName: sampleUser(0).displayName, attempts: 3 },
+      { id: null, userPrincipalName: "nobody@contoso.com", displayName: null, attempts: 1 },
+    ],
+  },
+});
+
 function outcome(user: DirectoryUser, status: OutcomeStatus): TargetOutcome {
   return {
     userId: user.id,
@@ -269,6 +285,11 @@ export function cardSamples(): CardSample[] {
         "revoke-confirm",
         confirmCardData(bulkRequest, pendingContext("requests of 10 users or more need a second person (four-eyes)"), approverView),
       ),
+    },
+    {
+      name: "7-user approval with responders and failed sign-ins",
+      maxHeight: 900,
+      card: renderCard("revoke-confirm", confirmCardData(respondersRequest, pendingContext("2 of these users are members of a revoker or approver group"), approverView)),
     },
     {
       name: "60-user result",

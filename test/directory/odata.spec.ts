@@ -83,11 +83,16 @@ describe("OData filters", () => {
       assert.equal(DISABLED_FILTER, "accountEnabled eq false");
       assert.equal(
         signInsFilter("203.0.113.50", new Date("2025-10-01T08:09:10.987Z")),
-        "ipAddress eq '203.0.113.50' and createdDateTime ge 2025-10-01T08:09:10Z",
+        "ipAddress eq '203.0.113.50' and createdDateTime ge 2025-10-01T08:09:10Z and status/errorCode eq 0",
       );
       assert.equal(
         signInsFilter("2001:db8::50", new Date(Date.UTC(2025, 0, 2, 3, 4, 5))),
-        "ipAddress eq '2001:db8::50' and createdDateTime ge 2025-01-02T03:04:05Z",
+        "ipAddress eq '2001:db8::50' and createdDateTime ge 2025-01-02T03:04:05Z and status/errorCode eq 0",
+      );
+      // The failed attempts are read apart, as information, without the status clause.
+      assert.equal(
+        signInsFilter("203.0.113.50", new Date("2025-10-01T08:09:10.987Z"), { successfulOnly: false }),
+        "ipAddress eq '203.0.113.50' and createdDateTime ge 2025-10-01T08:09:10Z",
       );
     });
 
@@ -226,24 +231,24 @@ describe("OData filters", () => {
       });
     });
 
-    it("the sign-ins filter reaches Graph as ipAddress eq '…' and createdDateTime ge <unquoted UTC>", async () => {
+    it("the sign-ins filter reaches Graph as ipAddress eq '…' and createdDateTime ge <unquoted UTC> and status/errorCode eq 0", async () => {
       const since = new Date(Date.now() - 24 * 3_600_000);
       await collect(listSignInUsers(client, "2001:db8::50", since));
       const request = sim.requests.find((r) => r.path === "/v1.0/auditLogs/signIns");
       assert.ok(request !== undefined);
       assert.equal(request.query.$top, "999");
+      // (a and b) and c: the successful-only clause is the right side of the outer and.
       const parsed = parseFilter(request.query.$filter ?? "");
-      assert.equal(parsed.type, "logical");
       assert.ok(parsed.type === "logical" && parsed.operator === "and");
+      assert.ok(parsed.left.type === "logical" && parsed.left.operator === "and");
+      const flat = (side: FilterExpression) =>
+        side.type === "comparison" && side.left.type === "property" && side.right.type === "literal" ? [side.left.path, side.operator, side.right.kind, side.right.value] : side.type;
       assert.deepEqual(
-        [parsed.left, parsed.right].map((side) =>
-          side.type === "comparison" && side.left.type === "property" && side.right.type === "literal"
-            ? [side.left.path, side.operator, side.right.kind, side.right.value]
-            : side.type,
-        ),
+        [parsed.left.left, parsed.left.right, parsed.right].map(flat),
         [
           ["ipAddress", "eq", "string", "2001:db8::50"],
           ["createdDateTime", "ge", "datetime", since.toISOString().replace(/\.\d{3}Z$/, "Z")],
+          ["status/errorCode", "eq", "number", 0],
         ],
       );
     });

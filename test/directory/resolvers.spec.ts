@@ -4,12 +4,12 @@ import { runInNewContext } from "node:vm";
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { GraphError } from "@microsoft/microsoft-graph-client";
 import type { GraphDirectory } from "../../src/directory/graph-directory.js";
-import { listSignInUsers, listUsers, type SignInUser } from "../../src/directory/graph-listing.js";
+import { listGroupUserIds, listSignInUsers, listUsers, readFailedSignIns, type SignInUser } from "../../src/directory/graph-listing.js";
 import { departmentFilter, DISABLED_FILTER } from "../../src/directory/odata.js";
 import { resolveTargets, type ResolveProgress } from "../../src/directory/resolvers.js";
 import type { DirectoryUser } from "../../src/directory/types.js";
 import { AppError } from "../../src/errors.js";
-import { ALL_GRAPH_ROLES, startSimulator, WELL_KNOWN, type StartedSimulator } from "@teams-revoke-bot/graph-simulator";
+import { ALL_GRAPH_ROLES, APPROVER_GROUP_ID, REVOKER_GROUP_ID, startSimulator, WELL_KNOWN, type StartedSimulator } from "@teams-revoke-bot/graph-simulator";
 import type { SimSignIn } from "@teams-revoke-bot/graph-simulator/graph-signins";
 import { simUser } from "@teams-revoke-bot/graph-simulator";
 import { graphFor } from "../support/graph.js";
@@ -49,9 +49,10 @@ async function rejection(promise: Promise<unknown>): Promise<AppError> {
 const idFor = (prefix: string, i: number) => `${prefix}-0000-4000-8000-${i.toString(16).padStart(12, "0")}`;
 
 /** The distinct user IDs the simulator's own log says signed in from ip since since. */
+/** Users with a successful sign-in from `ip` since `since` (a failed one never chooses a target). */
 function expectedSignInUsers(sim: StartedSimulator, ip: string, since: Date): string[] {
   const ids = sim.tenant.signIns
-    .filter((s) => s.ipAddress === ip && Date.parse(s.createdDateTime) >= Math.floor(since.getTime() / 1000) * 1000)
+    .filter((s) => s.ipAddress === ip && Date.parse(s.createdDateTime) >= Math.floor(since.getTime() / 1000) * 1000 && s.status.errorCode === 0)
     .map((s) => s.userId);
   return [...new Set(ids)].sort();
 }
@@ -224,6 +225,32 @@ describe("resolving bulk targets against the Graph simulator", function () {
     });
   });
 
+  describe("group members (the responders)", () => {
+    it("reads each group's member user IDs, page by page", async () => {
+      const ids = async (group: string) => {
+        const all: string[] = [];
+        for await (const page of listGroupUserIds(client, group, { pageSize: 1 })) all.push(...page);
+        return all.sort();
+      };
+      assert.deepEqual(await ids(REVOKER_GROUP_ID), [WELL_KNOWN.sam.id, WELL_KNOWN.val.id].sort());
+      assert.deepEqual(await ids(APPROVER_GROUP_ID), [WELL_KNOWN.sam.id, WELL_KNOWN.riley.id].sort());
+    });
+
+    it("a group that does not exist names the setting to fix; without GroupMember.Read.All, the permission", async () => {
+      const missing = await rejection(collect(listGroupUserIds(client, "6a1b0000-0000-4000-8000-000000000000")));
+      assert.equal(missing.code, "GraphNotFound");
+      assert.match(missing.userMessage, /REVOKER_GROUP_IDS or APPROVER_GROUP_IDS/);
+      sim.setRoles(ALL_GRAPH_ROLES.filter((r) => r !== "GroupMember.Read.All" && r !== "Directory.Read.All"));
+      try {
+        const denied = await rejection(collect(listGroupUserIds(graphFor(sim).client, REVOKER_GROUP_ID)));
+        assert.equal(denied.code, "GraphForbidden");
+        assert.match(denied.userMessage, /GroupMember\.Read\.All/);
+      } finally {
+        sim.setRoles([...ALL_GRAPH_ROLES]);
+      }
+    });
+  });
+
   describe("by sign-in IP", () => {
     const since = (hours: number) => new Date(Date.now() - hours * HOUR_MS);
 
@@ -233,9 +260,11 @@ describe("resolving bulk targets against the Graph simulator", function () {
       const ids = users.map((u) => u.id).sort();
       assert.equal(new Set(ids).size, ids.length, "each user once");
       assert.deepEqual(ids, expectedSignInUsers(sim, HOSTILE_IPV4, from));
-      for (const key of ["alice", "bob", "guest", "breakglass", "disabled"] as const) {
+      for (const key of ["alice", "bob", "guest"] as const) {
         assert.ok(ids.includes(WELL_KNOWN[key].id), key);
       }
+      // Their only sign-ins from the address failed (a wrong password, a disabled account): not theirs to be chosen by.
+      for (const key of ["breakglass", "disabled"] as const) assert.ok(!ids.includes(WELL_KNOWN[key].id), key);
       assert.ok(!ids.includes(WELL_KNOWN.oneil.id), "3 days ago is outside 24h");
       assert.ok(!ids.includes(WELL_KNOWN.nina.id), "29 days ago is outside 24h");
       const raw = sim.tenant.signIns.filter((s) => s.ipAddress === HOSTILE_IPV4 && Date.parse(s.createdDateTime) >= from.getTime());
@@ -275,6 +304,7 @@ describe("resolving bulk targets against the Graph simulator", function () {
       const extra: SimSignIn[] = [
         { id: "61000000-0000-4000-8000-000000000001", createdDateTime: now, userId: ghost, userPrincipalName: "gone@contoso.com", userDisplayName: "Gone", ipAddress: HOSTILE_IPV4, appDisplayName: "Azure Portal", status: { errorCode: 0, failureReason: null } },
         { id: "61000000-0000-4000-8000-000000000002", createdDateTime: now, userId: "", userPrincipalName: "nobody@contoso.com", userDisplayName: "", ipAddress: HOSTILE_IPV4, appDisplayName: "Azure Portal", status: { errorCode: 50034, failureReason: "The user account does not exist." } },
+        { id: "61000000-0000-4000-8000-000000000003", createdDateTime: now, userId: WELL_KNOWN.breakglass.id, userPrincipalName: WELL_KNOWN.breakglass.userPrincipalName, userDisplayName: "Break Glass", ipAddress: HOSTILE_IPV4, appDisplayName: "Azure Portal", status: { errorCode: 0, failureReason: null } },
       ];
       sim.tenant.signIns.push(...extra);
       try {
@@ -284,12 +314,24 @@ describe("resolving bulk targets against the Graph simulator", function () {
         assert.deepEqual(result.protectedUsers.map((u) => u.id), [WELL_KNOWN.breakglass.id]);
         const targets = result.targets.map((u) => u.id);
         assert.ok(!targets.includes(ghost), "a user deleted since the sign-in is left out");
-        for (const key of ["alice", "bob", "disabled"] as const) assert.ok(targets.includes(WELL_KNOWN[key].id), key);
-        assert.equal(targets.length, expectedSignInUsers(sim, HOSTILE_IPV4, since(24)).length - 4, "all but ghost, guest, breakglass and the no-ID record");
+        for (const key of ["alice", "bob"] as const) assert.ok(targets.includes(WELL_KNOWN[key].id), key);
+        assert.ok(!targets.includes(WELL_KNOWN.disabled.id), "a failed sign-in chooses no target");
+        assert.equal(targets.length, expectedSignInUsers(sim, HOSTILE_IPV4, since(24)).length - 3, "all but ghost, guest and breakglass");
         assert.ok(sim.requests.some((r) => r.path === "/v1.0/$batch"), "users are read back 20 to a batch");
       } finally {
         sim.tenant.signIns.splice(sim.tenant.signIns.length - extra.length, extra.length);
       }
+    });
+
+    it("reads the failed attempts from the address apart: counted per account, the successful ones not among them", async () => {
+      const from = since(24);
+      const failed = await readFailedSignIns(client, HOSTILE_IPV4, from);
+      const raw = sim.tenant.signIns.filter((s) => s.ipAddress === HOSTILE_IPV4 && Date.parse(s.createdDateTime) >= Math.floor(from.getTime() / 1000) * 1000 && s.status.errorCode !== 0);
+      assert.equal(failed.attempts, raw.length);
+      assert.equal(failed.more, false);
+      assert.deepEqual(failed.users.map((u) => u.id).sort(), [WELL_KNOWN.breakglass.id, WELL_KNOWN.disabled.id].sort());
+      assert.ok(failed.users.every((u) => u.attempts === 1));
+      assert.ok(!failed.users.some((u) => u.id === WELL_KNOWN.alice.id), "alice's sign-ins succeeded");
     });
 
     it("without AuditLog.Read.All, says which permission to grant", async () => {

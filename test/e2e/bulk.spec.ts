@@ -178,8 +178,11 @@ function threadReplies(h: Harness, channel: TeamsConversation, cardId: string, t
 }
 
 /** The distinct users who signed in from `ip` at or after `since`, per the simulated sign-in log. */
+/** Users with a successful sign-in from `ip` since `since`: failed ones never choose a target. */
 function signedInFrom(h: Harness, ip: string, since: number): SimUser[] {
-  const ids = new Set(h.sim.tenant.signIns.filter((s) => s.ipAddress === ip && Date.parse(s.createdDateTime) >= since).map((s) => s.userId.toLowerCase()));
+  const ids = new Set(
+    h.sim.tenant.signIns.filter((s) => s.ipAddress === ip && Date.parse(s.createdDateTime) >= since && s.status.errorCode === 0).map((s) => s.userId.toLowerCase()),
+  );
   return h.sim.tenant.listUsers().filter((u) => ids.has(u.id.toLowerCase()));
 }
 
@@ -512,22 +515,22 @@ describe("e2e bulk: revoke disabled and revoke ip (breakglass protected); bad in
     assert.ok(targets.every((u) => !u.accountEnabled));
   });
 
-  it(`revoke ip ${HOSTILE_IP} (24 h by default): alice, bob, dana and the generated ones; the guest left out, breakglass protected; not oneil (3 days) nor nina (29 days)`, async () => {
+  it(`revoke ip ${HOSTILE_IP} (24 h by default): alice, bob and the generated ones; the guest left out; not breakglass nor dana (their sign-ins failed), not oneil (3 days) nor nina (29 days)`, async () => {
     const expected = signedInFrom(h, HOSTILE_IP, Date.now() - 24 * 3_600_000);
     const { targets, guests, protectedOnes } = await runSelection(`revoke ip ${HOSTILE_IP}`, expected, `Looking up the users who signed in from ${HOSTILE_IP} in the last 1 day`);
     const ids = new Set(targets.map((t) => t.id));
-    for (const u of [alice, bob, disabled]) assert.ok(ids.has(u.id), `${u.userPrincipalName} is a target`);
-    for (const u of [oneil, nina, breakglass, guest]) assert.ok(!ids.has(u.id), `${u.userPrincipalName} is not a target`);
+    for (const u of [alice, bob]) assert.ok(ids.has(u.id), `${u.userPrincipalName} is a target`);
+    for (const u of [oneil, nina, breakglass, guest, disabled]) assert.ok(!ids.has(u.id), `${u.userPrincipalName} is not a target`);
     assert.ok(guests.some((g) => g.id === guest.id));
-    assert.deepEqual(protectedOnes.map((p) => p.id), [breakglass.id]);
+    assert.deepEqual(protectedOnes, [], "breakglass's only sign-in from the address failed: it is not even selected");
   });
 
   it(`revoke ip ${HOSTILE_IP} --since 30d: oneil and nina too`, async () => {
     const expected = signedInFrom(h, HOSTILE_IP, Date.now() - 30 * 24 * 3_600_000);
     const { targets } = await runSelection(`revoke ip ${HOSTILE_IP} --since 30d`, expected, `Looking up the users who signed in from ${HOSTILE_IP} in the last 30 days`);
     const ids = new Set(targets.map((t) => t.id));
-    for (const u of [alice, bob, disabled, oneil, nina]) assert.ok(ids.has(u.id), `${u.userPrincipalName} is a target`);
-    for (const u of [breakglass, guest]) assert.ok(!ids.has(u.id), `${u.userPrincipalName} is not a target`);
+    for (const u of [alice, bob, oneil, nina]) assert.ok(ids.has(u.id), `${u.userPrincipalName} is a target`);
+    for (const u of [breakglass, guest, disabled]) assert.ok(!ids.has(u.id), `${u.userPrincipalName} is not a target`);
   });
 
   it("bad input changes nothing and says what to type", async () => {

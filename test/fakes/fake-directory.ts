@@ -1,4 +1,4 @@
-import type { Directory, DirectoryObjectKind } from "../../src/directory/directory.js";
+import type { Directory, DirectoryObjectKind, FailedSignIns } from "../../src/directory/directory.js";
 import type { BatchAnswer, BatchItemResult } from "../../src/directory/graph-batch.js";
 import type { DirectoryUser } from "../../src/directory/types.js";
 import { AppError } from "../../src/errors.js";
@@ -143,6 +143,18 @@ export class FakeDirectory implements Directory {
       if (user === undefined) throw new AppError("GraphNotFound", `No object ${id} in this tenant.`, { status: 404 });
       return user;
     });
+  }
+
+  /** What failedSignInsFrom answers (none by default). */
+  failedSignIns: FailedSignIns = { attempts: 0, more: false, users: [] };
+
+  failedSignInsFrom(): Promise<FailedSignIns> {
+    return Promise.resolve(this.failedSignIns);
+  }
+
+  // eslint-disable-next-line @typescript-eslint/require-await
+  async *groupUserIds(groupId: string): AsyncIterable<string[]> {
+    yield [...this.groups.entries()].filter(([, groups]) => groups.includes(groupId)).map(([userId]) => userId.toLowerCase());
   }
 
   memberGroups(userId: string, groupIds: readonly string[]): Promise<string[]> {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { abilitiesOf, AUTOMATION_SECOND_PERSON, mayApprove, mayCancel, mayReject, needsFourEyes, secondPersonReason, type RequestFacts } from "../../src/policy/decide.js";
+import { abilitiesOf, AUTOMATION_SECOND_PERSON, mayApprove, mayCancel, mayReject, needsFourEyes, responderConfirmation, secondPersonReason, type RequestFacts } from "../../src/policy/decide.js";
 import type { Roles } from "../../src/policy/roles.js";
 import { appActor, isAppActor, type Actor } from "../../src/revocation/types.js";
 
@@ -30,7 +30,7 @@ const byVal = (targetCount: number) => ({ requester: VAL, targetCount });
 /** The facts of a request with the rule its size gives under a threshold (no --disable, no privileged target). */
 function withRule(request: { requester: Actor; targetCount: number }, fourEyesMinTargets: number, extra: Partial<RequestFacts> = {}): RequestFacts {
   const secondPerson = secondPersonReason(
-    { targetCount: request.targetCount, disable: false, containment: false, privilegedTarget: "" },
+    { targetCount: request.targetCount, disable: false, containment: false, responders: [] },
     { fourEyesMinTargets, disableNeedsSecondPerson: true },
   );
   return { ...request, secondPerson, ...extra };
@@ -226,7 +226,7 @@ describe("policy: abilitiesOf", () => {
 
 describe("policy: secondPersonReason (separation of duties)", () => {
   const RULES = { fourEyesMinTargets: DEFAULT_MIN, disableNeedsSecondPerson: true };
-  const one = { targetCount: 1, disable: false, containment: false, privilegedTarget: "" };
+  const one = { targetCount: 1, disable: false, containment: false, responders: [] };
 
   it("a one-user request without --disable whose target holds no role needs no second person", () => {
     assert.equal(secondPersonReason(one, RULES), null);
@@ -253,16 +253,35 @@ describe("policy: secondPersonReason (separation of duties)", () => {
   });
 
   it("a target in a revoker or approver group needs a second person, and is named", () => {
-    const reason = secondPersonReason({ ...one, privilegedTarget: "sam@contoso.com" }, RULES) ?? "";
+    const reason = secondPersonReason({ ...one, responders: ["sam@contoso.com"] }, RULES) ?? "";
     assert.match(reason, /sam@contoso\.com is a member of a revoker or approver group/);
   });
 
-  it("targets that could not be checked need a second person (fail closed)", () => {
-    assert.match(secondPersonReason({ ...one, privilegedTarget: undefined }, RULES) ?? "", /could not all be checked/);
+  it("a set of any size that holds responders needs a second person and names them, even below FOUR_EYES_MIN_TARGETS", () => {
+    const rules = { ...RULES, fourEyesMinTargets: 10 };
+    const reason = secondPersonReason({ ...one, targetCount: 7, responders: ["sam@contoso.com", "val@contoso.com"] }, rules) ?? "";
+    assert.match(reason, /2 of these users \(sam@contoso\.com, val@contoso\.com\) are members of a revoker or approver group/);
+    // Without responders, FOUR_EYES_MIN_TARGETS decides for any size: a 7-user set under 10 needs nobody else.
+    assert.equal(secondPersonReason({ ...one, targetCount: 7 }, rules), null);
+    assert.match(secondPersonReason({ ...one, targetCount: 10 }, rules) ?? "", /FOUR_EYES_MIN_TARGETS/);
+  });
+
+  it("responders with --disable or containment: a plain approval is refused; including or leaving them out passes; nothing else takes a choice", () => {
+    const base = { responderCount: 2, disable: true, containment: false, targetCount: 7 };
+    assert.match(responderConfirmation(base, undefined)?.reason ?? "", /plain Approve is not enough/);
+    assert.equal(responderConfirmation(base, "include"), null);
+    assert.equal(responderConfirmation(base, "exclude"), null);
+    assert.equal(responderConfirmation({ ...base, disable: false, containment: true }, undefined)?.allowed, false);
+    // Without --disable or containment, responders need a second person but no choice.
+    assert.equal(responderConfirmation({ ...base, disable: false }, undefined), null);
+    assert.match(responderConfirmation({ ...base, disable: false }, "include")?.reason ?? "", /only for a set that holds responders/);
+    assert.match(responderConfirmation({ ...base, responderCount: 0 }, "exclude")?.reason ?? "", /only for a set that holds responders/);
+    // Leaving every target out would leave nothing to run.
+    assert.match(responderConfirmation({ ...base, targetCount: 2 }, "exclude")?.reason ?? "", /Every user of this set is a responder/);
   });
 
   it("the requester cannot confirm a --disable or privileged-target request, an approver can", () => {
-    for (const facts of [{ ...one, disable: true }, { ...one, privilegedTarget: "sam@contoso.com" }]) {
+    for (const facts of [{ ...one, disable: true }, { ...one, responders: ["sam@contoso.com"] }]) {
       const request: RequestFacts = { requester: VAL, targetCount: 1, secondPerson: secondPersonReason(facts, RULES), requesterIsRevoker: true };
       const own = mayApprove(request, VAL, BOTH);
       assert.equal(own.allowed, false, JSON.stringify(facts));
@@ -297,8 +316,8 @@ describe("policy: requests from automation", () => {
   });
 
   it("a request from automation always needs a second person, whatever its size and options", () => {
-    assert.equal(secondPersonReason({ targetCount: 1, disable: false, containment: false, privilegedTarget: "", fromAutomation: true }, rules), AUTOMATION_SECOND_PERSON);
-    assert.equal(secondPersonReason({ targetCount: 1, disable: false, containment: false, privilegedTarget: "" }, rules), null);
+    assert.equal(secondPersonReason({ targetCount: 1, disable: false, containment: false, responders: [], fromAutomation: true }, rules), AUTOMATION_SECOND_PERSON);
+    assert.equal(secondPersonReason({ targetCount: 1, disable: false, containment: false, responders: [] }, rules), null);
   });
 
   it("no app may approve or reject, even with every role and even a request of its own; an approver may approve the app's request", () => {

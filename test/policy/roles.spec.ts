@@ -56,3 +56,15 @@ describe("policy: GraphRoleLookup cache", () => {
     assert.equal(roles.size, 100);
   });
 });
+
+describe("policy: GraphRoleLookup.responderIds", () => {
+  it("reads every member of every revoker and approver group afresh each time (never cached), lower case, each once", async () => {
+    const directory = new FakeDirectory([]);
+    directory.groups.set(id(1), [REVOKERS]);
+    directory.groups.set(id(2), [APPROVERS, REVOKERS]);
+    const roles = new GraphRoleLookup(directory, { revokerGroupIds: [REVOKERS], approverGroupIds: [APPROVERS] });
+    assert.deepEqual([...(await roles.responderIds())].sort(), [id(1), id(2)]);
+    directory.groups.set(id(3), [APPROVERS]);
+    assert.deepEqual([...(await roles.responderIds())].sort(), [id(1), id(2), id(3)], "a new member counts at the next request");
+  });
+});

@@ -73,8 +73,9 @@ async function setup(options: { fourEyes?: number; now?: () => Date; maxPending?
     sweepPageSize: options.sweepPageSize,
     now: options.now,
   });
-  const create = async (targets = users.slice(0, 1), disable = false, containment: Containment = NO_CONTAINMENT) =>
-    service.create({
+  const create = async (targets = users.slice(0, 1), disable = false, containment: Containment = NO_CONTAINMENT) => {
+    const responders = await service.respondersIn(targets);
+    return service.create({
       requester,
       reason: "phished",
       disable,
@@ -83,8 +84,10 @@ async function setup(options: { fourEyes?: number; now?: () => Date; maxPending?
       excluded: [],
       origin: { conversation: { id: "c1" } },
       approvalChannel: "",
-      secondPerson: await service.secondPersonOf({ targetCount: targets.length, disable, containment, targets }),
+      secondPerson: service.secondPersonOf({ targetCount: targets.length, disable, containment, responders }),
+      responders,
     });
+  };
   /** A second runner on the same database, as a restarted process or another replica would be. */
   const runner = (owner: string, leaseMs = 60_000) =>
     new JobRunner({

@@ -123,6 +123,26 @@ for (const dialect of testDialects()) {
         assert.equal(await auditCount(), 2);
       });
 
+      it("keeps responders and failed sign-ins with the request; an approval without responders removes them from the frozen set in its transaction", async () => {
+        const request = pendingRequest("R-RESPOND", 4);
+        const [first, second] = request.targets;
+        assert.ok(first !== undefined && second !== undefined);
+        request.responders = [first, second].map((t) => ({ id: t.id, userPrincipalName: t.userPrincipalName, displayName: t.displayName }));
+        request.failedSignIns = { attempts: 3, more: false, users: [{ id: first.id, userPrincipalName: first.userPrincipalName, displayName: first.displayName, attempts: 3 }] };
+        await requests.create(request, auditEntry("request.created", request.id));
+        assert.deepEqual(await requests.get(request.id), request);
+        const approved = await requests.transition(
+          request.id,
+          1,
+          { state: "approved", decidedBy: APPROVER, decidedAt: clock.now().toISOString(), respondersChoice: "left_out" },
+          { job: "enqueue", audit: auditEntry("request.approved", request.id), removeTargets: [first.id, second.id] },
+        );
+        assert.equal(approved?.respondersChoice, "left_out");
+        assert.deepEqual(approved?.targets.map((t) => t.id), request.targets.slice(2).map((t) => t.id));
+        assert.equal((await requests.summary(request.id, 10))?.targetCount, 2);
+        assert.deepEqual(approved?.responders, request.responders, "who the responders were stays on the request");
+      });
+
       it("queues the job on enqueue and closes it on finish", async () => {
         await approvedRequest("R-JOB");
         const job = await opened.db.selectFrom("jobs").selectAll().where("request_id", "=", "R-JOB").executeTakeFirstOrThrow();

@@ -15,6 +15,8 @@ export const OPERATION_ROLES = {
   revokeSignInSessions: [R.userRevokeSessionsAll, R.userReadWriteAll, R.directoryReadWriteAll],
   enableDisableAccount: [R.userEnableDisableAccountAll, R.userReadWriteAll, R.directoryReadWriteAll],
   checkMemberGroups: [R.groupMemberReadAll, R.groupReadAll, R.directoryReadAll, R.directoryReadWriteAll],
+  // List group transitiveMembers: GroupMember.Read.All least privileged.
+  readGroupMembers: [R.groupMemberReadAll, R.groupReadAll, R.directoryReadAll, R.directoryReadWriteAll],
   readDirectoryObject: [R.directoryReadAll, R.directoryReadWriteAll],
   // Microsoft documents User-PasswordProfile.ReadWrite.All as least privileged for passwordProfile,
   // with User.ReadWrite.All and Directory.ReadWrite.All above it.

@@ -25,6 +25,7 @@ import {
 import { OPERATION_ROLES, requireAnyRole } from "./graph-permissions.js";
 import { GRAPH_JSON_CONTENT_TYPE } from "./graph-projection.js";
 import { checkMemberGroups, confirmCompromised, getUser, listUsers, revokeSignInSessions, updateUser, updateUserRoles } from "./graph-users.js";
+import { listGroupTransitiveUsers } from "./graph-groups.js";
 import { listSignIns, SIGN_IN_READ_ROLES } from "./graph-signins.js";
 import { toSimSubRequest } from "./http-exchange.js";
 import type { HandledRequest, SimRequest, SimResponse } from "./http-exchange.js";
@@ -284,6 +285,8 @@ function route(request: SimRequest, tenant: SimulatedTenant): Operation {
       return routeDirectoryObjects(request, address);
     case "auditlogs":
       return routeAuditLogs(request, address);
+    case "groups":
+      return routeGroups(request, address);
     case "identityprotection":
       return routeIdentityProtection(request, address);
     default:
@@ -327,6 +330,22 @@ function routeUsers(request: SimRequest, address: ResourceAddress, tenant: Simul
     default:
       throw segmentNotFound(action);
   }
+}
+
+/**
+ * `GET /groups/{id}/transitiveMembers/microsoft.graph.user`: the only group read the bot makes (who
+ * the responders are). Permission first, then the group's key and existence (inside run()).
+ */
+function routeGroups(request: SimRequest, address: ResourceAddress): Operation {
+  const [relation, cast, extra] = address.rest;
+  if (address.key === undefined || address.keyForm !== "plain" || relation === undefined) {
+    throw methodNotAllowed();
+  }
+  if (relation.toLowerCase() !== "transitivemembers") throw segmentNotFound(relation);
+  if (cast === undefined || cast.toLowerCase() !== "microsoft.graph.user") throw segmentNotFound(cast ?? relation);
+  if (extra !== undefined) throw segmentNotFound(extra);
+  const groupKey = address.key;
+  return only("GET", request, { roles: OPERATION_ROLES.readGroupMembers, run: (context) => listGroupTransitiveUsers(context, groupKey) });
 }
 
 /**

@@ -54,17 +54,19 @@ const CLIENTS = ["Browser", "Mobile Apps and Desktop clients"] as const;
 
 /**
  * A sign-in happening now (the simulated user, or whoever holds their password, signs in again):
- * successful unless the account is disabled (50057), as Entra records it. Returns the record.
+ * successful unless the account is disabled (50057), as Entra records it, or unless `errorCode`
+ * says how the attempt failed (e.g. 50126, a wrong password: someone spraying passwords at the
+ * account). Returns the record.
  */
 export function recordSignIn(
   tenant: SimulatedTenant,
   userId: string,
   at: number,
-  options: { ip: string; app?: string; client?: string; interactive?: boolean },
+  options: { ip: string; app?: string; client?: string; interactive?: boolean; errorCode?: number },
 ): SimSignIn {
   const user = tenant.userById(userId);
   if (user === undefined) throw new Error(`No user with id ${userId} in the simulated tenant`);
-  const errorCode = user.accountEnabled === false ? 50057 : 0;
+  const errorCode = options.errorCode ?? (user.accountEnabled === false ? 50057 : 0);
   const record: SimSignIn = {
     id: `6f000000-0000-4000-8000-${String(tenant.signIns.length + 1).padStart(12, "0")}`,
     createdDateTime: toIsoSeconds(at),
