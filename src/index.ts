@@ -180,6 +180,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     directory,
     auditor,
     auditLog: auditStore,
+    auditKey,
     roles,
     listener,
     logger,
@@ -206,6 +207,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     maxPendingPerRequester: config.maxPendingPerRequester,
     sweepPageSize: options.expirySweepPageSize,
     now: options.now,
+    logger,
   });
   const cards = new RequestCards({ revocations, conversations, messenger, logger });
   const handlers = new CommandHandlers({

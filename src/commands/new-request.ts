@@ -18,6 +18,8 @@ export interface TargetSet {
   action?: RequestAction;
   /** An enable of an account this bot did not disable. */
   foreignDisable?: boolean;
+  /** An enable: the request of this bot's latest --disable of the account, or null. */
+  enableAgainst?: string | null;
 }
 
 /**
@@ -54,7 +56,7 @@ export async function createRequest(context: TurnContext, deps: HandlerDeps, act
     approvalChannel: approvalChannel?.conversation?.id ?? "",
     selection: command,
     secondPerson,
-    ...(set.action === undefined ? {} : { action: set.action, foreignDisable: set.foreignDisable === true }),
+    ...(set.action === undefined ? {} : { action: set.action, foreignDisable: set.foreignDisable === true, enableAgainst: set.enableAgainst ?? null }),
   });
   await deps.cards.publish(context, request, approvalChannel, secondPerson);
 }

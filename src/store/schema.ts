@@ -76,6 +76,8 @@ export interface RequestsTable {
   action: Generated<string>;
   /** An enable of an account this bot did not disable (007). */
   foreign_disable: Generated<number>;
+  /** An enable: the request ID of the --disable it was asked against, or null (012). */
+  enable_against: string | null;
 }
 
 /** The frozen target snapshot: one row per user, in the order shown on the card. */

@@ -566,7 +566,7 @@ describe("RevocationService and JobRunner", () => {
       assert.equal((await t.entries()).filter((e) => e.action === "target.outcome").length, 3);
     });
 
-    it("containment after a dead runner: a reset that reached Graph is read back, not sent again; every step of every target recorded once", async () => {
+    it("containment after a dead runner: a reset an earlier attempt may have sent is sent again (a change around the interruption is never taken for the bot's); every step of every target recorded once", async () => {
       const t = await setup();
       const both: Containment = { resetPassword: true, confirmCompromised: true };
       const request = await t.create(t.users, false, both);
@@ -590,12 +590,16 @@ describe("RevocationService and JobRunner", () => {
 
       const done = await t.store.get(request.id);
       assert.equal(done?.state, "completed");
-      assert.deepEqual([...t.directory.passwordResets].sort(), [u0.id, u1.id, u2.id].sort(), "each password reset once (u0's by A only)");
+      // One reset per attempt that reached Graph: u0's by A and again by B, u1's (A died before
+      // sending it) and u2's by B only.
+      assert.deepEqual([...t.directory.passwordResets].sort(), [u0.id, u0.id, u1.id, u2.id].sort(), "u0 reset by A and again on resume; the others once");
       assert.deepEqual([...t.directory.confirmedCompromised].sort(), [u0.id, u1.id, u2.id].sort());
       const steps = (await t.entries()).filter((e) => e.action === "target.containment");
       assert.equal(steps.length, 6, "one entry per target and step");
       const u0Reset = steps.find((e) => e.details.id === u0.id && e.details.step === "reset password");
-      assert.match(String(u0Reset?.details.detail), /confirmed on resume/);
+      assert.match(String(u0Reset?.details.detail), /Reset again after an interruption/);
+      const u2Reset = steps.find((e) => e.details.id === u2.id && e.details.step === "reset password");
+      assert.doesNotMatch(String(u2Reset?.details.detail), /again/, "a first attempt says nothing of an interruption");
       for (const o of done.outcomes) assert.match(o.detail, /Password reset.*Confirmed as compromised/);
     });
 
