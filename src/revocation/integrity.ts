@@ -73,7 +73,7 @@ export async function integrityProblem(
   if (d.confirmCompromised !== request.containment.confirmCompromised) differs.push("confirmCompromised");
   if (d.targetCount !== targetCount) differs.push("targetCount");
   if (typeof approved.details.targetCount === "number" && approved.details.targetCount !== targetCount) differs.push("approvedTargetCount");
-  if (differs.length === 0 && d.targetsSha256 !== (await storedSetHash(deps.store, request.id))) differs.push("targets");
+  if (d.targetsSha256 !== (await storedSetHash(deps.store, request.id))) differs.push("targets");
   return differs.length === 0 ? undefined : IntegrityReasons.differs(differs);
 }
 
