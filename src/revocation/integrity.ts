@@ -68,9 +68,10 @@ export async function integrityProblem(
   if (enable !== (request.action === "enable")) differs.push("action");
   if (enable && (d.disabledBy === "someone other than this bot") !== request.foreignDisable) differs.push("foreignDisable");
   if (enable && d.againstDisable !== undefined && d.againstDisable !== (request.enableAgainst ?? "none")) differs.push("enableAgainst");
-  if (d.disable !== request.disable) differs.push("disable");
-  if (d.resetPassword !== request.containment.resetPassword) differs.push("resetPassword");
-  if (d.confirmCompromised !== request.containment.confirmCompromised) differs.push("confirmCompromised");
+  // The entry is authentic by now: an option it does not name (written before that option existed) was off.
+  if ((d.disable ?? false) !== request.disable) differs.push("disable");
+  if ((d.resetPassword ?? false) !== request.containment.resetPassword) differs.push("resetPassword");
+  if ((d.confirmCompromised ?? false) !== request.containment.confirmCompromised) differs.push("confirmCompromised");
   if (d.targetCount !== targetCount) differs.push("targetCount");
   if (typeof approved.details.targetCount === "number" && approved.details.targetCount !== targetCount) differs.push("approvedTargetCount");
   if (d.targetsSha256 !== (await storedSetHash(deps.store, request.id))) differs.push("targets");
