@@ -325,6 +325,30 @@ describe("RevocationService and JobRunner", () => {
       assert.equal(await t.db.jobs.claimNext("replica-z", 60_000), undefined);
     });
 
+    it("at resume too: a running request whose remaining targets were swapped in the database is refused, and nobody else is revoked (issue 22 #9)", async () => {
+      const t = await setup();
+      const extra = testUser();
+      t.directory.users.set(extra.id, { ...extra });
+      const request = await t.create(t.users);
+      const approved = await t.approveQuietly(request);
+      assert.ok(approved);
+      // Runner A starts the job (its lease runs out at once: it died) without revoking anyone.
+      assert.ok(await t.db.jobs.claim(request.id, "replica-a", 20));
+      assert.ok(await t.store.transition(request.id, approved.version, { state: "running" }));
+      // Someone with database access points the last target at another user.
+      await t.db.database.db.updateTable("request_targets").set({ user_id: extra.id, snapshot: JSON.stringify(extra) }).where("request_id", "=", request.id).where("position", "=", 2).execute();
+      await new Promise((r) => setTimeout(r, 40));
+      const b = t.runner("replica-b");
+      b.start(request.id);
+      await b.idle();
+      const after = await t.store.get(request.id);
+      assert.equal(after?.state, "failed");
+      assert.match(after.decisionReason ?? "", /^Not run: what the database holds differs from what was asked for and approved \(which users it names\)/);
+      assert.deepEqual(t.directory.revoked, [], "nobody revoked on resume");
+      assert.equal((await t.entries()).filter((e) => e.action === "revocation.refused").length, 1);
+      assert.ok(!(await t.entries()).some((e) => e.action === "revocation.resumed"));
+    });
+
     it("refuses a request whose approval entry names someone other than the recorded approver", async () => {
       const t = await setup();
       const request = await t.create(t.users.slice(0, 1));
