@@ -349,6 +349,43 @@ describe("RevocationService and JobRunner", () => {
       assert.ok(!(await t.entries()).some((e) => e.action === "revocation.resumed"));
     });
 
+    it("refuses at start an enable whose account was disabled again by a newer request since it was asked (issue 22 #5)", async () => {
+      const t = await setup();
+      const [user] = t.users;
+      assert.ok(user);
+      t.directory.users.set(user.id, { ...user, accountEnabled: false });
+      // The first disable, which the enable is asked against.
+      const first = await t.approveQuietly(await t.create([user], true));
+      assert.ok(first);
+      const disabledOutcome = { userId: user.id, status: "revoked_verified" as const, detail: "ok", sessionsValidFrom: null, disabled: true, at: new Date().toISOString() };
+      await t.store.recordOutcome(first.id, disabledOutcome, { actor: null, action: "target.outcome", requestId: first.id, details: {} });
+      const enable = await t.service.create({
+        requester,
+        reason: "device wiped",
+        disable: false,
+        containment: NO_CONTAINMENT,
+        targets: [user],
+        excluded: [],
+        origin: { conversation: { id: "c1" } },
+        approvalChannel: "",
+        secondPerson: "re-enabling an account always needs a second person",
+        action: "enable",
+        enableAgainst: first.id,
+      });
+      // A newer incident disables the account again; the enable is then approved (bypassing the click's check).
+      const second = await t.approveQuietly(await t.create([user], true));
+      assert.ok(second);
+      await new Promise((r) => setTimeout(r, 5));
+      await t.store.recordOutcome(second.id, { ...disabledOutcome, at: new Date().toISOString() }, { actor: null, action: "target.outcome", requestId: second.id, details: {} });
+      assert.ok(await t.approveQuietly(enable));
+      t.jobs.start(enable.id);
+      await t.jobs.idle();
+      const after = await t.store.get(enable.id);
+      assert.equal(after?.state, "failed");
+      assert.match(after.decisionReason ?? "", new RegExp(`^Not run: request ${second.id} disabled .* again after this enable was asked`));
+      assert.equal(t.directory.users.get(user.id)?.accountEnabled, false, "not enabled");
+    });
+
     it("refuses a request whose approval entry names someone other than the recorded approver", async () => {
       const t = await setup();
       const request = await t.create(t.users.slice(0, 1));
