@@ -206,6 +206,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     directory,
     auditor,
     auditLog: auditStore,
+    auditKey,
     roles,
     listener,
     logger,
@@ -237,6 +238,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     maxPendingPerRequester: config.maxPendingPerRequester,
     sweepPageSize: options.expirySweepPageSize,
     now: options.now,
+    logger,
   });
   const cards = new RequestCards({ revocations, conversations, messenger, logger });
   const handlers = new CommandHandlers({

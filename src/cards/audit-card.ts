@@ -170,10 +170,11 @@ function words(entry: AuditEntry): Worded {
           facts: [
             { title: "Reason", value: str(d.reason) === undefined ? "None given" : readable(str(d.reason) ?? "") },
             fact("Disabled by", str(d.disabledBy)),
+            fact("Undoes", str(d.againstDisable) === undefined ? undefined : d.againstDisable === "none" ? "no disable by this bot" : `the disable of request ${plain(str(d.againstDisable) ?? "")}`),
             fact("Expires", str(d.expiresAt) === undefined ? undefined : formatTime(str(d.expiresAt) ?? null)),
           ],
           details: [fact("Users", userLines(d.targets, d.moreTargets)), fact("Set fingerprint", str(d.targetsSha256))],
-          covers: ["reason", "expiresAt", "fourEyes", "excludedCount", "targets", "moreTargets", "excluded", "approvalChannel", "targetsSha256", "targetCount", "disable", "action", "disabledBy"],
+          covers: ["reason", "expiresAt", "fourEyes", "excludedCount", "targets", "moreTargets", "excluded", "approvalChannel", "targetsSha256", "targetCount", "disable", "action", "disabledBy", "againstDisable"],
         };
       }
       const incident = isRecord(d.incident) ? str(d.incident.id) : undefined;
@@ -210,7 +211,12 @@ function words(entry: AuditEntry): Worded {
         covers: ["comment", "reason", "targetCount", "fourEyes", "confirmed"],
       };
     case "request.cancelled":
-      return { title: `${who} withdrew ${req}${users === "" ? "" : ` (${users})`}`, facts: [comment], covers: ["comment", "reason", "targetCount", "fourEyes"] };
+      return {
+        title: `${who} withdrew ${req}${users === "" ? "" : ` (${users})`}`,
+        // The bot withdraws a pending enable when a --disable of its account is approved: it says why.
+        facts: [comment, ...(entry.actor === null ? [reason] : [])],
+        covers: ["comment", "reason", "targetCount", "fourEyes", "disableRequest"],
+      };
     case "request.rejected":
       return { title: `${who} rejected ${req}${users === "" ? "" : ` (${users})`}`, facts: [comment], covers: ["comment", "reason", "targetCount", "fourEyes"] };
     case "request.expired":

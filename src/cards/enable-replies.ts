@@ -76,3 +76,21 @@ export function notEnableable(upn: string, why: "guest" | "protected"): string {
     ? `Nothing was requested: ${escapeMarkdown(upn)} is a guest; their account lives in their home tenant, so it is enabled there, not here.`
     : `Nothing was requested: ${escapeMarkdown(upn)} is a protected account, which this bot never changes.`;
 }
+
+/**
+ * Why an enable is stale (a clause; the approver's answer and the job's refusal frame it): the
+ * account was disabled again by a newer request after the enable was asked.
+ */
+export function staleEnableReason(upn: string, newerDisable: string): string {
+  return `request ${newerDisable} disabled ${escapeMarkdown(upn)} again after this enable was asked, so enabling it now would undo that newer decision; if the account should be enabled after all, ask again with enable ${escapeMarkdown(upn)}`;
+}
+
+/** The approver's answer when the enable they approve is stale. */
+export function staleEnableRefusal(reason: string): string {
+  return `This enable is out of date: ${reason}.`;
+}
+
+/** Why a pending enable was withdrawn by the bot: a --disable of its account was approved. */
+export function enableWithdrawnReason(disableRequest: string): string {
+  return `Withdrawn by the bot: request ${disableRequest}, which disables this account, was approved after this enable was asked. Ask again once that incident is closed.`;
+}

@@ -104,6 +104,8 @@ function decisionLine(r: RevocationRequest): string {
     return `${word} by ${plain(r.decidedBy.name)}, ${formatTime(r.decidedAt)}.`;
   }
   if (r.state === "expired") return `Nobody decided before it expired (${formatTime(r.expiresAt)}).`;
+  // Withdrawn by the bot (a stale enable): the reason says why.
+  if (r.state === "cancelled" && r.decisionReason !== null) return plain(r.decisionReason);
   return "";
 }
 
@@ -167,7 +169,7 @@ export function resultCardData(request: RevocationRequest | ResultView, notice =
   const counts = v.counts;
   const revoked = counts.revoked_verified + counts.revoked_unverified;
   const details: Fact[] = [{ title: "Request", value: r.id }, { title: "Asked at", value: formatTime(r.createdAt) }];
-  if (r.decisionReason !== null && r.decisionReason !== "") details.push({ title: "Allowed because", value: plain(withoutConfigNames(r.decisionReason)) });
+  if (r.decisionReason !== null && r.decisionReason !== "" && !(r.state === "cancelled" && r.decidedBy === null)) details.push({ title: "Allowed because", value: plain(withoutConfigNames(r.decisionReason)) });
   const responders = respondersLine(r);
   if (responders !== "") details.push({ title: "Responders", value: responders });
   return {

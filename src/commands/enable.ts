@@ -17,14 +17,14 @@ export const enable: CommandHandler<"enable"> = async (context, { target, reason
   if (actor === undefined) return;
 
   let user: DirectoryUser | undefined;
-  let botDisabled: boolean;
+  let disabled: { byThisBot: boolean; latestDisable: string | null };
   try {
     user = await deps.directory.getUser(target);
     if (user === undefined) {
       await context.sendActivity(noSuchUser(target));
       return;
     }
-    botDisabled = await deps.revocations.disabledByThisBot(user.id);
+    disabled = await deps.revocations.disabledByThisBot(user.id);
   } catch (err) {
     await context.sendActivity(`Nothing was requested: ${explainFailure(deps.logger, err, "enable target lookup failed")}`);
     return;
@@ -50,6 +50,8 @@ export const enable: CommandHandler<"enable"> = async (context, { target, reason
     disable: false,
     containment: NO_CONTAINMENT,
     action: "enable",
-    foreignDisable: !botDisabled,
+    foreignDisable: !disabled.byThisBot,
+    // The disable it undoes: when a newer one comes, the enable is stale and refused.
+    enableAgainst: disabled.latestDisable,
   });
 };

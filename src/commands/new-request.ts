@@ -21,6 +21,8 @@ export interface TargetSet {
   foreignDisable?: boolean;
   /** `revoke ip`: the failed sign-ins from the address (shown on the card, never targets). */
   failedSignIns?: FailedSignIns;
+  /** An enable: the request of this bot's latest --disable of the account, or null. */
+  enableAgainst?: string | null;
 }
 
 /**
@@ -63,7 +65,7 @@ export async function createRequest(context: TurnContext, deps: HandlerDeps, act
     secondPerson,
     responders,
     ...(set.failedSignIns === undefined ? {} : { failedSignIns: set.failedSignIns }),
-    ...(set.action === undefined ? {} : { action: set.action, foreignDisable: set.foreignDisable === true }),
+    ...(set.action === undefined ? {} : { action: set.action, foreignDisable: set.foreignDisable === true, enableAgainst: set.enableAgainst ?? null }),
   });
   await deps.cards.publish(context, request, approvalChannel, secondPerson);
 }

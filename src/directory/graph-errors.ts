@@ -15,7 +15,8 @@ const ACTIONS: Record<GraphOperation, string> = {
 
 /**
  * Maps anything the Graph client or the credential throws to an AppError whose sentence names the
- * cause and the fix.
+ * cause and the fix. The sentence is fixed: Graph's own message and code (which can carry anything,
+ * including text an attacker chose) go to `details` for the log, never to a person.
  */
 export function mapGraphError(err: unknown, op: GraphOperation, subject: string): AppError {
   if (err instanceof AppError) return err;
@@ -41,7 +42,11 @@ export function mapGraphError(err: unknown, op: GraphOperation, subject: string)
       retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,
     };
     if (status === 400) {
-      return new AppError("GraphBadRequest", `Microsoft Graph refused the request for ${subject}: ${err.message}`, details);
+      return new AppError(
+        "GraphBadRequest",
+        `Microsoft Graph refused the request for ${subject} as invalid (400); Graph's own explanation is in the bot's log. Nothing was changed by this step: tell the bot's maintainers.`,
+        details,
+      );
     }
     if (status === 401) {
       return new AppError(
@@ -93,7 +98,11 @@ export function mapGraphError(err: unknown, op: GraphOperation, subject: string)
         details,
       );
     }
-    return new AppError("GraphBadRequest", `Microsoft Graph answered ${status} for ${subject}: ${err.message}`, details);
+    return new AppError(
+      "GraphBadRequest",
+      `Microsoft Graph answered ${status} for ${subject}; Graph's own explanation is in the bot's log. Nothing was changed by this step: tell the bot's maintainers.`,
+      details,
+    );
   }
   const message = err instanceof Error ? err.message : String(err);
   return new AppError(

@@ -312,7 +312,7 @@ function listingError(err: unknown, op: ListingOperation, filter: string): AppEr
     if (err.statusCode === 400) {
       return new AppError(
         "GraphBadRequest",
-        `Microsoft Graph refused the filter ${filter} (${err.code ?? "400"}): ${err.message} Nothing was requested.`,
+        `Microsoft Graph refused the filter ${filter} as invalid (400); Graph's own explanation is in the bot's log. Nothing was requested.`,
         details,
       );
     }

@@ -24,6 +24,9 @@ const DONE_TEXT: Record<ContainmentStep, string> = {
   confirm_compromised: "Confirmed as compromised in Identity Protection (user risk set to high, so risk-based Conditional Access applies).",
 };
 
+/** A reset sent again on resume (the interrupted attempt may or may not have reached Graph). */
+const RESET_AGAIN_TEXT = "(Reset again after an interruption, so no password set around it stays valid.)";
+
 const NOT_DONE_TEXT: Record<ContainmentStep, string> = {
   reset_password: "Password not reset",
   confirm_compromised: "Not confirmed as compromised",
@@ -34,8 +37,10 @@ const NOT_DONE_TEXT: Record<ContainmentStep, string> = {
  * sessions are revoked. Each step of each target is marked under the job's lease before it is
  * sent and gets exactly one recorded outcome with its own audit entry (target.containment); a
  * resumed job skips the steps that have one. A reset whose mark shows an earlier attempt without
- * an outcome is read back first (lastPasswordChangeDateTime since the attempt: done, not sent
- * again); a confirmation is sent again (confirming twice changes nothing), and recorded once.
+ * an outcome is sent again: a read-back cannot tell the bot's reset from a change the user (or
+ * an attacker holding the password) made around the same time, and another random password
+ * nobody knows is harmless. A confirmation is sent again too (confirming twice changes nothing).
+ * Either way the step is recorded once.
  */
 export class ContainmentSteps {
   /**
@@ -47,13 +52,11 @@ export class ContainmentSteps {
   constructor(
     private readonly deps: {
       store: Pick<RequestStore, "markSteps" | "recordSteps">;
-      directory: Pick<Directory, "resetPasswordMany" | "readPasswordChangeMany" | "confirmCompromisedMany">;
+      directory: Pick<Directory, "resetPasswordMany" | "confirmCompromisedMany">;
       calls: GraphBatchCalls;
       /** Identity Protection's 1 request per second per tenant, and its backoff after a 429. */
       identityProtection: IdentityProtectionPacer;
       owner: string;
-      /** How far the directory's clock may be behind ours when judging a read-back. */
-      clockSkewMs: number;
     },
   ) {}
 
@@ -75,12 +78,13 @@ export class ContainmentSteps {
       if (marks.kind === "leaseLost") throw new Error(`the lease of request ${requestId} was lost during its containment steps`);
       const outcomes: StepOutcome[] = [...marks.done.values()];
       const at = new Date().toISOString();
-      // A reset an interrupted runner sent may have taken effect: read back, and do not reset again.
-      const earlier = step === "reset_password" ? await this.resetBefore(revoked.filter((t) => !marks.done.has(t.id)).map((t) => t.id), marks.previous) : new Set<string>();
-      for (const id of earlier) outcomes.push({ userId: id, step, ok: true, detail: `${DONE_TEXT[step]} (Reset before an interruption; confirmed on resume.)`, at });
-      const toSend = revoked.filter((t) => !marks.done.has(t.id) && !earlier.has(t.id)).map((t) => t.id);
+      // A step an interrupted runner may have sent is sent again (see the class comment).
+      const toSend = revoked.filter((t) => !marks.done.has(t.id)).map((t) => t.id);
       const sent = toSend.length === 0 ? { ok: [], failed: new Map<string, AppError>() } : await this.send(step, toSend);
-      for (const id of sent.ok) outcomes.push({ userId: id, step, ok: true, detail: DONE_TEXT[step], at });
+      for (const id of sent.ok) {
+        const again = step === "reset_password" && (marks.previous.get(id) ?? null) !== null;
+        outcomes.push({ userId: id, step, ok: true, detail: again ? `${DONE_TEXT[step]} ${RESET_AGAIN_TEXT}` : DONE_TEXT[step], at });
+      }
       for (const [id, error] of sent.failed) outcomes.push({ userId: id, step, ok: false, detail: this.refusal(step, error, sent), at });
       for (const t of notRevoked) {
         if (marks.done.has(t.id)) continue;
@@ -98,29 +102,6 @@ export class ContainmentSteps {
       }
     }
     return result;
-  }
-
-  /**
-   * Of the users an earlier runner marked for a reset (`previous`: user → attempt time), those
-   * whose lastPasswordChangeDateTime shows a change since that attempt. A read that fails leaves
-   * the user to be reset again (safe: another password nobody knows).
-   */
-  private async resetBefore(userIds: readonly string[], previous: ReadonlyMap<string, string | null>): Promise<Set<string>> {
-    const found = new Set<string>();
-    const resumed = userIds.filter((id) => (previous.get(id) ?? null) !== null);
-    if (resumed.length === 0) return found;
-    let answer;
-    try {
-      answer = await this.deps.directory.readPasswordChangeMany(resumed);
-    } catch {
-      return found;
-    }
-    for (const item of answer.items) {
-      const changed = item.ok ? Date.parse(item.lastPasswordChange ?? "") : NaN;
-      const attempt = Date.parse(previous.get(item.userId) ?? "");
-      if (Number.isFinite(changed) && Number.isFinite(attempt) && changed >= attempt - this.deps.clockSkewMs) found.add(item.userId);
-    }
-    return found;
   }
 
   private async send(step: ContainmentStep, userIds: string[]): Promise<WriteResult> {

@@ -7,7 +7,11 @@ import { GraphBatchCalls } from "../directory/graph-writes.js";
 import { WritePacer, type SendLedger } from "../directory/pacer.js";
 import type { DirectoryUser } from "../directory/types.js";
 import type { RoleLookup } from "../policy/roles.js";
+import type { AuditKey } from "../audit/chain.js";
+import { IntegrityReasons } from "../cards/job-refusals.js";
+import { integrityProblem } from "./integrity.js";
 import { LeaseKeeper } from "./lease-keeper.js";
+import { staleEnableOf } from "./stale-enable.js";
 import type { JobStarter } from "./lifecycle.js";
 import {
   completionAudit,
@@ -113,8 +117,10 @@ export class JobRunner implements JobStarter {
       jobs: JobQueue;
       directory: Directory;
       auditor: Auditor;
-      /** Where the job's approval entry is looked up before anything is revoked. */
+      /** Where the job's request and approval entries are looked up before anything is revoked. */
       auditLog: Pick<AuditLog, "findForRequest">;
+      /** The audit chain's key: those entries must check out with it (none: plain sha256). */
+      auditKey?: AuditKey;
       /** The requester must still be a revoker when the job starts. */
       roles: RoleLookup;
       listener: ProgressListener;
@@ -138,7 +144,6 @@ export class JobRunner implements JobStarter {
       calls: this.calls,
       identityProtection: deps.identityProtection ?? new IdentityProtectionPacer({ tenantId: "this-tenant", ledger: deps.ledger }),
       owner: deps.owner,
-      clockSkewMs: this.options.clockSkewMs,
     });
   }
 
@@ -215,9 +220,9 @@ export class JobRunner implements JobStarter {
         return;
       }
       const { targetCount } = head;
-      const refusal = await this.refusalOf(request);
+      const refusal = await this.refusalOf(request, targetCount);
       if (refusal !== undefined) {
-        await this.refuse(request, targetCount, refusal);
+        await this.refuse(request, targetCount, refusal.reason, refusal.integrity);
         return;
       }
       if (request.state === "approved") {
@@ -258,27 +263,42 @@ export class JobRunner implements JobStarter {
   }
 
   /**
-   * Why the job must not run, or undefined. The approval must be in the audit chain (a request
-   * set to approved in the database by hand has none), by the person the request names as its
-   * approver; at start the requester must still be a revoker (removed from the group between the
-   * approval and now: nothing is revoked). A role lookup that fails throws: the job is retried.
+   * Why the job must not run, or undefined; checked at every start and resume. What runs must be
+   * what was asked for and approved (revocation/integrity.ts: the request's row against its
+   * `request.created` and `request.approved` entries, each checked against its own HMAC, and no
+   * entry that ended it); the approval must be by the person the request names as its approver;
+   * an `enable` must not be stale (revocation/stale-enable.ts); at start the requester must still
+   * be a revoker (removed from the group between the approval and now: nothing is revoked). A
+   * lookup that fails throws: the job is retried.
    */
-  private async refusalOf(request: RevocationRequest): Promise<string | undefined> {
+  private async refusalOf(request: RevocationRequest, targetCount: number): Promise<{ reason: string; integrity: boolean } | undefined> {
+    const problem = await integrityProblem({ auditLog: this.deps.auditLog, store: this.deps.store, key: this.deps.auditKey }, request, targetCount);
+    if (problem !== undefined) return { reason: problem, integrity: true };
     const approval = await this.deps.auditLog.findForRequest(request.id, "request.approved");
-    if (approval === undefined) return "its approval is not in the audit log, so nobody can be shown to have approved it";
+    if (approval === undefined) return { reason: IntegrityReasons.noApproval, integrity: true };
     if (request.decidedBy !== null && approval.actor?.aadObjectId.toLowerCase() !== request.decidedBy.aadObjectId.toLowerCase()) {
-      return "the approval in the audit log is by someone other than the approver the request names";
+      return { reason: "the approval in the audit log is by someone other than the approver the request names", integrity: true };
     }
+    const stale = await staleEnableOf(this.deps.store, request);
+    if (stale !== undefined) return { reason: stale.reason, integrity: false };
     // An app's right to propose was its app role, checked when it asked; it is in no group.
     if (request.state !== "approved" || isAppActor(request.requester)) return undefined;
     const roles = await this.deps.roles.rolesOf(request.requester.aadObjectId);
-    if (!roles.revoker) return `the requester, ${request.requester.name}, is no longer allowed to request revocations`;
+    if (!roles.revoker) return { reason: `the requester, ${request.requester.name}, is no longer allowed to request revocations`, integrity: false };
     return undefined;
   }
 
-  /** Records the refusal (revocation.refused), ends the request as failed with the reason, revokes nobody. */
-  private async refuse(request: RevocationRequest, targetCount: number, reason: string): Promise<void> {
-    this.deps.logger.warn({ requestId: request.id, reason }, "revocation job refused");
+  /**
+   * Records the refusal (revocation.refused, posted to the audit channel), ends the request as
+   * failed with the reason, revokes nobody. A request that is not what was asked for and approved
+   * is an alert: logged as an error (someone with write access to the database changed it).
+   */
+  private async refuse(request: RevocationRequest, targetCount: number, reason: string, integrity: boolean): Promise<void> {
+    if (integrity) {
+      this.deps.logger.error({ requestId: request.id, reason, alert: "request-integrity" }, "ALERT: a job was refused because the request is not what was asked for and approved");
+    } else {
+      this.deps.logger.warn({ requestId: request.id, reason }, "revocation job refused");
+    }
     const refused = await this.deps.store.transition(
       request.id,
       request.version,

@@ -1,4 +1,6 @@
-import { createHash, randomInt } from "node:crypto";
+import { randomInt } from "node:crypto";
+import { targetSetHash } from "./target-set.js";
+import type { Logger } from "pino";
 import type { Auditor } from "../audit/auditor.js";
 import type { DirectoryUser } from "../directory/types.js";
 import type { FailedSignIns } from "../directory/directory.js";
@@ -18,6 +20,8 @@ import {
 } from "../policy/decide.js";
 import { NO_ROLES, type RoleLookup, type Roles } from "../policy/roles.js";
 import type { ProgressListener } from "./job-runner.js";
+import { staleEnableOf, type StaleEnable } from "./stale-enable.js";
+import { enableWithdrawnReason, staleEnableRefusal } from "../cards/enable-replies.js";
 import type { RequestHead, RequestStore, RequestSummary, TargetPageRow } from "./request-store.js";
 import {
   hasContainment,
@@ -64,6 +68,8 @@ export interface NewRequest {
   responders?: Responder[];
   /** `revoke ip`: the failed sign-ins from the address (information, never targets). */
   failedSignIns?: FailedSignIns;
+  /** An enable: the request of this bot's latest --disable of the account, or null (see RevocationRequest). */
+  enableAgainst?: string | null;
 }
 
 /** approve and reject come from a request's card; cancel (withdraw) from the card or `cancel <id>`. */
@@ -105,7 +111,7 @@ export const SWEEP_PAGE_SIZE = 100;
 export function pendingRequestOf(
   input: Pick<
     NewRequest,
-    "requester" | "reason" | "disable" | "containment" | "targets" | "excluded" | "origin" | "incident" | "action" | "foreignDisable" | "responders" | "failedSignIns"
+    "requester" | "reason" | "disable" | "containment" | "targets" | "excluded" | "origin" | "incident" | "action" | "foreignDisable" | "responders" | "failedSignIns" | "enableAgainst"
   >,
   created: Date,
   ttlMinutes: number,
@@ -120,6 +126,7 @@ export function pendingRequestOf(
     containment: { resetPassword: input.containment.resetPassword, confirmCompromised: input.containment.confirmCompromised },
     action: input.action ?? "revoke",
     foreignDisable: input.foreignDisable ?? false,
+    enableAgainst: input.enableAgainst ?? null,
     targets: input.targets,
     excluded: input.excluded,
     state: "pending",
@@ -141,12 +148,7 @@ export function pendingRequestOf(
 /** Users an audit entry lists by name at most; the rest are counted (and hashed). */
 const AUDIT_LISTED = 50;
 
-/** sha256 of the target object IDs in order, one per line: what exactly was asked for. */
-export function targetSetHash(targets: readonly DirectoryUser[]): string {
-  const hash = createHash("sha256");
-  for (const t of targets) hash.update(`${t.id}\n`);
-  return hash.digest("hex");
-}
+export { targetSetHash } from "./target-set.js";
 
 // Crockford base32 without I, L, O, U: readable aloud, no look-alikes.
 const ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -180,6 +182,8 @@ export class RevocationService {
       /** Requests the expiry sweep reads per page. */
       sweepPageSize?: number;
       now?: () => Date;
+      /** Where a failure after a committed decision is logged (it cannot change the decision). */
+      logger?: Logger;
     },
   ) {}
 
@@ -199,7 +203,14 @@ export class RevocationService {
         disable: request.disable,
         resetPassword: request.containment.resetPassword,
         confirmCompromised: request.containment.confirmCompromised,
-        ...(request.action === "enable" ? { action: "enable the account", disabledBy: request.foreignDisable ? "someone other than this bot" : "this bot" } : {}),
+        ...(request.action === "enable"
+          ? {
+              action: "enable the account",
+              disabledBy: request.foreignDisable ? "someone other than this bot" : "this bot",
+              // The disable it undoes: a newer one makes it stale (refused at approval and at start).
+              againstDisable: request.enableAgainst ?? "none",
+            }
+          : {}),
         // A bulk request lists its first users here; the hash binds the entry to the exact set
         // frozen with the request (sha256 of the object IDs in order, one per line).
         targetCount: request.targets.length,
@@ -261,9 +272,14 @@ export class RevocationService {
    * `enable` of this bot's has undone since. An account disabled otherwise (by an administrator,
    * another tool) is someone else's decision.
    */
-  async disabledByThisBot(userId: string): Promise<boolean> {
-    const { disabledAt, enabledAt } = await this.deps.store.disableHistory(userId);
-    return disabledAt !== null && (enabledAt === null || disabledAt > enabledAt);
+  async disabledByThisBot(userId: string): Promise<{ byThisBot: boolean; latestDisable: string | null }> {
+    const { disabledAt, enabledAt, disabledBy } = await this.deps.store.disableHistory(userId);
+    return { byThisBot: disabledAt !== null && (enabledAt === null || disabledAt > enabledAt), latestDisable: disabledBy };
+  }
+
+  /** Why an `enable` is stale (a newer --disable of its account by this bot), or undefined. */
+  staleEnable(request: Pick<RevocationRequest, "id" | "action" | "enableAgainst">): Promise<StaleEnable | undefined> {
+    return staleEnableOf(this.deps.store, request);
   }
 
   /** MAX_PENDING_PER_REQUESTER */
@@ -381,9 +397,14 @@ export class RevocationService {
     }
     // Who may decide first; then whether an enable of an account the bot did not disable is confirmed.
     const allowed = this.policy(verb, facts, actor, roles);
-    const decision = allowed.allowed
+    let decision = allowed.allowed
       ? (this.confirmation(request, verb, options.enableAnyway === true) ?? this.responderRule(request, head.targetCount, verb, options.responders) ?? allowed)
       : allowed;
+    if (decision.allowed && verb === "approve") {
+      // A stale enable (the account was disabled again since it was asked) is never approved.
+      const stale = await staleEnableOf(this.deps.store, request);
+      if (stale !== undefined) decision = { allowed: false, reason: staleEnableRefusal(stale.reason) };
+    }
     if (!decision.allowed) {
       await this.refuse(actor, id, { verb, reason: decision.reason, ...(roles === undefined ? {} : { roles }), ...withComment });
       return { kind: "refused", reason: decision.reason };
@@ -437,12 +458,42 @@ export class RevocationService {
       await this.refuse(actor, id, { verb, reason: `another decision came first (the request is ${latest.request.state})`, ...withComment });
       return { kind: "notPending", view: latest };
     }
-    if (nextState === "approved") this.deps.jobs.start(id);
+    if (nextState === "approved") {
+      this.deps.jobs.start(id);
+      // A --disable makes pending enables of its users stale: they are withdrawn now.
+      if (updated.disable) {
+        await this.withdrawEnablesOf(updated).catch((err: unknown) =>
+          this.deps.logger?.error({ err, requestId: id }, "pending enables of the disabled users could not be withdrawn; each is refused when approved or started"),
+        );
+      }
+    }
     const read = (await this.summary(id, VIEW_ROWS)) ?? { ...head, request: updated };
     // The job may already have moved on; the answer shows the state this decision left.
     const view = { ...read, request: updated.version >= read.request.version ? updated : read.request };
     if (nextState !== "approved") this.announceEnd(updated, view);
     return { kind: "done", view, reason: decision.reason };
+  }
+
+  /**
+   * Withdraws the pending `enable` requests of the users an approved --disable request names
+   * (issue 22 #5): each is cancelled by the bot (audited, with the disable's request ID) and its
+   * card updated. A failure is logged by the caller's path and changes no approval.
+   */
+  private async withdrawEnablesOf(disable: RevocationRequest): Promise<void> {
+    for (const { request, targetCount } of await this.deps.store.pendingEnablesOf(disable.id)) {
+      const reason = enableWithdrawnReason(disable.id);
+      const withdrawn = await this.deps.store.transition(
+        request.id,
+        request.version,
+        { state: "cancelled", decisionReason: reason },
+        {
+          audit: { actor: null, action: "request.cancelled", requestId: request.id, details: { reason, targetCount, disableRequest: disable.id } },
+          light: true,
+        },
+      );
+      // Decided meanwhile (approved, rejected): an approved one is refused at its start instead.
+      if (withdrawn !== undefined) this.announceEnd(withdrawn);
+    }
   }
 
   /** Records a refused action: a decision the policy did not allow, or a forged card action. */

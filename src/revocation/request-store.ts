@@ -69,9 +69,12 @@ export interface RequestStore {
    */
   /**
    * When this bot last disabled the user (an outcome with --disable applied) and last enabled it
-   * (an `enable` outcome), or null: whether an account's disable is the bot's own.
+   * (an `enable` outcome), or null: whether an account's disable is the bot's own; and the
+   * request that applied that latest disable (what an enable is asked against).
    */
-  disableHistory(userId: string): Promise<{ disabledAt: string | null; enabledAt: string | null }>;
+  disableHistory(userId: string): Promise<{ disabledAt: string | null; enabledAt: string | null; disabledBy: string | null }>;
+  /** Pending `enable` requests of any user among this request's targets (what its --disable makes stale). */
+  pendingEnablesOf(requestId: string): Promise<RequestHead[]>;
   recordOutcomes(requestId: string, outcomes: ReadonlyArray<{ outcome: TargetOutcome; audit: NewAuditEntry }>): Promise<number>;
   /** What a card shows, without loading every target: counts, and at most `rows` users, failures first. */
   summary(requestId: string, rows: number): Promise<RequestSummary | undefined>;

@@ -132,6 +132,11 @@ export interface RevocationRequest {
   action: RequestAction;
   /** An enable of an account this bot did not disable: approving it needs the explicit confirmation. */
   foreignDisable: boolean;
+  /**
+   * An enable: the request whose --disable of the account was this bot's latest when the enable
+   * was asked (null: none). A newer disable makes the enable stale: it is refused (migration 012).
+   */
+  enableAgainst: string | null;
   /** Frozen when the request is made: what runs is exactly what was shown. */
   targets: DirectoryUser[];
   excluded: ExcludedTarget[];

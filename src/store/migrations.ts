@@ -295,6 +295,13 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  "012-enable-against-disable": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // An enable records the --disable it was asked against (that request's ID; null when this
+      // bot had never disabled the account): a newer disable makes the enable stale (issue 22 #5).
+      await db.schema.alterTable("requests").addColumn("enable_against", "text").execute();
+    },
+  },
   "013-outbox-blocked-and-placeholders": {
     async up(db: Kysely<unknown>): Promise<void> {
       // The audit channel unreachable (403/404, the bot removed from the team): the post leading

@@ -84,6 +84,7 @@ export class SqlRequestStore implements RequestStore {
           responders: request.responders === undefined || request.responders.length === 0 ? null : JSON.stringify(request.responders),
           failed_sign_ins: request.failedSignIns === undefined ? null : JSON.stringify(request.failedSignIns),
           responders_choice: request.respondersChoice ?? null,
+          enable_against: request.enableAgainst,
         })
         .execute();
       for (let i = 0; i < request.targets.length; i += INSERT_CHUNK) {
@@ -320,17 +321,33 @@ export class SqlRequestStore implements RequestStore {
     return entries.length;
   }
 
-  async disableHistory(userId: string): Promise<{ disabledAt: string | null; enabledAt: string | null }> {
-    const latest = async (column: "disabled" | "status", value: number | string): Promise<string | null> => {
-      const row = await this.db
+  async disableHistory(userId: string): Promise<{ disabledAt: string | null; enabledAt: string | null; disabledBy: string | null }> {
+    const latest = async (column: "disabled" | "status", value: number | string): Promise<{ at: string; requestId: string } | undefined> =>
+      this.db
         .selectFrom("target_outcomes")
-        .select((eb) => eb.fn.max("at").as("at"))
+        .select(["at", "request_id as requestId"])
         .where("user_id", "=", userId)
         .where(column, "=", value)
+        .orderBy("at", "desc")
+        .orderBy("request_id", "desc")
+        .limit(1)
         .executeTakeFirst();
-      return row?.at ?? null;
-    };
-    return { disabledAt: await latest("disabled", 1), enabledAt: await latest("status", "enabled") };
+    const [disabled, enabled] = await Promise.all([latest("disabled", 1), latest("status", "enabled")]);
+    return { disabledAt: disabled?.at ?? null, enabledAt: enabled?.at ?? null, disabledBy: disabled?.requestId ?? null };
+  }
+
+  async pendingEnablesOf(requestId: string): Promise<RequestHead[]> {
+    const rows = await this.db
+      .selectFrom("requests")
+      .innerJoin("request_targets", "request_targets.request_id", "requests.id")
+      .selectAll("requests")
+      .where("requests.state", "=", "pending")
+      .where("requests.action", "=", "enable")
+      .where("requests.id", "!=", requestId)
+      .where("request_targets.user_id", "in", (eb) => eb.selectFrom("request_targets as disabled").select("disabled.user_id").where("disabled.request_id", "=", requestId))
+      .orderBy("requests.created_at", "asc")
+      .execute();
+    return rows.map((row) => ({ request: this.requestOf(row, [], []), targetCount: Number(row.target_count) }));
   }
 
   async summary(requestId: string, rows: number): Promise<RequestSummary | undefined> {
@@ -542,6 +559,7 @@ export class SqlRequestStore implements RequestStore {
       containment: { resetPassword: Number(row.reset_password) === 1, confirmCompromised: Number(row.confirm_compromised) === 1 },
       action: row.action === "enable" ? "enable" : "revoke",
       foreignDisable: Number(row.foreign_disable) === 1,
+      enableAgainst: row.enable_against ?? null,
       targets,
       excluded: JSON.parse(row.excluded) as ExcludedTarget[],
       state: row.state as RequestState,

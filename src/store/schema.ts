@@ -83,6 +83,8 @@ export interface RequestsTable {
   failed_sign_ins: string | null;
   /** included | left_out: how an approver settled the responders, or null (008). */
   responders_choice: string | null;
+  /** An enable: the request ID of the --disable it was asked against, or null (012). */
+  enable_against: string | null;
 }
 
 /** The frozen target snapshot: one row per user, in the order shown on the card. */

@@ -61,6 +61,7 @@ function request(over: Partial<RevocationRequest>): RevocationRequest {
     containment: NO_CONTAINMENT,
     action: "revoke",
     foreignDisable: false,
+    enableAgainst: null,
     targets: [],
     excluded: [],
     state: "pending",

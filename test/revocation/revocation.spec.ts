@@ -328,6 +328,67 @@ describe("RevocationService and JobRunner", () => {
       assert.equal(await t.db.jobs.claimNext("replica-z", 60_000), undefined);
     });
 
+    it("at resume too: a running request whose remaining targets were swapped in the database is refused, and nobody else is revoked (issue 22 #9)", async () => {
+      const t = await setup();
+      const extra = testUser();
+      t.directory.users.set(extra.id, { ...extra });
+      const request = await t.create(t.users);
+      const approved = await t.approveQuietly(request);
+      assert.ok(approved);
+      // Runner A starts the job (its lease runs out at once: it died) without revoking anyone.
+      assert.ok(await t.db.jobs.claim(request.id, "replica-a", 20));
+      assert.ok(await t.store.transition(request.id, approved.version, { state: "running" }));
+      // Someone with database access points the last target at another user.
+      await t.db.database.db.updateTable("request_targets").set({ user_id: extra.id, snapshot: JSON.stringify(extra) }).where("request_id", "=", request.id).where("position", "=", 2).execute();
+      await new Promise((r) => setTimeout(r, 40));
+      const b = t.runner("replica-b");
+      b.start(request.id);
+      await b.idle();
+      const after = await t.store.get(request.id);
+      assert.equal(after?.state, "failed");
+      assert.match(after.decisionReason ?? "", /^Not run: what the database holds differs from what was asked for and approved \(which users it names\)/);
+      assert.deepEqual(t.directory.revoked, [], "nobody revoked on resume");
+      assert.equal((await t.entries()).filter((e) => e.action === "revocation.refused").length, 1);
+      assert.ok(!(await t.entries()).some((e) => e.action === "revocation.resumed"));
+    });
+
+    it("refuses at start an enable whose account was disabled again by a newer request since it was asked (issue 22 #5)", async () => {
+      const t = await setup();
+      const [user] = t.users;
+      assert.ok(user);
+      t.directory.users.set(user.id, { ...user, accountEnabled: false });
+      // The first disable, which the enable is asked against.
+      const first = await t.approveQuietly(await t.create([user], true));
+      assert.ok(first);
+      const disabledOutcome = { userId: user.id, status: "revoked_verified" as const, detail: "ok", sessionsValidFrom: null, disabled: true, at: new Date().toISOString() };
+      await t.store.recordOutcome(first.id, disabledOutcome, { actor: null, action: "target.outcome", requestId: first.id, details: {} });
+      const enable = await t.service.create({
+        requester,
+        reason: "device wiped",
+        disable: false,
+        containment: NO_CONTAINMENT,
+        targets: [user],
+        excluded: [],
+        origin: { conversation: { id: "c1" } },
+        approvalChannel: "",
+        secondPerson: "re-enabling an account always needs a second person",
+        action: "enable",
+        enableAgainst: first.id,
+      });
+      // A newer incident disables the account again; the enable is then approved (bypassing the click's check).
+      const second = await t.approveQuietly(await t.create([user], true));
+      assert.ok(second);
+      await new Promise((r) => setTimeout(r, 5));
+      await t.store.recordOutcome(second.id, { ...disabledOutcome, at: new Date().toISOString() }, { actor: null, action: "target.outcome", requestId: second.id, details: {} });
+      assert.ok(await t.approveQuietly(enable));
+      t.jobs.start(enable.id);
+      await t.jobs.idle();
+      const after = await t.store.get(enable.id);
+      assert.equal(after?.state, "failed");
+      assert.match(after.decisionReason ?? "", new RegExp(`^Not run: request ${second.id} disabled .* again after this enable was asked`));
+      assert.equal(t.directory.users.get(user.id)?.accountEnabled, false, "not enabled");
+    });
+
     it("refuses a request whose approval entry names someone other than the recorded approver", async () => {
       const t = await setup();
       const request = await t.create(t.users.slice(0, 1));
@@ -569,7 +630,7 @@ describe("RevocationService and JobRunner", () => {
       assert.equal((await t.entries()).filter((e) => e.action === "target.outcome").length, 3);
     });
 
-    it("containment after a dead runner: a reset that reached Graph is read back, not sent again; every step of every target recorded once", async () => {
+    it("containment after a dead runner: a reset an earlier attempt may have sent is sent again (a change around the interruption is never taken for the bot's); every step of every target recorded once", async () => {
       const t = await setup();
       const both: Containment = { resetPassword: true, confirmCompromised: true };
       const request = await t.create(t.users, false, both);
@@ -593,12 +654,16 @@ describe("RevocationService and JobRunner", () => {
 
       const done = await t.store.get(request.id);
       assert.equal(done?.state, "completed");
-      assert.deepEqual([...t.directory.passwordResets].sort(), [u0.id, u1.id, u2.id].sort(), "each password reset once (u0's by A only)");
+      // One reset per attempt that reached Graph: u0's by A and again by B, u1's (A died before
+      // sending it) and u2's by B only.
+      assert.deepEqual([...t.directory.passwordResets].sort(), [u0.id, u0.id, u1.id, u2.id].sort(), "u0 reset by A and again on resume; the others once");
       assert.deepEqual([...t.directory.confirmedCompromised].sort(), [u0.id, u1.id, u2.id].sort());
       const steps = (await t.entries()).filter((e) => e.action === "target.containment");
       assert.equal(steps.length, 6, "one entry per target and step");
       const u0Reset = steps.find((e) => e.details.id === u0.id && e.details.step === "reset password");
-      assert.match(String(u0Reset?.details.detail), /confirmed on resume/);
+      assert.match(String(u0Reset?.details.detail), /Reset again after an interruption/);
+      const u2Reset = steps.find((e) => e.details.id === u2.id && e.details.step === "reset password");
+      assert.doesNotMatch(String(u2Reset?.details.detail), /again/, "a first attempt says nothing of an interruption");
       for (const o of done.outcomes) assert.match(o.detail, /Password reset.*Confirmed as compromised/);
     });
 

@@ -306,6 +306,35 @@ for (const dialect of testDialects()) {
       });
     });
 
+    describe("stale enables (issue 22 #5)", () => {
+      /** Records a --disable outcome of the user in the request (as a job with --disable would). */
+      async function disabledBy(requestId: string, userId: string): Promise<void> {
+        await approvedRequest(requestId, 1);
+        await requests.recordOutcome(requestId, { ...outcomeFor(userId), disabled: true }, auditEntry("target.outcome", requestId));
+      }
+
+      it("disableHistory names the request of the latest --disable of the user", async () => {
+        const user = directoryUser(1).id;
+        assert.equal((await requests.disableHistory(user)).disabledBy, null);
+        await disabledBy("R-DISABLE001", user);
+        clock.advance(1000);
+        await disabledBy("R-DISABLE002", user);
+        assert.equal((await requests.disableHistory(user)).disabledBy, "R-DISABLE002");
+      });
+
+      it("pendingEnablesOf finds the pending enables of the request's users, and only those", async () => {
+        const mine = { ...pendingRequest("R-ENABLE0001", 1), action: "enable" as const, enableAgainst: "R-DISABLE001" };
+        await requests.create(mine, auditEntry("request.created", mine.id));
+        const other = { ...pendingRequest("R-ENABLE0002", 0), targets: [directoryUser(7)], action: "enable" as const };
+        await requests.create(other, auditEntry("request.created", other.id));
+        await requests.create(pendingRequest("R-REVOKE0001", 1), auditEntry("request.created", "R-REVOKE0001"));
+        await requests.create(pendingRequest("R-DISABLE003", 3), auditEntry("request.created", "R-DISABLE003"));
+        const found = await requests.pendingEnablesOf("R-DISABLE003");
+        assert.deepEqual(found.map((f) => [f.request.id, f.request.enableAgainst, f.targetCount]), [["R-ENABLE0001", "R-DISABLE001", 1]]);
+        assert.equal((await requests.get("R-ENABLE0001"))?.enableAgainst, "R-DISABLE001");
+      });
+    });
+
     describe("SqlJobQueue", () => {
       it("lets exactly one of two owners claim a job", async () => {
         await approvedRequest("R-Q1");

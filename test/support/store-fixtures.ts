@@ -41,6 +41,7 @@ export function pendingRequest(id: string, targets: number, createdAt = "2026-11
     containment: { resetPassword: false, confirmCompromised: false },
     action: "revoke",
     foreignDisable: false,
+    enableAgainst: null,
     disable: false,
     targets: Array.from({ length: targets }, (_, i) => directoryUser(i + 1)),
     excluded: [{ user: { ...directoryUser(900), userType: "Guest" }, why: "guest" }],
