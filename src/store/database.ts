@@ -13,7 +13,7 @@ import {
   type SqliteDialectConfig,
   type TransactionSettings,
 } from "kysely";
-import { Pool } from "pg";
+import { Client, Pool, type ClientConfig } from "pg";
 import { migrateToLatest } from "./migrations.js";
 import type { Database } from "./schema.js";
 
@@ -100,7 +100,7 @@ export function describePostgres(url: string): string {
 }
 
 function openPostgres(url: string, poolSize: number, password: (() => Promise<string>) | undefined): OpenDatabase {
-  const pool = new Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000, ...(password === undefined ? {} : { password }) });
+  const pool = new Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000, ...(password === undefined ? {} : { Client: passwordFunctionClient(password) }) });
   // A connection the server ends (restart, failover, pg_terminate_backend) emits 'error' on its
   // client, idle in the pool or checked out; unhandled, that would end the process. The query in
   // flight rejects on its own and the pool discards the client, so these events need no action.
@@ -113,6 +113,20 @@ function openPostgres(url: string, poolSize: number, password: (() => Promise<st
     description: describePostgres(url),
     check: () => checkWritable(db),
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * A pg Client that asks `password` at each log-in. Handing pg the function as the `password`
+ * option is not enough with a connection string: pg lays the URL's fields over the options, and a
+ * URL without a password gives "" (no password), so the function would never be asked.
+ */
+function passwordFunctionClient(password: () => Promise<string>): typeof Client {
+  return class PasswordFunctionClient extends Client {
+    constructor(config?: string | ClientConfig) {
+      super(config);
+      Object.defineProperty(this, "password", { configurable: true, enumerable: false, writable: true, value: password });
+    }
   };
 }
 

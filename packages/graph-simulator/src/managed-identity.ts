@@ -24,6 +24,12 @@ export const IDENTITY_API_VERSION = "2019-08-01";
 /** The Azure Database for PostgreSQL / MySQL Entra resource: tokens for it are database passwords. */
 export const OSSRDBMS_RESOURCE = "https://ossrdbms-aad.database.windows.net";
 
+/**
+ * The endpoint hands out its cached token for a resource until this close to its end (MSAL asks
+ * for a new one within five minutes of the end, and must then get one).
+ */
+const REISSUE_BEFORE_EXPIRY_SECONDS = 300;
+
 /** A token the endpoint issued (tests read them, e.g. to see a refresh). */
 export interface IssuedIdentityToken {
   resource: string;
@@ -76,6 +82,8 @@ export interface StartedIdentityEndpoint {
 export async function startIdentityEndpoint(options: ManagedIdentityOptions, issuers: IdentityIssuers): Promise<StartedIdentityEndpoint> {
   const header = randomBytes(24).toString("hex");
   const issued: IssuedIdentityToken[] = [];
+  // The platform caches identity tokens: callers asking at once get the same one.
+  const cache = new Map<string, IssuedIdentityToken>();
   const lifetime = options.tokenLifetimeSeconds ?? 86_400;
   const server: Server = createServer((req, res) => {
     void answer(req, res).catch((error: unknown) => send(res, 500, { statusCode: 500, message: `Simulator failure: ${String(error)}` }));
@@ -106,12 +114,16 @@ export async function startIdentityEndpoint(options: ManagedIdentityOptions, iss
       return send(res, 400, { statusCode: 400, message: "No User Assigned or Delegated Managed Identity found for specified ClientId/ResourceId/PrincipalId." });
     }
     const nowMs = Date.now();
-    const expiresOn = Math.floor(nowMs / 1000) + lifetime;
-    const token = issue(resource, nowMs);
-    const record: IssuedIdentityToken = { resource, clientId: options.clientId, token, expiresOn };
-    await options.onIssued?.(record);
-    issued.push(record);
-    send(res, 200, { access_token: token, expires_on: String(expiresOn), resource, token_type: "Bearer", client_id: options.clientId });
+    const key = resource.replace(/\/+$/, "").toLowerCase();
+    let record = cache.get(key);
+    if (record === undefined || record.expiresOn - Math.floor(nowMs / 1000) <= REISSUE_BEFORE_EXPIRY_SECONDS) {
+      const expiresOn = Math.floor(nowMs / 1000) + lifetime;
+      record = { resource, clientId: options.clientId, token: issue(resource, nowMs), expiresOn };
+      cache.set(key, record);
+      await options.onIssued?.(record);
+      issued.push(record);
+    }
+    send(res, 200, { access_token: record.token, expires_on: String(record.expiresOn), resource, token_type: "Bearer", client_id: options.clientId });
   };
 
   const issue = (resource: string, nowMs: number): string => {
