@@ -95,8 +95,21 @@ export interface AppConfig {
     tenantId: string | undefined;
     /** POSTs one app may send per minute (API_REQUESTS_PER_MINUTE); reads may be ten times as many. */
     requestsPerMinute: number;
+    /**
+     * The app registration that defines the API's audience and app roles (API_APP_ID); default
+     * AZURE_CLIENT_ID. A managed identity cannot define app roles, so a deployment on one sets it.
+     */
+    appId: string;
   };
   databaseUrl: string;
+  /**
+   * How the PostgreSQL password is obtained (DATABASE_AUTH): "password" (in DATABASE_URL or PG*
+   * variables, the default) or "entra" (a Microsoft Entra access token from the bot's Azure
+   * credential, fetched for each new connection; Azure Database for PostgreSQL with Entra auth).
+   */
+  databaseAuth: "password" | "entra";
+  /** Instances configured to run at once (INSTANCE_COUNT); SQLite is refused above 1. */
+  instanceCount: number;
   /** The folder of the SQLite database (./data for PostgreSQL): the demo's logs live here too. */
   dataDir: string;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -284,6 +297,22 @@ const schema = z.object({
   AUDIT_CHANNEL_ID: optionalString,
   APPROVAL_CHANNEL_ID: optionalString,
   API_REQUESTS_PER_MINUTE: integer("API_REQUESTS_PER_MINUTE", 30, 1, 10_000),
+  API_APP_ID: optionalString.superRefine((v, ctx) => {
+    if (v !== undefined && !GUID.test(v)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected the application (client) ID of the API's app registration (a GUID), got "${v}"` });
+    }
+  }),
+  DATABASE_AUTH: z
+    .string()
+    .optional()
+    .transform((v, ctx): "password" | "entra" => {
+      const s = (v ?? "").trim().toLowerCase();
+      if (s === "" || s === "password") return "password";
+      if (s === "entra") return "entra";
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected password or entra, got "${v}"` });
+      return z.NEVER;
+    }),
+  INSTANCE_COUNT: integer("INSTANCE_COUNT", 1, 1, 30),
   DATABASE_URL: z
     .string()
     .optional()
@@ -505,6 +534,20 @@ export function readConfig(env: Record<string, string | undefined> = process.env
 
   const { auditKey, auditKeySource } = auditKeyFrom(e.AUDIT_KEY_FILE, e.AUDIT_KEY, problems);
 
+  const sqlite = e.DATABASE_URL?.startsWith("sqlite:") === true;
+  if (sqlite && e.INSTANCE_COUNT > 1) {
+    problems.push(
+      `DATABASE_URL: SQLite is one file on one machine, but INSTANCE_COUNT=${e.INSTANCE_COUNT}; set DATABASE_URL to a PostgreSQL server (postgres://…) to run more than one instance`,
+    );
+  }
+  if (e.DATABASE_AUTH === "entra") {
+    if (e.DATABASE_URL === undefined || sqlite) {
+      problems.push("DATABASE_AUTH: entra needs a PostgreSQL DATABASE_URL (postgres://<identity name>@<server>.postgres.database.azure.com/<db>?sslmode=require)");
+    } else if (hasPassword(e.DATABASE_URL)) {
+      problems.push("DATABASE_URL: holds a password, but DATABASE_AUTH=entra takes the password from Entra; remove it from the URL");
+    }
+  }
+
   if (failed || problems.length > 0 || credential === undefined) throw new ConfigError(problems);
 
   const sqlitePath = /^sqlite:(.+)$/.exec(e.DATABASE_URL)?.[1];
@@ -553,8 +596,11 @@ export function readConfig(env: Record<string, string | undefined> = process.env
       approvalChannelId: e.APPROVAL_CHANNEL_ID,
       tenantId: (e.AZURE_TENANT_ID ?? e.BOT_TENANT_ID)?.toLowerCase(),
       requestsPerMinute: e.API_REQUESTS_PER_MINUTE,
+      appId: e.API_APP_ID ?? credential.clientId,
     },
     databaseUrl: e.DATABASE_URL,
+    databaseAuth: e.DATABASE_AUTH,
+    instanceCount: e.INSTANCE_COUNT,
     dataDir,
     logLevel: e.LOG_LEVEL,
     telemetry: {
@@ -564,6 +610,18 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     },
   };
   return deepFreeze(config);
+}
+
+/** The names of every variable readConfig reads (the deployment template's check uses them). */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(schema.shape));
+
+function hasPassword(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.password !== "" || parsed.searchParams.has("password");
+  } catch {
+    return false;
+  }
 }
 
 function dirnameOf(path: string): string {

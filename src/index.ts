@@ -39,6 +39,7 @@ import { SqlAuditStore } from "./store/audit-store.js";
 import { SqlConversationStore } from "./store/conversation-store.js";
 import { SqlIdempotencyStore } from "./store/idempotency-store.js";
 import { openDatabase } from "./store/database.js";
+import { entraTokenPassword } from "./store/entra-password.js";
 import { SqlJobQueue } from "./store/job-queue.js";
 import { SqlRequestStore } from "./store/request-store.js";
 import { SqlSendLedger } from "./store/write-ledger.js";
@@ -139,7 +140,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
   const credential = createCredential(config);
   const graphClient = createGraphClient(config, credential);
 
-  const database = await openDatabase(config.databaseUrl);
+  const database = await openDatabase(config.databaseUrl, { password: config.databaseAuth === "entra" ? entraTokenPassword(credential) : undefined });
   const { db, kind } = database;
   // This process's name in job leases and outbox claims: unique per start, readable in the audit.
   const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
@@ -330,7 +331,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
         : new EntraTokenValidator({
             authorityHost: config.graph.authorityHost,
             tenantId: config.api.tenantId,
-            clientId: config.graph.credential.clientId,
+            clientId: config.api.appId,
             minKeyRefreshMs: options.apiKeyRefreshMs,
           }),
     notConfigured: "Set AZURE_TENANT_ID (the tenant whose apps may call the API) to use the automation API.",

@@ -145,3 +145,49 @@ describe("readConfig", () => {
     assert.ok(problemsOf({ ...valid, AUDIT_KEY_FILE: "/nonexistent/audit.key" }).some((p) => p.startsWith("AUDIT_KEY_FILE:") && p.includes("ENOENT")));
   });
 });
+
+describe("readConfig: running on Azure without a secret", () => {
+  const MI = "66666666-6666-4666-8666-666666666666";
+  const API = "77777777-7777-4777-8777-777777777777";
+  const azure = {
+    ...valid,
+    BOT_ID: MI,
+    BOT_PASSWORD: "",
+    BOT_TYPE: "UserAssignedMsi",
+    AZURE_CLIENT_ID: MI,
+    AZURE_CLIENT_SECRET: "",
+    AZURE_USE_MANAGED_IDENTITY: "true",
+    API_APP_ID: API,
+    DATABASE_URL: "postgres://id-revoke-bot@psql-revoke.postgres.database.azure.com:5432/revokebot?sslmode=require",
+    DATABASE_AUTH: "entra",
+    INSTANCE_COUNT: "2",
+  };
+
+  it("takes the template's settings: the identity for everything, the API's own registration, Entra for the database", () => {
+    const c = readConfig(azure);
+    assert.equal(c.graph.credential.kind, "managedIdentity");
+    assert.equal(c.bot.type, "UserAssignedMsi");
+    assert.equal(c.bot.password, "");
+    assert.equal(c.api.appId, API);
+    assert.equal(c.databaseAuth, "entra");
+    assert.equal(c.instanceCount, 2);
+  });
+
+  it("defaults: the API's audience is AZURE_CLIENT_ID, the database password is a password, one instance", () => {
+    const c = readConfig(valid);
+    assert.equal(c.api.appId, valid.AZURE_CLIENT_ID);
+    assert.equal(c.databaseAuth, "password");
+    assert.equal(c.instanceCount, 1);
+  });
+
+  it("refuses SQLite with more than one instance, Entra auth without PostgreSQL or with a password in the URL, and malformed values", () => {
+    assert.ok(problemsOf({ ...valid, INSTANCE_COUNT: "3" }).some((p) => p.startsWith("DATABASE_URL:") && p.includes("INSTANCE_COUNT=3")));
+    assert.ok(problemsOf({ ...valid, DATABASE_AUTH: "entra" }).some((p) => p.startsWith("DATABASE_AUTH:") && p.includes("PostgreSQL")));
+    const withPassword = problemsOf({ ...azure, DATABASE_URL: "postgres://bot:hunter2@db.example.com/revokebot" });
+    assert.ok(withPassword.some((p) => p.startsWith("DATABASE_URL:") && p.includes("remove it")));
+    assert.ok(!withPassword.join("\n").includes("hunter2"), "the password is never repeated");
+    assert.ok(problemsOf({ ...azure, DATABASE_AUTH: "kerberos" }).some((p) => p.startsWith("DATABASE_AUTH:")));
+    assert.ok(problemsOf({ ...azure, API_APP_ID: "api://bot" }).some((p) => p.startsWith("API_APP_ID:")));
+    assert.ok(problemsOf({ ...azure, INSTANCE_COUNT: "0" }).some((p) => p.startsWith("INSTANCE_COUNT:")));
+  });
+});

@@ -39,7 +39,7 @@ export interface EntraTokenOptions {
   authorityHost: string;
   /** The bot's tenant (AZURE_TENANT_ID): the only tenant whose tokens are accepted. */
   tenantId: string;
-  /** AZURE_CLIENT_ID: the API's audience is `api://<it>` or it. */
+  /** API_APP_ID (default AZURE_CLIENT_ID): the API's audience is `api://<it>` or it. */
   clientId: string;
   /** Reads a JSON document over HTTPS (tests and the composition root pass fetch). */
   fetchJson?: (url: string) => Promise<unknown>;

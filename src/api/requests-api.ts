@@ -314,7 +314,7 @@ export class RequestsApi {
       const challenge = check.kind === "missing" ? 'Bearer realm="teams-revoke-bot"' : `Bearer realm="teams-revoke-bot", error="invalid_token", error_description="${check.reason.replace(/["\\]/g, "'")}"`;
       return {
         ok: false,
-        response: problem(401, "invalid-token", "A valid access token is required", `${capitalize(check.reason)}. Send an Entra access token for the bot's API (app-only, audience api://<the bot's Graph app client ID>).`, {
+        response: problem(401, "invalid-token", "A valid access token is required", `${capitalize(check.reason)}. Send an Entra access token for the bot's API (app-only, audience api://<the client ID of the bot's API registration>).`, {
           headers: { [WWW_AUTHENTICATE]: challenge },
         }),
       };

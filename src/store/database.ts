@@ -13,7 +13,7 @@ import {
   type SqliteDialectConfig,
   type TransactionSettings,
 } from "kysely";
-import { Pool } from "pg";
+import { Client, Pool, type ClientConfig } from "pg";
 import { migrateToLatest } from "./migrations.js";
 import type { Database } from "./schema.js";
 
@@ -34,10 +34,14 @@ export interface OpenDatabase {
  * Opens the database DATABASE_URL names: `sqlite:<path>` (better-sqlite3, WAL, synchronous=FULL so
  * a committed transaction survives power loss) or `postgres://…` (a pg pool). `sqlite::memory:`
  * gives a private in-memory database (tests). With `migrate` (the default) the schema is brought
- * to the latest version before returning.
+ * to the latest version before returning. `password`, for PostgreSQL, is asked for each new
+ * connection (an Entra access token: src/store/entra-password.ts).
  */
-export async function openDatabase(url: string, options: { migrate?: boolean; poolSize?: number } = {}): Promise<OpenDatabase> {
-  const opened = url.startsWith("sqlite:") ? openSqlite(url.slice("sqlite:".length)) : openPostgres(url, options.poolSize ?? 10);
+export async function openDatabase(
+  url: string,
+  options: { migrate?: boolean; poolSize?: number; password?: () => Promise<string> } = {},
+): Promise<OpenDatabase> {
+  const opened = url.startsWith("sqlite:") ? openSqlite(url.slice("sqlite:".length)) : openPostgres(url, options.poolSize ?? 10, options.password);
   try {
     if (options.migrate ?? true) await migrateToLatest(opened.db as Kysely<unknown>, opened.kind);
   } catch (err) {
@@ -95,8 +99,8 @@ export function describePostgres(url: string): string {
   return `PostgreSQL database ${database} on ${parsed.host || "localhost"}${user}`;
 }
 
-function openPostgres(url: string, poolSize: number): OpenDatabase {
-  const pool = new Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
+function openPostgres(url: string, poolSize: number, password: (() => Promise<string>) | undefined): OpenDatabase {
+  const pool = new Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000, ...(password === undefined ? {} : { Client: passwordFunctionClient(password) }) });
   // A connection the server ends (restart, failover, pg_terminate_backend) emits 'error' on its
   // client, idle in the pool or checked out; unhandled, that would end the process. The query in
   // flight rejects on its own and the pool discards the client, so these events need no action.
@@ -109,6 +113,20 @@ function openPostgres(url: string, poolSize: number): OpenDatabase {
     description: describePostgres(url),
     check: () => checkWritable(db),
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * A pg Client that asks `password` at each log-in. Handing pg the function as the `password`
+ * option is not enough with a connection string: pg lays the URL's fields over the options, and a
+ * URL without a password gives "" (no password), so the function would never be asked.
+ */
+function passwordFunctionClient(password: () => Promise<string>): typeof Client {
+  return class PasswordFunctionClient extends Client {
+    constructor(config?: string | ClientConfig) {
+      super(config);
+      Object.defineProperty(this, "password", { configurable: true, enumerable: false, writable: true, value: password });
+    }
   };
 }
 

@@ -5,7 +5,7 @@
  * never a name, a sign-in name, an address or a reason (no personal data leaves the process).
  */
 import { metrics, trace, type Counter, type Histogram, type Span } from "@opentelemetry/api";
-import { MetricNames } from "./metric-names.js";
+import { METRIC_NAMES } from "./metric-names.js";
 
 const SCOPE = "teams-revoke-bot";
 
@@ -36,20 +36,20 @@ function instruments(): Instruments {
   if (cached !== undefined) return cached;
   const meter = metrics.getMeter(SCOPE);
   cached = {
-    requests: meter.createCounter(MetricNames.requests, { description: "Revocation requests by the state they reached" }),
-    revocations: meter.createCounter(MetricNames.revocations, { description: "Targets by outcome" }),
-    refusals: meter.createCounter(MetricNames.refusals, { description: "Refused activities, requests, clicks and API calls, by audit action" }),
-    jobsCompleted: meter.createCounter(MetricNames.jobsCompleted, { description: "Revocation jobs that finished" }),
-    jobsFailed: meter.createCounter(MetricNames.jobsFailed, { description: "Revocation jobs that finished with failures" }),
-    watchAlarms: meter.createCounter(MetricNames.watchAlarms, { description: "Sign-ins of revoked users from the incident's address" }),
-    watchSignIns: meter.createCounter(MetricNames.watchSignIns, { description: "Sign-ins of revoked users reported by the watch" }),
-    watchSweeps: meter.createCounter(MetricNames.watchSweeps, { description: "Sign-in log sweeps of the watch" }),
-    graphCalls: meter.createCounter(MetricNames.graphCalls, { description: "Microsoft Graph calls (a $batch item counts once), by status" }),
-    graphThrottled: meter.createCounter(MetricNames.graphThrottled, { description: "Graph answers 429, by the limit Graph named (x-ms-throttle-scope)" }),
-    pacerWait: meter.createHistogram(MetricNames.pacerWait, { description: "Time the Graph pacer held a write back, by limit", unit: "s" }),
-    apiCalls: meter.createCounter(MetricNames.apiCalls, { description: "Automation API calls by HTTP status" }),
-    turnDuration: meter.createHistogram(MetricNames.turnDuration, { description: "Time to answer a Teams activity (message turn or card click)", unit: "s" }),
-    outboxSetAside: meter.createCounter(MetricNames.outboxSetAsideTotal, { description: "Audit posts set aside (content Teams refused)" }),
+    requests: meter.createCounter(METRIC_NAMES.requests, { description: "Revocation requests by the state they reached" }),
+    revocations: meter.createCounter(METRIC_NAMES.revocations, { description: "Targets by outcome" }),
+    refusals: meter.createCounter(METRIC_NAMES.refusals, { description: "Refused activities, requests, clicks and API calls, by audit action" }),
+    jobsCompleted: meter.createCounter(METRIC_NAMES.jobsCompleted, { description: "Revocation jobs that finished" }),
+    jobsFailed: meter.createCounter(METRIC_NAMES.jobsFailed, { description: "Revocation jobs that finished with failures" }),
+    watchAlarms: meter.createCounter(METRIC_NAMES.watchAlarms, { description: "Sign-ins of revoked users from the incident's address" }),
+    watchSignIns: meter.createCounter(METRIC_NAMES.watchSignIns, { description: "Sign-ins of revoked users reported by the watch" }),
+    watchSweeps: meter.createCounter(METRIC_NAMES.watchSweeps, { description: "Sign-in log sweeps of the watch" }),
+    graphCalls: meter.createCounter(METRIC_NAMES.graphCalls, { description: "Microsoft Graph calls (a $batch item counts once), by status" }),
+    graphThrottled: meter.createCounter(METRIC_NAMES.graphThrottled, { description: "Graph answers 429, by the limit Graph named (x-ms-throttle-scope)" }),
+    pacerWait: meter.createHistogram(METRIC_NAMES.pacerWait, { description: "Time the Graph pacer held a write back, by limit", unit: "s" }),
+    apiCalls: meter.createCounter(METRIC_NAMES.apiCalls, { description: "Automation API calls by HTTP status" }),
+    turnDuration: meter.createHistogram(METRIC_NAMES.turnDuration, { description: "Time to answer a Teams activity (message turn or card click)", unit: "s" }),
+    outboxSetAside: meter.createCounter(METRIC_NAMES.outboxSetAside, { description: "Audit posts set aside (content Teams refused)" }),
   };
   return cached;
 }

@@ -3,7 +3,7 @@
  * these names, Prometheus with dots as underscores). The alert rules in infra/azure.json name them,
  * and a test checks that they exist here.
  */
-export const MetricNames = {
+export const METRIC_NAMES = {
   requests: "revoke_bot.requests",
   revocations: "revoke_bot.revocations",
   refusals: "revoke_bot.refusals",
@@ -25,12 +25,18 @@ export const MetricNames = {
   turnDuration: "revoke_bot.turn.duration",
   /** Gauge: audit posts waiting for Teams. */
   outboxWaiting: "revoke_bot.outbox.waiting",
-  /** Gauge: audit posts set aside. */
+  /** Counter: audit posts set aside after Teams refused their content (400, 413). */
   outboxSetAside: "revoke_bot.outbox.set_aside",
-  /** Counter: posts set aside since start. */
-  outboxSetAsideTotal: "revoke_bot.outbox.set_aside_total",
+  /** Gauge: audit posts set aside and still held in the outbox. */
+  outboxSetAsideHeld: "revoke_bot.outbox.set_aside_held",
   /** Gauge: 1 while the audit destination is unreachable (the outbox holds its queue). */
   outboxBlocked: "revoke_bot.outbox.blocked",
 } as const;
 
-export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];
+export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];
+
+/** The attribute of revoke_bot.api.calls holding the HTTP status. */
+export const API_STATUS_ATTRIBUTE = "http.response.status_code";
+
+/** The attribute of revoke_bot.graph.throttled naming the limit. */
+export const THROTTLE_LIMIT_ATTRIBUTE = "limit";

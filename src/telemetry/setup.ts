@@ -8,7 +8,7 @@ import { metrics, trace, type Attributes } from "@opentelemetry/api";
 import type { PrometheusExporter as PrometheusExporterClass } from "@opentelemetry/exporter-prometheus";
 import type { Logger } from "pino";
 import { resetInstruments } from "./instruments.js";
-import { MetricNames } from "./metric-names.js";
+import { METRIC_NAMES } from "./metric-names.js";
 
 export interface TelemetryConfig {
   /** APPLICATIONINSIGHTS_CONNECTION_STRING */
@@ -118,12 +118,12 @@ async function startPrometheus(
 /** The gauges: jobs and the audit outbox, read from the store at each collection. */
 function observeGauges(sources: GaugeSources, logger: Logger): void {
   const meter = metrics.getMeter("teams-revoke-bot");
-  const queued = meter.createObservableGauge(MetricNames.jobsQueued, { description: "Unfinished revocation jobs" });
-  const stalled = meter.createObservableGauge(MetricNames.jobsStalled, { description: "Unfinished jobs whose lease ran out" });
-  const oldest = meter.createObservableGauge(MetricNames.jobsOldestAge, { description: "Age of the oldest unfinished job", unit: "s" });
-  const waiting = meter.createObservableGauge(MetricNames.outboxWaiting, { description: "Audit posts waiting for Teams" });
-  const setAside = meter.createObservableGauge(MetricNames.outboxSetAside, { description: "Audit posts set aside" });
-  const blocked = meter.createObservableGauge(MetricNames.outboxBlocked, { description: "1 while the audit channel cannot be reached" });
+  const queued = meter.createObservableGauge(METRIC_NAMES.jobsQueued, { description: "Unfinished revocation jobs" });
+  const stalled = meter.createObservableGauge(METRIC_NAMES.jobsStalled, { description: "Unfinished jobs whose lease ran out" });
+  const oldest = meter.createObservableGauge(METRIC_NAMES.jobsOldestAge, { description: "Age of the oldest unfinished job", unit: "s" });
+  const waiting = meter.createObservableGauge(METRIC_NAMES.outboxWaiting, { description: "Audit posts waiting for Teams" });
+  const setAside = meter.createObservableGauge(METRIC_NAMES.outboxSetAsideHeld, { description: "Audit posts set aside" });
+  const blocked = meter.createObservableGauge(METRIC_NAMES.outboxBlocked, { description: "1 while the audit channel cannot be reached" });
   const none: Attributes = {};
   meter.addBatchObservableCallback(
     async (result) => {

@@ -72,3 +72,9 @@ export const SIM_BOT_PASSWORD = "sim~bot.NOT-A-REAL-SECRET.9876543210";
 
 /** The audience of tokens the bot sends to the Bot Connector (BOT_OAUTH_SCOPE), as in the public cloud. */
 export const BOT_CONNECTOR_SCOPE = "https://api.botframework.com";
+
+/** Client ID of the bot's user-assigned managed identity (the deployment's only identity). */
+export const SIM_MANAGED_IDENTITY_CLIENT_ID = "b0770b07-1d00-4000-8000-5e55104b0d1e";
+
+/** Principal (service principal object) ID of that identity. */
+export const SIM_MANAGED_IDENTITY_PRINCIPAL_ID = "b0770b07-1d01-4000-8000-5e55104b0d1e";

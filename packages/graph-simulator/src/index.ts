@@ -2,6 +2,8 @@
  * The Microsoft Graph + Entra ID simulator: the public surface for tests, the demo and the CLI.
  */
 export { startSimulator } from "./simulator.js";
+export { IDENTITY_API_VERSION, OSSRDBMS_RESOURCE } from "./managed-identity.js";
+export type { IssuedIdentityToken, ManagedIdentityOptions, StartedIdentityEndpoint } from "./managed-identity.js";
 export { BotChannel, CHANNEL_PATH_SEGMENT, OTHER_KEY_ENDORSEMENTS, TEAMS_KEY_ENDORSEMENTS } from "./bot-channel.js";
 export type { BotRegistration, ChannelTokenOptions, ConnectorTokenCheck } from "./bot-channel.js";
 export { JwtSigner, decodeJwt } from "./jwt.js";
@@ -31,6 +33,8 @@ export {
   SIM_CLIENT_SECRET,
   SIM_DOMAIN,
   SIM_INITIAL_DOMAIN,
+  SIM_MANAGED_IDENTITY_CLIENT_ID,
+  SIM_MANAGED_IDENTITY_PRINCIPAL_ID,
   SIM_TENANT_ID,
   SIM_TENANT_NAME,
 } from "./constants.js";

@@ -52,6 +52,8 @@ import type { RecordedRequest } from "./request-log.js";
 import type { SimulatedTenant } from "./tenant.js";
 import { createSimulatedTenant } from "./tenant-generator.js";
 import { WriteQuota } from "./write-quota.js";
+import { startIdentityEndpoint } from "./managed-identity.js";
+import type { ManagedIdentityOptions, StartedIdentityEndpoint } from "./managed-identity.js";
 import { ReportsQuota } from "./reports-quota.js";
 import type { ReportsQuotaOptions } from "./reports-quota.js";
 import { IdentityProtectionQuota } from "./identity-protection-quota.js";
@@ -121,6 +123,12 @@ export interface SimulatorOptions {
   tls?: TlsIdentity;
   /** The bot registration (Azure Bot resource) the channel addresses; default SIM_BOT_APP_ID / SIM_BOT_PASSWORD / BOT_CONNECTOR_SCOPE. */
   botRegistration?: Partial<BotRegistration>;
+  /**
+   * Serve App Service's managed identity endpoint for this user-assigned identity (plain HTTP on
+   * 127.0.0.1, as App Service serves it); default off. Make `botRegistration.appId` its client ID
+   * for an Azure Bot with msaAppType UserAssignedMSI.
+   */
+  managedIdentity?: ManagedIdentityOptions;
 }
 
 /** A running simulator and the handles tests use to steer and inspect it. */
@@ -154,6 +162,8 @@ export interface StartedSimulator {
    * expired one) to check that a validator refuses them for their claims, not their signature.
    */
   signAsEntra(claims: Record<string, unknown>, header?: Record<string, unknown>): string;
+  /** App Service's managed identity endpoint (IDENTITY_ENDPOINT, IDENTITY_HEADER), when asked for. */
+  managedIdentity: StartedIdentityEndpoint | undefined;
   /** Every request received, in arrival order (a live array: clearRequests empties it in place). */
   requests: RecordedRequest[];
   clearRequests(): void;
@@ -431,6 +441,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
   fallbackOrigin = url;
   const startedChannel = await BotChannel.create(url, signer, tenantId, registration);
   channelRef.current = startedChannel;
+  const managedIdentity =
+    options.managedIdentity === undefined
+      ? undefined
+      : await startIdentityEndpoint(options.managedIdentity, {
+          signer,
+          tenantId,
+          graphRoles: () => roles,
+          connector: { appId: registration.appId, scope: registration.connectorScope, issue: (nowMs) => startedChannel.issueConnectorToken(nowMs) },
+        });
   let closing: Promise<void> | undefined;
 
   return {
@@ -444,6 +463,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
     writeCaCert: (path) => writeFile(path, tls.certPem, "utf8"),
     tenant,
     channel: startedChannel,
+    managedIdentity,
     requests,
     signAsEntra: (claims, header) => signer.sign(claims, header),
     clearRequests: () => {
@@ -490,11 +510,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
       // Idempotent: a test's after() hook and a harness may both close the same simulator.
       for (const timer of attackerTimers) clearTimeout(timer);
       attackerTimers.clear();
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Keep-alive connections (MSAL and the Graph client pool them) would hold close() open.
-        server.closeAllConnections();
-      });
+      closing ??= Promise.all([
+        new Promise<void>((resolve, reject) => {
+          server.close((error) => (error ? reject(error) : resolve()));
+          // Keep-alive connections (MSAL and the Graph client pool them) would hold close() open.
+          server.closeAllConnections();
+        }),
+        managedIdentity?.close(),
+      ]).then(() => undefined);
       return closing;
     },
   };
