@@ -255,7 +255,17 @@ describe("infra/azure.json (the ARM template)", () => {
     });
     const emitted: string[] = Object.values(METRIC_NAMES);
     for (const metric of named) assert.ok(emitted.includes(metric), `${metric} is in src/telemetry/metric-names.ts`);
-    assert.deepEqual([...new Set(named)].sort(), [...emitted].sort(), "every metric has its rule");
+    // What a SOC must hear about (issue 18): each has its rule.
+    const mustAlert = [
+      METRIC_NAMES.outboxBlocked,
+      METRIC_NAMES.outboxSetAside,
+      METRIC_NAMES.jobsFailed,
+      METRIC_NAMES.jobsStalled,
+      METRIC_NAMES.watchAlarms,
+      METRIC_NAMES.apiCalls,
+      METRIC_NAMES.graphThrottled,
+    ];
+    assert.deepEqual([...new Set(named)].sort(), [...mustAlert].sort(), "every alert a SOC needs has its rule");
     for (const r of rules) {
       const actions = (r.properties?.actions as { actionGroups: string[] }).actionGroups;
       assert.deepEqual(actions, ["[resourceId('Microsoft.Insights/actionGroups', variables('actionGroupName'))]"]);
