@@ -25,7 +25,8 @@ export function isIncident(incidentIp: string | null, ip: string): boolean {
 }
 
 /**
- * Splits a read into the sign-ins to store (each user's first `cap` new ones) and per-user counts
+ * Splits a read into the sign-ins to store (each user's first `cap` new ones, those from the
+ * incident's address first) and per-user counts
  * of the rest. A record is new when its ID is not stored and, if it is older than the user's
  * overflow mark, it was not already counted past an earlier cap. Records from before the user's
  * revocation are left out.
@@ -52,18 +53,18 @@ export function freshSignIns(
   const kept: SignInEvent[] = [];
   const overflow: SignInOverflow[] = [];
   for (const [userId, list] of byUser) {
-    list.sort((a, b) => Date.parse(a.createdDateTime) - Date.parse(b.createdDateTime) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    // Sign-ins from the incident's address first: an alarm is never only counted while calmer ones are listed.
+    const rank = (e: SignInEvent): number => (isIncident(incidentIp, e.ipAddress) ? 0 : 1);
+    list.sort((a, b) => rank(a) - rank(b) || Date.parse(a.createdDateTime) - Date.parse(b.createdDateTime) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     kept.push(...list.slice(0, cap));
     const rest = list.slice(cap);
-    const first = rest[0];
-    const last = rest.at(-1);
-    if (first === undefined || last === undefined) continue;
+    if (rest.length === 0) continue;
     overflow.push({
       userId,
       count: rest.length,
       fromIncident: rest.filter((e) => isIncident(incidentIp, e.ipAddress)).length,
-      first: new Date(first.createdDateTime).toISOString(),
-      last: new Date(last.createdDateTime).toISOString(),
+      first: new Date(rest.reduce((t, e) => Math.min(t, Date.parse(e.createdDateTime)), Infinity)).toISOString(),
+      last: new Date(rest.reduce((t, e) => Math.max(t, Date.parse(e.createdDateTime)), -Infinity)).toISOString(),
       addresses: new Set(rest.map((e) => e.ipAddress.toLowerCase())).size,
     });
   }
