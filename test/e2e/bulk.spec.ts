@@ -179,7 +179,8 @@ function threadReplies(h: Harness, channel: TeamsConversation, cardId: string, t
 
 /** The distinct users who signed in from `ip` at or after `since`, per the simulated sign-in log. */
 function signedInFrom(h: Harness, ip: string, since: number): SimUser[] {
-  const ids = new Set(h.sim.tenant.signIns.filter((s) => s.ipAddress === ip && Date.parse(s.createdDateTime) >= since).map((s) => s.userId.toLowerCase()));
+  // What Graph v1.0's sign-in log lists: interactive sign-ins only.
+  const ids = new Set(h.sim.tenant.signIns.filter((s) => s.isInteractive !== false && s.ipAddress === ip && Date.parse(s.createdDateTime) >= since).map((s) => s.userId.toLowerCase()));
   return h.sim.tenant.listUsers().filter((u) => ids.has(u.id.toLowerCase()));
 }
 
