@@ -251,6 +251,8 @@ for (const dialect of testDialects()) describe(`watch runner on a simulated cloc
     // User 1 signs in from 1,000 addresses nobody saw before, then once from the incident's address.
     for (let i = 0; i < 1000; i++) log.signIn(1, 1, `10.${Math.floor(i / 250)}.${i % 250}.1`);
     log.signIn(1, 2, INCIDENT);
+    // User 2 signs in 30 times from the incident's address: 20 listed, 10 counted in one alarm entry.
+    for (let i = 0; i < 30; i++) log.signIn(2, 2, INCIDENT);
     const { runner, watches } = runnerFor(clock, log, thread, 1);
     // The watch starts once they are all in the log.
     clock.at = T0 + 3 * 60_000;
@@ -265,14 +267,18 @@ for (const dialect of testDialects()) describe(`watch runner on a simulated cloc
     const signIns = entries.filter((e) => e.action === "watch.signin");
     // 20 stored one by one (the cap), the rest in one counted entry per sweep: all 1,001 accounted for.
     const counted = signIns.reduce((n, e) => n + (typeof e.details.signIns === "number" ? e.details.signIns : 1), 0);
-    assert.equal(counted, 1001, "every sign-in is in the audit chain, one by one or counted");
-    assert.ok(signIns.length <= 25, `stored one by one only up to the cap per user and sweep: ${signIns.length} entries`);
+    assert.equal(counted, 1031, "every sign-in is in the audit chain, one by one or counted");
+    assert.ok(signIns.length <= 45, `stored one by one only up to the cap per user and sweep: ${signIns.length} entries`);
     assert.ok(signIns.some((e) => String(e.details.address).includes("one of many new addresses")), "past the look-ups: many new addresses");
     assert.ok(lookups < 100, `look-ups capped per user and sweep, not one per address: ${lookups} requests in all`);
-    assert.ok(entries.some((e) => e.action === "watch.alarm"));
+    const alarms = entries.filter((e) => e.action === "watch.alarm");
+    assert.equal(alarms.reduce((n, e) => n + (typeof e.details.signIns === "number" ? (e.details.fromIncidentAddress as number) : 1), 0), 31);
     const listing = await watches.listing(request.id);
-    assert.equal(listing?.signIns, 1001);
-    assert.equal(listing?.alarms, 1);
+    assert.equal(listing?.signIns, 1031);
+    assert.equal(listing?.alarms, 31);
+    // The audit channel's outbox: the first ALARM alone, the other 30 (10 of them in one counted entry) gathered into one post.
+    const rows = await store.database.db.selectFrom("outbox").select(["flood_count"]).where("flood_key", "=", `alarm:${request.id}`).orderBy("audit_seq").execute();
+    assert.deepEqual(rows.map((r) => Number(r.flood_count)), [1, 30]);
   });
 
   it("the last sweep reads from each user's revocation: a sign-in that reached the log late is still reported", async () => {
