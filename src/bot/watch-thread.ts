@@ -9,6 +9,7 @@ import {
   type UserReport,
 } from "../cards/watch-replies.js";
 import type { Actor, RevocationRequest } from "../revocation/types.js";
+import type { FailedStep } from "../watch/types.js";
 import type { WatchThread } from "../watch/watch-runner.js";
 import type { Messenger } from "./messenger.js";
 import { replyTarget } from "./request-cards.js";
@@ -20,8 +21,8 @@ import { replyTarget } from "./request-cards.js";
 export class TeamsWatchThread implements WatchThread {
   constructor(private readonly messenger: Messenger) {}
 
-  started(request: RevocationRequest, users: number, hours: number, incidentIp: string | null): Promise<void> {
-    return this.post(request, watchStartedText(request.id, users, hours, incidentIp));
+  started(request: RevocationRequest, users: number, hours: number, incidentIp: string | null, failedSteps: readonly FailedStep[]): Promise<void> {
+    return this.post(request, watchStartedText(request.id, users, hours, incidentIp, failedSteps));
   }
 
   report(request: RevocationRequest, reports: readonly UserReport[], more: number): Promise<void> {

@@ -81,6 +81,17 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** A recorded time ("2026-11-01T10:02:00.000Z", or the older "2026-11-01 10:02 UTC") in the cards' one format. */
+function timeOf(v: unknown): string | undefined {
+  const text = str(v);
+  return text === undefined ? undefined : Number.isNaN(Date.parse(text)) ? readable(text) : formatTime(text);
+}
+
+/** A list of strings, one per line. */
+function lines(v: unknown): string | undefined {
+  return Array.isArray(v) && v.length > 0 ? v.map((x) => readable(String(x))).join("\n") : undefined;
+}
+
 /** "failed" → "Failed"; an outcome status in words. */
 function statusWords(status: unknown): string {
   return typeof status === "string" && status in OUTCOME_TEXT ? OUTCOME_TEXT[status as keyof typeof OUTCOME_TEXT].text : "no outcome";
@@ -90,8 +101,13 @@ function statusWords(status: unknown): string {
 export function countsInWords(counts: unknown): string {
   if (!isRecord(counts)) return "";
   const n = (k: string) => num(counts[k]) ?? 0;
+  // Failed targets whose sessions were revoked before a later step (a password reset, a risk
+  // confirmation, a disable) failed: revoked, and said so apart from the failures.
+  const revokedStepFailed = Math.min(n("revoked_step_failed"), n("failed"));
+  const failed = n("failed") - revokedStepFailed;
   const parts = [
-    n("failed") > 0 ? `${n("failed")} failed` : "",
+    failed > 0 ? `${failed} failed` : "",
+    revokedStepFailed > 0 ? `${revokedStepFailed} revoked, a later step not done` : "",
     n("not_found") > 0 ? `${n("not_found")} not found` : "",
     n("revoked_unverified") > 0 ? `${n("revoked_unverified")} revoked, not yet verified` : "",
     n("revoked_verified") > 0 ? `${n("revoked_verified")} revoked and verified` : "",
@@ -285,15 +301,26 @@ function words(entry: AuditEntry): Worded {
     case "watch.started":
       return {
         title: `Watching the sign-ins of ${str(d.watched) ?? "the revoked users"} after ${req}`,
-        facts: [fact("Until", str(d.until)), fact("Incident address", str(d.incidentAddress))],
-        covers: ["watched", "until", "incidentAddress"],
+        facts: [fact("Until", timeOf(d.until)), fact("Incident address", str(d.incidentAddress)), fact("Containment not done", lines(d.containmentNotDone))],
+        covers: ["watched", "until", "incidentAddress", "containmentNotDone"],
       };
     case "watch.signin":
     case "watch.alarm": {
       const alarm = entry.action === "watch.alarm";
+      const signIns = num(d.signIns);
+      if (signIns !== undefined) {
+        // One entry for the sign-ins of a user past the per-sweep cap: counted, first and last.
+        const incident = num(d.fromIncidentAddress) ?? 0;
+        return {
+          title: `${alarm ? "🚨 ALARM: " : ""}${plain(str(d.user) ?? "A revoked user")} signed in ${plural(signIns, "more time")} after ${req}${alarm ? `, ${incident === signIns ? "all" : incident.toLocaleString("en-US")} from the incident's address` : ""}`,
+          facts: [fact("First", timeOf(d.first)), fact("Last", timeOf(d.last)), fact("Addresses", num(d.addresses)?.toLocaleString("en-US"))],
+          details: [fact("Why one entry", "More sign-ins than are recorded one by one per user and sweep: counted here, each sign-in is in the tenant's sign-in log")],
+          covers: ["user", "signIns", "fromIncidentAddress", "first", "last", "addresses"],
+        };
+      }
       return {
         title: `${alarm ? "🚨 ALARM: " : ""}${oneLine(str(d.user) ?? "A revoked user")} signed in again after ${req}${alarm ? ", from the incident's address" : ""}`,
-        facts: [fact("When", str(d.signedIn)), fact("Address", str(d.address)), fact("Location", str(d.location)), fact("App", str(d.app))],
+        facts: [fact("When", timeOf(d.signedIn)), fact("Address", str(d.address)), fact("Location", str(d.location)), fact("App", str(d.app))],
         details: [fact("Client", str(d.client)), fact("Sign-in", str(d.signInKind)), fact("Sign-in ID", str(d.signInId))],
         covers: ["user", "signedIn", "address", "location", "app", "client", "signInKind", "signInId"],
       };
@@ -370,9 +397,25 @@ function whoRefused(entry: AuditEntry): string {
  * at 3 Nov, 10:00 UTC: not a revoker. Audit entries #12 to #48 record each one."
  */
 export function aggregateText(last: AuditEntry, aggregate: { count: number; firstSeq: number; lastSeq: number }): string {
+  if (last.action === "watch.alarm") return alarmAggregateText(last, aggregate);
   const reason = typeof last.details.reason === "string" && last.details.reason !== "" ? `: ${escapeMarkdown(readable(last.details.reason))}` : "";
   return (
     `${whoRefused(last)}: ${aggregate.count} refused actions in the last minute; the last, at ${formatTime(last.at)}${reason}. ` +
     `Audit entries #${aggregate.firstSeq} to #${aggregate.lastSeq} record each one.`
+  );
+}
+
+/**
+ * One post for the sign-ins from the incident's address that followed a request's first ALARM
+ * within a minute: "🚨 R-…: 12 more sign-ins from the incident's address in the last minute; the
+ * last by Alice Wood (alice@contoso.com) at 3 Nov, 10:00 UTC. Audit entries #12 to #48 record each one."
+ */
+export function alarmAggregateText(last: AuditEntry, aggregate: { count: number; firstSeq: number; lastSeq: number }): string {
+  const who = str(last.details.user);
+  const when = timeOf(last.details.signedIn) ?? timeOf(last.details.last) ?? formatTime(last.at);
+  const entries = aggregate.firstSeq === aggregate.lastSeq ? `Audit entry #${aggregate.firstSeq} records them` : `Audit entries #${aggregate.firstSeq} to #${aggregate.lastSeq} record each one`;
+  return (
+    `🚨 ALARM, ${last.requestId ?? "a request"}: ${plural(aggregate.count, "more sign-in")} from the incident's address in the last minute; ` +
+    `the last${who === undefined ? "" : ` by ${plain(who)}`} at ${when}. ${entries}. The request's thread lists them.`
   );
 }

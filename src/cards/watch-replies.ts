@@ -2,7 +2,7 @@
  * Every chat sentence of the post-revocation watch, in one place (the thread's reports, `watch`,
  * `watch stop`). Names, addresses and apps come from the directory or the sign-in log: escaped.
  */
-import type { UnreportedSignIn, WatchListing } from "../watch/types.js";
+import type { FailedStep, UnreportedSignIn, WatchListing } from "../watch/types.js";
 import { escapeMarkdown } from "./markdown.js";
 import { formatTime } from "./present.js";
 
@@ -22,19 +22,31 @@ function plural(n: number, one: string, many = `${one}s`): string {
 }
 
 /** Posted in the request's thread when its watch begins. */
-export function watchStartedText(requestId: string, users: number, hours: number, incidentIp: string | null): string {
+export function watchStartedText(requestId: string, users: number, hours: number, incidentIp: string | null, failedSteps: readonly FailedStep[] = []): string {
   const ip = incidentIp === null ? "" : ` A sign-in from ${incidentIp}, the address this request named, is reported as an alarm.`;
-  return (
+  const text =
     `Watching the sign-in log of the ${plural(users, "revoked user")} of ${requestId} for the next ${hoursText(hours)}: ` +
     `every successful sign-in after the revocation is reported here, at most one summary per user an hour.${ip} ` +
-    `\`watch stop ${requestId}\` ends it early.`
-  );
+    `\`watch stop ${requestId}\` ends it early.`;
+  if (failedSteps.length === 0) return text;
+  const lines = failedSteps.map((f) => `- **${escapeMarkdown(f.displayName)}** (${escapeMarkdown(f.upn)}): ${STEP_NOT_DONE[f.step] ?? "a containment step was not done"}`);
+  return [
+    text,
+    "⚠ These users' sessions were revoked, but a containment step failed: whoever holds their credentials can sign in again. They are watched like the others; do the step by hand (the request's card says why it failed).",
+    ...lines,
+  ].join("\n");
 }
+
+const STEP_NOT_DONE: Readonly<Record<string, string>> = {
+  reset_password: "the password was not reset",
+  confirm_compromised: "not confirmed as compromised in Identity Protection",
+};
 
 function addressWords(s: UnreportedSignIn): string {
   if (s.incidentIp) return "**the address this request named** (the incident's address)";
   if (s.seenBefore === true) return "an address this user signed in from before the revocation";
   if (s.seenBefore === false) return "**an address this user had not signed in from before**";
+  if (s.addressCheck === "many") return "**one of many new addresses** (not each checked against earlier sign-ins)";
   return "an address the bot could not check against earlier sign-ins";
 }
 
@@ -42,8 +54,8 @@ function signInLine(s: UnreportedSignIn): string {
   const where = s.location === "" ? "location unknown" : escapeMarkdown(s.location);
   const app = s.app === "" ? "an unnamed app" : escapeMarkdown(s.app);
   const client = s.client === "" ? "" : ` with ${escapeMarkdown(s.client)}`;
-  const how = s.interactive === null ? "" : s.interactive ? ", signing in themselves (interactive)" : ", by a token without the user (non-interactive)";
-  return `  - ${formatTime(s.createdAt)} from ${escapeMarkdown(s.ip)} (${where}), ${addressWords(s)}: ${app}${client}${how}`;
+  // Interactive sign-ins only: the v1.0 sign-in log holds no others (README, "What the watch cannot see").
+  return `  - ${formatTime(s.createdAt)} from ${escapeMarkdown(s.ip)} (${where}), ${addressWords(s)}: ${app}${client}`;
 }
 
 /** Lines of one report: the alarm first when a sign-in came from the incident's address. */
@@ -59,7 +71,8 @@ export function watchReportText(requestId: string, reports: readonly UserReport[
   }
   lines.push(`Sign-in watch of ${requestId}: ${plural(total, "successful sign-in")} after the revocation.`);
   for (const r of reports) {
-    lines.push(`- **${escapeMarkdown(r.displayName)}** (${escapeMarkdown(r.upn)}): ${plural(r.signIns.length, "sign-in")}`);
+    const many = r.signIns.some((s) => s.addressCheck === "many") ? ", **signed in from many new addresses**" : "";
+    lines.push(`- **${escapeMarkdown(r.displayName)}** (${escapeMarkdown(r.upn)}): ${plural(r.signIns.length, "sign-in")}${many}`);
     for (const s of r.signIns.slice(0, 5)) lines.push(signInLine(s));
     if (r.signIns.length > 5) lines.push(`  - and ${r.signIns.length - 5} more (each is in the audit log)`);
   }

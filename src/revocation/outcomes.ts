@@ -36,6 +36,7 @@ export function refusedOutcomes(failed: ReadonlyMap<string, AppError>): TargetOu
       sessionsValidFrom: null,
       disabled: false,
       at: new Date().toISOString(),
+      sessionsRevoked: false,
     };
   });
 }
@@ -65,6 +66,7 @@ export function composeOutcomes(written: WrittenBatch, verified: ReadonlyMap<str
         disabled: disabled.has(id),
         detail: `Sessions valid from ${earlier} (revoked before an interruption; verified on resume).${disabledText}${note}`,
         at: new Date().toISOString(),
+        sessionsRevoked: true,
       });
       continue;
     }
@@ -78,6 +80,7 @@ export function composeOutcomes(written: WrittenBatch, verified: ReadonlyMap<str
         ? `Sessions valid from ${check.value}.${disabledText}${note}`
         : `Graph accepted the revocation, but the read-back still shows ${check.value ?? "no revocation time"}; Entra can take a few minutes to converge. Check again with: status ${target.userPrincipalName}.${disabledText}${note}`,
       at: new Date().toISOString(),
+      sessionsRevoked: true,
     });
   }
   return outcomes;
@@ -122,7 +125,8 @@ export function completionAudit(requestId: string, summary: RequestSummary): New
     action: finalState === "completed" ? "revocation.completed" : "revocation.failed",
     requestId,
     details: {
-      counts: summary.counts,
+      // A failed target whose sessions were revoked (a later step failed) is revoked: counted apart.
+      counts: (summary.revokedButFailed ?? 0) > 0 ? { ...summary.counts, revoked_step_failed: summary.revokedButFailed } : summary.counts,
       outcomes: listed.map(({ target, outcome }) => ({
         id: target.id,
         upn: target.userPrincipalName,

@@ -134,6 +134,8 @@ export interface RequestSummary {
   request: RevocationRequest;
   targetCount: number;
   counts: Record<TargetOutcome["status"], number>;
+  /** Of `counts.failed`, the targets whose sessions were revoked before a later step failed (counted as revoked in words). */
+  revokedButFailed?: number;
   /** At most the asked number of users: failed and not found first, then unverified, then the rest in order. */
   rows: Array<{ target: DirectoryUser; outcome: TargetOutcome | null }>;
 }

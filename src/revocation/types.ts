@@ -96,6 +96,12 @@ export interface TargetOutcome {
   /** Whether --disable was applied to this target. */
   disabled: boolean;
   at: string;
+  /**
+   * The sessions were revoked, whatever a later step (--disable, --reset-password,
+   * --confirm-compromised) did: such a target is watched and counted as revoked even when its
+   * outcome is failed. Absent on outcomes that revoke nothing (enable, skipped).
+   */
+  sessionsRevoked?: boolean;
 }
 
 /** A user left out of the target set, and why. */

@@ -51,7 +51,9 @@ export const FLOOD_WINDOW_MS = 60_000;
  * share one key: their actor and tenant IDs are whatever the sender wrote, so keying by them would
  * let a sender flood the channel by varying them.
  */
-export function floodKeyOf(entry: Pick<AuditEntry, "action" | "actor" | "details">): string {
+export function floodKeyOf(entry: Pick<AuditEntry, "action" | "actor" | "details" | "requestId">): string {
+  // Sign-ins from the incident's address are the attacker's to multiply: per request, not per actor.
+  if (entry.action === "watch.alarm") return `alarm:${entry.requestId ?? ""}`;
   if (entry.action === "activity.refused") return "foreign";
   if (entry.actor !== null && entry.actor.aadObjectId !== "") return `actor:${entry.actor.aadObjectId.toLowerCase()}`;
   const tenant = entry.details.tenantId;
@@ -222,7 +224,7 @@ async function queuePosts(trx: Transaction<Database>, posted: readonly AuditEntr
     flood_key: floodKey,
   });
   for (const full of posted) {
-    if (!isRefusal(full.action)) {
+    if (!isFlooded(full.action)) {
       rows.push(plain(full, null));
       continue;
     }
@@ -243,7 +245,7 @@ async function queuePosts(trx: Transaction<Database>, posted: readonly AuditEntr
       // Conditional: a replica that claimed the row meanwhile (attempts > 0) posts the count it read.
       const folded = await trx
         .updateTable("outbox")
-        .set({ flood_count: sql<number>`flood_count + 1`, flood_last_seq: full.seq })
+        .set({ flood_count: sql<number>`flood_count + ${floodWeightOf(full)}`, flood_last_seq: full.seq })
         .where("audit_seq", "=", gathering.audit_seq)
         .where("attempts", "=", 0)
         .where("delivered_at", "is", null)
@@ -261,10 +263,25 @@ async function queuePosts(trx: Transaction<Database>, posted: readonly AuditEntr
       continue;
     }
     const until = new Date(lastPostAt + FLOOD_WINDOW_MS).toISOString();
-    rows.push({ ...plain(full, floodKey), next_attempt_at: until, gather_until: until, flood_count: 1, flood_last_seq: full.seq });
+    rows.push({ ...plain(full, floodKey), next_attempt_at: until, gather_until: until, flood_count: floodWeightOf(full), flood_last_seq: full.seq });
     await flushRows(trx, rows);
   }
   await flushRows(trx, rows);
+}
+
+/**
+ * Posted at most once a minute per key, the rest gathered: refusals (per actor) and sign-ins from
+ * the incident's address during a watch (per request: an attacker who scripts sign-ins would
+ * otherwise hold every later audit post and approval card behind Teams' per-conversation limit).
+ */
+function isFlooded(action: AuditAction): boolean {
+  return isRefusal(action) || action === "watch.alarm";
+}
+
+/** What an entry adds to a gathered post's count: one, or the sign-ins an aggregated alarm entry stands for. */
+function floodWeightOf(entry: AuditEntry): number {
+  const n = entry.action === "watch.alarm" ? entry.details.signIns : undefined;
+  return typeof n === "number" && Number.isInteger(n) && n > 1 ? n : 1;
 }
 
 async function flushRows(trx: Transaction<Database>, rows: OutboxRow[]): Promise<void> {

@@ -283,6 +283,23 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable("requests").addColumn("responders_choice", "text").execute();
     },
   },
+  "009-watch-floods-and-containment": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Whether the target's sessions were revoked, whatever its later containment steps did: a
+      // failed password reset makes the outcome failed, but the user is still revoked and watched.
+      await db.schema.alterTable("target_outcomes").addColumn("sessions_revoked", "integer").execute();
+      await sql`update target_outcomes set sessions_revoked = 1 where status in ('revoked_verified','revoked_unverified')`.execute(db);
+      // The last sweep of a watch re-reads from each user's revocation (late log records).
+      await db.schema.alterTable("watches").addColumn("final_sweep", "integer", (c) => c.notNull().defaultTo(0)).execute();
+      // Sign-ins past the per-user cap of a sweep: counted (and audited in one entry), not stored.
+      await db.schema.alterTable("watches").addColumn("overflow_signins", "integer", (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable("watches").addColumn("overflow_alarms", "integer", (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable("watch_users").addColumn("overflow_through", "text").execute();
+      // 'pending': the address is judged after the sign-in is stored; 'many': the user signed in
+      // from more new addresses than a sweep looks up; null: judged (or the incident's address).
+      await db.schema.alterTable("watch_signins").addColumn("address_check", "text").execute();
+    },
+  },
   "010-graph-pauses": {
     async up(db: Kysely<unknown>): Promise<void> {
       // One row per throttled Graph API (the reports API, Identity Protection) and tenant: until

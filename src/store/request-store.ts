@@ -305,6 +305,8 @@ export class SqlRequestStore implements RequestStore {
                 sessions_valid_from: outcome.sessionsValidFrom,
                 disabled: outcome.disabled ? 1 : 0,
                 at: outcome.at,
+                sessions_revoked:
+                  outcome.sessionsRevoked === undefined ? (outcome.status === "revoked_verified" || outcome.status === "revoked_unverified" ? 1 : null) : outcome.sessionsRevoked ? 1 : 0,
               };
             }),
           )
@@ -361,6 +363,18 @@ export class SqlRequestStore implements RequestStore {
       .groupBy("status")
       .execute();
     for (const g of grouped) counts[g.status as OutcomeStatus] = Number(g.n);
+    // Failed targets whose sessions were revoked (a later containment step failed): still revoked.
+    let revokedButFailed = 0;
+    if (counts.failed > 0) {
+      const revoked = await this.db
+        .selectFrom("target_outcomes")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("request_id", "=", requestId)
+        .where("status", "=", "failed")
+        .where("sessions_revoked", "=", 1)
+        .executeTakeFirst();
+      revokedButFailed = Number(revoked?.n ?? 0);
+    }
 
     // Failures first, then unverified, then the first targets in order (with or without an outcome).
     const picked: Array<{ position: number; outcome: TargetOutcome | null }> = [];
@@ -409,6 +423,7 @@ export class SqlRequestStore implements RequestStore {
       request: this.requestOf(row, [], []),
       targetCount: Number(row.target_count),
       counts,
+      revokedButFailed,
       rows: picked.flatMap((p) => {
         const target = snapshots.get(p.position);
         return target === undefined ? [] : [{ target, outcome: p.outcome }];

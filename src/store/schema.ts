@@ -109,6 +109,8 @@ export interface TargetOutcomesTable {
   sessions_valid_from: string | null;
   disabled: number;
   at: string;
+  /** 1 when the sessions were revoked (even if a later containment step failed); null before 009. */
+  sessions_revoked?: number | null;
 }
 
 export interface JobsTable {
@@ -239,6 +241,11 @@ export interface WatchesTable {
   ended_by_id: string | null;
   ended_by_name: string | null;
   end_reason: string | null;
+  /** 1 while the last sweep runs, reading from each user's revocation (009). */
+  final_sweep?: number;
+  /** Sign-ins past the per-user cap of a sweep: counted, not stored (009). */
+  overflow_signins?: number;
+  overflow_alarms?: number;
 }
 
 /** One watched user: revoked by the request, with the time sign-ins count from. */
@@ -252,6 +259,8 @@ export interface WatchUsersTable {
   since: string;
   /** The last summary of this user in the thread (at most one an hour). */
   last_summary_at: string | null;
+  /** The newest sign-in counted past the cap (009): older records not stored are already counted. */
+  overflow_through?: string | null;
 }
 
 /** A successful sign-in after the revocation, as the sign-in log showed it. */
@@ -271,6 +280,8 @@ export interface WatchSignInsTable {
   /** 1 when the user signed in successfully from this address before the revocation, 0 not, null unknown. */
   seen_before: number | null;
   reported_at: string | null;
+  /** 'pending' (address not judged yet), 'many' (too many new addresses to look up), null judged (009). */
+  address_check?: string | null;
 }
 
 /** Until when every replica holds back from a throttled Graph API (010; ms since the epoch). */

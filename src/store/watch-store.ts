@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { DirectoryUser } from "../directory/types.js";
 import type { Actor } from "../revocation/types.js";
-import type { UnreportedSignIn, Watch, WatchedUser, WatchListing, WatchProgress, WatchSignIn, WatchState, WatchStore } from "../watch/types.js";
+import type { FailedStep, PendingSignIn, SignInOverflow, UnreportedSignIn, Watch, WatchedUser, WatchListing, WatchProgress, WatchSignIn, WatchState, WatchStore } from "../watch/types.js";
 import type { Database, WatchesTable, WatchSignInsTable } from "./schema.js";
 
 /** Rows written per insert statement (SQLite allows 32,766 bound values per statement). */
@@ -22,7 +22,8 @@ export class SqlWatchStore implements WatchStore {
         .innerJoin("request_targets as t", (join) => join.onRef("t.request_id", "=", "o.request_id").onRef("t.user_id", "=", "o.user_id"))
         .select(["o.user_id", "o.position", "o.sessions_valid_from", "o.at", "t.snapshot"])
         .where("o.request_id", "=", requestId)
-        .where("o.status", "in", REVOKED)
+        // Whoever's sessions were revoked is watched, whatever a later containment step did.
+        .where((eb) => eb.or([eb("o.status", "in", REVOKED), eb("o.sessions_revoked", "=", 1)]))
         .orderBy("o.position")
         .execute();
       if (rows.length === 0) return 0;
@@ -137,6 +138,7 @@ export class SqlWatchStore implements WatchStore {
       displayName: r.display_name,
       since: r.since,
       lastSummaryAt: r.last_summary_at,
+      overflowThrough: r.overflow_through ?? null,
     }));
   }
 
@@ -147,6 +149,7 @@ export class SqlWatchStore implements WatchStore {
     if (progress.sweepStartedAt !== undefined) set.sweep_started_at = progress.sweepStartedAt;
     if (progress.nextSweepAt !== undefined) set.next_sweep_at = progress.nextSweepAt;
     if (progress.failures !== undefined) set.failures = progress.failures;
+    if (progress.finalSweep !== undefined) set.final_sweep = progress.finalSweep ? 1 : 0;
     if (Object.keys(set).length === 0) return true;
     const result = await this.db
       .updateTable("watches")
@@ -178,6 +181,7 @@ export class SqlWatchStore implements WatchStore {
             incident_ip: s.incidentIp ? 1 : 0,
             seen_before: s.seenBefore === null ? null : s.seenBefore ? 1 : 0,
             reported_at: null,
+            address_check: s.addressCheck,
           })
           .onConflict((oc) => oc.columns(["request_id", "signin_id"]).doNothing())
           .executeTakeFirst();
@@ -185,6 +189,82 @@ export class SqlWatchStore implements WatchStore {
       }
       return fresh;
     });
+  }
+
+  async knownIds(requestId: string, signInIds: readonly string[]): Promise<Set<string>> {
+    const known = new Set<string>();
+    for (let i = 0; i < signInIds.length; i += CHUNK) {
+      const rows = await this.db
+        .selectFrom("watch_signins")
+        .select("signin_id")
+        .where("request_id", "=", requestId)
+        .where("signin_id", "in", signInIds.slice(i, i + CHUNK))
+        .execute();
+      for (const r of rows) known.add(r.signin_id);
+    }
+    return known;
+  }
+
+  async addOverflow(requestId: string, overflow: readonly SignInOverflow[]): Promise<void> {
+    if (overflow.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (const o of overflow) {
+        await trx
+          .updateTable("watch_users")
+          .set({ overflow_through: o.last })
+          .where("request_id", "=", requestId)
+          .where("user_id", "=", o.userId)
+          .where((eb) => eb.or([eb("overflow_through", "is", null), eb("overflow_through", "<", o.last)]))
+          .execute();
+      }
+      const signIns = overflow.reduce((n, o) => n + o.count, 0);
+      const alarms = overflow.reduce((n, o) => n + o.fromIncident, 0);
+      await trx
+        .updateTable("watches")
+        .set((eb) => ({ overflow_signins: eb("overflow_signins", "+", signIns), overflow_alarms: eb("overflow_alarms", "+", alarms) }))
+        .where("request_id", "=", requestId)
+        .execute();
+    });
+  }
+
+  async pendingChecks(requestId: string, limit: number): Promise<PendingSignIn[]> {
+    const rows = await this.db
+      .selectFrom("watch_signins as s")
+      .innerJoin("watch_users as u", (join) => join.onRef("u.request_id", "=", "s.request_id").onRef("u.user_id", "=", "s.user_id"))
+      .selectAll("s")
+      .select(["u.upn", "u.display_name", "u.last_summary_at", "u.since"])
+      .where("s.request_id", "=", requestId)
+      .where("s.address_check", "=", "pending")
+      .orderBy("s.created_at")
+      .orderBy("s.signin_id")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ ...signInOf(r), upn: r.upn, displayName: r.display_name, lastSummaryAt: r.last_summary_at, since: r.since }));
+  }
+
+  async judged(requestId: string, userId: string, ip: string, seenBefore: boolean | null, check: "many" | null): Promise<void> {
+    await this.db
+      .updateTable("watch_signins")
+      .set({ seen_before: seenBefore === null ? null : seenBefore ? 1 : 0, address_check: check })
+      .where("request_id", "=", requestId)
+      .where("user_id", "=", userId)
+      .where("ip", "=", ip)
+      .where("address_check", "=", "pending")
+      .execute();
+  }
+
+  async failedSteps(requestId: string): Promise<FailedStep[]> {
+    const rows = await this.db
+      .selectFrom("containment_steps as c")
+      .innerJoin("watch_users as u", (join) => join.onRef("u.request_id", "=", "c.request_id").onRef("u.user_id", "=", "c.user_id"))
+      .select(["u.upn", "u.display_name", "c.step"])
+      .where("c.request_id", "=", requestId)
+      .where("c.status", "=", "failed")
+      .orderBy("u.position")
+      .orderBy("c.step")
+      .limit(100)
+      .execute();
+    return rows.map((r) => ({ upn: r.upn, displayName: r.display_name, step: r.step }));
   }
 
   async knownVerdict(requestId: string, userId: string, ip: string): Promise<boolean | null | undefined> {
@@ -208,6 +288,7 @@ export class SqlWatchStore implements WatchStore {
       .select(["u.upn", "u.display_name", "u.last_summary_at"])
       .where("s.request_id", "=", requestId)
       .where("s.reported_at", "is", null)
+      .where((eb) => eb.or([eb("s.address_check", "is", null), eb("s.address_check", "!=", "pending")]))
       .orderBy("s.created_at")
       .orderBy("s.signin_id")
       .limit(limit)
@@ -272,7 +353,15 @@ export class SqlWatchStore implements WatchStore {
       .where("r.state", "in", ["completed", "failed"])
       .where("r.updated_at", ">=", since)
       .where((eb) => eb.not(eb.exists(eb.selectFrom("watches as w").select("w.request_id").whereRef("w.request_id", "=", "r.id"))))
-      .where((eb) => eb.exists(eb.selectFrom("target_outcomes as o").select("o.request_id").whereRef("o.request_id", "=", "r.id").where("o.status", "in", REVOKED)))
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom("target_outcomes as o")
+            .select("o.request_id")
+            .whereRef("o.request_id", "=", "r.id")
+            .where((o) => o.or([o("o.status", "in", REVOKED), o("o.sessions_revoked", "=", 1)])),
+        ),
+      )
       .orderBy("r.updated_at")
       .limit(limit)
       .execute();
@@ -285,7 +374,11 @@ export class SqlWatchStore implements WatchStore {
       .select((eb) => [eb.fn.countAll<number>().as("signIns"), eb.fn.sum<number>("incident_ip").as("alarms")])
       .where("request_id", "=", watch.requestId)
       .executeTakeFirst();
-    return { watch, signIns: Number(counts?.signIns ?? 0), alarms: Number(counts?.alarms ?? 0) };
+    return {
+      watch,
+      signIns: Number(counts?.signIns ?? 0) + watch.overflowSignIns,
+      alarms: Number(counts?.alarms ?? 0) + watch.overflowAlarms,
+    };
   }
 }
 
@@ -306,6 +399,9 @@ function watchOf(row: WatchesTable): Watch {
     endedAt: row.ended_at,
     endedBy: row.ended_by_id === null ? null : { aadObjectId: row.ended_by_id, name: row.ended_by_name ?? row.ended_by_id },
     endReason: row.end_reason,
+    finalSweep: Number(row.final_sweep ?? 0) === 1,
+    overflowSignIns: Number(row.overflow_signins ?? 0),
+    overflowAlarms: Number(row.overflow_alarms ?? 0),
   };
 }
 
@@ -321,6 +417,7 @@ function signInOf(row: WatchSignInsTable): WatchSignIn {
     interactive: row.interactive === null ? null : Number(row.interactive) === 1,
     incidentIp: Number(row.incident_ip) === 1,
     seenBefore: row.seen_before === null ? null : Number(row.seen_before) === 1,
+    addressCheck: row.address_check === "pending" || row.address_check === "many" ? row.address_check : null,
     reportedAt: row.reported_at,
   };
 }

@@ -26,6 +26,12 @@ export interface Watch {
   endedAt: string | null;
   endedBy: Actor | null;
   endReason: string | null;
+  /** The last sweep runs (its time is up): it reads from each user's revocation, for late records. */
+  finalSweep: boolean;
+  /** Sign-ins past the per-user cap of a sweep: counted (one audit entry per user and sweep), not stored. */
+  overflowSignIns: number;
+  /** Of those, from the incident's address. */
+  overflowAlarms: number;
 }
 
 export interface WatchedUser {
@@ -36,6 +42,8 @@ export interface WatchedUser {
   /** Sign-ins from this time on came after the revocation. */
   since: string;
   lastSummaryAt: string | null;
+  /** The newest sign-in counted past the cap: an unstored record up to this time is already counted. */
+  overflowThrough: string | null;
 }
 
 /** A successful sign-in after the revocation. */
@@ -52,6 +60,11 @@ export interface WatchSignIn {
   incidentIp: boolean;
   /** The user signed in from this address before the revocation; null when it could not be told. */
   seenBefore: boolean | null;
+  /**
+   * "pending": the address is judged after the sign-in is stored and any alarm raised; "many": the
+   * user signed in from more new addresses in one sweep than are looked up; null: judged.
+   */
+  addressCheck: "pending" | "many" | null;
   reportedAt: string | null;
 }
 
@@ -62,6 +75,11 @@ export interface UnreportedSignIn extends WatchSignIn {
   lastSummaryAt: string | null;
 }
 
+/** A stored sign-in whose address is still to be judged, with its user's revocation time. */
+export interface PendingSignIn extends UnreportedSignIn {
+  since: string;
+}
+
 /** A watch as `watch` lists it. */
 export interface WatchListing {
   watch: Watch;
@@ -70,11 +88,30 @@ export interface WatchListing {
 }
 
 /** Fields a runner moves forward after each query (only while it holds the lease). */
-export type WatchProgress = Partial<Pick<Watch, "nextPosition" | "sweepCursor" | "sweepStartedAt" | "nextSweepAt" | "failures">>;
+export type WatchProgress = Partial<Pick<Watch, "nextPosition" | "sweepCursor" | "sweepStartedAt" | "nextSweepAt" | "failures" | "finalSweep">>;
+
+/** A containment step that was asked for and not done, for a watched user (said in the watch's first message). */
+export interface FailedStep {
+  upn: string;
+  displayName: string;
+  /** "reset_password" | "confirm_compromised" */
+  step: string;
+}
+
+/** One user's sign-ins past the cap of a sweep: counted, not stored. */
+export interface SignInOverflow {
+  userId: string;
+  count: number;
+  fromIncident: number;
+  first: string;
+  last: string;
+  addresses: number;
+}
 
 export interface WatchStore {
   /**
-   * Creates the watch of a finished request over its revoked targets (verified or not), each from
+   * Creates the watch of a finished request over its revoked targets (verified or not, and those
+   * whose sessions were revoked before a later containment step failed), each from
    * its sessions-valid-from time (or its outcome's time). Returns the number of users watched (0:
    * nobody was revoked, no watch). A second call for the same request changes nothing.
    */
@@ -90,9 +127,19 @@ export interface WatchStore {
   advance(requestId: string, owner: string, progress: WatchProgress): Promise<boolean>;
   /** Records sign-ins not seen before; returns those that were new. */
   addSignIns(requestId: string, signIns: readonly WatchSignIn[]): Promise<WatchSignIn[]>;
+  /** Of these sign-in IDs, those already stored for the watch. */
+  knownIds(requestId: string, signInIds: readonly string[]): Promise<Set<string>>;
+  /** Counts sign-ins past the per-user cap (not stored) and moves each user's overflow mark. */
+  addOverflow(requestId: string, overflow: readonly SignInOverflow[]): Promise<void>;
+  /** Sign-ins whose address is still to be judged, oldest first, at most `limit`. */
+  pendingChecks(requestId: string, limit: number): Promise<PendingSignIn[]>;
+  /** Records the verdict on a (user, address) pair for every sign-in still pending with it. */
+  judged(requestId: string, userId: string, ip: string, seenBefore: boolean | null, check: "many" | null): Promise<void>;
+  /** Containment steps not done for the watch's users (the users were revoked all the same). */
+  failedSteps(requestId: string): Promise<FailedStep[]>;
   /** What an earlier sign-in of this watch found about the address, if anything. */
   knownVerdict(requestId: string, userId: string, ip: string): Promise<boolean | null | undefined>;
-  /** Unreported sign-ins, oldest first, at most `limit`. */
+  /** Unreported sign-ins whose address is judged (or needs no judging), oldest first, at most `limit`. */
   unreported(requestId: string, limit: number): Promise<UnreportedSignIn[]>;
   /** Marks sign-ins reported, their users summarised and the thread posted to, at `at`. */
   markReported(requestId: string, signInIds: readonly string[], userIds: readonly string[], at: string): Promise<void>;

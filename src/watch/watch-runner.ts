@@ -27,7 +27,8 @@ import { READER_SHARE, REPORTS_LIMIT, REPORTS_WINDOW_MS, ReportsBudget } from ".
 import { TakeCancelled } from "../directory/shared-limit.js";
 import type { RequestStore } from "../revocation/request-store.js";
 import type { Actor, RevocationRequest } from "../revocation/types.js";
-import type { UnreportedSignIn, Watch, WatchControl, WatchedUser, WatchListing, WatchSignIn, WatchStore } from "./types.js";
+import { freshSignIns, isIncident, pairKey, watchSignInsOf } from "./sign-in-batch.js";
+import type { FailedStep, PendingSignIn, SignInOverflow, UnreportedSignIn, Watch, WatchControl, WatchedUser, WatchListing, WatchSignIn, WatchStore } from "./types.js";
 
 export { REPORTS_LIMIT, REPORTS_WINDOW_MS };
 /** The watch's share of the reports budget; the rest stays for `revoke ip` and `status`. */
@@ -35,7 +36,7 @@ export const WATCH_REQUESTS_PER_WINDOW = READER_SHARE.watch;
 
 /** What the watch says in the request's thread (implemented by the bot layer, src/bot/watch-thread.ts). */
 export interface WatchThread {
-  started(request: RevocationRequest, users: number, hours: number, incidentIp: string | null): Promise<void>;
+  started(request: RevocationRequest, users: number, hours: number, incidentIp: string | null, failedSteps: readonly FailedStep[]): Promise<void>;
   report(request: RevocationRequest, reports: ReadonlyArray<{ displayName: string; upn: string; signIns: readonly UnreportedSignIn[] }>, more: number): Promise<void>;
   unavailable(request: RevocationRequest, reason: string): Promise<void>;
   ended(request: RevocationRequest, hours: number, signIns: number, alarms: number): Promise<void>;
@@ -61,6 +62,12 @@ export interface WatchRunnerOptions {
   summaryIntervalMs: number;
   /** Users a report lists; the rest follow in the next. */
   usersPerReport: number;
+  /** Sign-ins stored (and audited, reported) one by one per user and sweep; the rest are counted in one entry. */
+  signInsPerUserPerSweep: number;
+  /** New addresses looked up per user and sweep; past that the user "signed in from many new addresses". */
+  addressLookupsPerUser: number;
+  /** Address look-ups one step sends at most before the next group is read (they share the reports budget). */
+  lookupsPerStep: number;
 }
 
 export const DEFAULT_WATCH_OPTIONS: WatchRunnerOptions = {
@@ -73,6 +80,9 @@ export const DEFAULT_WATCH_OPTIONS: WatchRunnerOptions = {
   postIntervalMs: 60_000,
   summaryIntervalMs: 3_600_000,
   usersPerReport: 10,
+  signInsPerUserPerSweep: 20,
+  addressLookupsPerUser: 3,
+  lookupsPerStep: 3,
 };
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -144,17 +154,20 @@ export class WatchRunner implements WatchControl {
     const endsAt = new Date(now + this.options.hours * 3_600_000).toISOString();
     const users = await this.deps.store.create(request.id, new Date(now).toISOString(), endsAt, incidentIp);
     if (users === 0) return;
+    // Revoked users whose password reset or compromise confirmation failed are watched too, and named.
+    const failedSteps = await this.deps.store.failedSteps(request.id);
     await this.deps.auditor.record({
       actor: null,
       action: "watch.started",
       requestId: request.id,
       details: {
         watched: `${users} revoked user${users === 1 ? "" : "s"}`,
-        until: humanTime(endsAt),
+        until: endsAt,
         ...(incidentIp === null ? {} : { incidentAddress: incidentIp }),
+        ...(failedSteps.length === 0 ? {} : { containmentNotDone: failedSteps.map((f) => `${f.upn}: ${f.step === "reset_password" ? "password not reset" : "not confirmed as compromised"}`) }),
       },
     });
-    await this.say(request.id, (r) => this.deps.thread.started(r, users, this.options.hours, incidentIp));
+    await this.say(request.id, (r) => this.deps.thread.started(r, users, this.options.hours, incidentIp, failedSteps));
     this.claimNow();
   }
 
@@ -276,22 +289,47 @@ export class WatchRunner implements WatchControl {
   }
 
   /**
-   * One step of a watch: end it when its time is up; else report what is due, then query the next
-   * group of users (or wait for the next sweep). "queried" when it sent a request, "idle" when it
-   * waits, "done" when the watch is no longer active.
+   * One step of a watch: when its time is up, one last sweep from each user's revocation, then the
+   * end; else report what is due, judge a few addresses, then query the next group of users (or
+   * wait for the next sweep). "queried" when it sent a request, "idle" when it waits, "done" when
+   * the watch is no longer active.
    */
   async step(requestId: string): Promise<"queried" | "idle" | "done"> {
     const watch = await this.deps.store.get(requestId);
     if (watch === undefined || watch.state !== "active") return "done";
     const now = this.now();
-    if (now >= Date.parse(watch.endsAt)) {
-      await this.finish(watch);
-      return "done";
+    if (now >= Date.parse(watch.endsAt) && !watch.finalSweep) {
+      // Records reach the log late (minutes, up to about two hours): the last sweep re-reads
+      // everything since each user's revocation; sign-ins already stored are not reported twice.
+      const moved = await this.deps.store.advance(requestId, this.deps.owner, {
+        finalSweep: true,
+        nextPosition: 0,
+        sweepCursor: null,
+        sweepStartedAt: new Date(now).toISOString(),
+      });
+      return moved ? "queried" : "done";
     }
     await this.report(requestId);
-    if (watch.nextPosition === 0 && watch.sweepStartedAt === null && now < Date.parse(watch.nextSweepAt)) return "idle";
+    try {
+      await this.judgePending(watch, this.options.lookupsPerStep);
+    } catch (err) {
+      if (err instanceof WatchClosing) return "done";
+      throw err;
+    }
+    if (!watch.finalSweep && watch.nextPosition === 0 && watch.sweepStartedAt === null && now < Date.parse(watch.nextSweepAt)) return "idle";
     const users = await this.deps.store.usersFrom(requestId, watch.nextPosition, SIGN_IN_GROUP_SIZE);
     if (users.length === 0) {
+      if (watch.finalSweep) {
+        // Whatever is still to be judged is reported as not checked rather than holding the end.
+        try {
+          await this.judgePending(watch, 0);
+        } catch (err) {
+          if (err instanceof WatchClosing) return "done";
+          throw err;
+        }
+        await this.finish(watch);
+        return "done";
+      }
       // The sweep is done: the next reads from a little before this one began.
       const began = watch.sweepStartedAt === null ? now : Date.parse(watch.sweepStartedAt);
       await this.deps.store.advance(requestId, this.deps.owner, {
@@ -303,22 +341,36 @@ export class WatchRunner implements WatchControl {
       return "idle";
     }
     const sweepStartedAt = watch.sweepStartedAt ?? new Date(now).toISOString();
-    let signIns: WatchSignIn[];
+    let events: SignInEvent[];
     try {
-      signIns = await this.judge(watch, users, await this.read(users, watch.sweepCursor));
+      events = await this.read(users, watch.finalSweep ? null : watch.sweepCursor);
     } catch (err) {
       if (err instanceof WatchClosing) return "done";
       return this.failed(watch, err);
     }
-    const fresh = await this.deps.store.addSignIns(requestId, signIns);
-    for (const s of fresh) await this.auditSignIn(watch, users, s);
+    // Stored and alarmed first; addresses are judged afterwards (judgePending), a few at a time.
+    const stored = await this.deps.store.knownIds(requestId, events.map((e) => e.id));
+    const { kept, overflow } = freshSignIns(watch.incidentIp, users, events, stored, this.options.signInsPerUserPerSweep);
+    const verdicts = new Map<string, boolean | null>();
+    for (const e of kept) {
+      const key = pairKey(e.userId, e.ipAddress);
+      if (isIncident(watch.incidentIp, e.ipAddress) || e.ipAddress === "" || verdicts.has(key)) continue;
+      const known = await this.deps.store.knownVerdict(requestId, e.userId, e.ipAddress);
+      if (known !== undefined) verdicts.set(key, known);
+    }
+    const fresh = await this.deps.store.addSignIns(requestId, watchSignInsOf(watch.incidentIp, kept, verdicts, this.options.addressLookupsPerUser));
+    for (const s of fresh) if (s.addressCheck !== "pending") await this.auditSignIn(watch.requestId, userName(users, s.userId), s);
+    if (overflow.length > 0) {
+      await this.deps.store.addOverflow(requestId, overflow);
+      for (const o of overflow) await this.auditOverflow(watch.requestId, userName(users, o.userId), o);
+    }
     const moved = await this.deps.store.advance(requestId, this.deps.owner, {
       nextPosition: watch.nextPosition + users.length,
       sweepStartedAt,
       failures: 0,
     });
     if (!moved) return "done";
-    if (fresh.length > 0) await this.report(requestId);
+    if (fresh.length > 0 || overflow.length > 0) await this.report(requestId);
     return "queried";
   }
 
@@ -348,41 +400,35 @@ export class WatchRunner implements WatchControl {
     this.requestsSent += 1;
   }
 
-  /** Sign-ins after each user's revocation, with their address judged: the incident's, known, or new. */
-  private async judge(watch: Watch, users: readonly WatchedUser[], events: readonly SignInEvent[]): Promise<WatchSignIn[]> {
-    const byId = new Map(users.map((u) => [u.userId, u]));
-    const result: WatchSignIn[] = [];
-    const verdicts = new Map<string, boolean | null>();
-    for (const e of events) {
-      const user = byId.get(e.userId);
-      if (user === undefined || Date.parse(e.createdDateTime) < Date.parse(user.since)) continue;
-      const incident = watch.incidentIp !== null && e.ipAddress.toLowerCase() === watch.incidentIp.toLowerCase();
-      let seenBefore: boolean | null = null;
-      if (!incident && e.ipAddress !== "") {
-        const key = `${e.userId}|${e.ipAddress}`;
-        if (verdicts.has(key)) {
-          seenBefore = verdicts.get(key) ?? null;
-        } else {
-          const known = await this.deps.store.knownVerdict(watch.requestId, e.userId, e.ipAddress);
-          seenBefore = known !== undefined ? known : await this.seenBefore(e.userId, e.ipAddress, user.since);
-          verdicts.set(key, seenBefore);
-        }
-      }
-      result.push({
-        signInId: e.id,
-        userId: e.userId,
-        createdAt: new Date(e.createdDateTime).toISOString(),
-        ip: e.ipAddress,
-        location: e.location,
-        app: e.appDisplayName,
-        client: e.clientAppUsed,
-        interactive: e.isInteractive,
-        incidentIp: incident,
-        seenBefore,
-        reportedAt: null,
-      });
+  /**
+   * Judges up to `lookups` (user, address) pairs of stored sign-ins waiting for it: seen before the
+   * revocation or not (one paced look-up each, unless this watch already knows). With 0 look-ups
+   * (the last sweep's end), what is left is recorded as not checked.
+   */
+  private async judgePending(watch: Watch, lookups: number): Promise<void> {
+    const pending = await this.deps.store.pendingChecks(watch.requestId, 500);
+    if (pending.length === 0) return;
+    const pairs = new Map<string, PendingSignIn[]>();
+    for (const s of pending) {
+      const key = pairKey(s.userId, s.ip);
+      pairs.set(key, [...(pairs.get(key) ?? []), s]);
     }
-    return result;
+    let asked = 0;
+    for (const signIns of pairs.values()) {
+      const first = signIns[0];
+      if (first === undefined) continue;
+      let seenBefore: boolean | null = null;
+      if (asked < lookups) {
+        const known = await this.deps.store.knownVerdict(watch.requestId, first.userId, first.ip);
+        if (known === undefined) asked += 1;
+        seenBefore = known !== undefined ? known : await this.seenBefore(first.userId, first.ip, first.since);
+      } else if (lookups > 0) {
+        return;
+      }
+      // Audited before it is marked: a crash in between records it twice rather than never.
+      for (const s of signIns) await this.auditSignIn(watch.requestId, { displayName: s.displayName, upn: s.upn }, { ...s, seenBefore, addressCheck: null });
+      await this.deps.store.judged(watch.requestId, first.userId, first.ip, seenBefore, null);
+    }
   }
 
   /** One paced query; unknown (null) when it fails: the report says it could not tell. */
@@ -396,20 +442,41 @@ export class WatchRunner implements WatchControl {
     }
   }
 
-  private async auditSignIn(watch: Watch, users: readonly WatchedUser[], s: WatchSignIn): Promise<void> {
-    const user = users.find((u) => u.userId === s.userId);
+  private async auditSignIn(requestId: string, user: { displayName: string; upn: string } | undefined, s: WatchSignIn): Promise<void> {
+    const note = s.incidentIp
+      ? " — the address this request named"
+      : s.seenBefore === true
+        ? " — used by this user before the revocation"
+        : s.seenBefore === false
+          ? " — not used by this user before"
+          : s.addressCheck === "many"
+            ? " — one of many new addresses of this user, not checked"
+            : "";
     const details = {
       user: user === undefined ? s.userId : `${user.displayName} (${user.upn})`,
-      signedIn: humanTime(s.createdAt),
-      address: `${s.ip}${s.incidentIp ? " — the address this request named" : s.seenBefore === true ? " — used by this user before the revocation" : s.seenBefore === false ? " — not used by this user before" : ""}`,
+      signedIn: s.createdAt,
+      address: `${s.ip}${note}`,
       location: s.location === "" ? "unknown" : s.location,
       app: s.app === "" ? "unnamed" : s.app,
       client: s.client === "" ? "unknown" : s.client,
-      signInKind: s.interactive === null ? "not recorded" : s.interactive ? "interactive" : "non-interactive",
       signInId: s.signInId,
     };
-    await this.deps.auditor.record({ actor: null, action: "watch.signin", requestId: watch.requestId, details });
-    if (s.incidentIp) await this.deps.auditor.record({ actor: null, action: "watch.alarm", requestId: watch.requestId, details });
+    await this.deps.auditor.record({ actor: null, action: "watch.signin", requestId, details });
+    if (s.incidentIp) await this.deps.auditor.record({ actor: null, action: "watch.alarm", requestId, details });
+  }
+
+  /** One entry for a user's sign-ins past the cap of a sweep (and one alarm when any came from the incident's address). */
+  private async auditOverflow(requestId: string, user: { displayName: string; upn: string } | undefined, o: SignInOverflow): Promise<void> {
+    const details = {
+      user: user === undefined ? o.userId : `${user.displayName} (${user.upn})`,
+      signIns: o.count,
+      fromIncidentAddress: o.fromIncident,
+      first: o.first,
+      last: o.last,
+      addresses: o.addresses,
+    };
+    await this.deps.auditor.record({ actor: null, action: "watch.signin", requestId, details });
+    if (o.fromIncident > 0) await this.deps.auditor.record({ actor: null, action: "watch.alarm", requestId, details });
   }
 
   /**
@@ -503,6 +570,7 @@ class WatchClosing extends Error {
   }
 }
 
-function humanTime(iso: string): string {
-  return `${new Date(iso).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+/** A user's names, for an audit entry. */
+function userName(users: readonly WatchedUser[], userId: string): { displayName: string; upn: string } | undefined {
+  return users.find((u) => u.userId === userId);
 }

@@ -180,8 +180,11 @@ function threadReplies(h: Harness, channel: TeamsConversation, cardId: string, t
 /** The distinct users who signed in from `ip` at or after `since`, per the simulated sign-in log. */
 /** Users with a successful sign-in from `ip` since `since`: failed ones never choose a target. */
 function signedInFrom(h: Harness, ip: string, since: number): SimUser[] {
+  // Successful sign-ins only, and interactive ones: what Graph v1.0's sign-in log lists.
   const ids = new Set(
-    h.sim.tenant.signIns.filter((s) => s.ipAddress === ip && Date.parse(s.createdDateTime) >= since && s.status.errorCode === 0).map((s) => s.userId.toLowerCase()),
+    h.sim.tenant.signIns
+      .filter((s) => s.isInteractive !== false && s.ipAddress === ip && Date.parse(s.createdDateTime) >= since && s.status.errorCode === 0)
+      .map((s) => s.userId.toLowerCase()),
   );
   return h.sim.tenant.listUsers().filter((u) => ids.has(u.id.toLowerCase()));
 }

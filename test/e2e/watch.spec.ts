@@ -7,13 +7,17 @@
  */
 import assert from "node:assert/strict";
 import { Verbs } from "../../src/cards/verbs.js";
-import { ALL_GRAPH_ROLES, GRAPH_ROLES, HOSTILE_IPV4, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
-import { inThread, type TeamsConversation } from "../fakes/activities.js";
-import { cardText, lastConfirmCard, storedRequest } from "./cards.js";
+import { ALL_GRAPH_ROLES, GRAPH_ROLES, HOSTILE_IPV4, recordSignIn, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
+import { countsInWords } from "../../src/cards/audit-card.js";
+import { inThread, installActivity, type TeamsConversation } from "../fakes/activities.js";
+import { answerMessage, cardText, lastConfirmCard, storedRequest } from "./cards.js";
 import { startHarness, type Harness } from "./harness.js";
 
 const FAST_WATCH = { tickMs: 50, sweepIntervalMs: 4000, postIntervalMs: 60_000 };
 const WATCH_ON = { WATCH_HOURS: "24" };
+/** The watch's ALARM cards go to an audit channel, so they pass the raw-data check like every post. */
+const AUDIT_CHANNEL = "19:secops-audit@thread.tacv2";
+const WATCH_AND_AUDIT = { ...WATCH_ON, AUDIT_CHANNEL_ID: AUDIT_CHANNEL };
 
 /** Waits (polling) for the request's job to end. */
 async function finished(h: Harness, requestId: string): Promise<void> {
@@ -41,8 +45,9 @@ describe("e2e: sign-in watch after a revocation", function () {
     let h: Harness;
     let channel: TeamsConversation;
     before(async () => {
-      h = await startHarness({ sim: { attackerReturns: { delayMs: 200 } }, watchOptions: FAST_WATCH, env: WATCH_ON });
+      h = await startHarness({ sim: { attackerReturns: { delayMs: 200 } }, watchOptions: FAST_WATCH, env: WATCH_AND_AUDIT });
       channel = h.channel("incident");
+      assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), h.channel("secops-audit")))).status, 200);
     });
     after(async () => {
       await h.close();
@@ -63,7 +68,9 @@ describe("e2e: sign-in watch after a revocation", function () {
       const alice = WELL_KNOWN.alice;
       assert.ok(alarm.includes(alice.displayName) && alarm.includes(alice.userPrincipalName), alarm);
       assert.ok(alarm.includes(HOSTILE_IPV4) && alarm.includes("the address this request named"), alarm);
-      assert.ok(alarm.includes("Tallinn") && alarm.includes("Office 365 Exchange Online") && alarm.includes("interactive"), alarm);
+      assert.ok(alarm.includes("Tallinn") && alarm.includes("Office 365 Exchange Online"), alarm);
+      // The v1.0 log holds interactive sign-ins only: no interactive / non-interactive label to show.
+      assert.ok(!alarm.includes("interactive"), alarm);
       assert.ok(/\d{1,2} [A-Z][a-z]{2}(?: \d{4})?, \d\d:\d\d UTC/.test(alarm), `a time in words: ${alarm}`);
       assert.ok(!/\d\dT\d\d:\d\d/.test(alarm), `no ISO timestamp: ${alarm}`);
       // Posted as a reply to the request's card, in its thread.
@@ -85,6 +92,11 @@ describe("e2e: sign-in watch after a revocation", function () {
       assert.ok(alarms.every((e) => String(e.details.address).includes("the address this request named")));
       assert.ok(entries.some((e) => e.action === "watch.signin"));
       assert.ok(entries.some((e) => e.action === "watch.report"));
+      // The ALARM card reached the audit channel, its time in the cards' one format.
+      await h.connector.waitFor((calls) => calls.some((c) => c.conversationId === AUDIT_CHANNEL && cardText(c.activity).includes("ALARM")), 15_000, "the ALARM card");
+      const alarmCard = cardText(h.connector.calls.find((c) => c.conversationId === AUDIT_CHANNEL && cardText(c.activity).includes("ALARM"))?.activity);
+      assert.match(alarmCard, /\d{1,2} [A-Z][a-z]{2}(?: \d{4})?, \d\d:\d\d UTC/);
+      assert.ok(!/\d{4}-\d\d-\d\d/.test(alarmCard), `no ISO-like date on the card: ${alarmCard}`);
 
       // `watch` lists it (approver); a viewer outside the groups is refused and changes nothing.
       await h.say("sam", "watch");
@@ -114,6 +126,84 @@ describe("e2e: sign-in watch after a revocation", function () {
       assert.ok(h.connector.texts(h.personal("sam").id).some((t) => t.includes("No sign-in watch is active")));
       await h.say("sam", "watch stop R-0000000000");
       assert.ok(h.connector.texts(h.personal("sam").id).some((t) => t.includes("Request R-0000000000 has no sign-in watch")));
+    });
+  });
+
+  describe("the attacker scripts 40 sign-ins from the incident's address", () => {
+    let h: Harness;
+    let channel: TeamsConversation;
+    before(async () => {
+      h = await startHarness({ watchOptions: FAST_WATCH, env: WATCH_AND_AUDIT });
+      channel = h.channel("incident");
+      assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), h.channel("secops-audit")))).status, 200);
+    });
+    after(async () => {
+      await h.close();
+    });
+
+    it("posts one ALARM card at once and gathers the rest into one post; all 40 are in the audit chain", async () => {
+      await h.say("val", `revoke ip ${HOSTILE_IPV4} --reason "scripted"`, channel);
+      const { call, requestId } = lastConfirmCard(h, channel.id);
+      await h.click("riley", Verbs.approve, { requestId }, call.id, inThread(channel, call.id));
+      await finished(h, requestId);
+      const thread = inThread(channel, call.id).id;
+      await waitForText(h, thread, "Watching the sign-in log");
+      // Whole seconds in the log: a second later, every record is after the revocation.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      for (let i = 0; i < 40; i++) recordSignIn(h.sim.tenant, WELL_KNOWN.alice.id, Date.now(), { ip: HOSTILE_IPV4 });
+      await waitForText(h, thread, "ALARM");
+      await h.connector.waitFor((calls) => calls.some((c) => c.conversationId === AUDIT_CHANNEL && cardText(c.activity).includes("ALARM")), 15_000, "the first ALARM card");
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await h.bot.idle();
+
+      const entries = (await h.auditEntries()).filter((e) => e.requestId === requestId);
+      const alarms = entries.filter((e) => e.action === "watch.alarm");
+      const counted = alarms.reduce((n, e) => n + (typeof e.details.signIns === "number" ? e.details.signIns : 1), 0);
+      assert.equal(counted, 40, `all 40 in the chain: ${JSON.stringify(alarms.map((e) => e.details))}`);
+      assert.ok(alarms.length < 40, "past the cap per user and sweep, one counted entry stands for the rest");
+      const aggregated = alarms.find((e) => typeof e.details.signIns === "number");
+      assert.ok(typeof aggregated?.details.first === "string" && typeof aggregated.details.last === "string", "the counted entry names the first and the last");
+
+      // The channel: one ALARM card now; the rest wait in one gathered post (its minute is not up yet).
+      const cards = h.connector.calls.filter((c) => c.conversationId === AUDIT_CHANNEL && cardText(c.activity).includes("ALARM"));
+      assert.equal(cards.length, 1, "one ALARM card, not 40");
+      const gathered = await outboxRows(h, `alarm:${requestId}`);
+      assert.deepEqual(gathered.map((r) => [r.delivered, r.count]), [[true, 1], [false, 39]]);
+      // The thread lists them in one report (at most one message a minute).
+      assert.equal(h.connector.texts(thread).filter((t) => t.includes("ALARM")).length, 1);
+    });
+  });
+
+  describe("revoke user --reset-password: the reset of one user is refused", () => {
+    let h: Harness;
+    before(async () => {
+      h = await startHarness({ watchOptions: FAST_WATCH, env: WATCH_AND_AUDIT });
+      assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), h.channel("secops-audit")))).status, 200);
+    });
+    after(async () => {
+      await h.close();
+    });
+
+    it("watches both revoked users, names the failed step in the watch's first message, and counts the user as revoked", async () => {
+      const { alice, dollar } = WELL_KNOWN;
+      await h.say("val", `revoke user ${alice.userPrincipalName} ${dollar.userPrincipalName} --reset-password`);
+      const mine = lastConfirmCard(h, h.personal("val").id);
+      const shared = lastConfirmCard(h, AUDIT_CHANNEL);
+      const own = await h.click("val", Verbs.approve, { requestId: mine.requestId }, mine.call.id);
+      assert.match(answerMessage(own.body), /someone else must approve/);
+      await h.click("riley", Verbs.approve, { requestId: mine.requestId }, shared.call.id, inThread(h.channel("secops-audit"), shared.call.id));
+      await finished(h, mine.requestId);
+      const started = await waitForText(h, h.personal("val").id, "Watching the sign-in log");
+      assert.ok(started.includes("2 revoked users"), started);
+      assert.ok(started.includes(dollar.userPrincipalName.replace("$", "\\$")) || started.includes(dollar.userPrincipalName), started);
+      assert.ok(started.includes("the password was not reset"), started);
+      await h.bot.idle();
+      const entries = (await h.auditEntries()).filter((e) => e.requestId === mine.requestId);
+      const end = entries.find((e) => e.action === "revocation.failed" || e.action === "revocation.completed");
+      const words = countsInWords(end?.details.counts);
+      assert.ok(words.includes("1 revoked, a later step not done") && !words.includes("failed"), words);
+      const watchStarted = entries.find((e) => e.action === "watch.started");
+      assert.equal(watchStarted?.details.watched, "2 revoked users");
     });
   });
 
@@ -255,6 +345,18 @@ async function storedWatchState(h: Harness, requestId: string): Promise<string |
   const opened = await openDatabase(h.databaseUrl);
   try {
     return (await new SqlWatchStore(opened.db).get(requestId))?.state;
+  } finally {
+    await opened.close();
+  }
+}
+
+/** The audit outbox rows of a flood key, oldest first: delivered or not, and the count each stands for. */
+async function outboxRows(h: Harness, key: string): Promise<Array<{ delivered: boolean; count: number }>> {
+  const { openDatabase } = await import("../../src/store/database.js");
+  const opened = await openDatabase(h.databaseUrl);
+  try {
+    const rows = await opened.db.selectFrom("outbox").select(["delivered_at", "flood_count"]).where("flood_key", "=", key).orderBy("audit_seq").execute();
+    return rows.map((r) => ({ delivered: r.delivered_at !== null, count: Number(r.flood_count) }));
   } finally {
     await opened.close();
   }

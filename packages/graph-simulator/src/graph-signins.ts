@@ -275,7 +275,7 @@ function compile(filter: string): SignInPredicate {
   }
 }
 
-/** `GET /auditLogs/signIns` with `$filter`, `$top` and `$skiptoken`, newest first as in Graph. */
+/** `GET /auditLogs/signIns` (v1.0: interactive sign-ins only) with `$filter`, `$top` and `$skiptoken`, newest first as in Graph. */
 export function listSignIns(context: GraphContext): SimResponse {
   const { query } = context.request;
   for (const option of Object.keys(query)) {
@@ -288,7 +288,10 @@ export function listSignIns(context: GraphContext): SimResponse {
   const predicate: SignInPredicate = filter === undefined || filter.trim().length === 0 ? () => true : compile(filter);
   const offset = query.$skiptoken === undefined ? 0 : decodePageToken(query.$skiptoken, filter);
 
+  // v1.0 lists interactive user sign-ins only (Microsoft's "List signIns": non-interactive,
+  // service principal and managed identity sign-ins are in beta, filtered by signInEventTypes).
   const matching = context.tenant.signIns
+    .filter((signIn) => signIn.isInteractive !== false)
     .filter(predicate)
     .map((signIn) => ({ signIn, at: Date.parse(signIn.createdDateTime) }))
     .sort((a, b) => b.at - a.at || (a.signIn.id < b.signIn.id ? -1 : a.signIn.id > b.signIn.id ? 1 : 0))
