@@ -65,6 +65,8 @@ export class EntraTokenValidator implements AccessTokenValidator {
   private keys = new Map<string, KeyObject>();
   private keysAt = Number.NEGATIVE_INFINITY;
   private keysLoading: Promise<void> | undefined;
+  /** The last read of the keys failed (the keys kept are an older read's, if any). */
+  private keysFailed = false;
   private readonly tenantId: string;
   private readonly audiences: Set<string>;
 
@@ -165,18 +167,23 @@ export class EntraTokenValidator implements AccessTokenValidator {
   private async keyFor(kid: string, metadata: Metadata): Promise<KeyObject | undefined> {
     const maxAge = this.options.maxAgeMs ?? 24 * 3_600_000;
     const age = this.now() - this.keysAt;
-    if (age > maxAge || (!this.keys.has(kid) && age > (this.options.minKeyRefreshMs ?? 60_000))) {
-      this.keysLoading ??= this.readKeys(metadata.jwksUri).finally(() => {
+    if (this.keysLoading === undefined && (age > maxAge || (!this.keys.has(kid) && age > (this.options.minKeyRefreshMs ?? 60_000)))) {
+      this.keysLoading = this.readKeys(metadata.jwksUri).finally(() => {
         this.keysLoading = undefined;
       });
-      await this.keysLoading;
     }
+    // A read in flight (this call's or a concurrent one's) is awaited: concurrent first calls must
+    // not judge a token against the empty key set the read is about to fill.
+    if (this.keysLoading !== undefined) await this.keysLoading;
+    // No key was ever read and the last read failed: Entra's fault or ours, not the caller's (503).
+    if (this.keys.size === 0 && this.keysFailed) throw new Error("the tenant's signing keys could not be read");
     return this.keys.get(kid);
   }
 
   private async readKeys(jwksUri: string): Promise<void> {
     // Counted as read even when it fails, so a failing endpoint is not asked on every call.
     this.keysAt = this.now();
+    this.keysFailed = true;
     const doc = (await this.fetchJson(jwksUri)) as { keys?: unknown };
     if (!Array.isArray(doc.keys)) throw new Error("the key set holds no keys");
     const keys = new Map<string, KeyObject>();
@@ -190,6 +197,7 @@ export class EntraTokenValidator implements AccessTokenValidator {
       }
     }
     this.keys = keys;
+    this.keysFailed = false;
   }
 
   private async fetchJson(url: string): Promise<unknown> {

@@ -14,6 +14,7 @@ import type { Directory } from "../directory/directory.js";
 import type { DirectoryUser } from "../directory/types.js";
 import { errorReference, userMessageOf } from "../errors.js";
 import type { RevocationService } from "../revocation/lifecycle.js";
+import { PendingCapReached } from "../revocation/request-store.js";
 import { appActor, isAppActor, type Actor, type ExcludedTarget, type OutcomeStatus, type RevocationRequest } from "../revocation/types.js";
 import type { AccessTokenValidator, ApiCaller } from "./access-token.js";
 import type { ApprovalChannelPort } from "./ports.js";
@@ -110,13 +111,10 @@ export class RequestsApi {
   /** The proposal made into a request and posted for approval; `requestId` only when one was made. */
   private async create(caller: ApiCaller, actor: Actor, proposal: Proposal): Promise<{ response: ApiResponse; requestId?: string }> {
     const { revocations } = this.deps;
+    // An early count spares Graph for an app at its cap; the binding one is in revocations.create.
     const open = await revocations.pendingCountOf(actor.aadObjectId);
     const max = revocations.maxPendingPerRequester;
-    if (open >= max) {
-      const reason = `the app already has ${open} pending requests, the most one requester may have open at once (MAX_PENDING_PER_REQUESTER=${max})`;
-      await this.refused(actor, reason, { incident: proposal.incident });
-      return { response: problem(429, "too-many-pending", "Too many pending requests", `Nothing was requested: ${reason}. Wait until one is decided or expires.`, { headers: { "retry-after": "60" } }) };
-    }
+    if (open >= max) return { response: await this.tooManyPending(actor, open, max, proposal) };
     const channel = await this.deps.approvals.find();
     if (channel === undefined) {
       const reason = "no approval channel is reachable: set APPROVAL_CHANNEL_ID (or AUDIT_CHANNEL_ID) to a channel of a team the bot is installed in";
@@ -166,20 +164,27 @@ export class RequestsApi {
       requester: actor,
     });
     const channelId = channelIdOf(channel);
-    const request = await revocations.create({
-      requester: actor,
-      reason: proposal.reason,
-      disable: proposal.disable,
-      containment: proposal.containment,
-      targets,
-      excluded,
-      // The card lives in the approval channel: that is where clicks on it must come from.
-      origin: channel,
-      approvalChannel: channelId,
-      selection: chosen.command,
-      secondPerson,
-      incident: proposal.incident,
-    });
+    let request: RevocationRequest;
+    try {
+      request = await revocations.create({
+        requester: actor,
+        reason: proposal.reason,
+        disable: proposal.disable,
+        containment: proposal.containment,
+        targets,
+        excluded,
+        // The card lives in the approval channel: that is where clicks on it must come from.
+        origin: channel,
+        approvalChannel: channelId,
+        selection: chosen.command,
+        secondPerson,
+        incident: proposal.incident,
+      });
+    } catch (err) {
+      // Counted again where the request is inserted: concurrent proposals all passed the early count.
+      if (err instanceof PendingCapReached) return { response: await this.tooManyPending(actor, err.open, err.max, proposal) };
+      throw err;
+    }
     try {
       await this.deps.approvals.publish(channel, request, secondPerson);
     } catch (err) {
@@ -192,6 +197,12 @@ export class RequestsApi {
       };
     }
     return { response: this.accepted(request.id, false), requestId: request.id };
+  }
+
+  private async tooManyPending(actor: Actor, open: number, max: number, proposal: Proposal): Promise<ApiResponse> {
+    const reason = `the app already has ${open} pending requests, the most one requester may have open at once (MAX_PENDING_PER_REQUESTER=${max})`;
+    await this.refused(actor, reason, { incident: proposal.incident });
+    return problem(429, "too-many-pending", "Too many pending requests", `Nothing was requested: ${reason}. Wait until one is decided or expires.`, { headers: { "retry-after": "60" } });
   }
 
   /** Named users (each with its position in the body), or a bulk selection as chat reads it. */

@@ -1,7 +1,8 @@
 import { Requests } from "../cards/chat-replies.js";
 import type { TurnContext } from "botbuilder";
 import type { DirectoryUser } from "../directory/types.js";
-import type { Actor, Containment, ExcludedTarget, RequestAction } from "../revocation/types.js";
+import { PendingCapReached } from "../revocation/request-store.js";
+import type { Actor, Containment, ExcludedTarget, RequestAction, RevocationRequest } from "../revocation/types.js";
 import type { HandlerDeps } from "./ports.js";
 import { sortOutUsers } from "./selections.js";
 import { explainFailure, referenceOf } from "./turn.js";
@@ -43,19 +44,29 @@ export async function createRequest(context: TurnContext, deps: HandlerDeps, act
     await context.sendActivity(Requests.noApprovalChannel(reason));
     return;
   }
-  const request = await deps.revocations.create({
-    requester: actor,
-    reason: set.reason,
-    disable: set.disable,
-    containment: set.containment,
-    targets,
-    excluded: set.excluded,
-    origin: referenceOf(context),
-    approvalChannel: approvalChannel?.conversation?.id ?? "",
-    selection: command,
-    secondPerson,
-    ...(set.action === undefined ? {} : { action: set.action, foreignDisable: set.foreignDisable === true }),
-  });
+  let request: RevocationRequest;
+  try {
+    request = await deps.revocations.create({
+      requester: actor,
+      reason: set.reason,
+      disable: set.disable,
+      containment: set.containment,
+      targets,
+      excluded: set.excluded,
+      origin: referenceOf(context),
+      approvalChannel: approvalChannel?.conversation?.id ?? "",
+      selection: command,
+      secondPerson,
+      ...(set.action === undefined ? {} : { action: set.action, foreignDisable: set.foreignDisable === true }),
+    });
+  } catch (err) {
+    if (!(err instanceof PendingCapReached)) throw err;
+    // The binding count: concurrent messages of one person all passed the early one (turn.ts).
+    const reason = `you already have ${err.open} pending requests, the most one person may have open at once (MAX_PENDING_PER_REQUESTER=${err.max})`;
+    await deps.auditor.record({ actor, action: "request.refused", requestId: null, details: { command, reason } });
+    await context.sendActivity(Requests.tooManyOpen(err.open));
+    return;
+  }
   await deps.cards.publish(context, request, approvalChannel, secondPerson);
 }
 

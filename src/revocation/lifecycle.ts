@@ -174,9 +174,14 @@ export class RevocationService {
     return this.deps.now?.() ?? new Date();
   }
 
-  /** Creates a pending request with its frozen target snapshot and audits it. */
+  /**
+   * Creates a pending request with its frozen target snapshot and audits it. Throws
+   * PendingCapReached (nothing stored) when the requester already has MAX_PENDING_PER_REQUESTER
+   * open requests: counted in the inserting transaction, so concurrent calls cannot pass together.
+   */
   async create(input: NewRequest): Promise<RevocationRequest> {
     const request = pendingRequestOf(input, this.now(), this.deps.ttlMinutes);
+    const cap = { max: this.deps.maxPendingPerRequester };
     await this.deps.store.create(request, {
       actor: input.requester,
       action: "request.created",
@@ -202,7 +207,7 @@ export class RevocationService {
         ...(input.selection === undefined ? {} : { command: input.selection.slice(0, 2000) }),
         ...(input.incident === undefined ? {} : { incident: input.incident }),
       },
-    });
+    }, cap);
     return request;
   }
 
