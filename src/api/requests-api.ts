@@ -1,7 +1,7 @@
 /**
  * `POST /api/requests` and `GET /api/requests/{id}`: automation proposes, a person approves in
- * Teams, automation reads the outcome. The order of a proposal: the token (401) and its app role
- * (403), the caller's rate (429), then the body (400), the idempotency key, the pending cap and the
+ * Teams, automation reads the outcome. The order of a proposal: the token (401), the caller's rate
+ * (429), its app role (403), then the body (400), the idempotency key, the pending cap and the
  * approval channel, and only then Graph. Everything after the token is audited with the calling
  * app as the actor; resolution is the chat commands' own (src/commands/selections.ts).
  */
@@ -20,6 +20,7 @@ import type { AccessTokenValidator, ApiCaller } from "./access-token.js";
 import type { ApprovalChannelPort } from "./ports.js";
 import { json, problem, type ApiResponse, type FieldError } from "./problem.js";
 import type { RateLimiter } from "./rate-limit.js";
+import { ApiRefusals } from "./refusals.js";
 import { readProposal, type Proposal } from "./request-body.js";
 
 /** The app roles of the bot's API (README, "Automation API"). */
@@ -57,12 +58,18 @@ export interface RequestsApiDeps {
   maxTargets: number;
   now?: () => Date;
   logger: Logger;
+  /** `request.refused` entries per calling app per minute (src/api/refusals.ts); default 10. */
+  refusalAuditPerMinute?: number;
 }
 
 const WWW_AUTHENTICATE = "www-authenticate";
 
 export class RequestsApi {
-  constructor(private readonly deps: RequestsApiDeps) {}
+  private readonly refusals: ApiRefusals;
+
+  constructor(private readonly deps: RequestsApiDeps) {
+    this.refusals = new ApiRefusals({ auditor: deps.auditor, logger: deps.logger, auditPerMinute: deps.refusalAuditPerMinute });
+  }
 
   private now(): Date {
     return this.deps.now?.() ?? new Date();
@@ -70,11 +77,9 @@ export class RequestsApi {
 
   /** `POST /api/requests`. `readBody` is called only once the caller is known to hold the role. */
   async propose(authorization: string | undefined, readBody: BodyReader): Promise<ApiResponse> {
-    const auth = await this.authorize(authorization, [API_ROLES.request]);
+    const auth = await this.authorize(authorization, [API_ROLES.request], this.deps.proposals, "propose");
     if (!auth.ok) return auth.response;
     const { caller, actor } = auth;
-    const rate = this.deps.proposals.take(caller.appId);
-    if (!rate.ok) return tooManyRequests(rate.retryAfterSeconds);
 
     const body = await readBody();
     if (typeof body === "number") return bodyRefused(body);
@@ -229,11 +234,9 @@ export class RequestsApi {
 
   /** `GET /api/requests/{id}`: the request's state, decision, counts and a page of its targets. */
   async read(authorization: string | undefined, id: string, query: URLSearchParams): Promise<ApiResponse> {
-    const auth = await this.authorize(authorization, [API_ROLES.request, API_ROLES.read]);
+    const auth = await this.authorize(authorization, [API_ROLES.request, API_ROLES.read], this.deps.reads, "read");
     if (!auth.ok) return auth.response;
     const { caller, actor } = auth;
-    const rate = this.deps.reads.take(caller.appId);
-    if (!rate.ok) return tooManyRequests(rate.retryAfterSeconds);
 
     const errors: FieldError[] = [];
     for (const name of query.keys()) {
@@ -304,18 +307,21 @@ export class RequestsApi {
     });
   }
 
-  /** The caller if its token is valid and carries one of the roles; else the answer that says why. */
-  private async authorize(authorization: string | undefined, roles: readonly string[]): Promise<{ ok: true; caller: ApiCaller; actor: Actor } | { ok: false; response: ApiResponse }> {
+  /**
+   * The caller if its token is valid, it is within its rate, and it holds one of the roles; else the
+   * answer that says why. The rate comes before the role check and its audit entry: an app of the
+   * tenant without a role cannot write more entries than the rate (and the refusal budget) allow.
+   */
+  private async authorize(authorization: string | undefined, roles: readonly string[], limiter: RateLimiter, route: string): Promise<{ ok: true; caller: ApiCaller; actor: Actor } | { ok: false; response: ApiResponse }> {
     if (this.deps.tokens === undefined) {
       return { ok: false, response: problem(503, "not-configured", "The automation API is not configured", this.deps.notConfigured ?? "The API cannot check tokens.") };
     }
     const check = await this.deps.tokens.validate(authorization);
     if (!check.ok) {
+      this.refusals.token(check.kind, check.reason);
       if (check.kind === "unavailable") {
-        this.deps.logger.warn({ reason: check.reason }, "API: tokens cannot be checked");
         return { ok: false, response: problem(503, "unavailable", "Tokens cannot be checked now", "Entra's signing keys could not be read; try again shortly.", { headers: { "retry-after": "30" } }) };
       }
-      this.deps.logger.info({ reason: check.reason }, "API: token refused");
       const challenge = check.kind === "missing" ? 'Bearer realm="teams-revoke-bot"' : `Bearer realm="teams-revoke-bot", error="invalid_token", error_description="${check.reason.replace(/["\\]/g, "'")}"`;
       return {
         ok: false,
@@ -323,6 +329,11 @@ export class RequestsApi {
           headers: { [WWW_AUTHENTICATE]: challenge },
         }),
       };
+    }
+    const rate = limiter.take(check.caller.appId);
+    if (!rate.ok) {
+      this.refusals.rateLimited(check.caller.appId, route);
+      return { ok: false, response: tooManyRequests(rate.retryAfterSeconds) };
     }
     const actor = appActor(check.caller.appId, check.caller.displayName);
     if (!roles.some((r) => check.caller.roles.includes(r))) {
@@ -337,8 +348,8 @@ export class RequestsApi {
     return { ok: true, caller: check.caller, actor };
   }
 
-  private async refused(actor: Actor, reason: string, details: Record<string, unknown>): Promise<void> {
-    await this.deps.auditor.record({ actor, action: "request.refused", requestId: null, details: { via: "api", reason, ...details } });
+  private refused(actor: Actor, reason: string, details: Record<string, unknown>): Promise<void> {
+    return this.refusals.audit(actor, reason, details);
   }
 }
 

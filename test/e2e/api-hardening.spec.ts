@@ -4,7 +4,7 @@
  * through the real server (inbound auth on), the local connector and the simulator.
  */
 import assert from "node:assert/strict";
-import { SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
+import { PAYROLL_APP_ID, PAYROLL_CLIENT_SECRET, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { installActivity } from "../fakes/activities.js";
 import { callApi, entraToken, type ApiAnswer } from "../support/api-client.js";
 import { testDialects, type TestDatabase } from "../support/databases.js";
@@ -75,3 +75,54 @@ for (const dialect of testDialects()) {
     });
   });
 }
+
+/** Waits out the last seconds of a minute, so a per-minute window does not roll over mid-test. */
+async function startOfAMinute(): Promise<void> {
+  const intoMinute = Date.now() % 60_000;
+  if (intoMinute > 45_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute + 100));
+}
+
+describe("e2e: apps without a role cannot grow the audit log or the log without bound", function () {
+  this.timeout(120_000);
+  let h: Harness;
+  const logLines: string[] = [];
+
+  before(async () => {
+    // Proposals: 3 per minute per app; reads: ten times that.
+    h = await startHarness({ env: { APPROVAL_CHANNEL_ID: APPROVAL, API_REQUESTS_PER_MINUTE: "3" }, logLines });
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  it("rate before audit: an app without the role gets 403 for its rate, then 429 without an audit entry; its refusals are budgeted per minute", async () => {
+    await startOfAMinute();
+    const payroll = await entraToken(h.sim, PAYROLL_APP_ID, PAYROLL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
+    const actor = `app:${PAYROLL_APP_ID}`;
+    const audited = async () => (await h.auditEntries()).filter((e) => e.action === "request.refused" && e.actor?.aadObjectId === actor).length;
+
+    const posts = [];
+    for (let i = 0; i < 8; i++) posts.push(await callApi(h.bot.url, "POST", "/api/requests", { token: payroll, body: proposal({ users: [alice.userPrincipalName] }) }));
+    assert.deepEqual(posts.map((p) => p.status), [403, 403, 403, 429, 429, 429, 429, 429]);
+    assertProblem(posts[7], 429, "rate-limited");
+    assert.equal(await audited(), 3, "only the calls within the rate are audited");
+
+    // Reads are allowed 30 a minute: more than the 10 refusal entries one app may write a minute.
+    const reads = [];
+    for (let i = 0; i < 25; i++) reads.push((await callApi(h.bot.url, "GET", "/api/requests/R-0000000000", { token: payroll })).status);
+    assert.ok(reads.every((s) => s === 403), JSON.stringify(reads));
+    assert.equal(await audited(), 10, "at most 10 refusal entries per app per minute");
+    const budgetLines = logLines.filter((l) => l.includes("audit budget for this minute is spent"));
+    assert.ok(budgetLines.length >= 1 && budgetLines.length <= 11, String(budgetLines.length));
+  });
+
+  it("bad tokens: 300 calls write at most a dozen log lines (the first ten, then every hundredth)", async () => {
+    const before = logLines.filter((l) => l.includes("API: token refused")).length;
+    for (let i = 0; i < 300; i++) {
+      const res = await callApi(h.bot.url, "GET", "/api/requests/R-0000000000", { authorization: `Bearer e30.e30.${i}` });
+      assert.equal(res.status, 401);
+    }
+    const lines = logLines.filter((l) => l.includes("API: token refused")).length - before;
+    assert.ok(lines >= 1 && lines <= 13, `${lines} log lines for 300 refused tokens`);
+  });
+});
