@@ -322,7 +322,7 @@ export class RequestsApi {
       if (check.kind === "unavailable") {
         return { ok: false, response: problem(503, "unavailable", "Tokens cannot be checked now", "Entra's signing keys could not be read; try again shortly.", { headers: { "retry-after": "30" } }) };
       }
-      const challenge = check.kind === "missing" ? 'Bearer realm="teams-revoke-bot"' : `Bearer realm="teams-revoke-bot", error="invalid_token", error_description="${check.reason.replace(/["\\]/g, "'")}"`;
+      const challenge = check.kind === "missing" ? 'Bearer realm="teams-revoke-bot"' : `Bearer realm="teams-revoke-bot", error="invalid_token", error_description="${headerSafe(check.reason)}"`;
       return {
         ok: false,
         response: problem(401, "invalid-token", "A valid access token is required", `${capitalize(check.reason)}. Send an Entra access token for the bot's API (app-only, audience api://<the bot's Graph app client ID>).`, {
@@ -397,6 +397,11 @@ function tooManyRequests(retryAfterSeconds: number): ApiResponse {
   return problem(429, "rate-limited", "Too many requests", `This app sent more requests than the API takes per minute; retry after ${retryAfterSeconds} seconds.`, {
     headers: { "retry-after": String(retryAfterSeconds) },
   });
+}
+
+/** A header value: printable ASCII only (Node refuses anything else), no quote or backslash. */
+function headerSafe(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, "?").replace(/["\\]/g, "'");
 }
 
 function capitalize(text: string): string {

@@ -4,6 +4,7 @@
  * through the real server (inbound auth on), the local connector and the simulator.
  */
 import assert from "node:assert/strict";
+import BetterSqlite3 from "better-sqlite3";
 import { PAYROLL_APP_ID, PAYROLL_CLIENT_SECRET, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { installActivity } from "../fakes/activities.js";
 import { callApi, entraToken, type ApiAnswer } from "../support/api-client.js";
@@ -124,5 +125,46 @@ describe("e2e: apps without a role cannot grow the audit log or the log without 
     }
     const lines = logLines.filter((l) => l.includes("API: token refused")).length - before;
     assert.ok(lines >= 1 && lines <= 13, `${lines} log lines for 300 refused tokens`);
+  });
+});
+
+describe("e2e: no exception text reaches a caller", function () {
+  this.timeout(60_000);
+  let h: Harness;
+  const logLines: string[] = [];
+
+  before(async () => {
+    h = await startHarness({ env: { APPROVAL_CHANNEL_ID: APPROVAL }, logLines });
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  it("a JWT header whose alg is not ASCII: 401 problem, not Node's header error", async () => {
+    const header = Buffer.from(JSON.stringify({ alg: "RS256\u00e9\u2028", kid: "x" })).toString("base64url");
+    const res = await callApi(h.bot.url, "GET", "/api/requests/R-0000000000", { authorization: `Bearer ${header}.e30.c2ln` });
+    assertProblem(res, 401, "invalid-token");
+    assert.match(res.headers.get("www-authenticate") ?? "", /error="invalid_token"/);
+  });
+
+  it("a database failure: one problem+json 500 with a reference, on POST and GET; the details only in the log", async () => {
+    const token = await entraToken(h.sim, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
+    const path = h.databaseUrl.slice("sqlite:".length);
+    const db = new BetterSqlite3(path);
+    try {
+      db.exec("alter table api_idempotency rename to api_idempotency_gone");
+      db.exec("alter table requests rename to requests_gone");
+    } finally {
+      db.close();
+    }
+    const made = await callApi(h.bot.url, "POST", "/api/requests", { token, body: proposal({ users: [alice.userPrincipalName] }) });
+    const read = await callApi(h.bot.url, "GET", "/api/requests/R-0000000000", { token });
+    for (const res of [made, read]) {
+      assertProblem(res, 500, "internal");
+      const text = JSON.stringify(res.body);
+      assert.ok(!/api_idempotency|requests_gone|sqlite|revoke-bot\.db|no such table|SqliteError/i.test(text), text);
+      assert.equal(typeof res.body.correlationId, "string");
+      assert.ok(logLines.some((l) => l.includes(res.body.correlationId as string) && /no such table/.test(l)), "the details are in the log under the reference");
+    }
   });
 });
