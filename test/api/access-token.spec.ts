@@ -29,7 +29,7 @@ function fakeEntra(signers: JwtSigner[]) {
 }
 
 function v1Claims(now: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { aud: `api://${CLIENT}`, iss: `https://sts.windows.net/${TENANT}/`, tid: TENANT, appid: APP, oid: "30000000-0000-4000-8000-000000000003", roles: ["Revocation.Request"], ver: "1.0", nbf: now - 300, exp: now + 3600, ...extra };
+  return { aud: `api://${CLIENT}`, iss: `https://sts.windows.net/${TENANT}/`, tid: TENANT, appid: APP, oid: "30000000-0000-4000-8000-000000000003", roles: ["Revocation.Request"], idtyp: "app", ver: "1.0", nbf: now - 300, exp: now + 3600, ...extra };
 }
 
 describe("api: EntraTokenValidator", () => {

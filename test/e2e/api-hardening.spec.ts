@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import BetterSqlite3 from "better-sqlite3";
-import { PAYROLL_APP_ID, PAYROLL_CLIENT_SECRET, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
+import { PAYROLL_APP_ID, PAYROLL_CLIENT_SECRET, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, WELL_KNOWN, decodeJwt } from "@teams-revoke-bot/graph-simulator";
 import { installActivity } from "../fakes/activities.js";
 import { callApi, entraToken, type ApiAnswer } from "../support/api-client.js";
 import { testDialects, type TestDatabase } from "../support/databases.js";
@@ -165,6 +165,58 @@ describe("e2e: no exception text reaches a caller", function () {
       assert.ok(!/api_idempotency|requests_gone|sqlite|revoke-bot\.db|no such table|SqliteError/i.test(text), text);
       assert.equal(typeof res.body.correlationId, "string");
       assert.ok(logLines.some((l) => l.includes(res.body.correlationId as string) && /no such table/.test(l)), "the details are in the log under the reference");
+    }
+  });
+});
+
+describe("e2e: app-only means idtyp=app, and each token version has its own issuer", function () {
+  this.timeout(60_000);
+  let h: Harness;
+  let sentinel: string;
+
+  before(async () => {
+    h = await startHarness({ env: { APPROVAL_CHANNEL_ID: APPROVAL } });
+    sentinel = await entraToken(h.sim, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  const claimsOf = (token: string): Record<string, unknown> => {
+    const decoded = decodeJwt(token);
+    assert.ok(decoded !== undefined);
+    return decoded.payload;
+  };
+  const read = (token: string) => callApi(h.bot.url, "GET", "/api/requests/R-0000000000", { token });
+
+  it("the registration's idtyp claim is there and accepted; a token without idtyp (and without scp) is refused", async () => {
+    assert.equal(claimsOf(sentinel).idtyp, "app");
+    assertProblem(await read(sentinel), 404, "not-found");
+    const withoutIdtyp = { ...claimsOf(sentinel) };
+    delete withoutIdtyp.idtyp;
+    const res = await read(h.sim.signAsEntra(withoutIdtyp));
+    assertProblem(res, 401, "invalid-token");
+    assert.match(res.body.detail as string, /idtyp=app/);
+  });
+
+  it("a v1.0 token with the v2.0 issuer, and a v2.0 token with the v1.0 issuer, are refused; each with its own is accepted", async () => {
+    const v1 = claimsOf(sentinel);
+    const v2Issuer = `${h.sim.url}/${h.sim.tenantId}/v2.0`;
+    const v1Issuer = `https://sts.windows.net/${h.sim.tenantId}/`;
+    assert.equal(v1.iss, v1Issuer);
+    assertProblem(await read(h.sim.signAsEntra({ ...v1, iss: v2Issuer })), 401, "invalid-token");
+    const app = h.sim.tenant.applicationByAppId(h.sim.clientId);
+    assert.ok(app !== undefined);
+    (app as { requestedAccessTokenVersion?: 1 | 2 | null }).requestedAccessTokenVersion = 2;
+    try {
+      const v2 = claimsOf(await entraToken(h.sim, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`));
+      assert.equal(v2.iss, v2Issuer);
+      assertProblem(await read(h.sim.signAsEntra(v2)), 404, "not-found");
+      const res = await read(h.sim.signAsEntra({ ...v2, iss: v1Issuer }));
+      assertProblem(res, 401, "invalid-token");
+      assert.match(res.body.detail as string, /not issued by the bot's tenant/);
+    } finally {
+      (app as { requestedAccessTokenVersion?: 1 | 2 | null }).requestedAccessTokenVersion = null;
     }
   });
 });
