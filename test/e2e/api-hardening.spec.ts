@@ -9,6 +9,7 @@ import { PAYROLL_APP_ID, PAYROLL_CLIENT_SECRET, SENTINEL_APP_ID, SENTINEL_CLIENT
 import { installActivity } from "../fakes/activities.js";
 import { callApi, entraToken, type ApiAnswer } from "../support/api-client.js";
 import { testDialects, type TestDatabase } from "../support/databases.js";
+import { cardText, lastConfirmCard } from "./cards.js";
 import { startHarness, type Harness } from "./harness.js";
 
 const APPROVAL = "19:soc-approvals@thread.tacv2";
@@ -188,6 +189,25 @@ describe("e2e: app-only means idtyp=app, and each token version has its own issu
     return decoded.payload;
   };
   const read = (token: string) => callApi(h.bot.url, "GET", "/api/requests/R-0000000000", { token });
+
+  it("incident.url must be an https URI as RFC 3986 writes one: a space, angle brackets, quotes, non-ASCII or a bad escape are 400", async () => {
+    for (const url of ["https://portal.azure.com/a b", "https://portal.azure.com/<script>", 'https://portal.azure.com/"x"', "https://pörtal.azure.com/", "https://portal.azure.com/%zz", "https:///nohost"]) {
+      h.sim.clearRequests();
+      const res = await callApi(h.bot.url, "POST", "/api/requests", { token: sentinel, body: proposal({ users: [alice.userPrincipalName] }, { incident: { ...incident, url } }) });
+      assertProblem(res, 400, "invalid-body");
+      assert.deepEqual((res.body.errors as Array<{ field: string }>).map((e) => e.field), ["incident.url"], url);
+      assert.equal(h.sim.requests.filter((r) => r.path.startsWith("/v1.0")).length, 0);
+    }
+  });
+
+  it("the approval card shows the incident link's host next to its title", async () => {
+    assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), h.channel("soc-approvals")))).status, 200);
+    const url = "https://contoso-soc.example/incidents/4711?tab=entities";
+    const res = await callApi(h.bot.url, "POST", "/api/requests", { token: sentinel, body: proposal({ users: [alice.userPrincipalName] }, { incident: { ...incident, url } }) });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const text = cardText(lastConfirmCard(h, APPROVAL).card);
+    assert.ok(text.includes(`(${url}), a link to contoso-soc.example`), text);
+  });
 
   it("the registration's idtyp claim is there and accepted; a token without idtyp (and without scp) is refused", async () => {
     assert.equal(claimsOf(sentinel).idtyp, "app");
