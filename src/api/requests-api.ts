@@ -35,9 +35,14 @@ export const MAX_PAGE_SIZE = 200;
 
 /** Idempotency keys (src/store/idempotency-store.ts). */
 export interface IdempotencyKeys {
-  claim(callerAppId: string, key: string, bodySha256: string): Promise<{ kind: "claimed" } | { kind: "done"; requestId: string; bodySha256: string } | { kind: "inProgress"; bodySha256: string }>;
-  complete(callerAppId: string, key: string, requestId: string): Promise<void>;
-  release(callerAppId: string, key: string): Promise<void>;
+  claim(callerAppId: string, key: string, bodySha256: string): Promise<{ kind: "claimed"; owner: string } | { kind: "done"; requestId: string; bodySha256: string } | { kind: "inProgress"; bodySha256: string }>;
+  /** Keeps the holder's claim from being taken over while it works; false when it is no longer its. */
+  refresh(callerAppId: string, key: string, owner: string): Promise<boolean>;
+  /** Records the request; false (nothing written) when the claim is no longer the holder's. */
+  complete(callerAppId: string, key: string, owner: string, requestId: string): Promise<boolean>;
+  release(callerAppId: string, key: string, owner: string): Promise<void>;
+  /** How often a holder refreshes its claim. */
+  readonly refreshEveryMs: number;
 }
 
 /** What a body read gives: the object, or the HTTP status readJsonBody refused it with. */
@@ -102,14 +107,25 @@ export class RequestsApi {
       }
       return this.accepted(claim.requestId, true);
     }
+    const keys = this.deps.idempotency;
+    const { owner } = claim;
+    // Refreshed while Graph and Teams work, so a retry (Logic Apps time out after 120 s) finds the
+    // call in progress instead of taking the key over and making a second request.
+    const refresher = setInterval(() => {
+      keys.refresh(caller.appId, proposal.idempotencyKey, owner).catch((err: unknown) => this.deps.logger.warn({ err }, "API: an idempotency claim could not be refreshed"));
+    }, keys.refreshEveryMs);
     try {
       const answer = await this.create(caller, actor, proposal);
-      if (answer.requestId === undefined) await this.deps.idempotency.release(caller.appId, proposal.idempotencyKey);
-      else await this.deps.idempotency.complete(caller.appId, proposal.idempotencyKey, answer.requestId);
+      if (answer.requestId === undefined) await keys.release(caller.appId, proposal.idempotencyKey, owner);
+      else if (!(await keys.complete(caller.appId, proposal.idempotencyKey, owner, answer.requestId))) {
+        this.deps.logger.warn({ app: caller.appId, requestId: answer.requestId }, "API: the idempotency key was taken over while its request was made; a retry may have made another");
+      }
       return answer.response;
     } catch (err) {
-      await this.deps.idempotency.release(caller.appId, proposal.idempotencyKey).catch(() => undefined);
+      await keys.release(caller.appId, proposal.idempotencyKey, owner).catch(() => undefined);
       throw err;
+    } finally {
+      clearInterval(refresher);
     }
   }
 
