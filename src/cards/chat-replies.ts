@@ -26,6 +26,7 @@ export const HELP_TEXT = [
   "- `revoke`: asks for the user with a card.",
   "- `status alice@contoso.com`: account state, when sessions were last revoked, recent sign-ins and the requests that named the user.",
   "- `pending`: open requests you can act on (approve, reject, or withdraw your own). `cancel R-XXXXXXXXXX`: withdraw one of yours.",
+  "- `cancel app <app ID or name>`: reject every pending request of one automation app at once (approvers; an emergency stop, as removing the app's role does not end tokens it already holds).",
   "- `history [n]`: what happened lately, from the audit log (approvers).",
   "- `audit here`: make this channel the audit channel (approvers, in a channel).",
   '- `enable alice@contoso.com [--reason "…"]`: enable an account this bot disabled (`--disable`), always approved by a second person. An account someone else disabled needs the approver to choose Enable anyway.',
@@ -75,6 +76,22 @@ export const Cancel = {
   notPending: (requestId: string, state: string) => `Request ${requestId} is ${state}; only a pending request can be withdrawn. Nothing was changed.`,
   refused: (reason: string) => `${withoutConfigNames(reason)} Nothing was changed.`,
   done: (requestId: string) => `Request ${requestId} is withdrawn. Nothing was revoked.`,
+} as const;
+
+export const CancelApp = {
+  /** Recorded in the audit log as well as said. */
+  refusedReason: "only members of an approver group (APPROVER_GROUP_IDS) can withdraw an app's requests",
+  refused: "Only members of an approver group can withdraw an app's requests. Nothing was changed.",
+  none: (app: string) => `No automation app named ${plain(app)} has a pending request. Nothing was changed.`,
+  ambiguous: (app: string, names: readonly string[]) =>
+    `More than one app matches ${plain(app)} (${names.map(plain).join(", ")}). Use the app's application ID, from the Entra admin center. Nothing was changed.`,
+  /** The comment recorded with each rejection. */
+  comment: (app: string) => `Emergency stop: every pending request of ${app} withdrawn at once.`,
+  done: (app: string, ids: readonly string[], notChanged: number) =>
+    `${ids.length === 1 ? "1 pending request" : `${ids.length} pending requests`} of ${plain(app)} rejected: ${ids.join(", ")}. Nothing of them will run.` +
+    (notChanged > 0 ? ` ${notChanged} more had been decided or had expired in the meantime.` : "") +
+    " Remove the app's role too: tokens it already holds stay valid for up to about 90 minutes.",
+  failed: (why: string) => `I could not withdraw the app's requests: ${why}`,
 } as const;
 
 export const AuditHere = {

@@ -230,6 +230,11 @@ export class RevocationService {
     return (await this.deps.store.summary(id, 0)) !== undefined;
   }
 
+  /** Unexpired pending requests (heads only), oldest first, of one requester or of everyone: `cancel app`. */
+  openRequests(requesterId?: string, limit = 1000): Promise<RequestHead[]> {
+    return this.deps.store.listHeads(["pending"], { expiresAfter: this.now().toISOString(), limit, ...(requesterId === undefined ? {} : { requesterId }) });
+  }
+
   /** How many unexpired pending requests the person has (a count: nothing is loaded). */
   pendingCountOf(requesterId: string): Promise<number> {
     return this.deps.store.countByState(["pending"], { requesterId, expiresAfter: this.now().toISOString() });

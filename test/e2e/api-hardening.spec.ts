@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import BetterSqlite3 from "better-sqlite3";
-import { PAYROLL_APP_ID, PAYROLL_CLIENT_SECRET, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, WELL_KNOWN, decodeJwt } from "@teams-revoke-bot/graph-simulator";
+import { PAYROLL_APP_ID, PAYROLL_CLIENT_SECRET, REPORTING_APP_ID, REPORTING_CLIENT_SECRET, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, WELL_KNOWN, decodeJwt } from "@teams-revoke-bot/graph-simulator";
 import { installActivity } from "../fakes/activities.js";
 import { callApi, entraToken, type ApiAnswer } from "../support/api-client.js";
 import { testDialects, type TestDatabase } from "../support/databases.js";
@@ -238,5 +238,59 @@ describe("e2e: app-only means idtyp=app, and each token version has its own issu
     } finally {
       (app as { requestedAccessTokenVersion?: 1 | 2 | null }).requestedAccessTokenVersion = null;
     }
+  });
+});
+
+describe("e2e: cancel app, the emergency stop for one automation app", function () {
+  this.timeout(60_000);
+  let h: Harness;
+  let sentinel: string;
+
+  before(async () => {
+    h = await startHarness({ env: { APPROVAL_CHANNEL_ID: APPROVAL, MAX_PENDING_PER_REQUESTER: "10" } });
+    assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), h.channel("soc-approvals")))).status, 200);
+    sentinel = await entraToken(h.sim, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  async function propose(): Promise<string> {
+    const res = await callApi(h.bot.url, "POST", "/api/requests", { token: sentinel, body: proposal({ users: [alice.userPrincipalName, bob.userPrincipalName] }) });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    return res.body.requestId as string;
+  }
+  const stateOf = async (id: string) => (await callApi(h.bot.url, "GET", `/api/requests/${id}`, { token: sentinel })).body.state as string;
+  const lastReply = (key: "val" | "riley") => h.connector.texts(h.personal(key).id).at(-1) ?? "";
+
+  it("a revoker who is no approver is refused (audited); an approver rejects every pending request of the app by name, then by ID; a person's request stays", async () => {
+    const first = [await propose(), await propose()];
+    assert.equal((await h.say("sam", `revoke user ${oneil.userPrincipalName} --reason "chat"`, h.channel("soc-approvals"))).status, 200);
+    const chatId = lastConfirmCard(h, APPROVAL).requestId;
+
+    assert.equal((await h.say("val", "cancel app Contoso Sentinel Playbook")).status, 200);
+    assert.match(lastReply("val"), /Only members of an approver group/);
+    for (const id of first) assert.equal(await stateOf(id), "pending");
+    const refused = (await h.auditEntries()).filter((e) => e.action === "request.refused" && e.actor?.aadObjectId === WELL_KNOWN.val.id);
+    assert.equal(refused.length, 1);
+
+    assert.equal((await h.say("riley", "cancel app contoso sentinel playbook")).status, 200);
+    const reply = lastReply("riley");
+    assert.ok(first.every((id) => reply.includes(id)) && /2 pending requests of Contoso Sentinel Playbook/.test(reply), reply);
+    for (const id of first) assert.equal(await stateOf(id), "rejected");
+    const read = await callApi(h.bot.url, "GET", `/api/requests/${first[0]}`, { token: sentinel });
+    assert.equal(read.body.decision.outcome, "rejected");
+    assert.match(read.body.decision.comment as string, /Emergency stop/);
+    const entries = (await h.auditEntries()).filter((e) => e.action === "request.rejected" && first.includes(e.requestId ?? ""));
+    assert.deepEqual(entries.map((e) => e.actor?.aadObjectId), [WELL_KNOWN.riley.id, WELL_KNOWN.riley.id]);
+
+    const later = await propose();
+    assert.equal((await h.say("riley", `cancel app ${SENTINEL_APP_ID.toUpperCase()}`)).status, 200);
+    assert.equal(await stateOf(later), "rejected");
+    const chat = await callApi(h.bot.url, "GET", `/api/requests/${chatId}`, { token: await entraToken(h.sim, REPORTING_APP_ID, REPORTING_CLIENT_SECRET, `api://${h.sim.clientId}/.default`) });
+    assert.equal(chat.body.state, "pending", "a person's request is not the app's");
+
+    assert.equal((await h.say("riley", "cancel app Contoso Sentinel Playbook")).status, 200);
+    assert.match(lastReply("riley"), /No automation app named Contoso Sentinel Playbook has a pending request/);
   });
 });
