@@ -96,6 +96,28 @@ describe("api: EntraTokenValidator", () => {
     assert.equal((await v.validate(token)).ok, true);
   });
 
+  it("keys that cannot be read are 'unavailable' (503), also for the calls right after, never 'a key the tenant does not publish'", async () => {
+    const fake = fakeEntra([entra]);
+    let keysDown = true;
+    const v = new EntraTokenValidator({
+      authorityHost: AUTHORITY,
+      tenantId: TENANT,
+      clientId: CLIENT,
+      now: () => clock,
+      minKeyRefreshMs: 60_000,
+      fetchJson: (url) => (keysDown && url.endsWith("/discovery/v2.0/keys") ? Promise.reject(new Error("503")) : fake.fetchJson(url)),
+    });
+    const token = `Bearer ${entra.sign(v1Claims(nowS()))}`;
+    const calls = await Promise.all([v.validate(token), v.validate(token), v.validate(token)]);
+    for (const check of calls) assert.equal(!check.ok && check.kind, "unavailable", JSON.stringify(check));
+    clock += 1000;
+    const next = await v.validate(token);
+    assert.equal(!next.ok && next.kind, "unavailable", JSON.stringify(next));
+    keysDown = false;
+    clock += 60_000;
+    assert.equal((await v.validate(token)).ok, true);
+  });
+
   it("refuses HS256 keyed with the public key, a token without kid, and one with scp", async () => {
     const v = validator(fakeEntra([entra]));
     const claims = Buffer.from(JSON.stringify(v1Claims(nowS()))).toString("base64url");
