@@ -25,7 +25,7 @@ export class SqlIdempotencyStore {
 
   /** How often the holder of a claim refreshes it: well within the time after which it may be taken over. */
   get refreshEveryMs(): number {
-    return Math.max(1000, Math.floor(this.staleClaimMs / 4));
+    return Math.max(50, Math.floor(this.staleClaimMs / 4));
   }
 
   /** Claims the key for the caller, or says what holds it. */

@@ -294,3 +294,36 @@ describe("e2e: cancel app, the emergency stop for one automation app", function 
     assert.match(lastReply("riley"), /No automation app named Contoso Sentinel Playbook has a pending request/);
   });
 });
+
+describe("e2e: an idempotency key is not taken over while its first call still works", function () {
+  this.timeout(60_000);
+  let h: Harness;
+
+  before(async () => {
+    // Claims go stale after 1 s here (120 s in production); Graph answers after 2.5 s.
+    h = await startHarness({ env: { APPROVAL_CHANNEL_ID: APPROVAL }, apiIdempotencyStaleMs: 1000 });
+    assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), h.channel("soc-approvals")))).status, 200);
+  });
+  after(async () => {
+    h?.sim.setLatency(0);
+    await h?.close();
+  });
+
+  it("a retry during a slow first call gets 409, not a second request; after it, the retry gets the first call's request", async () => {
+    const token = await entraToken(h.sim, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
+    const body = proposal({ users: [oneil.userPrincipalName] });
+    h.sim.setLatency(2500);
+    const first = callApi(h.bot.url, "POST", "/api/requests", { token, body });
+    await new Promise((r) => setTimeout(r, 1800));
+    const retry = await callApi(h.bot.url, "POST", "/api/requests", { token, body });
+    assertProblem(retry, 409, "idempotency-key-in-use");
+    const made = await first;
+    h.sim.setLatency(0);
+    assert.equal(made.status, 202, JSON.stringify(made.body));
+    const replay = await callApi(h.bot.url, "POST", "/api/requests", { token, body });
+    assert.equal(replay.status, 202);
+    assert.equal(replay.body.requestId, made.body.requestId);
+    const created = (await h.auditEntries()).filter((e) => e.action === "request.created");
+    assert.equal(created.length, 1);
+  });
+});
