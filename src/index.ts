@@ -82,6 +82,8 @@ export interface StartOptions {
   routeConsole?: boolean;
   /** Least time between two reads of Entra's keys on an unknown key ID (automation API); default 60 s. */
   apiKeyRefreshMs?: number;
+  /** Tests only: how long an idempotency claim lasts without a refresh before another call may take it over; default 120 s. */
+  apiIdempotencyStaleMs?: number;
 }
 
 export interface RunningBot {
@@ -340,7 +342,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     revocations,
     auditor,
     directory,
-    idempotency: new SqlIdempotencyStore(db),
+    idempotency: new SqlIdempotencyStore(db, options.apiIdempotencyStaleMs),
     approvals: {
       // The channel's reference without a user: no one person's client refreshes the card.
       find: async () => {

@@ -1,8 +1,9 @@
 import type { Logger } from "pino";
 import restify from "restify";
-import type { ApiResponse } from "./api/problem.js";
+import { internalError, type ApiResponse } from "./api/problem.js";
 import { MAX_API_BODY_BYTES, type BodyReader } from "./api/requests-api.js";
 import type { InboundOutcome } from "./bot/inbound-guard.js";
+import { errorReference } from "./errors.js";
 import { countApiCall, inSpan, recordTurn } from "./telemetry/instruments.js";
 
 /** Largest activity accepted: Teams messages are at most about 100 KB, cards included. */
@@ -52,8 +53,22 @@ function activityKind(body: unknown): "message" | "invoke" | "other" {
  */
 export function createServer(deps: ServerDeps): restify.Server {
   const server = restify.createServer({ name: "teams-revoke-bot", handleUncaughtExceptions: false });
+  // Every route's failure is one problem+json 500 with a reference; the exception goes to the log.
+  const guarded = (handler: (req: restify.Request, res: restify.Response) => Promise<void>) => async (req: restify.Request, res: restify.Response) => {
+    try {
+      await handler(req, res);
+    } catch (err) {
+      const correlationId = errorReference();
+      deps.logger.error({ err, correlationId, method: req.method, path: req.path() }, "request failed inside the bot");
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      writeApiResponse(res, internalError(correlationId));
+    }
+  };
 
-  server.post("/api/messages", async (req, res) => {
+  server.post("/api/messages", guarded(async (req, res) => {
     const body = await readJsonBody(req, MAX_ACTIVITY_BYTES);
     if (typeof body === "number") {
       discardRest(req, MAX_DISCARDED_BYTES);
@@ -71,12 +86,12 @@ export function createServer(deps: ServerDeps): restify.Server {
     recordTurn(kind, performance.now() - started, outcome.status);
     if (outcome.body === undefined) res.send(outcome.status);
     else res.send(outcome.status, outcome.body);
-  });
+  }));
 
   const api = deps.api;
   if (api !== undefined) {
     // The token is checked before the body is read; a body nobody read flows into nothing.
-    server.post("/api/requests", async (req, res) => {
+    server.post("/api/requests", guarded(async (req, res) => {
       let read = false;
       const answer = await api.propose(req.headers.authorization, () => {
         read = true;
@@ -85,8 +100,8 @@ export function createServer(deps: ServerDeps): restify.Server {
       if (!read || answer.status === 413 || answer.status === 415) discardRest(req, MAX_DISCARDED_BYTES);
       countApiCall(answer.status);
       writeApiResponse(res, answer);
-    });
-    server.get("/api/requests/:id", async (req, res) => {
+    }));
+    server.get("/api/requests/:id", guarded(async (req, res) => {
       const url = new URL(req.url ?? "/", "http://localhost");
       let id: string;
       try {
@@ -98,7 +113,7 @@ export function createServer(deps: ServerDeps): restify.Server {
       const answer = await api.read(req.headers.authorization, id, url.searchParams);
       countApiCall(answer.status);
       writeApiResponse(res, answer);
-    });
+    }));
   }
 
   // Clients such as the Agents Playground probe the endpoint with HEAD before posting.
@@ -114,12 +129,12 @@ export function createServer(deps: ServerDeps): restify.Server {
   });
 
   let cached: { at: number; report: ReadinessReport } | undefined;
-  server.get("/readyz", async (_req, res) => {
+  server.get("/readyz", guarded(async (_req, res) => {
     if (cached === undefined || Date.now() - cached.at > 5000) {
       cached = { at: Date.now(), report: await deps.readiness() };
     }
     res.send(cached.report.ready ? 200 : 503, { ...cached.report, refusedActivities: deps.refusedActivities() });
-  });
+  }));
 
   server.on("restifyError", (req: restify.Request, _res: restify.Response, err: Error, callback: () => void) => {
     deps.logger.warn({ err, path: req.path() }, "request failed");

@@ -56,7 +56,10 @@ export interface EntraTokenOptions {
 const MAX_TOKEN_LENGTH = 16 * 1024;
 
 interface Metadata {
-  issuers: Set<string>;
+  /** The v1.0 document's issuer (`https://sts.windows.net/{tid}/`): the only one for `ver` 1.0 tokens. */
+  v1Issuer: string;
+  /** The v2.0 document's issuer (`{authority}/{tid}/v2.0`): the only one for `ver` 2.0 tokens. */
+  v2Issuer: string;
   jwksUri: string;
 }
 
@@ -65,6 +68,8 @@ export class EntraTokenValidator implements AccessTokenValidator {
   private keys = new Map<string, KeyObject>();
   private keysAt = Number.NEGATIVE_INFINITY;
   private keysLoading: Promise<void> | undefined;
+  /** The last read of the keys failed (the keys kept are an older read's, if any). */
+  private keysFailed = false;
   private readonly tenantId: string;
   private readonly audiences: Set<string>;
 
@@ -106,8 +111,11 @@ export class EntraTokenValidator implements AccessTokenValidator {
   }
 
   private checkClaims(claims: Record<string, unknown>, metadata: Metadata): TokenCheck {
-    const { iss, tid, aud, exp, nbf } = claims;
-    if (typeof tid !== "string" || tid.toLowerCase() !== this.tenantId || typeof iss !== "string" || !metadata.issuers.has(iss)) {
+    const { iss, tid, aud, exp, nbf, ver } = claims;
+    // Each token version against its own issuer (Microsoft's token validation guidance): a v1.0
+    // token claiming the v2.0 issuer, or the reverse, was not made by Entra for this API.
+    const issuer = ver === "1.0" ? metadata.v1Issuer : ver === "2.0" ? metadata.v2Issuer : undefined;
+    if (typeof tid !== "string" || tid.toLowerCase() !== this.tenantId || typeof iss !== "string" || issuer === undefined || iss !== issuer) {
       return invalid("the token was not issued by the bot's tenant (issuer or tenant ID differ)");
     }
     if (typeof aud !== "string" || !this.audiences.has(aud.toLowerCase())) {
@@ -117,9 +125,13 @@ export class EntraTokenValidator implements AccessTokenValidator {
     const skew = this.options.clockSkewSeconds ?? 60;
     if (typeof exp !== "number" || exp + skew <= now) return invalid("the token has expired");
     if (typeof nbf === "number" && nbf - skew > now) return invalid("the token is not valid yet");
-    // A user's delegated token carries scp (and idtyp "user" when asked for): the API is for apps' own identities.
-    if (claims.scp !== undefined || (claims.idtyp !== undefined && claims.idtyp !== "app")) {
+    // The API is for apps' own identities. A user's delegated token carries scp and idtyp "user";
+    // only a token that says idtyp "app" is taken as app-only (the registration asks for the claim).
+    if (claims.scp !== undefined || claims.idtyp === "user") {
       return invalid("the token is a user's delegated token; call the API with the app's own identity (client credentials or a managed identity)");
+    }
+    if (claims.idtyp !== "app") {
+      return invalid("the token does not say it is an app-only token (idtyp=app): the bot's app registration must request the optional access token claim idtyp (manifest/app-registration-api.json)");
     }
     const appId = claims.ver === "2.0" ? claims.azp : claims.appid;
     const oid = claims.oid;
@@ -150,33 +162,37 @@ export class EntraTokenValidator implements AccessTokenValidator {
       this.fetchJson(`${authority}/${this.tenantId}/v2.0/.well-known/openid-configuration`),
       this.fetchJson(`${authority}/${this.tenantId}/.well-known/openid-configuration`),
     ]);
-    const issuers = new Set<string>();
-    for (const doc of [v2, v1]) {
+    const issuerOf = (doc: unknown): string => {
       const issuer = (doc as { issuer?: unknown }).issuer;
       if (typeof issuer !== "string") throw new Error("the OpenID metadata names no issuer");
-      issuers.add(issuer.replace("{tenantid}", this.tenantId));
-    }
+      return issuer.replace("{tenantid}", this.tenantId);
+    };
     const jwksUri = (v2 as { jwks_uri?: unknown }).jwks_uri;
     if (typeof jwksUri !== "string" || !jwksUri.startsWith("https://")) throw new Error("the OpenID metadata names no https jwks_uri");
-    return { issuers, jwksUri };
+    return { v1Issuer: issuerOf(v1), v2Issuer: issuerOf(v2), jwksUri };
   }
 
   /** The key with this ID; an unknown ID reads the keys again, unless they were read a moment ago. */
   private async keyFor(kid: string, metadata: Metadata): Promise<KeyObject | undefined> {
     const maxAge = this.options.maxAgeMs ?? 24 * 3_600_000;
     const age = this.now() - this.keysAt;
-    if (age > maxAge || (!this.keys.has(kid) && age > (this.options.minKeyRefreshMs ?? 60_000))) {
-      this.keysLoading ??= this.readKeys(metadata.jwksUri).finally(() => {
+    if (this.keysLoading === undefined && (age > maxAge || (!this.keys.has(kid) && age > (this.options.minKeyRefreshMs ?? 60_000)))) {
+      this.keysLoading = this.readKeys(metadata.jwksUri).finally(() => {
         this.keysLoading = undefined;
       });
-      await this.keysLoading;
     }
+    // A read in flight (this call's or a concurrent one's) is awaited: concurrent first calls must
+    // not judge a token against the empty key set the read is about to fill.
+    if (this.keysLoading !== undefined) await this.keysLoading;
+    // No key was ever read and the last read failed: Entra's fault or ours, not the caller's (503).
+    if (this.keys.size === 0 && this.keysFailed) throw new Error("the tenant's signing keys could not be read");
     return this.keys.get(kid);
   }
 
   private async readKeys(jwksUri: string): Promise<void> {
     // Counted as read even when it fails, so a failing endpoint is not asked on every call.
     this.keysAt = this.now();
+    this.keysFailed = true;
     const doc = (await this.fetchJson(jwksUri)) as { keys?: unknown };
     if (!Array.isArray(doc.keys)) throw new Error("the key set holds no keys");
     const keys = new Map<string, KeyObject>();
@@ -190,6 +206,7 @@ export class EntraTokenValidator implements AccessTokenValidator {
       }
     }
     this.keys = keys;
+    this.keysFailed = false;
   }
 
   private async fetchJson(url: string): Promise<unknown> {

@@ -34,7 +34,8 @@ export type ProblemName =
   | "directory-failed"
   | "approval-post-failed"
   | "not-configured"
-  | "unavailable";
+  | "unavailable"
+  | "internal";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 export const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
@@ -58,4 +59,12 @@ export function problem(
 /** A JSON answer. */
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): ApiResponse {
   return { status, headers: { "content-type": JSON_CONTENT_TYPE, "cache-control": "no-store", ...headers }, body };
+}
+
+/**
+ * The one answer to a failure inside the bot: no exception text (database paths, SDK messages)
+ * reaches the caller, only a reference that finds the details in the log.
+ */
+export function internalError(correlationId: string): ApiResponse {
+  return problem(500, "internal", "The bot could not answer", `Something failed inside the bot; nothing more is said here. Give the bot's operators the reference ${correlationId}: the details are in its log.`, { correlationId });
 }

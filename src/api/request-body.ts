@@ -217,7 +217,7 @@ function readIncident(raw: unknown, errors: FieldError[]): IncidentRef | undefin
   let url: string | undefined;
   if (raw.url !== undefined) {
     if (typeof raw.url !== "string" || raw.url.length > MAX_URL_LENGTH || !isHttpsUrl(raw.url)) {
-      errors.push({ field: "incident.url", message: `must be an https URL of at most ${MAX_URL_LENGTH} characters (the incident's page)` });
+      errors.push({ field: "incident.url", message: `must be an https URI (RFC 3986: no spaces, angle brackets, quotes or other characters a URI escapes) of at most ${MAX_URL_LENGTH} characters (the incident's page)` });
     } else {
       url = new URL(raw.url).href;
     }
@@ -257,7 +257,15 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
+/**
+ * RFC 3986's characters of a URI (unreserved, reserved, and `%` as the start of an escape): what
+ * `format: uri` allows. The WHATWG parser behind `new URL` accepts far more (spaces, `<`, `>`,
+ * quotes, non-ASCII) and silently escapes it, so it cannot be the check.
+ */
+const URI_CHARACTERS = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]*$/;
+
 function isHttpsUrl(text: string): boolean {
+  if (!/^https:\/\/[^/?#]/i.test(text) || !URI_CHARACTERS.test(text.replace(/%[0-9A-Fa-f]{2}/g, ""))) return false;
   try {
     const url = new URL(text);
     return url.protocol === "https:" && url.username === "" && url.password === "";

@@ -1,7 +1,7 @@
 /**
  * `POST /api/requests` and `GET /api/requests/{id}`: automation proposes, a person approves in
- * Teams, automation reads the outcome. The order of a proposal: the token (401) and its app role
- * (403), the caller's rate (429), then the body (400), the idempotency key, the pending cap and the
+ * Teams, automation reads the outcome. The order of a proposal: the token (401), the caller's rate
+ * (429), its app role (403), then the body (400), the idempotency key, the pending cap and the
  * approval channel, and only then Graph. Everything after the token is audited with the calling
  * app as the actor; resolution is the chat commands' own (src/commands/selections.ts).
  */
@@ -14,11 +14,13 @@ import type { Directory, FailedSignIns } from "../directory/directory.js";
 import type { DirectoryUser } from "../directory/types.js";
 import { errorReference, userMessageOf } from "../errors.js";
 import type { RevocationService } from "../revocation/lifecycle.js";
+import { PendingCapReached } from "../revocation/request-store.js";
 import { appActor, isAppActor, type Actor, type ExcludedTarget, type OutcomeStatus, type Responder, type RevocationRequest } from "../revocation/types.js";
 import type { AccessTokenValidator, ApiCaller } from "./access-token.js";
 import type { ApprovalChannelPort } from "./ports.js";
 import { json, problem, type ApiResponse, type FieldError } from "./problem.js";
 import type { RateLimiter } from "./rate-limit.js";
+import { ApiRefusals } from "./refusals.js";
 import { readProposal, type Proposal } from "./request-body.js";
 
 /** The app roles of the bot's API (README, "Automation API"). */
@@ -33,9 +35,14 @@ export const MAX_PAGE_SIZE = 200;
 
 /** Idempotency keys (src/store/idempotency-store.ts). */
 export interface IdempotencyKeys {
-  claim(callerAppId: string, key: string, bodySha256: string): Promise<{ kind: "claimed" } | { kind: "done"; requestId: string; bodySha256: string } | { kind: "inProgress"; bodySha256: string }>;
-  complete(callerAppId: string, key: string, requestId: string): Promise<void>;
-  release(callerAppId: string, key: string): Promise<void>;
+  claim(callerAppId: string, key: string, bodySha256: string): Promise<{ kind: "claimed"; owner: string } | { kind: "done"; requestId: string; bodySha256: string } | { kind: "inProgress"; bodySha256: string }>;
+  /** Keeps the holder's claim from being taken over while it works; false when it is no longer its. */
+  refresh(callerAppId: string, key: string, owner: string): Promise<boolean>;
+  /** Records the request; false (nothing written) when the claim is no longer the holder's. */
+  complete(callerAppId: string, key: string, owner: string, requestId: string): Promise<boolean>;
+  release(callerAppId: string, key: string, owner: string): Promise<void>;
+  /** How often a holder refreshes its claim. */
+  readonly refreshEveryMs: number;
 }
 
 /** What a body read gives: the object, or the HTTP status readJsonBody refused it with. */
@@ -56,12 +63,18 @@ export interface RequestsApiDeps {
   maxTargets: number;
   now?: () => Date;
   logger: Logger;
+  /** `request.refused` entries per calling app per minute (src/api/refusals.ts); default 10. */
+  refusalAuditPerMinute?: number;
 }
 
 const WWW_AUTHENTICATE = "www-authenticate";
 
 export class RequestsApi {
-  constructor(private readonly deps: RequestsApiDeps) {}
+  private readonly refusals: ApiRefusals;
+
+  constructor(private readonly deps: RequestsApiDeps) {
+    this.refusals = new ApiRefusals({ auditor: deps.auditor, logger: deps.logger, auditPerMinute: deps.refusalAuditPerMinute });
+  }
 
   private now(): Date {
     return this.deps.now?.() ?? new Date();
@@ -69,11 +82,9 @@ export class RequestsApi {
 
   /** `POST /api/requests`. `readBody` is called only once the caller is known to hold the role. */
   async propose(authorization: string | undefined, readBody: BodyReader): Promise<ApiResponse> {
-    const auth = await this.authorize(authorization, [API_ROLES.request]);
+    const auth = await this.authorize(authorization, [API_ROLES.request], this.deps.proposals, "propose");
     if (!auth.ok) return auth.response;
     const { caller, actor } = auth;
-    const rate = this.deps.proposals.take(caller.appId);
-    if (!rate.ok) return tooManyRequests(rate.retryAfterSeconds);
 
     const body = await readBody();
     if (typeof body === "number") return bodyRefused(body);
@@ -96,27 +107,35 @@ export class RequestsApi {
       }
       return this.accepted(claim.requestId, true);
     }
+    const keys = this.deps.idempotency;
+    const { owner } = claim;
+    // Refreshed while Graph and Teams work, so a retry (Logic Apps time out after 120 s) finds the
+    // call in progress instead of taking the key over and making a second request.
+    const refresher = setInterval(() => {
+      keys.refresh(caller.appId, proposal.idempotencyKey, owner).catch((err: unknown) => this.deps.logger.warn({ err }, "API: an idempotency claim could not be refreshed"));
+    }, keys.refreshEveryMs);
     try {
       const answer = await this.create(caller, actor, proposal);
-      if (answer.requestId === undefined) await this.deps.idempotency.release(caller.appId, proposal.idempotencyKey);
-      else await this.deps.idempotency.complete(caller.appId, proposal.idempotencyKey, answer.requestId);
+      if (answer.requestId === undefined) await keys.release(caller.appId, proposal.idempotencyKey, owner);
+      else if (!(await keys.complete(caller.appId, proposal.idempotencyKey, owner, answer.requestId))) {
+        this.deps.logger.warn({ app: caller.appId, requestId: answer.requestId }, "API: the idempotency key was taken over while its request was made; a retry may have made another");
+      }
       return answer.response;
     } catch (err) {
-      await this.deps.idempotency.release(caller.appId, proposal.idempotencyKey).catch(() => undefined);
+      await keys.release(caller.appId, proposal.idempotencyKey, owner).catch(() => undefined);
       throw err;
+    } finally {
+      clearInterval(refresher);
     }
   }
 
   /** The proposal made into a request and posted for approval; `requestId` only when one was made. */
   private async create(caller: ApiCaller, actor: Actor, proposal: Proposal): Promise<{ response: ApiResponse; requestId?: string }> {
     const { revocations } = this.deps;
+    // An early count spares Graph for an app at its cap; the binding one is in revocations.create.
     const open = await revocations.pendingCountOf(actor.aadObjectId);
     const max = revocations.maxPendingPerRequester;
-    if (open >= max) {
-      const reason = `the app already has ${open} pending requests, the most one requester may have open at once (MAX_PENDING_PER_REQUESTER=${max})`;
-      await this.refused(actor, reason, { incident: proposal.incident });
-      return { response: problem(429, "too-many-pending", "Too many pending requests", `Nothing was requested: ${reason}. Wait until one is decided or expires.`, { headers: { "retry-after": "60" } }) };
-    }
+    if (open >= max) return { response: await this.tooManyPending(actor, open, max, proposal) };
     const channel = await this.deps.approvals.find();
     if (channel === undefined) {
       const reason = "no approval channel is reachable: set APPROVAL_CHANNEL_ID (or AUDIT_CHANNEL_ID) to a channel of a team the bot is installed in";
@@ -170,22 +189,29 @@ export class RequestsApi {
       requester: actor,
     });
     const channelId = channelIdOf(channel);
-    const request = await revocations.create({
-      requester: actor,
-      reason: proposal.reason,
-      disable: proposal.disable,
-      containment: proposal.containment,
-      targets,
-      excluded,
-      // The card lives in the approval channel: that is where clicks on it must come from.
-      origin: channel,
-      approvalChannel: channelId,
-      selection: chosen.command,
-      secondPerson,
-      incident: proposal.incident,
-      responders,
-      ...(failedSignIns === undefined ? {} : { failedSignIns }),
-    });
+    let request: RevocationRequest;
+    try {
+      request = await revocations.create({
+        requester: actor,
+        reason: proposal.reason,
+        disable: proposal.disable,
+        containment: proposal.containment,
+        targets,
+        excluded,
+        // The card lives in the approval channel: that is where clicks on it must come from.
+        origin: channel,
+        approvalChannel: channelId,
+        selection: chosen.command,
+        secondPerson,
+        incident: proposal.incident,
+        responders,
+        ...(failedSignIns === undefined ? {} : { failedSignIns }),
+      });
+    } catch (err) {
+      // Counted again where the request is inserted: concurrent proposals all passed the early count.
+      if (err instanceof PendingCapReached) return { response: await this.tooManyPending(actor, err.open, err.max, proposal) };
+      throw err;
+    }
     try {
       await this.deps.approvals.publish(channel, request, secondPerson);
     } catch (err) {
@@ -198,6 +224,12 @@ export class RequestsApi {
       };
     }
     return { response: this.accepted(request.id, false), requestId: request.id };
+  }
+
+  private async tooManyPending(actor: Actor, open: number, max: number, proposal: Proposal): Promise<ApiResponse> {
+    const reason = `the app already has ${open} pending requests, the most one requester may have open at once (MAX_PENDING_PER_REQUESTER=${max})`;
+    await this.refused(actor, reason, { incident: proposal.incident });
+    return problem(429, "too-many-pending", "Too many pending requests", `Nothing was requested: ${reason}. Wait until one is decided or expires.`, { headers: { "retry-after": "60" } });
   }
 
   /** Named users (each with its position in the body), or a bulk selection as chat reads it. */
@@ -224,11 +256,9 @@ export class RequestsApi {
 
   /** `GET /api/requests/{id}`: the request's state, decision, counts and a page of its targets. */
   async read(authorization: string | undefined, id: string, query: URLSearchParams): Promise<ApiResponse> {
-    const auth = await this.authorize(authorization, [API_ROLES.request, API_ROLES.read]);
+    const auth = await this.authorize(authorization, [API_ROLES.request, API_ROLES.read], this.deps.reads, "read");
     if (!auth.ok) return auth.response;
     const { caller, actor } = auth;
-    const rate = this.deps.reads.take(caller.appId);
-    if (!rate.ok) return tooManyRequests(rate.retryAfterSeconds);
 
     const errors: FieldError[] = [];
     for (const name of query.keys()) {
@@ -299,25 +329,33 @@ export class RequestsApi {
     });
   }
 
-  /** The caller if its token is valid and carries one of the roles; else the answer that says why. */
-  private async authorize(authorization: string | undefined, roles: readonly string[]): Promise<{ ok: true; caller: ApiCaller; actor: Actor } | { ok: false; response: ApiResponse }> {
+  /**
+   * The caller if its token is valid, it is within its rate, and it holds one of the roles; else the
+   * answer that says why. The rate comes before the role check and its audit entry: an app of the
+   * tenant without a role cannot write more entries than the rate (and the refusal budget) allow.
+   */
+  private async authorize(authorization: string | undefined, roles: readonly string[], limiter: RateLimiter, route: string): Promise<{ ok: true; caller: ApiCaller; actor: Actor } | { ok: false; response: ApiResponse }> {
     if (this.deps.tokens === undefined) {
       return { ok: false, response: problem(503, "not-configured", "The automation API is not configured", this.deps.notConfigured ?? "The API cannot check tokens.") };
     }
     const check = await this.deps.tokens.validate(authorization);
     if (!check.ok) {
+      this.refusals.token(check.kind, check.reason);
       if (check.kind === "unavailable") {
-        this.deps.logger.warn({ reason: check.reason }, "API: tokens cannot be checked");
         return { ok: false, response: problem(503, "unavailable", "Tokens cannot be checked now", "Entra's signing keys could not be read; try again shortly.", { headers: { "retry-after": "30" } }) };
       }
-      this.deps.logger.info({ reason: check.reason }, "API: token refused");
-      const challenge = check.kind === "missing" ? 'Bearer realm="teams-revoke-bot"' : `Bearer realm="teams-revoke-bot", error="invalid_token", error_description="${check.reason.replace(/["\\]/g, "'")}"`;
+      const challenge = check.kind === "missing" ? 'Bearer realm="teams-revoke-bot"' : `Bearer realm="teams-revoke-bot", error="invalid_token", error_description="${headerSafe(check.reason)}"`;
       return {
         ok: false,
         response: problem(401, "invalid-token", "A valid access token is required", `${capitalize(check.reason)}. Send an Entra access token for the bot's API (app-only, audience api://<the client ID of the bot's API registration>).`, {
           headers: { [WWW_AUTHENTICATE]: challenge },
         }),
       };
+    }
+    const rate = limiter.take(check.caller.appId);
+    if (!rate.ok) {
+      this.refusals.rateLimited(check.caller.appId, route);
+      return { ok: false, response: tooManyRequests(rate.retryAfterSeconds) };
     }
     const actor = appActor(check.caller.appId, check.caller.displayName);
     if (!roles.some((r) => check.caller.roles.includes(r))) {
@@ -332,8 +370,8 @@ export class RequestsApi {
     return { ok: true, caller: check.caller, actor };
   }
 
-  private async refused(actor: Actor, reason: string, details: Record<string, unknown>): Promise<void> {
-    await this.deps.auditor.record({ actor, action: "request.refused", requestId: null, details: { via: "api", reason, ...details } });
+  private refused(actor: Actor, reason: string, details: Record<string, unknown>): Promise<void> {
+    return this.refusals.audit(actor, reason, details);
   }
 }
 
@@ -381,6 +419,11 @@ function tooManyRequests(retryAfterSeconds: number): ApiResponse {
   return problem(429, "rate-limited", "Too many requests", `This app sent more requests than the API takes per minute; retry after ${retryAfterSeconds} seconds.`, {
     headers: { "retry-after": String(retryAfterSeconds) },
   });
+}
+
+/** A header value: printable ASCII only (Node refuses anything else), no quote or backslash. */
+function headerSafe(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, "?").replace(/["\\]/g, "'");
 }
 
 function capitalize(text: string): string {

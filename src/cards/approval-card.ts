@@ -103,8 +103,8 @@ function viewerNote(request: RevocationRequest, secondPerson: string | null, vie
   return "Waiting for an approver; you cannot decide this one.";
 }
 
-/** An https URL safe inside a markdown link, or undefined. */
-function safeLink(url: string | undefined): string | undefined {
+/** An https URL safe inside a markdown link, and its host (punycode, as the browser will go there), or undefined. */
+function safeLink(url: string | undefined): { href: string; host: string } | undefined {
   if (url === undefined || url.length > 2000) return undefined;
   let parsed: URL;
   try {
@@ -114,15 +114,19 @@ function safeLink(url: string | undefined): string | undefined {
   }
   if (parsed.protocol !== "https:" || parsed.username !== "" || parsed.password !== "") return undefined;
   // Characters that would end or break the markdown link are percent-encoded.
-  return parsed.href.replace(/[()<>[\]\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+  const href = parsed.href.replace(/[()<>[\]\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+  return { href, host: parsed.hostname };
 }
 
-/** "Incident: [Phishing wave](https://…) (Sentinel INC-78)", or "". */
+/**
+ * "Incident: [Phishing wave](https://…), a link to contoso.example (Sentinel INC-78)", or "": the
+ * host is shown, so an approver sees where the link goes before following it.
+ */
 export function incidentLine(incident: IncidentRef | undefined): string {
   if (incident === undefined) return "";
   const link = safeLink(incident.url);
   const title = plain(incident.title);
-  const shown = link === undefined ? title : `[${title}](${link})`;
+  const shown = link === undefined ? title : `[${title}](${link.href}), a link to ${plain(link.host)}`;
   return `Incident: ${shown} (${plain(incident.source)} ${plain(incident.id)})`;
 }
 

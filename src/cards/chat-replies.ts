@@ -63,6 +63,8 @@ export const HELP_DETAILS: Readonly<Record<HelpTopic, string>> = {
     "**pending**: the open requests you can act on: yours (withdraw them) and, for approvers, other people's (approve or reject them on their card).",
     "",
     "`cancel R-7K2M9QX4TB`: withdraw a request of yours that is still pending (the ID is on its card and in `pending`).",
+    "",
+    "`cancel app <app ID or name>`: reject every pending request of one automation app at once (approvers; an emergency stop, since removing the app's role does not end the tokens it already holds).",
   ].join("\n"),
   watch: [
     "**watch**: after a revocation, each revoked user's successful sign-ins are reported in the request's thread for a day; a sign-in from the incident's address is an alarm.",
@@ -124,6 +126,22 @@ export const Cancel = {
   notPending: (requestId: string, state: string) => `Request ${requestId} is ${state}; only a pending request can be withdrawn. Nothing was changed.`,
   refused: (reason: string) => `${withoutConfigNames(reason)} Nothing was changed.`,
   done: (requestId: string) => `Request ${requestId} is withdrawn. Nothing was revoked.`,
+} as const;
+
+export const CancelApp = {
+  /** Recorded in the audit log as well as said. */
+  refusedReason: "only members of an approver group (APPROVER_GROUP_IDS) can withdraw an app's requests",
+  refused: "Only members of an approver group can withdraw an app's requests. Nothing was changed.",
+  none: (app: string) => `No automation app named ${plain(app)} has a pending request. Nothing was changed.`,
+  ambiguous: (app: string, names: readonly string[]) =>
+    `More than one app matches ${plain(app)} (${names.map(plain).join(", ")}). Use the app's application ID, from the Entra admin center. Nothing was changed.`,
+  /** The comment recorded with each rejection. */
+  comment: (app: string) => `Emergency stop: every pending request of ${app} withdrawn at once.`,
+  done: (app: string, ids: readonly string[], notChanged: number) =>
+    `${ids.length === 1 ? "1 pending request" : `${ids.length} pending requests`} of ${plain(app)} rejected: ${ids.join(", ")}. Nothing of them will run.` +
+    (notChanged > 0 ? ` ${notChanged} more had been decided or had expired in the meantime.` : "") +
+    " Remove the app's role too: tokens it already holds stay valid for up to about 90 minutes.",
+  failed: (why: string) => `I could not withdraw the app's requests: ${why}`,
 } as const;
 
 export const AuditHere = {

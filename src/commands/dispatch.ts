@@ -7,6 +7,7 @@ import type { TurnContext } from "botbuilder";
 import { askTarget } from "./ask-target.js";
 import { auditHere } from "./audit-here.js";
 import { cancel } from "./cancel.js";
+import { cancelApp } from "./cancel-app.js";
 import { enable } from "./enable.js";
 import { help } from "./help.js";
 import { history } from "./history.js";
@@ -36,6 +37,7 @@ export const COMMANDS: { readonly [K in Parsed["kind"]]: CommandHandler<K> } = {
   status,
   pending,
   cancel,
+  cancelApp,
   history,
   auditHere,
   watch,

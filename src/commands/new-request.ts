@@ -2,7 +2,8 @@ import { Requests } from "../cards/chat-replies.js";
 import type { TurnContext } from "botbuilder";
 import type { FailedSignIns } from "../directory/directory.js";
 import type { DirectoryUser } from "../directory/types.js";
-import type { Actor, Containment, ExcludedTarget, RequestAction, Responder } from "../revocation/types.js";
+import { PendingCapReached } from "../revocation/request-store.js";
+import type { Actor, Containment, ExcludedTarget, RequestAction, Responder, RevocationRequest } from "../revocation/types.js";
 import type { HandlerDeps } from "./ports.js";
 import { sortOutUsers } from "./selections.js";
 import { explainFailure, referenceOf } from "./turn.js";
@@ -52,21 +53,31 @@ export async function createRequest(context: TurnContext, deps: HandlerDeps, act
     await context.sendActivity(Requests.noApprovalChannel(reason));
     return;
   }
-  const request = await deps.revocations.create({
-    requester: actor,
-    reason: set.reason,
-    disable: set.disable,
-    containment: set.containment,
-    targets,
-    excluded: set.excluded,
-    origin: referenceOf(context),
-    approvalChannel: approvalChannel?.conversation?.id ?? "",
-    selection: command,
-    secondPerson,
-    responders,
-    ...(set.failedSignIns === undefined ? {} : { failedSignIns: set.failedSignIns }),
-    ...(set.action === undefined ? {} : { action: set.action, foreignDisable: set.foreignDisable === true, enableAgainst: set.enableAgainst ?? null }),
-  });
+  let request: RevocationRequest;
+  try {
+    request = await deps.revocations.create({
+      requester: actor,
+      reason: set.reason,
+      disable: set.disable,
+      containment: set.containment,
+      targets,
+      excluded: set.excluded,
+      origin: referenceOf(context),
+      approvalChannel: approvalChannel?.conversation?.id ?? "",
+      selection: command,
+      secondPerson,
+      responders,
+      ...(set.failedSignIns === undefined ? {} : { failedSignIns: set.failedSignIns }),
+      ...(set.action === undefined ? {} : { action: set.action, foreignDisable: set.foreignDisable === true, enableAgainst: set.enableAgainst ?? null }),
+    });
+  } catch (err) {
+    if (!(err instanceof PendingCapReached)) throw err;
+    // The binding count: concurrent messages of one person all passed the early one (turn.ts).
+    const reason = `you already have ${err.open} pending requests, the most one person may have open at once (MAX_PENDING_PER_REQUESTER=${err.max})`;
+    await deps.auditor.record({ actor, action: "request.refused", requestId: null, details: { command, reason } });
+    await context.sendActivity(Requests.tooManyOpen(err.open));
+    return;
+  }
   await deps.cards.publish(context, request, approvalChannel, secondPerson);
 }
 

@@ -39,6 +39,8 @@ export type Command =
   | { kind: "status"; target: string }
   | { kind: "pending" }
   | { kind: "cancel"; requestId: string }
+  /** `cancel app <app-id-or-name>`: an approver withdraws every pending request of one app (an emergency stop). */
+  | { kind: "cancelApp"; app: string }
   | { kind: "history"; count: number }
   | { kind: "auditHere" }
   /** `watch`: the active post-revocation sign-in watches. */
@@ -161,6 +163,13 @@ export function parseCommand(rawText: string): Command | ParseError | undefined 
     case "pending":
       return rest.length === 0 ? { kind: "pending" } : error("pending takes no arguments.", "pending");
     case "cancel": {
+      if (rest[0]?.toLowerCase() === "app") {
+        const app = rest.slice(1).join(" ").trim();
+        if (app === "" || app.length > 120) {
+          return error("cancel app takes the app's application (client) ID or its name, as the request's card shows it.", 'cancel app "Contoso Sentinel Playbook"');
+        }
+        return { kind: "cancelApp", app };
+      }
       const id = rest[0];
       if (id === undefined || rest.length > 1 || !REQUEST_ID.test(id.toUpperCase())) {
         return error("cancel takes one request ID, as shown on the request's card (R- and 10 letters or digits).", "cancel R-7K2M9QX4TB");

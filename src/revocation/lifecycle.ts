@@ -191,9 +191,14 @@ export class RevocationService {
     return this.deps.now?.() ?? new Date();
   }
 
-  /** Creates a pending request with its frozen target snapshot and audits it. */
+  /**
+   * Creates a pending request with its frozen target snapshot and audits it. Throws
+   * PendingCapReached (nothing stored) when the requester already has MAX_PENDING_PER_REQUESTER
+   * open requests: counted in the inserting transaction, so concurrent calls cannot pass together.
+   */
   async create(input: NewRequest): Promise<RevocationRequest> {
     const request = pendingRequestOf(input, this.now(), this.deps.ttlMinutes);
+    const cap = { max: this.deps.maxPendingPerRequester };
     await this.deps.store.create(request, {
       actor: input.requester,
       action: "request.created",
@@ -239,7 +244,7 @@ export class RevocationService {
         ...(input.selection === undefined ? {} : { command: input.selection.slice(0, 2000) }),
         ...(input.incident === undefined ? {} : { incident: input.incident }),
       },
-    });
+    }, cap);
     return request;
   }
 
@@ -260,6 +265,11 @@ export class RevocationService {
 
   async exists(id: string): Promise<boolean> {
     return (await this.deps.store.summary(id, 0)) !== undefined;
+  }
+
+  /** Unexpired pending requests (heads only), oldest first, of one requester or of everyone: `cancel app`. */
+  openRequests(requesterId?: string, limit = 1000): Promise<RequestHead[]> {
+    return this.deps.store.listHeads(["pending"], { expiresAfter: this.now().toISOString(), limit, ...(requesterId === undefined ? {} : { requesterId }) });
   }
 
   /** How many unexpired pending requests the person has (a count: nothing is loaded). */

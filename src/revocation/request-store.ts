@@ -28,6 +28,27 @@ export interface RequestFilter {
   limit?: number;
 }
 
+/** MAX_PENDING_PER_REQUESTER, enforced where the request is inserted. */
+export interface PendingCap {
+  /** The most unexpired pending requests one requester (person or app) may have. */
+  max: number;
+}
+
+/**
+ * Thrown by `create` when the requester already has `cap.max` unexpired pending requests: counted
+ * and inserted in one transaction that holds a per-requester lock, so concurrent proposals of one
+ * requester cannot all pass the count.
+ */
+export class PendingCapReached extends Error {
+  constructor(
+    readonly open: number,
+    readonly max: number,
+  ) {
+    super(`the requester already has ${open} pending requests (MAX_PENDING_PER_REQUESTER=${max})`);
+    this.name = "PendingCapReached";
+  }
+}
+
 /** The result of marking a target as about to be revoked. */
 export type AttemptMark =
   /** This runner no longer holds the job's lease: it must stop. */
@@ -41,7 +62,8 @@ export type AttemptMark =
  * audit entry: there is no state change without its record.
  */
 export interface RequestStore {
-  create(request: RevocationRequest, audit: NewAuditEntry): Promise<AuditEntry>;
+  /** Stores a new request with its audit entry; with `cap`, throws PendingCapReached instead when the requester is at it. */
+  create(request: RevocationRequest, audit: NewAuditEntry, cap?: PendingCap): Promise<AuditEntry>;
   /** The request with its frozen targets and the outcomes recorded so far. */
   get(id: string): Promise<RevocationRequest | undefined>;
   /** Applies the patch iff the stored version equals expectedVersion; returns the new request, or undefined. */

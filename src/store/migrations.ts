@@ -312,6 +312,14 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  "011-idempotency-claim-owner": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Who holds an idempotency key's claim (a random ID per call): the holder refreshes
+      // created_at while it works, and only it may complete or release the claim, so a call
+      // whose claim was taken over cannot overwrite or delete its successor's.
+      await db.schema.alterTable("api_idempotency").addColumn("claim_owner", "text").execute();
+    },
+  },
   "012-enable-against-disable": {
     async up(db: Kysely<unknown>): Promise<void> {
       // An enable records the --disable it was asked against (that request's ID; null when this

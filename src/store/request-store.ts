@@ -1,10 +1,12 @@
-import type { Kysely, Selectable, Transaction } from "kysely";
+import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
 import type { AuditEntry, AuditObserver, NewAuditEntry } from "../audit/audit-log.js";
 import type { FailedSignIns } from "../directory/directory.js";
 import type { DirectoryUser } from "../directory/types.js";
+import { PendingCapReached } from "../revocation/request-store.js";
 import type {
   AttemptMark,
   AttemptMarks,
+  PendingCap,
   RequestFilter,
   RequestHead,
   RequestPatch,
@@ -49,9 +51,10 @@ export class SqlRequestStore implements RequestStore {
     private readonly auditKey?: AuditKey,
   ) {}
 
-  async create(request: RevocationRequest, audit: NewAuditEntry): Promise<AuditEntry> {
+  async create(request: RevocationRequest, audit: NewAuditEntry, cap?: PendingCap): Promise<AuditEntry> {
     const entry = await this.db.transaction().execute(async (trx) => {
       const now = this.clock();
+      if (cap !== undefined) await this.checkPendingCap(trx, request, cap);
       await trx
         .insertInto("requests")
         .values({
@@ -107,6 +110,26 @@ export class SqlRequestStore implements RequestStore {
     });
     this.onAudit?.(entry);
     return entry;
+  }
+
+  /**
+   * Counts the requester's open requests inside the inserting transaction, holding a lock per
+   * requester until it commits: PostgreSQL, a transaction-scoped advisory lock on the requester's
+   * hash (READ COMMITTED: the count after the wait sees what the previous holder committed);
+   * SQLite, the write lock BEGIN IMMEDIATE already took (ImmediateSqliteDialect).
+   */
+  private async checkPendingCap(trx: Transaction<Database>, request: RevocationRequest, cap: PendingCap): Promise<void> {
+    const requester = request.requester.aadObjectId.toLowerCase();
+    if (this.kind === "postgres") await sql`select pg_advisory_xact_lock(hashtext(${`pending-cap:${requester}`}))`.execute(trx);
+    const row = await trx
+      .selectFrom("requests")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("state", "=", "pending")
+      .where("expires_at", ">", request.createdAt)
+      .where((eb) => eb(eb.fn("lower", ["requester_id"]), "=", requester))
+      .executeTakeFirst();
+    const open = Number(row?.n ?? 0);
+    if (open >= cap.max) throw new PendingCapReached(open, cap.max);
   }
 
   get(id: string): Promise<RevocationRequest | undefined> {

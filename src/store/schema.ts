@@ -211,7 +211,10 @@ export interface ApiIdempotencyTable {
   body_sha256: string;
   /** The request made with the key; null while it is being made. */
   request_id: string | null;
+  /** When the claim was taken or last refreshed by its holder. */
   created_at: string;
+  /** The holder of a claim (011): a random ID per call; null on rows older than 011. */
+  claim_owner: string | null;
 }
 
 /** A post-revocation watch of the revoked users' sign-ins (005). */

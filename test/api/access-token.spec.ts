@@ -29,7 +29,7 @@ function fakeEntra(signers: JwtSigner[]) {
 }
 
 function v1Claims(now: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { aud: `api://${CLIENT}`, iss: `https://sts.windows.net/${TENANT}/`, tid: TENANT, appid: APP, oid: "30000000-0000-4000-8000-000000000003", roles: ["Revocation.Request"], ver: "1.0", nbf: now - 300, exp: now + 3600, ...extra };
+  return { aud: `api://${CLIENT}`, iss: `https://sts.windows.net/${TENANT}/`, tid: TENANT, appid: APP, oid: "30000000-0000-4000-8000-000000000003", roles: ["Revocation.Request"], idtyp: "app", ver: "1.0", nbf: now - 300, exp: now + 3600, ...extra };
 }
 
 describe("api: EntraTokenValidator", () => {
@@ -93,6 +93,28 @@ describe("api: EntraTokenValidator", () => {
     const first = await v.validate(token);
     assert.equal(first.ok === false && first.kind, "unavailable");
     fail = false;
+    assert.equal((await v.validate(token)).ok, true);
+  });
+
+  it("keys that cannot be read are 'unavailable' (503), also for the calls right after, never 'a key the tenant does not publish'", async () => {
+    const fake = fakeEntra([entra]);
+    let keysDown = true;
+    const v = new EntraTokenValidator({
+      authorityHost: AUTHORITY,
+      tenantId: TENANT,
+      clientId: CLIENT,
+      now: () => clock,
+      minKeyRefreshMs: 60_000,
+      fetchJson: (url) => (keysDown && url.endsWith("/discovery/v2.0/keys") ? Promise.reject(new Error("503")) : fake.fetchJson(url)),
+    });
+    const token = `Bearer ${entra.sign(v1Claims(nowS()))}`;
+    const calls = await Promise.all([v.validate(token), v.validate(token), v.validate(token)]);
+    for (const check of calls) assert.equal(!check.ok && check.kind, "unavailable", JSON.stringify(check));
+    clock += 1000;
+    const next = await v.validate(token);
+    assert.equal(!next.ok && next.kind, "unavailable", JSON.stringify(next));
+    keysDown = false;
+    clock += 60_000;
     assert.equal((await v.validate(token)).ok, true);
   });
 

@@ -44,11 +44,11 @@ describe("card data for large requests", () => {
     assert.equal(incidentLine(undefined), "");
     assert.equal(
       incidentLine({ source: "Sentinel", id: "INC-78", title: "Phishing wave", url: "https://contoso.example/inc/78" }),
-      "Incident: [Phishing wave](https://contoso.example/inc/78) (Sentinel INC-78)",
+      "Incident: [Phishing wave](https://contoso.example/inc/78), a link to contoso.example (Sentinel INC-78)",
     );
     assert.equal(incidentLine({ source: "Sentinel", id: "INC-78", title: "Phishing wave", url: "http://contoso.example/inc/78" }), "Incident: Phishing wave (Sentinel INC-78)");
     assert.equal(incidentLine({ source: "x", id: "1", title: "t", url: "javascript:alert(1)" }), "Incident: t (x 1)");
-    assert.equal(incidentLine({ source: "x", id: "1", title: "[Approve](https://evil)", url: "https://a.example/(b)" }), "Incident: [\\[Approve\\]\\(https://evil\\)](https://a.example/%28b%29) (x 1)");
+    assert.equal(incidentLine({ source: "x", id: "1", title: "[Approve](https://evil)", url: "https://a.example/(b)" }), "Incident: [\\[Approve\\]\\(https://evil\\)](https://a.example/%28b%29), a link to a.example (x 1)");
     const request = { ...pendingRequest("R-0000000006", 1), incident: { source: "Sentinel", id: "INC-78", title: "Phishing wave" } };
     assert.equal(confirmCardData(request, context).incidentLine, "Incident: Phishing wave (Sentinel INC-78)");
   });

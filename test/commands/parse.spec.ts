@@ -103,6 +103,10 @@ describe("parseCommand", () => {
     assert.deepEqual(parseCommand("status alice@contoso.com"), { kind: "status", target: "alice@contoso.com" });
     assert.deepEqual(parseCommand("pending"), { kind: "pending" });
     assert.deepEqual(parseCommand("cancel r-7k2m9qx4ab"), { kind: "cancel", requestId: "R-7K2M9QX4AB" });
+    assert.deepEqual(parseCommand("cancel app Contoso Sentinel Playbook"), { kind: "cancelApp", app: "Contoso Sentinel Playbook" });
+    assert.deepEqual(parseCommand("CANCEL APP 30000000-0000-4000-8000-000000000001"), { kind: "cancelApp", app: "30000000-0000-4000-8000-000000000001" });
+    assert.equal(parseCommand("cancel app")?.kind, "error");
+    assert.equal(parseCommand(`cancel app ${"x".repeat(121)}`)?.kind, "error");
     assert.deepEqual(parseCommand("history"), { kind: "history", count: 10 });
     assert.deepEqual(parseCommand("history 25"), { kind: "history", count: 25 });
     assert.equal(parseCommand("history 0")?.kind, "error");

@@ -63,6 +63,8 @@ export interface HarnessOptions {
   watchOptions?: StartOptions["watchOptions"];
   /** Where the bot's log goes, at trace level (a test that reads everything the bot logged). */
   logLines?: string[];
+  /** How long an API idempotency claim lasts without a refresh (shortened by the test of refreshes). */
+  apiIdempotencyStaleMs?: number;
 }
 
 /** The bot's channel settings for a simulator (auth on), as an operator would set them. */
@@ -124,6 +126,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       outboxPollMs: 50,
       host: "127.0.0.1",
       emulatorOpenIdMetadataUrl: entraMetadataUrl(sim),
+      apiIdempotencyStaleMs: options.apiIdempotencyStaleMs,
       now,
     });
   let bot = await start();

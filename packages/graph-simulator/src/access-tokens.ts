@@ -77,9 +77,10 @@ export class AccessTokenAuthority {
    * with `scope=<application ID URI>/.default`), shaped as Entra shapes it for the API's
    * `requestedAccessTokenVersion`: v1.0 (the default) names the requested URI as audience and
    * sts.windows.net as issuer; v2.0 names the API's client ID and the v2.0 issuer of `origin`.
-   * `roles` is left out when the client was granted none, as Entra does.
+   * `roles` is left out when the client was granted none, as Entra does; `idtyp` ("app") is there
+   * only when the API's registration asks for it as an optional access token claim.
    */
-  issueForApi(grant: TokenGrant, api: { requestedResource: string; appId: string; version: 1 | 2 }, origin: string, nowMs: number = Date.now()): string {
+  issueForApi(grant: TokenGrant, api: { requestedResource: string; appId: string; version: 1 | 2; optionalClaims?: readonly string[] }, origin: string, nowMs: number = Date.now()): string {
     const now = Math.floor(nowMs / 1000);
     const common = {
       iat: now,
@@ -92,6 +93,7 @@ export class AccessTokenAuthority {
       sub: grant.servicePrincipalId,
       tid: this.tenantId,
       uti: randomBytes(16).toString("base64url"),
+      ...(api.optionalClaims?.includes("idtyp") === true ? { idtyp: "app" } : {}),
     };
     if (api.version === 2) {
       return this.signer.sign({ aud: api.appId, iss: `${origin}/${this.tenantId}/v2.0`, ...common, azp: grant.clientId, azpacr: grant.clientAuthMethod, ver: "2.0" });

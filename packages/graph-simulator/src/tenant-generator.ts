@@ -147,6 +147,8 @@ function addWellKnownObjects(tenant: SimulatedTenant, clientId: string): void {
     identifierUris: [`api://${clientId}`],
     appRoles: Object.values(REVOCATION_APP_ROLES).map((role) => ({ ...role, allowedMemberTypes: ["Application"] as const })),
     requestedAccessTokenVersion: null,
+    // manifest/app-registration-api.json asks for idtyp, so the bot can tell app tokens from users'.
+    optionalClaims: { accessToken: [{ name: "idtyp" }] },
   });
   tenant.addServicePrincipal({
     id: BOT_SERVICE_PRINCIPAL_ID,

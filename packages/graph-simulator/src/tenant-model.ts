@@ -75,6 +75,11 @@ export interface SimApplication {
    * API. null (the default, as in Entra) and 1 give v1.0 tokens, 2 gives v2.0 tokens.
    */
   requestedAccessTokenVersion?: 1 | 2 | null;
+  /**
+   * `optionalClaims.accessToken` of the manifest: claims Entra adds to access tokens for this API
+   * only when asked, e.g. `idtyp` ("app" in an app-only token, "user" in a delegated one).
+   */
+  optionalClaims?: { accessToken?: ReadonlyArray<{ name: string }> };
   /** Client secrets' values (the simulator knows them; Entra shows a secret's value once). */
   clientSecrets?: readonly string[];
 }

@@ -200,7 +200,8 @@ function issueForClientApp(
   }
   const roles = tenant.grantedAppRoles(servicePrincipal.id, api.appId);
   const version = api.requestedAccessTokenVersion === 2 ? 2 : 1;
-  return tokenResponse(settings.tokens.issueForApi({ ...grant, roles }, { requestedResource: resource, appId: api.appId, version }, origin));
+  const optionalClaims = (api.optionalClaims?.accessToken ?? []).map((claim) => claim.name);
+  return tokenResponse(settings.tokens.issueForApi({ ...grant, roles }, { requestedResource: resource, appId: api.appId, version, optionalClaims }, origin));
 }
 
 /** The resource a client-credentials scope names (one scope, `<resource>/.default`). */

@@ -64,6 +64,24 @@ describe("simulator: tokens for the bot's API (app roles granted in the tenant)"
     }
   });
 
+  it("idtyp only when the API's registration asks for it as an optional access token claim, in v1.0 and v2.0 tokens", async () => {
+    const app = sim.tenant.applicationByAppId(sim.clientId);
+    assert.ok(app !== undefined);
+    const saved = app.optionalClaims;
+    try {
+      for (const version of [1, 2] as const) {
+        (app as { requestedAccessTokenVersion?: 1 | 2 | null }).requestedAccessTokenVersion = version;
+        (app as { optionalClaims?: unknown }).optionalClaims = { accessToken: [{ name: "idtyp" }] };
+        assert.equal((await issued(SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${sim.clientId}/.default`)).idtyp, "app");
+        (app as { optionalClaims?: unknown }).optionalClaims = undefined;
+        assert.equal((await issued(SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${sim.clientId}/.default`)).idtyp, undefined);
+      }
+    } finally {
+      (app as { requestedAccessTokenVersion?: 1 | 2 | null }).requestedAccessTokenVersion = null;
+      (app as { optionalClaims?: unknown }).optionalClaims = saved;
+    }
+  });
+
   it("refuses a wrong secret (7000215) and an API the tenant does not have (500011)", async () => {
     const wrong = await requestToken(sim, form(SENTINEL_APP_ID, "nope", `api://${sim.clientId}/.default`));
     assert.equal(wrong.status, 401);
