@@ -3,7 +3,7 @@ import type { AuditAction, AuditEntry, AuditLog } from "../audit/audit-log.js";
 import { entryHash, entryMac, type AuditKey } from "../audit/chain.js";
 import { IntegrityReasons } from "../cards/job-refusals.js";
 import type { RequestStore } from "./request-store.js";
-import { TargetSetHasher } from "./target-set.js";
+import { storedSetHash } from "./target-set.js";
 import type { RevocationRequest } from "./types.js";
 
 /** Entries that end a request: once one exists, the request never runs (again). */
@@ -15,9 +15,6 @@ const ENDING_ACTIONS: readonly AuditAction[] = [
   "request.cancelled",
   "request.expired",
 ];
-
-/** Targets read at a time to recompute the set's fingerprint. */
-const HASH_PAGE = 1000;
 
 function sameHex(a: string, b: string): boolean {
   return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
@@ -72,21 +69,14 @@ export async function integrityProblem(
   if ((d.disable ?? false) !== request.disable) differs.push("disable");
   if ((d.resetPassword ?? false) !== request.containment.resetPassword) differs.push("resetPassword");
   if ((d.confirmCompromised ?? false) !== request.containment.confirmCompromised) differs.push("confirmCompromised");
-  if (d.targetCount !== targetCount) differs.push("targetCount");
+  // An approval that left the responders out names the set it approved (count and fingerprint);
+  // the set asked for then differs from what runs by exactly those users.
+  const leftOut = Array.isArray(approved.details.respondersLeftOut) ? approved.details.respondersLeftOut.length : 0;
+  const approvedSet = leftOut > 0 && typeof approved.details.targetsSha256 === "string" ? approved.details.targetsSha256 : undefined;
+  if (leftOut > 0 && approvedSet === undefined) differs.push("approvedTargets");
+  if (typeof d.targetCount !== "number" || d.targetCount - leftOut !== targetCount) differs.push("targetCount");
   if (typeof approved.details.targetCount === "number" && approved.details.targetCount !== targetCount) differs.push("approvedTargetCount");
-  if (d.targetsSha256 !== (await storedSetHash(deps.store, request.id))) differs.push("targets");
+  if ((approvedSet ?? d.targetsSha256) !== (await storedSetHash(deps.store, request.id))) differs.push("targets");
   return differs.length === 0 ? undefined : IntegrityReasons.differs(differs);
 }
 
-/** targetSetHash of the stored targets, read a page at a time (a job of 100,000 never holds them all). */
-async function storedSetHash(store: Pick<RequestStore, "targetsPage">, requestId: string): Promise<string> {
-  const hasher = new TargetSetHasher();
-  let after = -1;
-  for (;;) {
-    const page = await store.targetsPage(requestId, after, HASH_PAGE);
-    for (const row of page) hasher.add(row.target.id);
-    const last = page.at(-1);
-    if (last === undefined || page.length < HASH_PAGE) return hasher.digest();
-    after = last.position;
-  }
-}

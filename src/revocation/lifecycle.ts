@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { targetSetHash } from "./target-set.js";
+import { storedSetHash, targetSetHash } from "./target-set.js";
 import type { Logger } from "pino";
 import type { Auditor } from "../audit/auditor.js";
 import type { DirectoryUser } from "../directory/types.js";
@@ -424,6 +424,9 @@ export class RevocationService {
     const responders = request.responders ?? [];
     const choice = verb === "approve" ? options.responders : undefined;
     const leftOut = choice === "exclude" ? responders : [];
+    // The approval names the set it approves when it is smaller than the one asked for: the job
+    // checks what it runs against this fingerprint (integrity.ts).
+    const approvedSetHash = leftOut.length === 0 ? undefined : await storedSetHash(this.deps.store, id, new Set(leftOut.map((r) => r.id)));
     const updated = await this.deps.store.transition(
       id,
       request.version,
@@ -453,6 +456,7 @@ export class RevocationService {
               ? {
                   confirmed: `approved without ${theResponders(leftOut.length)}: removed from the frozen set, nothing is done to them`,
                   respondersLeftOut: leftOut.map((r) => ({ id: r.id, upn: r.userPrincipalName })),
+                  ...(approvedSetHash === undefined ? {} : { targetsSha256: approvedSetHash }),
                 }
               : {}),
           },
