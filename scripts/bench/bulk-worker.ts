@@ -20,6 +20,7 @@ import { openDatabase } from "../../src/store/database.js";
 import { SqlJobQueue } from "../../src/store/job-queue.js";
 import { SqlRequestStore } from "../../src/store/request-store.js";
 import { SqlSendLedger } from "../../src/store/write-ledger.js";
+import { targetSetHash } from "../../src/revocation/target-set.js";
 
 export interface WorkerResult {
   writes: number;
@@ -106,7 +107,8 @@ async function main(): Promise<void> {
       new Date(),
       30,
     );
-    await store.create(request, { actor: request.requester, action: "request.created", requestId: request.id, details: { targetCount: targets.length } });
+    // The fingerprint the job runner checks what it runs against (src/revocation/integrity.ts).
+    await store.create(request, { actor: request.requester, action: "request.created", requestId: request.id, details: { targetCount: targets.length, targetsSha256: targetSetHash(targets) } });
     await store.transition(request.id, 1, { state: "approved", decidedBy: request.requester }, {
       job: "enqueue",
       audit: { actor: request.requester, action: "request.approved", requestId: request.id, details: {} },
