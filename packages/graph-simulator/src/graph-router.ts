@@ -32,6 +32,7 @@ import type { SeededRandom } from "./prng.js";
 import type { RecordedRequest } from "./request-log.js";
 import type { SimulatedTenant } from "./tenant.js";
 import type { SimUser } from "./tenant-model.js";
+import { resourceUnitCost, type LimitVerdict, type ThrottleLimits } from "./throttle-limits.js";
 import type { WriteQuota, WriteVerdict } from "./write-quota.js";
 import type { ReportsQuota } from "./reports-quota.js";
 
@@ -49,6 +50,8 @@ export interface GraphRouterSettings {
   readLagMs(): number;
   randomFaults: RandomFaults;
   writeQuota: WriteQuota;
+  /** The other limits at once (resource units, tenant-wide and app-wide writes); empty by default. */
+  throttleLimits: ThrottleLimits;
   reportsQuota: ReportsQuota;
   batchResponseOrder(): BatchResponseOrder;
   /** The generator behind the "shuffle" batch response order. */
@@ -155,12 +158,20 @@ function runExchange(
         };
       }
     }
+    if (!operation.report) {
+      // Every identity request costs resource units; a write also counts against the write limits.
+      const limits = settings.throttleLimits.take(claims.tenantId, claims.appId, operation.write === true, resourceUnitCost(request.method, request.segments, request.query));
+      if (!limits.accepted) {
+        return throttledResponse(request, limits);
+      }
+      quotaHeaders = limits.headers;
+    }
     if (operation.write) {
       const verdict = settings.writeQuota.take(claims.tenantId, claims.appId, inBatch);
       if (!verdict.accepted) {
         return throttledResponse(request, verdict);
       }
-      quotaHeaders = verdict.headers;
+      quotaHeaders = { ...quotaHeaders, ...verdict.headers };
     }
     const response = operation.run(context);
     return { ...response, headers: { ...response.headers, ...quotaHeaders } };
@@ -173,7 +184,7 @@ function runExchange(
 }
 
 /** A write refused by the quota: Graph's 429 with Retry-After and the x-ms-throttle-* headers. */
-function throttledResponse(request: SimRequest, verdict: Extract<WriteVerdict, { accepted: false }>): SimResponse {
+function throttledResponse(request: SimRequest, verdict: Extract<WriteVerdict | LimitVerdict, { accepted: false }>): SimResponse {
   return {
     status: 429,
     headers: { "content-type": GRAPH_JSON_CONTENT_TYPE, ...verdict.headers },

@@ -51,6 +51,7 @@ import { recordRequest } from "./request-log.js";
 import type { RecordedRequest } from "./request-log.js";
 import type { SimulatedTenant } from "./tenant.js";
 import { createSimulatedTenant } from "./tenant-generator.js";
+import { ThrottleLimits, type ThrottleLimitOptions, type ThrottleLimitStats } from "./throttle-limits.js";
 import { WriteQuota } from "./write-quota.js";
 import { ReportsQuota } from "./reports-quota.js";
 import type { ReportsQuotaOptions } from "./reports-quota.js";
@@ -82,6 +83,11 @@ export interface SimulatorOptions {
   faultRates?: FaultRates;
   /** The write quota per app+tenant (a token bucket); default 3,000 writes per 150,000 ms. */
   writeQuota?: WriteQuotaOptions;
+  /**
+   * Graph's other identity limits, enforced with the write quota (the first reached wins): resource
+   * units per app+tenant, writes per tenant over all apps, per app over all tenants; default none.
+   */
+  throttleLimits?: ThrottleLimitOptions[];
   /**
    * The reports APIs' limit (sign-in log reads), a sliding window per app and tenant; default 5
    * requests per 10,000 ms as Microsoft documents it; false turns it off (a test measuring
@@ -158,6 +164,8 @@ export interface StartedSimulator {
   setFaultRates(rates: FaultRates): void;
   /** Changes the write quota's capacity and/or window and refills it; counters are kept. */
   setWriteQuota(options: Pick<WriteQuotaOptions, "capacity" | "windowMs" | "counting" | "neighbourShare">): void;
+  /** Replaces the other limits (throttleLimits) with empty windows. */
+  setThrottleLimits(limits: ThrottleLimitOptions[]): void;
   /** Refills the write quota, as after a whole idle window. */
   refillWriteQuota(): void;
   setBatchResponseOrder(order: BatchResponseOrder): void;
@@ -182,6 +190,8 @@ export interface StartedSimulator {
 export interface SimulatorStats {
   /** The write quota: accepted writes, 429s inside and outside `$batch`, the bot app's current fill. */
   writeQuota: WriteQuotaStats;
+  /** Each of the other limits: units accepted, requests refused, what others spent. */
+  throttleLimits: ThrottleLimitStats[];
   /** Failures injected by the random fault rates (not the one-shot injectFault queue). */
   faults: FaultStats;
   /** Sign-in log reads accepted and answered 429 by the reports APIs' limit. */
@@ -259,6 +269,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
   // Built before the tenant so a bad option fails fast, not after generating 100,000 users.
   const randomFaults = new RandomFaults(options.faultRates ?? {}, seed);
   const writeQuota = new WriteQuota(options.writeQuota);
+  const throttleLimits = new ThrottleLimits(options.throttleLimits ?? []);
   const reportsQuota = new ReportsQuota(options.reportsQuota ?? {});
 
   const tenant = createSimulatedTenant({
@@ -326,6 +337,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
     readLagMs: () => readLagMs,
     randomFaults,
     writeQuota,
+    throttleLimits,
     reportsQuota,
     batchResponseOrder: () => batchResponseOrder,
     // Its own stream, so shuffling responses does not move the fault sequence.
@@ -453,18 +465,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
     setFaultRates: (rates) => randomFaults.configure(rates),
     setWriteQuota: (quota) => writeQuota.configure(quota),
     refillWriteQuota: () => writeQuota.refill(),
+    setThrottleLimits: (limits) => throttleLimits.configure(limits),
     setBatchResponseOrder: (order) => {
       assertBatchOrder(order);
       batchResponseOrder = order;
     },
     stats: () => ({
       writeQuota: writeQuota.stats(tenantId, clientId),
+      throttleLimits: throttleLimits.stats(),
       faults: randomFaults.stats(),
       reports: { accepted: reportsQuota.accepted, throttled: reportsQuota.throttled },
       batches: { ...batchStats },
     }),
     resetStats: () => {
       writeQuota.resetCounters();
+      throttleLimits.resetCounters();
       randomFaults.resetCounters();
       batchStats.envelopes = 0;
       batchStats.items = 0;
