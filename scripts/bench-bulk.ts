@@ -22,7 +22,7 @@
  * - `short-window` (a): 600 writes per 5 s per app and tenant binds, a window shorter than told;
  * - `tenant-window` (b): the tenant's writes over all apps, 18,000 per 60 s (the 5-minute limit
  *   divided by 5), 0.7 of it spent by other apps: a window longer than told, filled by others;
- * - `resource-units` (c): 3,500 resource units per 10 s (a small tenant) counting the job's reads
+ * - `resource-units` (c): 2,000 resource units per 10 s (below a small tenant's 3,500) counting the job's reads
  *   (department pages, verification) and writes;
  * - `resume` (d): under (a), the job's worker is killed (SIGKILL) half-way and a new process
  *   resumes it; figures are the new process's;
@@ -60,7 +60,7 @@ const SHORT: ThrottleLimitOptions = { scope: "Tenant_Application", counts: "writ
 const BINDING: Record<LimitCase, ThrottleLimitOptions> = {
   "short-window": SHORT,
   "tenant-window": { scope: "Tenant", counts: "writes", capacity: 18_000, windowMs: 60_000, othersShare: 0.7 },
-  "resource-units": { scope: "Tenant_Application", counts: "resourceUnits", capacity: 3500, windowMs: 10_000 },
+  "resource-units": { scope: "Tenant_Application", counts: "resourceUnits", capacity: 2000, windowMs: 10_000 },
   resume: SHORT,
   "replicas-short": SHORT,
 };
@@ -280,7 +280,7 @@ async function limitCase(c: LimitCase, sim: StartedSimulator, users: number, caF
   const minimumMs = Math.max(0, Math.ceil(limit.accepted / left) - 1) * binding.windowMs;
   const fraction = spanMs > 0 && minimumMs > 0 ? (minimumMs / spanMs).toFixed(3) : "n/a (all within one window)";
   const recorded = Object.values(result.outcomes).reduce((a, b) => a + b, 0);
-  const doubled = Math.max(0, writesBefore + stats.writeQuota.writesAccepted - users);
+  const doubled = Math.max(0, writesBefore + stats.writeQuota.writesAccepted - result.writes);
   const label = {
     "short-window": `(a) ${binding.capacity} writes per ${binding.windowMs / 1000} s per app and tenant binds (shorter than the ${TOLD.windowMs / 1000} s told)`,
     "tenant-window": `(b) the tenant's ${binding.capacity} writes per ${binding.windowMs / 1000} s binds, ${binding.othersShare ?? 0} of it spent by other apps`,
@@ -294,7 +294,7 @@ async function limitCase(c: LimitCase, sim: StartedSimulator, users: number, caF
       `  binding limit:   ${fraction} of what it allows: ${limit.accepted} ${binding.counts === "writes" ? "writes" : "units"} in ${(spanMs / 1000).toFixed(1)} s, at least ${(minimumMs / 1000).toFixed(1)} s at ${left} per ${binding.windowMs / 1000} s`,
       `  429s:            ${throttled} (${((throttled / Math.max(1, throttled + limit.accepted)) * 100).toFixed(1)}% of the requests the limit counts)`,
       `  longest gap:     ${(limit.longestGapMs / 1000).toFixed(1)} s between two requests while the job ran`,
-      `  targets:         ${recorded} with an outcome (${Object.entries(result.outcomes).map(([k, v]) => `${k} ${v}`).join(", ")}); lost ${users - recorded}, doubled ${doubled}`,
+      `  targets:         ${recorded} with an outcome (${Object.entries(result.outcomes).map(([k, v]) => `${k} ${v}`).join(", ")}); lost ${result.writes - recorded}, doubled ${doubled}`,
       `  wall time:       ${(result.wallMs / 1000).toFixed(1)} s`,
       "",
     ].join("\n"),

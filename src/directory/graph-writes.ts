@@ -58,6 +58,7 @@ export class GraphBatchCalls {
         const error = err instanceof AppError ? err : new AppError("GraphUnavailable", userMessageOf(err));
         answer = { items: pending.map((userId) => ({ userId, ok: false, error })), throttled: error.code === "GraphThrottled" ? pending.length : 0 };
       }
+      this.pacer.observeAnswer(answer.throttled);
       this.pacer.observePercentage(answer.throttlePercentage);
       const retry: string[] = [];
       let wait = 0;
@@ -80,7 +81,7 @@ export class GraphBatchCalls {
       }
       if (retry.length === 0) break;
       if (throttled) {
-        this.pacer.observeThrottle(wait);
+        this.pacer.observeThrottle(wait, answer.throttled, answer.throttleScope);
         throttleTries++;
       } else {
         transientTries++;
