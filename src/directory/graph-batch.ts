@@ -33,6 +33,8 @@ export interface BatchAnswer {
   throttled: number;
   /** Graph's x-ms-throttle-scope of a throttled item or envelope, when sent (which limit refused). */
   throttleScope?: string;
+  /** Graph's x-ms-throttle-information of a throttled item or envelope (e.g. ResourceUnitLimitExceeded). */
+  throttleInformation?: string;
 }
 
 interface BatchResponseItem {
@@ -114,6 +116,7 @@ export class GraphBatch {
         throttlePercentage: envelopePercentage,
         throttled: response.status === 429 ? userIds.length : 0,
         throttleScope: response.headers.get("x-ms-throttle-scope") ?? undefined,
+        throttleInformation: response.headers.get("x-ms-throttle-information") ?? undefined,
       };
     }
     const parsed = (await response.json()) as { responses?: BatchResponseItem[] };
@@ -123,6 +126,7 @@ export class GraphBatch {
     let throttlePercentage = envelopePercentage;
     let throttled = 0;
     let throttleScope: string | undefined;
+    let throttleInformation: string | undefined;
     const items = userIds.map((userId, i): BatchItemResult => {
       const item = byId.get(String(i + 1));
       if (item === undefined) {
@@ -140,11 +144,12 @@ export class GraphBatch {
       if (status === 429) {
         throttled++;
         throttleScope ??= headers["x-ms-throttle-scope"];
+        throttleInformation ??= headers["x-ms-throttle-information"];
       }
       const retryAfter = retryAfterMs(headers["retry-after"]);
       return { userId, ok: false, error: mapGraphError(itemError(status, item.body, headers), op, userId), retryAfterMs: retryAfter };
     });
-    return { items, throttlePercentage, throttled, throttleScope };
+    return { items, throttlePercentage, throttled, throttleScope, throttleInformation };
   }
 }
 

@@ -27,32 +27,16 @@
  * With a shared ledger (replicas on PostgreSQL) the counts, the learned limit's among them, are
  * everyone's: replicas learn from the same writes and pace together.
  */
+import { LearnedLimit, type LearnedValue } from "./learned-limit.js";
+import { MemoryLedger, type LedgerLimit, type SendLedger } from "./send-ledger.js";
+
+export { MemoryLedger, waitForRoom, type LedgerLimit, type SendLedger } from "./send-ledger.js";
+
 export interface QuotaLimit {
   /** Writes per window (Graph, per app and tenant: 3,000). */
   capacity: number;
   /** The window in ms (Graph: 150 s). */
   windowMs: number;
-}
-
-/** One limit as the ledger enforces it: at most `budget` writes in any `span` ms. */
-export interface LedgerLimit {
-  /** Names the limit in a shared ledger (e.g. `graph-write:3000/150000`). */
-  key: string;
-  budget: number;
-  span: number;
-}
-
-/**
- * Where the writes sent are counted. In memory for one process; in the database for replicas
- * that share one quota (src/store/write-ledger.ts), so that together they never exceed it.
- */
-export interface SendLedger {
-  /**
-   * Atomically: when every limit has room for `n` more writes at `now`, records them and answers
-   * `wait: 0`; otherwise records nothing and answers how long to wait. `counts` are the writes in
-   * each limit's window (before these), everyone's who shares the ledger.
-   */
-  reserve(now: number, n: number, limits: readonly LedgerLimit[]): Promise<{ wait: number; counts: number[] }>;
 }
 
 export interface PacerOptions extends QuotaLimit {
@@ -85,7 +69,9 @@ export interface PacerStats {
   /** The budget now, as a fraction of the quota. */
   rateFactor: number;
   /** The limit learned from Graph's answers (writes per window), or null while none binds. */
-  learned: { capacity: number; windowMs: number } | null;
+  learned: LearnedValue | null;
+  /** The limit on reads and writes together (resource units) learned from Graph's answers, or null. */
+  learnedRequests: LearnedValue | null;
   /** The longest Retry-After Graph asked for, ms. */
   largestRetryAfterMs: number;
   /** The longest single wait before a take, ms, and the limit that caused it. */
@@ -118,101 +104,31 @@ function minMarginOf(windowMs: number): number {
   return Math.min(1000, Math.max(20, windowMs * 0.01));
 }
 
-/**
- * Ms until `n` more writes fit under `budget` in a window of `span`, given the writes in the
- * window oldest first (0: now).
- */
-export function waitForRoom(now: number, n: number, budget: number, span: number, sends: Iterable<{ at: number; n: number }>, inWindow: number): number {
-  let excess = inWindow + n - budget;
-  if (excess <= 0) return 0;
-  for (const send of sends) {
-    excess -= send.n;
-    if (excess <= 0) return Math.max(1, send.at + span - now + 1);
-  }
-  // More than the budget alone: wait for the whole window to clear.
-  return Math.max(1, span);
-}
-
-/** Writes sent in one trailing window: a queue of (time, count), oldest first. */
-class SendLog {
-  private readonly sends: Array<{ at: number; n: number }> = [];
-  private head = 0;
-  private total = 0;
-
-  /** Forgets writes that have left the window. */
-  prune(now: number, span: number): number {
-    while (this.head < this.sends.length && this.sends[this.head].at <= now - span) {
-      this.total -= this.sends[this.head].n;
-      this.head++;
-    }
-    if (this.head > 1024 && this.head * 2 > this.sends.length) {
-      this.sends.splice(0, this.head);
-      this.head = 0;
-    }
-    return this.total;
-  }
-
-  *inOrder(): Iterable<{ at: number; n: number }> {
-    for (let i = this.head; i < this.sends.length; i++) yield this.sends[i];
-  }
-
-  record(now: number, n: number): void {
-    this.sends.push({ at: now, n });
-    this.total += n;
-  }
-}
-
-/** The ledger of one process: its own sends, in memory. */
-export class MemoryLedger implements SendLedger {
-  private readonly logs = new Map<string, SendLog>();
-
-  reserve(now: number, n: number, limits: readonly LedgerLimit[]): Promise<{ wait: number; counts: number[] }> {
-    const logs = limits.map((l) => {
-      let log = this.logs.get(l.key);
-      if (log === undefined) this.logs.set(l.key, (log = new SendLog()));
-      return log;
-    });
-    const counts = limits.map((l, i) => logs[i].prune(now, l.span));
-    const wait = Math.max(0, ...limits.map((l, i) => waitForRoom(now, n, l.budget, l.span, logs[i].inOrder(), counts[i])));
-    if (wait === 0) for (const log of logs) log.record(now, n);
-    return Promise.resolve({ wait, counts });
-  }
-}
-
 /** No run and no learned limit survives this much idleness: Graph's longest documented window is 5 minutes. */
 const IDLE_FORGET_MS = 300_000;
-/** The shortest and longest window the pacer will learn. */
-const MIN_LEARNED_WINDOW_MS = 1000;
-const MAX_LEARNED_WINDOW_MS = 600_000;
 /** How long followers wait for a probe's answer at most (its sender may never send it). */
 const PROBE_TIMEOUT_MS = 10_000;
+
+/** What Graph refused: a write, or a read (which only a resource-unit limit counts). */
+export type ThrottledKind = "write" | "read";
 
 export class WritePacer {
   private readonly limits: Array<LedgerLimit & QuotaLimit>;
   private readonly main: LedgerLimit & QuotaLimit;
   private readonly ledger: SendLedger;
-  private readonly learnedKey: string;
+  /** Writes per window, learned from write 429s. */
+  private readonly writes: LearnedLimit;
+  /** Reads and writes together per window (resource units), learned from read and resource-unit 429s. */
+  private readonly requests: LearnedLimit;
   /** What this pacer may send per window of the main limit now (≤ its quota), from the limit percentage. */
   private budget: number;
   /** Writes in the main window at the last reservation, everyone's who shares the ledger. */
   private lastCount = 0;
-  /** Writes in the learned limit's span at the last reservation (everyone's), including that take. */
-  private learnedCount = 0;
-  private learned: { capacity: number; windowMs: number } | undefined;
-  /** The window of a limit learned in this run and dropped since (the ceilings bound first): a 429 later in the run means it again. */
-  private knownWindowMs: number | undefined;
-  /** When a write last waited for the learned limit: it grows only while it is what paces. */
-  private learnedBoundAt = 0;
-  /** The count at the last 429 with a learned limit: growth slows near it. */
-  private cliff: number | undefined;
-  private learnedInEpisode = false;
   private pausedUntil = 0;
   private pauseReason = "";
   private lastSignal: number;
   private lastGrowth: number;
-  private lastThrottleAt = 0;
-  private lastIncreaseAt = 0;
-  /** The first take of the current run (writes with no 5-minute gap). */
+  /** The first request of the current run (no five idle minutes since). */
   private runStart: number | undefined;
   private lastTakeAt: number | undefined;
   /** Graph's answers are reported (observeAnswer), so a probe's end can be known. */
@@ -226,7 +142,18 @@ export class WritePacer {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   private readonly logger: PacingLogger | undefined;
-  readonly stats: PacerStats = { taken: 0, firstTakeAt: null, lastTakeAt: null, slowdowns: 0, rateFactor: 1, learned: null, largestRetryAfterMs: 0, longestWaitMs: 0, longestWaitLimit: null };
+  readonly stats: PacerStats = {
+    taken: 0,
+    firstTakeAt: null,
+    lastTakeAt: null,
+    slowdowns: 0,
+    rateFactor: 1,
+    learned: null,
+    learnedRequests: null,
+    largestRetryAfterMs: 0,
+    longestWaitMs: 0,
+    longestWaitLimit: null,
+  };
 
   constructor(options: PacerOptions) {
     const limits = [{ capacity: options.capacity, windowMs: options.windowMs }, ...(options.extraLimits ?? [])];
@@ -235,13 +162,20 @@ export class WritePacer {
     }
     this.limits = limits.map((l) => ({ ...l, key: `graph-write:${l.capacity}/${l.windowMs}`, budget: l.capacity, span: l.windowMs + minMarginOf(l.windowMs) }));
     this.main = this.limits[0];
-    this.learnedKey = `graph-write:learned:${this.main.capacity}/${this.main.windowMs}`;
     this.ledger = options.ledger ?? new MemoryLedger();
     this.budget = this.main.budget;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
     this.logger = options.logger;
+    const log = (obj: object, msg: string): void => {
+      this.stats.learned = this.writes.value === undefined ? null : { ...this.writes.value };
+      this.stats.learnedRequests = this.requests.value === undefined ? null : { ...this.requests.value };
+      this.logger?.debug(obj, msg);
+    };
+    const id = `${this.main.capacity}/${this.main.windowMs}`;
+    this.writes = new LearnedLimit(`graph-learned-writes:${id}`, "writes", log);
+    this.requests = new LearnedLimit(`graph-learned-requests:${id}`, "requests (reads and writes)", log);
     this.lastSignal = this.lastGrowth = this.now();
   }
 
@@ -253,12 +187,25 @@ export class WritePacer {
   /** Waits until `n` writes may be sent (callers queue in order), then takes them. */
   take(n: number): Promise<void> {
     const count = Math.max(1, Math.min(n, this.maxTake));
-    const turn = this.queue.then(() => this.takeNow(count));
-    this.queue = turn.catch(() => undefined);
-    return turn;
+    return this.enqueue(() => this.takeNow(count, "write"));
   }
 
-  private async takeNow(n: number): Promise<void> {
+  /**
+   * Waits until `n` reads may be sent: they wait out Graph's Retry-After and, once Graph showed a
+   * limit counting reads and writes together (resource units), that learned limit; the write
+   * ceilings do not apply to them.
+   */
+  takeReads(n: number): Promise<void> {
+    return this.enqueue(() => this.takeNow(Math.max(1, n), "read"));
+  }
+
+  private enqueue(turn: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(turn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async takeNow(n: number, kind: ThrottledKind): Promise<void> {
     const began = this.now();
     /** What the limits and Graph asked this take to wait, ms: anything beyond is a pacing bug. */
     let asked = 0;
@@ -266,53 +213,53 @@ export class WritePacer {
       const now = this.now();
       if (now < this.pausedUntil) {
         const wait = this.pausedUntil - now;
-        this.logger?.debug({ waitMs: wait, limit: this.pauseReason }, "pacing: waiting out Graph's Retry-After");
+        this.logger?.debug({ waitMs: Math.round(wait), limit: this.pauseReason, kind }, "pacing: waiting out Graph's Retry-After");
         this.noteWait(wait, this.pauseReason);
         asked += wait;
         await this.sleep(wait);
         continue;
       }
       if (this.probe !== undefined) {
-        // Graph refused the last writes: one batch goes first, the others follow its answer.
-        const { done, sentAt } = this.probe;
-        const timeout = Math.max(0, sentAt + PROBE_TIMEOUT_MS - now);
+        // Graph refused the last requests: one batch goes first, the others follow its answer.
+        const timeout = Math.max(0, this.probe.sentAt + PROBE_TIMEOUT_MS - now);
         if (timeout === 0) {
           this.endProbe();
           continue;
         }
-        this.logger?.debug({ timeoutMs: timeout }, "pacing: waiting for the answer to the write sent after a 429");
-        const t0 = this.now();
-        await Promise.race([done, this.sleep(timeout)]);
-        asked += this.now() - t0;
+        this.logger?.debug({ timeoutMs: timeout, kind }, "pacing: waiting for the answer to the batch sent after a 429");
+        await Promise.race([this.probe.done, this.sleep(timeout)]);
+        asked += this.now() - now;
         continue;
       }
-      if (this.lastTakeAt !== undefined && now - this.lastTakeAt > IDLE_FORGET_MS + (this.learned?.windowMs ?? 0)) {
+      if (this.lastTakeAt !== undefined && now - this.lastTakeAt > IDLE_FORGET_MS + (this.writes.value?.windowMs ?? 0)) {
         // Every documented window has emptied since: nothing learned then says anything now.
-        this.runStart = this.knownWindowMs = undefined;
-        this.forget("idle for five minutes");
+        this.runStart = undefined;
+        this.writes.reset("idle for five minutes");
+        this.requests.reset("idle for five minutes");
       }
       this.grow(now);
-      const limits = this.limits.map((l) => ({
-        ...l,
-        budget: l === this.main ? Math.max(n, Math.floor(this.budget)) : l.budget,
-        span: Math.ceil(l.windowMs + this.marginFor(l.windowMs)),
-      }));
-      // The learned limit is always reserved against, so its count (everyone's) is known when a 429 comes.
-      limits.push({
-        key: this.learnedKey,
-        capacity: this.learned?.capacity ?? Number.MAX_SAFE_INTEGER,
-        windowMs: this.learned?.windowMs ?? IDLE_FORGET_MS,
-        budget: this.learned === undefined ? Number.MAX_SAFE_INTEGER : Math.max(n, this.learned.capacity),
-        span: Math.ceil(this.learned === undefined ? IDLE_FORGET_MS : this.learned.windowMs + this.marginFor(this.learned.windowMs)),
-      });
+      const margin = (windowMs: number): number => this.marginFor(windowMs);
+      const limits =
+        kind === "write"
+          ? [
+              ...this.limits.map((l) => ({ ...l, budget: l === this.main ? Math.max(n, Math.floor(this.budget)) : l.budget, span: Math.ceil(l.windowMs + margin(l.windowMs)) })),
+              this.writes.ledgerLimit(n, margin),
+              this.requests.ledgerLimit(n, margin),
+            ]
+          : [this.requests.ledgerLimit(n, margin)];
       const { wait, counts } = await this.ledger.reserve(now, n, limits);
       const taken = wait === 0 ? n : 0;
-      this.lastCount = counts[0] + taken;
-      this.learnedCount = (counts.at(-1) ?? 0) + taken;
+      this.requests.count = (counts.at(-1) ?? 0) + taken;
+      if (kind === "write") {
+        this.lastCount = counts[0] + taken;
+        this.writes.count = (counts.at(-2) ?? 0) + taken;
+      }
       if (wait === 0) {
-        this.stats.taken += n;
-        this.stats.firstTakeAt ??= now;
-        this.stats.lastTakeAt = now;
+        if (kind === "write") {
+          this.stats.taken += n;
+          this.stats.firstTakeAt ??= now;
+          this.stats.lastTakeAt = now;
+        }
         this.runStart ??= now;
         this.lastTakeAt = now;
         if (this.probing && this.answersSeen) {
@@ -322,25 +269,23 @@ export class WritePacer {
           this.probe = { done, resolve, sentAt: now };
         }
         const spent = this.now() - began;
-        if (spent > asked + 1000) this.logger?.error({ waitedMs: spent, askedMs: asked }, "pacing bug: a write waited longer than Graph and the limits asked");
+        if (spent > asked + 1000) this.logger?.error({ waitedMs: spent, askedMs: Math.round(asked) }, "pacing bug: a request waited longer than Graph and the limits asked");
         return;
       }
-      const which = this.bindingOf(now, n, limits);
-      this.logger?.debug({ waitMs: wait, limit: which, inWindow: counts }, "pacing: waiting for room in a window");
+      const which = this.bindingOf(now, n, kind);
+      this.logger?.debug({ waitMs: Math.round(wait), limit: which, kind, inWindow: counts }, "pacing: waiting for room in a window");
       this.noteWait(wait, which);
       asked += wait;
       await this.sleep(wait);
     }
   }
 
-  /** Names the limit a wait is for (the one whose own wait is the longest). */
-  private bindingOf(now: number, n: number, limits: ReadonlyArray<LedgerLimit & QuotaLimit>): string {
-    const l = limits.at(-1);
-    const learnedBinds = this.learned !== undefined && l !== undefined && this.learnedCount + n > l.budget;
-    if (learnedBinds) this.learnedBoundAt = now;
-    if (learnedBinds && this.learned !== undefined) return `learned from Graph: ${this.learned.capacity} writes per ${(this.learned.windowMs / 1000).toFixed(1)} s`;
+  /** Names the limit a wait is for. */
+  private bindingOf(now: number, n: number, kind: ThrottledKind): string {
+    if (this.requests.binds(now, n)) return this.requests.describe();
+    if (kind === "write" && this.writes.binds(now, n)) return this.writes.describe();
     if (this.lastCount + n > Math.floor(this.budget) && this.budget < this.main.budget) return `configured quota's share left by others: ${Math.floor(this.budget)} per ${this.main.windowMs / 1000} s`;
-    return `configured: ${limits.slice(0, -1).map((x) => `${x.capacity} per ${x.windowMs / 1000} s`).join(", ")}`;
+    return `configured: ${this.limits.map((x) => `${x.capacity} per ${x.windowMs / 1000} s`).join(", ")}`;
   }
 
   private noteWait(ms: number, limit: string): void {
@@ -353,19 +298,6 @@ export class WritePacer {
   private endProbe(): void {
     this.probe?.resolve();
     this.probe = undefined;
-  }
-
-  private forget(why: string): void {
-    if (this.learned !== undefined) this.logger?.debug({ learned: this.learned, why }, "pacing: forgetting the learned limit");
-    this.learned = undefined;
-    this.cliff = undefined;
-    this.stats.learned = null;
-  }
-
-  private setLearned(capacity: number, windowMs: number, why: string): void {
-    this.learned = { capacity: Math.max(1, Math.floor(capacity)), windowMs: Math.min(MAX_LEARNED_WINDOW_MS, Math.max(MIN_LEARNED_WINDOW_MS, Math.round(windowMs))) };
-    this.stats.learned = { ...this.learned };
-    this.logger?.debug({ capacity: this.learned.capacity, windowMs: this.learned.windowMs, why }, "pacing: learned limit");
   }
 
   private marginFor(windowMs: number): number {
@@ -381,17 +313,13 @@ export class WritePacer {
     this.roundTripMs = Math.max(ms, this.roundTripMs * 0.99);
   }
 
-  /** Graph answered a batch of writes; `throttled` of its items were 429s. A clean answer ends the probe. */
+  /** Graph answered a batch; `throttled` of its items were 429s. A clean answer ends the probe. */
   observeAnswer(throttled: number): void {
     this.answersSeen = true;
     if (throttled === 0) this.endProbe();
   }
 
-  /**
-   * The configured budget with no slow-down signal for a tenth of a window grows by a twentieth of
-   * the quota; a learned limit with no 429 for a window grows by 5% (1% near the last 429's level),
-   * and is dropped once it allows more than the ceilings.
-   */
+  /** The configured budget with no slow-down signal for a tenth of a window grows by a twentieth of the quota; learned limits grow on their own. */
   private grow(now: number): void {
     const { windowMs, budget: full } = this.main;
     const step = windowMs / 10;
@@ -399,19 +327,10 @@ export class WritePacer {
       this.lastGrowth = now;
       this.setBudget(this.budget + full / 20);
     }
-    const l = this.learned;
-    if (l === undefined || now - this.lastThrottleAt < l.windowMs || now - this.lastIncreaseAt < l.windowMs) return;
-    // Only a limit that paced the writes of the last window has been tried: no growth untried.
-    if (now - this.learnedBoundAt > 2 * l.windowMs) return;
-    this.lastIncreaseAt = now;
-    const near = this.cliff !== undefined && l.capacity >= 0.9 * this.cliff;
-    const capacity = l.capacity + Math.max(1, l.capacity * (near ? 0.01 : 0.05));
-    const ceiling = Math.min(...this.limits.map((x) => x.capacity * Math.max(1, l.windowMs / x.windowMs)));
-    if (capacity > ceiling) {
-      this.knownWindowMs = l.windowMs;
-      this.forget("the ceilings bind before it");
-    }
-    else this.setLearned(capacity, l.windowMs, "a window without a 429");
+    const ceiling = (w: number): number => Math.min(...this.limits.map((x) => x.capacity * Math.max(1, w / x.windowMs)));
+    this.writes.grow(now, ceiling);
+    // Reads are not capped by the write ceilings: a requests limit is dropped only at twice them.
+    this.requests.grow(now, (w) => 2 * ceiling(w));
   }
 
   private setBudget(budget: number): void {
@@ -422,7 +341,8 @@ export class WritePacer {
 
   /** A 429 showed that the configured window is the one that binds (the learned window is close to it). */
   private get configuredBinds(): boolean {
-    return this.learned !== undefined && Math.abs(this.learned.windowMs - this.main.windowMs) <= 0.25 * this.main.windowMs;
+    const v = this.writes.value;
+    return v !== undefined && Math.abs(v.windowMs - this.main.windowMs) <= 0.25 * this.main.windowMs;
   }
 
   /**
@@ -450,11 +370,13 @@ export class WritePacer {
   }
 
   /**
-   * Graph refused writes and asked to wait `retryAfterMs`: everyone pauses that long (plus a little
-   * jitter), and the binding limit is learned from it. `refused`: how many writes of the batch were
-   * refused; `scope`: Graph's x-ms-throttle-scope, when sent (for the log).
+   * Graph refused requests and asked to wait `retryAfterMs`: everyone pauses that long (plus at
+   * most 10%, up to 0.5 s, of jitter), and the binding limit is learned from it. `refused`: how
+   * many requests of the batch were refused; `scope` / `information`: Graph's x-ms-throttle-scope
+   * and x-ms-throttle-information when sent; `kind`: a read's 429 (or a write's that names
+   * resource units) teaches the limit on reads and writes together, any other the write limit.
    */
-  observeThrottle(retryAfterMs: number | undefined, refused = 0, scope?: string): void {
+  observeThrottle(retryAfterMs: number | undefined, refused = 0, scope?: string, kind: ThrottledKind = "write", information?: string): void {
     const now = this.now();
     const wait = Math.max(0, retryAfterMs ?? 1000);
     const jitter = Math.min(500, wait * 0.1) * this.random();
@@ -465,33 +387,13 @@ export class WritePacer {
       this.pausedUntil = now + wait + jitter;
       this.pauseReason = `Retry-After ${Math.round(wait / 1000)} s${scope === undefined ? "" : ` (${scope})`}`;
     }
-    this.lastSignal = this.lastThrottleAt = now;
+    this.lastSignal = now;
     if (this.answersSeen) this.probing = true;
     this.endProbe();
-    // Everyone's writes in the learned span, less the ones Graph just refused.
-    const accepted = Math.max(1, this.learnedCount - refused);
-    if (!newEpisode) {
-      // The other batches in flight meet the same episode: their refusals were not accepted either.
-      if (this.learnedInEpisode && this.learned !== undefined) this.setLearned(this.learned.capacity - refused, this.learned.windowMs, "more refusals in the same episode");
-      return;
-    }
-    this.stats.slowdowns++;
-    this.learnedInEpisode = false;
-    const run = now - (this.runStart ?? now);
-    const l = this.learned;
-    if (l === undefined && this.knownWindowMs !== undefined) {
-      this.setLearned(accepted * 0.9, this.knownWindowMs, "a 429 again: the limit learned earlier in the run");
-    } else if (l === undefined) {
-      // The run's first writes are the ones that must leave Graph's window before it has room.
-      this.setLearned(accepted * 0.95, run + wait, "first 429 of the run: its window is the run so far plus the Retry-After");
-      this.learnedInEpisode = true;
-    } else if (wasProbe && this.learnedCount - refused < l.capacity) {
-      // Refused right after a pause with room left in the learned window: Graph's holds more.
-      this.setLearned(l.capacity, Math.max(l.windowMs, Math.min(run, 2 * l.windowMs) + wait), "refused after a pause: the window is longer");
-    } else {
-      this.cliff = accepted;
-      this.setLearned(Math.min(l.capacity, accepted) * 0.9, l.windowMs, "refused in the learned window: less per window");
-    }
-    this.logger?.debug({ retryAfterMs: wait, refused, scope, learned: this.learned }, "pacing: Graph answered 429");
+    if (newEpisode) this.stats.slowdowns++;
+    const units = kind === "read" || (information ?? "").toLowerCase().includes("resourceunit");
+    const limit = units ? this.requests : this.writes;
+    limit.throttled(now, wait, refused, newEpisode, wasProbe, now - (this.runStart ?? now));
+    if (newEpisode) this.logger?.debug({ retryAfterMs: wait, refused, scope, information, kind, learned: limit.value, limit: limit.what }, "pacing: Graph answered 429");
   }
 }
