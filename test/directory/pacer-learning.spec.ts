@@ -55,36 +55,61 @@ function graphWithLimits(limits: ReadonlyArray<{ capacity: number; windowMs: num
   };
 }
 
-/** A clock that moves when the pacer sleeps and when a batch's round trip passes. */
-function manualTime() {
+/**
+ * Virtual time with real concurrency: sleepers wake in time order, and the clock jumps to the
+ * next wake-up once every runnable promise has settled.
+ */
+function virtualTime() {
   let now = 1_000_000;
+  const timers: Array<{ at: number; resolve: () => void }> = [];
+  const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
   return {
     now: () => now,
-    sleep: (ms: number) => {
-      now += ms;
-      return Promise.resolve();
+    sleep: (ms: number) => new Promise<void>((resolve) => timers.push({ at: now + Math.max(0, ms), resolve })),
+    async runUntil(done: Promise<unknown>): Promise<void> {
+      let finished = false;
+      void done.then(() => (finished = true));
+      for (;;) {
+        await settle();
+        if (finished) return;
+        timers.sort((x, y) => x.at - y.at);
+        const next = timers.shift();
+        if (next === undefined) continue;
+        now = Math.max(now, next.at);
+        next.resolve();
+      }
     },
-    advance: (ms: number) => (now += ms),
   };
 }
 
-/** Sends `total` writes in batches of 20 through the pacer, as GraphBatchCalls does; returns the figures. */
-async function run(pacer: WritePacer, graph: ReturnType<typeof graphWithLimits>, t: ReturnType<typeof manualTime>, total: number) {
-  let done = 0;
+/**
+ * Sends `total` writes as the job runner does: four workers, batches of 20, a 5-ms round trip,
+ * refused items retried by the same worker (GraphBatchCalls); returns the figures.
+ */
+async function run(pacer: WritePacer, graph: ReturnType<typeof graphWithLimits>, t: ReturnType<typeof virtualTime>, total: number) {
+  let handed = 0;
   let longestGap = 0;
   let last: number | undefined;
   const start = t.now();
-  while (done < total) {
-    const n = Math.min(20, total - done);
-    await pacer.take(n);
-    if (last !== undefined) longestGap = Math.max(longestGap, t.now() - last);
-    last = t.now();
-    const answer = graph.write(t.now(), n);
-    t.advance(5); // the round trip
-    done += answer.ok;
-    pacer.observeAnswer(n - answer.ok);
-    if (answer.retryAfterMs !== undefined) pacer.observeThrottle(answer.retryAfterMs, n - answer.ok);
-  }
+  const worker = async (): Promise<void> => {
+    while (handed < total) {
+      let pending = Math.min(20, total - handed);
+      handed += pending;
+      while (pending > 0) {
+        await pacer.take(pending);
+        if (last !== undefined) longestGap = Math.max(longestGap, t.now() - last);
+        last = t.now();
+        const answer = graph.write(t.now(), pending);
+        await t.sleep(5); // the round trip
+        const refused = pending - answer.ok;
+        pacer.observeAnswer(refused);
+        if (answer.retryAfterMs !== undefined) pacer.observeThrottle(answer.retryAfterMs, refused);
+        pending = refused;
+      }
+    }
+  };
+  const all = Promise.all([worker(), worker(), worker(), worker()]);
+  await t.runUntil(all);
   return { elapsed: t.now() - start, longestGap, share429: graph.throttled / (graph.accepted + graph.throttled) };
 }
 
@@ -102,7 +127,7 @@ describe("WritePacer learns the limit that binds from Graph's answers", () => {
   ];
   for (const binding of cases) {
     it(`${binding.capacity} per ${binding.windowMs / 1000} s binds: ≥ 0.8 of it, ≤ 5% of writes answered 429`, async () => {
-      const t = manualTime();
+      const t = virtualTime();
       const graph = graphWithLimits([binding]);
       const pacer = new WritePacer({ capacity: 30_000, windowMs: 150_000, now: t.now, sleep: t.sleep, random: () => 0.5 });
       const total = binding.capacity * 8;
@@ -115,7 +140,7 @@ describe("WritePacer learns the limit that binds from Graph's answers", () => {
   }
 
   it("a limit others fill (the tenant's, over all apps) with a window longer than told: ≥ 0.8 of the share left, ≤ 5% 429s", async () => {
-    const t = manualTime();
+    const t = virtualTime();
     const binding = { capacity: 18_000, windowMs: 60_000, othersShare: 0.7 };
     const graph = graphWithLimits([binding]);
     const pacer = new WritePacer({ capacity: 3000, windowMs: 15_000, now: t.now, sleep: t.sleep, random: () => 0.5 });
@@ -128,7 +153,8 @@ describe("WritePacer learns the limit that binds from Graph's answers", () => {
   });
 
   it("never pauses longer than the Retry-After after a 429, whatever the configured window", async () => {
-    const t = manualTime();
+    let now = 1_000_000;
+    const t = { now: () => now, sleep: (ms: number) => Promise.resolve(void (now += ms)) };
     const pacer = new WritePacer({ capacity: 3000, windowMs: 150_000, now: t.now, sleep: t.sleep, random: () => 0.99 });
     await pacer.take(20);
     pacer.observeAnswer(20);
@@ -140,7 +166,7 @@ describe("WritePacer learns the limit that binds from Graph's answers", () => {
   });
 
   it("logs why it waits, how long and which limit at debug level", async () => {
-    const t = manualTime();
+    const t = virtualTime();
     const lines: Array<{ obj: Record<string, unknown>; msg: string }> = [];
     const logger: PacingLogger = { debug: (obj, msg) => lines.push({ obj: obj as Record<string, unknown>, msg }), error: (obj, msg) => lines.push({ obj: obj as Record<string, unknown>, msg }) };
     const graph = graphWithLimits([{ capacity: 100, windowMs: 5000 }]);
@@ -152,7 +178,7 @@ describe("WritePacer learns the limit that binds from Graph's answers", () => {
   });
 
   it("a new pacer (a resumed job in a new process) starts at the ceilings, not at what an earlier one learned", async () => {
-    const t = manualTime();
+    const t = virtualTime();
     const graph = graphWithLimits([{ capacity: 300, windowMs: 5000 }]);
     const first = new WritePacer({ capacity: 3000, windowMs: 150_000, now: t.now, sleep: t.sleep });
     await run(first, graph, t, 1000);
