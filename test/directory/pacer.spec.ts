@@ -201,7 +201,7 @@ describe("WritePacer (never more than the quota in any window)", () => {
       const capacity = 1000;
       const windowMs = 10_000;
       const graph = slidingGraph(capacity, windowMs, share);
-      const pacer = new WritePacer({ capacity, windowMs, now: t.now, sleep: t.sleep, logger: process.env.PACER_DEBUG ? { debug: (o, m) => { if (!m.includes("waiting")) console.log(t.now(), m, JSON.stringify(o)); }, error: (o, m) => console.log(m, o) } : undefined });
+      const pacer = new WritePacer({ capacity, windowMs, now: t.now, sleep: t.sleep });
       const total = 10_000;
       let done = 0;
       const start = t.now();
