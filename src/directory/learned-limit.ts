@@ -8,9 +8,10 @@
  * - a 429 right after a pause (the probe) while the learned window had room: Graph's window holds
  *   more than the learned one, which grows to the run so far plus the Retry-After (at most doubling);
  * - any other 429: the capacity becomes 0.9 of what was accepted in the window (multiplicative
- *   decrease); each window in which it paced the requests without a 429 adds 5%, or 1% near the
- *   level of the last 429 (additive increase); once it allows more than the ceilings it is dropped,
- *   and its window is kept for a 429 later in the same run.
+ *   decrease); each window in which it paced the requests without a 429 adds half again until
+ *   such a 429 was seen (the first estimate may be far too low: a resumed job's new process meets a
+ *   window its predecessor filled), then 5%, or 1% near that 429's level (additive increase); once
+ *   it allows more than the ceilings it is dropped, and its window is kept for a 429 later in the run.
  */
 export interface LearnedValue {
   capacity: number;
@@ -85,13 +86,17 @@ export class LearnedLimit {
     // Only a limit that paced the requests lately has been tried: no growth untried.
     if (now - this.boundAt > 2 * v.windowMs) return;
     this.lastIncreaseAt = now;
-    const near = this.cliff !== undefined && v.capacity >= 0.9 * this.cliff;
-    const capacity = v.capacity + Math.max(1, v.capacity * (near ? 0.01 : 0.05));
-    if (capacity > ceiling(v.windowMs)) {
+    // Until a 429 inside a learned window showed where the limit is, the first estimate may be far
+    // too low (a resumed job's new process meets a window its predecessor filled): half again per
+    // window; then 5%, and 1% near the level of that 429.
+    const step = this.cliff === undefined ? 0.5 : v.capacity >= 0.9 * this.cliff ? 0.01 : 0.05;
+    const capacity = v.capacity + Math.max(1, v.capacity * step);
+    const most = ceiling(v.windowMs);
+    if (v.capacity >= most) {
       this.knownWindowMs = v.windowMs;
       this.forget("the ceilings bind before it");
     } else {
-      this.set(capacity, v.windowMs, "a window without a 429");
+      this.set(Math.min(capacity, most), v.windowMs, "a window without a 429");
     }
   }
 

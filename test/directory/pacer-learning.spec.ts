@@ -177,6 +177,22 @@ describe("WritePacer learns the limit that binds from Graph's answers", () => {
     assert.ok(!lines.some((l) => l.msg.startsWith("pacing bug")), "no pause beyond what was asked");
   });
 
+  it("a resumed job's new pacer, meeting a window its predecessor filled, reaches ≥ 0.8 of the limit within a few windows", async () => {
+    const t = virtualTime();
+    const binding = { capacity: 600, windowMs: 5000 };
+    const graph = graphWithLimits([binding]);
+    await run(new WritePacer({ capacity: 3000, windowMs: 15_000, now: t.now, sleep: t.sleep }), graph, t, 3000);
+    // Killed: a new process resumes at once, with the window still full of the old one's writes.
+    const second = new WritePacer({ capacity: 3000, windowMs: 15_000, now: t.now, sleep: t.sleep, random: () => 0.5 });
+    const before = { accepted: graph.accepted, throttled: graph.throttled };
+    const { elapsed } = await run(second, graph, t, 6000);
+    const fraction = minimumMs(6000, binding.capacity, binding.windowMs) / elapsed;
+    const share429 = (graph.throttled - before.throttled) / (graph.accepted - before.accepted + graph.throttled - before.throttled);
+    process.stdout.write(`      ${(fraction * 100).toFixed(1)}% of the limit, ${(share429 * 100).toFixed(1)}% 429s after the restart\n`);
+    assert.ok(fraction >= 0.8, `throughput ${fraction.toFixed(3)} of the binding limit`);
+    assert.ok(share429 <= 0.05, `429s ${(share429 * 100).toFixed(1)}% of writes`);
+  });
+
   it("a new pacer (a resumed job in a new process) starts at the ceilings, not at what an earlier one learned", async () => {
     const t = virtualTime();
     const graph = graphWithLimits([{ capacity: 300, windowMs: 5000 }]);
