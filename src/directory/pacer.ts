@@ -248,6 +248,8 @@ export class WritePacer {
             ]
           : [this.requests.ledgerLimit(n, margin)];
       const { wait, counts } = await this.ledger.reserve(now, n, limits);
+      // The reservation itself (a database transaction for replicas) is work, not a pause.
+      asked += this.now() - now;
       const taken = wait === 0 ? n : 0;
       this.requests.count = (counts.at(-1) ?? 0) + taken;
       if (kind === "write") {
