@@ -165,6 +165,27 @@ describe("WritePacer learns the limit that binds from Graph's answers", () => {
     assert.ok(paused >= 3000 && paused <= 3300 + 1, `paused ${paused} ms for a Retry-After of 3 s`);
   });
 
+  it("reads wait out Graph's Retry-After, and a read's 429 teaches a limit on reads and writes together (resource units)", async () => {
+    let now = 1_000_000;
+    const t = { now: () => now, sleep: (ms: number) => Promise.resolve(void (now += ms)) };
+    const pacer = new WritePacer({ capacity: 3000, windowMs: 150_000, now: t.now, sleep: t.sleep, random: () => 0 });
+    for (let i = 0; i < 5; i++) await pacer.take(20);
+    for (let i = 0; i < 5; i++) await pacer.takeReads(20);
+    pacer.observeAnswer(20);
+    pacer.observeThrottle(4000, 20, "Tenant_Application/ReadWrite/app/tenant", "read", "ResourceUnitLimitExceeded");
+    assert.equal(pacer.stats.learned, null, "the write limit learned nothing");
+    assert.deepEqual(pacer.stats.learnedRequests, { capacity: 171, windowMs: 4000 }, "the 200 reads and writes, less the 20 refused, less 5%, per the run plus the Retry-After");
+    const before = now;
+    await pacer.takeReads(20);
+    assert.ok(now - before >= 4000 && now - before < 4500, `a read waited ${now - before} ms for a Retry-After of 4 s`);
+    pacer.observeAnswer(0);
+    // A window without a 429 inside it has passed: the estimate grew by half (256). The read and 12
+    // batches of writes are 260: the 13th waits for the next window.
+    for (let i = 0; i < 13; i++) await pacer.take(20);
+    assert.ok((pacer.stats.learnedRequests?.capacity ?? 0) > 171, "windows without a 429 grow it");
+    assert.ok(now - before >= 8000, `writes count against the learned limit on reads and writes (${now - before} ms)`);
+  });
+
   it("logs why it waits, how long and which limit at debug level", async () => {
     const t = virtualTime();
     const lines: Array<{ obj: Record<string, unknown>; msg: string }> = [];
