@@ -16,6 +16,22 @@
  * - `sequential`: the seed's way: one POST revokeSignInSessions after another, as PowerShell's
  *   `foreach ($u in $users) { Revoke-MgUserSignInSession -UserId $u.Id }` does.
  *
+ * Cases where a limit the bot is not told binds (Graph enforces several at once; the simulator's
+ * throttle limits). The bot is told 3,000 writes per 15 s (its ceiling); windows are real seconds,
+ * not scaled, so Retry-After's whole seconds mean what they mean at Graph:
+ * - `short-window` (a): 600 writes per 5 s per app and tenant binds, a window shorter than told;
+ * - `tenant-window` (b): the tenant's writes over all apps, 18,000 per 60 s (the 5-minute limit
+ *   divided by 5), 0.7 of it spent by other apps: a window longer than told, filled by others;
+ * - `resource-units` (c): 2,000 resource units per 10 s (below a small tenant's 3,500) counting the job's reads
+ *   (department pages, verification) and writes;
+ * - `resume` (d): under (a), the job's worker is killed (SIGKILL) half-way and a new process
+ *   resumes it; figures are the new process's;
+ * - `replicas-short` (e): under (a), two job runners on one PostgreSQL database.
+ * Each prints the fraction of the binding limit achieved (the least time "never more than the
+ * limit, or the share others leave, in any window" allows for the units sent, over the time from
+ * the first to the last unit the limit accepted), the 429 share of the requests that limit
+ * counts, the longest gap between two of them while the job ran, and lost and doubled targets.
+ *
  * The quota-limited maximum is what "never more than the quota in any window" allows, whatever
  * the counting: the first quota at once, and each further quota a window later (with a
  * neighbour: the share it leaves).
@@ -25,16 +41,30 @@
  * simulator runs in this process; each way runs in its own child process, so its peak RSS is its
  * own.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startSimulator } from "@teams-revoke-bot/graph-simulator";
+import { spawn, type ChildProcess } from "node:child_process";
+import { startSimulator, type StartedSimulator, type ThrottleLimitOptions } from "@teams-revoke-bot/graph-simulator";
 import { freshPostgres } from "../test/support/databases.js";
 import type { WorkerResult } from "./bench/bulk-worker.js";
 
-type Case = "sliding" | "bucket" | "neighbour" | "replicas" | "sequential";
-const CASES: readonly Case[] = ["sliding", "bucket", "neighbour", "replicas", "sequential"];
+type Case = "sliding" | "bucket" | "neighbour" | "replicas" | "sequential" | LimitCase;
+type LimitCase = "short-window" | "tenant-window" | "resource-units" | "resume" | "replicas-short";
+const CASES: readonly Case[] = ["sliding", "bucket", "neighbour", "replicas", "sequential", "short-window", "tenant-window", "resource-units", "resume", "replicas-short"];
+
+/** What the bot is told in the limit cases (GRAPH_WRITE_QUOTA, GRAPH_WRITE_WINDOW_SECONDS): a ceiling. */
+const TOLD = { quota: 3000, windowMs: 15_000 };
+const SHORT: ThrottleLimitOptions = { scope: "Tenant_Application", counts: "writes", capacity: 600, windowMs: 5000 };
+/** The binding limit of each limit case; the bot is never told it. */
+const BINDING: Record<LimitCase, ThrottleLimitOptions> = {
+  "short-window": SHORT,
+  "tenant-window": { scope: "Tenant", counts: "writes", capacity: 18_000, windowMs: 60_000, othersShare: 0.7 },
+  "resource-units": { scope: "Tenant_Application", counts: "resourceUnits", capacity: 2000, windowMs: 10_000 },
+  resume: SHORT,
+  "replicas-short": SHORT,
+};
+const isLimitCase = (c: Case): c is LimitCase => c in BINDING;
 /** The neighbour's share of the quota in the `neighbour` case. */
 const NEIGHBOUR_SHARE = 0.5;
 
@@ -97,6 +127,11 @@ async function main(): Promise<void> {
   );
 
   for (const c of args.cases) {
+    if (isLimitCase(c)) {
+      await limitCase(c, sim, args.users, caFile, dir);
+      continue;
+    }
+    sim.setThrottleLimits([]);
     const way = c === "sequential" ? "sequential" : "runner";
     sim.setWriteQuota({ capacity: QUOTA, windowMs, counting: c === "bucket" ? "bucket" : "sliding", neighbourShare: c === "neighbour" ? NEIGHBOUR_SHARE : 0 });
     sim.resetStats();
@@ -137,7 +172,7 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
-function report(c: Case, result: WorkerResult, throttled: number, windowMs: number, neighbour?: { share: number; refused: number; writes: number }): void {
+function report(c: Exclude<Case, LimitCase>, result: WorkerResult, throttled: number, windowMs: number, neighbour?: { share: number; refused: number; writes: number }): void {
   // Never more than the quota (or the share a neighbour leaves) in any window: the first `left`
   // writes at once, each further `left` a window later. Measured from the first write sent to the last.
   const writes = result.writes;
@@ -188,6 +223,112 @@ function combined(parts: WorkerResult[]): WorkerResult {
     firstTakeAt: first,
     lastTakeAt: last,
   };
+}
+
+/** One limit case (a)–(e): the binding limit set in the simulator, the bot told only TOLD. */
+async function limitCase(c: LimitCase, sim: StartedSimulator, users: number, caFile: string, dir: string): Promise<void> {
+  const binding = BINDING[c];
+  sim.setWriteQuota({ capacity: TOLD.quota, windowMs: TOLD.windowMs, counting: "sliding", neighbourShare: 0 });
+  sim.setThrottleLimits([binding]);
+  sim.resetStats();
+  const common = {
+    BENCH_GRAPH_BASE_URL: sim.graphBaseUrl,
+    BENCH_AUTHORITY_HOST: sim.authorityHost,
+    BENCH_TENANT_ID: sim.tenantId,
+    BENCH_CLIENT_ID: sim.clientId,
+    BENCH_CLIENT_SECRET: sim.clientSecret,
+    BENCH_DEPARTMENT: DEPARTMENT,
+    BENCH_QUOTA: String(TOLD.quota),
+    BENCH_WINDOW_MS: String(TOLD.windowMs),
+    BENCH_DB: join(dir, `${c}.db`),
+    BENCH_LEASE_MS: "2000",
+    NODE_EXTRA_CA_CERTS: caFile,
+  };
+  let result: WorkerResult;
+  let writesBefore = 0;
+  if (c === "replicas-short") {
+    const server = process.env.TEST_DATABASE_URL;
+    if (server === undefined || server === "") {
+      process.stdout.write(`${c}: skipped (set TEST_DATABASE_URL to a PostgreSQL server)\n\n`);
+      return;
+    }
+    const database = await freshPostgres(server);
+    try {
+      const parts = await Promise.all([0, 1].map((i) => spawnWorker("runner", { ...common, BENCH_DATABASE_URL: database.url, BENCH_PART: `${i}/2` }).result));
+      result = combined(parts);
+    } finally {
+      await database.drop();
+    }
+  } else if (c === "resume") {
+    // Killed once half of the users are revoked; a new process resumes the job from the database.
+    const first = spawnWorker("runner", common);
+    const requestId = await first.requestId;
+    while (sim.stats().writeQuota.writesAccepted < users / 2) await new Promise((resolve) => setTimeout(resolve, 50));
+    first.child.kill("SIGKILL");
+    await first.result.catch(() => undefined);
+    writesBefore = sim.stats().writeQuota.writesAccepted;
+    sim.resetStats();
+    result = await spawnWorker("runner", { ...common, BENCH_RESUME_ID: requestId }).result;
+  } else {
+    result = await spawnWorker("runner", common).result;
+  }
+  const stats = sim.stats();
+  const limit = stats.throttleLimits[0];
+  const throttled = stats.writeQuota.throttled + stats.writeQuota.throttledInBatch + stats.throttleLimits.reduce((a, l) => a + l.refused, 0);
+  const left = Math.floor(binding.capacity * (1 - (binding.othersShare ?? 0)));
+  const spanMs = limit.firstAcceptedAt === null || limit.lastAcceptedAt === null ? 0 : limit.lastAcceptedAt - limit.firstAcceptedAt;
+  const minimumMs = Math.max(0, Math.ceil(limit.accepted / left) - 1) * binding.windowMs;
+  const fraction = spanMs > 0 && minimumMs > 0 ? (minimumMs / spanMs).toFixed(3) : "n/a (all within one window)";
+  const recorded = Object.values(result.outcomes).reduce((a, b) => a + b, 0);
+  const doubled = Math.max(0, writesBefore + stats.writeQuota.writesAccepted - result.writes);
+  const label = {
+    "short-window": `(a) ${binding.capacity} writes per ${binding.windowMs / 1000} s per app and tenant binds (shorter than the ${TOLD.windowMs / 1000} s told)`,
+    "tenant-window": `(b) the tenant's ${binding.capacity} writes per ${binding.windowMs / 1000} s binds, ${binding.othersShare ?? 0} of it spent by other apps`,
+    "resource-units": `(c) ${binding.capacity} resource units per ${binding.windowMs / 1000} s binds, reads and writes counted`,
+    resume: `(d) under (a), killed half-way (${writesBefore} writes) and resumed by a new process: the new process's figures`,
+    "replicas-short": "(e) under (a), two job runners on one PostgreSQL database",
+  }[c];
+  process.stdout.write(
+    [
+      label,
+      `  binding limit:   ${fraction} of what it allows: ${limit.accepted} ${binding.counts === "writes" ? "writes" : "units"} in ${(spanMs / 1000).toFixed(1)} s, at least ${(minimumMs / 1000).toFixed(1)} s at ${left} per ${binding.windowMs / 1000} s`,
+      `  429s:            ${throttled} (${((throttled / Math.max(1, throttled + limit.accepted)) * 100).toFixed(1)}% of the requests the limit counts)`,
+      `  longest gap:     ${(limit.longestGapMs / 1000).toFixed(1)} s between two requests while the job ran`,
+      `  targets:         ${recorded} with an outcome (${Object.entries(result.outcomes).map(([k, v]) => `${k} ${v}`).join(", ")}); lost ${result.writes - recorded}, doubled ${doubled}`,
+      `  wall time:       ${(result.wallMs / 1000).toFixed(1)} s`,
+      "",
+    ].join("\n"),
+  );
+  if (result.lost !== 0) process.exitCode = 1;
+}
+
+/** A worker process: its result, and the id of the job it made (the first line it prints). */
+function spawnWorker(way: "runner" | "sequential", env: Record<string, string>): { child: ChildProcess; result: Promise<WorkerResult>; requestId: Promise<string> } {
+  const child = spawn(process.execPath, ["--no-deprecation", `--max-old-space-size=${WORKER_HEAP_MB}`, "--import", "tsx", join(__dirname, "bench", "bulk-worker.ts"), way], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  let announce: (id: string) => void = () => undefined;
+  const requestId = new Promise<string>((resolve) => (announce = resolve));
+  child.stdout?.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+    const m = /^request (\S+)$/m.exec(out);
+    if (m !== null) announce(m[1] ?? "");
+  });
+  const result = new Promise<WorkerResult>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      const line = out.trim().split("\n").at(-1) ?? "";
+      if (code !== 0) return reject(new Error(`the ${way} worker exited with ${code}: ${out}`));
+      try {
+        resolve(JSON.parse(line) as WorkerResult);
+      } catch {
+        reject(new Error(`the ${way} worker printed no result: ${out}`));
+      }
+    });
+  });
+  return { child, result, requestId };
 }
 
 function runWorker(way: "runner" | "sequential", env: Record<string, string>): Promise<WorkerResult> {

@@ -5,6 +5,10 @@
  *   runner      the bot's path: resolve page by page, freeze the snapshot in SQLite, JobRunner
  *               ($batch of 20, paced to the quota, batched verification, one outcome per user)
  *   sequential  one POST revokeSignInSessions after another (PowerShell's foreach)
+ *
+ * BENCH_RESUME_ID resumes that request's job (left by a killed worker on the same BENCH_DB)
+ * instead of making a new one; BENCH_LEASE_MS shortens the job lease so it is taken over quickly.
+ * A new job's id is printed first, as `request <id>`, so the bench can resume it.
  */
 import { ClientSecretCredential } from "@azure/identity";
 import pino from "pino";
@@ -107,12 +111,18 @@ async function main(): Promise<void> {
       new Date(),
       30,
     );
-    // The fingerprint the job runner checks what it runs against (src/revocation/integrity.ts).
-    await store.create(request, { actor: request.requester, action: "request.created", requestId: request.id, details: { targetCount: targets.length, targetsSha256: targetSetHash(targets) } });
-    await store.transition(request.id, 1, { state: "approved", decidedBy: request.requester }, {
-      job: "enqueue",
-      audit: { actor: request.requester, action: "request.approved", requestId: request.id, details: {} },
-    });
+    const resumeId = process.env.BENCH_RESUME_ID;
+    if (resumeId === undefined) {
+      // The fingerprint the job runner checks what it runs against (src/revocation/integrity.ts).
+      await store.create(request, { actor: request.requester, action: "request.created", requestId: request.id, details: { targetCount: targets.length, targetsSha256: targetSetHash(targets) } });
+      await store.transition(request.id, 1, { state: "approved", decidedBy: request.requester }, {
+        job: "enqueue",
+        audit: { actor: request.requester, action: "request.approved", requestId: request.id, details: {} },
+      });
+      process.stdout.write(`request ${request.id}\n`);
+    }
+    const requestId = resumeId ?? request.id;
+    const leaseMs = process.env.BENCH_LEASE_MS === undefined ? undefined : Number(process.env.BENCH_LEASE_MS);
     const runner = new JobRunner({
       store,
       jobs: new SqlJobQueue(database.db),
@@ -124,13 +134,26 @@ async function main(): Promise<void> {
       logger,
       owner,
       ledger: shared === undefined ? undefined : new SqlSendLedger(database.db, database.kind, owner),
-      options: { writeQuota: Number(env("BENCH_QUOTA")), writeWindowMs: Number(env("BENCH_WINDOW_MS")), verifyDelaysMs: [50, 200, 500], concurrency: Number(process.env.BENCH_CONCURRENCY ?? 4) },
+      options: {
+        writeQuota: Number(env("BENCH_QUOTA")),
+        writeWindowMs: Number(env("BENCH_WINDOW_MS")),
+        verifyDelaysMs: [50, 200, 500],
+        concurrency: Number(process.env.BENCH_CONCURRENCY ?? 4),
+        ...(leaseMs === undefined ? {} : { leaseMs }),
+      },
     });
-    runner.start(request.id);
-    await runner.idle();
+    // A resumed job is claimed once the killed worker's lease has run out.
+    for (;;) {
+      runner.start(requestId);
+      await runner.idle();
+      const done = await store.summary(requestId, 0);
+      const recordedSoFar = Object.values(done?.counts ?? {}).reduce((a, b) => a + b, 0);
+      if (recordedSoFar >= targets.length || resumeId === undefined) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     writePhaseMs = (runner.pacer.stats.lastTakeAt ?? 0) - (runner.pacer.stats.firstTakeAt ?? 0);
     ({ firstTakeAt, lastTakeAt } = runner.pacer.stats);
-    const summary = await store.summary(request.id, 0);
+    const summary = await store.summary(requestId, 0);
     outcomes = summary?.counts ?? {};
     const recorded = Object.values(outcomes).reduce((a, b) => a + b, 0);
     lost = targets.length - recorded;

@@ -32,6 +32,10 @@ export interface BatchAnswer {
   throttlePercentage?: number;
   /** How many items were throttled (429). */
   throttled: number;
+  /** Graph's x-ms-throttle-scope of a throttled item or envelope, when sent (which limit refused). */
+  throttleScope?: string;
+  /** Graph's x-ms-throttle-information of a throttled item or envelope (e.g. ResourceUnitLimitExceeded). */
+  throttleInformation?: string;
 }
 
 interface BatchResponseItem {
@@ -112,6 +116,8 @@ export class GraphBatch {
         items: userIds.map((userId) => ({ userId, ok: false, error, retryAfterMs: retryAfter })),
         throttlePercentage: envelopePercentage,
         throttled: response.status === 429 ? userIds.length : 0,
+        throttleScope: response.headers.get("x-ms-throttle-scope") ?? undefined,
+        throttleInformation: response.headers.get("x-ms-throttle-information") ?? undefined,
       };
     }
     const parsed = (await response.json()) as { responses?: BatchResponseItem[] };
@@ -120,6 +126,8 @@ export class GraphBatch {
 
     let throttlePercentage = envelopePercentage;
     let throttled = 0;
+    let throttleScope: string | undefined;
+    let throttleInformation: string | undefined;
     const items = userIds.map((userId, i): BatchItemResult => {
       const item = byId.get(String(i + 1));
       if (item === undefined) {
@@ -135,11 +143,15 @@ export class GraphBatch {
         const changed = (item.body as { lastPasswordChangeDateTime?: unknown } | undefined)?.lastPasswordChangeDateTime;
         return { userId, ok: true, user: directoryUserOf(item.body), lastPasswordChange: typeof changed === "string" ? changed : null };
       }
-      if (status === 429) throttled++;
+      if (status === 429) {
+        throttled++;
+        throttleScope ??= headers["x-ms-throttle-scope"];
+        throttleInformation ??= headers["x-ms-throttle-information"];
+      }
       const retryAfter = retryAfterMs(headers["retry-after"]);
       return { userId, ok: false, error: mapGraphError(itemError(status, item.body, headers), op, userId), retryAfterMs: retryAfter };
     });
-    return { items, throttlePercentage, throttled };
+    return { items, throttlePercentage, throttled, throttleScope, throttleInformation };
   }
 }
 

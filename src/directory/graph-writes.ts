@@ -22,7 +22,8 @@ export interface WriteResult {
 
 /**
  * Graph `$batch` calls of up to 20 users with the retry and throttling policy: writes are paced to
- * the quota (src/directory/pacer.ts) and tell the pacer what Graph answered; reads are not paced.
+ * the quota (src/directory/pacer.ts) and tell the pacer what Graph answered; reads wait out
+ * Graph's Retry-After and the limit on reads and writes together the pacer learned.
  */
 export class GraphBatchCalls {
   constructor(
@@ -58,6 +59,7 @@ export class GraphBatchCalls {
         const error = err instanceof AppError ? err : new AppError("GraphUnavailable", userMessageOf(err));
         answer = { items: pending.map((userId) => ({ userId, ok: false, error })), throttled: error.code === "GraphThrottled" ? pending.length : 0 };
       }
+      this.pacer.observeAnswer(answer.throttled);
       this.pacer.observePercentage(answer.throttlePercentage);
       const retry: string[] = [];
       let wait = 0;
@@ -80,7 +82,7 @@ export class GraphBatchCalls {
       }
       if (retry.length === 0) break;
       if (throttled) {
-        this.pacer.observeThrottle(wait);
+        this.pacer.observeThrottle(wait, answer.throttled, answer.throttleScope, "write", answer.throttleInformation);
         throttleTries++;
       } else {
         transientTries++;
@@ -98,27 +100,43 @@ export class GraphBatchCalls {
   }
 
   /**
-   * Reads users in one batch (reads are not writes: not paced), retrying transient failures with
-   * backoff; a user missing from the answer could not be read.
+   * Reads users in one batch, retrying transient failures with backoff; a user missing from the
+   * answer could not be read. Reads cost resource units as writes do: they wait out Graph's
+   * Retry-After and any limit on reads and writes together the pacer learned, and a throttled
+   * read teaches it one (retried after its Retry-After, not the backoff).
    */
   async read(userIds: readonly string[], read: (ids: readonly string[]) => Promise<BatchAnswer>): Promise<Map<string, DirectoryUser>> {
     const users = new Map<string, DirectoryUser>();
     let pending = [...userIds];
+    let throttleTries = 0;
     for (let attempt = 0; pending.length > 0 && attempt <= this.retryDelaysMs.length; attempt++) {
-      if (attempt > 0) await sleep(withJitter(this.retryDelaysMs[attempt - 1] ?? 1000));
+      await this.pacer.takeReads(pending.length);
       let answer: BatchAnswer;
       try {
         answer = await read(pending);
       } catch (err) {
         this.logger.warn({ err }, "read-back batch failed; retrying");
+        await sleep(withJitter(this.retryDelaysMs[attempt] ?? 1000));
         continue;
       }
+      this.pacer.observeAnswer(answer.throttled);
       const retry: string[] = [];
+      let wait = 0;
       for (const item of answer.items) {
         if (item.ok && item.user !== undefined) users.set(item.userId, item.user);
-        else if (item.error !== undefined && isTransient(item.error)) retry.push(item.userId);
+        else if (item.error !== undefined && isTransient(item.error)) {
+          retry.push(item.userId);
+          if (item.error.code === "GraphThrottled") wait = Math.max(wait, item.retryAfterMs ?? (item.error.details.retryAfterSeconds ?? 1) * 1000);
+        }
       }
       pending = retry;
+      if (answer.throttled > 0 && throttleTries++ < MAX_THROTTLE_RETRIES) {
+        // Paced like writes: the next try waits the Retry-After (in takeReads), not the backoff.
+        this.pacer.observeThrottle(wait, answer.throttled, answer.throttleScope, "read", answer.throttleInformation);
+        attempt--;
+        continue;
+      }
+      if (retry.length > 0) await sleep(withJitter(this.retryDelaysMs[attempt] ?? 1000));
     }
     return users;
   }

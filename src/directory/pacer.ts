@@ -1,49 +1,42 @@
 /**
- * Paces Graph writes so that no window of the quota's length ever holds more writes than the
- * quota allows: the first writes of a job go at once, and each later write waits until the write
- * `budget` places before it has left the window. That is right however Graph counts (a sliding
- * window, a fixed window or a token bucket all accept it) and, in steady state, as fast as the
- * quota allows. A token bucket would not be: refilling while it drains, it lets through up to
- * twice the quota in the first window, which a sliding window answers with 429s.
+ * Paces Graph writes. Two kinds of limit, both as "never more than `budget` writes in any window
+ * of `span` ms" (right however Graph counts: a sliding window, a fixed window or a token bucket all
+ * accept it; a token bucket of the same size would let twice the quota through in the first window):
  *
- * Other apps and scripts of the same tenant may spend the same quota. The pacer learns what is
- * left for it from Graph's own signals and its count of what it sent itself:
- * - a 429 means the window is full: what the pacer sent in it is its share, so the budget becomes
- *   that (a little less), and everyone waits out the Retry-After; a Retry-After far shorter than
- *   the window means Graph counts a tighter limit than the one configured, and the budget halves;
- * - `x-ms-throttle-limit-percentage` (sent above 0.8 of the limit) counts everyone's writes;
- *   minus the pacer's own count it gives what the others spend, and the budget becomes the rest;
- * - with no signal for a tenth of a window the budget grows again by a twentieth of the quota, so
- *   it speeds up when the others stop (the percentage comes back as soon as it nears the limit).
- * Several limits can be paced at once (per app and tenant; per tenant over all apps; per app over
- * all tenants): a write waits for all of them.
+ * - the configured quota (GRAPH_WRITE_QUOTA per GRAPH_WRITE_WINDOW_SECONDS) and any tighter
+ *   documented limit: ceilings, never models of every limit Graph enforces;
+ * - a limit learned from Graph's answers. Graph enforces several limits at once (resource units
+ *   per 10 s, writes per 150 s per app and tenant, 18,000 per 5 min per tenant over all apps, per
+ *   app over all tenants), other apps spend some of them, and Microsoft says the figures change.
+ *   A 429's Retry-After is the truth about the one that binds now:
+ *   - the first 429 of a run: the window is the time since the run began plus the Retry-After (the
+ *     run's first writes are the ones that must leave it), the capacity is what was accepted in it;
+ *   - a 429 right after a pause (the probe): the window holds more than the learned one would, so
+ *     the window grows (to the run so far plus the Retry-After, at most doubling);
+ *   - any other 429: the capacity drops to 0.9 of what was sent in the window (multiplicative
+ *     decrease); each window without one adds 5% (1% near the level of the last 429: additive
+ *     increase), and a learned limit looser than the ceilings is dropped.
+ *   After a 429 everyone waits its Retry-After (plus at most 10%, up to 0.5 s, of jitter), never
+ *   the configured window, and then one batch goes first (a probe) before the rest follow.
+ *   A learned limit is forgotten after five idle minutes (every documented window has emptied), and
+ *   a new process starts from the ceilings: a resumed job goes at the pace the limits allow now.
+ *
+ * `x-ms-throttle-limit-percentage` (sent above 0.8 of a limit, counting every client) is read
+ * against the configured quota only once a 429 showed that the configured window is the one that
+ * binds; what is above the pacer's own count is others', and the configured budget becomes the rest.
+ * With a shared ledger (replicas on PostgreSQL) the counts, the learned limit's among them, are
+ * everyone's: replicas learn from the same writes and pace together.
  */
+import { LearnedLimit, type LearnedValue } from "./learned-limit.js";
+import { MemoryLedger, type LedgerLimit, type SendLedger } from "./send-ledger.js";
+
+export { MemoryLedger, waitForRoom, type LedgerLimit, type SendLedger } from "./send-ledger.js";
+
 export interface QuotaLimit {
   /** Writes per window (Graph, per app and tenant: 3,000). */
   capacity: number;
   /** The window in ms (Graph: 150 s). */
   windowMs: number;
-}
-
-/** One limit as the ledger enforces it: at most `budget` writes in any `span` ms. */
-export interface LedgerLimit {
-  /** Names the limit in a shared ledger (e.g. `graph-write:3000/150000`). */
-  key: string;
-  budget: number;
-  span: number;
-}
-
-/**
- * Where the writes sent are counted. In memory for one process; in the database for replicas
- * that share one quota (src/store/write-ledger.ts), so that together they never exceed it.
- */
-export interface SendLedger {
-  /**
-   * Atomically: when every limit has room for `n` more writes at `now`, records them and answers
-   * `wait: 0`; otherwise records nothing and answers how long to wait. `counts` are the writes in
-   * each limit's window (before these), everyone's who shares the ledger.
-   */
-  reserve(now: number, n: number, limits: readonly LedgerLimit[]): Promise<{ wait: number; counts: number[] }>;
 }
 
 export interface PacerOptions extends QuotaLimit {
@@ -53,6 +46,16 @@ export interface PacerOptions extends QuotaLimit {
   ledger?: SendLedger;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Where pacing decisions go (debug: why it waits, how long, which limit; error: a pause Graph did not ask for). */
+  logger?: PacingLogger;
+  /** Uniform in [0, 1), for the jitter after a Retry-After; default Math.random. */
+  random?: () => number;
+}
+
+/** The part of a pino logger the pacer writes to. */
+export interface PacingLogger {
+  debug(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
 }
 
 export interface PacerStats {
@@ -65,6 +68,15 @@ export interface PacerStats {
   slowdowns: number;
   /** The budget now, as a fraction of the quota. */
   rateFactor: number;
+  /** The limit learned from Graph's answers (writes per window), or null while none binds. */
+  learned: LearnedValue | null;
+  /** The limit on reads and writes together (resource units) learned from Graph's answers, or null. */
+  learnedRequests: LearnedValue | null;
+  /** The longest Retry-After Graph asked for, ms. */
+  largestRetryAfterMs: number;
+  /** The longest single wait before a take, ms, and the limit that caused it. */
+  longestWaitMs: number;
+  longestWaitLimit: string | null;
 }
 
 /** The smallest budget, as a fraction of the quota: the pacer never stops altogether. */
@@ -92,106 +104,78 @@ function minMarginOf(windowMs: number): number {
   return Math.min(1000, Math.max(20, windowMs * 0.01));
 }
 
-/**
- * Ms until `n` more writes fit under `budget` in a window of `span`, given the writes in the
- * window oldest first (0: now).
- */
-export function waitForRoom(now: number, n: number, budget: number, span: number, sends: Iterable<{ at: number; n: number }>, inWindow: number): number {
-  let excess = inWindow + n - budget;
-  if (excess <= 0) return 0;
-  for (const send of sends) {
-    excess -= send.n;
-    if (excess <= 0) return Math.max(1, send.at + span - now + 1);
-  }
-  // More than the budget alone: wait for the whole window to clear.
-  return Math.max(1, span);
-}
+/** No run and no learned limit survives this much idleness: Graph's longest documented window is 5 minutes. */
+const IDLE_FORGET_MS = 300_000;
+/** How long followers wait for a probe's answer at most (its sender may never send it). */
+const PROBE_TIMEOUT_MS = 10_000;
 
-/** Writes sent in one trailing window: a queue of (time, count), oldest first. */
-class SendLog {
-  private readonly sends: Array<{ at: number; n: number }> = [];
-  private head = 0;
-  private total = 0;
-
-  /** Forgets writes that have left the window. */
-  prune(now: number, span: number): number {
-    while (this.head < this.sends.length && this.sends[this.head].at <= now - span) {
-      this.total -= this.sends[this.head].n;
-      this.head++;
-    }
-    if (this.head > 1024 && this.head * 2 > this.sends.length) {
-      this.sends.splice(0, this.head);
-      this.head = 0;
-    }
-    return this.total;
-  }
-
-  *inOrder(): Iterable<{ at: number; n: number }> {
-    for (let i = this.head; i < this.sends.length; i++) yield this.sends[i];
-  }
-
-  record(now: number, n: number): void {
-    this.sends.push({ at: now, n });
-    this.total += n;
-  }
-}
-
-/** The ledger of one process: its own sends, in memory. */
-export class MemoryLedger implements SendLedger {
-  private readonly logs = new Map<string, SendLog>();
-
-  reserve(now: number, n: number, limits: readonly LedgerLimit[]): Promise<{ wait: number; counts: number[] }> {
-    const logs = limits.map((l) => {
-      let log = this.logs.get(l.key);
-      if (log === undefined) this.logs.set(l.key, (log = new SendLog()));
-      return log;
-    });
-    const counts = limits.map((l, i) => logs[i].prune(now, l.span));
-    const wait = Math.max(0, ...limits.map((l, i) => waitForRoom(now, n, l.budget, l.span, logs[i].inOrder(), counts[i])));
-    if (wait === 0) for (const log of logs) log.record(now, n);
-    return Promise.resolve({ wait, counts });
-  }
-}
+/** What Graph refused: a write, or a read (which only a resource-unit limit counts). */
+export type ThrottledKind = "write" | "read";
 
 export class WritePacer {
   private readonly limits: Array<LedgerLimit & QuotaLimit>;
   private readonly main: LedgerLimit & QuotaLimit;
   private readonly ledger: SendLedger;
-  /** What this pacer may send per window of the main limit now (≤ its quota). */
+  /** Writes per window, learned from write 429s. */
+  private readonly writes: LearnedLimit;
+  /** Reads and writes together per window (resource units), learned from read and resource-unit 429s. */
+  private readonly requests: LearnedLimit;
+  /** What this pacer may send per window of the main limit now (≤ its quota), from the limit percentage. */
   private budget: number;
   /** Writes in the main window at the last reservation, everyone's who shares the ledger. */
   private lastCount = 0;
   private pausedUntil = 0;
-  /** Until then Graph's signals contradicted the configured window (short Retry-After): no share estimates. */
-  private distrustUntil = 0;
+  private pauseReason = "";
   private lastSignal: number;
   private lastGrowth: number;
-  /** The longest recent round trip of a batch (decaying), ms. */
+  /** The first request of the current run (no five idle minutes since). */
+  private runStart: number | undefined;
+  private lastTakeAt: number | undefined;
+  /** Graph's answers are reported (observeAnswer), so a probe's end can be known. */
+  private answersSeen = false;
+  private probing = false;
+  private probe: { done: Promise<void>; resolve: () => void; sentAt: number } | undefined;
   private roundTripMs = 0;
-  /** Margin added after 429s that came at the pacer's own full quota, ms. */
   private extraMarginMs = 0;
   private queue: Promise<void> = Promise.resolve();
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
-  readonly stats: PacerStats = { taken: 0, firstTakeAt: null, lastTakeAt: null, slowdowns: 0, rateFactor: 1 };
+  private readonly random: () => number;
+  private readonly logger: PacingLogger | undefined;
+  readonly stats: PacerStats = {
+    taken: 0,
+    firstTakeAt: null,
+    lastTakeAt: null,
+    slowdowns: 0,
+    rateFactor: 1,
+    learned: null,
+    learnedRequests: null,
+    largestRetryAfterMs: 0,
+    longestWaitMs: 0,
+    longestWaitLimit: null,
+  };
 
   constructor(options: PacerOptions) {
     const limits = [{ capacity: options.capacity, windowMs: options.windowMs }, ...(options.extraLimits ?? [])];
     for (const l of limits) {
       if (!(l.capacity >= 1) || !(l.windowMs > 0)) throw new RangeError("a write quota needs a capacity of at least 1 and a positive window");
     }
-    this.limits = limits.map((l) => ({
-      ...l,
-      key: `graph-write:${l.capacity}/${l.windowMs}`,
-      // The whole quota: the time margin below, not a share held back, covers arrival jitter.
-      budget: l.capacity,
-      span: l.windowMs + minMarginOf(l.windowMs),
-    }));
+    this.limits = limits.map((l) => ({ ...l, key: `graph-write:${l.capacity}/${l.windowMs}`, budget: l.capacity, span: l.windowMs + minMarginOf(l.windowMs) }));
     this.main = this.limits[0];
     this.ledger = options.ledger ?? new MemoryLedger();
     this.budget = this.main.budget;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.random = options.random ?? Math.random;
+    this.logger = options.logger;
+    const log = (obj: object, msg: string): void => {
+      this.stats.learned = this.writes.value === undefined ? null : { ...this.writes.value };
+      this.stats.learnedRequests = this.requests.value === undefined ? null : { ...this.requests.value };
+      this.logger?.debug(obj, msg);
+    };
+    const id = `${this.main.capacity}/${this.main.windowMs}`;
+    this.writes = new LearnedLimit(`graph-learned-writes:${id}`, "writes", log);
+    this.requests = new LearnedLimit(`graph-learned-requests:${id}`, "requests (reads and writes)", log);
     this.lastSignal = this.lastGrowth = this.now();
   }
 
@@ -203,34 +187,119 @@ export class WritePacer {
   /** Waits until `n` writes may be sent (callers queue in order), then takes them. */
   take(n: number): Promise<void> {
     const count = Math.max(1, Math.min(n, this.maxTake));
-    const turn = this.queue.then(() => this.takeNow(count));
-    this.queue = turn.catch(() => undefined);
-    return turn;
+    return this.enqueue(() => this.takeNow(count, "write"));
   }
 
-  private async takeNow(n: number): Promise<void> {
+  /**
+   * Waits until `n` reads may be sent: they wait out Graph's Retry-After and, once Graph showed a
+   * limit counting reads and writes together (resource units), that learned limit; the write
+   * ceilings do not apply to them.
+   */
+  takeReads(n: number): Promise<void> {
+    return this.enqueue(() => this.takeNow(Math.max(1, n), "read"));
+  }
+
+  private enqueue(turn: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(turn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async takeNow(n: number, kind: ThrottledKind): Promise<void> {
+    const began = this.now();
+    /** What the limits and Graph asked this take to wait, ms: anything beyond is a pacing bug. */
+    let asked = 0;
     for (;;) {
       const now = this.now();
       if (now < this.pausedUntil) {
-        await this.sleep(this.pausedUntil - now);
+        const wait = this.pausedUntil - now;
+        this.logger?.debug({ waitMs: Math.round(wait), limit: this.pauseReason, kind }, "pacing: waiting out Graph's Retry-After");
+        this.noteWait(wait, this.pauseReason);
+        asked += wait;
+        await this.sleep(wait);
         continue;
       }
+      if (this.probe !== undefined) {
+        // Graph refused the last requests: one batch goes first, the others follow its answer.
+        const timeout = Math.max(0, this.probe.sentAt + PROBE_TIMEOUT_MS - now);
+        if (timeout === 0) {
+          this.endProbe();
+          continue;
+        }
+        this.logger?.debug({ timeoutMs: timeout, kind }, "pacing: waiting for the answer to the batch sent after a 429");
+        await Promise.race([this.probe.done, this.sleep(timeout)]);
+        asked += this.now() - now;
+        continue;
+      }
+      if (this.lastTakeAt !== undefined && now - this.lastTakeAt > IDLE_FORGET_MS + (this.writes.value?.windowMs ?? 0)) {
+        // Every documented window has emptied since: nothing learned then says anything now.
+        this.runStart = undefined;
+        this.writes.reset("idle for five minutes");
+        this.requests.reset("idle for five minutes");
+      }
       this.grow(now);
-      const limits = this.limits.map((l) => ({
-        ...l,
-        budget: l === this.main ? Math.max(n, Math.floor(this.budget)) : l.budget,
-        span: Math.ceil(l.windowMs + this.marginFor(l.windowMs)),
-      }));
+      const margin = (windowMs: number): number => this.marginFor(windowMs);
+      const limits =
+        kind === "write"
+          ? [
+              ...this.limits.map((l) => ({ ...l, budget: l === this.main ? Math.max(n, Math.floor(this.budget)) : l.budget, span: Math.ceil(l.windowMs + margin(l.windowMs)) })),
+              this.writes.ledgerLimit(n, margin),
+              this.requests.ledgerLimit(n, margin),
+            ]
+          : [this.requests.ledgerLimit(n, margin)];
       const { wait, counts } = await this.ledger.reserve(now, n, limits);
-      this.lastCount = counts[0] + (wait === 0 ? n : 0);
+      // The reservation itself (a database transaction for replicas) is work, not a pause.
+      asked += this.now() - now;
+      const taken = wait === 0 ? n : 0;
+      this.requests.count = (counts.at(-1) ?? 0) + taken;
+      if (kind === "write") {
+        this.lastCount = counts[0] + taken;
+        this.writes.count = (counts.at(-2) ?? 0) + taken;
+      }
       if (wait === 0) {
-        this.stats.taken += n;
-        this.stats.firstTakeAt ??= now;
-        this.stats.lastTakeAt = now;
+        if (kind === "write") {
+          this.stats.taken += n;
+          this.stats.firstTakeAt ??= now;
+          this.stats.lastTakeAt = now;
+        }
+        this.runStart ??= now;
+        this.lastTakeAt = now;
+        if (this.probing && this.answersSeen) {
+          this.probing = false;
+          let resolve: () => void = () => undefined;
+          const done = new Promise<void>((r) => (resolve = r));
+          this.probe = { done, resolve, sentAt: now };
+        }
+        const spent = this.now() - began;
+        if (spent > asked + 1000) this.logger?.error({ waitedMs: spent, askedMs: Math.round(asked) }, "pacing bug: a request waited longer than Graph and the limits asked");
         return;
       }
+      const which = this.bindingOf(now, n, kind);
+      this.logger?.debug({ waitMs: Math.round(wait), limit: which, kind, inWindow: counts }, "pacing: waiting for room in a window");
+      this.noteWait(wait, which);
+      asked += wait;
       await this.sleep(wait);
     }
+  }
+
+  /** Names the limit a wait is for. */
+  private bindingOf(now: number, n: number, kind: ThrottledKind): string {
+    if (this.requests.binds(now, n)) return this.requests.describe();
+    if (kind === "write" && this.writes.binds(now, n)) return this.writes.describe();
+    if (this.lastCount + n > Math.floor(this.budget) && this.budget < this.main.budget) return `configured quota's share left by others: ${Math.floor(this.budget)} per ${this.main.windowMs / 1000} s`;
+    return `configured: ${this.limits.map((x) => `${x.capacity} per ${x.windowMs / 1000} s`).join(", ")}`;
+  }
+
+  private noteWait(ms: number, limit: string): void {
+    if (ms > this.stats.longestWaitMs) {
+      this.stats.longestWaitMs = ms;
+      this.stats.longestWaitLimit = limit;
+    }
+  }
+
+  private endProbe(): void {
+    this.probe?.resolve();
+    this.probe = undefined;
   }
 
   private marginFor(windowMs: number): number {
@@ -238,23 +307,32 @@ export class WritePacer {
   }
 
   /**
-   * A batch's round trip. Its writes were counted at Graph somewhere within it (on the way in,
-   * after any queueing there): two writes sent a window apart arrive at least a window apart when
-   * the window's margin covers the longest recent round trip.
+   * A batch's round trip. Its writes were counted at Graph somewhere within it: two writes sent a
+   * window apart arrive at least a window apart when the window's margin covers the round trip.
    */
   observeLatency(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) return;
     this.roundTripMs = Math.max(ms, this.roundTripMs * 0.99);
   }
 
-  /** With no slow-down signal for a tenth of a window, the budget grows by a twentieth of the quota. */
+  /** Graph answered a batch; `throttled` of its items were 429s. A clean answer ends the probe. */
+  observeAnswer(throttled: number): void {
+    this.answersSeen = true;
+    if (throttled === 0) this.endProbe();
+  }
+
+  /** The configured budget with no slow-down signal for a tenth of a window grows by a twentieth of the quota; learned limits grow on their own. */
   private grow(now: number): void {
     const { windowMs, budget: full } = this.main;
-    if (this.budget >= full) return;
     const step = windowMs / 10;
-    if (now - this.lastSignal < step || now - this.lastGrowth < step) return;
-    this.lastGrowth = now;
-    this.setBudget(this.budget + full / 20);
+    if (this.budget < full && now - this.lastSignal >= step && now - this.lastGrowth >= step) {
+      this.lastGrowth = now;
+      this.setBudget(this.budget + full / 20);
+    }
+    const ceiling = (w: number): number => Math.min(...this.limits.map((x) => x.capacity * Math.max(1, w / x.windowMs)));
+    this.writes.grow(now, ceiling);
+    // Reads are not capped by the write ceilings: a requests limit is dropped only at twice them.
+    this.requests.grow(now, (w) => 2 * ceiling(w));
   }
 
   private setBudget(budget: number): void {
@@ -263,18 +341,22 @@ export class WritePacer {
     this.stats.rateFactor = this.budget / full;
   }
 
+  /** A 429 showed that the configured window is the one that binds (the learned window is close to it). */
+  private get configuredBinds(): boolean {
+    const v = this.writes.value;
+    return v !== undefined && Math.abs(v.windowMs - this.main.windowMs) <= 0.25 * this.main.windowMs;
+  }
+
   /**
-   * Graph's `x-ms-throttle-limit-percentage` (1.0 = the quota used up; sent above 0.8), counting
-   * every client of the quota. What is above this pacer's own count in the window is someone
-   * else's; the budget becomes what they leave (up or down).
+   * Graph's `x-ms-throttle-limit-percentage` (1.0 = the limit used up; sent above 0.8), counting
+   * every client. Read against the configured quota only when that is the limit that binds: what
+   * is above the pacer's own count is others', and the budget becomes what they leave (up or down).
    */
   observePercentage(percentage: number | undefined): void {
-    // Above 1.0 Graph is refusing writes, and its 429s say more than the percentage.
     if (percentage === undefined || !Number.isFinite(percentage) || percentage <= 0.8 || percentage > 1) return;
+    if (!this.configuredBinds) return;
     const now = this.now();
-    if (now < this.distrustUntil) return;
     const { capacity, budget: full } = this.main;
-    // Own writes: everyone's who shares the ledger (this process, or every replica).
     const others = Math.max(0, percentage * capacity - this.lastCount);
     if (others <= OTHERS_NOISE * capacity) {
       if (this.budget < full) this.setBudget(full);
@@ -284,35 +366,36 @@ export class WritePacer {
     if (share < this.budget) {
       this.lastSignal = now;
       this.stats.slowdowns++;
+      this.logger?.debug({ percentage, others: Math.round(others), budget: Math.floor(share) }, "pacing: others spend the configured quota; slowing to the share left");
     }
-    // Up as well as down: others spending less than they did leave more.
     this.setBudget(share);
   }
 
-  /** Graph throttled writes and asked to wait `retryAfterMs`: pause everyone; the window's own count is the share. */
-  observeThrottle(retryAfterMs: number | undefined): void {
+  /**
+   * Graph refused requests and asked to wait `retryAfterMs`: everyone pauses that long (plus at
+   * most 10%, up to 0.5 s, of jitter), and the binding limit is learned from it. `refused`: how
+   * many requests of the batch were refused; `scope` / `information`: Graph's x-ms-throttle-scope
+   * and x-ms-throttle-information when sent; `kind`: a read's 429 (or a write's that names
+   * resource units) teaches the limit on reads and writes together, any other the write limit.
+   */
+  observeThrottle(retryAfterMs: number | undefined, refused = 0, scope?: string, kind: ThrottledKind = "write", information?: string): void {
     const now = this.now();
-    const wait = retryAfterMs ?? 1000;
-    // One episode of 429s (the batches in flight all meet it) sets the budget once, not per batch.
+    const wait = Math.max(0, retryAfterMs ?? 1000);
+    const jitter = Math.min(500, wait * 0.1) * this.random();
     const newEpisode = now >= this.pausedUntil;
-    this.pausedUntil = Math.max(this.pausedUntil, now + wait);
-    this.lastSignal = now;
-    if (!newEpisode) return;
-    this.stats.slowdowns++;
-    if (wait < this.main.windowMs / 10 || now < this.distrustUntil) {
-      // A short wait: Graph counts a limit that frees up far faster than the configured window.
-      // Shares computed against the configured quota mean nothing for a window, so the percentage
-      // is ignored and the budget is half the quota; the Retry-After pauses do the pacing.
-      this.distrustUntil = now + this.main.windowMs;
-      this.setBudget(this.main.budget * 0.5);
-    } else if (this.lastCount >= 0.9 * this.budget) {
-      // At its own full budget: the writes of two windows met at Graph (arrival jitter), nobody
-      // else's. The budget stays; the windows get a wider margin.
-      this.extraMarginMs = Math.min(this.main.windowMs * MAX_MARGIN, Math.max(minMarginOf(this.main.windowMs), this.extraMarginMs * 2));
-    } else {
-      // The window is full at Graph well before this pacer's budget: others spend the quota, and
-      // this pacer's share is at most what it (and the replicas sharing its ledger) sent in it.
-      this.setBudget(Math.min(this.budget, this.lastCount) * (1 - 2 * SHARED_HEADROOM));
+    const wasProbe = this.probe !== undefined;
+    this.stats.largestRetryAfterMs = Math.max(this.stats.largestRetryAfterMs, wait);
+    if (now + wait + jitter > this.pausedUntil) {
+      this.pausedUntil = now + wait + jitter;
+      this.pauseReason = `Retry-After ${Math.round(wait / 1000)} s${scope === undefined ? "" : ` (${scope})`}`;
     }
+    this.lastSignal = now;
+    if (this.answersSeen) this.probing = true;
+    this.endProbe();
+    if (newEpisode) this.stats.slowdowns++;
+    const units = kind === "read" || (information ?? "").toLowerCase().includes("resourceunit");
+    const limit = units ? this.requests : this.writes;
+    limit.throttled(now, wait, refused, newEpisode, wasProbe, now - (this.runStart ?? now));
+    if (newEpisode) this.logger?.debug({ retryAfterMs: wait, refused, scope, information, kind, learned: limit.value, limit: limit.what }, "pacing: Graph answered 429");
   }
 }

@@ -135,7 +135,7 @@ export class JobRunner implements JobStarter {
     },
   ) {
     this.options = { ...DEFAULT_JOB_OPTIONS, ...deps.options };
-    this.pacer = new WritePacer({ capacity: this.options.writeQuota, windowMs: this.options.writeWindowMs, ledger: deps.ledger });
+    this.pacer = new WritePacer({ capacity: this.options.writeQuota, windowMs: this.options.writeWindowMs, ledger: deps.ledger, logger: deps.logger });
     this.calls = new GraphBatchCalls(this.pacer, this.options.retryDelaysMs, deps.logger);
     this.verification = new Verification(deps.directory, this.calls, this.options);
     this.containment = new ContainmentSteps({

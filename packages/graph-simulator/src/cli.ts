@@ -3,7 +3,10 @@
  *
  *   npm run simulator -- [--port 8443] [--host 127.0.0.1] [--seed 42] [--users 300]
  *     [--bulk-department "Load Test" --bulk-users 100000] [--latency 50]
+ *     [--write-quota 3000/150000] [--throttle-limits "Tenant:writes:18000/300000:0.5;…"]
  *
+ * `--write-quota` is the per app+tenant writes per window (ms), counted as a sliding window;
+ * `--throttle-limits` adds Graph's other limits (throttle-limits.ts, parseThrottleLimits).
  * It prints the settings a bot needs and the path of the CA certificate to put in
  * NODE_EXTRA_CA_CERTS, then runs until SIGINT/SIGTERM.
  */
@@ -11,12 +14,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MAX_BULK_USERS } from "./bulk-department.js";
+import { parseThrottleLimits } from "./throttle-limits.js";
 import { APPROVER_GROUP_ID, REVOKER_GROUP_ID } from "./well-known.js";
 import { startSimulator } from "./simulator.js";
 import type { SimulatorOptions } from "./simulator.js";
 
 const USAGE =
-  "Usage: cli.ts [--port N] [--host H] [--seed N] [--users N] [--bulk-department NAME --bulk-users N] [--latency MS]";
+  "Usage: cli.ts [--port N] [--host H] [--seed N] [--users N] [--bulk-department NAME --bulk-users N] [--latency MS] [--write-quota N/MS] [--throttle-limits SCOPE:writes|resourceUnits:N/MS[:SHARE];…]";
 
 /**
  * Parses `--port N`, `--host H`, `--seed N`, `--users N`, `--bulk-department NAME` with
@@ -54,6 +58,15 @@ export function parseCliArguments(argv: readonly string[]): SimulatorOptions {
         break;
       case "--latency":
         options.latencyMs = parseInteger(flag, value, 0, 60_000);
+        break;
+      case "--write-quota": {
+        const m = /^(\d+)\/(\d+)$/.exec(value);
+        if (m === null) throw new Error(`--write-quota is writes/windowMs, e.g. 3000/150000, got "${value}"`);
+        options.writeQuota = { capacity: Number(m[1]), windowMs: Number(m[2]), counting: "sliding" };
+        break;
+      }
+      case "--throttle-limits":
+        options.throttleLimits = parseThrottleLimits(value);
         break;
       default:
         throw new Error(`Unknown argument ${argument}. ${USAGE}`);

@@ -33,6 +33,7 @@ import type { SeededRandom } from "./prng.js";
 import type { RecordedRequest } from "./request-log.js";
 import type { SimulatedTenant } from "./tenant.js";
 import type { SimUser } from "./tenant-model.js";
+import { resourceUnitCost, type LimitVerdict, type ThrottleLimits } from "./throttle-limits.js";
 import type { WriteQuota, WriteVerdict } from "./write-quota.js";
 import type { ReportsQuota } from "./reports-quota.js";
 import type { IdentityProtectionQuota } from "./identity-protection-quota.js";
@@ -51,6 +52,8 @@ export interface GraphRouterSettings {
   readLagMs(): number;
   randomFaults: RandomFaults;
   writeQuota: WriteQuota;
+  /** The other limits at once (resource units, tenant-wide and app-wide writes); empty by default. */
+  throttleLimits: ThrottleLimits;
   reportsQuota: ReportsQuota;
   identityProtectionQuota: IdentityProtectionQuota;
   batchResponseOrder(): BatchResponseOrder;
@@ -168,12 +171,20 @@ function runExchange(
         body: graphErrorBody(request, "TooManyRequests", "Too many requests."),
       };
     }
+    if (!operation.report && !operation.identityProtection) {
+      // Every directory request costs resource units; a write also counts against the write limits.
+      const limits = settings.throttleLimits.take(claims.tenantId, claims.appId, operation.write === true, resourceUnitCost(request.method, request.segments, request.query));
+      if (!limits.accepted) {
+        return throttledResponse(request, limits);
+      }
+      quotaHeaders = limits.headers;
+    }
     if (operation.write) {
       const verdict = settings.writeQuota.take(claims.tenantId, claims.appId, inBatch);
       if (!verdict.accepted) {
         return throttledResponse(request, verdict);
       }
-      quotaHeaders = verdict.headers;
+      quotaHeaders = { ...quotaHeaders, ...verdict.headers };
     }
     const response = operation.run(context);
     return { ...response, headers: { ...response.headers, ...quotaHeaders } };
@@ -186,7 +197,7 @@ function runExchange(
 }
 
 /** A write refused by the quota: Graph's 429 with Retry-After and the x-ms-throttle-* headers. */
-function throttledResponse(request: SimRequest, verdict: Extract<WriteVerdict, { accepted: false }>): SimResponse {
+function throttledResponse(request: SimRequest, verdict: Extract<WriteVerdict | LimitVerdict, { accepted: false }>): SimResponse {
   return {
     status: 429,
     headers: { "content-type": GRAPH_JSON_CONTENT_TYPE, ...verdict.headers },

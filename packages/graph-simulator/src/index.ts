@@ -14,6 +14,8 @@ export type { FaultSpec } from "./faults.js";
 export type { FaultRates, FaultStats } from "./fault-rates.js";
 export { DEFAULT_WRITE_CAPACITY, DEFAULT_WRITE_WINDOW_MS } from "./write-quota.js";
 export type { WriteQuotaOptions, WriteQuotaStats } from "./write-quota.js";
+export { parseThrottleLimits, resourceUnitCost } from "./throttle-limits.js";
+export type { ThrottleLimitOptions, ThrottleLimitStats, ThrottleScope } from "./throttle-limits.js";
 export type { ReportsQuotaOptions } from "./reports-quota.js";
 export type { IdentityProtectionQuotaOptions } from "./identity-protection-quota.js";
 export { HOSTILE_IPV4, HOSTILE_IPV6, OFFICE_IPV4, recordSignIn } from "./graph-signins.js";

@@ -51,6 +51,7 @@ import { recordRequest } from "./request-log.js";
 import type { RecordedRequest } from "./request-log.js";
 import type { SimulatedTenant } from "./tenant.js";
 import { createSimulatedTenant } from "./tenant-generator.js";
+import { ThrottleLimits, type ThrottleLimitOptions, type ThrottleLimitStats } from "./throttle-limits.js";
 import { WriteQuota } from "./write-quota.js";
 import { startIdentityEndpoint } from "./managed-identity.js";
 import type { ManagedIdentityOptions, StartedIdentityEndpoint } from "./managed-identity.js";
@@ -86,6 +87,11 @@ export interface SimulatorOptions {
   faultRates?: FaultRates;
   /** The write quota per app+tenant (a token bucket); default 3,000 writes per 150,000 ms. */
   writeQuota?: WriteQuotaOptions;
+  /**
+   * Graph's other identity limits, enforced with the write quota (the first reached wins): resource
+   * units per app+tenant, writes per tenant over all apps, per app over all tenants; default none.
+   */
+  throttleLimits?: ThrottleLimitOptions[];
   /**
    * The reports APIs' limit (sign-in log reads), a sliding window per app and tenant; default 5
    * requests per 10,000 ms as Microsoft documents it; false turns it off (a test measuring
@@ -175,6 +181,8 @@ export interface StartedSimulator {
   setFaultRates(rates: FaultRates): void;
   /** Changes the write quota's capacity and/or window and refills it; counters are kept. */
   setWriteQuota(options: Pick<WriteQuotaOptions, "capacity" | "windowMs" | "counting" | "neighbourShare">): void;
+  /** Replaces the other limits (throttleLimits) with empty windows. */
+  setThrottleLimits(limits: ThrottleLimitOptions[]): void;
   /** Refills the write quota, as after a whole idle window. */
   refillWriteQuota(): void;
   setBatchResponseOrder(order: BatchResponseOrder): void;
@@ -199,6 +207,8 @@ export interface StartedSimulator {
 export interface SimulatorStats {
   /** The write quota: accepted writes, 429s inside and outside `$batch`, the bot app's current fill. */
   writeQuota: WriteQuotaStats;
+  /** Each of the other limits: units accepted, requests refused, what others spent. */
+  throttleLimits: ThrottleLimitStats[];
   /** Failures injected by the random fault rates (not the one-shot injectFault queue). */
   faults: FaultStats;
   /** Sign-in log reads accepted and answered 429 by the reports APIs' limit. */
@@ -278,6 +288,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
   // Built before the tenant so a bad option fails fast, not after generating 100,000 users.
   const randomFaults = new RandomFaults(options.faultRates ?? {}, seed);
   const writeQuota = new WriteQuota(options.writeQuota);
+  const throttleLimits = new ThrottleLimits(options.throttleLimits ?? []);
   const reportsQuota = new ReportsQuota(options.reportsQuota ?? {});
   const identityProtectionQuota = new IdentityProtectionQuota(options.identityProtectionQuota ?? {});
 
@@ -346,6 +357,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
     readLagMs: () => readLagMs,
     randomFaults,
     writeQuota,
+    throttleLimits,
     reportsQuota,
     identityProtectionQuota,
     batchResponseOrder: () => batchResponseOrder,
@@ -484,12 +496,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
     setFaultRates: (rates) => randomFaults.configure(rates),
     setWriteQuota: (quota) => writeQuota.configure(quota),
     refillWriteQuota: () => writeQuota.refill(),
+    setThrottleLimits: (limits) => throttleLimits.configure(limits),
     setBatchResponseOrder: (order) => {
       assertBatchOrder(order);
       batchResponseOrder = order;
     },
     stats: () => ({
       writeQuota: writeQuota.stats(tenantId, clientId),
+      throttleLimits: throttleLimits.stats(),
       faults: randomFaults.stats(),
       reports: { accepted: reportsQuota.accepted, throttled: reportsQuota.throttled },
       identityProtection: { accepted: identityProtectionQuota.accepted, throttled: identityProtectionQuota.throttled },
@@ -497,6 +511,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
     }),
     resetStats: () => {
       writeQuota.resetCounters();
+      throttleLimits.resetCounters();
       randomFaults.resetCounters();
       batchStats.envelopes = 0;
       batchStats.items = 0;

@@ -1,0 +1,226 @@
+import assert from "node:assert/strict";
+import { WritePacer, type PacingLogger } from "../../src/directory/pacer.js";
+
+/**
+ * Graph with several limits at once, none of them told to the pacer, each a sliding window that
+ * others may spend a share of evenly; answers a batch like Graph: each item accepted only when
+ * every limit has room, a refused item a 429 whose Retry-After is the whole seconds (at least 1)
+ * until the refusing limit has room again. Written from Microsoft's description, not from the pacer.
+ */
+function graphWithLimits(limits: ReadonlyArray<{ capacity: number; windowMs: number; othersShare?: number }>) {
+  const state = limits.map((l) => ({ ...l, log: [] as number[], head: 0, othersAt: Number.NaN }));
+  let accepted = 0;
+  let throttled = 0;
+  const inWindow = (s: (typeof state)[number], now: number) => {
+    while (s.head < s.log.length && s.log[s.head] <= now - s.windowMs) s.head++;
+    return s.log.length - s.head;
+  };
+  const others = (now: number) => {
+    for (const s of state) {
+      const share = s.othersShare ?? 0;
+      if (share === 0) continue;
+      const every = s.windowMs / (s.capacity * share);
+      if (Number.isNaN(s.othersAt)) s.othersAt = now - s.windowMs;
+      while (s.othersAt + every <= now) {
+        s.othersAt += every;
+        if (inWindow(s, s.othersAt) < s.capacity) s.log.push(s.othersAt);
+      }
+    }
+  };
+  return {
+    write(now: number, n: number): { ok: number; retryAfterMs?: number } {
+      others(now);
+      let ok = 0;
+      let retryAfterMs: number | undefined;
+      for (let i = 0; i < n; i++) {
+        const full = state.filter((s) => inWindow(s, now) >= s.capacity);
+        if (full.length === 0) {
+          for (const s of state) s.log.push(now);
+          ok++;
+          continue;
+        }
+        const wait = Math.max(...full.map((s) => s.log[s.head] + s.windowMs - now));
+        retryAfterMs = Math.max(1, Math.ceil(wait / 1000)) * 1000;
+      }
+      accepted += ok;
+      throttled += n - ok;
+      return { ok, retryAfterMs };
+    },
+    get accepted() {
+      return accepted;
+    },
+    get throttled() {
+      return throttled;
+    },
+  };
+}
+
+/**
+ * Virtual time with real concurrency: sleepers wake in time order, and the clock jumps to the
+ * next wake-up once every runnable promise has settled.
+ */
+function virtualTime() {
+  let now = 1_000_000;
+  const timers: Array<{ at: number; resolve: () => void }> = [];
+  const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+  return {
+    now: () => now,
+    sleep: (ms: number) => new Promise<void>((resolve) => timers.push({ at: now + Math.max(0, ms), resolve })),
+    async runUntil(done: Promise<unknown>): Promise<void> {
+      let finished = false;
+      void done.then(() => (finished = true));
+      for (;;) {
+        await settle();
+        if (finished) return;
+        timers.sort((x, y) => x.at - y.at);
+        const next = timers.shift();
+        if (next === undefined) continue;
+        now = Math.max(now, next.at);
+        next.resolve();
+      }
+    },
+  };
+}
+
+/**
+ * Sends `total` writes as the job runner does: four workers, batches of 20, a 5-ms round trip,
+ * refused items retried by the same worker (GraphBatchCalls); returns the figures.
+ */
+async function run(pacer: WritePacer, graph: ReturnType<typeof graphWithLimits>, t: ReturnType<typeof virtualTime>, total: number) {
+  let handed = 0;
+  let longestGap = 0;
+  let last: number | undefined;
+  const start = t.now();
+  const worker = async (): Promise<void> => {
+    while (handed < total) {
+      let pending = Math.min(20, total - handed);
+      handed += pending;
+      while (pending > 0) {
+        await pacer.take(pending);
+        if (last !== undefined) longestGap = Math.max(longestGap, t.now() - last);
+        last = t.now();
+        const answer = graph.write(t.now(), pending);
+        await t.sleep(5); // the round trip
+        const refused = pending - answer.ok;
+        pacer.observeAnswer(refused);
+        if (answer.retryAfterMs !== undefined) pacer.observeThrottle(answer.retryAfterMs, refused);
+        pending = refused;
+      }
+    }
+  };
+  const all = Promise.all([worker(), worker(), worker(), worker()]);
+  await t.runUntil(all);
+  return { elapsed: t.now() - start, longestGap, share429: graph.throttled / (graph.accepted + graph.throttled) };
+}
+
+/** The least time "never more than `left` in any window" allows: `left` at once, then `left` per window. */
+const minimumMs = (total: number, left: number, windowMs: number) => Math.max(0, Math.ceil(total / left) - 1) * windowMs;
+
+describe("WritePacer learns the limit that binds from Graph's answers", () => {
+  // Told 30,000 per 150 s (a ceiling); Graph's binding limit is tighter and is never told.
+  const cases = [
+    { capacity: 600, windowMs: 5000 },
+    { capacity: 700, windowMs: 10_000 },
+    { capacity: 2000, windowMs: 60_000 },
+    { capacity: 3000, windowMs: 150_000 },
+    { capacity: 4000, windowMs: 300_000 },
+  ];
+  for (const binding of cases) {
+    it(`${binding.capacity} per ${binding.windowMs / 1000} s binds: ≥ 0.8 of it, ≤ 5% of writes answered 429`, async () => {
+      const t = virtualTime();
+      const graph = graphWithLimits([binding]);
+      const pacer = new WritePacer({ capacity: 30_000, windowMs: 150_000, now: t.now, sleep: t.sleep, random: () => 0.5 });
+      const total = binding.capacity * 8;
+      const { elapsed, share429 } = await run(pacer, graph, t, total);
+      const fraction = minimumMs(total, binding.capacity, binding.windowMs) / elapsed;
+      process.stdout.write(`      ${(fraction * 100).toFixed(1)}% of the limit, ${(share429 * 100).toFixed(1)}% 429s, learned ${JSON.stringify(pacer.stats.learned)}\n`);
+      assert.ok(fraction >= 0.8, `throughput ${fraction.toFixed(3)} of the binding limit`);
+      assert.ok(share429 <= 0.05, `429s ${(share429 * 100).toFixed(1)}% of writes`);
+    });
+  }
+
+  it("a limit others fill (the tenant's, over all apps) with a window longer than told: ≥ 0.8 of the share left, ≤ 5% 429s", async () => {
+    const t = virtualTime();
+    const binding = { capacity: 18_000, windowMs: 60_000, othersShare: 0.7 };
+    const graph = graphWithLimits([binding]);
+    const pacer = new WritePacer({ capacity: 3000, windowMs: 15_000, now: t.now, sleep: t.sleep, random: () => 0.5 });
+    const total = 20_000;
+    const { elapsed, share429 } = await run(pacer, graph, t, total);
+    const fraction = minimumMs(total, 5400, binding.windowMs) / elapsed;
+    process.stdout.write(`      ${(fraction * 100).toFixed(1)}% of the share left, ${(share429 * 100).toFixed(1)}% 429s, learned ${JSON.stringify(pacer.stats.learned)}\n`);
+    assert.ok(fraction >= 0.8, `throughput ${fraction.toFixed(3)} of the share left`);
+    assert.ok(share429 <= 0.05, `429s ${(share429 * 100).toFixed(1)}% of writes`);
+  });
+
+  it("never pauses longer than the Retry-After after a 429, whatever the configured window", async () => {
+    let now = 1_000_000;
+    const t = { now: () => now, sleep: (ms: number) => Promise.resolve(void (now += ms)) };
+    const pacer = new WritePacer({ capacity: 3000, windowMs: 150_000, now: t.now, sleep: t.sleep, random: () => 0.99 });
+    await pacer.take(20);
+    pacer.observeAnswer(20);
+    pacer.observeThrottle(3000, 20);
+    const before = t.now();
+    await pacer.take(20);
+    const paused = t.now() - before;
+    assert.ok(paused >= 3000 && paused <= 3300 + 1, `paused ${paused} ms for a Retry-After of 3 s`);
+  });
+
+  it("reads wait out Graph's Retry-After, and a read's 429 teaches a limit on reads and writes together (resource units)", async () => {
+    let now = 1_000_000;
+    const t = { now: () => now, sleep: (ms: number) => Promise.resolve(void (now += ms)) };
+    const pacer = new WritePacer({ capacity: 3000, windowMs: 150_000, now: t.now, sleep: t.sleep, random: () => 0 });
+    for (let i = 0; i < 5; i++) await pacer.take(20);
+    for (let i = 0; i < 5; i++) await pacer.takeReads(20);
+    pacer.observeAnswer(20);
+    pacer.observeThrottle(4000, 20, "Tenant_Application/ReadWrite/app/tenant", "read", "ResourceUnitLimitExceeded");
+    assert.equal(pacer.stats.learned, null, "the write limit learned nothing");
+    assert.deepEqual(pacer.stats.learnedRequests, { capacity: 171, windowMs: 4000 }, "the 200 reads and writes, less the 20 refused, less 5%, per the run plus the Retry-After");
+    const before = now;
+    await pacer.takeReads(20);
+    assert.ok(now - before >= 4000 && now - before < 4500, `a read waited ${now - before} ms for a Retry-After of 4 s`);
+    pacer.observeAnswer(0);
+    // A window without a 429 inside it has passed: the estimate grew by half (256). The read and 12
+    // batches of writes are 260: the 13th waits for the next window.
+    for (let i = 0; i < 13; i++) await pacer.take(20);
+    assert.ok((pacer.stats.learnedRequests?.capacity ?? 0) > 171, "windows without a 429 grow it");
+    assert.ok(now - before >= 8000, `writes count against the learned limit on reads and writes (${now - before} ms)`);
+  });
+
+  it("logs why it waits, how long and which limit at debug level", async () => {
+    const t = virtualTime();
+    const lines: Array<{ obj: Record<string, unknown>; msg: string }> = [];
+    const logger: PacingLogger = { debug: (obj, msg) => lines.push({ obj: obj as Record<string, unknown>, msg }), error: (obj, msg) => lines.push({ obj: obj as Record<string, unknown>, msg }) };
+    const graph = graphWithLimits([{ capacity: 100, windowMs: 5000 }]);
+    const pacer = new WritePacer({ capacity: 3000, windowMs: 150_000, now: t.now, sleep: t.sleep, logger });
+    await run(pacer, graph, t, 400);
+    assert.ok(lines.some((l) => l.msg.includes("Retry-After") && typeof l.obj.waitMs === "number" && String(l.obj.limit).startsWith("Retry-After")));
+    assert.ok(lines.some((l) => l.msg.includes("room in a window") && String(l.obj.limit).startsWith("learned from Graph")));
+    assert.ok(!lines.some((l) => l.msg.startsWith("pacing bug")), "no pause beyond what was asked");
+  });
+
+  it("a resumed job's new pacer, meeting a window its predecessor filled, reaches ≥ 0.8 of the limit within a few windows", async () => {
+    const t = virtualTime();
+    const binding = { capacity: 600, windowMs: 5000 };
+    const graph = graphWithLimits([binding]);
+    await run(new WritePacer({ capacity: 3000, windowMs: 15_000, now: t.now, sleep: t.sleep }), graph, t, 3000);
+    // Killed: a new process resumes at once, with the window still full of the old one's writes.
+    const second = new WritePacer({ capacity: 3000, windowMs: 15_000, now: t.now, sleep: t.sleep, random: () => 0.5 });
+    const before = { accepted: graph.accepted, throttled: graph.throttled };
+    const { elapsed } = await run(second, graph, t, 6000);
+    const fraction = minimumMs(6000, binding.capacity, binding.windowMs) / elapsed;
+    const share429 = (graph.throttled - before.throttled) / (graph.accepted - before.accepted + graph.throttled - before.throttled);
+    process.stdout.write(`      ${(fraction * 100).toFixed(1)}% of the limit, ${(share429 * 100).toFixed(1)}% 429s after the restart\n`);
+    assert.ok(fraction >= 0.8, `throughput ${fraction.toFixed(3)} of the binding limit`);
+    assert.ok(share429 <= 0.05, `429s ${(share429 * 100).toFixed(1)}% of writes`);
+  });
+
+  it("a new pacer (a resumed job in a new process) starts at the ceilings, not at what an earlier one learned", async () => {
+    const t = virtualTime();
+    const graph = graphWithLimits([{ capacity: 300, windowMs: 5000 }]);
+    const first = new WritePacer({ capacity: 3000, windowMs: 150_000, now: t.now, sleep: t.sleep });
+    await run(first, graph, t, 1000);
+    assert.ok(first.stats.learned !== null);
+    const second = new WritePacer({ capacity: 3000, windowMs: 150_000, now: t.now, sleep: t.sleep });
+    assert.equal(second.stats.learned, null);
+  });
+});
