@@ -29,6 +29,7 @@
  */
 import { LearnedLimit, type LearnedValue } from "./learned-limit.js";
 import { MemoryLedger, type LedgerLimit, type SendLedger } from "./send-ledger.js";
+import { recordPacerWait } from "../telemetry/instruments.js";
 
 export { MemoryLedger, waitForRoom, type LedgerLimit, type SendLedger } from "./send-ledger.js";
 
@@ -214,6 +215,7 @@ export class WritePacer {
       if (now < this.pausedUntil) {
         const wait = this.pausedUntil - now;
         this.logger?.debug({ waitMs: Math.round(wait), limit: this.pauseReason, kind }, "pacing: waiting out Graph's Retry-After");
+        recordPacerWait(wait, "retry-after");
         this.noteWait(wait, this.pauseReason);
         asked += wait;
         await this.sleep(wait);
@@ -276,6 +278,7 @@ export class WritePacer {
       }
       const which = this.bindingOf(now, n, kind);
       this.logger?.debug({ waitMs: Math.round(wait), limit: which, kind, inWindow: counts }, "pacing: waiting for room in a window");
+      recordPacerWait(wait, String(which));
       this.noteWait(wait, which);
       asked += wait;
       await this.sleep(wait);

@@ -29,6 +29,7 @@ import type { RequestStore } from "../revocation/request-store.js";
 import type { Actor, RevocationRequest } from "../revocation/types.js";
 import { freshSignIns, isIncident, pairKey, watchSignInsOf } from "./sign-in-batch.js";
 import type { FailedStep, PendingSignIn, SignInOverflow, UnreportedSignIn, Watch, WatchControl, WatchedUser, WatchListing, WatchSignIn, WatchStore } from "./types.js";
+import { countWatchSweep } from "../telemetry/instruments.js";
 
 export { REPORTS_LIMIT, REPORTS_WINDOW_MS };
 /** The watch's share of the reports budget; the rest stays for `revoke ip` and `status`. */
@@ -331,6 +332,7 @@ export class WatchRunner implements WatchControl {
         return "done";
       }
       // The sweep is done: the next reads from a little before this one began.
+      countWatchSweep();
       const began = watch.sweepStartedAt === null ? now : Date.parse(watch.sweepStartedAt);
       await this.deps.store.advance(requestId, this.deps.owner, {
         nextPosition: 0,
