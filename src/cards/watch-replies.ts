@@ -4,6 +4,7 @@
  */
 import type { FailedStep, UnreportedSignIn, WatchListing } from "../watch/types.js";
 import { escapeMarkdown } from "./markdown.js";
+import { listInWords } from "./format.js";
 import { formatTime } from "./present.js";
 
 /** One user's sign-ins for a report. */
@@ -100,17 +101,26 @@ export function watchStoppedThreadText(requestId: string, by: string, reason: st
 }
 
 /** `watch`: the active watches. */
+/** "Alice Wood, Bob Stone and Carol Diaz", "Alice Wood, Bob Stone, Carol Diaz and 57 more". */
+function watchedUsers(first: ReadonlyArray<{ displayName: string; upn: string }>, total: number): string {
+  const names = first.map((u) => escapeMarkdown(u.displayName === "" ? u.upn : u.displayName));
+  if (names.length === 0) return plural(total, "user");
+  const more = total - names.length;
+  return more > 0 ? `${names.join(", ")} and ${more.toLocaleString("en-US")} more` : listInWords(names);
+}
+
 export function watchListText(listings: readonly WatchListing[], hours: number): string {
   if (hours === 0) return "Sign-in watching is turned off in this bot's settings: revocations are not followed by a watch.";
   if (listings.length === 0) return `No sign-in watch is active. A watch starts when a revocation finishes and lasts ${hoursText(hours)}.`;
   const lines = [`${plural(listings.length, "active sign-in watch", "active sign-in watches")}:`];
-  for (const { watch, signIns, alarms } of listings) {
+  for (const { watch, signIns, alarms, firstUsers = [] } of listings) {
     const seen = signIns === 0 ? "no sign-in after the revocation so far" : `${plural(signIns, "sign-in")} after the revocation so far`;
     const alarm = alarms > 0 ? `, 🚨 ${plural(alarms, "from the incident's address", "from the incident's address")}` : "";
-    const ip = watch.incidentIp === null ? "" : `, incident address ${watch.incidentIp}`;
-    lines.push(`- ${watch.requestId}: ${plural(watch.userCount, "user")}${ip}, until ${formatTime(watch.endsAt)}; ${seen}${alarm}.`);
+    const ip = watch.incidentIp === null ? "" : ` (incident address ${watch.incidentIp})`;
+    lines.push(`- **${watch.requestId}**: ${watchedUsers(firstUsers, watch.userCount)}${ip}, watched until ${formatTime(watch.endsAt)}; ${seen}${alarm}.`);
   }
-  lines.push("`watch stop <request-id>` ends one.");
+  const first = listings[0]?.watch.requestId;
+  if (first !== undefined) lines.push(`\`watch stop ${first}\` ends one (with its request ID).`);
   return lines.join("\n");
 }
 

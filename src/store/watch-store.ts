@@ -4,6 +4,9 @@ import type { Actor } from "../revocation/types.js";
 import type { FailedStep, PendingSignIn, SignInOverflow, UnreportedSignIn, Watch, WatchedUser, WatchListing, WatchProgress, WatchSignIn, WatchState, WatchStore } from "../watch/types.js";
 import type { Database, WatchesTable, WatchSignInsTable } from "./schema.js";
 
+/** Users `watch` names per watch; the rest are counted. */
+const LISTED_USERS = 3;
+
 /** Rows written per insert statement (SQLite allows 32,766 bound values per statement). */
 const CHUNK = 500;
 
@@ -338,7 +341,20 @@ export class SqlWatchStore implements WatchStore {
 
   async listActive(limit: number): Promise<WatchListing[]> {
     const rows = await this.db.selectFrom("watches").selectAll().where("state", "=", "active").orderBy("created_at").limit(limit).execute();
-    return Promise.all(rows.map((row) => this.withCounts(watchOf(row))));
+    return Promise.all(
+      rows.map(async (row) => {
+        const listing = await this.withCounts(watchOf(row));
+        // `watch` names the first few users; the count says how many more.
+        const users = await this.db
+          .selectFrom("watch_users")
+          .select(["display_name", "upn"])
+          .where("request_id", "=", row.request_id)
+          .orderBy("position")
+          .limit(LISTED_USERS)
+          .execute();
+        return { ...listing, firstUsers: users.map((u) => ({ displayName: u.display_name, upn: u.upn })) };
+      }),
+    );
   }
 
   async listing(requestId: string): Promise<WatchListing | undefined> {

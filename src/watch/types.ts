@@ -85,6 +85,8 @@ export interface WatchListing {
   watch: Watch;
   signIns: number;
   alarms: number;
+  /** The first few watched users by name (the listing says how many more). */
+  firstUsers?: ReadonlyArray<{ displayName: string; upn: string }>;
 }
 
 /** Fields a runner moves forward after each query (only while it holds the lease). */

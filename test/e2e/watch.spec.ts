@@ -102,6 +102,11 @@ describe("e2e: sign-in watch after a revocation", function () {
       await h.say("sam", "watch");
       const list = h.connector.texts(h.personal("sam").id).find((t) => t.includes("active sign-in watch")) ?? "";
       assert.ok(list.includes(requestId) && list.includes(HOSTILE_IPV4) && list.includes("from the incident's address"), list);
+      // It names the watched users (the first few, then how many more), and its hint the real ID.
+      const watched = (await storedRequest(h, requestId))?.targets ?? [];
+      assert.ok(watched.length > 0 && list.includes(watched[0]?.displayName ?? "-"), list);
+      if (watched.length > 3) assert.match(list, new RegExp(`and ${watched.length - 3} more`));
+      assert.ok(list.includes(`watch stop ${requestId}`) && !list.includes("<request-id>"), list);
       await h.say("nina", `watch stop ${requestId}`);
       assert.ok(h.connector.texts(h.personal("nina").id).some((t) => t.includes("Only an approver, or the person who asked")));
       assert.equal((await storedWatchState(h, requestId)), "active");
