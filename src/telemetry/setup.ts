@@ -55,6 +55,7 @@ export async function startTelemetry(config: TelemetryConfig, gauges: GaugeSourc
 
   let shutdownSdk: () => Promise<void>;
   if (config.connectionString !== undefined) {
+    quietAzureMonitor(config.exportIntervalMs);
     const { useAzureMonitor, shutdownAzureMonitor } = await import("@azure/monitor-opentelemetry");
     const { SpanScrubber } = await import("./span-scrubber.js");
     useAzureMonitor({
@@ -102,6 +103,21 @@ export async function startTelemetry(config: TelemetryConfig, gauges: GaugeSourc
       resetInstruments();
     },
   };
+}
+
+/**
+ * The Azure Monitor exporter reads these switches from the environment only (it has no option for
+ * them), so they are set here, before it loads. By default it sends "statsbeat" and SDK stats
+ * (the SDK's own usage and health, with the instrumentation key and resource attributes) to
+ * Microsoft's Application Insights, not the operator's: a security tool does not phone home, so
+ * both are off. The metric export interval (60 s by default) is also read from the environment;
+ * tests shorten it.
+ */
+function quietAzureMonitor(exportIntervalMs: number | undefined): void {
+  process.env.APPLICATION_INSIGHTS_NO_STATSBEAT = "true";
+  process.env.APPLICATIONINSIGHTS_STATSBEAT_DISABLED = "true";
+  process.env.APPLICATIONINSIGHTS_SDKSTATS_DISABLED = "true";
+  if (exportIntervalMs !== undefined) process.env.OTEL_METRIC_EXPORT_INTERVAL = String(exportIntervalMs);
 }
 
 async function startPrometheus(
