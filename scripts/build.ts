@@ -107,6 +107,9 @@ export async function bundle(outdir: string): Promise<{ inputs: string[]; outfil
     target: "node20",
     format: "cjs",
     external: [...EXTERNAL, ...TELEMETRY_SDKS, ...DEFERRED],
+    // dist/index.js runs the bundle as a vm.Script, which has no import() (no module loader):
+    // dynamic imports of external packages (the telemetry SDKs) become require() in a promise.
+    supported: { "dynamic-import": false },
     plugins: [deferPlugin],
     minify: process.env.NOMIN !== "1",
     // Class and function names stay: logs and error serializers print them.
