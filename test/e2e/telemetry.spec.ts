@@ -193,7 +193,9 @@ describe("e2e: telemetry", function () {
       const iKey = /InstrumentationKey=([0-9a-f-]{36})/.exec(h.sim.connectionString)?.[1];
       assert.ok(envelopes.every((e) => e.iKey === iKey));
       assert.ok(!envelopes.some((e) => /statsbeat/i.test(e.name) || /Statsbeat|Item_Success_Count|Request_Success_Count/.test(JSON.stringify(e.data ?? {}))));
-      assert.ok(!h.sim.requests.some((r) => /quickpulse|QuickPulseService/i.test(r.path)));
+      // The connection string's LiveEndpoint is the simulator: a Live Metrics ping would be in its log.
+      assert.ok(/LiveEndpoint=https:\/\/127\.0\.0\.1/.test(h.sim.connectionString));
+      assert.deepEqual(h.sim.requests.filter((r) => /QuickPulseService/i.test(r.path)).map((r) => r.path), []);
       assert.equal(process.env.APPLICATION_INSIGHTS_NO_STATSBEAT, "true");
     });
 

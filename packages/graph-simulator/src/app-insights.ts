@@ -36,9 +36,13 @@ export class AppInsightsIngestion {
 
   constructor(private readonly url: string) {}
 
-  /** The connection string of the simulated Application Insights resource. */
+  /**
+   * The connection string of the simulated Application Insights resource. Its LiveEndpoint is the
+   * simulator too, which does not serve Live Metrics: a client that calls it anyway is seen in the
+   * request log (and answered 404) instead of reaching Microsoft.
+   */
   get connectionString(): string {
-    return `InstrumentationKey=${this.instrumentationKey};IngestionEndpoint=${this.url}/`;
+    return `InstrumentationKey=${this.instrumentationKey};IngestionEndpoint=${this.url}/;LiveEndpoint=${this.url}/`;
   }
 
   /** The answer when `path` is the ingestion endpoint, undefined otherwise. */

@@ -22,7 +22,7 @@ describe("simulator: Application Insights ingestion", () => {
   });
 
   it("publishes a connection string whose ingestion endpoint is the simulator", () => {
-    assert.match(sim.connectionString, /^InstrumentationKey=[0-9a-f-]{36};IngestionEndpoint=https:\/\/127\.0\.0\.1:\d+\/$/);
+    assert.match(sim.connectionString, /^InstrumentationKey=[0-9a-f-]{36};IngestionEndpoint=https:\/\/127\.0\.0\.1:\d+\/;LiveEndpoint=https:\/\/127\.0\.0\.1:\d+\/$/);
     assert.equal(endpoint(), `${sim.url}/`);
   });
 
