@@ -1,13 +1,16 @@
 /**
  * Telemetry in the production build (scripts/build.ts): OpenTelemetry's SDKs are not in the
  * bundle; a bot started from it without telemetry loads none of them, and with METRICS_PORT it
- * loads them from node_modules and serves /metrics.
+ * loads them from node_modules and serves /metrics; with a connection string it sends its metrics
+ * to (the simulated) Application Insights.
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
+import { startSimulator } from "@teams-revoke-bot/graph-simulator";
+import { trustedSimulatorTls } from "@teams-revoke-bot/graph-simulator/trusted-run";
 import { bundle, bundleLoader, TELEMETRY_SDKS } from "../../scripts/build.js";
 
 const ROOT = resolve(__dirname, "../..");
@@ -54,6 +57,7 @@ describe("structure: telemetry in the production build", function () {
     const child = spawn(process.execPath, ["--require", join(outdir, "probe.cjs"), join(outdir, "index.js")], {
       env: {
         PATH: process.env.PATH ?? "",
+        NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? "",
         PORT: String(port),
         ALLOW_UNAUTHENTICATED: "true",
         REVOKER_GROUP_IDS: "20000000-0000-4000-8000-000000000001",
@@ -109,5 +113,19 @@ describe("structure: telemetry in the production build", function () {
     const text = await res.text();
     assert.match(text, /^revoke_bot_jobs_queued\{[^}]*\} 0$/m);
     assert.match(text, /^revoke_bot_outbox_waiting\{[^}]*\} 0$/m);
+  });
+
+  it("with APPLICATIONINSIGHTS_CONNECTION_STRING, the built bot sends its metrics to Application Insights", async () => {
+    const sim = await startSimulator({ tls: trustedSimulatorTls(), userCount: 0 });
+    try {
+      // The distro's own setting for the export interval (60 s by default).
+      await startBuilt({ APPLICATIONINSIGHTS_CONNECTION_STRING: sim.connectionString, OTEL_METRIC_EXPORT_INTERVAL: "300" });
+      const until = Date.now() + 20_000;
+      const gauges = () => sim.telemetry.filter((e) => e.data?.baseType === "MetricData" && JSON.stringify(e.data).includes("revoke_bot.jobs.queued"));
+      while (Date.now() < until && gauges().length === 0) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(gauges().length > 0, `no revoke_bot.jobs.queued among ${sim.telemetry.length} envelopes`);
+    } finally {
+      await sim.close();
+    }
   });
 });
