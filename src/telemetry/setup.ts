@@ -34,6 +34,8 @@ export interface RunningTelemetry {
   shutdown(): Promise<void>;
 }
 
+const SERVICE_NAME = "teams-revoke-bot";
+
 /** Span attributes that may hold personal data or secrets; never exported. */
 const SCRUBBED = /^(url\.|http\.url|http\.target|http\.host|net\.peer|client\.address|server\.address|user\.|enduser\.)/;
 
@@ -44,10 +46,13 @@ const SCRUBBED = /^(url\.|http\.url|http\.target|http\.host|net\.peer|client\.ad
 export async function startTelemetry(config: TelemetryConfig, gauges: GaugeSources, logger: Logger): Promise<RunningTelemetry | undefined> {
   if (config.connectionString === undefined && config.metricsPort === undefined) return undefined;
 
-  const [{ PrometheusExporter }, sdkMetrics] = await Promise.all([
+  const [{ PrometheusExporter }, sdkMetrics, { resourceFromAttributes }] = await Promise.all([
     config.metricsPort === undefined ? Promise.resolve({ PrometheusExporter: undefined }) : import("@opentelemetry/exporter-prometheus"),
     import("@opentelemetry/sdk-metrics"),
+    import("@opentelemetry/resources"),
   ]);
+  // The service's name (Azure Monitor's cloud role, Prometheus' target_info) instead of "unknown_service:<path of node>".
+  const resource = resourceFromAttributes({ "service.name": SERVICE_NAME });
   const prometheus =
     PrometheusExporter === undefined || config.metricsPort === undefined
       ? undefined
@@ -60,6 +65,7 @@ export async function startTelemetry(config: TelemetryConfig, gauges: GaugeSourc
     const { SpanScrubber } = await import("./span-scrubber.js");
     useAzureMonitor({
       azureMonitorExporterOptions: { connectionString: config.connectionString, disableOfflineStorage: true },
+      resource,
       // Our own spans and metrics only: automatic HTTP and database spans would carry URLs with
       // sign-in names and addresses, and SQL text.
       instrumentationOptions: {
@@ -84,7 +90,7 @@ export async function startTelemetry(config: TelemetryConfig, gauges: GaugeSourc
     shutdownSdk = () => shutdownAzureMonitor();
   } else {
     // Prometheus alone: a meter provider with its reader, no tracing SDK.
-    const provider = new sdkMetrics.MeterProvider({ readers: prometheus === undefined ? [] : [prometheus.reader] });
+    const provider = new sdkMetrics.MeterProvider({ resource, readers: prometheus === undefined ? [] : [prometheus.reader] });
     metrics.setGlobalMeterProvider(provider);
     shutdownSdk = () => provider.shutdown();
   }

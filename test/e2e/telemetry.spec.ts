@@ -136,6 +136,7 @@ describe("e2e: telemetry", function () {
         assert.equal(sample(scrape, gauge), 0, `${String(gauge)} in ${scrape}`);
       }
       assert.notEqual(sample(scrape, /^revoke_bot_jobs_oldest_age(_seconds)?$/), undefined, scrape);
+      assert.equal(sample(scrape, /^target_info$/, { service_name: "teams-revoke-bot" }), 1, scrape);
     });
 
     it("holds no personal data or secrets (object IDs and request IDs at most)", () => {
@@ -179,6 +180,7 @@ describe("e2e: telemetry", function () {
         .find((e) => (e.data?.baseData?.metrics as Array<{ name: string }>)[0]?.name === "revoke_bot.revocations");
       assert.equal((revoked?.data?.baseData?.properties as Record<string, string> | undefined)?.outcome, "revoked_verified");
       assert.ok(h.sim.requests.some((r) => r.path === "/v2.1/track" && r.method === "POST"));
+      assert.equal(revoked?.tags?.["ai.cloud.role"], "teams-revoke-bot");
     });
 
     it("traces the revocation job with its request ID, and each Teams activity", () => {
