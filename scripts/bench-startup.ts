@@ -5,12 +5,17 @@
  * prints the median and each run's time from spawn to the first 200 on /healthz, and the resident
  * memory (RSS) after two idle seconds. No Graph or Teams is needed: the bot calls neither before
  * it answers /healthz.
+ *
+ * Then the same with telemetry on: a Prometheus endpoint (METRICS_PORT), and Azure Monitor
+ * (APPLICATIONINSIGHTS_CONNECTION_STRING) against the Graph simulator's Application Insights
+ * ingestion on 127.0.0.1 (the local stand-in; nothing leaves the machine).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { startSimulator } from "@teams-revoke-bot/graph-simulator";
 import { startFlags } from "./start-flags.js";
 
 const ROOT = resolve(__dirname, "..");
@@ -41,7 +46,13 @@ function rssOf(pid: number): number {
   return kb * 1024;
 }
 
-async function oneRun(): Promise<{ startMs: number; idleRss: number }> {
+/** A telemetry set-up to measure: its name and the settings (each run gets a fresh metrics port). */
+interface Variant {
+  name: string;
+  env: () => Promise<Record<string, string>>;
+}
+
+async function oneRun(extraEnv: Record<string, string>): Promise<{ startMs: number; idleRss: number }> {
   const dir = mkdtempSync(join(tmpdir(), "bench-startup-"));
   const port = await freePort();
   const env: Record<string, string> = {
@@ -55,6 +66,7 @@ async function oneRun(): Promise<{ startMs: number; idleRss: number }> {
     AZURE_CLIENT_SECRET: "not-used-before-healthz",
     DATABASE_URL: `sqlite:${join(dir, "bot.db")}`,
     LOG_LEVEL: "warn",
+    ...extraEnv,
   };
   const started = performance.now();
   const child = spawn(process.execPath, [...startFlags(), join(ROOT, "dist", "index.js")], { env, stdio: ["ignore", "ignore", "pipe"] });
@@ -88,21 +100,41 @@ async function main(): Promise<void> {
   const runs = parseRuns(process.argv.slice(2));
   const build = spawnSync("npm", ["run", "-s", "build"], { cwd: ROOT, stdio: "inherit" });
   if (build.status !== 0) throw new Error("npm run build failed");
-  const results: Array<{ startMs: number; idleRss: number }> = [];
-  for (let i = 0; i < runs; i++) results.push(await oneRun());
   const median = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);
     return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   };
   const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
-  process.stdout.write(
-    [
-      `bench:startup: node ${[...startFlags(), "dist/index.js"].join(" ")}, ${runs} cold starts (SQLite, inbound auth off, log level warn), Node ${process.version}`,
-      `  cold start to /healthz: median ${median(results.map((r) => r.startMs)).toFixed(0)} ms (runs: ${results.map((r) => r.startMs.toFixed(0)).join(", ")} ms)`,
-      `  idle RSS after 2 s:     median ${mb(median(results.map((r) => r.idleRss)))} (runs: ${results.map((r) => mb(r.idleRss)).join(", ")})`,
-      "",
-    ].join("\n"),
-  );
+  const caDir = mkdtempSync(join(tmpdir(), "bench-startup-ca-"));
+  const sim = await startSimulator({ userCount: 0 });
+  const caFile = join(caDir, "sim-ca.pem");
+  await sim.writeCaCert(caFile);
+  const variants: Variant[] = [
+    { name: "telemetry off", env: () => Promise.resolve({}) },
+    { name: "Prometheus (METRICS_PORT)", env: async () => ({ METRICS_PORT: String(await freePort()) }) },
+    {
+      name: "Azure Monitor (local stand-in)",
+      env: () => Promise.resolve({ APPLICATIONINSIGHTS_CONNECTION_STRING: sim.connectionString, NODE_EXTRA_CA_CERTS: caFile }),
+    },
+  ];
+  const lines = [
+    `bench:startup: node ${[...startFlags(), "dist/index.js"].join(" ")}, ${runs} cold starts each (SQLite, inbound auth off, log level warn), Node ${process.version}`,
+  ];
+  try {
+    for (const variant of variants) {
+      const results: Array<{ startMs: number; idleRss: number }> = [];
+      for (let i = 0; i < runs; i++) results.push(await oneRun(await variant.env()));
+      lines.push(
+        `  ${variant.name}:`,
+        `    cold start to /healthz: median ${median(results.map((r) => r.startMs)).toFixed(0)} ms (runs: ${results.map((r) => r.startMs.toFixed(0)).join(", ")} ms)`,
+        `    idle RSS after 2 s:     median ${mb(median(results.map((r) => r.idleRss)))} (runs: ${results.map((r) => mb(r.idleRss)).join(", ")})`,
+      );
+    }
+  } finally {
+    await sim.close();
+    rmSync(caDir, { recursive: true, force: true });
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
 }
 
 main().catch((err: unknown) => {

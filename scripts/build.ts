@@ -24,6 +24,14 @@ const ROOT = resolve(__dirname, "..");
 /** Packages loaded from node_modules at run time, not bundled (native code, optional drivers). */
 export const EXTERNAL = ["better-sqlite3", "pg", "pg-native", "dtrace-provider"];
 
+/**
+ * OpenTelemetry's SDKs and exporters (src/telemetry/setup.ts imports them dynamically, only when
+ * telemetry is configured): left out of the bundle, so a bot without telemetry neither reads nor
+ * compiles them, and required from node_modules when telemetry starts. `@opentelemetry/api` stays
+ * in the bundle: it keeps its providers on a global, which the SDKs loaded from node_modules share.
+ */
+export const TELEMETRY_SDKS = ["@azure/monitor-opentelemetry", "@opentelemetry/exporter-prometheus", "@opentelemetry/sdk-metrics", "@opentelemetry/resources"];
+
 /** teams-ai files whose requires of these modules are deferred to their first use. */
 const LAZY_REQUIRES: ReadonlyArray<{ file: RegExp; modules: ReadonlyArray<{ spec: string; as: string }> }> = [
   {
@@ -98,7 +106,10 @@ export async function bundle(outdir: string): Promise<{ inputs: string[]; outfil
     platform: "node",
     target: "node20",
     format: "cjs",
-    external: [...EXTERNAL, ...DEFERRED],
+    external: [...EXTERNAL, ...TELEMETRY_SDKS, ...DEFERRED],
+    // dist/index.js runs the bundle as a vm.Script, which has no import() (no module loader):
+    // dynamic imports of external packages (the telemetry SDKs) become require() in a promise.
+    supported: { "dynamic-import": false },
     plugins: [deferPlugin],
     minify: process.env.NOMIN !== "1",
     // Class and function names stay: logs and error serializers print them.

@@ -84,6 +84,8 @@ export interface StartOptions {
   apiKeyRefreshMs?: number;
   /** Tests only: how long an idempotency claim lasts without a refresh before another call may take it over; default 120 s. */
   apiIdempotencyStaleMs?: number;
+  /** How often metrics go to Azure Monitor (default 60 s; tests shorten it). */
+  telemetryExportIntervalMs?: number;
 }
 
 export interface RunningBot {
@@ -362,7 +364,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
   });
   // Telemetry before the server takes traffic; nothing of it is loaded when it is not configured.
   const telemetry = await startTelemetry(
-    config.telemetry,
+    { ...config.telemetry, ...(options.telemetryExportIntervalMs === undefined ? {} : { exportIntervalMs: options.telemetryExportIntervalMs }) },
     {
       jobs: () => jobQueueStats(db),
       outbox: async () => {

@@ -28,6 +28,9 @@ interface Instruments {
 
 let cached: Instruments | undefined;
 
+/** Bucket bounds in seconds (the SDK's defaults, 0–10,000, are meant for milliseconds). */
+const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
 /**
  * Instruments from the meter provider registered now. The API gives a no-op meter for good when
  * asked before a provider is registered, so telemetry start-up calls resetInstruments().
@@ -46,9 +49,9 @@ function instruments(): Instruments {
     watchSweeps: meter.createCounter(METRIC_NAMES.watchSweeps, { description: "Sign-in log sweeps of the watch" }),
     graphCalls: meter.createCounter(METRIC_NAMES.graphCalls, { description: "Microsoft Graph calls (a $batch item counts once), by status" }),
     graphThrottled: meter.createCounter(METRIC_NAMES.graphThrottled, { description: "Graph answers 429, by the limit Graph named (x-ms-throttle-scope)" }),
-    pacerWait: meter.createHistogram(METRIC_NAMES.pacerWait, { description: "Time the Graph pacer held a write back, by limit", unit: "s" }),
+    pacerWait: meter.createHistogram(METRIC_NAMES.pacerWait, { description: "Time the Graph pacer held a write back, by limit", unit: "s", advice: { explicitBucketBoundaries: SECONDS_BUCKETS } }),
     apiCalls: meter.createCounter(METRIC_NAMES.apiCalls, { description: "Automation API calls by HTTP status" }),
-    turnDuration: meter.createHistogram(METRIC_NAMES.turnDuration, { description: "Time to answer a Teams activity (message turn or card click)", unit: "s" }),
+    turnDuration: meter.createHistogram(METRIC_NAMES.turnDuration, { description: "Time to answer a Teams activity (message turn or card click)", unit: "s", advice: { explicitBucketBoundaries: SECONDS_BUCKETS } }),
     outboxSetAside: meter.createCounter(METRIC_NAMES.outboxSetAside, { description: "Audit posts set aside (content Teams refused)" }),
   };
   return cached;

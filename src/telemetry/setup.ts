@@ -34,6 +34,8 @@ export interface RunningTelemetry {
   shutdown(): Promise<void>;
 }
 
+const SERVICE_NAME = "teams-revoke-bot";
+
 /** Span attributes that may hold personal data or secrets; never exported. */
 const SCRUBBED = /^(url\.|http\.url|http\.target|http\.host|net\.peer|client\.address|server\.address|user\.|enduser\.)/;
 
@@ -44,10 +46,13 @@ const SCRUBBED = /^(url\.|http\.url|http\.target|http\.host|net\.peer|client\.ad
 export async function startTelemetry(config: TelemetryConfig, gauges: GaugeSources, logger: Logger): Promise<RunningTelemetry | undefined> {
   if (config.connectionString === undefined && config.metricsPort === undefined) return undefined;
 
-  const [{ PrometheusExporter }, sdkMetrics] = await Promise.all([
+  const [{ PrometheusExporter }, sdkMetrics, { resourceFromAttributes }] = await Promise.all([
     config.metricsPort === undefined ? Promise.resolve({ PrometheusExporter: undefined }) : import("@opentelemetry/exporter-prometheus"),
     import("@opentelemetry/sdk-metrics"),
+    import("@opentelemetry/resources"),
   ]);
+  // The service's name (Azure Monitor's cloud role, Prometheus' target_info) instead of "unknown_service:<path of node>".
+  const resource = resourceFromAttributes({ "service.name": SERVICE_NAME });
   const prometheus =
     PrometheusExporter === undefined || config.metricsPort === undefined
       ? undefined
@@ -55,10 +60,12 @@ export async function startTelemetry(config: TelemetryConfig, gauges: GaugeSourc
 
   let shutdownSdk: () => Promise<void>;
   if (config.connectionString !== undefined) {
+    quietAzureMonitor(config.exportIntervalMs);
     const { useAzureMonitor, shutdownAzureMonitor } = await import("@azure/monitor-opentelemetry");
     const { SpanScrubber } = await import("./span-scrubber.js");
     useAzureMonitor({
       azureMonitorExporterOptions: { connectionString: config.connectionString, disableOfflineStorage: true },
+      resource,
       // Our own spans and metrics only: automatic HTTP and database spans would carry URLs with
       // sign-in names and addresses, and SQL text.
       instrumentationOptions: {
@@ -83,7 +90,7 @@ export async function startTelemetry(config: TelemetryConfig, gauges: GaugeSourc
     shutdownSdk = () => shutdownAzureMonitor();
   } else {
     // Prometheus alone: a meter provider with its reader, no tracing SDK.
-    const provider = new sdkMetrics.MeterProvider({ readers: prometheus === undefined ? [] : [prometheus.reader] });
+    const provider = new sdkMetrics.MeterProvider({ resource, readers: prometheus === undefined ? [] : [prometheus.reader] });
     metrics.setGlobalMeterProvider(provider);
     shutdownSdk = () => provider.shutdown();
   }
@@ -102,6 +109,21 @@ export async function startTelemetry(config: TelemetryConfig, gauges: GaugeSourc
       resetInstruments();
     },
   };
+}
+
+/**
+ * The Azure Monitor exporter reads these switches from the environment only (it has no option for
+ * them), so they are set here, before it loads. By default it sends "statsbeat" and SDK stats
+ * (the SDK's own usage and health, with the instrumentation key and resource attributes) to
+ * Microsoft's Application Insights, not the operator's: a security tool does not phone home, so
+ * both are off. The metric export interval (60 s by default) is also read from the environment;
+ * tests shorten it.
+ */
+function quietAzureMonitor(exportIntervalMs: number | undefined): void {
+  process.env.APPLICATION_INSIGHTS_NO_STATSBEAT = "true";
+  process.env.APPLICATIONINSIGHTS_STATSBEAT_DISABLED = "true";
+  process.env.APPLICATIONINSIGHTS_SDKSTATS_DISABLED = "true";
+  if (exportIntervalMs !== undefined) process.env.OTEL_METRIC_EXPORT_INTERVAL = String(exportIntervalMs);
 }
 
 async function startPrometheus(

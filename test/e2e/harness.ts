@@ -65,6 +65,10 @@ export interface HarnessOptions {
   logLines?: string[];
   /** How long an API idempotency claim lasts without a refresh (shortened by the test of refreshes). */
   apiIdempotencyStaleMs?: number;
+  /** Settings that name the simulator (e.g. its Application Insights connection string), added to `env`. */
+  simEnv?: (sim: StartedSimulator) => Record<string, string>;
+  /** How often metrics go to Azure Monitor (telemetry tests shorten the 60 s default). */
+  telemetryExportIntervalMs?: number;
 }
 
 /** The bot's channel settings for a simulator (auth on), as an operator would set them. */
@@ -112,6 +116,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     // test is about it (test/e2e/watch.spec.ts), so other tests' counts of calls stay theirs.
     WATCH_HOURS: "0",
     ...options.env,
+    ...options.simEnv?.(sim),
   });
   const start = (now?: () => Date) =>
     startBot(config, {
@@ -124,6 +129,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       cardUpdateIntervalMs: 0,
       expirySweepMs: 50,
       outboxPollMs: 50,
+      ...(options.telemetryExportIntervalMs === undefined ? {} : { telemetryExportIntervalMs: options.telemetryExportIntervalMs }),
       host: "127.0.0.1",
       emulatorOpenIdMetadataUrl: entraMetadataUrl(sim),
       apiIdempotencyStaleMs: options.apiIdempotencyStaleMs,

@@ -10,6 +10,7 @@ export { JwtSigner, decodeJwt } from "./jwt.js";
 export type { JwtClaims } from "./jwt.js";
 export type { SimulatorOptions, SimulatorStats, StartedSimulator } from "./simulator.js";
 export type { RecordedRequest } from "./request-log.js";
+export type { TelemetryEnvelope } from "./app-insights.js";
 export type { FaultSpec } from "./faults.js";
 export type { FaultRates, FaultStats } from "./fault-rates.js";
 export { DEFAULT_WRITE_CAPACITY, DEFAULT_WRITE_WINDOW_MS } from "./write-quota.js";

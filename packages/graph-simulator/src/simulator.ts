@@ -32,6 +32,8 @@ import {
   SIM_TENANT_ID,
 } from "./constants.js";
 import { EntraError, entraErrorResponse } from "./entra-error.js";
+import { AppInsightsIngestion, isIngestionTarget } from "./app-insights.js";
+import type { TelemetryEnvelope } from "./app-insights.js";
 import { handleEntraRequest } from "./entra-routes.js";
 import type { EntraRouteSettings } from "./entra-routes.js";
 import { RandomFaults } from "./fault-rates.js";
@@ -200,6 +202,13 @@ export interface StartedSimulator {
   injectFault(fault: FaultSpec): void;
   /** Make reads of signInSessionsValidFromDateTime return the previous value for this many ms after a revocation (Entra's eventual consistency). default 0 */
   setReadLag(ms: number): void;
+  /**
+   * The Application Insights resource's connection string (APPLICATIONINSIGHTS_CONNECTION_STRING):
+   * its IngestionEndpoint is this simulator, which accepts `POST /v2.1/track` as Breeze does.
+   */
+  connectionString: string;
+  /** Every telemetry envelope Application Insights ingestion accepted (a live array). */
+  telemetry: TelemetryEnvelope[];
   close(): Promise<void>;
 }
 
@@ -374,6 +383,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
   };
 
   let fallbackOrigin = `https://${urlHost(host)}`;
+  const ingestionRef: { current?: AppInsightsIngestion } = {};
 
   const dispatch = async (request: SimRequest, origin: string): Promise<HandledRequest> => {
     if (request.segments[0]?.toLowerCase() === GRAPH_VERSION_SEGMENT) {
@@ -413,6 +423,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
       outgoing.end(tooLarge ? error.message : "Could not read the request body");
       return;
     }
+    // The ingestion endpoint is joined as `${IngestionEndpoint}/v2.1/track`, and a portal connection
+    // string ends in "/": "//v2.1/track" would parse as a host, so leading slashes become one there.
+    if (isIngestionTarget(incoming.url)) incoming.url = (incoming.url ?? "/").replace(/^\/+/, "/");
     const request = toSimRequest(incoming, rawBody);
     const record = recordRequest(request);
     if (recording) {
@@ -420,7 +433,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
     }
     let handled: HandledRequest;
     try {
-      handled = await dispatch(request, originOf(incoming, fallbackOrigin));
+      const ingested = ingestionRef.current?.handle(request.method, request.path, incoming.headers, rawBody);
+      handled = ingested !== undefined ? { response: ingested, authenticated: false } : await dispatch(request, originOf(incoming, fallbackOrigin));
     } catch (error) {
       // A simulator bug must surface as a loud 500 in the test, not as a hung request.
       handled = {
@@ -451,6 +465,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
   const address = await listen(server, options.port ?? 0, host);
   const url = `https://${urlHost(host)}:${address.port}`;
   fallbackOrigin = url;
+  const ingestion = new AppInsightsIngestion(url);
+  ingestionRef.current = ingestion;
   const startedChannel = await BotChannel.create(url, signer, tenantId, registration);
   channelRef.current = startedChannel;
   const managedIdentity =
@@ -476,6 +492,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<St
     tenant,
     channel: startedChannel,
     managedIdentity,
+    connectionString: ingestion.connectionString,
+    telemetry: ingestion.envelopes,
     requests,
     signAsEntra: (claims, header) => signer.sign(claims, header),
     clearRequests: () => {
