@@ -30,7 +30,7 @@ export const EXTERNAL = ["better-sqlite3", "pg", "pg-native", "dtrace-provider"]
  * compiles them, and required from node_modules when telemetry starts. `@opentelemetry/api` stays
  * in the bundle: it keeps its providers on a global, which the SDKs loaded from node_modules share.
  */
-export const TELEMETRY_SDKS = ["@azure/monitor-opentelemetry", "@opentelemetry/exporter-prometheus", "@opentelemetry/sdk-metrics", "@opentelemetry/resources"];
+export const TELEMETRY_SDKS = ["@azure/monitor-opentelemetry-exporter", "@opentelemetry/exporter-prometheus", "@opentelemetry/sdk-metrics", "@opentelemetry/sdk-trace-node", "@opentelemetry/sdk-trace-base", "@opentelemetry/resources"];
 
 /** teams-ai files whose requires of these modules are deferred to their first use. */
 const LAZY_REQUIRES: ReadonlyArray<{ file: RegExp; modules: ReadonlyArray<{ spec: string; as: string }> }> = [

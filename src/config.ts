@@ -114,7 +114,7 @@ export interface AppConfig {
   dataDir: string;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** OpenTelemetry: off unless a connection string or a metrics port is set. */
-  telemetry: { connectionString?: string; metricsPort?: number; metricsHost: string };
+  telemetry: { connectionString?: string; metricsPort?: number; metricsHost: string; exportIntervalMs?: number };
 }
 
 /** Thrown by readConfig: one human-readable line per problem. */
@@ -349,6 +349,20 @@ const schema = z.object({
       const n = Number(raw);
       if (!Number.isInteger(n) || n < 1 || n > 65535) {
         ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected a port number for the Prometheus endpoint (1–65535), got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  /** OpenTelemetry's standard setting: how often metrics are exported to Azure Monitor, in ms. */
+  OTEL_METRIC_EXPORT_INTERVAL: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const raw = v?.trim() ?? "";
+      if (raw === "") return undefined;
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < 100 || n > 3_600_000) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected milliseconds between metric exports (100–3600000; OpenTelemetry's default is 60000), got "${v}"` });
         return z.NEVER;
       }
       return n;
@@ -607,6 +621,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
       ...(e.APPLICATIONINSIGHTS_CONNECTION_STRING === undefined ? {} : { connectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING }),
       ...(e.METRICS_PORT === undefined ? {} : { metricsPort: e.METRICS_PORT }),
       metricsHost: e.METRICS_HOST,
+      ...(e.OTEL_METRIC_EXPORT_INTERVAL === undefined ? {} : { exportIntervalMs: e.OTEL_METRIC_EXPORT_INTERVAL }),
     },
   };
   return deepFreeze(config);

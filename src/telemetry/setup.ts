@@ -6,6 +6,7 @@
  */
 import { metrics, trace, type Attributes } from "@opentelemetry/api";
 import type { PrometheusExporter as PrometheusExporterClass } from "@opentelemetry/exporter-prometheus";
+import type { MetricReader } from "@opentelemetry/sdk-metrics";
 import type { Logger } from "pino";
 import { resetInstruments } from "./instruments.js";
 import { METRIC_NAMES } from "./metric-names.js";
@@ -58,42 +59,40 @@ export async function startTelemetry(config: TelemetryConfig, gauges: GaugeSourc
       ? undefined
       : await startPrometheus(PrometheusExporter, config.metricsPort, config.metricsHost);
 
-  let shutdownSdk: () => Promise<void>;
+  const readers: MetricReader[] = prometheus === undefined ? [] : [prometheus.reader];
+  let tracing: { provider: { shutdown(): Promise<void> } } | undefined;
   if (config.connectionString !== undefined) {
-    quietAzureMonitor(config.exportIntervalMs);
-    const { useAzureMonitor, shutdownAzureMonitor } = await import("@azure/monitor-opentelemetry");
-    const { SpanScrubber } = await import("./span-scrubber.js");
-    useAzureMonitor({
-      azureMonitorExporterOptions: { connectionString: config.connectionString, disableOfflineStorage: true },
+    quietAzureMonitor();
+    // The exporter on our own providers, not the Azure Monitor distro: the distro asks the Azure
+    // VM metadata address at every start (no option turns it off) and brings automatic
+    // instrumentations whose spans carry URLs and SQL; we want our own spans and metrics only.
+    const [{ AzureMonitorMetricExporter, AzureMonitorTraceExporter }, { NodeTracerProvider }, { BatchSpanProcessor }, { SpanScrubber }] = await Promise.all([
+      import("@azure/monitor-opentelemetry-exporter"),
+      import("@opentelemetry/sdk-trace-node"),
+      import("@opentelemetry/sdk-trace-base"),
+      import("./span-scrubber.js"),
+    ]);
+    const exporterOptions = { connectionString: config.connectionString, disableOfflineStorage: true };
+    readers.push(
+      new sdkMetrics.PeriodicExportingMetricReader({
+        exporter: new AzureMonitorMetricExporter(exporterOptions),
+        exportIntervalMillis: config.exportIntervalMs ?? 60_000,
+      }),
+    );
+    const provider = new NodeTracerProvider({
       resource,
-      // Our own spans and metrics only: automatic HTTP and database spans would carry URLs with
-      // sign-in names and addresses, and SQL text.
-      instrumentationOptions: {
-        http: { enabled: false },
-        azureSdk: { enabled: false },
-        mongoDb: { enabled: false },
-        mySql: { enabled: false },
-        postgreSql: { enabled: false },
-        redis: { enabled: false },
-        redis4: { enabled: false },
-        bunyan: { enabled: false },
-        winston: { enabled: false },
-      },
-      enableLiveMetrics: false,
-      enableStandardMetrics: false,
-      enablePerformanceCounters: false,
-      samplingRatio: 1,
-      tracesPerSecond: 0,
-      spanProcessors: [new SpanScrubber(SCRUBBED)],
-      metricReaders: prometheus === undefined ? [] : [prometheus.reader],
+      // The scrubber runs before the exporter's processor sees a span.
+      spanProcessors: [new SpanScrubber(SCRUBBED), new BatchSpanProcessor(new AzureMonitorTraceExporter(exporterOptions))],
     });
-    shutdownSdk = () => shutdownAzureMonitor();
-  } else {
-    // Prometheus alone: a meter provider with its reader, no tracing SDK.
-    const provider = new sdkMetrics.MeterProvider({ resource, readers: prometheus === undefined ? [] : [prometheus.reader] });
-    metrics.setGlobalMeterProvider(provider);
-    shutdownSdk = () => provider.shutdown();
+    // Registers the provider with an AsyncLocalStorage context, so a job's spans nest under it.
+    provider.register();
+    tracing = { provider };
   }
+  const meterProvider = new sdkMetrics.MeterProvider({ resource, readers });
+  metrics.setGlobalMeterProvider(meterProvider);
+  const shutdownSdk = async (): Promise<void> => {
+    await Promise.all([meterProvider.shutdown(), tracing?.provider.shutdown()]);
+  };
   resetInstruments();
   observeGauges(gauges, logger);
   logger.info(
@@ -116,14 +115,12 @@ export async function startTelemetry(config: TelemetryConfig, gauges: GaugeSourc
  * them), so they are set here, before it loads. By default it sends "statsbeat" and SDK stats
  * (the SDK's own usage and health, with the instrumentation key and resource attributes) to
  * Microsoft's Application Insights, not the operator's: a security tool does not phone home, so
- * both are off. The metric export interval (60 s by default) is also read from the environment;
- * tests shorten it.
+ * both are off.
  */
-function quietAzureMonitor(exportIntervalMs: number | undefined): void {
+function quietAzureMonitor(): void {
   process.env.APPLICATION_INSIGHTS_NO_STATSBEAT = "true";
   process.env.APPLICATIONINSIGHTS_STATSBEAT_DISABLED = "true";
   process.env.APPLICATIONINSIGHTS_SDKSTATS_DISABLED = "true";
-  if (exportIntervalMs !== undefined) process.env.OTEL_METRIC_EXPORT_INTERVAL = String(exportIntervalMs);
 }
 
 async function startPrometheus(

@@ -4,6 +4,7 @@
  * the envelopes Azure Monitor's exporter sent to the simulated Application Insights are read.
  * Neither holds a sign-in name, a display name, an address, a reason or a comment.
  */
+import net from "node:net";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { networkInterfaces } from "node:os";
@@ -132,7 +133,7 @@ describe("e2e: telemetry", function () {
       assert.equal(sample(scrape, /^revoke_bot_turn_duration(_seconds)?_bucket$/, { kind: "invoke", le: "1" }), 1, scrape);
       assert.equal(sample(scrape, /^revoke_bot_turn_duration(_seconds)?_bucket$/, { kind: "invoke", le: "0.005" }), 0, scrape);
       assert.equal(sample(scrape, /^revoke_bot_turn_duration(_seconds)?_count$/, { kind: "invoke" }), 1, scrape);
-      for (const gauge of [/^revoke_bot_jobs_queued$/, /^revoke_bot_jobs_stalled$/, /^revoke_bot_outbox_waiting$/, /^revoke_bot_outbox_set_aside$/, /^revoke_bot_outbox_blocked$/]) {
+      for (const gauge of [/^revoke_bot_jobs_queued$/, /^revoke_bot_jobs_stalled$/, /^revoke_bot_outbox_waiting$/, /^revoke_bot_outbox_set_aside_held$/, /^revoke_bot_outbox_blocked$/]) {
         assert.equal(sample(scrape, gauge), 0, `${String(gauge)} in ${scrape}`);
       }
       assert.notEqual(sample(scrape, /^revoke_bot_jobs_oldest_age(_seconds)?$/), undefined, scrape);
@@ -158,7 +159,28 @@ describe("e2e: telemetry", function () {
           .map((m) => m.name),
       );
 
+    // Every address the process connects to while Azure Monitor runs: loopback only (the Azure
+    // Monitor distro asked the Azure VM metadata address, 169.254.169.254, at every start).
+    const connected: string[] = [];
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- restored as it was in after()
+    const realConnect = net.Socket.prototype.connect;
+    /** The host a Socket.connect call names: (options), (port, host) or (path). */
+    const hostOf = (args: unknown[]): string => {
+      const first = args[0];
+      if (typeof first === "object" && first !== null) {
+        const o = first as { host?: unknown; path?: unknown };
+        if (typeof o.path === "string") return "unix";
+        return typeof o.host === "string" ? o.host : "localhost";
+      }
+      return typeof args[1] === "string" ? args[1] : "localhost";
+    };
+
     before(async () => {
+      const original = realConnect;
+      net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]): net.Socket {
+        connected.push(hostOf(args));
+        return (original as (...a: unknown[]) => net.Socket).apply(this, args);
+      };
       h = await startHarness({ ...harnessEnv({}), simEnv: (sim) => ({ APPLICATIONINSIGHTS_CONNECTION_STRING: sim.connectionString }), telemetryExportIntervalMs: 500 });
       requestId = await revocationApprovedInTeams(h);
       // Metrics go every 500 ms here; spans in batches every 5 s.
@@ -168,7 +190,16 @@ describe("e2e: telemetry", function () {
       }
       envelopes = [...h.sim.telemetry];
     });
-    after(() => h.close());
+    after(async () => {
+      await h.close();
+      net.Socket.prototype.connect = realConnect;
+    });
+
+    it("connects to nothing but this machine (no cloud metadata probe, no Microsoft endpoint)", () => {
+      const elsewhere = connected.filter((host) => !["localhost", "127.0.0.1", "::1", "unix"].includes(host));
+      assert.deepEqual(elsewhere, []);
+      assert.ok(connected.length > 0, "the recorder saw the process's connections");
+    });
 
     it("sends the bot's metrics as MetricData to the connection string's ingestion endpoint", () => {
       const names = metricNames();

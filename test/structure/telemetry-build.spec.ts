@@ -118,7 +118,7 @@ describe("structure: telemetry in the production build", function () {
   it("with APPLICATIONINSIGHTS_CONNECTION_STRING, the built bot sends its metrics to Application Insights", async () => {
     const sim = await startSimulator({ tls: trustedSimulatorTls(), userCount: 0 });
     try {
-      // The distro's own setting for the export interval (60 s by default).
+      // OpenTelemetry's standard setting for the export interval (60 s by default).
       await startBuilt({ APPLICATIONINSIGHTS_CONNECTION_STRING: sim.connectionString, OTEL_METRIC_EXPORT_INTERVAL: "300" });
       const until = Date.now() + 20_000;
       const gauges = () => sim.telemetry.filter((e) => e.data?.baseType === "MetricData" && JSON.stringify(e.data).includes("revoke_bot.jobs.queued"));
