@@ -56,3 +56,23 @@ export function adminResetDetails(request: RevocationRequest): Fact[] {
   const more = check.adminCount > listed.length ? `, and ${(check.adminCount - listed.length).toLocaleString("en-US")} more` : "";
   return [{ title: "Admin roles", value: `${listed.join(", ")}${more}` }];
 }
+
+/** The request.created entry's `passwordResetRoles`, in words for the audit card; undefined without it. */
+export function adminResetAuditText(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (v.checked === false) {
+    return v.permissionMissing === true
+      ? "Not checked for admins: the permission RoleManagement.Read.Directory is missing"
+      : `Not checked for admins: ${plain(typeof v.cause === "string" ? v.cause : "Microsoft Graph could not be read")}`;
+  }
+  const admins = typeof v.adminCount === "number" ? v.adminCount : 0;
+  const held = admins === 0 ? "no target holds an admin role" : admins === 1 ? "1 target holds an admin role" : `${admins.toLocaleString("en-US")} targets hold admin roles`;
+  const can =
+    v.botCanReset === "nobody"
+      ? "the bot's identity could reset no password"
+      : v.botCanReset === "users without an admin role"
+        ? "the bot's identity could reset only users without an admin role"
+        : "the bot's identity could reset every target";
+  return `Checked before approval: ${held}; ${can}`;
+}

@@ -59,6 +59,12 @@ describe("e2e: a password reset the bot cannot do for admins is told before appr
     assert.equal(check.botCanReset, "users without an admin role");
     assert.equal(check.adminCount, 1);
     assert.deepEqual(check.admins, [{ id: dollar.id, upn: dollar.userPrincipalName, roles: "Exchange Administrator" }]);
+    // The audit channel's post of the entry says it in words.
+    await h.connector.waitFor(
+      (calls) => calls.some((c) => c.kind !== "update" && cardText(c.activity).includes("Checked before approval: 1 target holds an admin role; the bot's identity could reset only users without an admin role")),
+      20_000,
+      "the request.created audit post to say what was checked",
+    );
     // One read of the bot's own assignments, one of every assignment: not one call per target.
     assert.equal(roleReads().length, 2, JSON.stringify(roleReads().map((r) => r.query)));
 
