@@ -7,7 +7,8 @@
  * `tenant.appDirectoryRoles`).
  */
 import assert from "node:assert/strict";
-import { ALL_GRAPH_ROLES, GRAPH_ROLES, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
+import { ALL_GRAPH_ROLES, GRAPH_ROLES, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
+import { callApi, entraToken } from "../support/api-client.js";
 import { Verbs } from "../../src/cards/verbs.js";
 import { inThread, installActivity, type TeamsConversation } from "../fakes/activities.js";
 import { answerCard, cardText, lastConfirmCard } from "./cards.js";
@@ -111,6 +112,22 @@ describe("e2e: a password reset the bot cannot do for admins is told before appr
     const check = created.details.passwordResetRoles as Record<string, unknown>;
     assert.equal(check.checked, false, JSON.stringify(created.details));
     assert.equal(check.permissionMissing, true);
+  });
+
+  it("through the automation API (options.resetPassword): the approval card says the same before approval, and the audit entry has it", async () => {
+    h.sim.tenant.appDirectoryRoles.set(h.sim.clientId, ["User Administrator"]);
+    const token = await entraToken(h.sim, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
+    const answer = await callApi(h.bot.url, "POST", "/api/requests", {
+      token,
+      body: { selection: { users: [alice.userPrincipalName, dollar.userPrincipalName] }, reason: "Sentinel: admin phished", incident: { source: "Microsoft Sentinel", id: "4712", title: "Admin phished" }, options: { resetPassword: true }, idempotencyKey: `admin-reset-${Date.now()}` },
+    });
+    assert.equal(answer.status, 202, JSON.stringify(answer.body));
+    const requestId = (answer.body as { requestId: string }).requestId;
+    await h.bot.idle();
+    const text = cardText(lastConfirmCard(h, APPROVAL_CHANNEL).card);
+    assert.ok(text.includes(requestId) && text.includes("1 of these users holds an admin role (Backup Service Account)") && text.includes("Privileged Authentication Administrator"), text);
+    const created = (await h.auditEntries()).find((e) => e.requestId === requestId && e.action === "request.created");
+    assert.equal((created?.details.passwordResetRoles as Record<string, unknown> | undefined)?.adminCount, 1, JSON.stringify(created?.details));
   });
 
   it("without --reset-password nothing is read and nothing is said", async () => {
