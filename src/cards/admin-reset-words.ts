@@ -51,7 +51,8 @@ export function adminResetLine(request: RevocationRequest): string {
 /** The Details fact naming every frozen admin and their roles, or none. */
 export function adminResetDetails(request: RevocationRequest): Fact[] {
   const check = request.adminReset;
-  if (check === undefined || !check.checked || check.adminCount === 0 || !request.containment.resetPassword) return [];
+  // Only beside a warning: admins the bot can reset need no approver's attention.
+  if (check === undefined || !check.checked || check.adminCount === 0 || adminResetLine(request) === "") return [];
   const listed = check.admins.map((a) => (a.roles.length === 0 ? adminName(a) : `${adminName(a)} (${a.roles.map(plain).join(", ")})`));
   const more = check.adminCount > listed.length ? `, and ${(check.adminCount - listed.length).toLocaleString("en-US")} more` : "";
   return [{ title: "Admin roles", value: `${listed.join(", ")}${more}` }];
