@@ -106,3 +106,14 @@ export class AdminResetChecker {
     return roleIds;
   }
 }
+
+/** The admin role check as the request.created entry records it. */
+export function adminResetAudit(check: AdminResetCheck): Record<string, unknown> {
+  if (!check.checked) return { checked: false, permissionMissing: check.permissionMissing, cause: check.cause };
+  return {
+    checked: true,
+    botCanReset: check.botCan === "everyone" ? "every user, admins included" : check.botCan === "non_admins" ? "users without an admin role" : "nobody",
+    adminCount: check.adminCount,
+    admins: check.admins.map((a) => ({ id: a.id, upn: a.userPrincipalName, roles: a.roles.join(", ") })),
+  };
+}

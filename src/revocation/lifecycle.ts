@@ -1,6 +1,6 @@
 import { randomInt } from "node:crypto";
 import { targetSetHash } from "./target-set.js";
-import type { AdminResetCheck, AdminResetChecker } from "./admin-reset.js";
+import { adminResetAudit, type AdminResetCheck, type AdminResetChecker } from "./admin-reset.js";
 import type { Logger } from "pino";
 import type { Auditor } from "../audit/auditor.js";
 import type { DirectoryUser } from "../directory/types.js";
@@ -146,17 +146,6 @@ export function pendingRequestOf(
     ...(input.responders === undefined || input.responders.length === 0 ? {} : { responders: input.responders }),
     ...(input.failedSignIns === undefined ? {} : { failedSignIns: input.failedSignIns }),
     ...(input.adminReset === undefined ? {} : { adminReset: input.adminReset }),
-  };
-}
-
-/** The admin role check as the request.created entry records it. */
-function adminResetAudit(check: AdminResetCheck): Record<string, unknown> {
-  if (!check.checked) return { checked: false, permissionMissing: check.permissionMissing, cause: check.cause };
-  return {
-    checked: true,
-    botCanReset: check.botCan === "everyone" ? "every user, admins included" : check.botCan === "non_admins" ? "users without an admin role" : "nobody",
-    adminCount: check.adminCount,
-    admins: check.admins.map((a) => ({ id: a.id, upn: a.userPrincipalName, roles: a.roles.join(", ") })),
   };
 }
 
