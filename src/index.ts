@@ -33,6 +33,7 @@ import { GraphRoleLookup } from "./policy/roles.js";
 import { createLogger, routeConsoleToLog } from "./logger.js";
 import { JobRunner, type JobRunnerOptions } from "./revocation/job-runner.js";
 import { RevocationService } from "./revocation/lifecycle.js";
+import { AdminResetChecker } from "./revocation/admin-reset.js";
 import type { RevocationRequest } from "./revocation/types.js";
 import { createServer, listen, type ReadinessReport } from "./server.js";
 import { SqlAuditStore } from "./store/audit-store.js";
@@ -244,6 +245,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     sweepPageSize: options.expirySweepPageSize,
     now: options.now,
     logger,
+    adminReset: new AdminResetChecker({ directory, logger }),
   });
   const cards = new RequestCards({ revocations, conversations, messenger, logger });
   const handlers = new CommandHandlers({

@@ -5,6 +5,7 @@
  */
 import type { DirectoryUser } from "../directory/types.js";
 import { hasContainment, isAppActor, type IncidentRef, type RevocationRequest } from "../revocation/types.js";
+import { adminResetDetails, adminResetLine } from "./admin-reset-words.js";
 import { containmentEffects } from "./containment-replies.js";
 import { enableEffect, enableTitle } from "./enable-replies.js";
 import { formatTime, listInWords, plain, plural, possessive, relativeTime, withoutConfigNames } from "./format.js";
@@ -238,6 +239,7 @@ export function confirmCardData(request: RevocationRequest, context: PendingCont
   }
   if (request.excluded.length > 0) details.push({ title: "Left out", value: excludedNames(request) });
   if ((request.failedSignIns?.users.length ?? 0) > 0) details.push({ title: "Failed sign-ins", value: failedSignInNames(request) });
+  details.push(...adminResetDetails(request));
 
   return {
     requestId: request.id,
@@ -250,6 +252,7 @@ export function confirmCardData(request: RevocationRequest, context: PendingCont
     excluded: excludedLine(request),
     responders: respondersLine(request),
     failedSignIns: failedSignInsLine(request),
+    adminReset: adminResetLine(request),
     rows: shown.map(targetRow),
     moreTargets:
       only !== undefined || n <= shown.length

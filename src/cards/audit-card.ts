@@ -14,6 +14,7 @@ import { formatTime, plain, plural, withoutConfigNames } from "./format.js";
 import { escapeMarkdown } from "./markdown.js";
 import type { AuditCardData, Fact } from "./models.js";
 import { OUTCOME_TEXT, humanTimes } from "./result-card.js";
+import { adminResetAuditText } from "./admin-reset-words.js";
 
 /** Facts shown on a post at most; the rest go behind Details. */
 const MAX_FACTS = 4;
@@ -204,6 +205,7 @@ function words(entry: AuditEntry): Worded {
           fact("Expires", str(d.expiresAt) === undefined ? undefined : formatTime(str(d.expiresAt) ?? null)),
           d.fourEyes === true ? { title: "Approval", value: "A second person must approve" } : undefined,
           excluded !== undefined && excluded > 0 ? { title: "Left out", value: plural(excluded, "user") } : undefined,
+          fact("Password resets", adminResetAuditText(d.passwordResetRoles)),
         ],
         details: [
           fact("Users", userLines(d.targets, d.moreTargets)),
@@ -211,7 +213,7 @@ function words(entry: AuditEntry): Worded {
           fact("Approvers asked", d.approvalChannel === undefined ? undefined : "in the approval channel"),
           fact("Set fingerprint", str(d.targetsSha256)),
         ],
-        covers: ["reason", "expiresAt", "fourEyes", "excludedCount", "targets", "moreTargets", "excluded", "approvalChannel", "targetsSha256", "targetCount", "disable", "incident"],
+        covers: ["reason", "expiresAt", "fourEyes", "excludedCount", "targets", "moreTargets", "excluded", "approvalChannel", "targetsSha256", "targetCount", "disable", "incident", "passwordResetRoles"],
       };
     }
     case "request.refused":

@@ -46,6 +46,8 @@ export interface ConfirmCardData {
   responders: string;
   /** `revoke ip`: "4 failed attempts from this address, not included: …", or "". */
   failedSignIns: string;
+  /** `--reset-password`: admins among the targets whose passwords the bot cannot reset, or that it could not check; or "". */
+  adminReset: string;
   /** A set: its first users, one row each; empty for one user. */
   rows: ConfirmTargetRow[];
   /** "" or e.g. "…and 55 more: the full list is in the replies to this card." */

@@ -1,5 +1,8 @@
 import type { BatchAnswer } from "./graph-batch.js";
+import type { RoleAssignment } from "./graph-listing.js";
 import type { DirectoryUser } from "./types.js";
+
+export type { RoleAssignment } from "./graph-listing.js";
 
 /** What kind of directory object an ID belongs to, when it is not a user. */
 export type DirectoryObjectKind = "user" | "group" | "servicePrincipal" | "application" | "device" | "other";
@@ -60,6 +63,13 @@ export interface Directory {
   confirmCompromisedMany(userIds: readonly string[]): Promise<BatchAnswer>;
   /** Which of groupIds the user is a member of (transitively), lower-case IDs. */
   memberGroups(userId: string, groupIds: readonly string[]): Promise<string[]>;
+  /**
+   * Microsoft Entra role assignments, every page; `principalId` narrows them to one principal.
+   * Needs RoleManagement.Read.Directory (a 403 says so).
+   */
+  roleAssignments(principalId?: string): Promise<RoleAssignment[]>;
+  /** The object ID of the bot's own service principal (the `oid` of its Graph token). */
+  ownPrincipalId(): Promise<string>;
   /** Obtains a Graph token, proving the credentials work (readiness). */
   checkAccess(): Promise<void>;
 }

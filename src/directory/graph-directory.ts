@@ -4,7 +4,7 @@ import { AppError } from "../errors.js";
 import { CONFIRM_COMPROMISED_LIMIT, isObjectId, type Directory, type DirectoryObjectKind, type FailedSignIns, type UserPages } from "./directory.js";
 import { BATCH_LIMIT, GraphBatch, type BatchAnswer } from "./graph-batch.js";
 import { mapGraphError } from "./graph-errors.js";
-import { listGroupUserIds, listSignInUsers, listUsers, readFailedSignIns } from "./graph-listing.js";
+import { listGroupUserIds, listRoleAssignments, listSignInUsers, listUsers, readFailedSignIns, type RoleAssignment } from "./graph-listing.js";
 import { departmentFilter, DISABLED_FILTER } from "./odata.js";
 import { ReportsBudget } from "./reports-budget.js";
 import { directoryUserOf, USER_SELECT, type DirectoryUser } from "./types.js";
@@ -212,6 +212,30 @@ export class GraphDirectory implements Directory {
       }
     }
     return found;
+  }
+
+  roleAssignments(principalId?: string): Promise<RoleAssignment[]> {
+    return listRoleAssignments(this.client, principalId);
+  }
+
+  /** The `oid` claim of the app's own Graph token: its service principal, with no Graph call. */
+  async ownPrincipalId(): Promise<string> {
+    let token: string;
+    try {
+      const answer = await this.credential.getToken(GRAPH_SCOPE);
+      if (answer === null) throw new Error("the credential returned no token");
+      token = answer.token;
+    } catch (err) {
+      throw mapGraphError(err, "readUser", "token");
+    }
+    let oid: unknown;
+    try {
+      oid = (JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as { oid?: unknown }).oid;
+    } catch {
+      oid = undefined;
+    }
+    if (typeof oid !== "string" || !isObjectId(oid)) throw new AppError("GraphUnavailable", "The bot's Microsoft Graph token names no service principal (no oid claim), so the bot cannot look up its own Microsoft Entra roles.");
+    return oid.toLowerCase();
   }
 
   async checkAccess(): Promise<void> {

@@ -25,7 +25,7 @@ export const LIST_PAGE_SIZE = 999;
 export const DEFAULT_MAX_PAGES = 1000;
 
 /** The two listings, for error messages and the permission each needs (DESIGN.md "Graph calls"). */
-export type ListingOperation = "listUsers" | "readSignIns" | "readGroupMembers";
+export type ListingOperation = "listUsers" | "readSignIns" | "readGroupMembers" | "readRoleAssignments";
 
 /**
  * The application permission each listing needs. Kept here rather than in errors.ts's
@@ -36,12 +36,14 @@ export const LISTING_PERMISSION: Readonly<Record<ListingOperation, string>> = {
   listUsers: "User.Read.All",
   readSignIns: "AuditLog.Read.All",
   readGroupMembers: "GroupMember.Read.All",
+  readRoleAssignments: "RoleManagement.Read.Directory",
 };
 
 const LISTING_ACTION: Readonly<Record<ListingOperation, string>> = {
   listUsers: "list users",
   readSignIns: "read sign-in logs",
   readGroupMembers: "read the members of the revoker and approver groups",
+  readRoleAssignments: "read Microsoft Entra role assignments (who holds an admin role)",
 };
 
 /** A user as the sign-in log names them (not a directory read: department and state are unknown). */
@@ -255,6 +257,7 @@ function stringOrNull(value: unknown): string | null {
 
 function subjectOf(op: ListingOperation, filter: string): string {
   if (op === "readGroupMembers") return `the member users of group ${filter}`;
+  if (op === "readRoleAssignments") return `the Microsoft Entra role assignments${filter === "" ? "" : ` matching ${filter}`}`;
   return op === "listUsers" ? `the users matching ${filter}` : `the sign-ins matching ${filter}`;
 }
 
@@ -332,4 +335,44 @@ function listingError(err: unknown, op: ListingOperation, filter: string): AppEr
     }
   }
   return mapGraphError(err, "readUser", subjectOf(op, filter));
+}
+
+/** One Microsoft Entra role assignment: who holds which role, tenant-wide or in a narrower scope. */
+export interface RoleAssignment {
+  /** Object ID of the user, group or service principal, lower case. */
+  principalId: string;
+  /** The role definition's ID (a built-in role's ID is its template ID), lower case. */
+  roleDefinitionId: string;
+  /** The role's name, when Graph expanded the definition. */
+  roleName: string | null;
+  /** "/" for the whole tenant; an administrative unit or object otherwise. */
+  directoryScopeId: string;
+}
+
+/**
+ * Microsoft Entra role assignments, every page: `GET /roleManagement/directory/roleAssignments
+ * ?$expand=roleDefinition`, narrowed to one principal with `$filter=principalId eq '{id}'`.
+ * A tenant holds few role assignments, so reading them all once per request is cheaper than one
+ * call per target.
+ * @throws AppError: Graph errors mapped (403 names RoleManagement.Read.Directory)
+ */
+export async function listRoleAssignments(client: Client, principalId?: string): Promise<RoleAssignment[]> {
+  if (principalId !== undefined && !OBJECT_ID.test(principalId)) throw new AppError("GraphBadRequest", `"${principalId.slice(0, 60)}" is not an object ID.`);
+  const filter = principalId === undefined ? "" : `principalId eq '${principalId}'`;
+  let first = client.api("/roleManagement/directory/roleAssignments").expand("roleDefinition");
+  if (filter !== "") first = first.filter(encodeURIComponent(filter));
+  const found: RoleAssignment[] = [];
+  for await (const records of pages(client, first, "readRoleAssignments", filter, {})) {
+    for (const r of records) {
+      if (typeof r.principalId !== "string" || typeof r.roleDefinitionId !== "string") throw unexpected("readRoleAssignments", filter, "an assignment without principalId or roleDefinitionId");
+      const definition = r.roleDefinition as { displayName?: unknown; templateId?: unknown } | undefined;
+      found.push({
+        principalId: r.principalId.toLowerCase(),
+        roleDefinitionId: (typeof definition?.templateId === "string" ? definition.templateId : r.roleDefinitionId).toLowerCase(),
+        roleName: typeof definition?.displayName === "string" ? definition.displayName : null,
+        directoryScopeId: typeof r.directoryScopeId === "string" ? r.directoryScopeId : "/",
+      });
+    }
+  }
+  return found;
 }

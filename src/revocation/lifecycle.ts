@@ -1,5 +1,6 @@
 import { randomInt } from "node:crypto";
 import { storedSetHash, targetSetHash } from "./target-set.js";
+import { adminResetAudit, type AdminResetCheck, type AdminResetChecker } from "./admin-reset.js";
 import type { Logger } from "pino";
 import type { Auditor } from "../audit/auditor.js";
 import type { DirectoryUser } from "../directory/types.js";
@@ -70,6 +71,8 @@ export interface NewRequest {
   failedSignIns?: FailedSignIns;
   /** An enable: the request of this bot's latest --disable of the account, or null (see RevocationRequest). */
   enableAgainst?: string | null;
+  /** `--reset-password`: admins in the set and what the bot's roles allow (found by `create`). */
+  adminReset?: AdminResetCheck;
 }
 
 /** approve and reject come from a request's card; cancel (withdraw) from the card or `cancel <id>`. */
@@ -111,7 +114,7 @@ export const SWEEP_PAGE_SIZE = 100;
 export function pendingRequestOf(
   input: Pick<
     NewRequest,
-    "requester" | "reason" | "disable" | "containment" | "targets" | "excluded" | "origin" | "incident" | "action" | "foreignDisable" | "responders" | "failedSignIns" | "enableAgainst"
+    "requester" | "reason" | "disable" | "containment" | "targets" | "excluded" | "origin" | "incident" | "action" | "foreignDisable" | "responders" | "failedSignIns" | "enableAgainst" | "adminReset"
   >,
   created: Date,
   ttlMinutes: number,
@@ -142,6 +145,7 @@ export function pendingRequestOf(
     ...(input.incident === undefined ? {} : { incident: input.incident }),
     ...(input.responders === undefined || input.responders.length === 0 ? {} : { responders: input.responders }),
     ...(input.failedSignIns === undefined ? {} : { failedSignIns: input.failedSignIns }),
+    ...(input.adminReset === undefined ? {} : { adminReset: input.adminReset }),
   };
 }
 
@@ -184,6 +188,8 @@ export class RevocationService {
       now?: () => Date;
       /** Where a failure after a committed decision is logged (it cannot change the decision). */
       logger?: Logger;
+      /** Finds admins in a --reset-password set and whether the bot can reset them (none: not checked). */
+      adminReset?: Pick<AdminResetChecker, "check">;
     },
   ) {}
 
@@ -197,7 +203,11 @@ export class RevocationService {
    * open requests: counted in the inserting transaction, so concurrent calls cannot pass together.
    */
   async create(input: NewRequest): Promise<RevocationRequest> {
-    const request = pendingRequestOf(input, this.now(), this.deps.ttlMinutes);
+    // Told before approval: admins whose passwords the bot's identity cannot reset (both doors).
+    const adminReset =
+      input.adminReset ??
+      (input.containment.resetPassword && (input.action ?? "revoke") === "revoke" && this.deps.adminReset !== undefined ? await this.deps.adminReset.check(input.targets) : undefined);
+    const request = pendingRequestOf({ ...input, ...(adminReset === undefined ? {} : { adminReset }) }, this.now(), this.deps.ttlMinutes);
     const cap = { max: this.deps.maxPendingPerRequester };
     await this.deps.store.create(request, {
       actor: input.requester,
@@ -237,6 +247,8 @@ export class RevocationService {
                 users: request.failedSignIns.users.slice(0, AUDIT_LISTED).map((u) => ({ id: u.id ?? "", upn: u.userPrincipalName, attempts: u.attempts })),
               },
             }),
+        // --reset-password: admins in the set and whether the bot's identity can reset them, as the card says.
+        ...(request.adminReset === undefined ? {} : { passwordResetRoles: adminResetAudit(request.adminReset) }),
         expiresAt: request.expiresAt,
         fourEyes: input.secondPerson !== null,
         ...(input.secondPerson === null ? {} : { secondPerson: input.secondPerson }),

@@ -1,5 +1,6 @@
 import type { FailedSignIns } from "../directory/directory.js";
 import type { DirectoryUser } from "../directory/types.js";
+import type { AdminResetCheck } from "./admin-reset.js";
 
 /** pending → approved → running → completed | failed; or pending → rejected | cancelled | expired. */
 export type RequestState =
@@ -174,6 +175,11 @@ export interface RevocationRequest {
   failedSignIns?: FailedSignIns;
   /** How the approver settled the responders: included, or left out of the set (008). */
   respondersChoice?: "included" | "left_out";
+  /**
+   * `--reset-password`: admins among the targets and whether the bot's identity can reset them,
+   * found when the request was made (017); absent without the option.
+   */
+  adminReset?: AdminResetCheck;
 }
 
 /** A target who is a responder, as the card and the audit name them. */

@@ -338,6 +338,13 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`update outbox set placeholder_at = set_aside_at where set_aside_at is not null`.execute(db);
     },
   },
+  "017-admin-reset-check": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Frozen with a --reset-password request, so its card, every refresh and the audit show the
+      // same: admins among the targets and whether the bot's identity can reset their passwords.
+      await db.schema.alterTable("requests").addColumn("admin_reset", "text").execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

@@ -33,6 +33,7 @@ import type { AuditKey } from "../audit/chain.js";
 import { appendAuditEntries, appendAuditEntry } from "./audit-store.js";
 import type { DialectKind } from "./database.js";
 import type { Database, RequestsTable, TargetOutcomesTable } from "./schema.js";
+import type { AdminResetCheck } from "../revocation/admin-reset.js";
 
 type Clock = () => Date;
 type Db = Kysely<Database> | Transaction<Database>;
@@ -88,6 +89,7 @@ export class SqlRequestStore implements RequestStore {
           failed_sign_ins: request.failedSignIns === undefined ? null : JSON.stringify(request.failedSignIns),
           responders_choice: request.respondersChoice ?? null,
           enable_against: request.enableAgainst,
+          admin_reset: request.adminReset === undefined ? null : JSON.stringify(request.adminReset),
         })
         .execute();
       for (let i = 0; i < request.targets.length; i += INSERT_CHUNK) {
@@ -615,6 +617,7 @@ export class SqlRequestStore implements RequestStore {
       ...(row.responders === null || row.responders === undefined ? {} : { responders: JSON.parse(row.responders) as Responder[] }),
       ...(row.failed_sign_ins === null || row.failed_sign_ins === undefined ? {} : { failedSignIns: JSON.parse(row.failed_sign_ins) as FailedSignIns }),
       ...(row.responders_choice === "included" || row.responders_choice === "left_out" ? { respondersChoice: row.responders_choice } : {}),
+      ...(row.admin_reset === null || row.admin_reset === undefined ? {} : { adminReset: JSON.parse(row.admin_reset) as AdminResetCheck }),
     };
   }
 }

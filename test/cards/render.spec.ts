@@ -64,6 +64,7 @@ const confirmSample: ConfirmCardData = {
   approveWithoutRespondersVerb: "",
   responders: "",
   failedSignIns: "",
+  adminReset: "",
   refreshVerb: Verbs.refresh,
   refreshUserIds: ["29:sam"],
 };
@@ -73,6 +74,7 @@ const confirmResponders: ConfirmCardData = {
   ...confirmSample,
   responders: "2 of these users are responders (in a revoker or approver group): Sam Lead, Val Analyst.",
   failedSignIns: "4 failed attempts from this address, not included: failed sign-ins never choose a target (2 accounts, named under Details).",
+  adminReset: "1 of these users holds an admin role (Avery Admin): this bot's identity has no role that can reset an admin's password (Privileged Authentication Administrator), so that user's password will not be reset; the sessions are still revoked.",
   approveVerb: "",
   approveWithRespondersVerb: Verbs.approveWithResponders,
   approveWithoutRespondersVerb: Verbs.approveWithoutResponders,

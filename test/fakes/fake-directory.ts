@@ -1,4 +1,4 @@
-import type { Directory, DirectoryObjectKind, FailedSignIns } from "../../src/directory/directory.js";
+import type { Directory, DirectoryObjectKind, FailedSignIns, RoleAssignment } from "../../src/directory/directory.js";
 import type { BatchAnswer, BatchItemResult } from "../../src/directory/graph-batch.js";
 import type { DirectoryUser } from "../../src/directory/types.js";
 import { AppError } from "../../src/errors.js";
@@ -160,6 +160,18 @@ export class FakeDirectory implements Directory {
   memberGroups(userId: string, groupIds: readonly string[]): Promise<string[]> {
     const mine = this.groups.get(userId.toLowerCase()) ?? [];
     return Promise.resolve(groupIds.filter((g) => mine.includes(g)));
+  }
+
+  /** Microsoft Entra role assignments of the fake tenant (none unless a test adds them). */
+  readonly roleAssignmentList: RoleAssignment[] = [];
+  readonly principalId = "b0770b07-0000-4000-8000-00000000fa4e";
+
+  roleAssignments(principalId?: string): Promise<RoleAssignment[]> {
+    return Promise.resolve(this.roleAssignmentList.filter((a) => principalId === undefined || a.principalId === principalId.toLowerCase()));
+  }
+
+  ownPrincipalId(): Promise<string> {
+    return Promise.resolve(this.principalId);
   }
 
   checkAccess(): Promise<void> {

@@ -143,6 +143,24 @@ for (const dialect of testDialects()) {
         assert.deepEqual(approved?.responders, request.responders, "who the responders were stays on the request");
       });
 
+      it("keeps --reset-password's admin role check with the request, as found (migration 017): the card's refreshes read what was frozen", async () => {
+        const request = pendingRequest("R-ADMINS", 2);
+        const [first] = request.targets;
+        assert.ok(first !== undefined);
+        request.containment = { resetPassword: true, confirmCompromised: false };
+        request.adminReset = { checked: true, botCan: "non_admins", adminCount: 1, admins: [{ id: first.id, userPrincipalName: first.userPrincipalName, displayName: first.displayName, roles: ["Exchange Administrator"] }] };
+        await requests.create(request, auditEntry("request.created", request.id));
+        assert.deepEqual(await requests.get(request.id), request);
+        assert.deepEqual((await requests.summary(request.id, 10))?.request.adminReset, request.adminReset);
+        const unchecked = pendingRequest("R-NOCHECK", 1);
+        unchecked.adminReset = { checked: false, permissionMissing: true, cause: "no permission" };
+        await requests.create(unchecked, auditEntry("request.created", unchecked.id));
+        assert.deepEqual((await requests.get(unchecked.id))?.adminReset, unchecked.adminReset);
+        const without = pendingRequest("R-NORESET", 1);
+        await requests.create(without, auditEntry("request.created", without.id));
+        assert.equal((await requests.get(without.id))?.adminReset, undefined);
+      });
+
       it("queues the job on enqueue and closes it on finish", async () => {
         await approvedRequest("R-JOB");
         const job = await opened.db.selectFrom("jobs").selectAll().where("request_id", "=", "R-JOB").executeTakeFirstOrThrow();

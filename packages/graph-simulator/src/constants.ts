@@ -43,6 +43,9 @@ export const GRAPH_ROLES = {
   auditLogReadAll: "AuditLog.Read.All",
   userPasswordProfileReadWriteAll: "User-PasswordProfile.ReadWrite.All",
   identityRiskyUserReadWriteAll: "IdentityRiskyUser.ReadWrite.All",
+  roleManagementReadDirectory: "RoleManagement.Read.Directory",
+  roleManagementReadAll: "RoleManagement.Read.All",
+  roleManagementReadWriteDirectory: "RoleManagement.ReadWrite.Directory",
 } as const;
 
 /**
@@ -59,6 +62,7 @@ export const ALL_GRAPH_ROLES: readonly string[] = Object.freeze([
   GRAPH_ROLES.auditLogReadAll,
   GRAPH_ROLES.userPasswordProfileReadWriteAll,
   GRAPH_ROLES.identityRiskyUserReadWriteAll,
+  GRAPH_ROLES.roleManagementReadDirectory,
 ]);
 
 /**

@@ -22,6 +22,8 @@ export const OPERATION_ROLES = {
   // with User.ReadWrite.All and Directory.ReadWrite.All above it.
   updatePasswordProfile: [R.userPasswordProfileReadWriteAll, R.userReadWriteAll, R.directoryReadWriteAll],
   confirmCompromised: [R.identityRiskyUserReadWriteAll],
+  // List unifiedRoleAssignments (directory provider): RoleManagement.Read.Directory least privileged.
+  readRoleAssignments: [R.roleManagementReadDirectory, R.roleManagementReadAll, R.directoryReadAll, R.roleManagementReadWriteDirectory, R.directoryReadWriteAll],
 } as const satisfies Record<string, readonly string[]>;
 
 /**

@@ -26,6 +26,7 @@ import { OPERATION_ROLES, requireAnyRole } from "./graph-permissions.js";
 import { GRAPH_JSON_CONTENT_TYPE } from "./graph-projection.js";
 import { checkMemberGroups, confirmCompromised, getUser, listUsers, revokeSignInSessions, updateUser, updateUserRoles } from "./graph-users.js";
 import { listGroupTransitiveUsers } from "./graph-groups.js";
+import { listRoleAssignments } from "./graph-role-assignments.js";
 import { listSignIns, SIGN_IN_READ_ROLES } from "./graph-signins.js";
 import { toSimSubRequest } from "./http-exchange.js";
 import type { HandledRequest, SimRequest, SimResponse } from "./http-exchange.js";
@@ -300,6 +301,8 @@ function route(request: SimRequest, tenant: SimulatedTenant): Operation {
       return routeGroups(request, address);
     case "identityprotection":
       return routeIdentityProtection(request, address);
+    case "rolemanagement":
+      return routeRoleManagement(request, address);
     default:
       throw segmentNotFound(address.collectionSegment);
   }
@@ -372,6 +375,16 @@ function routeIdentityProtection(request: SimRequest, address: ResourceAddress):
     throw segmentNotFound(extra ?? action);
   }
   return only("POST", request, { roles: OPERATION_ROLES.confirmCompromised, identityProtection: true, run: (context) => confirmCompromised(context) });
+}
+
+/** `GET /roleManagement/directory/roleAssignments`: Entra role assignments (who holds an admin role). */
+function routeRoleManagement(request: SimRequest, address: ResourceAddress): Operation {
+  const [collection, extra] = address.rest;
+  if (address.keyForm !== "plain" || address.key?.toLowerCase() !== "directory" || collection === undefined) {
+    throw segmentNotFound(address.key ?? address.collectionSegment);
+  }
+  if (extra !== undefined || collection.toLowerCase() !== "roleassignments") throw segmentNotFound(extra ?? collection);
+  return only("GET", request, { roles: OPERATION_ROLES.readRoleAssignments, run: (context) => listRoleAssignments(context) });
 }
 
 /** `GET /auditLogs/signIns`: the only audit log the bot reads. */

@@ -74,3 +74,4 @@ export { toODataStringLiteral } from "./odata-filter.js";
 export { createTlsIdentity } from "./certificate.js";
 export type { TlsIdentity } from "./certificate.js";
 export { simUser } from "./fixtures.js";
+export { ENTRA_ROLE_TEMPLATE_IDS } from "./graph-role-assignments.js";
