@@ -7,8 +7,9 @@ import type { DirectoryUser } from "../directory/types.js";
 import { hasContainment, isAppActor, type IncidentRef, type RevocationRequest } from "../revocation/types.js";
 import { containmentEffects } from "./containment-replies.js";
 import { enableEffect, enableTitle } from "./enable-replies.js";
-import { formatTime, listInWords, plain, plural, possessive, relativeTime, withoutConfigNames } from "./format.js";
+import { formatTime, listInWords, plain, plural, relativeTime, withoutConfigNames } from "./format.js";
 import type { ConfirmCardData, ConfirmTargetRow, Fact } from "./models.js";
+import { revokeWhat } from "./request-title.js";
 import { Verbs } from "./verbs.js";
 
 /** Users of a set shown on the approval card, one row each; the full list is in its thread. */
@@ -57,14 +58,25 @@ function sharedDepartment(targets: readonly DirectoryUser[], n: number): string 
   return targets.every((t) => t.department === first) ? first : undefined;
 }
 
-/** "Revoke Alice Wood's sessions?", "Revoke sessions of 60 users in Claims?" */
-export function approvalTitle(request: RevocationRequest, n: number): string {
+/**
+ * "Revoke Alice Wood's and Bob Stone's sessions?", "Revoke sessions of the 3 users who signed in
+ * from 203.0.113.50 in the last 24 hours and reset their passwords?", "Revoke sessions of all 60
+ * users in Claims?": what was asked, with the options that change what runs (request-title.ts).
+ */
+export function approvalTitle(request: RevocationRequest, n: number, now?: Date): string {
   const only = n === 1 ? request.targets[0] : undefined;
   if (request.action === "enable" && only !== undefined) return enableTitle(nameOf(only));
-  const disable = request.disable ? (n === 1 ? " and disable the account" : " and disable the accounts") : "";
-  if (only !== undefined) return `Revoke ${possessive(nameOf(only))} sessions${disable}?`;
-  const department = sharedDepartment(request.targets, n);
-  return `Revoke sessions of ${plural(n, "user")}${department === undefined ? "" : ` in ${plain(department)}`}${disable}?`;
+  const what = revokeWhat(
+    {
+      selection: request.selection,
+      n,
+      names: request.targets.length === n ? request.targets.map(nameOf) : undefined,
+      sharedDepartment: sharedDepartment(request.targets, n),
+      ...(now === undefined ? {} : { now }),
+    },
+    request,
+  );
+  return `R${what.slice(1)}?`;
 }
 
 /**
@@ -237,7 +249,7 @@ export function confirmCardData(request: RevocationRequest, context: PendingCont
 
   return {
     requestId: request.id,
-    title: approvalTitle(request, n),
+    title: approvalTitle(request, n, now),
     askedLine: `${plain(request.requester.name)} asked ${relativeTime(request.createdAt, now)} · expires ${relativeTime(request.expiresAt, now)}`,
     reasonLine: request.reason === "" ? "No reason was given." : `Reason: ${plain(request.reason)}`,
     incidentLine: incidentLine(request.incident),

@@ -2,7 +2,7 @@ import { Requests } from "../cards/chat-replies.js";
 import type { TurnContext } from "botbuilder";
 import type { FailedSignIns } from "../directory/directory.js";
 import type { DirectoryUser } from "../directory/types.js";
-import type { Actor, Containment, ExcludedTarget, RequestAction, Responder } from "../revocation/types.js";
+import type { Actor, Containment, ExcludedTarget, RequestAction, RequestSelection, Responder } from "../revocation/types.js";
 import type { HandlerDeps } from "./ports.js";
 import { sortOutUsers } from "./selections.js";
 import { explainFailure, referenceOf } from "./turn.js";
@@ -23,6 +23,8 @@ export interface TargetSet {
   failedSignIns?: FailedSignIns;
   /** An enable: the request of this bot's latest --disable of the account, or null. */
   enableAgainst?: string | null;
+  /** How the targets were chosen (stored with the request to title its cards). */
+  selected?: RequestSelection;
 }
 
 /**
@@ -62,6 +64,7 @@ export async function createRequest(context: TurnContext, deps: HandlerDeps, act
     origin: referenceOf(context),
     approvalChannel: approvalChannel?.conversation?.id ?? "",
     selection: command,
+    ...(set.selected === undefined ? {} : { selected: set.selected }),
     secondPerson,
     responders,
     ...(set.failedSignIns === undefined ? {} : { failedSignIns: set.failedSignIns }),

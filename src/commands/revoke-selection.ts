@@ -32,7 +32,7 @@ export const revokeDisabled: CommandHandler<"revokeDisabled"> = (context, comman
 export const revokeIp: CommandHandler<"revokeIp"> = (context, command, deps) => {
   const since = new Date((deps.now?.() ?? new Date()).getTime() - command.sinceHours * 3_600_000);
   return revokeSelection(context, deps, {
-    ...ipSelection(deps.directory, command.ip, since, { option: `${command.sinceHours}h`, text: `in the last ${hoursText(command.sinceHours)}` }),
+    ...ipSelection(deps.directory, command.ip, since, { option: `${command.sinceHours}h`, hours: command.sinceHours, text: `in the last ${hoursText(command.sinceHours)}` }),
     reason: command.reason,
     disable: command.disable,
     containment: command.containment,
@@ -71,6 +71,7 @@ async function revokeSelection(context: TurnContext, deps: HandlerDeps, selectio
     reason: selection.reason,
     disable: selection.disable,
     containment: selection.containment,
+    selected: selection.selected,
     ...(failedSignIns === undefined ? {} : { failedSignIns }),
   });
 }

@@ -26,7 +26,9 @@ import type {
   RevocationRequest,
   StepOutcome,
   TargetOutcome,
+  RequestSelection,
 } from "../revocation/types.js";
+import { selectionFrom } from "../revocation/types.js";
 import type { AuditKey } from "../audit/chain.js";
 import { appendAuditEntries, appendAuditEntry } from "./audit-store.js";
 import type { DialectKind } from "./database.js";
@@ -85,6 +87,7 @@ export class SqlRequestStore implements RequestStore {
           failed_sign_ins: request.failedSignIns === undefined ? null : JSON.stringify(request.failedSignIns),
           responders_choice: request.respondersChoice ?? null,
           enable_against: request.enableAgainst,
+          selection: request.selection === undefined ? null : JSON.stringify(request.selection),
         })
         .execute();
       for (let i = 0; i < request.targets.length; i += INSERT_CHUNK) {
@@ -577,8 +580,22 @@ export class SqlRequestStore implements RequestStore {
       ...(row.responders === null || row.responders === undefined ? {} : { responders: JSON.parse(row.responders) as Responder[] }),
       ...(row.failed_sign_ins === null || row.failed_sign_ins === undefined ? {} : { failedSignIns: JSON.parse(row.failed_sign_ins) as FailedSignIns }),
       ...(row.responders_choice === "included" || row.responders_choice === "left_out" ? { respondersChoice: row.responders_choice } : {}),
+      ...selectionOfRow(row.selection),
     };
   }
+}
+
+/** The request's selection from its column ({} when absent or unreadable: the cards fall back to counting). */
+function selectionOfRow(json: string | null | undefined): { selection?: RequestSelection } {
+  if (json === null || json === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return {};
+  }
+  const selection = selectionFrom(parsed);
+  return selection === undefined ? {} : { selection };
 }
 
 /** The outcome columns of a target joined with its outcome (targetsWithOutcomes), read by joinedOutcomeOf. */

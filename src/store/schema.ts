@@ -85,6 +85,8 @@ export interface RequestsTable {
   responders_choice: string | null;
   /** An enable: the request ID of the --disable it was asked against, or null (012). */
   enable_against: string | null;
+  /** JSON: how the targets were chosen (RequestSelection), or null on older requests (018). */
+  selection: string | null;
 }
 
 /** The frozen target snapshot: one row per user, in the order shown on the card. */
