@@ -156,7 +156,7 @@ function excludedLine(request: RevocationRequest): string {
     guests > 0 ? `${plural(guests, "guest")} (their sessions live in their home tenants)` : "",
     protectedCount > 0 ? `${plural(protectedCount, "protected account")} (never revoked)` : "",
   ].filter((c) => c !== "");
-  return `Left out: ${listInWords(counts)}.`;
+  return `Left out: ${listInWords(counts)}, named under Details.`;
 }
 
 function excludedNames(request: RevocationRequest): string {
@@ -177,18 +177,30 @@ function named(names: readonly string[]): string {
 }
 
 /**
- * "2 of these users are responders: Sam Lead, Val Analyst." — members of a revoker or approver
- * group in the set, as frozen with the request; after an approval without them, that they were left out.
+ * "2 of these users are responders (in a revoker or approver group): Sam Lead, Val Analyst." —
+ * members of a revoker or approver group in the set, as frozen with the request; after an approval
+ * without them, that they were left out. With the names: the result card's Details.
  */
 export function respondersLine(request: RevocationRequest): string {
   const responders = request.responders ?? [];
   if (responders.length === 0) return "";
-  const names = named(responders.map((r) => plain(r.displayName ?? r.userPrincipalName)));
-  if (request.respondersChoice === "left_out") {
-    return `${responders.length === 1 ? "1 responder was" : `${responders.length} responders were`} left out on approval and are not acted on: ${names}.`;
-  }
-  const lead = responders.length === 1 ? "1 of these users is a responder" : `${responders.length} of these users are responders`;
-  return `${lead} (in a revoker or approver group): ${names}.`;
+  return `${respondersCount(request)}: ${respondersNames(request)}.`;
+}
+
+/** The responders counted in words, without their names: "2 of these users are responders (in a revoker or approver group)". */
+function respondersCount(request: RevocationRequest): string {
+  const n = request.responders?.length ?? 0;
+  if (request.respondersChoice === "left_out") return `${n === 1 ? "1 responder was" : `${n} responders were`} left out on approval and are not acted on`;
+  return `${n === 1 ? "1 of these users is a responder" : `${n} of these users are responders`} (in a revoker or approver group)`;
+}
+
+function respondersNames(request: RevocationRequest): string {
+  return named((request.responders ?? []).map((r) => plain(r.displayName ?? r.userPrincipalName)));
+}
+
+/** The approval card's line: counted in words, named under Details (as those left out and the failed attempts are). */
+function respondersCountLine(request: RevocationRequest): string {
+  return (request.responders?.length ?? 0) === 0 ? "" : `${respondersCount(request)}, named under Details.`;
 }
 
 /** `revoke ip`: "4 failed attempts from this address, not included: …" (names behind Details), or "". */
@@ -244,6 +256,7 @@ export function confirmCardData(request: RevocationRequest, context: PendingCont
     details.push({ title: "Object ID", value: only.id }, { title: "User type", value: plain(only.userType ?? "Unknown") });
     if (only.signInSessionsValidFromDateTime !== null) details.push({ title: "Sessions valid from", value: formatTime(only.signInSessionsValidFromDateTime, now) });
   }
+  if ((request.responders?.length ?? 0) > 0) details.push({ title: "Responders", value: respondersNames(request) });
   if (request.excluded.length > 0) details.push({ title: "Left out", value: excludedNames(request) });
   if ((request.failedSignIns?.users.length ?? 0) > 0) details.push({ title: "Failed sign-ins", value: failedSignInNames(request) });
 
@@ -256,7 +269,7 @@ export function confirmCardData(request: RevocationRequest, context: PendingCont
     facts,
     breakdown: only === undefined ? breakdownLine(request.targets, n) : "",
     excluded: excludedLine(request),
-    responders: respondersLine(request),
+    responders: respondersCountLine(request),
     failedSignIns: failedSignInsLine(request),
     rows: shown.map(targetRow),
     moreTargets:

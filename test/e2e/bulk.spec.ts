@@ -218,7 +218,7 @@ describe("e2e bulk: revoke department (300 users) in a channel", function () {
     // users listed, the rest in replies.
     const text = cardText(card);
     assert.ok(text.includes(`Revoke sessions of all ${n} users in ${DEPARTMENT}?`), text);
-    assert.ok(text.includes(`Left out: ${guests.length} guests (their sessions live in their home tenants).`), text);
+    assert.ok(text.includes(`Left out: ${guests.length} guests (their sessions live in their home tenants), named under Details.`), text);
     for (const g of guests) assert.ok(text.includes(onCard(g.userPrincipalName)), `names the guest ${g.userPrincipalName}`);
     const listed = members.filter((m) => text.includes(m.userPrincipalName));
     assert.equal(listed.length, APPROVAL_ROWS, `the card lists ${APPROVAL_ROWS} users`);
@@ -489,7 +489,7 @@ describe("e2e bulk: revoke disabled and revoke ip (breakglass protected); bad in
       guests.length > 0 ? `${guests.length} guest${guests.length === 1 ? "" : "s"} (their sessions live in their home tenants)` : "",
       protectedOnes.length > 0 ? `${protectedOnes.length} protected account (never revoked)` : "",
     ].filter((s) => s !== "");
-    if (leftOut.length > 0) assert.ok(text.includes(`Left out: ${leftOut.join(" and ")}.`), text);
+    if (leftOut.length > 0) assert.ok(text.includes(`Left out: ${leftOut.join(" and ")}, named under Details.`), text);
     else assert.ok(!text.includes("Left out"), text);
     assert.equal(targets.filter((t) => text.includes(t.userPrincipalName)).length, Math.min(APPROVAL_ROWS, targets.length), `${command}: the card lists up to ${APPROVAL_ROWS}`);
     if (targets.length > APPROVAL_ROWS) assert.ok(text.includes(`…and ${targets.length - APPROVAL_ROWS} more: the full list is in the replies to this card.`), text);
