@@ -381,9 +381,8 @@ export class RevocationService {
     options: { enableAnyway?: boolean; responders?: ResponderChoice } = {},
   ): Promise<DecisionResult> {
     // Identity, state and role are decided from the request's row and counts (responders were
-    // frozen with it); targets are read only for the answer's card once the decision is made
-    // (and the first few, for the audit post to name a small set).
-    const head = await this.deps.store.summary(id, TITLE_NAMES);
+    // frozen with it); targets are read only for the answer's card once the decision is made.
+    const head = await this.head(id);
     if (head === undefined) return { kind: "notFound" };
     const request = head.request;
     const withComment = comment === null ? {} : { comment };
@@ -422,6 +421,8 @@ export class RevocationService {
     const responders = request.responders ?? [];
     const choice = verb === "approve" ? options.responders : undefined;
     const leftOut = choice === "exclude" ? responders : [];
+    // A small set's users, read once the decision is allowed, so that its audit post names them.
+    const few = head.targetCount <= TITLE_NAMES ? ((await this.deps.store.summary(id, TITLE_NAMES))?.rows.map((r) => r.target) ?? []) : [];
     const updated = await this.deps.store.transition(
       id,
       request.version,
@@ -447,7 +448,7 @@ export class RevocationService {
             ...titleDetails(
               request,
               head.targetCount - leftOut.length,
-              head.rows.map((r) => r.target).filter((t) => !leftOut.some((l) => l.id === t.id)),
+              few.filter((t) => !leftOut.some((l) => l.id === t.id)),
             ),
             ...(roles === undefined ? {} : { roles }),
             ...(options.enableAnyway === true ? { confirmed: "enable anyway: the account was not disabled by this bot" } : {}),
