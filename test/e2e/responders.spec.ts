@@ -167,7 +167,9 @@ describe("e2e: responders in a set of any size (FOUR_EYES_MIN_TARGETS=10)", func
     labPlusVal(true);
     const { card, cardId, requestId } = await valAsks(`revoke department "${LAB}"`, Verbs.approve);
     const text = cardText(card);
-    assert.ok(text.includes("1 of these users is a responder (in a revoker or approver group), named under Details.") && text.includes("Val Requester"), text);
+    assert.ok(text.includes("1 of these users is a responder (in a revoker or approver group), named under Details."), text);
+    // Named under Details (a fact of the card's hidden Details container), like those left out.
+    assert.match(JSON.stringify(card), /\{"title":"Responders","value":"Val Requester"\}/, JSON.stringify(card));
     assert.ok(text.includes("is a member of a revoker or approver group"), text);
     const stored = await storedRequest(h, requestId);
     assert.deepEqual(stored?.responders?.map((r) => r.id), [val.id]);
