@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import type { Auditor } from "../audit/auditor.js";
 import { clipString } from "../audit/clip.js";
 import { REQUEST_ID } from "../commands/parse.js";
+import { formatTime } from "../cards/format.js";
 import { departmentSelection, disabledSelection, ipSelection, resolveNamedUsers, resolveSelection, sortOutUsers, type SelectionSource } from "../commands/selections.js";
 import type { Directory, FailedSignIns } from "../directory/directory.js";
 import type { DirectoryUser } from "../directory/types.js";
@@ -202,6 +203,7 @@ export class RequestsApi {
         origin: channel,
         approvalChannel: channelId,
         selection: chosen.command,
+        selected: chosen.kind === "users" ? { kind: "users" } : chosen.source.selected,
         secondPerson,
         incident: proposal.incident,
         responders,
@@ -245,7 +247,7 @@ export class RequestsApi {
       case "disabled":
         return bulk(disabledSelection(directory));
       case "ip":
-        return bulk(ipSelection(directory, s.ip, s.since, { option: s.since.toISOString(), text: `since ${s.since.toISOString()}` }));
+        return bulk(ipSelection(directory, s.ip, s.since, { option: s.since.toISOString(), text: `since ${formatTime(s.since.toISOString())}` }));
     }
   }
 

@@ -8,8 +8,9 @@ import { hasContainment, isAppActor, type IncidentRef, type RevocationRequest } 
 import { adminResetDetails, adminResetLine } from "./admin-reset-words.js";
 import { containmentEffects } from "./containment-replies.js";
 import { enableEffect, enableTitle } from "./enable-replies.js";
-import { formatTime, listInWords, plain, plural, possessive, relativeTime, withoutConfigNames } from "./format.js";
+import { formatTime, listInWords, plain, plural, relativeTime, withoutConfigNames } from "./format.js";
 import type { ConfirmCardData, ConfirmTargetRow, Fact } from "./models.js";
+import { revokeWhat } from "./request-title.js";
 import { Verbs } from "./verbs.js";
 
 /** Users of a set shown on the approval card, one row each; the full list is in its thread. */
@@ -58,14 +59,25 @@ function sharedDepartment(targets: readonly DirectoryUser[], n: number): string 
   return targets.every((t) => t.department === first) ? first : undefined;
 }
 
-/** "Revoke Alice Wood's sessions?", "Revoke sessions of 60 users in Claims?" */
-export function approvalTitle(request: RevocationRequest, n: number): string {
+/**
+ * "Revoke Alice Wood's and Bob Stone's sessions?", "Revoke sessions of the 3 users who signed in
+ * from 203.0.113.50 in the last 24 hours and reset their passwords?", "Revoke sessions of all 60
+ * users in Claims?": what was asked, with the options that change what runs (request-title.ts).
+ */
+export function approvalTitle(request: RevocationRequest, n: number, now?: Date): string {
   const only = n === 1 ? request.targets[0] : undefined;
   if (request.action === "enable" && only !== undefined) return enableTitle(nameOf(only));
-  const disable = request.disable ? (n === 1 ? " and disable the account" : " and disable the accounts") : "";
-  if (only !== undefined) return `Revoke ${possessive(nameOf(only))} sessions${disable}?`;
-  const department = sharedDepartment(request.targets, n);
-  return `Revoke sessions of ${plural(n, "user")}${department === undefined ? "" : ` in ${plain(department)}`}${disable}?`;
+  const what = revokeWhat(
+    {
+      selection: request.selection,
+      n,
+      names: request.targets.length === n ? request.targets.map(nameOf) : undefined,
+      sharedDepartment: sharedDepartment(request.targets, n),
+      ...(now === undefined ? {} : { now }),
+    },
+    request,
+  );
+  return `R${what.slice(1)}?`;
 }
 
 /**
@@ -149,7 +161,7 @@ function excludedLine(request: RevocationRequest): string {
     guests > 0 ? `${plural(guests, "guest")} (their sessions live in their home tenants)` : "",
     protectedCount > 0 ? `${plural(protectedCount, "protected account")} (never revoked)` : "",
   ].filter((c) => c !== "");
-  return `Left out: ${listInWords(counts)}.`;
+  return `Left out: ${listInWords(counts)}, named under Details.`;
 }
 
 function excludedNames(request: RevocationRequest): string {
@@ -170,18 +182,30 @@ function named(names: readonly string[]): string {
 }
 
 /**
- * "2 of these users are responders: Sam Lead, Val Analyst." — members of a revoker or approver
- * group in the set, as frozen with the request; after an approval without them, that they were left out.
+ * "2 of these users are responders (in a revoker or approver group): Sam Lead, Val Analyst." —
+ * members of a revoker or approver group in the set, as frozen with the request; after an approval
+ * without them, that they were left out. With the names: the result card's Details.
  */
 export function respondersLine(request: RevocationRequest): string {
   const responders = request.responders ?? [];
   if (responders.length === 0) return "";
-  const names = named(responders.map((r) => plain(r.displayName ?? r.userPrincipalName)));
-  if (request.respondersChoice === "left_out") {
-    return `${responders.length === 1 ? "1 responder was" : `${responders.length} responders were`} left out on approval and are not acted on: ${names}.`;
-  }
-  const lead = responders.length === 1 ? "1 of these users is a responder" : `${responders.length} of these users are responders`;
-  return `${lead} (in a revoker or approver group): ${names}.`;
+  return `${respondersCount(request)}: ${respondersNames(request)}.`;
+}
+
+/** The responders counted in words, without their names: "2 of these users are responders (in a revoker or approver group)". */
+function respondersCount(request: RevocationRequest): string {
+  const n = request.responders?.length ?? 0;
+  if (request.respondersChoice === "left_out") return `${n === 1 ? "1 responder was" : `${n} responders were`} left out on approval and are not acted on`;
+  return `${n === 1 ? "1 of these users is a responder" : `${n} of these users are responders`} (in a revoker or approver group)`;
+}
+
+function respondersNames(request: RevocationRequest): string {
+  return named((request.responders ?? []).map((r) => plain(r.displayName ?? r.userPrincipalName)));
+}
+
+/** The approval card's line: counted in words, named under Details (as those left out and the failed attempts are). */
+function respondersCountLine(request: RevocationRequest): string {
+  return (request.responders?.length ?? 0) === 0 ? "" : `${respondersCount(request)}, named under Details.`;
 }
 
 /** `revoke ip`: "4 failed attempts from this address, not included: …" (names behind Details), or "". */
@@ -237,20 +261,21 @@ export function confirmCardData(request: RevocationRequest, context: PendingCont
     details.push({ title: "Object ID", value: only.id }, { title: "User type", value: plain(only.userType ?? "Unknown") });
     if (only.signInSessionsValidFromDateTime !== null) details.push({ title: "Sessions valid from", value: formatTime(only.signInSessionsValidFromDateTime, now) });
   }
+  if ((request.responders?.length ?? 0) > 0) details.push({ title: "Responders", value: respondersNames(request) });
   if (request.excluded.length > 0) details.push({ title: "Left out", value: excludedNames(request) });
   if ((request.failedSignIns?.users.length ?? 0) > 0) details.push({ title: "Failed sign-ins", value: failedSignInNames(request) });
   details.push(...adminResetDetails(request));
 
   return {
     requestId: request.id,
-    title: approvalTitle(request, n),
+    title: approvalTitle(request, n, now),
     askedLine: `${plain(request.requester.name)} asked ${relativeTime(request.createdAt, now)} · expires ${relativeTime(request.expiresAt, now)}`,
     reasonLine: request.reason === "" ? "No reason was given." : `Reason: ${plain(request.reason)}`,
     incidentLine: incidentLine(request.incident),
     facts,
     breakdown: only === undefined ? breakdownLine(request.targets, n) : "",
     excluded: excludedLine(request),
-    responders: respondersLine(request),
+    responders: respondersCountLine(request),
     failedSignIns: failedSignInsLine(request),
     adminReset: adminResetLine(request),
     rows: shown.map(targetRow),

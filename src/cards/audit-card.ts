@@ -13,8 +13,10 @@ import type { AuditAction, AuditEntry } from "../audit/audit-log.js";
 import { formatTime, plain, plural, withoutConfigNames } from "./format.js";
 import { escapeMarkdown } from "./markdown.js";
 import type { AuditCardData, Fact } from "./models.js";
+import { revokeWhat, sessionsPhrase, type SetFacts } from "./request-title.js";
 import { OUTCOME_TEXT, humanTimes } from "./result-card.js";
 import { adminResetAuditText } from "./admin-reset-words.js";
+import { selectionFrom } from "../revocation/types.js";
 
 /** Facts shown on a post at most; the rest go behind Details. */
 const MAX_FACTS = 4;
@@ -169,18 +171,60 @@ interface Worded {
   covers: string[];
 }
 
+/** The names of every target an entry lists (`names`, or `targets` with name or sign-in name), or undefined. */
+function namesIn(d: Record<string, unknown>, count: number): string[] | undefined {
+  const raw = Array.isArray(d.names)
+    ? d.names.map((x) => str(x))
+    : Array.isArray(d.targets)
+      ? d.targets.map((t) => (isRecord(t) ? (str(t.name) ?? str(t.upn)) : undefined))
+      : undefined;
+  if (raw === undefined || raw.length !== count || raw.some((x) => x === undefined)) return undefined;
+  return raw.map((x) => x ?? "");
+}
+
+/** The set an entry is about, from what it records (titleDetails, request.created's lists); undefined without a count. */
+function setIn(d: Record<string, unknown>, count: number | undefined): SetFacts | undefined {
+  if (count === undefined) return undefined;
+  const selection = selectionFrom(d.selection);
+  const names = namesIn(d, count);
+  return { n: count, escape: oneLine, ...(selection === undefined ? {} : { selection }), ...(names === undefined ? {} : { names }) };
+}
+
+/**
+ * What an entry's request does, after "the request to" or as a gerund: "revoke Alice Wood's
+ * sessions" / "Revoking …", "enable Alice Wood's account" / "Enabling …"; undefined without a count.
+ */
+function subjectIn(d: Record<string, unknown>, count: number | undefined): { verb: "revoke" | "enable"; what: string } | undefined {
+  const set = setIn(d, count);
+  if (set === undefined) return undefined;
+  if (d.action === "enable the account") return { verb: "enable", what: set.names?.length === 1 ? `${set.names[0] ?? ""}'s account` : "an account" };
+  return { verb: "revoke", what: sessionsPhrase(set) };
+}
+
+/** "the request to revoke Alice Wood's sessions (R-…)", or the request's ID alone when the entry says too little. */
+function theRequest(d: Record<string, unknown>, count: number | undefined, req: string): string {
+  const subject = subjectIn(d, count);
+  return subject === undefined ? req : `the request to ${subject.verb} ${subject.what} (${req})`;
+}
+
+/** The details titleDetails adds, worded in the headline. */
+const ABOUT = ["action", "selection", "names"];
+
+function upperFirst(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+}
+
 /** The headline and facts of each action. */
 function words(entry: AuditEntry): Worded {
   const d = entry.details;
   const who = entry.actor === null ? "The bot" : oneLine(entry.actor.name === "" ? "Someone" : entry.actor.name);
   const req = entry.requestId ?? "a request";
   const count = num(d.targetCount);
-  const users = count === undefined ? "" : plural(count, "user");
   const comment = fact("Comment", str(d.comment) === undefined ? undefined : readable(str(d.comment) ?? ""));
   const reason = fact("Why", str(d.reason) === undefined ? undefined : readable(str(d.reason) ?? ""));
   switch (entry.action) {
     case "request.created": {
-      const only = Array.isArray(d.targets) && count === 1 && isRecord(d.targets[0]) ? str(d.targets[0].upn) : undefined;
+      const only = Array.isArray(d.targets) && count === 1 && isRecord(d.targets[0]) ? (str(d.targets[0].name) ?? str(d.targets[0].upn)) : undefined;
       if (d.action === "enable the account") {
         return {
           title: `${who} asked to enable ${only === undefined ? "an account" : `${oneLine(only)}'s account`}`,
@@ -195,11 +239,11 @@ function words(entry: AuditEntry): Worded {
         };
       }
       const incident = isRecord(d.incident) ? str(d.incident.id) : undefined;
-      const what = only !== undefined ? `${oneLine(only)}'s sessions` : users === "" ? "sessions" : users;
-      const disable = d.disable === true ? ` and disable ${count === 1 ? "the account" : "the accounts"}` : "";
+      const set = setIn(d, count);
+      const options = { disable: d.disable === true, containment: { resetPassword: d.resetPassword === true, confirmCompromised: d.confirmCompromised === true } };
       const excluded = num(d.excludedCount);
       return {
-        title: `${who} asked to revoke ${what}${disable}${incident === undefined ? "" : ` — ${oneLine(incident)}`}`,
+        title: `${who} asked to ${set === undefined ? "revoke sessions" : revokeWhat(set, options)}${incident === undefined ? "" : ` — ${oneLine(incident)}`}`,
         facts: [
           { title: "Reason", value: str(d.reason) === undefined ? "None given" : readable(str(d.reason) ?? "") },
           fact("Expires", str(d.expiresAt) === undefined ? undefined : formatTime(str(d.expiresAt) ?? null)),
@@ -213,7 +257,7 @@ function words(entry: AuditEntry): Worded {
           fact("Approvers asked", d.approvalChannel === undefined ? undefined : "in the approval channel"),
           fact("Set fingerprint", str(d.targetsSha256)),
         ],
-        covers: ["reason", "expiresAt", "fourEyes", "excludedCount", "targets", "moreTargets", "excluded", "approvalChannel", "targetsSha256", "targetCount", "disable", "incident", "passwordResetRoles"],
+        covers: ["reason", "expiresAt", "fourEyes", "excludedCount", "targets", "moreTargets", "excluded", "approvalChannel", "targetsSha256", "targetCount", "disable", "incident", "selection", "resetPassword", "confirmCompromised", "passwordResetRoles"],
       };
     }
     case "request.refused":
@@ -224,24 +268,24 @@ function words(entry: AuditEntry): Worded {
       };
     case "request.approved":
       return {
-        title: `${who} approved ${req}${users === "" ? "" : ` (${users})`}`,
+        title: `${who} approved ${theRequest(d, count, req)}`,
         facts: [comment, fact("Allowed because", str(d.reason) === undefined ? undefined : readable(str(d.reason) ?? "")), fact("Confirmed", str(d.confirmed))],
-        covers: ["comment", "reason", "targetCount", "fourEyes", "confirmed"],
+        covers: ["comment", "reason", "targetCount", "fourEyes", "confirmed", ...ABOUT],
       };
     case "request.cancelled":
       return {
-        title: `${who} withdrew ${req}${users === "" ? "" : ` (${users})`}`,
+        title: `${who} withdrew ${theRequest(d, count, req)}`,
         // The bot withdraws a pending enable when a --disable of its account is approved: it says why.
         facts: [comment, ...(entry.actor === null ? [reason] : [])],
-        covers: ["comment", "reason", "targetCount", "fourEyes", "disableRequest"],
+        covers: ["comment", "reason", "targetCount", "fourEyes", "disableRequest", ...ABOUT],
       };
     case "request.rejected":
-      return { title: `${who} rejected ${req}${users === "" ? "" : ` (${users})`}`, facts: [comment], covers: ["comment", "reason", "targetCount", "fourEyes"] };
+      return { title: `${who} rejected ${theRequest(d, count, req)}`, facts: [comment], covers: ["comment", "reason", "targetCount", "fourEyes", ...ABOUT] };
     case "request.expired":
       return {
-        title: `${req} expired: nobody decided in time`,
+        title: `${upperFirst(theRequest(d, count, req))} expired: nobody decided in time`,
         facts: [fact("Users", count === undefined ? undefined : count.toLocaleString("en-US")), fact("Expired", str(d.expiresAt) === undefined ? undefined : formatTime(str(d.expiresAt) ?? null))],
-        covers: ["targetCount", "expiresAt"],
+        covers: ["targetCount", "expiresAt", ...ABOUT],
       };
     case "decision.refused": {
       const verb = str(d.verb);
@@ -252,8 +296,11 @@ function words(entry: AuditEntry): Worded {
         covers: ["verb", "reason", "comment", "claimedRequestId", "conversation", "roles"],
       };
     }
-    case "revocation.started":
-      return { title: `Revoking ${req}${users === "" ? "" : `: ${users}`}`, facts: [], covers: ["runner", "targetCount"] };
+    case "revocation.started": {
+      const subject = subjectIn(d, count);
+      const title = subject === undefined ? `Revoking ${req}` : `${subject.verb === "enable" ? "Enabling" : "Revoking"} ${subject.what} (${req})`;
+      return { title, facts: [], covers: ["runner", "targetCount", ...ABOUT] };
+    }
     case "revocation.resumed": {
       const left = num(d.remaining);
       return {
@@ -263,13 +310,24 @@ function words(entry: AuditEntry): Worded {
       };
     }
     case "revocation.completed":
-    case "revocation.failed":
+    case "revocation.failed": {
+      const total = Object.values(isRecord(d.counts) ? d.counts : {}).reduce<number>((a, b) => a + (num(b) ?? 0), 0);
+      const subject = subjectIn(d, isRecord(d.counts) ? total : undefined);
+      const enable = subject?.verb === "enable";
+      const about = subject === undefined ? req : `${subject.what} (${req})`;
+      const title =
+        entry.action === "revocation.completed"
+          ? subject === undefined
+            ? `${req} complete`
+            : `${enable ? "Enabled" : "Revoked"} ${about}`
+          : `${subject === undefined ? req : `${enable ? "Enabling" : "Revoking"} ${about}`} finished with failures`;
       return {
-        title: `${req} ${entry.action === "revocation.completed" ? "complete" : "finished with failures"}: ${countsInWords(d.counts)}`,
+        title: `${title}: ${countsInWords(d.counts)}`,
         facts: [],
         details: [fact(entry.action === "revocation.completed" ? "Users" : "Failures", userLines(d.outcomes, d.moreOutcomes))],
-        covers: ["counts", "outcomes", "moreOutcomes"],
+        covers: ["counts", "outcomes", "moreOutcomes", ...ABOUT],
       };
+    }
     case "revocation.refused":
       return { title: `${req} was not run`, facts: [reason, fact("Users", count === undefined ? undefined : count.toLocaleString("en-US"))], covers: ["reason", "targetCount", "requester"] };
     case "audit.channel.set":

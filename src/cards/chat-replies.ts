@@ -179,7 +179,7 @@ export function pendingReply(items: readonly PendingItem[], limit: number, now: 
   const lines = items.map(({ request: r, targetCount, targets, abilities }) => {
     const can = [abilities.approve ? "approve" : "", abilities.reject ? "reject" : "", abilities.cancel ? "withdraw" : ""].filter((w) => w !== "");
     const where = r.approvalCard === null ? "on its card in the conversation it was asked in" : "on its card in the approval channel";
-    const what = approvalTitle({ ...r, targets }, targetCount).replace(/\?$/, "");
+    const what = approvalTitle({ ...r, targets }, targetCount, now).replace(/\?$/, "");
     const reason = r.reason === "" ? "no reason given" : `reason: ${plain(r.reason)}`;
     const action = can.length === 0 ? "" : ` You can ${can.join(" or ")} it${abilities.approve || abilities.reject ? ` ${where}` : ""}.`;
     // The title already counts a set ("… of 30 users in Sales") or names the one user.

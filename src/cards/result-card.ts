@@ -10,6 +10,7 @@ import { hasContainment, type OutcomeStatus, type RevocationRequest, type Target
 import { resultContainmentNote } from "./containment-replies.js";
 import { respondersLine } from "./approval-card.js";
 import { ENABLE_STATE_VIEW, enableNoOutcome, enableSummary } from "./enable-replies.js";
+import { revokeWhat } from "./request-title.js";
 import { formatTime, listInWords, plain, plural, possessive, withoutConfigNames } from "./format.js";
 import type { Fact, ResultCardData, ResultTargetRow } from "./models.js";
 
@@ -156,6 +157,14 @@ function rowOf(r: RevocationRequest, target: DirectoryUser, outcome: TargetOutco
   };
 }
 
+/** What the request asked, as after "asked to": "revoke Alice Wood's and Bob Stone's sessions", "enable Alice Wood's account". */
+function askedWhat(v: ResultView): string {
+  const r = v.request;
+  const names = v.rows.length === v.targetCount ? [...v.rows].sort((a, b) => r.targets.indexOf(a.target) - r.targets.indexOf(b.target)).map((row) => plain(row.target.displayName ?? row.target.userPrincipalName)) : undefined;
+  if (r.action === "enable") return `enable ${names?.length === 1 ? `${possessive(names[0] ?? "")} account` : "an account"}`;
+  return revokeWhat({ selection: r.selection, n: v.targetCount, names }, r);
+}
+
 /** Data for the card of a decided request (progress and result). */
 export function resultCardData(request: RevocationRequest | ResultView, notice = ""): ResultCardData {
   const v = "targetCount" in request ? request : resultViewOf(request);
@@ -181,7 +190,7 @@ export function resultCardData(request: RevocationRequest | ResultView, notice =
       .join(" "),
     statusLine: decisionLine(r),
     comment: r.decisionComment === null || r.decisionComment === "" ? "" : `Comment: ${plain(r.decisionComment)}`,
-    requestLine: `Asked by ${plain(r.requester.name)} · ${r.reason === "" ? "no reason given" : `Reason: ${plain(r.reason)}`}`,
+    requestLine: `${plain(r.requester.name)} asked to ${askedWhat(v)} · ${r.reason === "" ? "no reason given" : `Reason: ${plain(r.reason)}`}`,
     notice,
     moreRows: hidden > 0 ? `…and ${hidden.toLocaleString("en-US")} more. \`history\` has the summary; the audit log has every outcome.` : "",
     targets: rows,

@@ -3,7 +3,7 @@ import type { TurnContext } from "botbuilder";
 import type { FailedSignIns } from "../directory/directory.js";
 import type { DirectoryUser } from "../directory/types.js";
 import { PendingCapReached } from "../revocation/request-store.js";
-import type { Actor, Containment, ExcludedTarget, RequestAction, Responder, RevocationRequest } from "../revocation/types.js";
+import type { Actor, Containment, ExcludedTarget, RequestAction, RequestSelection, Responder, RevocationRequest } from "../revocation/types.js";
 import type { HandlerDeps } from "./ports.js";
 import { sortOutUsers } from "./selections.js";
 import { explainFailure, referenceOf } from "./turn.js";
@@ -24,6 +24,8 @@ export interface TargetSet {
   failedSignIns?: FailedSignIns;
   /** An enable: the request of this bot's latest --disable of the account, or null. */
   enableAgainst?: string | null;
+  /** How the targets were chosen (stored with the request to title its cards). */
+  selected?: RequestSelection;
 }
 
 /**
@@ -65,6 +67,7 @@ export async function createRequest(context: TurnContext, deps: HandlerDeps, act
       origin: referenceOf(context),
       approvalChannel: approvalChannel?.conversation?.id ?? "",
       selection: command,
+      ...(set.selected === undefined ? {} : { selected: set.selected }),
       secondPerson,
       responders,
       ...(set.failedSignIns === undefined ? {} : { failedSignIns: set.failedSignIns }),

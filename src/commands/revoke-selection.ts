@@ -1,6 +1,7 @@
 import { Requests } from "../cards/chat-replies.js";
 import type { TurnContext } from "botbuilder";
 import { escapeMarkdown } from "../cards/markdown.js";
+import { windowWords } from "../cards/request-title.js";
 import { NO_CONTAINMENT, type Containment } from "../revocation/types.js";
 import type { CommandHandler } from "./dispatch.js";
 import { createRequest } from "./new-request.js";
@@ -31,8 +32,10 @@ export const revokeDisabled: CommandHandler<"revokeDisabled"> = (context, comman
 /** `revoke ip <address> …` */
 export const revokeIp: CommandHandler<"revokeIp"> = (context, command, deps) => {
   const since = new Date((deps.now?.() ?? new Date()).getTime() - command.sinceHours * 3_600_000);
+  // The window in the same words as the request's title ("in the last 24 hours").
+  const text = windowWords({ kind: "ip", address: command.ip, since: since.toISOString(), sinceHours: command.sinceHours });
   return revokeSelection(context, deps, {
-    ...ipSelection(deps.directory, command.ip, since, { option: `${command.sinceHours}h`, text: `in the last ${hoursText(command.sinceHours)}` }),
+    ...ipSelection(deps.directory, command.ip, since, { option: `${command.sinceHours}h`, hours: command.sinceHours, text }),
     reason: command.reason,
     disable: command.disable,
     containment: command.containment,
@@ -71,10 +74,7 @@ async function revokeSelection(context: TurnContext, deps: HandlerDeps, selectio
     reason: selection.reason,
     disable: selection.disable,
     containment: selection.containment,
+    selected: selection.selected,
     ...(failedSignIns === undefined ? {} : { failedSignIns }),
   });
-}
-
-function hoursText(hours: number): string {
-  return hours % 24 === 0 ? `${hours / 24} day${hours === 24 ? "" : "s"}` : `${hours} hour${hours === 1 ? "" : "s"}`;
 }

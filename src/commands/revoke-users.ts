@@ -33,5 +33,5 @@ export const revokeUsers: CommandHandler<"revokeUsers"> = async (context, { targ
     await context.sendActivity(Requests.nothingToRevoke(why));
     return;
   }
-  await createRequest(context, deps, actor, command, { targets, excluded, reason, disable, containment });
+  await createRequest(context, deps, actor, command, { targets, excluded, reason, disable, containment, selected: { kind: "users" } });
 };

@@ -9,7 +9,7 @@ import { isObjectId, type Directory, type FailedSignIns, type UserPages } from "
 import { resolveTargets, type ResolvedTargets } from "../directory/resolvers.js";
 import type { DirectoryUser } from "../directory/types.js";
 import { AppError } from "../errors.js";
-import type { ExcludedTarget } from "../revocation/types.js";
+import type { ExcludedTarget, RequestSelection } from "../revocation/types.js";
 
 /** A bulk selection: how to read its users and how to talk about it. */
 export interface SelectionSource {
@@ -22,6 +22,8 @@ export interface SelectionSource {
   pages: () => UserPages;
   /** `revoke ip`: the failed sign-ins from the address, read for the card (never targets). */
   failedSignIns?: () => Promise<FailedSignIns>;
+  /** The selection as the request stores it, to title its cards and audit posts. */
+  selected: RequestSelection;
 }
 
 /** Shows typed text inside a sentence: markdown-escaped for chat, as it is for the API. */
@@ -35,6 +37,7 @@ export function departmentSelection(directory: Directory, department: string, qu
     what: `the users of department "${name}"`,
     none: `department "${name}" has no member users (Graph compares the name exactly, ignoring case)`,
     pages: () => directory.usersInDepartment(department),
+    selected: { kind: "department", name: department },
   };
 }
 
@@ -45,6 +48,7 @@ export function disabledSelection(directory: Directory): SelectionSource {
     what: "the disabled accounts",
     none: "no account is disabled",
     pages: () => directory.disabledUsers(),
+    selected: { kind: "disabled" },
   };
 }
 
@@ -52,15 +56,16 @@ export function disabledSelection(directory: Directory): SelectionSource {
  * Everyone who signed in successfully from `ip` since `since` (failed sign-ins are anyone's to
  * cause, so they never choose a target; they are read apart and shown on the card);
  * `window` says how far back, as the audit and the messages show it (e.g. `24h` from chat, the
- * time itself from the API).
+ * time itself from the API); `hours` when it was asked as a window.
  */
-export function ipSelection(directory: Directory, ip: string, since: Date, window: { option: string; text: string }): SelectionSource {
+export function ipSelection(directory: Directory, ip: string, since: Date, window: { option: string; text: string; hours?: number }): SelectionSource {
   return {
     command: `revoke ip ${ip} --since ${window.option}`,
     what: `the users who signed in from ${ip} ${window.text}`,
     none: `nobody signed in from ${ip} ${window.text}`,
     pages: () => directory.usersSignedInFrom(ip, since),
     failedSignIns: () => directory.failedSignInsFrom(ip, since),
+    selected: { kind: "ip", address: ip, since: since.toISOString(), ...(window.hours === undefined ? {} : { sinceHours: window.hours }) },
   };
 }
 

@@ -12,6 +12,7 @@ import { IntegrityReasons } from "../cards/job-refusals.js";
 import { integrityProblem } from "./integrity.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { staleEnableOf } from "./stale-enable.js";
+import { TITLE_NAMES, titleDetails } from "./title-details.js";
 import type { JobStarter } from "./lifecycle.js";
 import {
   completionAudit,
@@ -212,7 +213,8 @@ export class JobRunner implements JobStarter {
     const lease = new LeaseKeeper(this.deps.jobs, requestId, this.deps.owner, this.options.leaseMs, this.deps.logger);
     try {
       // The request without its targets (a job of 100,000 never holds them all): they come a page at a time.
-      const head = await this.deps.store.summary(requestId, 0);
+      // Its first few users too: the audit post of the start names a small set (titleDetails).
+      const head = await this.deps.store.summary(requestId, TITLE_NAMES);
       let request = head?.request;
       if (head === undefined || request === undefined || FINAL_STATES.has(request.state) || request.state === "pending") {
         this.deps.logger.warn({ requestId, state: request?.state }, "job for a request that cannot run; releasing it");
@@ -228,7 +230,7 @@ export class JobRunner implements JobStarter {
       if (request.state === "approved") {
         const started = await this.deps.store.transition(requestId, request.version, { state: "running" }, {
           light: true,
-          audit: { actor: null, action: "revocation.started", requestId, details: { runner: this.deps.owner, targetCount } },
+          audit: { actor: null, action: "revocation.started", requestId, details: { runner: this.deps.owner, targetCount, ...titleDetails(request, targetCount, head.rows.map((r) => r.target)) } },
         });
         if (started === undefined) throw new Error(`request ${requestId} changed while its job started`);
         request = started;

@@ -24,6 +24,7 @@ import type { ProgressListener } from "./job-runner.js";
 import { staleEnableOf, type StaleEnable } from "./stale-enable.js";
 import { enableWithdrawnReason, staleEnableRefusal } from "../cards/enable-replies.js";
 import type { RequestHead, RequestStore, RequestSummary, TargetPageRow } from "./request-store.js";
+import { TITLE_NAMES, titleDetails } from "./title-details.js";
 import {
   hasContainment,
   isAppActor,
@@ -34,6 +35,7 @@ import {
   type IncidentRef,
   type Origin,
   type RequestAction,
+  type RequestSelection,
   type RequestState,
   type Responder,
   type RevocationRequest,
@@ -57,6 +59,8 @@ export interface NewRequest {
   approvalChannel: string;
   /** The command that chose the targets (e.g. `revoke department Sales`), for the audit entry. */
   selection?: string;
+  /** How the targets were chosen, stored with the request to title its cards (018). */
+  selected?: RequestSelection;
   /** Why it needs a second person (`secondPersonOf`), or null: recorded in the audit entry. */
   secondPerson: string | null;
   /** The incident automation raised it for (automation API only). */
@@ -114,7 +118,7 @@ export const SWEEP_PAGE_SIZE = 100;
 export function pendingRequestOf(
   input: Pick<
     NewRequest,
-    "requester" | "reason" | "disable" | "containment" | "targets" | "excluded" | "origin" | "incident" | "action" | "foreignDisable" | "responders" | "failedSignIns" | "enableAgainst" | "adminReset"
+    "requester" | "reason" | "disable" | "containment" | "targets" | "excluded" | "origin" | "incident" | "action" | "foreignDisable" | "responders" | "failedSignIns" | "enableAgainst" | "adminReset" | "selected"
   >,
   created: Date,
   ttlMinutes: number,
@@ -146,6 +150,7 @@ export function pendingRequestOf(
     ...(input.responders === undefined || input.responders.length === 0 ? {} : { responders: input.responders }),
     ...(input.failedSignIns === undefined ? {} : { failedSignIns: input.failedSignIns }),
     ...(input.adminReset === undefined ? {} : { adminReset: input.adminReset }),
+    ...(input.selected === undefined ? {} : { selection: input.selected }),
   };
 }
 
@@ -230,7 +235,7 @@ export class RevocationService {
         // frozen with the request (sha256 of the object IDs in order, one per line).
         targetCount: request.targets.length,
         targetsSha256: targetSetHash(request.targets),
-        targets: request.targets.slice(0, AUDIT_LISTED).map((t) => ({ id: t.id, upn: t.userPrincipalName })),
+        targets: request.targets.slice(0, AUDIT_LISTED).map((t) => ({ id: t.id, upn: t.userPrincipalName, ...(t.displayName === null ? {} : { name: t.displayName }) })),
         ...(request.targets.length > AUDIT_LISTED ? { moreTargets: `${request.targets.length - AUDIT_LISTED} more, in the request's frozen target list` } : {}),
         excludedCount: request.excluded.length,
         excluded: request.excluded.slice(0, AUDIT_LISTED).map((e) => ({ id: e.user.id, upn: e.user.userPrincipalName, why: e.why })),
@@ -254,6 +259,8 @@ export class RevocationService {
         ...(input.secondPerson === null ? {} : { secondPerson: input.secondPerson }),
         approvalChannel: input.approvalChannel,
         ...(input.selection === undefined ? {} : { command: input.selection.slice(0, 2000) }),
+        // How the targets were chosen: the audit post titles the request with it, as the cards do.
+        ...(request.selection === undefined ? {} : { selection: request.selection }),
         ...(input.incident === undefined ? {} : { incident: input.incident }),
       },
     }, cap);
@@ -439,6 +446,8 @@ export class RevocationService {
     // The approval names the set it approves when it is smaller than the one asked for: the job
     // checks what it runs against this fingerprint (integrity.ts).
     const approvedSetHash = leftOut.length === 0 ? undefined : await storedSetHash(this.deps.store, id, new Set(leftOut.map((r) => r.id)));
+    // A small set's users, read once the decision is allowed, so that its audit post names them.
+    const few = head.targetCount <= TITLE_NAMES ? ((await this.deps.store.summary(id, TITLE_NAMES))?.rows.map((r) => r.target) ?? []) : [];
     const updated = await this.deps.store.transition(
       id,
       request.version,
@@ -461,6 +470,11 @@ export class RevocationService {
             comment: comment ?? "",
             targetCount: head.targetCount - leftOut.length,
             fourEyes: secondPerson !== null,
+            ...titleDetails(
+              request,
+              head.targetCount - leftOut.length,
+              few.filter((t) => !leftOut.some((l) => l.id === t.id)),
+            ),
             ...(roles === undefined ? {} : { roles }),
             ...(options.enableAnyway === true ? { confirmed: "enable anyway: the account was not disabled by this bot" } : {}),
             ...(choice === "include" ? { confirmed: `approved including ${theResponders(responders.length)} in the set`, responders: responders.map((r) => ({ id: r.id, upn: r.userPrincipalName })) } : {}),
@@ -635,7 +649,7 @@ export class RevocationService {
           actor: null,
           action: "request.expired",
           requestId: request.id,
-          details: { expiresAt: request.expiresAt, targetCount: head.targetCount },
+          details: { expiresAt: request.expiresAt, targetCount: head.targetCount, ...titleDetails(request, head.targetCount, []) },
         },
         light: true,
       },

@@ -5,6 +5,7 @@ import type { RequestStore, RequestSummary } from "./request-store.js";
 import type { TargetOutcome } from "./types.js";
 import type { StepNotes } from "./containment.js";
 import type { ReadBack } from "./verification.js";
+import { titleDetails } from "./title-details.js";
 
 /** The completion entry lists every outcome up to this many targets; beyond, the per-target entries do. */
 const LISTED_OUTCOMES = 50;
@@ -136,6 +137,7 @@ export function completionAudit(requestId: string, summary: RequestSummary): New
         disabled: outcome?.disabled,
       })),
       ...(listed.length < recorded ? { moreOutcomes: `${recorded - listed.length} more; each target has its own target.outcome entry` } : {}),
+      ...titleDetails(summary.request, summary.targetCount, summary.rows.map((r) => r.target)),
     },
   };
 }

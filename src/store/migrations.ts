@@ -345,6 +345,14 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable("requests").addColumn("admin_reset", "text").execute();
     },
   },
+  "018-request-selection": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // How a request's targets were chosen (named users, a department, an address and its window,
+      // the disabled accounts), as JSON: its cards and audit posts say what was asked (issue 21).
+      // Older requests have none and keep the counted wording.
+      await db.schema.alterTable("requests").addColumn("selection", "text").execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

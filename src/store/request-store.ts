@@ -28,7 +28,9 @@ import type {
   RevocationRequest,
   StepOutcome,
   TargetOutcome,
+  RequestSelection,
 } from "../revocation/types.js";
+import { selectionFrom } from "../revocation/types.js";
 import type { AuditKey } from "../audit/chain.js";
 import { appendAuditEntries, appendAuditEntry } from "./audit-store.js";
 import type { DialectKind } from "./database.js";
@@ -90,6 +92,7 @@ export class SqlRequestStore implements RequestStore {
           responders_choice: request.respondersChoice ?? null,
           enable_against: request.enableAgainst,
           admin_reset: request.adminReset === undefined ? null : JSON.stringify(request.adminReset),
+          selection: request.selection === undefined ? null : JSON.stringify(request.selection),
         })
         .execute();
       for (let i = 0; i < request.targets.length; i += INSERT_CHUNK) {
@@ -618,8 +621,22 @@ export class SqlRequestStore implements RequestStore {
       ...(row.failed_sign_ins === null || row.failed_sign_ins === undefined ? {} : { failedSignIns: JSON.parse(row.failed_sign_ins) as FailedSignIns }),
       ...(row.responders_choice === "included" || row.responders_choice === "left_out" ? { respondersChoice: row.responders_choice } : {}),
       ...(row.admin_reset === null || row.admin_reset === undefined ? {} : { adminReset: JSON.parse(row.admin_reset) as AdminResetCheck }),
+      ...selectionOfRow(row.selection),
     };
   }
+}
+
+/** The request's selection from its column ({} when absent or unreadable: the cards fall back to counting). */
+function selectionOfRow(json: string | null | undefined): { selection?: RequestSelection } {
+  if (json === null || json === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return {};
+  }
+  const selection = selectionFrom(parsed);
+  return selection === undefined ? {} : { selection };
 }
 
 /** The outcome columns of a target joined with its outcome (targetsWithOutcomes), read by joinedOutcomeOf. */

@@ -87,6 +87,8 @@ export interface RequestsTable {
   enable_against: string | null;
   /** JSON: --reset-password's admin role check (AdminResetCheck), or null (017). */
   admin_reset: string | null;
+  /** JSON: how the targets were chosen (RequestSelection), or null on older requests (018). */
+  selection: string | null;
 }
 
 /** The frozen target snapshot: one row per user, in the order shown on the card. */

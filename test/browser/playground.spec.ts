@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
-import { WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
+import { HOSTILE_IPV4, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { imagesDir } from "./images.js";
 import { acceptsConnections, REPO_ROOT, startDemo, waitForPortFree, waitForUrl, within, type DemoProcess } from "./demo-process.js";
 
@@ -219,9 +219,9 @@ describe("npm run demo in the Agents Playground (browser)", function () {
     await page.getByRole("textbox").and(page.locator("[contenteditable=true]")).last().click();
     await page.keyboard.type(`revoke department "${DEPARTMENT}" --reason "${REASON}"`);
     await page.getByRole("button", { name: "Send Message" }).click();
-    const setTitle = new RegExp(`^Revoke sessions of \\d+ users in ${DEPARTMENT}\\?$`);
+    const setTitle = new RegExp(`^Revoke sessions of all \\d+ users in ${DEPARTMENT}\\?$`);
     await page.getByRole("heading", { name: setTitle }).last().waitFor({ timeout: 60_000 });
-    const setCard = cardWith(page, new RegExp(`Revoke sessions of \\d+ users in ${DEPARTMENT}`));
+    const setCard = cardWith(page, new RegExp(`Revoke sessions of all \\d+ users in ${DEPARTMENT}`));
     await cardImage(setCard, "approval-bulk.png");
     const setId = /cancel (R-[0-9A-Z]{10})/.exec(await setCard.innerText())?.[1];
     assert.ok(setId !== undefined, "the set's card says how to withdraw it");
@@ -230,11 +230,26 @@ describe("npm run demo in the Agents Playground (browser)", function () {
     await page.getByRole("button", { name: "Send Message" }).click();
     await page.getByText(`Request ${setId} is withdrawn. Nothing was revoked.`).first().waitFor({ timeout: 30_000 });
 
+    // An address: the title says who signed in from where and when (issue 21), then it is withdrawn.
+    await page.getByRole("textbox").and(page.locator("[contenteditable=true]")).last().click();
+    await page.keyboard.type(`revoke ip ${HOSTILE_IPV4} --reason "${REASON}"`);
+    await page.getByRole("button", { name: "Send Message" }).click();
+    const ipTitle = `Revoke sessions of the \\d+ users who signed in from ${HOSTILE_IPV4.replace(/\./g, "\\.")} in the last 24 hours`;
+    await page.getByRole("heading", { name: new RegExp(`^${ipTitle}\\?$`) }).last().waitFor({ timeout: 60_000 });
+    const ipCard = cardWith(page, new RegExp(ipTitle));
+    await cardImage(ipCard, "approval-ip.png");
+    const ipId = /cancel (R-[0-9A-Z]{10})/.exec(await ipCard.innerText())?.[1];
+    assert.ok(ipId !== undefined, "the address's card says how to withdraw it");
+    await page.getByRole("textbox").and(page.locator("[contenteditable=true]")).last().click();
+    await page.keyboard.type(`cancel ${ipId}`);
+    await page.getByRole("button", { name: "Send Message" }).click();
+    await page.getByText(`Request ${ipId} is withdrawn. Nothing was revoked.`).first().waitFor({ timeout: 30_000 });
+
     // The audit posts reached the Playground's audit channel, each a headline in words.
     await page.getByRole("treeitem", { name: /Revocation audit/ }).click();
-    await page.getByText(new RegExp(`${requestId} complete: 1 revoked and verified`)).first().waitFor({ timeout: 15_000 });
+    await page.getByText(new RegExp(`Revoked ${WELL_KNOWN.alice.displayName}.s sessions \\(${requestId}\\): 1 revoked and verified`)).first().waitFor({ timeout: 15_000 });
     await screenshot(page, "playground-audit-channel.png");
-    await cardImage(cardWith(page, /asked to revoke alice@contoso\.com's sessions/), "audit-post.png");
+    await cardImage(cardWith(page, new RegExp(`asked to revoke ${WELL_KNOWN.alice.displayName}.s sessions`)), "audit-post.png");
     await browser.close();
     browser = undefined;
 

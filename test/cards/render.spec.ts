@@ -35,7 +35,7 @@ const confirmSample: ConfirmCardData = {
   incidentLine: "Incident: [Phishing wave](https://contoso.example/incidents/78) (Sentinel INC-78)",
   facts: [],
   breakdown: "60 users: 54 enabled, 6 already disabled.",
-  excluded: "Left out: 1 guest (their sessions live in their home tenants) and 1 protected account (never revoked).",
+  excluded: "Left out: 1 guest (their sessions live in their home tenants) and 1 protected account (never revoked), named under Details.",
   rows: [
     { displayName: "Alice Example", userPrincipalName: "alice@contoso.com", state: "Enabled" },
     {
@@ -53,7 +53,9 @@ const confirmSample: ConfirmCardData = {
   details: [
     { title: "Request", value: "R-7K2M9QX4AB" },
     { title: "Asked at", value: "1 Dec, 10:00 UTC" },
+    { title: "Responders", value: "Sam Lead, Val Analyst" },
     { title: "Left out", value: "vendor_fabrikam.com#EXT#@contoso.onmicrosoft.com (guest), root@contoso.com (protected)" },
+    { title: "Failed sign-ins", value: "Sam Lead (3 attempts), Val Analyst (1 attempt)" },
   ],
   commentInputId: "comment",
   approveVerb: Verbs.approve,
@@ -72,7 +74,7 @@ const confirmSample: ConfirmCardData = {
 /** A set with responders and --disable, from `revoke ip`: the two approvals instead of Approve, failed attempts shown. */
 const confirmResponders: ConfirmCardData = {
   ...confirmSample,
-  responders: "2 of these users are responders (in a revoker or approver group): Sam Lead, Val Analyst.",
+  responders: "2 of these users are responders (in a revoker or approver group), named under Details.",
   failedSignIns: "4 failed attempts from this address, not included: failed sign-ins never choose a target (2 accounts, named under Details).",
   adminReset: "1 of these users holds an admin role (Avery Admin): this bot's identity has no role that can reset an admin's password (Privileged Authentication Administrator), so that user's password will not be reset; the sessions are still revoked.",
   approveVerb: "",

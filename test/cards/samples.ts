@@ -78,22 +78,25 @@ function request(over: Partial<RevocationRequest>): RevocationRequest {
   };
 }
 
-export const singleRequest = request({ reason: "Phishing report INC-78: the user entered her password on a fake sign-in page", targets: [ALICE] });
+export const singleRequest = request({ reason: "Phishing report INC-78: the user entered her password on a fake sign-in page", targets: [ALICE], selection: { kind: "users" } });
 
 export const bulkRequest = request({
   id: "R-9PQ3X7M2CD",
   targets: Array.from({ length: 60 }, (_, i) => sampleUser(i)),
+  selection: { kind: "department", name: "Claims" },
   excluded: [
     { user: { ...sampleUser(100), userType: "Guest", userPrincipalName: "vendor_fabrikam.com#EXT#@contoso.onmicrosoft.com" }, why: "guest" },
     { user: sampleUser(101), why: "protected" },
   ],
 });
 
-/** `revoke ip … --disable`: two responders in the set, failed attempts from the address beside it. */
+/** `revoke ip … --disable --reset-password`: two responders in the set, failed attempts from the address beside it (the longest title). */
 export const respondersRequest = request({
   id: "R-4HJ8W2N6QT",
   targets: Array.from({ length: 7 }, (_, i) => sampleUser(i)),
+  selection: { kind: "ip", address: "203.0.113.50", since: "2026-11-30T10:00:00.000Z", sinceHours: 24 },
   disable: true,
+  containment: { resetPassword: true, confirmCompromised: false },
   responders: [0, 1].map((i) => ({ id: sampleUser(i).id, userPrincipalName: sampleUser(i).userPrincipalName, displayName: sampleUser(i).displayName })),
   failedSignIns: {
     attempts: 4,
@@ -173,6 +176,7 @@ export const auditSamples: Array<{ name: string; entry: AuditEntry }> = [
       reason: "",
       disable: false,
       targetCount: 60,
+      selection: { kind: "department", name: "Claims" },
       targetsSha256: "9f2c".repeat(16),
       targets: listedTargets,
       moreTargets: "10 more, in the request's frozen target list",
@@ -209,7 +213,7 @@ export const auditSamples: Array<{ name: string; entry: AuditEntry }> = [
       conversation: "19:0a1b2c3d4e5f60718293a4b5c6d7e8f9@thread.tacv2",
     }),
   },
-  { name: "revocation.started", entry: entry("revocation.started", { runner: "vm:21295:c40289", targetCount: 60 }, { actor: null }) },
+  { name: "revocation.started", entry: entry("revocation.started", { runner: "vm:21295:c40289", targetCount: 60, selection: { kind: "department", name: "Claims" } }, { actor: null }) },
   {
     name: "revocation.resumed",
     entry: entry("revocation.resumed", { runner: "vm:21295:c40289", previousRunner: "vm:19811:a77f02", remaining: 23 }, { actor: null }),

@@ -388,7 +388,7 @@ describe("e2e: pending and cancel with four-eyes requests", function () {
     await h.say("riley", "pending");
     const riley = lastText("riley");
     assert.match(lineOf(riley, valsId) ?? "", /You can approve or reject it on its card in the approval channel\./, riley);
-    assert.match(lineOf(riley, valsId) ?? "", /Revoke sessions of 2 users in Sales, asked by Val Requester/, riley);
+    assert.match(lineOf(riley, valsId) ?? "", /Revoke Alice Wood's and Bob Stone's sessions, asked by Val Requester/, riley);
     assert.ok(!riley.includes("<request-id>") && !riley.includes("cancel "), "riley has nothing to withdraw: no hint");
     assert.match(lineOf(riley, samsId) ?? "", /You can approve or reject/, riley);
 

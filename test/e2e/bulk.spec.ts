@@ -220,8 +220,8 @@ describe("e2e bulk: revoke department (300 users) in a channel", function () {
     // The card: the set named, how many, who is left out (counted; named behind Details), the first
     // users listed, the rest in replies.
     const text = cardText(card);
-    assert.ok(text.includes(`Revoke sessions of ${n} users in ${DEPARTMENT}?`), text);
-    assert.ok(text.includes(`Left out: ${guests.length} guests (their sessions live in their home tenants).`), text);
+    assert.ok(text.includes(`Revoke sessions of all ${n} users in ${DEPARTMENT}?`), text);
+    assert.ok(text.includes(`Left out: ${guests.length} guests (their sessions live in their home tenants), named under Details.`), text);
     for (const g of guests) assert.ok(text.includes(onCard(g.userPrincipalName)), `names the guest ${g.userPrincipalName}`);
     const listed = members.filter((m) => text.includes(m.userPrincipalName));
     assert.equal(listed.length, APPROVAL_ROWS, `the card lists ${APPROVAL_ROWS} users`);
@@ -473,7 +473,9 @@ describe("e2e bulk: revoke disabled and revoke ip (breakglass protected); bad in
     const { call, card, requestId, said } = await valAsks(h, channel, command);
     assert.ok(said.some((t) => t.includes(lookingUp)), said.join(" | "));
     const text = cardText(card);
-    assert.ok(text.includes(`Revoke sessions of ${targets.length} users`), text);
+    // The title says what was asked: every disabled account, or who signed in from the address.
+    const title = command.startsWith("revoke disabled") ? `Revoke sessions of every disabled account (${targets.length})?` : `Revoke sessions of the ${targets.length} users who signed in from ${HOSTILE_IP} in the last`;
+    assert.ok(text.includes(title), text);
     const stored = await storedRequest(h, requestId);
     assert.deepEqual(sortedIds(stored?.targets ?? []), sortedIds(targets), `${command}: the targets`);
     assert.deepEqual(
@@ -490,7 +492,7 @@ describe("e2e bulk: revoke disabled and revoke ip (breakglass protected); bad in
       guests.length > 0 ? `${guests.length} guest${guests.length === 1 ? "" : "s"} (their sessions live in their home tenants)` : "",
       protectedOnes.length > 0 ? `${protectedOnes.length} protected account (never revoked)` : "",
     ].filter((s) => s !== "");
-    if (leftOut.length > 0) assert.ok(text.includes(`Left out: ${leftOut.join(" and ")}.`), text);
+    if (leftOut.length > 0) assert.ok(text.includes(`Left out: ${leftOut.join(" and ")}, named under Details.`), text);
     else assert.ok(!text.includes("Left out"), text);
     assert.equal(targets.filter((t) => text.includes(t.userPrincipalName)).length, Math.min(APPROVAL_ROWS, targets.length), `${command}: the card lists up to ${APPROVAL_ROWS}`);
     if (targets.length > APPROVAL_ROWS) assert.ok(text.includes(`…and ${targets.length - APPROVAL_ROWS} more: the full list is in the replies to this card.`), text);
@@ -520,7 +522,7 @@ describe("e2e bulk: revoke disabled and revoke ip (breakglass protected); bad in
 
   it(`revoke ip ${HOSTILE_IP} (24 h by default): alice, bob and the generated ones; the guest left out; not breakglass nor dana (their sign-ins failed), not oneil (3 days) nor nina (29 days)`, async () => {
     const expected = signedInFrom(h, HOSTILE_IP, Date.now() - 24 * 3_600_000);
-    const { targets, guests, protectedOnes } = await runSelection(`revoke ip ${HOSTILE_IP}`, expected, `Looking up the users who signed in from ${HOSTILE_IP} in the last 1 day`);
+    const { targets, guests, protectedOnes } = await runSelection(`revoke ip ${HOSTILE_IP}`, expected, `Looking up the users who signed in from ${HOSTILE_IP} in the last 24 hours`);
     const ids = new Set(targets.map((t) => t.id));
     for (const u of [alice, bob]) assert.ok(ids.has(u.id), `${u.userPrincipalName} is a target`);
     for (const u of [oneil, nina, breakglass, guest, disabled]) assert.ok(!ids.has(u.id), `${u.userPrincipalName} is not a target`);
@@ -597,7 +599,7 @@ describe("e2e bulk: revoke disabled and revoke ip (breakglass protected); bad in
       h.sim.requests.filter((r) => r.method === "GET" && r.path === "/v1.0/users" && r.query.$filter !== undefined).map((r) => r.query.$filter),
       ["department eq 'O''Brien Logistics'"],
     );
-    assert.ok(cardText(card).includes(`Revoke sessions of ${logistics.length} users in O'Brien Logistics?`), cardText(card));
+    assert.ok(cardText(card).includes(`Revoke sessions of all ${logistics.length} users in O'Brien Logistics?`), cardText(card));
     await h.say("val", `cancel ${requestId}`, channel);
   });
 });

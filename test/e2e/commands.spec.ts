@@ -117,7 +117,7 @@ describe("e2e: the other commands", function () {
     await h.say("sam", "revoke user alice@contoso.com");
     await h.say("riley", "history 5");
     const said = h.connector.texts(h.personal("riley").id).at(-1) ?? "";
-    assert.ok(said.includes(`${WELL_KNOWN.sam.displayName} asked to revoke alice@contoso.com's sessions`), said);
+    assert.ok(said.includes(`${WELL_KNOWN.sam.displayName} asked to revoke ${WELL_KNOWN.alice.displayName}'s sessions`), said);
     assert.ok(!said.includes("request.created") && !said.includes("npm run"), `history speaks in sentences, with no event names or commands to run: ${said}`);
     await h.say("val", "history");
     assert.ok(h.connector.texts(h.personal("val").id).some((t) => t.startsWith("For Val Requester: only members of an approver group")));
@@ -131,7 +131,8 @@ describe("e2e: the other commands", function () {
     assert.ok((await h.auditEntries()).some((e) => e.action === "target.outcome"), "the outcome is in the chain");
     await h.say("riley", "history 2");
     const answer = h.connector.texts(h.personal("riley").id).at(-1) ?? "";
-    assert.match(answer, new RegExp(`${requestId} complete: 1 revoked and verified[\\s\\S]*Revoking ${requestId}: 1 user`));
+    // Headlines name the person and the request (markdown-escaped brackets in chat).
+    assert.match(answer, new RegExp(`Revoked Alice Wood's sessions \\\\\\(${requestId}\\\\\\): 1 revoked and verified[\\s\\S]*Revoking Alice Wood's sessions \\\\\\(${requestId}\\\\\\)`));
     assert.ok(!answer.includes("alice@contoso.com"), `no per-user outcome: ${answer}`);
   });
 });

@@ -81,7 +81,7 @@ describe("e2e: a restart keeps what the bot was asked to do", function () {
     await h.restart();
     await h.say("sam", "revoke user alice@contoso.com");
     await h.connector.waitFor(
-      (calls) => calls.some((c) => c.conversationId.startsWith(channel.id) && cardText(c.activity).includes("asked to revoke alice@contoso.com's sessions")),
+      (calls) => calls.some((c) => c.conversationId.startsWith(channel.id) && cardText(c.activity).includes("asked to revoke Alice Wood's sessions")),
       10_000,
       "the request's audit post in the chosen channel",
     );

@@ -93,10 +93,10 @@ describe("e2e: revoke one user through /api/messages", function () {
       "four audit posts",
     );
     const posts = h.connector.in(AUDIT_CHANNEL).map((c) => cardText(c.activity));
-    assert.ok(posts.some((p) => p.includes(`${WELL_KNOWN.sam.displayName} asked to revoke alice@contoso.com's sessions`)), posts.join(" | "));
-    assert.ok(posts.some((p) => p.includes(`${WELL_KNOWN.sam.displayName} approved ${requestId} (1 user)`)), posts.join(" | "));
-    assert.ok(posts.some((p) => p.includes(`Revoking ${requestId}: 1 user`)), posts.join(" | "));
-    assert.ok(posts.some((p) => p.includes(`${requestId} complete: 1 revoked and verified`)), posts.join(" | "));
+    assert.ok(posts.some((p) => p.includes(`${WELL_KNOWN.sam.displayName} asked to revoke ${alice.displayName}'s sessions`)), posts.join(" | "));
+    assert.ok(posts.some((p) => p.includes(`${WELL_KNOWN.sam.displayName} approved the request to revoke ${alice.displayName}'s sessions (${requestId})`)), posts.join(" | "));
+    assert.ok(posts.some((p) => p.includes(`Revoking ${alice.displayName}'s sessions (${requestId})`)), posts.join(" | "));
+    assert.ok(posts.some((p) => p.includes(`Revoked ${alice.displayName}'s sessions (${requestId}): 1 revoked and verified`)), posts.join(" | "));
   });
 
   it("refuses a requester outside the revoker groups, audits it, and asks Graph nothing about the target", async () => {

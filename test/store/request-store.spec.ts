@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { sql } from "kysely";
 import { SqlAuditStore } from "../../src/store/audit-store.js";
 import { openDatabase, type OpenDatabase } from "../../src/store/database.js";
 import { SqlJobQueue } from "../../src/store/job-queue.js";
@@ -159,6 +160,27 @@ for (const dialect of testDialects()) {
         const without = pendingRequest("R-NORESET", 1);
         await requests.create(without, auditEntry("request.created", without.id));
         assert.equal((await requests.get(without.id))?.adminReset, undefined);
+      });
+
+      it("keeps each kind of selection with the request (018); a request without one, or with an unreadable one, reads back without", async () => {
+        const selections = [
+          { kind: "users" },
+          { kind: "department", name: "O'Brien Logistics" },
+          { kind: "ip", address: "2001:db8::1", since: "2026-12-06T16:47:00.000Z", sinceHours: 24 },
+          { kind: "ip", address: "203.0.113.50", since: "2026-12-06T16:47:00.000Z" },
+          { kind: "disabled" },
+        ] as const;
+        for (const [i, selection] of selections.entries()) {
+          const request = { ...pendingRequest(`R-SELECT${i}`, 2), selection };
+          await requests.create(request, auditEntry("request.created", request.id));
+          assert.deepEqual((await requests.get(request.id))?.selection, selection);
+          assert.deepEqual((await requests.summary(request.id, 0))?.request.selection, selection, "the summary a card is drawn from holds it too");
+        }
+        const older = pendingRequest("R-NOSELECT", 2);
+        await requests.create(older, auditEntry("request.created", older.id));
+        assert.equal((await requests.get(older.id))?.selection, undefined);
+        await sql`update requests set selection = ${'{"kind":"ip","address":"203.0.113.50"}'} where id = ${older.id}`.execute(opened.db);
+        assert.equal((await requests.get(older.id))?.selection, undefined, "an ip selection without its start is not one");
       });
 
       it("queues the job on enqueue and closes it on finish", async () => {
