@@ -157,22 +157,30 @@ function booleanWithDefault(fallback: boolean) {
 
 const booleanFlag = booleanWithDefault(false);
 
+/** A whole number from `min` to `max` in `v`; otherwise an issue on `ctx` and z.NEVER. */
+function wholeNumberIn(v: string, min: number, max: number, ctx: z.RefinementCtx): number {
+  const n = Number(v.trim());
+  if (!Number.isInteger(n) || n < min || n > max) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected a whole number from ${min} to ${max}, got "${v}"` });
+    return z.NEVER;
+  }
+  return n;
+}
+
 function integer(name: string, fallback: number, min: number, max: number) {
   return z
     .string()
     .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === "") return fallback;
-      const n = Number(v.trim());
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          message: `expected a whole number from ${min} to ${max}, got "${v}"`,
-        });
-        return z.NEVER;
-      }
-      return n;
-    })
+    .transform((v, ctx) => (v === undefined || v.trim() === "" ? fallback : wholeNumberIn(v, min, max, ctx)))
+    .describe(name);
+}
+
+/** Like integer(), with no default: unset or empty is undefined (the feature is off). */
+function optionalInteger(name: string, min: number, max: number) {
+  return z
+    .string()
+    .optional()
+    .transform((v, ctx) => (v === undefined || v.trim() === "" ? undefined : wholeNumberIn(v, min, max, ctx)))
     .describe(name);
 }
 
@@ -340,33 +348,10 @@ const schema = z.object({
       }
       return raw;
     }),
-  METRICS_PORT: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const raw = v?.trim() ?? "";
-      if (raw === "") return undefined;
-      const n = Number(raw);
-      if (!Number.isInteger(n) || n < 1 || n > 65535) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected a port number for the Prometheus endpoint (1–65535), got "${v}"` });
-        return z.NEVER;
-      }
-      return n;
-    }),
-  /** OpenTelemetry's standard setting: how often metrics are exported to Azure Monitor, in ms. */
-  OTEL_METRIC_EXPORT_INTERVAL: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const raw = v?.trim() ?? "";
-      if (raw === "") return undefined;
-      const n = Number(raw);
-      if (!Number.isInteger(n) || n < 100 || n > 3_600_000) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected milliseconds between metric exports (100–3600000; OpenTelemetry's default is 60000), got "${v}"` });
-        return z.NEVER;
-      }
-      return n;
-    }),
+  /** A Prometheus endpoint on its own port; off when unset. */
+  METRICS_PORT: optionalInteger("METRICS_PORT", 1, 65535),
+  /** OpenTelemetry's standard setting: milliseconds between metric exports to Azure Monitor. */
+  OTEL_METRIC_EXPORT_INTERVAL: optionalInteger("OTEL_METRIC_EXPORT_INTERVAL", 100, 3_600_000),
   /** Where the Prometheus endpoint listens: loopback unless a scraper elsewhere must reach it. */
   METRICS_HOST: z
     .string()
@@ -650,4 +635,17 @@ function deepFreeze<T extends object>(o: T): Readonly<T> {
     if (v !== null && typeof v === "object" && !ArrayBuffer.isView(v) && !Object.isFrozen(v)) deepFreeze(v as object);
   }
   return Object.freeze(o);
+}
+
+/**
+ * The Azure Monitor exporter reads these switches from the environment only (it has no option for
+ * them), so they are set here, the one module that touches the environment, before it loads. By
+ * default it sends "statsbeat" and SDK stats (the SDK's own usage and health, with the
+ * instrumentation key and resource attributes) to Microsoft's Application Insights, not the
+ * operator's: a security tool does not phone home, so both are off.
+ */
+export function quietAzureMonitorSdk(env: Record<string, string | undefined> = process.env): void {
+  env.APPLICATION_INSIGHTS_NO_STATSBEAT = "true";
+  env.APPLICATIONINSIGHTS_STATSBEAT_DISABLED = "true";
+  env.APPLICATIONINSIGHTS_SDKSTATS_DISABLED = "true";
 }

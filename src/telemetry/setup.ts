@@ -8,6 +8,7 @@ import { metrics, trace, type Attributes } from "@opentelemetry/api";
 import type { PrometheusExporter as PrometheusExporterClass } from "@opentelemetry/exporter-prometheus";
 import type { MetricReader } from "@opentelemetry/sdk-metrics";
 import type { Logger } from "pino";
+import { quietAzureMonitorSdk } from "../config.js";
 import { resetInstruments } from "./instruments.js";
 import { METRIC_NAMES } from "./metric-names.js";
 
@@ -62,7 +63,8 @@ export async function startTelemetry(config: TelemetryConfig, gauges: GaugeSourc
   const readers: MetricReader[] = prometheus === undefined ? [] : [prometheus.reader];
   let tracing: { provider: { shutdown(): Promise<void> } } | undefined;
   if (config.connectionString !== undefined) {
-    quietAzureMonitor();
+    // Its statsbeat and SDK stats go to Microsoft, not the operator: off (set in the config module).
+    quietAzureMonitorSdk();
     // The exporter on our own providers, not the Azure Monitor distro: the distro asks the Azure
     // VM metadata address at every start (no option turns it off) and brings automatic
     // instrumentations whose spans carry URLs and SQL; we want our own spans and metrics only.
@@ -108,19 +110,6 @@ export async function startTelemetry(config: TelemetryConfig, gauges: GaugeSourc
       resetInstruments();
     },
   };
-}
-
-/**
- * The Azure Monitor exporter reads these switches from the environment only (it has no option for
- * them), so they are set here, before it loads. By default it sends "statsbeat" and SDK stats
- * (the SDK's own usage and health, with the instrumentation key and resource attributes) to
- * Microsoft's Application Insights, not the operator's: a security tool does not phone home, so
- * both are off.
- */
-function quietAzureMonitor(): void {
-  process.env.APPLICATION_INSIGHTS_NO_STATSBEAT = "true";
-  process.env.APPLICATIONINSIGHTS_STATSBEAT_DISABLED = "true";
-  process.env.APPLICATIONINSIGHTS_SDKSTATS_DISABLED = "true";
 }
 
 async function startPrometheus(
