@@ -1,3 +1,5 @@
+import { ReportsQuota } from "./reports-quota.js";
+
 /**
  * Identity Protection and Conditional Access throttling (riskyUsers, riskDetections, named
  * locations, Conditional Access policies): Microsoft documents 1 request per second per tenant for
@@ -13,36 +15,29 @@ export interface IdentityProtectionQuotaOptions {
   windowMs?: number;
 }
 
+/** The same sliding window as the reports quota, keyed by tenant alone (every app together). */
 export class IdentityProtectionQuota {
-  private readonly limit: number;
-  private readonly windowMs: number;
-  private readonly sent = new Map<string, number[]>();
-  /** Requests answered 429 and accepted so far (tests, benchmarks). */
-  throttled = 0;
-  accepted = 0;
+  private readonly window: ReportsQuota;
 
-  constructor(
-    options: IdentityProtectionQuotaOptions | false = {},
-    private readonly clock: () => number = Date.now,
-  ) {
-    this.limit = options === false ? Number.POSITIVE_INFINITY : (options.limit ?? 1);
-    this.windowMs = options === false ? 1 : (options.windowMs ?? 1000);
-    if (!(this.limit > 0) || !(this.windowMs > 0)) throw new RangeError("the Identity Protection quota needs a positive limit and window");
+  constructor(options: IdentityProtectionQuotaOptions | false = {}, clock: () => number = Date.now) {
+    this.window = new ReportsQuota(options === false ? false : { limit: options.limit ?? 1, windowMs: options.windowMs ?? 1000 }, clock);
   }
 
-  /** Whether the tenant's request is accepted now (per tenant, whatever the app). */
+  /** Requests answered 429 so far (tests, benchmarks). */
+  get throttled(): number {
+    return this.window.throttled;
+  }
+
+  /** Requests accepted so far. */
+  get accepted(): number {
+    return this.window.accepted;
+  }
+
+  /** Whether the tenant's request is accepted now (per tenant, whatever the app); a 429 here carries no Retry-After. */
   take(tenantId: string): boolean {
-    const key = tenantId.toLowerCase();
-    const now = this.clock();
-    const times = (this.sent.get(key) ?? []).filter((t) => t > now - this.windowMs);
-    if (times.length >= this.limit) {
-      this.sent.set(key, times);
-      this.throttled += 1;
-      return false;
-    }
-    times.push(now);
-    this.sent.set(key, times);
-    this.accepted += 1;
-    return true;
+    return this.window.take(tenantId, ALL_APPS).accepted;
   }
 }
+
+/** The app key under which every app's Identity Protection requests are counted together. */
+const ALL_APPS = "*";
