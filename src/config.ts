@@ -87,7 +87,7 @@ export interface AppConfig {
   /** Object IDs (lower-case) and UPNs (lower-case) that are never revoked. */
   protectedUsers: readonly string[];
   auditChannelId: string | undefined;
-  /** The automation API (README, "Automation API"). */
+  /** The automation API (docs/automation-api.md). */
   api: {
     /** Teams channel where requests from automation are posted for approval (APPROVAL_CHANNEL_ID); undefined: the audit channel. */
     approvalChannelId: string | undefined;

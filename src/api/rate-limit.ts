@@ -1,6 +1,6 @@
 /**
  * Requests per caller app: a token bucket per key (capacity `perMinute`, refilled continuously), in
- * this process's memory. Several replicas each allow the rate (README, "Automation API").
+ * this process's memory. Several replicas each allow the rate (docs/automation-api.md).
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();

@@ -24,7 +24,7 @@ import type { RateLimiter } from "./rate-limit.js";
 import { ApiRefusals } from "./refusals.js";
 import { readProposal, type Proposal } from "./request-body.js";
 
-/** The app roles of the bot's API (README, "Automation API"). */
+/** The app roles of the bot's API (docs/automation-api.md). */
 export const API_ROLES = { request: "Revocation.Request", read: "Revocation.Read" } as const;
 
 /** Largest body accepted: 500 UPNs of ordinary length and an incident fit in far less. */
@@ -364,7 +364,7 @@ export class RequestsApi {
       await this.refused(actor, `the app holds none of the roles ${roles.join(", ")}`, { roles: check.caller.roles.slice(0, 20) });
       return {
         ok: false,
-        response: problem(403, "missing-role", "The app lacks the role", `The calling app holds none of the app roles ${roles.join(" or ")} on the bot's API. An Entra admin grants it (README, "Automation API").`, {
+        response: problem(403, "missing-role", "The app lacks the role", `The calling app holds none of the app roles ${roles.join(" or ")} on the bot's API. An Entra admin grants it (docs/automation-api.md).`, {
           headers: { [WWW_AUTHENTICATE]: 'Bearer realm="teams-revoke-bot", error="insufficient_scope"' },
         }),
       };

@@ -55,7 +55,7 @@ function signInLine(s: UnreportedSignIn): string {
   const where = s.location === "" ? "location unknown" : escapeMarkdown(s.location);
   const app = s.app === "" ? "an unnamed app" : escapeMarkdown(s.app);
   const client = s.client === "" ? "" : ` with ${escapeMarkdown(s.client)}`;
-  // Interactive sign-ins only: the v1.0 sign-in log holds no others (README, "What the watch cannot see").
+  // Interactive sign-ins only: the v1.0 sign-in log holds no others (docs/sign-in-watch.md, "What the watch cannot see").
   return `  - ${formatTime(s.createdAt)} from ${escapeMarkdown(s.ip)} (${where}), ${addressWords(s)}: ${app}${client}`;
 }
 

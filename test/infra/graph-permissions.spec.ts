@@ -1,6 +1,6 @@
 /**
  * infra/graph-permissions.json is the one list of Graph permissions: the grant script reads it,
- * the README and SECURITY.md show it, and the code calls no Graph path it does not list.
+ * the permission table (docs/real-tenant.md) and SECURITY.md show it, and the code calls no Graph path it does not list.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -58,11 +58,11 @@ describe("infra/graph-permissions.json (the Graph permissions of the identity)",
     for (const p of list) assert.ok(p.calls.map(pathOf).some((path) => called.has(path) || path === "/users/('{}')" || path.startsWith("/users('")), `${p.permission} is used`);
   });
 
-  it("is what the README and SECURITY.md show, and what the grant script reads", () => {
-    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  it("is what the permission table (docs/real-tenant.md) and SECURITY.md show, and what the grant script reads", () => {
+    const readme = readFileSync(join(ROOT, "docs", "real-tenant.md"), "utf8");
     const security = readFileSync(join(ROOT, "SECURITY.md"), "utf8");
     for (const p of list) {
-      assert.ok(readme.includes(`\`${p.permission}\``), `README names ${p.permission}`);
+      assert.ok(readme.includes(`\`${p.permission}\``), `docs/real-tenant.md names ${p.permission}`);
       assert.ok(security.includes(p.permission), `SECURITY.md names ${p.permission}`);
     }
     const script = readFileSync(join(ROOT, "scripts", "grant-graph-permissions.sh"), "utf8");
