@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { ConfigError, readConfig } from "../src/config.js";
+import { CONFIG_VARIABLES, ConfigError, readConfig } from "../src/config.js";
+import { apiVariables } from "../src/config/api.js";
+import { auditVariables } from "../src/config/audit.js";
+import { botVariables } from "../src/config/bot.js";
+import { graphVariables } from "../src/config/graph.js";
+import { jobVariables } from "../src/config/jobs.js";
+import { policyVariables } from "../src/config/policy.js";
+import { serverVariables } from "../src/config/server.js";
+import { storageVariables } from "../src/config/storage.js";
+import { telemetryVariables } from "../src/config/telemetry.js";
 
 const GUID_A = "11111111-1111-4111-8111-111111111111";
 const GUID_B = "22222222-2222-4222-8222-222222222222";
@@ -189,5 +198,18 @@ describe("readConfig: running on Azure without a secret", () => {
     assert.ok(problemsOf({ ...azure, DATABASE_AUTH: "kerberos" }).some((p) => p.startsWith("DATABASE_AUTH:")));
     assert.ok(problemsOf({ ...azure, API_APP_ID: "api://bot" }).some((p) => p.startsWith("API_APP_ID:")));
     assert.ok(problemsOf({ ...azure, INSTANCE_COUNT: "0" }).some((p) => p.startsWith("INSTANCE_COUNT:")));
+  });
+});
+
+describe("the configuration's sections", () => {
+  it("name every variable readConfig reads, each in one section only (a second definition would silently replace the first)", () => {
+    const sections = { serverVariables, botVariables, graphVariables, policyVariables, jobVariables, apiVariables, auditVariables, storageVariables, telemetryVariables };
+    const owners = new Map<string, string[]>();
+    for (const [section, variables] of Object.entries(sections)) {
+      for (const name of Object.keys(variables)) owners.set(name, [...(owners.get(name) ?? []), section]);
+    }
+    const twice = [...owners].filter(([, in_]) => in_.length > 1).map(([name, in_]) => `${name} in ${in_.join(" and ")}`);
+    assert.deepEqual(twice, []);
+    assert.deepEqual([...owners.keys()].sort(), [...CONFIG_VARIABLES].sort());
   });
 });

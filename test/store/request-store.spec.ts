@@ -4,7 +4,7 @@ import { SqlAuditStore } from "../../src/store/audit-store.js";
 import { openDatabase, type OpenDatabase } from "../../src/store/database.js";
 import { SqlJobQueue } from "../../src/store/job-queue.js";
 import { SqlRequestStore } from "../../src/store/request-store.js";
-import type { TargetOutcome } from "../../src/revocation/types.js";
+import type { StepOutcome, TargetOutcome } from "../../src/revocation/types.js";
 import { testDialects, type TestDatabase } from "../support/databases.js";
 import { auditEntry, directoryUser, ManualClock, pendingRequest } from "../support/store-fixtures.js";
 
@@ -343,6 +343,37 @@ for (const dialect of testDialects()) {
         clock.advance(LEASE_MS);
         assert.deepEqual(await requests.markAttempt("R-MARK", user, "runner-a"), { kind: "leaseLost" }, "the lease ran out");
         await assert.rejects(requests.markAttempt("R-MARK", "no-such-user", "runner-a"), /has no target no-such-user/);
+      });
+      it("records each containment step's outcome once, with its audit entry; a later mark reports the step done", async () => {
+        const request = await approvedRequest("R-STEP", 2);
+        const [u0, u1] = request.targets.map((t) => t.id);
+        assert.ok(u0 !== undefined && u1 !== undefined);
+        const step = (userId: string, ok = true): StepOutcome => ({
+          userId,
+          step: "reset_password",
+          ok,
+          detail: ok ? "password reset" : "Graph answered 403",
+          at: clock.now().toISOString(),
+        });
+        const entry = (user: string) => auditEntry("target.containment", "R-STEP", { user });
+        assert.deepEqual(await requests.markSteps("R-STEP", "reset_password", [u0], "runner-a"), { kind: "leaseLost" }, "nobody holds the job yet");
+        await jobs.claim("R-STEP", "runner-a", LEASE_MS);
+        assert.equal((await requests.markSteps("R-STEP", "reset_password", [u0, u1], "runner-a")).kind, "marked");
+        const before = await auditCount();
+        assert.equal(await requests.recordSteps("R-STEP", [{ outcome: step(u0), audit: entry(u0) }]), 1);
+        assert.equal(
+          await requests.recordSteps("R-STEP", [
+            { outcome: step(u0, false), audit: entry(u0) },
+            { outcome: step(u1, false), audit: entry(u1) },
+          ]),
+          1,
+          "only the second target's outcome is new",
+        );
+        assert.equal(await auditCount(), before + 2, "no audit entry for the refused second outcome");
+        const marks = await requests.markSteps("R-STEP", "reset_password", [u0, u1], "runner-a");
+        assert.ok(marks.kind === "marked");
+        assert.deepEqual(marks.done.get(u0), step(u0), "the first outcome stands");
+        assert.deepEqual(marks.done.get(u1), step(u1, false));
       });
     });
 
