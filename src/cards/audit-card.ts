@@ -367,22 +367,25 @@ function words(entry: AuditEntry): Worded {
     case "watch.signin":
     case "watch.alarm": {
       const alarm = entry.action === "watch.alarm";
+      // Another request watching the same user named the address (issue 21): its ID says whose.
+      const other = str(d.incidentAddressOf);
+      const whoseAddress = other === undefined ? "the incident's address" : `the incident address of ${other}`;
       const signIns = num(d.signIns);
       if (signIns !== undefined) {
         // One entry for the sign-ins of a user past the per-sweep cap: counted, first and last.
         const incident = num(d.fromIncidentAddress) ?? 0;
         return {
-          title: `${alarm ? "🚨 ALARM: " : ""}${plain(str(d.user) ?? "A revoked user")} signed in ${plural(signIns, "more time")} after ${req}${alarm ? `, ${incident === signIns ? "all" : incident.toLocaleString("en-US")} from the incident's address` : ""}`,
+          title: `${alarm ? "🚨 ALARM: " : ""}${plain(str(d.user) ?? "A revoked user")} signed in ${plural(signIns, "more time")} after ${req}${alarm ? `, ${incident === signIns ? "all" : incident.toLocaleString("en-US")} from ${whoseAddress}` : ""}`,
           facts: [fact("First", timeOf(d.first)), fact("Last", timeOf(d.last)), fact("Addresses", num(d.addresses)?.toLocaleString("en-US"))],
           details: [fact("Why one entry", "More sign-ins than are recorded one by one per user and sweep: counted here, each sign-in is in the tenant's sign-in log")],
-          covers: ["user", "signIns", "fromIncidentAddress", "first", "last", "addresses"],
+          covers: ["user", "signIns", "fromIncidentAddress", "first", "last", "addresses", "incidentAddressOf"],
         };
       }
       return {
-        title: `${alarm ? "🚨 ALARM: " : ""}${oneLine(str(d.user) ?? "A revoked user")} signed in again after ${req}${alarm ? ", from the incident's address" : ""}`,
+        title: `${alarm ? "🚨 ALARM: " : ""}${oneLine(str(d.user) ?? "A revoked user")} signed in again after ${req}${alarm ? `, from ${whoseAddress}` : ""}`,
         facts: [fact("When", timeOf(d.signedIn)), fact("Address", str(d.address)), fact("Location", str(d.location)), fact("App", str(d.app))],
         details: [fact("Client", str(d.client)), fact("Sign-in", str(d.signInKind)), fact("Sign-in ID", str(d.signInId))],
-        covers: ["user", "signedIn", "address", "location", "app", "client", "signInKind", "signInId"],
+        covers: ["user", "signedIn", "address", "location", "app", "client", "signInKind", "signInId", "incidentAddressOf"],
       };
     }
     case "watch.report":

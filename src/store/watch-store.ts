@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { DirectoryUser } from "../directory/types.js";
 import type { Actor } from "../revocation/types.js";
+import type { IncidentAddress } from "../watch/judgement.js";
 import type { FailedStep, PendingSignIn, SignInOverflow, UnreportedSignIn, Watch, WatchedUser, WatchListing, WatchProgress, WatchSignIn, WatchState, WatchStore } from "../watch/types.js";
 import type { Database, WatchesTable, WatchSignInsTable } from "./schema.js";
 
@@ -182,6 +183,7 @@ export class SqlWatchStore implements WatchStore {
             client: s.client,
             interactive: s.interactive === null ? null : s.interactive ? 1 : 0,
             incident_ip: s.incidentIp ? 1 : 0,
+            incident_request_id: s.incidentRequestId,
             seen_before: s.seenBefore === null ? null : s.seenBefore ? 1 : 0,
             reported_at: null,
             address_check: s.addressCheck,
@@ -254,6 +256,39 @@ export class SqlWatchStore implements WatchStore {
       .where("ip", "=", ip)
       .where("address_check", "=", "pending")
       .execute();
+  }
+
+  async incidentAddresses(requestId: string, userIds: readonly string[]): Promise<Array<IncidentAddress & { userId: string }>> {
+    const found: Array<IncidentAddress & { userId: string }> = [];
+    for (let i = 0; i < userIds.length; i += CHUNK) {
+      const rows = await this.db
+        .selectFrom("watch_users as u")
+        .innerJoin("watches as w", "w.request_id", "u.request_id")
+        .select(["u.user_id", "w.request_id", "w.incident_ip", "w.created_at"])
+        .where("u.user_id", "in", userIds.slice(i, i + CHUNK).map((id) => id.toLowerCase()))
+        .where("w.request_id", "!=", requestId)
+        .where("w.state", "=", "active")
+        .where("w.incident_ip", "is not", null)
+        .execute();
+      for (const r of rows) if (r.incident_ip !== null) found.push({ userId: r.user_id, requestId: r.request_id, ip: r.incident_ip, createdAt: r.created_at });
+    }
+    return found;
+  }
+
+  async claimAlarms(requestId: string, signInIds: readonly string[], at: string): Promise<Set<string>> {
+    const claimed = new Set<string>();
+    for (let i = 0; i < signInIds.length; i += CHUNK) {
+      const chunk = [...new Set(signInIds.slice(i, i + CHUNK))];
+      // Of two watches storing the same sign-in at once, the primary key lets one insert it.
+      await this.db
+        .insertInto("watch_alarms")
+        .values(chunk.map((id) => ({ signin_id: id, request_id: requestId, at })))
+        .onConflict((oc) => oc.column("signin_id").doNothing())
+        .execute();
+      const rows = await this.db.selectFrom("watch_alarms").select("signin_id").where("signin_id", "in", chunk).where("request_id", "=", requestId).execute();
+      for (const r of rows) claimed.add(r.signin_id);
+    }
+    return claimed;
   }
 
   async failedSteps(requestId: string): Promise<FailedStep[]> {
@@ -432,6 +467,8 @@ function signInOf(row: WatchSignInsTable): WatchSignIn {
     client: row.client,
     interactive: row.interactive === null ? null : Number(row.interactive) === 1,
     incidentIp: Number(row.incident_ip) === 1,
+    // Rows from before 019 named only their own request's address.
+    incidentRequestId: row.incident_request_id ?? (Number(row.incident_ip) === 1 ? row.request_id : null),
     seenBefore: row.seen_before === null ? null : Number(row.seen_before) === 1,
     addressCheck: row.address_check === "pending" || row.address_check === "many" ? row.address_check : null,
     reportedAt: row.reported_at,
