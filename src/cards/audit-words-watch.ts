@@ -45,7 +45,7 @@ export function watchWords(entry: AuditEntry & { action: WatchAction }, { d, who
         // One entry for the sign-ins of a user past the per-sweep cap: counted, first and last.
         const incident = num(d.fromIncidentAddress) ?? 0;
         return {
-          title: `${alarm ? "🚨 ALARM: " : ""}${plain(str(d.user) ?? "A revoked user")} signed in ${plural(signIns, "more time")} after ${req}${alarm ? `, ${incident === signIns ? "all" : incident.toLocaleString("en-US")} from ${whoseAddress}` : ""}`,
+          title: `${alarm ? "🚨 ALARM: " : ""}${oneLine(str(d.user) ?? "A revoked user")} signed in ${plural(signIns, "more time")} after ${req}${alarm ? `, ${incident === signIns ? "all" : incident.toLocaleString("en-US")} from ${whoseAddress}` : ""}`,
           facts: [fact("First", timeOf(d.first)), fact("Last", timeOf(d.last)), fact("Addresses", num(d.addresses)?.toLocaleString("en-US"))],
           details: [fact("Why one entry", "More sign-ins than are recorded one by one per user and sweep: counted here, each sign-in is in the tenant's sign-in log")],
           covers: ["user", "signIns", "fromIncidentAddress", "first", "last", "addresses", "incidentAddressOf"],
