@@ -126,9 +126,13 @@ export function watchListText(listings: readonly WatchListing[], hours: number):
   if (hours === 0) return "Sign-in watching is turned off in this bot's settings: revocations are not followed by a watch.";
   if (listings.length === 0) return `No sign-in watch is active. A watch starts when a revocation finishes and lasts ${hoursText(hours)}.`;
   const lines = [`${plural(listings.length, "active sign-in watch", "active sign-in watches")}:`];
-  for (const { watch, signIns, alarms, firstUsers = [] } of listings) {
+  for (const { watch, signIns, alarms, alarmsFromOthers = 0, firstUsers = [] } of listings) {
     const seen = signIns === 0 ? "no sign-in after the revocation so far" : `${plural(signIns, "sign-in")} after the revocation so far`;
-    const alarm = alarms > 0 ? `, 🚨 ${plural(alarms, "from the incident's address", "from the incident's address")}` : "";
+    const own = alarms - alarmsFromOthers;
+    const alarm = [
+      own > 0 ? `, 🚨 ${own.toLocaleString("en-US")} from the incident's address` : "",
+      alarmsFromOthers > 0 ? `, 🚨 ${alarmsFromOthers.toLocaleString("en-US")} from another watching request's incident address` : "",
+    ].join("");
     const ip = watch.incidentIp === null ? "" : ` (incident address ${watch.incidentIp})`;
     lines.push(`- **${watch.requestId}**: ${watchedUsers(firstUsers, watch.userCount)}${ip}, watched until ${formatTime(watch.endsAt)}; ${seen}${alarm}.`);
   }

@@ -426,10 +426,19 @@ export class SqlWatchStore implements WatchStore {
       .select((eb) => [eb.fn.countAll<number>().as("signIns"), eb.fn.sum<number>("incident_ip").as("alarms")])
       .where("request_id", "=", watch.requestId)
       .executeTakeFirst();
+    // Of the ALARMs, those from another watching request's incident address (`watch` says so apart).
+    const others = await this.db
+      .selectFrom("watch_signins")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("request_id", "=", watch.requestId)
+      .where("incident_request_id", "is not", null)
+      .where("incident_request_id", "!=", watch.requestId)
+      .executeTakeFirst();
     return {
       watch,
       signIns: Number(counts?.signIns ?? 0) + watch.overflowSignIns,
       alarms: Number(counts?.alarms ?? 0) + watch.overflowAlarms,
+      alarmsFromOthers: Number(others?.n ?? 0),
     };
   }
 }

@@ -88,6 +88,8 @@ export interface WatchListing {
   watch: Watch;
   signIns: number;
   alarms: number;
+  /** Of the alarms, those from the incident address of another request watching the same user. */
+  alarmsFromOthers?: number;
   /** The first few watched users by name (the listing says how many more). */
   firstUsers?: ReadonlyArray<{ displayName: string; upn: string }>;
 }

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import pino from "pino";
 import type { SignInEvent, SignInLog, SignInReadOptions } from "../../src/directory/sign-in-log.js";
 import type { RevocationRequest } from "../../src/revocation/types.js";
+import { watchListText } from "../../src/cards/watch-replies.js";
 import { SqlWatchStore } from "../../src/store/watch-store.js";
 import type { UnreportedSignIn } from "../../src/watch/types.js";
 import { WatchRunner, type WatchThread } from "../../src/watch/watch-runner.js";
@@ -165,9 +166,14 @@ for (const dialect of testDialects()) describe(`one user under two watches (${di
     const fromAUnderB = signIns.find((e) => e.requestId === b.id && e.details.signInId === "from-a");
     assert.ok(String(fromAUnderB?.details.address).includes(`the incident address of ${a.id}, another request watching this user`), JSON.stringify(fromAUnderB?.details));
     assert.equal(fromAUnderB?.details.incidentAddressOf, a.id);
-    // Both watches count the ALARMs they reported.
-    assert.equal((await watches.listing(a.id))?.alarms, 2);
-    assert.equal((await watches.listing(b.id))?.alarms, 2);
+    // Both watches count the ALARMs they reported, and `watch` says whose address each was.
+    for (const [id, other] of [[a.id, 1], [b.id, 1]] as const) {
+      const listing = await watches.listing(id);
+      assert.equal(listing?.alarms, 2);
+      assert.equal(listing?.alarmsFromOthers, other);
+      const text = watchListText(listing === undefined ? [] : [listing], 1);
+      assert.ok(text.includes("🚨 1 from the incident's address, 🚨 1 from another watching request's incident address"), text);
+    }
   });
 
   it("a stopped watch's address no longer counts: only active watches are judged against", async () => {
