@@ -24,7 +24,10 @@ function plural(n: number, one: string, many = `${one}s`): string {
 
 /** Posted in the request's thread when its watch begins. */
 export function watchStartedText(requestId: string, users: number, hours: number, incidentIp: string | null, failedSteps: readonly FailedStep[] = []): string {
-  const ip = incidentIp === null ? "" : ` A sign-in from ${incidentIp}, the address this request named, is reported as an alarm.`;
+  const ip =
+    incidentIp === null
+      ? " A sign-in from the incident address of another request watching the same user is reported as an alarm."
+      : ` A sign-in from ${incidentIp}, the address this request named, is reported as an alarm, and so is one from the incident address of another request watching the same user.`;
   const text =
     `Watching the sign-in log of the ${plural(users, "revoked user")} of ${requestId} for the next ${hoursText(hours)}: ` +
     `every successful sign-in after the revocation is reported here, at most one summary per user an hour.${ip} ` +
@@ -43,30 +46,40 @@ const STEP_NOT_DONE: Readonly<Record<string, string>> = {
   confirm_compromised: "not confirmed as compromised in Identity Protection",
 };
 
-function addressWords(s: UnreportedSignIn): string {
-  if (s.incidentIp) return "**the address this request named** (the incident's address)";
+/** Whose incident address a sign-in came from: this request's, or another's watching the same user. */
+function incidentWords(requestId: string, s: UnreportedSignIn): string {
+  const whose = s.incidentRequestId ?? requestId;
+  return whose === requestId ? `the incident address of ${requestId} (this request)` : `the incident address of ${whose}, another request watching this user`;
+}
+
+function addressWords(requestId: string, s: UnreportedSignIn): string {
+  if (s.incidentIp) return `**${incidentWords(requestId, s)}**`;
   if (s.seenBefore === true) return "an address this user signed in from before the revocation";
   if (s.seenBefore === false) return "**an address this user had not signed in from before**";
   if (s.addressCheck === "many") return "**one of many new addresses** (not each checked against earlier sign-ins)";
   return "an address the bot could not check against earlier sign-ins";
 }
 
-function signInLine(s: UnreportedSignIn): string {
+function signInLine(requestId: string, s: UnreportedSignIn): string {
   const where = s.location === "" ? "location unknown" : escapeMarkdown(s.location);
   const app = s.app === "" ? "an unnamed app" : escapeMarkdown(s.app);
   const client = s.client === "" ? "" : ` with ${escapeMarkdown(s.client)}`;
   // Interactive sign-ins only: the v1.0 sign-in log holds no others (docs/sign-in-watch.md, "What the watch cannot see").
-  return `  - ${formatTime(s.createdAt)} from ${escapeMarkdown(s.ip)} (${where}), ${addressWords(s)}: ${app}${client}`;
+  return `  - ${formatTime(s.createdAt)} from ${escapeMarkdown(s.ip)} (${where}), ${addressWords(requestId, s)}: ${app}${client}`;
 }
 
-/** Lines of one report: the alarm first when a sign-in came from the incident's address. */
+/** Lines of one report: the alarm first when a sign-in came from an incident address (this request's or another's watching the user). */
 export function watchReportText(requestId: string, reports: readonly UserReport[], more: number): string {
-  const alarms = reports.flatMap((r) => r.signIns).filter((s) => s.incidentIp).length;
+  const alarms = reports.flatMap((r) => r.signIns).filter((s) => s.incidentIp);
   const total = reports.reduce((n, r) => n + r.signIns.length, 0);
   const lines: string[] = [];
-  if (alarms > 0) {
+  if (alarms.length > 0) {
+    // Whose addresses: a sign-in from another watching request's incident address is the same ALARM there and here.
+    const others = [...new Set(alarms.map((s) => s.incidentRequestId ?? requestId).filter((id) => id !== requestId))];
+    const own = alarms.some((s) => (s.incidentRequestId ?? requestId) === requestId);
+    const from = others.length === 0 ? "the incident's address" : `${own ? "this request's incident address and " : ""}the incident address of ${listInWords(others)}`;
     lines.push(
-      `🚨 **ALARM: ${plural(alarms, "successful sign-in")} from the incident's address after the revocation of ${requestId}.** ` +
+      `🚨 **ALARM: ${plural(alarms.length, "successful sign-in")} from ${from} after the revocation of ${requestId}.** ` +
         "Whoever holds these credentials signed in again: reset the password (or disable the account) and review the user's MFA methods now.",
     );
   }
@@ -74,7 +87,7 @@ export function watchReportText(requestId: string, reports: readonly UserReport[
   for (const r of reports) {
     const many = r.signIns.some((s) => s.addressCheck === "many") ? ", **signed in from many new addresses**" : "";
     lines.push(`- **${escapeMarkdown(r.displayName)}** (${escapeMarkdown(r.upn)}): ${plural(r.signIns.length, "sign-in")}${many}`);
-    for (const s of r.signIns.slice(0, 5)) lines.push(signInLine(s));
+    for (const s of r.signIns.slice(0, 5)) lines.push(signInLine(requestId, s));
     if (r.signIns.length > 5) lines.push(`  - and ${r.signIns.length - 5} more (each is in the audit log)`);
   }
   if (more > 0) lines.push(`${plural(more, "more user")} signed in; they follow in the next summary (at most one message a minute).`);
@@ -113,9 +126,13 @@ export function watchListText(listings: readonly WatchListing[], hours: number):
   if (hours === 0) return "Sign-in watching is turned off in this bot's settings: revocations are not followed by a watch.";
   if (listings.length === 0) return `No sign-in watch is active. A watch starts when a revocation finishes and lasts ${hoursText(hours)}.`;
   const lines = [`${plural(listings.length, "active sign-in watch", "active sign-in watches")}:`];
-  for (const { watch, signIns, alarms, firstUsers = [] } of listings) {
+  for (const { watch, signIns, alarms, alarmsFromOthers = 0, firstUsers = [] } of listings) {
     const seen = signIns === 0 ? "no sign-in after the revocation so far" : `${plural(signIns, "sign-in")} after the revocation so far`;
-    const alarm = alarms > 0 ? `, 🚨 ${plural(alarms, "from the incident's address", "from the incident's address")}` : "";
+    const own = alarms - alarmsFromOthers;
+    const alarm = [
+      own > 0 ? `, 🚨 ${own.toLocaleString("en-US")} from the incident's address` : "",
+      alarmsFromOthers > 0 ? `, 🚨 ${alarmsFromOthers.toLocaleString("en-US")} from another watching request's incident address` : "",
+    ].join("");
     const ip = watch.incidentIp === null ? "" : ` (incident address ${watch.incidentIp})`;
     lines.push(`- **${watch.requestId}**: ${watchedUsers(firstUsers, watch.userCount)}${ip}, watched until ${formatTime(watch.endsAt)}; ${seen}${alarm}.`);
   }

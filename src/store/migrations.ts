@@ -353,6 +353,23 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable("requests").addColumn("selection", "text").execute();
     },
   },
+  "019-watch-shared-incident": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // A user watched under several requests is judged against every incident address their
+      // active watches know (issue 21): the request whose address a sign-in came from, or null.
+      await db.schema.alterTable("watch_signins").addColumn("incident_request_id", "text").execute();
+      // Finding a user's other active watches reads watch_users by user.
+      await db.schema.createIndex("watch_users_user_id").on("watch_users").column("user_id").execute();
+      // One ALARM per sign-in, whichever of the user's watches stores it first: the sign-in's ID
+      // is claimed here (Graph's IDs are unique in a tenant), and only the claimant audits it.
+      await db.schema
+        .createTable("watch_alarms")
+        .addColumn("signin_id", "text", (c) => c.primaryKey())
+        .addColumn("request_id", "text", (c) => c.notNull())
+        .addColumn("at", "text", (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

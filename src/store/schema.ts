@@ -21,6 +21,7 @@ export interface Database {
   watches: WatchesTable;
   watch_users: WatchUsersTable;
   watch_signins: WatchSignInsTable;
+  watch_alarms: WatchAlarmsTable;
   containment_steps: ContainmentStepsTable;
   graph_pauses: GraphPausesTable;
 }
@@ -289,6 +290,16 @@ export interface WatchSignInsTable {
   reported_at: string | null;
   /** 'pending' (address not judged yet), 'many' (too many new addresses to look up), null judged (009). */
   address_check?: string | null;
+  /** The request whose incident address it came from: this one or another watching the user (019). */
+  incident_request_id?: string | null;
+}
+
+/** A sign-in from an incident address claimed by the first watch that stored it: its ALARM is audited once (019). */
+export interface WatchAlarmsTable {
+  signin_id: string;
+  /** The request whose watch claimed it (and audited the ALARM). */
+  request_id: string;
+  at: string;
 }
 
 /** Until when every replica holds back from a throttled Graph API (010; ms since the epoch). */

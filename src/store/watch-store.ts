@@ -1,8 +1,10 @@
 import type { Kysely } from "kysely";
 import type { DirectoryUser } from "../directory/types.js";
 import type { Actor } from "../revocation/types.js";
+import type { IncidentAddress } from "../watch/judgement.js";
 import type { FailedStep, PendingSignIn, SignInOverflow, UnreportedSignIn, Watch, WatchedUser, WatchListing, WatchProgress, WatchSignIn, WatchState, WatchStore } from "../watch/types.js";
-import type { Database, WatchesTable, WatchSignInsTable } from "./schema.js";
+import type { Database, WatchesTable } from "./schema.js";
+import { signInOf, watchOf } from "./watch-rows.js";
 
 /** Users `watch` names per watch; the rest are counted. */
 const LISTED_USERS = 3;
@@ -182,6 +184,7 @@ export class SqlWatchStore implements WatchStore {
             client: s.client,
             interactive: s.interactive === null ? null : s.interactive ? 1 : 0,
             incident_ip: s.incidentIp ? 1 : 0,
+            incident_request_id: s.incidentRequestId,
             seen_before: s.seenBefore === null ? null : s.seenBefore ? 1 : 0,
             reported_at: null,
             address_check: s.addressCheck,
@@ -254,6 +257,39 @@ export class SqlWatchStore implements WatchStore {
       .where("ip", "=", ip)
       .where("address_check", "=", "pending")
       .execute();
+  }
+
+  async incidentAddresses(requestId: string, userIds: readonly string[]): Promise<Array<IncidentAddress & { userId: string }>> {
+    const found: Array<IncidentAddress & { userId: string }> = [];
+    for (let i = 0; i < userIds.length; i += CHUNK) {
+      const rows = await this.db
+        .selectFrom("watch_users as u")
+        .innerJoin("watches as w", "w.request_id", "u.request_id")
+        .select(["u.user_id", "w.request_id", "w.incident_ip", "w.created_at"])
+        .where("u.user_id", "in", userIds.slice(i, i + CHUNK).map((id) => id.toLowerCase()))
+        .where("w.request_id", "!=", requestId)
+        .where("w.state", "=", "active")
+        .where("w.incident_ip", "is not", null)
+        .execute();
+      for (const r of rows) if (r.incident_ip !== null) found.push({ userId: r.user_id, requestId: r.request_id, ip: r.incident_ip, createdAt: r.created_at });
+    }
+    return found;
+  }
+
+  async claimAlarms(requestId: string, signInIds: readonly string[], at: string): Promise<Set<string>> {
+    const claimed = new Set<string>();
+    for (let i = 0; i < signInIds.length; i += CHUNK) {
+      const chunk = [...new Set(signInIds.slice(i, i + CHUNK))];
+      // Of two watches storing the same sign-in at once, the primary key lets one insert it.
+      await this.db
+        .insertInto("watch_alarms")
+        .values(chunk.map((id) => ({ signin_id: id, request_id: requestId, at })))
+        .onConflict((oc) => oc.column("signin_id").doNothing())
+        .execute();
+      const rows = await this.db.selectFrom("watch_alarms").select("signin_id").where("signin_id", "in", chunk).where("request_id", "=", requestId).execute();
+      for (const r of rows) claimed.add(r.signin_id);
+    }
+    return claimed;
   }
 
   async failedSteps(requestId: string): Promise<FailedStep[]> {
@@ -390,50 +426,19 @@ export class SqlWatchStore implements WatchStore {
       .select((eb) => [eb.fn.countAll<number>().as("signIns"), eb.fn.sum<number>("incident_ip").as("alarms")])
       .where("request_id", "=", watch.requestId)
       .executeTakeFirst();
+    // Of the ALARMs, those from another watching request's incident address (`watch` says so apart).
+    const others = await this.db
+      .selectFrom("watch_signins")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("request_id", "=", watch.requestId)
+      .where("incident_request_id", "is not", null)
+      .where("incident_request_id", "!=", watch.requestId)
+      .executeTakeFirst();
     return {
       watch,
       signIns: Number(counts?.signIns ?? 0) + watch.overflowSignIns,
       alarms: Number(counts?.alarms ?? 0) + watch.overflowAlarms,
+      alarmsFromOthers: Number(others?.n ?? 0),
     };
   }
-}
-
-function watchOf(row: WatchesTable): Watch {
-  return {
-    requestId: row.request_id,
-    createdAt: row.created_at,
-    endsAt: row.ends_at,
-    state: row.state as WatchState,
-    incidentIp: row.incident_ip,
-    userCount: Number(row.user_count),
-    nextPosition: Number(row.next_position),
-    sweepCursor: row.sweep_cursor,
-    sweepStartedAt: row.sweep_started_at,
-    nextSweepAt: row.next_sweep_at,
-    lastPostAt: row.last_post_at,
-    failures: Number(row.failures),
-    endedAt: row.ended_at,
-    endedBy: row.ended_by_id === null ? null : { aadObjectId: row.ended_by_id, name: row.ended_by_name ?? row.ended_by_id },
-    endReason: row.end_reason,
-    finalSweep: Number(row.final_sweep ?? 0) === 1,
-    overflowSignIns: Number(row.overflow_signins ?? 0),
-    overflowAlarms: Number(row.overflow_alarms ?? 0),
-  };
-}
-
-function signInOf(row: WatchSignInsTable): WatchSignIn {
-  return {
-    signInId: row.signin_id,
-    userId: row.user_id,
-    createdAt: row.created_at,
-    ip: row.ip,
-    location: row.location,
-    app: row.app,
-    client: row.client,
-    interactive: row.interactive === null ? null : Number(row.interactive) === 1,
-    incidentIp: Number(row.incident_ip) === 1,
-    seenBefore: row.seen_before === null ? null : Number(row.seen_before) === 1,
-    addressCheck: row.address_check === "pending" || row.address_check === "many" ? row.address_check : null,
-    reportedAt: row.reported_at,
-  };
 }

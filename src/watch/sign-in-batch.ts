@@ -6,6 +6,7 @@
  * addresses cannot stall the watch: the rest are marked "many new addresses").
  */
 import type { SignInEvent } from "../directory/sign-in-log.js";
+import { pairKey, type IncidentAddresses } from "./judgement.js";
 import type { SignInOverflow, WatchedUser, WatchSignIn } from "./types.js";
 
 /** The new records of one read, per user in time order: those under the cap, and the counted rest. */
@@ -14,25 +15,15 @@ export interface FreshSignIns {
   overflow: SignInOverflow[];
 }
 
-/** The (user, address) key of a look-up. */
-export function pairKey(userId: string, ip: string): string {
-  return `${userId}|${ip.toLowerCase()}`;
-}
-
-/** Whether the address is the one the request named (`revoke ip`). */
-export function isIncident(incidentIp: string | null, ip: string): boolean {
-  return incidentIp !== null && ip.toLowerCase() === incidentIp.toLowerCase();
-}
-
 /**
- * Splits a read into the sign-ins to store (each user's first `cap` new ones, those from the
- * incident's address first) and per-user counts
+ * Splits a read into the sign-ins to store (each user's first `cap` new ones, those from an
+ * incident address of any of the user's active watches first) and per-user counts
  * of the rest. A record is new when its ID is not stored and, if it is older than the user's
  * overflow mark, it was not already counted past an earlier cap. Records from before the user's
  * revocation are left out.
  */
 export function freshSignIns(
-  incidentIp: string | null,
+  incidents: IncidentAddresses,
   users: readonly WatchedUser[],
   events: readonly SignInEvent[],
   stored: ReadonlySet<string>,
@@ -54,15 +45,18 @@ export function freshSignIns(
   const overflow: SignInOverflow[] = [];
   for (const [userId, list] of byUser) {
     // Sign-ins from the incident's address first: an alarm is never only counted while calmer ones are listed.
-    const rank = (e: SignInEvent): number => (isIncident(incidentIp, e.ipAddress) ? 0 : 1);
+    const rank = (e: SignInEvent): number => (incidents.match(e.userId, e.ipAddress) !== null ? 0 : 1);
     list.sort((a, b) => rank(a) - rank(b) || Date.parse(a.createdDateTime) - Date.parse(b.createdDateTime) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     kept.push(...list.slice(0, cap));
     const rest = list.slice(cap);
     if (rest.length === 0) continue;
+    const fromIncident = rest.filter((e) => incidents.match(e.userId, e.ipAddress) !== null);
     overflow.push({
       userId,
       count: rest.length,
-      fromIncident: rest.filter((e) => isIncident(incidentIp, e.ipAddress)).length,
+      fromIncident: fromIncident.length,
+      incidentIds: fromIncident.map((e) => e.id),
+      incidentRequests: [...new Set(fromIncident.map((e) => incidents.match(e.userId, e.ipAddress) ?? ""))],
       first: new Date(rest.reduce((t, e) => Math.min(t, Date.parse(e.createdDateTime)), Infinity)).toISOString(),
       last: new Date(rest.reduce((t, e) => Math.max(t, Date.parse(e.createdDateTime)), -Infinity)).toISOString(),
       addresses: new Set(rest.map((e) => e.ipAddress.toLowerCase())).size,
@@ -72,20 +66,22 @@ export function freshSignIns(
 }
 
 /**
- * The kept records as watch sign-ins. The incident's address needs no look-up; an address this
+ * The kept records as watch sign-ins. An incident address (this request's or another active
+ * watch's of the same user, named in `incidentRequestId`) needs no look-up; an address this
  * watch already judged for the user takes that verdict (`verdicts`); of the other addresses, each
  * user's first `lookups` are judged after the sign-ins are stored ("pending"), the rest are marked
  * "many" and never looked up in this sweep.
  */
 export function watchSignInsOf(
-  incidentIp: string | null,
+  incidents: IncidentAddresses,
   kept: readonly SignInEvent[],
   verdicts: ReadonlyMap<string, boolean | null>,
   lookups: number,
 ): WatchSignIn[] {
   const pendingByUser = new Map<string, Set<string>>();
   return kept.map((e) => {
-    const incident = isIncident(incidentIp, e.ipAddress);
+    const incidentRequestId = incidents.match(e.userId, e.ipAddress);
+    const incident = incidentRequestId !== null;
     let seenBefore: boolean | null = null;
     let addressCheck: WatchSignIn["addressCheck"] = null;
     const key = pairKey(e.userId, e.ipAddress);
@@ -114,6 +110,7 @@ export function watchSignInsOf(
       // The v1.0 sign-in log holds interactive sign-ins only: nothing to tell apart (README).
       interactive: null,
       incidentIp: incident,
+      incidentRequestId,
       seenBefore,
       addressCheck,
       reportedAt: null,

@@ -4,6 +4,7 @@
  * audit. These are its records and the store behind them (src/store/watch-store.ts). No Teams here.
  */
 import type { Actor } from "../revocation/types.js";
+import type { IncidentAddress } from "./judgement.js";
 
 export type WatchState = "active" | "stopped" | "ended" | "unavailable";
 
@@ -56,8 +57,10 @@ export interface WatchSignIn {
   app: string;
   client: string;
   interactive: boolean | null;
-  /** The address is the one the request named (`revoke ip`). */
+  /** The address is an incident address: the one this request named (`revoke ip`) or another active watch's of the user. */
   incidentIp: boolean;
+  /** The request whose incident address it is (this one or another watching the user); null when none. */
+  incidentRequestId: string | null;
   /** The user signed in from this address before the revocation; null when it could not be told. */
   seenBefore: boolean | null;
   /**
@@ -85,6 +88,8 @@ export interface WatchListing {
   watch: Watch;
   signIns: number;
   alarms: number;
+  /** Of the alarms, those from the incident address of another request watching the same user. */
+  alarmsFromOthers?: number;
   /** The first few watched users by name (the listing says how many more). */
   firstUsers?: ReadonlyArray<{ displayName: string; upn: string }>;
 }
@@ -105,6 +110,10 @@ export interface SignInOverflow {
   userId: string;
   count: number;
   fromIncident: number;
+  /** The sign-in IDs of those (not stored: their ALARM is claimed once across the user's watches). */
+  incidentIds: readonly string[];
+  /** The requests whose incident addresses they came from. */
+  incidentRequests: readonly string[];
   first: string;
   last: string;
   addresses: number;
@@ -137,6 +146,16 @@ export interface WatchStore {
   pendingChecks(requestId: string, limit: number): Promise<PendingSignIn[]>;
   /** Records the verdict on a (user, address) pair for every sign-in still pending with it. */
   judged(requestId: string, userId: string, ip: string, seenBefore: boolean | null, check: "many" | null): Promise<void>;
+  /**
+   * The incident addresses of the other active watches of these users (each user's watches under
+   * other requests that named an address), for judging a sign-in once across them.
+   */
+  incidentAddresses(requestId: string, userIds: readonly string[]): Promise<Array<IncidentAddress & { userId: string }>>;
+  /**
+   * Claims these sign-ins' ALARMs for the watch of `requestId`: returns those no watch claimed
+   * before (this watch audits their ALARM; another watch of the same user already did the rest).
+   */
+  claimAlarms(requestId: string, signInIds: readonly string[], at: string): Promise<Set<string>>;
   /** Containment steps not done for the watch's users (the users were revoked all the same). */
   failedSteps(requestId: string): Promise<FailedStep[]>;
   /** What an earlier sign-in of this watch found about the address, if anything. */

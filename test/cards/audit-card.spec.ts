@@ -100,7 +100,7 @@ describe("audit posts: no outside value becomes markdown", () => {
       for (const key of [
         "reason", "comment", "command", "claimedRequestId", "tenantId", "upn", "lookedUp", "step", "detail", "user", "signedIn", "address",
         "location", "app", "client", "signInKind", "signInId", "watched", "until", "incidentAddress", "keyId", "previousKeyId", "confirmed",
-        "disabledBy", "expiresAt", "targetsSha256", "signInsAfterRevocation", "fromIncidentAddress", "unknownLaterKey",
+        "disabledBy", "expiresAt", "targetsSha256", "signInsAfterRevocation", "fromIncidentAddress", "incidentAddressOf", "unknownLaterKey",
       ]) details[key] = `${HOSTILE}\n- a line of its own`;
       details.targets = [{ upn: HOSTILE, id: "x" }];
       details.targetCount = 1;
@@ -118,6 +118,33 @@ describe("audit posts: no outside value becomes markdown", () => {
     assert.equal(auditSummary(foreign), `Audit #42: ${LINK}'s “${LINK}” was refused`);
     assert.equal(liveMarkdown(auditHeadline(foreign)), undefined);
     assert.equal(liveMarkdown(auditHeadline(forged)), undefined);
+  });
+});
+
+describe("audit posts: an ALARM from another request's incident address", () => {
+  const details = {
+    user: "Alice Wood (alice@contoso.com)",
+    signedIn: "2026-12-01T10:01:00.000Z",
+    address: "203.0.113.50 — the incident address of R-AAAAAAAAAA, another request watching this user",
+    location: "Tallinn, Harjumaa, EE",
+    app: "Microsoft Teams",
+    client: "Browser",
+    signInId: "6f000000-0000-4000-8000-000000000001",
+  };
+
+  it("names whose address it was in the headline, once, and not as a detail of its own", () => {
+    const other = auditCardData(entry("watch.alarm", { ...details, incidentAddressOf: "R-AAAAAAAAAA" }, "R-BBBBBBBBBB"));
+    assert.equal(other.title, "🚨 ALARM: Alice Wood (alice@contoso.com) signed in again after R-BBBBBBBBBB, from the incident address of R-AAAAAAAAAA");
+    assert.ok(!other.details.some((f) => f.title === "Incident address of"), JSON.stringify(other.details));
+    const own = auditCardData(entry("watch.alarm", { ...details, address: "203.0.113.50 — the address this request named" }, "R-AAAAAAAAAA"));
+    assert.equal(own.title, "🚨 ALARM: Alice Wood (alice@contoso.com) signed in again after R-AAAAAAAAAA, from the incident's address");
+  });
+
+  it("a counted entry past the cap says whose address too, its user's name escaped once (when the card renders), not twice", () => {
+    const counted = auditCardData(
+      entry("watch.alarm", { user: "Alice Wood (alice@contoso.com)", signIns: 12, fromIncidentAddress: 12, first: "2026-12-01T10:01:00.000Z", last: "2026-12-01T10:05:00.000Z", addresses: 1, incidentAddressOf: "R-AAAAAAAAAA" }, "R-BBBBBBBBBB"),
+    );
+    assert.equal(counted.title, "🚨 ALARM: Alice Wood (alice@contoso.com) signed in 12 more times after R-BBBBBBBBBB, all from the incident address of R-AAAAAAAAAA");
   });
 });
 

@@ -67,7 +67,7 @@ describe("e2e: sign-in watch after a revocation", function () {
       const alarm = await waitForText(h, thread, "ALARM");
       const alice = WELL_KNOWN.alice;
       assert.ok(alarm.includes(alice.displayName) && alarm.includes(alice.userPrincipalName), alarm);
-      assert.ok(alarm.includes(HOSTILE_IPV4) && alarm.includes("the address this request named"), alarm);
+      assert.ok(alarm.includes(HOSTILE_IPV4) && alarm.includes(`the incident address of ${requestId} (this request)`), alarm);
       assert.ok(alarm.includes("Tallinn") && alarm.includes("Office 365 Exchange Online"), alarm);
       // The v1.0 log holds interactive sign-ins only: no interactive / non-interactive label to show.
       assert.ok(!alarm.includes("interactive"), alarm);
