@@ -4,7 +4,7 @@
  * is read strictly (RFC 3339 with a time zone). Pure: no I/O.
  */
 import { createHash } from "node:crypto";
-import { canonicalIp, hasControlCharacter, isValidTarget, MAX_DEPARTMENT_LENGTH, MAX_NAMED_USERS, MAX_REASON_LENGTH, MAX_SINCE_HOURS } from "../commands/parse.js";
+import { canonicalIp, hasControlCharacter, isValidTarget, MAX_DEPARTMENT_LENGTH, MAX_NAMED_USERS, MAX_REASON_LENGTH, MAX_SINCE_HOURS } from "../bot/commands/parse.js";
 import { hasContainment, type Containment, type IncidentRef } from "../revocation/types.js";
 import type { FieldError } from "./problem.js";
 

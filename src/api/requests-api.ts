@@ -3,14 +3,14 @@
  * Teams, automation reads the outcome. The order of a proposal: the token (401), the caller's rate
  * (429), its app role (403), then the body (400), the idempotency key, the pending cap and the
  * approval channel, and only then Graph. Everything after the token is audited with the calling
- * app as the actor; resolution is the chat commands' own (src/commands/selections.ts).
+ * app as the actor; resolution is the chat commands' own (src/requests/selections.ts).
  */
 import type { Logger } from "pino";
 import type { Auditor } from "../audit/auditor.js";
 import { clipString } from "../audit/clip.js";
-import { REQUEST_ID } from "../commands/parse.js";
+import { REQUEST_ID } from "../bot/commands/parse.js";
 import { formatTime } from "../cards/format.js";
-import { departmentSelection, disabledSelection, ipSelection, resolveNamedUsers, resolveSelection, sortOutUsers, type SelectionSource } from "../commands/selections.js";
+import { departmentSelection, disabledSelection, ipSelection, resolveNamedUsers, resolveSelection, sortOutUsers, type SelectionSource } from "../bot/commands/selections.js";
 import type { Directory, FailedSignIns } from "../directory/directory.js";
 import type { DirectoryUser } from "../directory/types.js";
 import { errorReference, userMessageOf } from "../errors.js";

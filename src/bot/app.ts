@@ -11,10 +11,10 @@ import { ADAPTIVE_CARD_CONTENT_TYPE, renderCard, type AdaptiveCardJson } from ".
 import { Greeting, NotUnderstood, SomethingWentWrong } from "../cards/chat-replies.js";
 import { AskAnswers, ClickAnswers } from "../cards/notices.js";
 import { Verbs } from "../cards/verbs.js";
-import type { CardActions } from "../commands/card-actions.js";
-import { ASK_INPUT_ID } from "../commands/ask-target.js";
-import type { CommandHandlers } from "../commands/dispatch.js";
-import { isValidTarget, parseCommand } from "../commands/parse.js";
+import type { CardActions } from "./commands/card-actions.js";
+import { ASK_INPUT_ID } from "./commands/ask-target.js";
+import type { CommandHandlers } from "./commands/dispatch.js";
+import { isValidTarget, parseCommand } from "./commands/parse.js";
 import type { Conversations } from "./conversations.js";
 import type { Messenger } from "./messenger.js";
 

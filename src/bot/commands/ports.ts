@@ -1,21 +1,21 @@
 /**
- * Interfaces shared by commands/ and bot/. bot/ (the teams-ai Application, cards in chats,
- * proactive posts) implements them and imports commands/; commands/ depends only on these, so no
- * import runs from commands/ back to bot/.
+ * Interfaces shared by bot/commands/ and the rest of bot/. The rest of bot/ (the teams-ai
+ * Application, cards in chats, proactive posts) implements them and imports bot/commands/;
+ * bot/commands/ depends only on these, so no import runs from bot/commands/ back up to bot/.
  */
 import type { ConversationReference, TurnContext } from "botbuilder";
 import type { Logger } from "pino";
-import type { Auditor } from "../audit/auditor.js";
-import type { AuditLog } from "../audit/audit-log.js";
-import type { AdaptiveCardJson } from "../cards/render.js";
-import type { Directory } from "../directory/directory.js";
-import type { RoleLookup } from "../policy/roles.js";
-import type { RevocationService } from "../revocation/lifecycle.js";
-import type { RequestSummary } from "../revocation/request-store.js";
-import type { Actor, RevocationRequest } from "../revocation/types.js";
-import type { WatchControl } from "../watch/types.js";
-import type { UserSignIns } from "../directory/sign-in-log.js";
-import type { UserHistory } from "../revocation/user-history.js";
+import type { Auditor } from "../../audit/auditor.js";
+import type { AuditLog } from "../../audit/audit-log.js";
+import type { AdaptiveCardJson } from "../../cards/render.js";
+import type { Directory } from "../../directory/directory.js";
+import type { RoleLookup } from "../../policy/roles.js";
+import type { RevocationService } from "../../revocation/lifecycle.js";
+import type { RequestSummary } from "../../revocation/request-store.js";
+import type { Actor, RevocationRequest } from "../../revocation/types.js";
+import type { WatchControl } from "../../watch/types.js";
+import type { UserSignIns } from "../../directory/sign-in-log.js";
+import type { UserHistory } from "../../revocation/user-history.js";
 
 export type Reference = Partial<ConversationReference>;
 

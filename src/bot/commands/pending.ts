@@ -1,4 +1,4 @@
-import { Pending, pendingReply, UnknownActor, type PendingItem } from "../cards/chat-replies.js";
+import { Pending, pendingReply, UnknownActor, type PendingItem } from "../../cards/chat-replies.js";
 import type { CommandHandler } from "./dispatch.js";
 import { actorOf, explainFailure } from "./turn.js";
 

@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { performance } from "node:perf_hooks";
-import { readCardData } from "../../src/commands/card-actions.js";
-import { MAX_MESSAGE_LENGTH, normalizeText, parseCommand, type ParseError } from "../../src/commands/parse.js";
+import { readCardData } from "../../../src/bot/commands/card-actions.js";
+import { MAX_MESSAGE_LENGTH, normalizeText, parseCommand, type ParseError } from "../../../src/bot/commands/parse.js";
 
 /** The adversarial shapes: each made super-linear backtracking, or a long scan per character, likely somewhere. */
 const SHAPES: Record<string, string> = {

@@ -2,11 +2,11 @@
 import type { ConversationReference } from "botbuilder";
 import { TurnContext } from "botbuilder";
 import type { Logger } from "pino";
-import { Requests, RoleReplies, UnknownActor } from "../cards/chat-replies.js";
-import { errorReference, userMessageOf } from "../errors.js";
-import { mayRequest } from "../policy/decide.js";
-import type { Roles } from "../policy/roles.js";
-import type { Actor } from "../revocation/types.js";
+import { Requests, RoleReplies, UnknownActor } from "../../cards/chat-replies.js";
+import { errorReference, userMessageOf } from "../../errors.js";
+import { mayRequest } from "../../policy/decide.js";
+import type { Roles } from "../../policy/roles.js";
+import type { Actor } from "../../revocation/types.js";
 import type { HandlerDeps } from "./ports.js";
 
 /** The acting person, from the activity. Undefined when Teams did not say who it is. */

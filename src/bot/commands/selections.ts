@@ -1,15 +1,15 @@
-import { Requests } from "../cards/chat-replies.js";
+import { Requests } from "../../cards/chat-replies.js";
 /**
  * What a chat command and an automation request share between parsing and the request: the
  * selections (which users, read how, described how), resolving them into a frozen target set
  * (guests and protected accounts left out, MAX_TARGETS enforced), and resolving named users. No
  * Teams types here: src/commands/ and src/api/ both build on it, and each says the outcome its way.
  */
-import { isObjectId, type Directory, type FailedSignIns, type UserPages } from "../directory/directory.js";
-import { resolveTargets, type ResolvedTargets } from "../directory/resolvers.js";
-import type { DirectoryUser } from "../directory/types.js";
-import { AppError } from "../errors.js";
-import type { ExcludedTarget, RequestSelection } from "../revocation/types.js";
+import { isObjectId, type Directory, type FailedSignIns, type UserPages } from "../../directory/directory.js";
+import { resolveTargets, type ResolvedTargets } from "../../directory/resolvers.js";
+import type { DirectoryUser } from "../../directory/types.js";
+import { AppError } from "../../errors.js";
+import type { ExcludedTarget, RequestSelection } from "../../revocation/types.js";
 
 /** A bulk selection: how to read its users and how to talk about it. */
 export interface SelectionSource {

@@ -1,4 +1,4 @@
-import { HELP_DETAILS, HELP_TEXT } from "../cards/chat-replies.js";
+import { HELP_DETAILS, HELP_TEXT } from "../../cards/chat-replies.js";
 import type { CommandHandler } from "./dispatch.js";
 
 export { HELP_TEXT };

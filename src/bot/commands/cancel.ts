@@ -1,4 +1,4 @@
-import { Cancel, UnknownActor } from "../cards/chat-replies.js";
+import { Cancel, UnknownActor } from "../../cards/chat-replies.js";
 import type { CommandHandler } from "./dispatch.js";
 import { actorOf, explainFailure, stateWord } from "./turn.js";
 

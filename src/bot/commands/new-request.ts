@@ -1,9 +1,9 @@
-import { Requests } from "../cards/chat-replies.js";
+import { Requests } from "../../cards/chat-replies.js";
 import type { TurnContext } from "botbuilder";
-import type { FailedSignIns } from "../directory/directory.js";
-import type { DirectoryUser } from "../directory/types.js";
-import { PendingCapReached } from "../revocation/request-store.js";
-import type { Actor, Containment, ExcludedTarget, RequestAction, RequestSelection, Responder, RevocationRequest } from "../revocation/types.js";
+import type { FailedSignIns } from "../../directory/directory.js";
+import type { DirectoryUser } from "../../directory/types.js";
+import { PendingCapReached } from "../../revocation/request-store.js";
+import type { Actor, Containment, ExcludedTarget, RequestAction, RequestSelection, Responder, RevocationRequest } from "../../revocation/types.js";
 import type { HandlerDeps } from "./ports.js";
 import { sortOutUsers } from "./selections.js";
 import { explainFailure, referenceOf } from "./turn.js";

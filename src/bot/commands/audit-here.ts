@@ -1,4 +1,4 @@
-import { AuditHere, RoleReplies } from "../cards/chat-replies.js";
+import { AuditHere, RoleReplies } from "../../cards/chat-replies.js";
 import { channelRootId } from "./conversation-id.js";
 import type { CommandHandler } from "./dispatch.js";
 import { caller, referenceOf } from "./turn.js";

@@ -1,12 +1,12 @@
 /**
  * Text → Command, or a ParseError that says what was wrong and what to type instead. Pure: no I/O,
- * so every rule here is covered by test/commands/parse.spec.ts.
+ * so every rule here is covered by test/bot/commands/parse.spec.ts.
  */
 import { isIP, SocketAddress } from "node:net";
-import { escapeMarkdown } from "../cards/markdown.js";
-import { MAX_DEPARTMENT_LENGTH } from "../directory/odata.js";
-import type { Containment } from "../revocation/types.js";
-import { HELP_TOPICS, type HelpTopic } from "../cards/chat-replies.js";
+import { escapeMarkdown } from "../../cards/markdown.js";
+import { MAX_DEPARTMENT_LENGTH } from "../../directory/odata.js";
+import type { Containment } from "../../revocation/types.js";
+import { HELP_TOPICS, type HelpTopic } from "../../cards/chat-replies.js";
 
 export const MAX_NAMED_USERS = 500;
 export const MAX_REASON_LENGTH = 500;

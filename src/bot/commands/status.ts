@@ -1,7 +1,7 @@
-import { RoleReplies, Status, statusReply } from "../cards/chat-replies.js";
-import { statusSignInLines, type StatusSignIns } from "../cards/watch-replies.js";
-import type { DirectoryUser } from "../directory/types.js";
-import { userMessageOf } from "../errors.js";
+import { RoleReplies, Status, statusReply } from "../../cards/chat-replies.js";
+import { statusSignInLines, type StatusSignIns } from "../../cards/watch-replies.js";
+import type { DirectoryUser } from "../../directory/types.js";
+import { userMessageOf } from "../../errors.js";
 import type { HandlerDeps } from "./ports.js";
 import type { CommandHandler } from "./dispatch.js";
 import { caller, explainFailure } from "./turn.js";

@@ -1,6 +1,6 @@
 import { MessageFactory } from "botbuilder";
-import { cardAttachment } from "../cards/render.js";
-import { Verbs } from "../cards/verbs.js";
+import { cardAttachment } from "../../cards/render.js";
+import { Verbs } from "../../cards/verbs.js";
 import type { CommandHandler } from "./dispatch.js";
 
 /** The input id of the ask card's text field. */

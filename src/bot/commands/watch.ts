@@ -1,4 +1,4 @@
-import { endedWords, WATCH_STOP_REPLIES, watchListText } from "../cards/watch-replies.js";
+import { endedWords, WATCH_STOP_REPLIES, watchListText } from "../../cards/watch-replies.js";
 import type { CommandHandler } from "./dispatch.js";
 import { caller, explainFailure } from "./turn.js";
 

@@ -8,7 +8,7 @@ import {
   normalizeText,
   parseCommand,
   type ParseError,
-} from "../../src/commands/parse.js";
+} from "../../../src/bot/commands/parse.js";
 
 /** The parse result, asserted to be a refusal whose message matches and whose hint is a command to type. */
 function refusal(text: string, message: RegExp, hint: RegExp = /^revoke /): ParseError {

@@ -1,5 +1,5 @@
-import { UNPOSTED_ACTIONS } from "../audit/audit-log.js";
-import { historyReply, RoleReplies } from "../cards/chat-replies.js";
+import { UNPOSTED_ACTIONS } from "../../audit/audit-log.js";
+import { historyReply, RoleReplies } from "../../cards/chat-replies.js";
 import type { CommandHandler } from "./dispatch.js";
 import { caller } from "./turn.js";
 

@@ -1,6 +1,6 @@
-import { Requests } from "../cards/chat-replies.js";
-import { escapeMarkdown } from "../cards/markdown.js";
-import type { DirectoryUser } from "../directory/types.js";
+import { Requests } from "../../cards/chat-replies.js";
+import { escapeMarkdown } from "../../cards/markdown.js";
+import type { DirectoryUser } from "../../directory/types.js";
 import type { CommandHandler } from "./dispatch.js";
 import { createRequest, sortOut } from "./new-request.js";
 import { resolveNamedUsers } from "./selections.js";
