@@ -5,7 +5,8 @@
  */
 import { createHash } from "node:crypto";
 import { canonicalIp, hasControlCharacter, isValidTarget, MAX_DEPARTMENT_LENGTH, MAX_NAMED_USERS, MAX_REASON_LENGTH, MAX_SINCE_HOURS } from "../bot/commands/parse.js";
-import { hasContainment, type Containment, type IncidentRef } from "../revocation/types.js";
+import { hasContainment, type Containment } from "../domain/containment.js";
+import type { IncidentRef } from "../domain/incident.js";
 import type { FieldError } from "./problem.js";
 
 /** What a body may select: named users, a department, every disabled account, or sign-ins from an IP. */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { TurnContext } from "botbuilder";
 import { ActivityTypes, MessageFactory, TurnContext as BotTurnContext } from "botbuilder";
-import { NO_CONTAINMENT } from "../revocation/types.js";
+import { NO_CONTAINMENT } from "../domain/containment.js";
 import type { TeamsAdapter , TurnState } from "@microsoft/teams-ai";
 import { Application } from "@microsoft/teams-ai/lib/Application";
 import type { Logger } from "pino";

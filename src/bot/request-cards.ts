@@ -9,7 +9,9 @@ import type { RequestCardsPort } from "./commands/ports.js";
 import { errorReference } from "../errors.js";
 import type { RevocationService } from "../revocation/lifecycle.js";
 import type { RequestSummary } from "../revocation/request-store.js";
-import { FINAL_STATES, type Actor, type RevocationRequest } from "../revocation/types.js";
+import type { Actor } from "../domain/actor.js";
+import { FINAL_STATES } from "../domain/request-state.js";
+import type { RevocationRequest } from "../revocation/types.js";
 import type { Conversations } from "./conversations.js";
 import type { Messenger } from "./messenger.js";
 

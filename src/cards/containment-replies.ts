@@ -2,7 +2,7 @@
  * The sentences cards say about containment (`--reset-password`, `--confirm-compromised`): what an
  * approval will do, and what the result card adds to its counts.
  */
-import { hasContainment, type Containment } from "../revocation/types.js";
+import { hasContainment, type Containment } from "../domain/containment.js";
 
 /** What approving does besides revoking, as phrases for the approval card's effect sentence. */
 export function containmentEffects(c: Containment, n: number): string[] {

@@ -5,7 +5,7 @@ import type { IdentityProtectionPacer } from "../directory/identity-protection-p
 import type { DirectoryUser } from "../directory/types.js";
 import type { AppError } from "../errors.js";
 import type { RequestStore } from "./request-store.js";
-import type { Containment, ContainmentStep, StepOutcome } from "./types.js";
+import type { Containment, ContainmentStep, StepOutcome } from "../domain/containment.js";
 
 /** Why an app's password reset of an admin is refused, and what to do instead. */
 export const ADMIN_RESET_REFUSED =

@@ -3,7 +3,7 @@ import type { Directory } from "../directory/directory.js";
 import type { GraphBatchCalls } from "../directory/graph-writes.js";
 import type { DirectoryUser } from "../directory/types.js";
 import { refusedOutcomes } from "./outcomes.js";
-import type { TargetOutcome } from "./types.js";
+import type { TargetOutcome } from "../domain/outcome.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

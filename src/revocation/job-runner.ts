@@ -28,7 +28,11 @@ import type { JobClaim, JobQueue, RequestStore, RequestSummary } from "./request
 import { ContainmentSteps } from "./containment.js";
 import { IdentityProtectionPacer } from "../directory/identity-protection-pacer.js";
 import { enableBatch } from "./enable.js";
-import { FINAL_STATES, hasContainment, isAppActor, type RevocationRequest, type TargetOutcome } from "./types.js";
+import { isAppActor } from "../domain/actor.js";
+import { hasContainment } from "../domain/containment.js";
+import type { TargetOutcome } from "../domain/outcome.js";
+import { FINAL_STATES } from "../domain/request-state.js";
+import type { RevocationRequest } from "./types.js";
 import { Verification } from "./verification.js";
 import { inSpan } from "../telemetry/instruments.js";
 

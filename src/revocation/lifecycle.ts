@@ -25,21 +25,14 @@ import { staleEnableOf, type StaleEnable } from "./stale-enable.js";
 import { enableWithdrawnReason, staleEnableRefusal } from "../cards/enable-replies.js";
 import type { RequestHead, RequestStore, RequestSummary, TargetPageRow } from "./request-store.js";
 import { TITLE_NAMES, titleDetails } from "./title-details.js";
-import {
-  hasContainment,
-  isAppActor,
-  type Actor,
-  type ApprovalCard,
-  type Containment,
-  type ExcludedTarget,
-  type IncidentRef,
-  type Origin,
-  type RequestAction,
-  type RequestSelection,
-  type RequestState,
-  type Responder,
-  type RevocationRequest,
-} from "./types.js";
+import { isAppActor, type Actor } from "../domain/actor.js";
+import { hasContainment, type Containment } from "../domain/containment.js";
+import type { IncidentRef } from "../domain/incident.js";
+import type { ApprovalCard, Origin } from "../domain/origin.js";
+import type { RequestAction, RequestState } from "../domain/request-state.js";
+import type { Responder } from "../domain/responder.js";
+import type { RequestSelection } from "../domain/selection.js";
+import type { ExcludedTarget, RevocationRequest } from "./types.js";
 
 /** Starts the revocation of an approved request in the background. */
 export interface JobStarter {

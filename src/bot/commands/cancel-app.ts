@@ -1,5 +1,5 @@
 import { CancelApp } from "../../cards/chat-replies.js";
-import { APP_ACTOR_PREFIX, isAppActor, type Actor } from "../../revocation/types.js";
+import { APP_ACTOR_PREFIX, isAppActor, type Actor } from "../../domain/actor.js";
 import type { CommandHandler } from "./dispatch.js";
 import { caller, explainFailure } from "./turn.js";
 

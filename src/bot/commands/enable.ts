@@ -1,6 +1,6 @@
 import { alreadyEnabled, enabledUnknown, noSuchUser, notEnableable } from "../../cards/enable-replies.js";
 import type { DirectoryUser } from "../../directory/types.js";
-import { NO_CONTAINMENT } from "../../revocation/types.js";
+import { NO_CONTAINMENT } from "../../domain/containment.js";
 import type { CommandHandler } from "./dispatch.js";
 import { createRequest, sortOut } from "./new-request.js";
 import { explainFailure, requester } from "./turn.js";

@@ -5,7 +5,7 @@
 import { isIP, SocketAddress } from "node:net";
 import { escapeMarkdown } from "../../cards/markdown.js";
 import { MAX_DEPARTMENT_LENGTH } from "../../directory/odata.js";
-import type { Containment } from "../../revocation/types.js";
+import type { Containment } from "../../domain/containment.js";
 import { HELP_TOPICS, type HelpTopic } from "../../cards/chat-replies.js";
 
 export const MAX_NAMED_USERS = 500;

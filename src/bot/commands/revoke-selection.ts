@@ -2,7 +2,7 @@ import { Requests } from "../../cards/chat-replies.js";
 import type { TurnContext } from "botbuilder";
 import { escapeMarkdown } from "../../cards/markdown.js";
 import { windowWords } from "../../cards/request-title.js";
-import { NO_CONTAINMENT, type Containment } from "../../revocation/types.js";
+import { NO_CONTAINMENT, type Containment } from "../../domain/containment.js";
 import type { CommandHandler } from "./dispatch.js";
 import { createRequest } from "./new-request.js";
 import type { HandlerDeps } from "./ports.js";

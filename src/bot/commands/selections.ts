@@ -9,7 +9,8 @@ import { isObjectId, type Directory, type FailedSignIns, type UserPages } from "
 import { resolveTargets, type ResolvedTargets } from "../../directory/resolvers.js";
 import type { DirectoryUser } from "../../directory/types.js";
 import { AppError } from "../../errors.js";
-import type { ExcludedTarget, RequestSelection } from "../../revocation/types.js";
+import type { RequestSelection } from "../../domain/selection.js";
+import type { ExcludedTarget } from "../../revocation/types.js";
 
 /** A bulk selection: how to read its users and how to talk about it. */
 export interface SelectionSource {

@@ -6,7 +6,7 @@ import { Requests, RoleReplies, UnknownActor } from "../../cards/chat-replies.js
 import { errorReference, userMessageOf } from "../../errors.js";
 import { mayRequest } from "../../policy/decide.js";
 import type { Roles } from "../../policy/roles.js";
-import type { Actor } from "../../revocation/types.js";
+import type { Actor } from "../../domain/actor.js";
 import type { HandlerDeps } from "./ports.js";
 
 /** The acting person, from the activity. Undefined when Teams did not say who it is. */
