@@ -25,6 +25,7 @@ import { RequestCards } from "./bot/request-cards.js";
 import { TeamsAuditSink } from "./bot/teams-audit-sink.js";
 import { CardActions } from "./bot/commands/card-actions.js";
 import { CommandHandlers } from "./bot/commands/dispatch.js";
+import { REVOCATION_WORDS } from "./cards/revocation-words.js";
 import { ConfigError, readConfig, type AppConfig } from "./config.js";
 import type { Directory } from "./directory/directory.js";
 import { GRAPH_SCOPE, GraphDirectory } from "./directory/graph-directory.js";
@@ -217,6 +218,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     listener,
     logger,
     owner,
+    words: REVOCATION_WORDS,
     // Replicas share one quota through PostgreSQL; a single SQLite instance counts in memory.
     ledger: kind === "postgres" ? new SqlSendLedger(db, kind, owner) : undefined,
     identityProtection: new IdentityProtectionPacer({
@@ -246,6 +248,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     now: options.now,
     logger,
     adminReset: new AdminResetChecker({ directory, logger }),
+    words: REVOCATION_WORDS,
   });
   const cards = new RequestCards({ revocations, conversations, messenger, logger });
   const handlers = new CommandHandlers({

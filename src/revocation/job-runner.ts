@@ -8,7 +8,6 @@ import { WritePacer, type SendLedger } from "../directory/pacer.js";
 import type { DirectoryUser } from "../directory/types.js";
 import type { RoleLookup } from "../policy/roles.js";
 import type { AuditKey } from "../audit/chain.js";
-import { IntegrityReasons } from "../cards/job-refusals.js";
 import { integrityProblem } from "./integrity.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { staleEnableOf } from "./stale-enable.js";
@@ -33,6 +32,7 @@ import { hasContainment } from "../domain/containment.js";
 import type { TargetOutcome } from "../domain/outcome.js";
 import { FINAL_STATES } from "../domain/request-state.js";
 import type { RevocationRequest } from "./types.js";
+import type { JobRefusal, RevocationWords } from "./words.js";
 import { Verification } from "./verification.js";
 import { inSpan } from "../telemetry/instruments.js";
 
@@ -136,6 +136,8 @@ export class JobRunner implements JobStarter {
       ledger?: SendLedger;
       /** Identity Protection's pace (shared by replicas in the composition root); default this process's own. */
       identityProtection?: IdentityProtectionPacer;
+      /** The sentences recorded with outcomes and refusals (src/cards/revocation-words.ts). */
+      words: RevocationWords;
       options?: Partial<JobRunnerOptions>;
     },
   ) {
@@ -149,6 +151,7 @@ export class JobRunner implements JobStarter {
       calls: this.calls,
       identityProtection: deps.identityProtection ?? new IdentityProtectionPacer({ tenantId: "this-tenant", ledger: deps.ledger }),
       owner: deps.owner,
+      words: deps.words,
     });
   }
 
@@ -228,7 +231,7 @@ export class JobRunner implements JobStarter {
       const { targetCount } = head;
       const refusal = await this.refusalOf(request, targetCount);
       if (refusal !== undefined) {
-        await this.refuse(request, targetCount, refusal.reason, refusal.integrity);
+        await this.refuse(request, targetCount, refusal.refusal, refusal.integrity);
         return;
       }
       if (request.state === "approved") {
@@ -277,20 +280,20 @@ export class JobRunner implements JobStarter {
    * be a revoker (removed from the group between the approval and now: nothing is revoked). A
    * lookup that fails throws: the job is retried.
    */
-  private async refusalOf(request: RevocationRequest, targetCount: number): Promise<{ reason: string; integrity: boolean } | undefined> {
+  private async refusalOf(request: RevocationRequest, targetCount: number): Promise<{ refusal: JobRefusal; integrity: boolean } | undefined> {
     const problem = await integrityProblem({ auditLog: this.deps.auditLog, store: this.deps.store, key: this.deps.auditKey }, request, targetCount);
-    if (problem !== undefined) return { reason: problem, integrity: true };
+    if (problem !== undefined) return { refusal: { code: "integrity", problem }, integrity: true };
     const approval = await this.deps.auditLog.findForRequest(request.id, "request.approved");
-    if (approval === undefined) return { reason: IntegrityReasons.noApproval, integrity: true };
+    if (approval === undefined) return { refusal: { code: "integrity", problem: { code: "noApproval" } }, integrity: true };
     if (request.decidedBy !== null && approval.actor?.aadObjectId.toLowerCase() !== request.decidedBy.aadObjectId.toLowerCase()) {
-      return { reason: "the approval in the audit log is by someone other than the approver the request names", integrity: true };
+      return { refusal: { code: "approverDiffers" }, integrity: true };
     }
     const stale = await staleEnableOf(this.deps.store, request);
-    if (stale !== undefined) return { reason: stale.reason, integrity: false };
+    if (stale !== undefined) return { refusal: { code: "staleEnable", stale }, integrity: false };
     // An app's right to propose was its app role, checked when it asked; it is in no group.
     if (request.state !== "approved" || isAppActor(request.requester)) return undefined;
     const roles = await this.deps.roles.rolesOf(request.requester.aadObjectId);
-    if (!roles.revoker) return { reason: `the requester, ${request.requester.name}, is no longer allowed to request revocations`, integrity: false };
+    if (!roles.revoker) return { refusal: { code: "requesterNoLongerRevoker", requesterName: request.requester.name }, integrity: false };
     return undefined;
   }
 
@@ -299,7 +302,9 @@ export class JobRunner implements JobStarter {
    * failed with the reason, revokes nobody. A request that is not what was asked for and approved
    * is an alert: logged as an error (someone with write access to the database changed it).
    */
-  private async refuse(request: RevocationRequest, targetCount: number, reason: string, integrity: boolean): Promise<void> {
+  private async refuse(request: RevocationRequest, targetCount: number, refusal: JobRefusal, integrity: boolean): Promise<void> {
+    const reason = this.deps.words.jobRefusal(refusal);
+    const notRun = this.deps.words.notRun(refusal);
     if (integrity) {
       this.deps.logger.error({ requestId: request.id, reason, alert: "request-integrity" }, "ALERT: a job was refused because the request is not what was asked for and approved");
     } else {
@@ -308,14 +313,14 @@ export class JobRunner implements JobStarter {
     const refused = await this.deps.store.transition(
       request.id,
       request.version,
-      { state: "failed", decisionReason: `Not run: ${reason}.` },
+      { state: "failed", decisionReason: notRun },
       {
         job: "finish",
         audit: {
           actor: null,
           action: "revocation.refused",
           requestId: request.id,
-          details: { reason: `Not run: ${reason}.`, targetCount, requester: request.requester.name },
+          details: { reason: notRun, targetCount, requester: request.requester.name },
         },
       },
     );
@@ -374,7 +379,7 @@ export class JobRunner implements JobStarter {
         }
         if (request.action === "enable") {
           // `enable`: accountEnabled set and read back; one outcome per target (revocation/enable.ts).
-          const enabled = await enableBatch({ directory: this.deps.directory, calls: this.calls, verifyDelaysMs: this.options.verifyDelaysMs }, chunk, true);
+          const enabled = await enableBatch({ directory: this.deps.directory, calls: this.calls, verifyDelaysMs: this.options.verifyDelaysMs, words: this.deps.words }, chunk, true);
           await this.record(recorder, request.id, chunk, enabled);
           continue;
         }

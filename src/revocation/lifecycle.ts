@@ -22,7 +22,6 @@ import {
 import { NO_ROLES, type RoleLookup, type Roles } from "../policy/roles.js";
 import type { ProgressListener } from "./job-runner.js";
 import { staleEnableOf, type StaleEnable } from "./stale-enable.js";
-import { enableWithdrawnReason, staleEnableRefusal } from "../cards/enable-replies.js";
 import type { RequestHead, RequestStore, RequestSummary, TargetPageRow } from "./request-store.js";
 import { TITLE_NAMES, titleDetails } from "./title-details.js";
 import { isAppActor, type Actor } from "../domain/actor.js";
@@ -33,6 +32,7 @@ import type { RequestAction, RequestState } from "../domain/request-state.js";
 import type { Responder } from "../domain/responder.js";
 import type { RequestSelection } from "../domain/selection.js";
 import type { ExcludedTarget, RevocationRequest } from "./types.js";
+import type { RevocationWords } from "./words.js";
 
 /** Starts the revocation of an approved request in the background. */
 export interface JobStarter {
@@ -188,6 +188,8 @@ export class RevocationService {
       logger?: Logger;
       /** Finds admins in a --reset-password set and whether the bot can reset them (none: not checked). */
       adminReset?: Pick<AdminResetChecker, "check">;
+      /** The sentences recorded with refusals and withdrawals (src/cards/revocation-words.ts). */
+      words: Pick<RevocationWords, "staleEnableRefusal" | "enableWithdrawn">;
     },
   ) {}
 
@@ -425,7 +427,7 @@ export class RevocationService {
     if (decision.allowed && verb === "approve") {
       // A stale enable (the account was disabled again since it was asked) is never approved.
       const stale = await staleEnableOf(this.deps.store, request);
-      if (stale !== undefined) decision = { allowed: false, reason: staleEnableRefusal(stale.reason) };
+      if (stale !== undefined) decision = { allowed: false, reason: this.deps.words.staleEnableRefusal(stale) };
     }
     if (!decision.allowed) {
       await this.refuse(actor, id, { verb, reason: decision.reason, ...(roles === undefined ? {} : { roles }), ...withComment });
@@ -514,7 +516,7 @@ export class RevocationService {
    */
   private async withdrawEnablesOf(disable: RevocationRequest): Promise<void> {
     for (const { request, targetCount } of await this.deps.store.pendingEnablesOf(disable.id)) {
-      const reason = enableWithdrawnReason(disable.id);
+      const reason = this.deps.words.enableWithdrawn(disable.id);
       const withdrawn = await this.deps.store.transition(
         request.id,
         request.version,
