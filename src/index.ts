@@ -33,7 +33,7 @@ import { userMessageOf } from "./errors.js";
 import { GraphRoleLookup } from "./policy/roles.js";
 import { createLogger, routeConsoleToLog } from "./logger.js";
 import { JobRunner, type JobRunnerOptions } from "./revocation/job-runner.js";
-import { RevocationService } from "./revocation/lifecycle.js";
+import { RevocationService } from "./requests/lifecycle.js";
 import { AdminResetChecker } from "./revocation/admin-reset.js";
 import type { RevocationRequest } from "./revocation/types.js";
 import { createServer, listen, type ReadinessReport } from "./server.js";

@@ -19,7 +19,7 @@ import type { DirectoryUser } from "../../src/directory/types.js";
 import { createGraphClient } from "../../src/index.js";
 import { JobRunner } from "../../src/revocation/job-runner.js";
 import { REVOCATION_WORDS } from "../../src/cards/revocation-words.js";
-import { pendingRequestOf } from "../../src/revocation/lifecycle.js";
+import { pendingRequestOf } from "../../src/requests/new-request.js";
 import { SqlAuditStore } from "../../src/store/audit-store.js";
 import { openDatabase } from "../../src/store/database.js";
 import { SqlJobQueue } from "../../src/store/job-queue.js";

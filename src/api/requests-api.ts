@@ -8,13 +8,14 @@
 import type { Logger } from "pino";
 import type { Auditor } from "../audit/auditor.js";
 import { clipString } from "../audit/clip.js";
-import { REQUEST_ID } from "../bot/commands/parse.js";
+import { REQUEST_ID } from "../requests/request-id.js";
+import { Requests } from "../cards/chat-replies.js";
 import { formatTime } from "../cards/format.js";
-import { departmentSelection, disabledSelection, ipSelection, resolveNamedUsers, resolveSelection, sortOutUsers, type SelectionSource } from "../bot/commands/selections.js";
+import { departmentSelection, disabledSelection, ipSelection, resolveNamedUsers, resolveSelection, sortOutUsers, type SelectionSource } from "../requests/selections.js";
 import type { Directory, FailedSignIns } from "../directory/directory.js";
 import type { DirectoryUser } from "../directory/types.js";
 import { errorReference, userMessageOf } from "../errors.js";
-import type { RevocationService } from "../revocation/lifecycle.js";
+import type { RevocationService } from "../requests/lifecycle.js";
 import { PendingCapReached } from "../revocation/request-store.js";
 import { appActor, isAppActor, type Actor } from "../domain/actor.js";
 import type { OutcomeStatus } from "../domain/outcome.js";
@@ -154,9 +155,9 @@ export class RequestsApi {
     let responders: Responder[] = [];
     try {
       if (chosen.kind === "users") {
-        const named = await resolveNamedUsers(this.deps.directory, chosen.users, (t) => t);
+        const named = await resolveNamedUsers(this.deps.directory, chosen.users);
         if (named.problems.length > 0) {
-          const errors: FieldError[] = named.problems.map((p) => ({ field: `selection.users[${chosen.positions[p.index] ?? p.index}]`, message: p.message }));
+          const errors: FieldError[] = named.problems.map((p) => ({ field: `selection.users[${chosen.positions[p.index] ?? p.index}]`, message: Requests.unresolvedUser(p.key, p.notAUser) }));
           await this.refused(actor, "named users could not be resolved", { errors });
           return { response: problem(400, "invalid-body", "Some named users are not users of this tenant", "Nothing was requested. Check the names, or use the object IDs from the Entra admin center.", { errors }) };
         }

@@ -14,7 +14,8 @@ import { Verbs } from "../cards/verbs.js";
 import type { CardActions } from "./commands/card-actions.js";
 import { ASK_INPUT_ID } from "./commands/ask-target.js";
 import type { CommandHandlers } from "./commands/dispatch.js";
-import { isValidTarget, parseCommand } from "./commands/parse.js";
+import { parseCommand } from "./commands/parse.js";
+import { isValidTarget } from "../requests/input-rules.js";
 import type { Conversations } from "./conversations.js";
 import type { Messenger } from "./messenger.js";
 

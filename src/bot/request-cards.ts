@@ -7,7 +7,7 @@ import { cardAttachment, renderCard, type AdaptiveCardJson } from "../cards/rend
 import { approvalCopyFailed, approvalSummary, approvalWhereText } from "../cards/approval-card.js";
 import type { RequestCardsPort } from "./commands/ports.js";
 import { errorReference } from "../errors.js";
-import type { RevocationService } from "../revocation/lifecycle.js";
+import type { RevocationService } from "../requests/lifecycle.js";
 import type { RequestSummary } from "../revocation/request-store.js";
 import type { Actor } from "../domain/actor.js";
 import { FINAL_STATES } from "../domain/request-state.js";

@@ -12,7 +12,6 @@ import { integrityProblem } from "./integrity.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { staleEnableOf } from "./stale-enable.js";
 import { TITLE_NAMES, titleDetails } from "./title-details.js";
-import type { JobStarter } from "./lifecycle.js";
 import {
   completionAudit,
   composeOutcomes,
@@ -40,6 +39,11 @@ import { inSpan } from "../telemetry/instruments.js";
 export { countOutcomes } from "./outcomes.js";
 
 /** Told about a running request's progress, to update its card (implemented by the bot layer). */
+/** Starts the revocation of an approved request in the background. */
+export interface JobStarter {
+  start(requestId: string): void;
+}
+
 export interface ProgressListener {
   /**
    * Targets have finished. `load` reads a summary of the request as it now stands (counts and a

@@ -6,7 +6,7 @@ import { GraphRoleLookup } from "../../src/policy/roles.js";
 import { JobRunner, type ProgressListener } from "../../src/revocation/job-runner.js";
 import { REVOCATION_WORDS } from "../../src/cards/revocation-words.js";
 import type { RequestSummary } from "../../src/revocation/request-store.js";
-import { RevocationService } from "../../src/revocation/lifecycle.js";
+import { RevocationService } from "../../src/requests/lifecycle.js";
 import type { Actor } from "../../src/domain/actor.js";
 import { NO_CONTAINMENT, type Containment } from "../../src/domain/containment.js";
 import type { RevocationRequest } from "../../src/revocation/types.js";

@@ -4,14 +4,16 @@ import { CARD_TARGET_LIMIT, COMMENT_INPUT_ID, noticeCardData, resultCardData } f
 import { renderCard, type AdaptiveCardJson } from "../../cards/render.js";
 import { clipString } from "../../audit/clip.js";
 import { ClickAnswers, RefreshNotices } from "../../cards/notices.js";
-import type { DecisionVerb, RevocationService } from "../../revocation/lifecycle.js";
+import type { DecisionVerb } from "../../requests/decision.js";
+import type { RevocationService } from "../../requests/lifecycle.js";
 import type { RequestSummary } from "../../revocation/request-store.js";
 import type { Actor } from "../../domain/actor.js";
 import { FINAL_STATES } from "../../domain/request-state.js";
 import type { RevocationRequest } from "../../revocation/types.js";
 import type { FinalCardPort, RequestCardsPort } from "./ports.js";
 import { actorOf, explainFailure } from "./turn.js";
-import { hasControlCharacter, MAX_COMMENT_LENGTH, REQUEST_ID } from "./parse.js";
+import { hasControlCharacter, MAX_COMMENT_LENGTH } from "../../requests/input-rules.js";
+import { REQUEST_ID } from "../../requests/request-id.js";
 
 /**
  * How a click is answered: the request's card as it now stands ("state", or "notice" when the click

@@ -10,7 +10,7 @@ import type { Responder } from "../../domain/responder.js";
 import type { RequestSelection } from "../../domain/selection.js";
 import type { ExcludedTarget, RevocationRequest } from "../../revocation/types.js";
 import type { HandlerDeps } from "./ports.js";
-import { sortOutUsers } from "./selections.js";
+import { sortOutUsers } from "../../requests/selections.js";
 import { explainFailure, referenceOf } from "./turn.js";
 
 /** A resolved set, ready to become a request. */

@@ -10,7 +10,7 @@ import type { AuditLog } from "../../audit/audit-log.js";
 import type { AdaptiveCardJson } from "../../cards/render.js";
 import type { Directory } from "../../directory/directory.js";
 import type { RoleLookup } from "../../policy/roles.js";
-import type { RevocationService } from "../../revocation/lifecycle.js";
+import type { RevocationService } from "../../requests/lifecycle.js";
 import type { RequestSummary } from "../../revocation/request-store.js";
 import type { Actor } from "../../domain/actor.js";
 import type { RevocationRequest } from "../../revocation/types.js";

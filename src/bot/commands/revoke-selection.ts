@@ -6,7 +6,7 @@ import { NO_CONTAINMENT, type Containment } from "../../domain/containment.js";
 import type { CommandHandler } from "./dispatch.js";
 import { createRequest } from "./new-request.js";
 import type { HandlerDeps } from "./ports.js";
-import { departmentSelection, disabledSelection, ipSelection, resolveSelection, type SelectionSource } from "./selections.js";
+import { departmentSelection, disabledSelection, ipSelection, resolveSelection, type SelectionSource } from "../../requests/selections.js";
 import { explainFailure, requester } from "./turn.js";
 
 /** A bulk selection as chat asks for it: which users, and what the request says. */

@@ -3,7 +3,7 @@ import { escapeMarkdown } from "../../cards/markdown.js";
 import type { DirectoryUser } from "../../directory/types.js";
 import type { CommandHandler } from "./dispatch.js";
 import { createRequest, sortOut } from "./new-request.js";
-import { resolveNamedUsers } from "./selections.js";
+import { resolveNamedUsers } from "../../requests/selections.js";
 import { explainFailure, requester } from "./turn.js";
 
 /**
@@ -17,9 +17,9 @@ export const revokeUsers: CommandHandler<"revokeUsers"> = async (context, { targ
 
   let resolved: DirectoryUser[];
   try {
-    const result = await resolveNamedUsers(deps.directory, keys, escapeMarkdown);
+    const result = await resolveNamedUsers(deps.directory, keys);
     if (result.problems.length > 0) {
-      await context.sendActivity(Requests.unresolved(result.problems.map((p) => p.message)));
+      await context.sendActivity(Requests.unresolved(result.problems.map((p) => Requests.unresolvedUser(escapeMarkdown(p.key), p.notAUser))));
       return;
     }
     resolved = result.users;

@@ -1,14 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  DEFAULT_SINCE_HOURS,
-  isValidTarget,
-  MAX_DEPARTMENT_LENGTH,
-  MAX_NAMED_USERS,
-  MAX_REASON_LENGTH,
-  normalizeText,
-  parseCommand,
-  type ParseError,
-} from "../../../src/bot/commands/parse.js";
+import { normalizeText, parseCommand, type ParseError } from "../../../src/bot/commands/parse.js";
+import { DEFAULT_SINCE_HOURS, isValidTarget, MAX_DEPARTMENT_LENGTH, MAX_NAMED_USERS, MAX_REASON_LENGTH } from "../../../src/requests/input-rules.js";
 
 /** The parse result, asserted to be a refusal whose message matches and whose hint is a command to type. */
 function refusal(text: string, message: RegExp, hint: RegExp = /^revoke /): ParseError {

@@ -1,16 +1,16 @@
-import { Requests } from "../../cards/chat-replies.js";
 /**
  * What a chat command and an automation request share between parsing and the request: the
  * selections (which users, read how, described how), resolving them into a frozen target set
  * (guests and protected accounts left out, MAX_TARGETS enforced), and resolving named users. No
- * Teams types here: src/commands/ and src/api/ both build on it, and each says the outcome its way.
+ * Teams types here: src/bot/commands/ and src/api/ both build on it, and each says the outcome its
+ * way.
  */
-import { isObjectId, type Directory, type FailedSignIns, type UserPages } from "../../directory/directory.js";
-import { resolveTargets, type ResolvedTargets } from "../../directory/resolvers.js";
-import type { DirectoryUser } from "../../directory/types.js";
-import { AppError } from "../../errors.js";
-import type { RequestSelection } from "../../domain/selection.js";
-import type { ExcludedTarget } from "../../revocation/types.js";
+import { isObjectId, type Directory, type FailedSignIns, type UserPages } from "../directory/directory.js";
+import { resolveTargets, type ResolvedTargets } from "../directory/resolvers.js";
+import type { DirectoryUser } from "../directory/types.js";
+import { AppError } from "../errors.js";
+import type { RequestSelection } from "../domain/selection.js";
+import type { ExcludedTarget } from "../revocation/types.js";
 
 /** A bulk selection: how to read its users and how to talk about it. */
 export interface SelectionSource {
@@ -93,14 +93,17 @@ export async function resolveSelection(
   }
 }
 
-/** Why a named user could not be resolved. */
+/** What a name that is not a user of this tenant names instead (the directory says, for an object ID). */
+export type NotAUser = "group" | "servicePrincipal" | "application" | "device" | "other";
+
+/** Why a named user could not be resolved: no such object, or an object that is not a user. */
 export interface NamedUserProblem {
   /** The name as given. */
   key: string;
   /** Its position in the list given. */
   index: number;
-  /** e.g. `There is no user bob@contoso.com in this tenant.` (`quote` applied to the name) */
-  message: string;
+  /** Undefined: nothing by that name; otherwise what the object ID names instead. */
+  notAUser?: NotAUser;
 }
 
 /**
@@ -108,7 +111,7 @@ export interface NamedUserProblem {
  * says what it is instead (a group, an app's identity…), from the directory.
  * @throws the directory's errors
  */
-export async function resolveNamedUsers(directory: Directory, keys: readonly string[], quote: Quote): Promise<{ users: DirectoryUser[]; problems: NamedUserProblem[] }> {
+export async function resolveNamedUsers(directory: Directory, keys: readonly string[]): Promise<{ users: DirectoryUser[]; problems: NamedUserProblem[] }> {
   const users = new Map<string, DirectoryUser>();
   const problems: NamedUserProblem[] = [];
   const results = await mapLimit(keys, 8, async (key) => ({ key, user: await directory.getUser(key) }));
@@ -117,16 +120,14 @@ export async function resolveNamedUsers(directory: Directory, keys: readonly str
       users.set(user.id, user);
       continue;
     }
-    const shown = quote(key);
     if (isObjectId(key)) {
       const kind = await directory.identifyObject(key);
       if (kind !== undefined && kind !== "user") {
-        const what = { group: "a group", servicePrincipal: "a service principal (an app's identity)", application: "an application", device: "a device", other: "not a user" }[kind];
-        problems.push({ key, index, message: Requests.notAUser(shown, what) });
+        problems.push({ key, index, notAUser: kind });
         continue;
       }
     }
-    problems.push({ key, index, message: Requests.noSuchUser(shown) });
+    problems.push({ key, index });
   }
   return { users: [...users.values()], problems };
 }

@@ -1,79 +1,29 @@
-import { randomInt } from "node:crypto";
-import { storedSetHash, targetSetHash } from "./target-set.js";
-import { adminResetAudit, type AdminResetCheck, type AdminResetChecker } from "./admin-reset.js";
+/**
+ * The one place a request changes state (RevocationService): created from a proposal, decided
+ * (approved, rejected, withdrawn), expired; and read for the doors. The rules of a new request
+ * are in new-request.ts, those of a decision in decision.ts.
+ */
 import type { Logger } from "pino";
 import type { Auditor } from "../audit/auditor.js";
-import type { DirectoryUser } from "../directory/types.js";
-import type { FailedSignIns } from "../directory/directory.js";
-import {
-  abilitiesOf,
-  mayApprove,
-  mayCancel,
-  mayReject,
-  needsFourEyes,
-  responderConfirmation,
-  samePerson,
-  secondPersonReason,
-  type Abilities,
-  type Decision,
-  type RequestFacts,
-  type ResponderChoice,
-} from "../policy/decide.js";
-import { NO_ROLES, type RoleLookup, type Roles } from "../policy/roles.js";
-import type { ProgressListener } from "./job-runner.js";
-import { staleEnableOf, type StaleEnable } from "./stale-enable.js";
-import type { RequestHead, RequestStore, RequestSummary, TargetPageRow } from "./request-store.js";
-import { TITLE_NAMES, titleDetails } from "./title-details.js";
-import { isAppActor, type Actor } from "../domain/actor.js";
+import type { Actor } from "../domain/actor.js";
+import { isAppActor } from "../domain/actor.js";
 import { hasContainment, type Containment } from "../domain/containment.js";
-import type { IncidentRef } from "../domain/incident.js";
-import type { ApprovalCard, Origin } from "../domain/origin.js";
-import type { RequestAction, RequestState } from "../domain/request-state.js";
+import type { ApprovalCard } from "../domain/origin.js";
+import type { RequestAction } from "../domain/request-state.js";
 import type { Responder } from "../domain/responder.js";
-import type { RequestSelection } from "../domain/selection.js";
-import type { ExcludedTarget, RevocationRequest } from "./types.js";
-import type { RevocationWords } from "./words.js";
-
-/** Starts the revocation of an approved request in the background. */
-export interface JobStarter {
-  start(requestId: string): void;
-}
-
-export interface NewRequest {
-  requester: Actor;
-  reason: string;
-  disable: boolean;
-  /** `--reset-password` / `--confirm-compromised`. */
-  containment: Containment;
-  targets: DirectoryUser[];
-  excluded: ExcludedTarget[];
-  origin: Origin;
-  /** Where approvers were asked, for the audit entry ("" when only in the origin conversation). */
-  approvalChannel: string;
-  /** The command that chose the targets (e.g. `revoke department Sales`), for the audit entry. */
-  selection?: string;
-  /** How the targets were chosen, stored with the request to title its cards (018). */
-  selected?: RequestSelection;
-  /** Why it needs a second person (`secondPersonOf`), or null: recorded in the audit entry. */
-  secondPerson: string | null;
-  /** The incident automation raised it for (automation API only). */
-  incident?: IncidentRef;
-  /** revoke (the default) or enable. */
-  action?: RequestAction;
-  /** An enable of an account this bot did not disable. */
-  foreignDisable?: boolean;
-  /** The targets who are responders (`respondersIn`), frozen with the request. */
-  responders?: Responder[];
-  /** `revoke ip`: the failed sign-ins from the address (information, never targets). */
-  failedSignIns?: FailedSignIns;
-  /** An enable: the request of this bot's latest --disable of the account, or null (see RevocationRequest). */
-  enableAgainst?: string | null;
-  /** `--reset-password`: admins in the set and what the bot's roles allow (found by `create`). */
-  adminReset?: AdminResetCheck;
-}
-
-/** approve and reject come from a request's card; cancel (withdraw) from the card or `cancel <id>`. */
-export type DecisionVerb = "approve" | "reject" | "cancel";
+import type { DirectoryUser } from "../directory/types.js";
+import { abilitiesOf, needsFourEyes, samePerson, secondPersonReason, type Abilities, type RequestFacts, type ResponderChoice } from "../policy/decide.js";
+import type { RoleLookup } from "../policy/roles.js";
+import type { AdminResetChecker } from "../revocation/admin-reset.js";
+import type { JobStarter, ProgressListener } from "../revocation/job-runner.js";
+import type { RequestHead, RequestStore, RequestSummary, TargetPageRow } from "../revocation/request-store.js";
+import { staleEnableOf, type StaleEnable } from "../revocation/stale-enable.js";
+import { storedSetHash } from "../revocation/target-set.js";
+import { TITLE_NAMES, titleDetails } from "../revocation/title-details.js";
+import type { RevocationRequest } from "../revocation/types.js";
+import type { RevocationWords } from "../revocation/words.js";
+import { confirmation, DECIDED_ACTION, decidedDetails, NEXT_STATE, policyFor, responderRule, type DecisionResult, type DecisionVerb } from "./decision.js";
+import { createdDetails, pendingRequestOf, type NewRequest } from "./new-request.js";
 
 /** A pending request (without its targets) and what one person may do with it. */
 export interface Actionable {
@@ -88,79 +38,11 @@ export interface Viewpoint {
   isRequester: boolean;
 }
 
-const NEXT_STATE: Record<DecisionVerb, RequestState> = { approve: "approved", reject: "rejected", cancel: "cancelled" };
-const DECIDED_ACTION = { approve: "request.approved", reject: "request.rejected", cancel: "request.cancelled" } as const;
-
-/**
- * The outcome of a decision. `view` is the request as a card shows it (counts and at most
- * VIEW_ROWS users): no decision path loads a request's whole target list.
- */
-export type DecisionResult =
-  | { kind: "done"; view: RequestSummary; reason: string }
-  | { kind: "refused"; reason: string }
-  | { kind: "notFound" }
-  | { kind: "notPending"; view: RequestSummary };
-
 /** Users a request's view (its card) holds at most; also the most targets checked for roles. */
 export const VIEW_ROWS = 20;
 
 /** Expired requests handled per page of the expiry sweep, by default. */
 export const SWEEP_PAGE_SIZE = 100;
-
-/** A new pending request (not stored yet): a fresh ID, the frozen targets, nothing decided. */
-export function pendingRequestOf(
-  input: Pick<
-    NewRequest,
-    "requester" | "reason" | "disable" | "containment" | "targets" | "excluded" | "origin" | "incident" | "action" | "foreignDisable" | "responders" | "failedSignIns" | "enableAgainst" | "adminReset" | "selected"
-  >,
-  created: Date,
-  ttlMinutes: number,
-): RevocationRequest {
-  return {
-    id: newRequestId(),
-    createdAt: created.toISOString(),
-    expiresAt: new Date(created.getTime() + ttlMinutes * 60_000).toISOString(),
-    requester: input.requester,
-    reason: input.reason,
-    disable: input.disable,
-    containment: { resetPassword: input.containment.resetPassword, confirmCompromised: input.containment.confirmCompromised },
-    action: input.action ?? "revoke",
-    foreignDisable: input.foreignDisable ?? false,
-    enableAgainst: input.enableAgainst ?? null,
-    targets: input.targets,
-    excluded: input.excluded,
-    state: "pending",
-    version: 1,
-    decidedBy: null,
-    decidedAt: null,
-    decisionComment: null,
-    decisionReason: null,
-    origin: input.origin,
-    cardActivityId: null,
-    approvalCard: null,
-    outcomes: [],
-    ...(input.incident === undefined ? {} : { incident: input.incident }),
-    ...(input.responders === undefined || input.responders.length === 0 ? {} : { responders: input.responders }),
-    ...(input.failedSignIns === undefined ? {} : { failedSignIns: input.failedSignIns }),
-    ...(input.adminReset === undefined ? {} : { adminReset: input.adminReset }),
-    ...(input.selected === undefined ? {} : { selection: input.selected }),
-  };
-}
-
-/** Users an audit entry lists by name at most; the rest are counted (and hashed). */
-const AUDIT_LISTED = 50;
-
-export { targetSetHash } from "./target-set.js";
-
-// Crockford base32 without I, L, O, U: readable aloud, no look-alikes.
-const ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-/** A new request ID: "R-" and 10 random base32 characters (50 bits). */
-export function newRequestId(): string {
-  let id = "R-";
-  for (let i = 0; i < 10; i++) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
-  return id;
-}
 
 /**
  * The one place a request changes state. Every transition is compare-and-set on the store's
@@ -209,56 +91,7 @@ export class RevocationService {
       (input.containment.resetPassword && (input.action ?? "revoke") === "revoke" && this.deps.adminReset !== undefined ? await this.deps.adminReset.check(input.targets) : undefined);
     const request = pendingRequestOf({ ...input, ...(adminReset === undefined ? {} : { adminReset }) }, this.now(), this.deps.ttlMinutes);
     const cap = { max: this.deps.maxPendingPerRequester };
-    await this.deps.store.create(request, {
-      actor: input.requester,
-      action: "request.created",
-      requestId: request.id,
-      details: {
-        reason: request.reason,
-        disable: request.disable,
-        resetPassword: request.containment.resetPassword,
-        confirmCompromised: request.containment.confirmCompromised,
-        ...(request.action === "enable"
-          ? {
-              action: "enable the account",
-              disabledBy: request.foreignDisable ? "someone other than this bot" : "this bot",
-              // The disable it undoes: a newer one makes it stale (refused at approval and at start).
-              againstDisable: request.enableAgainst ?? "none",
-            }
-          : {}),
-        // A bulk request lists its first users here; the hash binds the entry to the exact set
-        // frozen with the request (sha256 of the object IDs in order, one per line).
-        targetCount: request.targets.length,
-        targetsSha256: targetSetHash(request.targets),
-        targets: request.targets.slice(0, AUDIT_LISTED).map((t) => ({ id: t.id, upn: t.userPrincipalName, ...(t.displayName === null ? {} : { name: t.displayName }) })),
-        ...(request.targets.length > AUDIT_LISTED ? { moreTargets: `${request.targets.length - AUDIT_LISTED} more, in the request's frozen target list` } : {}),
-        excludedCount: request.excluded.length,
-        excluded: request.excluded.slice(0, AUDIT_LISTED).map((e) => ({ id: e.user.id, upn: e.user.userPrincipalName, why: e.why })),
-        // Targets who are members of a revoker or approver group: the card names them too.
-        responderCount: request.responders?.length ?? 0,
-        ...(request.responders === undefined ? {} : { responders: request.responders.slice(0, AUDIT_LISTED).map((r) => ({ id: r.id, upn: r.userPrincipalName })) }),
-        // `revoke ip`: failed sign-ins from the address, shown on the card and never targets.
-        ...(request.failedSignIns === undefined
-          ? {}
-          : {
-              failedSignIns: {
-                attempts: request.failedSignIns.attempts,
-                atLeast: request.failedSignIns.more,
-                users: request.failedSignIns.users.slice(0, AUDIT_LISTED).map((u) => ({ id: u.id ?? "", upn: u.userPrincipalName, attempts: u.attempts })),
-              },
-            }),
-        // --reset-password: admins in the set and whether the bot's identity can reset them, as the card says.
-        ...(request.adminReset === undefined ? {} : { passwordResetRoles: adminResetAudit(request.adminReset) }),
-        expiresAt: request.expiresAt,
-        fourEyes: input.secondPerson !== null,
-        ...(input.secondPerson === null ? {} : { secondPerson: input.secondPerson }),
-        approvalChannel: input.approvalChannel,
-        ...(input.selection === undefined ? {} : { command: input.selection.slice(0, 2000) }),
-        // How the targets were chosen: the audit post titles the request with it, as the cards do.
-        ...(request.selection === undefined ? {} : { selection: request.selection }),
-        ...(input.incident === undefined ? {} : { incident: input.incident }),
-      },
-    }, cap);
+    await this.deps.store.create(request, { actor: input.requester, action: "request.created", requestId: request.id, details: createdDetails(request, input) }, cap);
     return request;
   }
 
@@ -420,9 +253,9 @@ export class RevocationService {
       facts.requesterIsRevoker = await this.requesterIsRevoker(request.requester);
     }
     // Who may decide first; then whether an enable of an account the bot did not disable is confirmed.
-    const allowed = this.policy(verb, facts, actor, roles);
+    const allowed = policyFor(verb, facts, actor, roles);
     let decision = allowed.allowed
-      ? (this.confirmation(request, verb, options.enableAnyway === true) ?? this.responderRule(request, head.targetCount, verb, options.responders) ?? allowed)
+      ? (confirmation(request, verb, options.enableAnyway === true) ?? responderRule(request, head.targetCount, verb, options.responders) ?? allowed)
       : allowed;
     if (decision.allowed && verb === "approve") {
       // A stale enable (the account was disabled again since it was asked) is never approved.
@@ -460,27 +293,7 @@ export class RevocationService {
           actor,
           action: DECIDED_ACTION[verb],
           requestId: id,
-          details: {
-            reason: decision.reason,
-            comment: comment ?? "",
-            targetCount: head.targetCount - leftOut.length,
-            fourEyes: secondPerson !== null,
-            ...titleDetails(
-              request,
-              head.targetCount - leftOut.length,
-              few.filter((t) => !leftOut.some((l) => l.id === t.id)),
-            ),
-            ...(roles === undefined ? {} : { roles }),
-            ...(options.enableAnyway === true ? { confirmed: "enable anyway: the account was not disabled by this bot" } : {}),
-            ...(choice === "include" ? { confirmed: `approved including ${theResponders(responders.length)} in the set`, responders: responders.map((r) => ({ id: r.id, upn: r.userPrincipalName })) } : {}),
-            ...(choice === "exclude"
-              ? {
-                  confirmed: `approved without ${theResponders(leftOut.length)}: removed from the frozen set, nothing is done to them`,
-                  respondersLeftOut: leftOut.map((r) => ({ id: r.id, upn: r.userPrincipalName })),
-                  ...(approvedSetHash === undefined ? {} : { targetsSha256: approvedSetHash }),
-                }
-              : {}),
-          },
+          details: decidedDetails({ request, decision, comment, targetCount: head.targetCount, few, leftOut, approvedSetHash, secondPerson, roles, enableAnyway: options.enableAnyway === true, choice }),
         },
         // The job row commits with the approval: a crash right after still leaves it to be run.
         job: nextState === "approved" ? "enqueue" : undefined,
@@ -569,44 +382,6 @@ export class RevocationService {
     return (await this.deps.roles.rolesOf(requester.aadObjectId)).revoker;
   }
 
-  /**
-   * An enable of an account this bot did not disable is approved only with "Enable anyway" (the
-   * approver confirms it is meant); that confirmation belongs to no other request. Null when
-   * neither applies (the policy decides).
-   */
-  private confirmation(request: RevocationRequest, verb: DecisionVerb, enableAnyway: boolean): Decision | null {
-    if (verb !== "approve") return null;
-    const foreign = request.action === "enable" && request.foreignDisable;
-    if (foreign && !enableAnyway) {
-      return {
-        allowed: false,
-        reason: "This account was not disabled by this bot, so a plain Approve does not enable it: if enabling it is meant, use Enable anyway.",
-      };
-    }
-    if (!foreign && enableAnyway) return { allowed: false, reason: "Enable anyway is only for an account this bot did not disable; this request has no such account." };
-    return null;
-  }
-
-  /** The responder rule of an approval (policy `responderConfirmation`), or null when it passes. */
-  private responderRule(request: RevocationRequest, targetCount: number, verb: DecisionVerb, choice: ResponderChoice | undefined): Decision | null {
-    if (verb !== "approve") return null;
-    return responderConfirmation(
-      { responderCount: request.responders?.length ?? 0, disable: request.disable, containment: hasContainment(request.containment), targetCount },
-      choice,
-    );
-  }
-
-  private policy(verb: DecisionVerb, facts: RequestFacts, actor: Actor, roles: Roles | undefined): Decision {
-    switch (verb) {
-      case "approve":
-        return mayApprove(facts, actor, roles ?? NO_ROLES);
-      case "reject":
-        return mayReject(facts, actor, roles ?? NO_ROLES);
-      case "cancel":
-        return mayCancel(facts, actor);
-    }
-  }
-
   private isOpen(request: RevocationRequest): boolean {
     return request.state === "pending" && Date.parse(request.expiresAt) > this.now().getTime();
   }
@@ -662,11 +437,6 @@ export class RevocationService {
         // The listener logs its own failures; a card that cannot be edited changes no outcome.
       });
   }
-}
-
-/** "the responder", "the 3 responders" */
-function theResponders(n: number): string {
-  return n === 1 ? "the responder" : `the ${n} responders`;
 }
 
 const NOTHING: Abilities = Object.freeze({ approve: false, reject: false, cancel: false });
