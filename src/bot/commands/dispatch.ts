@@ -4,6 +4,7 @@
  * without a row.
  */
 import type { TurnContext } from "botbuilder";
+import { Proposals } from "../../requests/proposals.js";
 import { askTarget } from "./ask-target.js";
 import { auditHere } from "./audit-here.js";
 import { cancel } from "./cancel.js";
@@ -47,7 +48,12 @@ export const COMMANDS: { readonly [K in Parsed["kind"]]: CommandHandler<K> } = {
 
 /** Runs parsed commands through the table with the dependencies built in index.ts. */
 export class CommandHandlers {
-  constructor(private readonly deps: HandlerDeps) {}
+  private readonly deps: HandlerDeps;
+
+  /** The proposal use case is made here from the same collaborators the handlers use. */
+  constructor(deps: Omit<HandlerDeps, "proposals">) {
+    this.deps = { ...deps, proposals: new Proposals(deps) };
+  }
 
   handle(context: TurnContext, command: Parsed): Promise<void> {
     return run(COMMANDS, context, command, this.deps);

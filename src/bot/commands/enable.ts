@@ -1,9 +1,7 @@
-import { alreadyEnabled, enabledUnknown, noSuchUser, notEnableable } from "../../cards/enable-replies.js";
-import type { DirectoryUser } from "../../directory/types.js";
 import { NO_CONTAINMENT } from "../../domain/containment.js";
 import type { CommandHandler } from "./dispatch.js";
-import { createRequest, sortOut } from "./new-request.js";
-import { explainFailure, requester } from "./turn.js";
+import { chatDoor, createRequest, requester, sayRefusal } from "./new-request.js";
+import { explainFailure } from "./turn.js";
 
 /**
  * `enable <upn-or-id> [--reason "…"]`. Order: who is asking (a revoker, below the pending cap);
@@ -13,45 +11,19 @@ import { explainFailure, requester } from "./turn.js";
  */
 export const enable: CommandHandler<"enable"> = async (context, { target, reason }, deps) => {
   const command = `enable ${target}`;
-  const actor = await requester(context, deps, command);
-  if (actor === undefined) return;
+  const who = await requester(context, deps, command);
+  if (who === undefined) return;
 
-  let user: DirectoryUser | undefined;
-  let disabled: { byThisBot: boolean; latestDisable: string | null };
+  let frozen;
   try {
-    user = await deps.directory.getUser(target);
-    if (user === undefined) {
-      await context.sendActivity(noSuchUser(target));
-      return;
-    }
-    disabled = await deps.revocations.disabledByThisBot(user.id);
+    frozen = await deps.proposals.freezeEnable(target, chatDoor(context, deps, who.actor, command));
   } catch (err) {
     await context.sendActivity(`Nothing was requested: ${explainFailure(deps.logger, err, "enable target lookup failed")}`);
     return;
   }
-  const { targets, excluded } = await sortOut(deps, [user]);
-  const left = excluded[0];
-  if (targets.length === 0 && left !== undefined) {
-    await context.sendActivity(notEnableable(user.userPrincipalName, left.why));
+  if (frozen.kind === "refused") {
+    await sayRefusal(context, frozen.refusal, who.actor);
     return;
   }
-  if (user.accountEnabled === true) {
-    await context.sendActivity(alreadyEnabled(user.userPrincipalName));
-    return;
-  }
-  if (user.accountEnabled === null) {
-    await context.sendActivity(enabledUnknown(user.userPrincipalName));
-    return;
-  }
-  await createRequest(context, deps, actor, command, {
-    targets,
-    excluded: [],
-    reason,
-    disable: false,
-    containment: NO_CONTAINMENT,
-    action: "enable",
-    foreignDisable: !disabled.byThisBot,
-    // The disable it undoes: when a newer one comes, the enable is stale and refused.
-    enableAgainst: disabled.latestDisable,
-  });
+  await createRequest(context, deps, who, frozen.set, { reason, disable: false, containment: NO_CONTAINMENT, command });
 };

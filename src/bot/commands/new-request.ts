@@ -1,95 +1,80 @@
-import { Requests } from "../../cards/chat-replies.js";
+/**
+ * The chat door of a proposal (src/requests/proposals.ts): where the card goes, how a refusal is
+ * audited and said, and the card posted once the request is made.
+ */
 import type { TurnContext } from "botbuilder";
-import type { FailedSignIns } from "../../directory/directory.js";
-import type { DirectoryUser } from "../../directory/types.js";
-import { PendingCapReached } from "../../revocation/request-store.js";
+import { Requests } from "../../cards/chat-replies.js";
+import { proposalRefusalReason, proposalRefusalReply } from "../../cards/proposal-replies.js";
 import type { Actor } from "../../domain/actor.js";
-import type { Containment } from "../../domain/containment.js";
-import type { RequestAction } from "../../domain/request-state.js";
-import type { Responder } from "../../domain/responder.js";
-import type { RequestSelection } from "../../domain/selection.js";
-import type { ExcludedTarget, RevocationRequest } from "../../revocation/types.js";
-import type { HandlerDeps } from "./ports.js";
-import { sortOutUsers } from "../../requests/selections.js";
-import { explainFailure, referenceOf } from "./turn.js";
+import type { Roles } from "../../policy/roles.js";
+import { RespondersUnknown, type FrozenSet, type ProposalDoor, type ProposalOptions, type ProposalRefusal } from "../../requests/proposals.js";
+import type { HandlerDeps, Reference } from "./ports.js";
+import { caller, explainFailure, referenceOf } from "./turn.js";
 
-/** A resolved set, ready to become a request. */
-export interface TargetSet {
-  targets: DirectoryUser[];
-  excluded: ExcludedTarget[];
-  reason: string;
-  disable: boolean;
-  /** `--reset-password` / `--confirm-compromised`. */
-  containment: Containment;
-  /** revoke (the default) or enable (`enable <user>`). */
-  action?: RequestAction;
-  /** An enable of an account this bot did not disable. */
-  foreignDisable?: boolean;
-  /** `revoke ip`: the failed sign-ins from the address (shown on the card, never targets). */
-  failedSignIns?: FailedSignIns;
-  /** An enable: the request of this bot's latest --disable of the account, or null. */
-  enableAgainst?: string | null;
-  /** How the targets were chosen (stored with the request to title its cards). */
-  selected?: RequestSelection;
+/** Where a chat request's card goes: its conversation, and the approval channel when it belongs there. */
+export interface ChatPlace {
+  approvalChannel: Reference | undefined;
+}
+
+/** A person proposing in chat: who, and their roles looked up for this message. */
+export interface ChatProposer {
+  actor: Actor;
+  roles: Roles;
+}
+
+/** The chat door: `command` is the command as audited. */
+export function chatDoor(context: TurnContext, deps: HandlerDeps, actor: Actor, command: string): ProposalDoor<ChatPlace> {
+  return {
+    recordRefusal: async (refusal) => {
+      const reason = proposalRefusalReason(refusal);
+      if (reason !== undefined) await deps.auditor.record({ actor, action: "request.refused", requestId: null, details: { command, reason } });
+    },
+    place: async (secondPerson) => {
+      // A request that needs a second person needs an approver to see its card: from a personal
+      // chat, that is only possible through the approval channel.
+      const approvalChannel = await deps.cards.approvalChannelFor(context, secondPerson !== null);
+      if (secondPerson !== null && approvalChannel === undefined && context.activity.conversation.conversationType === "personal") return undefined;
+      return { approvalChannel };
+    },
+    originOf: () => referenceOf(context),
+    approvalChannelOf: (place) => place.approvalChannel?.conversation?.id ?? "",
+  };
+}
+
+/** Says a refused proposal to the person who made it. */
+export async function sayRefusal(context: TurnContext, refusal: ProposalRefusal, actor: Actor): Promise<void> {
+  await context.sendActivity(proposalRefusalReply(refusal, actor.name));
 }
 
 /**
- * Creates the request from a resolved set and posts its card (and, when it needs a second
- * person, its approval copy). The separation-of-duties rule is decided here from the targets in
- * hand: size, `--disable`, containment, and whether any target, in a set of any size, is a
- * responder (a member of a revoker or approver group, read from Graph once for this request).
+ * The requester and their roles if they may make a new request (requests/proposals.ts `admit`: a
+ * revoker, below MAX_PENDING_PER_REQUESTER open requests). Otherwise says why (the refusal is
+ * audited) and gives undefined. Checked before any target is looked up.
  */
-export async function createRequest(context: TurnContext, deps: HandlerDeps, actor: Actor, command: string, set: TargetSet): Promise<void> {
-  const { targets } = set;
-  let secondPerson: string | null;
-  let responders: Responder[];
-  try {
-    // An enable re-enables an account and always needs a second person: no responder rule applies.
-    responders = set.action === "enable" ? [] : await deps.revocations.respondersIn(targets);
-    secondPerson = deps.revocations.secondPersonOf({ targetCount: targets.length, disable: set.disable, containment: set.containment, responders, action: set.action });
-  } catch (err) {
-    await context.sendActivity(Requests.roleCheckFailed(explainFailure(deps.logger, err, "target role check failed")));
-    return;
+export async function requester(context: TurnContext, deps: HandlerDeps, command: string): Promise<{ actor: Actor; roles: Roles } | undefined> {
+  const who = await caller(context, deps);
+  if (who === undefined) return undefined;
+  const admission = await deps.proposals.admit(who, chatDoor(context, deps, who.actor, command));
+  if (admission.kind === "refused") {
+    await sayRefusal(context, admission.refusal, who.actor);
+    return undefined;
   }
-  // A request that needs a second person needs an approver to see its card: from a personal
-  // chat, that is only possible through the approval channel.
-  const approvalChannel = await deps.cards.approvalChannelFor(context, secondPerson !== null);
-  if (secondPerson !== null && approvalChannel === undefined && context.activity.conversation.conversationType === "personal") {
-    const reason = Requests.noApprovalChannelReason(secondPerson);
-    await deps.auditor.record({ actor, action: "request.refused", requestId: null, details: { command, reason } });
-    await context.sendActivity(Requests.noApprovalChannel(reason));
-    return;
-  }
-  let request: RevocationRequest;
-  try {
-    request = await deps.revocations.create({
-      requester: actor,
-      reason: set.reason,
-      disable: set.disable,
-      containment: set.containment,
-      targets,
-      excluded: set.excluded,
-      origin: referenceOf(context),
-      approvalChannel: approvalChannel?.conversation?.id ?? "",
-      selection: command,
-      ...(set.selected === undefined ? {} : { selected: set.selected }),
-      secondPerson,
-      responders,
-      ...(set.failedSignIns === undefined ? {} : { failedSignIns: set.failedSignIns }),
-      ...(set.action === undefined ? {} : { action: set.action, foreignDisable: set.foreignDisable === true, enableAgainst: set.enableAgainst ?? null }),
-    });
-  } catch (err) {
-    if (!(err instanceof PendingCapReached)) throw err;
-    // The binding count: concurrent messages of one person all passed the early one (turn.ts).
-    const reason = `you already have ${err.open} pending requests, the most one person may have open at once (MAX_PENDING_PER_REQUESTER=${err.max})`;
-    await deps.auditor.record({ actor, action: "request.refused", requestId: null, details: { command, reason } });
-    await context.sendActivity(Requests.tooManyOpen(err.open));
-    return;
-  }
-  await deps.cards.publish(context, request, approvalChannel, secondPerson);
+  return who;
 }
 
-/** Splits named users into targets and those left out (protected accounts, guests), as a selection is. */
-export function sortOut(deps: HandlerDeps, users: DirectoryUser[]): Promise<{ targets: DirectoryUser[]; excluded: ExcludedTarget[] }> {
-  return sortOutUsers(users, deps.protectedUsers);
+/** Makes the request from a frozen set and posts its card (and its approval copy where it needs one). */
+export async function createRequest(context: TurnContext, deps: HandlerDeps, who: ChatProposer, set: FrozenSet, options: ProposalOptions): Promise<void> {
+  let proposed;
+  try {
+    proposed = await deps.proposals.propose(who, set, options, chatDoor(context, deps, who.actor, options.command));
+  } catch (err) {
+    if (!(err instanceof RespondersUnknown)) throw err;
+    await context.sendActivity(Requests.roleCheckFailed(explainFailure(deps.logger, err.cause, "target role check failed")));
+    return;
+  }
+  if (proposed.kind === "refused") {
+    await sayRefusal(context, proposed.refusal, who.actor);
+    return;
+  }
+  await deps.cards.publish(context, proposed.request, proposed.place.approvalChannel, proposed.secondPerson);
 }

@@ -5,6 +5,7 @@
  */
 import type { ConversationReference, TurnContext } from "botbuilder";
 import type { Logger } from "pino";
+import type { Proposals } from "../../requests/proposals.js";
 import type { Auditor } from "../../audit/auditor.js";
 import type { AuditLog } from "../../audit/audit-log.js";
 import type { AdaptiveCardJson } from "../../cards/render.js";
@@ -57,6 +58,8 @@ export interface AuditChannelPort {
 
 /** What every command handler receives. */
 export interface HandlerDeps {
+  /** Proposing a request: the use case both doors share (requests/proposals.ts). */
+  proposals: Proposals;
   directory: Directory;
   roles: RoleLookup;
   revocations: RevocationService;

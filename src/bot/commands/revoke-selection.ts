@@ -4,10 +4,10 @@ import { escapeMarkdown } from "../../cards/markdown.js";
 import { windowWords } from "../../cards/request-title.js";
 import { NO_CONTAINMENT, type Containment } from "../../domain/containment.js";
 import type { CommandHandler } from "./dispatch.js";
-import { createRequest } from "./new-request.js";
+import { chatDoor, createRequest, requester, sayRefusal } from "./new-request.js";
 import type { HandlerDeps } from "./ports.js";
-import { departmentSelection, disabledSelection, ipSelection, resolveSelection, type SelectionSource } from "../../requests/selections.js";
-import { explainFailure, requester } from "./turn.js";
+import { departmentSelection, disabledSelection, ipSelection, type SelectionSource } from "../../requests/selections.js";
+import { explainFailure } from "./turn.js";
 
 /** A bulk selection as chat asks for it: which users, and what the request says. */
 export interface Selection extends SelectionSource {
@@ -47,34 +47,20 @@ export const revokeIp: CommandHandler<"revokeIp"> = (context, command, deps) => 
  * page into a frozen snapshot (guests and protected accounts left out); then the request and its card.
  */
 async function revokeSelection(context: TurnContext, deps: HandlerDeps, selection: Selection): Promise<void> {
-  const actor = await requester(context, deps, selection.command);
-  if (actor === undefined) return;
+  const { command } = selection;
+  const who = await requester(context, deps, command);
+  if (who === undefined) return;
   await context.sendActivity(Requests.lookingUp(selection.what));
-  let resolved;
+  let frozen;
   try {
-    resolved = await resolveSelection(selection, { protectedUsers: deps.protectedUsers, maxTargets: deps.maxTargets });
+    frozen = await deps.proposals.freeze({ kind: "selection", source: selection }, chatDoor(context, deps, who.actor, command));
   } catch (err) {
     await context.sendActivity(Requests.failed(explainFailure(deps.logger, err, "selection failed")));
     return;
   }
-  if (resolved.kind === "tooMany") {
-    await context.sendActivity(
-      Requests.tooManyTargets(selection.what, deps.maxTargets),
-    );
+  if (frozen.kind === "refused") {
+    await sayRefusal(context, frozen.refusal, who.actor);
     return;
   }
-  const { targets, excluded, failedSignIns } = resolved;
-  if (targets.length === 0) {
-    await context.sendActivity(Requests.emptySelection(selection.none, excluded.length));
-    return;
-  }
-  await createRequest(context, deps, actor, selection.command, {
-    targets,
-    excluded,
-    reason: selection.reason,
-    disable: selection.disable,
-    containment: selection.containment,
-    selected: selection.selected,
-    ...(failedSignIns === undefined ? {} : { failedSignIns }),
-  });
+  await createRequest(context, deps, who, frozen.set, { reason: selection.reason, disable: selection.disable, containment: selection.containment, command });
 }

@@ -1,10 +1,8 @@
 import { Requests } from "../../cards/chat-replies.js";
-import { escapeMarkdown } from "../../cards/markdown.js";
-import type { DirectoryUser } from "../../directory/types.js";
+import type { FrozenSet } from "../../requests/proposals.js";
 import type { CommandHandler } from "./dispatch.js";
-import { createRequest, sortOut } from "./new-request.js";
-import { resolveNamedUsers } from "../../requests/selections.js";
-import { explainFailure, requester } from "./turn.js";
+import { chatDoor, createRequest, requester, sayRefusal } from "./new-request.js";
+import { explainFailure } from "./turn.js";
 
 /**
  * `revoke user …`. Order: who is asking (an Entra object ID), revoker role, pending cap; then every
@@ -12,26 +10,20 @@ import { explainFailure, requester } from "./turn.js";
  */
 export const revokeUsers: CommandHandler<"revokeUsers"> = async (context, { targets: keys, reason, disable, containment }, deps) => {
   const command = `revoke user ${keys.join(" ")}`;
-  const actor = await requester(context, deps, command);
-  if (actor === undefined) return;
+  const who = await requester(context, deps, command);
+  if (who === undefined) return;
 
-  let resolved: DirectoryUser[];
+  let set: FrozenSet;
   try {
-    const result = await resolveNamedUsers(deps.directory, keys);
-    if (result.problems.length > 0) {
-      await context.sendActivity(Requests.unresolved(result.problems.map((p) => Requests.unresolvedUser(escapeMarkdown(p.key), p.notAUser))));
+    const frozen = await deps.proposals.freeze({ kind: "users", keys }, chatDoor(context, deps, who.actor, command));
+    if (frozen.kind === "refused") {
+      await sayRefusal(context, frozen.refusal, who.actor);
       return;
     }
-    resolved = result.users;
+    set = frozen.set;
   } catch (err) {
     await context.sendActivity(Requests.failed(explainFailure(deps.logger, err, "target resolution failed")));
     return;
   }
-  const { targets, excluded } = await sortOut(deps, resolved);
-  if (targets.length === 0) {
-    const why = excluded.map((e) => (e.why === "guest" ? Requests.guestOnly(e.user.userPrincipalName) : Requests.protectedOnly(e.user.userPrincipalName)));
-    await context.sendActivity(Requests.nothingToRevoke(why));
-    return;
-  }
-  await createRequest(context, deps, actor, command, { targets, excluded, reason, disable, containment, selected: { kind: "users" } });
+  await createRequest(context, deps, who, set, { reason, disable, containment, command });
 };

@@ -2,9 +2,8 @@
 import type { ConversationReference } from "botbuilder";
 import { TurnContext } from "botbuilder";
 import type { Logger } from "pino";
-import { Requests, RoleReplies, UnknownActor } from "../../cards/chat-replies.js";
+import { RoleReplies, UnknownActor } from "../../cards/chat-replies.js";
 import { errorReference, userMessageOf } from "../../errors.js";
-import { mayRequest } from "../../policy/decide.js";
 import type { Roles } from "../../policy/roles.js";
 import type { Actor } from "../../domain/actor.js";
 import type { HandlerDeps } from "./ports.js";
@@ -52,30 +51,6 @@ export async function caller(context: TurnContext, deps: HandlerDeps): Promise<{
   }
 }
 
-/**
- * The requester if they may make a new request: a revoker, below MAX_PENDING_PER_REQUESTER open
- * requests. Otherwise says why, audits it (`request.refused`), and gives undefined. Checked before
- * any target is looked up.
- */
-export async function requester(context: TurnContext, deps: HandlerDeps, command: string): Promise<Actor | undefined> {
-  const who = await caller(context, deps);
-  if (who === undefined) return undefined;
-  const decision = mayRequest(who.roles);
-  if (!decision.allowed) {
-    await deps.auditor.record({ actor: who.actor, action: "request.refused", requestId: null, details: { command, reason: decision.reason } });
-    await context.sendActivity(RoleReplies.refused(decision.reason, who.actor.name));
-    return undefined;
-  }
-  const open = await deps.revocations.pendingCountOf(who.actor.aadObjectId);
-  const max = deps.revocations.maxPendingPerRequester;
-  if (open >= max) {
-    const reason = `you already have ${open} pending requests, the most one person may have open at once (MAX_PENDING_PER_REQUESTER=${max})`;
-    await deps.auditor.record({ actor: who.actor, action: "request.refused", requestId: null, details: { command, reason } });
-    await context.sendActivity(Requests.tooManyOpen(open));
-    return undefined;
-  }
-  return who.actor;
-}
 
 /** "withdrawn" for cancelled; the state's own name otherwise. */
 export function stateWord(state: string): string {
