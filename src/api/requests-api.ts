@@ -10,9 +10,8 @@ import type { Logger } from "pino";
 import type { Auditor } from "../audit/auditor.js";
 import { clipString } from "../audit/clip.js";
 import { REQUEST_ID } from "../requests/request-id.js";
-import { Requests } from "../cards/chat-replies.js";
 import { formatTime } from "../cards/format.js";
-import { departmentSelection, disabledSelection, ipSelection, type NamedUserProblem, type SelectionSource } from "../requests/selections.js";
+import { departmentSelection, disabledSelection, ipSelection, type SelectionSource } from "../requests/selections.js";
 import type { Directory } from "../directory/directory.js";
 import { errorReference, userMessageOf } from "../errors.js";
 import type { RevocationService } from "../requests/lifecycle.js";
@@ -23,6 +22,7 @@ import type { RevocationRequest } from "../revocation/types.js";
 import type { AccessTokenValidator, ApiCaller } from "./access-token.js";
 import type { ApprovalChannelPort, ChannelReference } from "./ports.js";
 import { json, problem, type ApiResponse, type FieldError } from "./problem.js";
+import { refusalOf, refusalResponse, type Chosen } from "./proposal-refusals.js";
 import type { RateLimiter } from "./rate-limit.js";
 import { ApiRefusals } from "./refusals.js";
 import { readProposal, type Proposal } from "./request-body.js";
@@ -336,68 +336,6 @@ export class RequestsApi {
   private refused(actor: Actor, reason: string, details: Record<string, unknown>): Promise<void> {
     return this.refusals.audit(actor, reason, details);
   }
-}
-
-/** What a proposal chose: named users (each with its position in the body), or a bulk selection. */
-type Chosen = { kind: "users"; command: string; users: string[]; positions: number[] } | { kind: "bulk"; command: string; source: SelectionSource };
-
-/** A refused proposal's audit entry: its reason and details, as the API words them (`via: api` is added by ApiRefusals). */
-function refusalOf(refusal: ProposalRefusal, chosen: Chosen, proposal: Proposal): { reason: string; details: Record<string, unknown> } {
-  switch (refusal.kind) {
-    case "pendingCap":
-      return { reason: pendingCapReason(refusal.open, refusal.max), details: { incident: proposal.incident } };
-    case "unresolved":
-      return { reason: "named users could not be resolved", details: { errors: unresolvedErrors(refusal.problems, chosen) } };
-    case "tooManyTargets":
-      return { reason: tooManyReason(refusal.selection.what, refusal.max), details: { command: chosen.command } };
-    case "nothingToRevoke":
-      return { reason: `nothing to revoke: ${nothingReason(refusal.excluded.length, refusal.selection)}`, details: { command: chosen.command } };
-    default:
-      return notFromTheApi(refusal);
-  }
-}
-
-/** The problem+json answer of a refused proposal. */
-function refusalResponse(refusal: ProposalRefusal, chosen: Chosen): ApiResponse {
-  switch (refusal.kind) {
-    case "pendingCap":
-      return problem(429, "too-many-pending", "Too many pending requests", `Nothing was requested: ${pendingCapReason(refusal.open, refusal.max)}. Wait until one is decided or expires.`, { headers: { "retry-after": "60" } });
-    case "unresolved":
-      return problem(400, "invalid-body", "Some named users are not users of this tenant", "Nothing was requested. Check the names, or use the object IDs from the Entra admin center.", { errors: unresolvedErrors(refusal.problems, chosen) });
-    case "tooManyTargets": {
-      const reason = tooManyReason(refusal.selection.what, refusal.max);
-      return problem(422, "too-many-targets", "The selection is too large", `Nothing was requested: ${reason}. Narrow the selection.`, { errors: [{ field: "selection", message: reason }] });
-    }
-    case "nothingToRevoke": {
-      const reason = nothingReason(refusal.excluded.length, refusal.selection);
-      return problem(422, "nothing-to-revoke", "Nothing to revoke", `Nothing was requested: ${reason}.`, { errors: [{ field: "selection", message: reason }] });
-    }
-    default:
-      return notFromTheApi(refusal);
-  }
-}
-
-/** The refusals a proposal from the API never gets: a person's role, an enable's, an approval channel (found before Graph). */
-function notFromTheApi(refusal: ProposalRefusal): never {
-  throw new Error(`a proposal from the API was refused for a reason only chat has (${refusal.kind})`);
-}
-
-function pendingCapReason(open: number, max: number): string {
-  return `the app already has ${open} pending requests, the most one requester may have open at once (MAX_PENDING_PER_REQUESTER=${max})`;
-}
-
-function tooManyReason(what: string, max: number): string {
-  return `${what} are more than ${max} users, more than one request may hold (MAX_TARGETS)`;
-}
-
-function nothingReason(excluded: number, selection: SelectionSource | undefined): string {
-  const left = excluded === 0 ? "" : ` (${excluded} left out: guests and protected accounts are never revoked here)`;
-  return selection === undefined ? `every named user is a guest or a protected account${left}` : `${selection.none}${left}`;
-}
-
-function unresolvedErrors(problems: readonly NamedUserProblem[], chosen: Chosen): FieldError[] {
-  const positions = chosen.kind === "users" ? chosen.positions : [];
-  return problems.map((p) => ({ field: `selection.users[${positions[p.index] ?? p.index}]`, message: Requests.unresolvedUser(p.key, p.notAUser) }));
 }
 
 const OUTCOME_NAMES: Record<OutcomeStatus, string> = {

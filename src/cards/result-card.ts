@@ -5,7 +5,7 @@
  * each carries an icon and words.
  */
 import type { DirectoryUser } from "../directory/types.js";
-import { countOutcomes } from "../revocation/job-runner.js";
+import { countOutcomes } from "../revocation/outcomes.js";
 import { hasContainment } from "../domain/containment.js";
 import type { OutcomeStatus, TargetOutcome } from "../domain/outcome.js";
 import type { RevocationRequest } from "../revocation/types.js";
