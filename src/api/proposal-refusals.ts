@@ -3,6 +3,7 @@
  * and its problem+json answer (the facts come from src/requests/proposals.ts).
  */
 import { Requests } from "../cards/chat-replies.js";
+import { selectionNone, selectionWhat } from "../cards/selection-words.js";
 import type { ProposalRefusal } from "../requests/proposals.js";
 import type { NamedUserProblem, SelectionSource } from "../requests/selections.js";
 import { problem, type ApiResponse, type FieldError } from "./problem.js";
@@ -19,7 +20,7 @@ export function refusalOf(refusal: ProposalRefusal, chosen: Chosen, proposal: Pr
     case "unresolved":
       return { reason: "named users could not be resolved", details: { errors: unresolvedErrors(refusal.problems, chosen) } };
     case "tooManyTargets":
-      return { reason: tooManyReason(refusal.selection.what, refusal.max), details: { command: chosen.command } };
+      return { reason: tooManyReason(selectionWhat(refusal.selection.selected, asTyped), refusal.max), details: { command: chosen.command } };
     case "nothingToRevoke":
       return { reason: `nothing to revoke: ${nothingReason(refusal.excluded.length, refusal.selection)}`, details: { command: chosen.command } };
     default:
@@ -35,7 +36,7 @@ export function refusalResponse(refusal: ProposalRefusal, chosen: Chosen): ApiRe
     case "unresolved":
       return problem(400, "invalid-body", "Some named users are not users of this tenant", "Nothing was requested. Check the names, or use the object IDs from the Entra admin center.", { errors: unresolvedErrors(refusal.problems, chosen) });
     case "tooManyTargets": {
-      const reason = tooManyReason(refusal.selection.what, refusal.max);
+      const reason = tooManyReason(selectionWhat(refusal.selection.selected, asTyped), refusal.max);
       return problem(422, "too-many-targets", "The selection is too large", `Nothing was requested: ${reason}. Narrow the selection.`, { errors: [{ field: "selection", message: reason }] });
     }
     case "nothingToRevoke": {
@@ -62,10 +63,15 @@ function tooManyReason(what: string, max: number): string {
 
 function nothingReason(excluded: number, selection: SelectionSource | undefined): string {
   const left = excluded === 0 ? "" : ` (${excluded} left out: guests and protected accounts are never revoked here)`;
-  return selection === undefined ? `every named user is a guest or a protected account${left}` : `${selection.none}${left}`;
+  return selection === undefined ? `every named user is a guest or a protected account${left}` : `${selectionNone(selection.selected, asTyped)}${left}`;
 }
 
 function unresolvedErrors(problems: readonly NamedUserProblem[], chosen: Chosen): FieldError[] {
   const positions = chosen.kind === "users" ? chosen.positions : [];
   return problems.map((p) => ({ field: `selection.users[${positions[p.index] ?? p.index}]`, message: Requests.unresolvedUser(p.key, p.notAUser) }));
+}
+
+/** Typed text in the API's sentences: as it was sent (its answers are JSON, not markdown). */
+function asTyped(text: string): string {
+  return text;
 }

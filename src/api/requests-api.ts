@@ -10,7 +10,6 @@ import type { Logger } from "pino";
 import type { Auditor } from "../audit/auditor.js";
 import { clipString } from "../audit/clip.js";
 import { REQUEST_ID } from "../requests/request-id.js";
-import { formatTime } from "../cards/format.js";
 import { departmentSelection, disabledSelection, ipSelection, type SelectionSource } from "../requests/selections.js";
 import type { Directory } from "../directory/directory.js";
 import { errorReference, userMessageOf } from "../errors.js";
@@ -204,11 +203,11 @@ export class RequestsApi {
       case "users":
         return { kind: "users", command: `revoke user ${s.users.map((u) => u.key).join(" ")}`, users: s.users.map((u) => u.key), positions: s.users.map((u) => u.position) };
       case "department":
-        return bulk(departmentSelection(directory, s.department, (t) => t));
+        return bulk(departmentSelection(directory, s.department));
       case "disabled":
         return bulk(disabledSelection(directory));
       case "ip":
-        return bulk(ipSelection(directory, s.ip, s.since, { option: s.since.toISOString(), text: `since ${formatTime(s.since.toISOString())}` }));
+        return bulk(ipSelection(directory, s.ip, s.since, { option: s.since.toISOString() }));
     }
   }
 

@@ -6,6 +6,7 @@ import type { ProposalRefusal } from "../requests/proposals.js";
 import { Requests, RoleReplies } from "./chat-replies.js";
 import { alreadyEnabled, enabledUnknown, noSuchUser, notEnableable } from "./enable-replies.js";
 import { escapeMarkdown } from "./markdown.js";
+import { selectionNone, selectionWhat } from "./selection-words.js";
 
 /** The reply to the person whose proposal was refused (`name`: theirs, as Teams gives it). */
 export function proposalRefusalReply(refusal: ProposalRefusal, name: string): string {
@@ -17,11 +18,11 @@ export function proposalRefusalReply(refusal: ProposalRefusal, name: string): st
     case "unresolved":
       return Requests.unresolved(refusal.problems.map((p) => Requests.unresolvedUser(escapeMarkdown(p.key), p.notAUser)));
     case "tooManyTargets":
-      return Requests.tooManyTargets(refusal.selection.what, refusal.max);
+      return Requests.tooManyTargets(selectionWhat(refusal.selection.selected, escapeMarkdown), refusal.max);
     case "nothingToRevoke":
       return refusal.selection === undefined
         ? Requests.nothingToRevoke(refusal.excluded.map((e) => (e.why === "guest" ? Requests.guestOnly(e.user.userPrincipalName) : Requests.protectedOnly(e.user.userPrincipalName))))
-        : Requests.emptySelection(refusal.selection.none, refusal.excluded.length);
+        : Requests.emptySelection(selectionNone(refusal.selection.selected, escapeMarkdown), refusal.excluded.length);
     case "noSuchUser":
       return noSuchUser(refusal.key);
     case "notEnableable":

@@ -12,31 +12,24 @@ import { AppError } from "../errors.js";
 import type { RequestSelection } from "../domain/selection.js";
 import type { ExcludedTarget } from "../revocation/types.js";
 
-/** A bulk selection: how to read its users and how to talk about it. */
+/**
+ * A bulk selection: how to read its users, and what it is (the doors say it in words:
+ * src/cards/selection-words.ts).
+ */
 export interface SelectionSource {
   /** The command as audited, e.g. `revoke department Sales`. */
   command: string;
-  /** e.g. `the users of department "Sales"` (`quote` applied to typed text) */
-  what: string;
-  /** Why nothing matched, e.g. `no account is disabled`. */
-  none: string;
   pages: () => UserPages;
   /** `revoke ip`: the failed sign-ins from the address, read for the card (never targets). */
   failedSignIns?: () => Promise<FailedSignIns>;
   /** The selection as the request stores it, to title its cards and audit posts. */
-  selected: RequestSelection;
+  selected: Exclude<RequestSelection, { kind: "users" }>;
 }
 
-/** Shows typed text inside a sentence: markdown-escaped for chat, as it is for the API. */
-export type Quote = (text: string) => string;
-
 /** Every member user of a department (Graph compares the name exactly, ignoring case). */
-export function departmentSelection(directory: Directory, department: string, quote: Quote): SelectionSource {
-  const name = quote(department);
+export function departmentSelection(directory: Directory, department: string): SelectionSource {
   return {
     command: `revoke department ${department}`,
-    what: `the users of department "${name}"`,
-    none: `department "${name}" has no member users (Graph compares the name exactly, ignoring case)`,
     pages: () => directory.usersInDepartment(department),
     selected: { kind: "department", name: department },
   };
@@ -46,8 +39,6 @@ export function departmentSelection(directory: Directory, department: string, qu
 export function disabledSelection(directory: Directory): SelectionSource {
   return {
     command: "revoke disabled",
-    what: "the disabled accounts",
-    none: "no account is disabled",
     pages: () => directory.disabledUsers(),
     selected: { kind: "disabled" },
   };
@@ -56,14 +47,12 @@ export function disabledSelection(directory: Directory): SelectionSource {
 /**
  * Everyone who signed in successfully from `ip` since `since` (failed sign-ins are anyone's to
  * cause, so they never choose a target; they are read apart and shown on the card);
- * `window` says how far back, as the audit and the messages show it (e.g. `24h` from chat, the
- * time itself from the API); `hours` when it was asked as a window.
+ * `window` says how far back, as the audit shows it (e.g. `24h` from chat, the time itself from
+ * the API); `hours` when it was asked as a window.
  */
-export function ipSelection(directory: Directory, ip: string, since: Date, window: { option: string; text: string; hours?: number }): SelectionSource {
+export function ipSelection(directory: Directory, ip: string, since: Date, window: { option: string; hours?: number }): SelectionSource {
   return {
     command: `revoke ip ${ip} --since ${window.option}`,
-    what: `the users who signed in from ${ip} ${window.text}`,
-    none: `nobody signed in from ${ip} ${window.text}`,
     pages: () => directory.usersSignedInFrom(ip, since),
     failedSignIns: () => directory.failedSignInsFrom(ip, since),
     selected: { kind: "ip", address: ip, since: since.toISOString(), ...(window.hours === undefined ? {} : { sinceHours: window.hours }) },

@@ -1,7 +1,7 @@
 import { Requests } from "../../cards/chat-replies.js";
 import type { TurnContext } from "botbuilder";
 import { escapeMarkdown } from "../../cards/markdown.js";
-import { windowWords } from "../../cards/request-title.js";
+import { selectionWhat } from "../../cards/selection-words.js";
 import { NO_CONTAINMENT, type Containment } from "../../domain/containment.js";
 import type { CommandHandler } from "./dispatch.js";
 import { chatDoor, createRequest, requester, sayRefusal } from "./new-request.js";
@@ -19,7 +19,7 @@ export interface Selection extends SelectionSource {
 /** `revoke department <name> …` */
 export const revokeDepartment: CommandHandler<"revokeDepartment"> = (context, command, deps) =>
   revokeSelection(context, deps, {
-    ...departmentSelection(deps.directory, command.department, escapeMarkdown),
+    ...departmentSelection(deps.directory, command.department),
     reason: command.reason,
     disable: command.disable,
     containment: command.containment,
@@ -32,10 +32,8 @@ export const revokeDisabled: CommandHandler<"revokeDisabled"> = (context, comman
 /** `revoke ip <address> …` */
 export const revokeIp: CommandHandler<"revokeIp"> = (context, command, deps) => {
   const since = new Date((deps.now?.() ?? new Date()).getTime() - command.sinceHours * 3_600_000);
-  // The window in the same words as the request's title ("in the last 24 hours").
-  const text = windowWords({ kind: "ip", address: command.ip, since: since.toISOString(), sinceHours: command.sinceHours });
   return revokeSelection(context, deps, {
-    ...ipSelection(deps.directory, command.ip, since, { option: `${command.sinceHours}h`, hours: command.sinceHours, text }),
+    ...ipSelection(deps.directory, command.ip, since, { option: `${command.sinceHours}h`, hours: command.sinceHours }),
     reason: command.reason,
     disable: command.disable,
     containment: command.containment,
@@ -50,7 +48,7 @@ async function revokeSelection(context: TurnContext, deps: HandlerDeps, selectio
   const { command } = selection;
   const who = await requester(context, deps, command);
   if (who === undefined) return;
-  await context.sendActivity(Requests.lookingUp(selection.what));
+  await context.sendActivity(Requests.lookingUp(selectionWhat(selection.selected, escapeMarkdown)));
   let frozen;
   try {
     frozen = await deps.proposals.freeze({ kind: "selection", source: selection }, chatDoor(context, deps, who.actor, command));
