@@ -13,6 +13,7 @@ import type { Actor } from "../domain/actor.js";
 import type { Containment } from "../domain/containment.js";
 import type { IncidentRef } from "../domain/incident.js";
 import type { Origin } from "../domain/origin.js";
+import type { Responder } from "../domain/responder.js";
 import type { RequestSelection } from "../domain/selection.js";
 import { mayRequest } from "../policy/decide.js";
 import type { Roles } from "../policy/roles.js";
@@ -174,7 +175,7 @@ export class Proposals {
   async propose<Place>(proposer: Proposer, set: FrozenSet, options: ProposalOptions, door: ProposalDoor<Place>): Promise<Proposed<Place>> {
     const { revocations } = this.deps;
     const enable = set.enable !== undefined;
-    let responders;
+    let responders: Responder[];
     try {
       // An enable re-enables an account and always needs a second person: no responder rule applies.
       responders = enable ? [] : await revocations.respondersIn(set.targets);

@@ -139,3 +139,65 @@ describe("structure: no runtime import cycle between bot/ and bot/commands/", ()
     assert.equal(cycles(typesOnly).length, 0, "type-only imports are not runtime imports");
   });
 });
+
+/** Every module a file imports, type-only imports included: relative ones as source paths, packages by name. */
+function allImports(file: string, text = readFileSync(file, "utf8")): string[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
+  const specifiers: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier !== undefined && ts.isStringLiteral(node.moduleSpecifier)) {
+      specifiers.push(node.moduleSpecifier.text);
+    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      const arg = node.arguments[0];
+      if (arg !== undefined && ts.isStringLiteral(arg)) specifiers.push(arg.text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return specifiers.map((s) => (s.startsWith(".") ? resolve(dirname(file), s.replace(/\.js$/, ".ts")) : s));
+}
+
+/** The front doors: Teams chat, the automation API, the command-line tools. */
+const FRONT_DOORS = ["bot", "api", "cli"] as const;
+const FRAMEWORKS = [/^botbuilder/, /^@microsoft\/teams-ai/, /^restify/];
+
+/** What breaks the layering: a front door importing another, the core importing a door, a framework or the wording. */
+function layeringViolations(files: readonly string[], read: (file: string) => string[]): string[] {
+  const top = (file: string) => relative(SRC, file).split(/[\\/]/)[0] ?? "";
+  const out: string[] = [];
+  for (const file of files) {
+    const from = top(file);
+    for (const to of read(file)) {
+      const local = to.startsWith(SRC);
+      const into = local ? top(to) : "";
+      const name = `${relative(SRC, file)} → ${local ? relative(SRC, to) : to}`;
+      if ((FRONT_DOORS as readonly string[]).includes(from) && local && into !== from && (FRONT_DOORS as readonly string[]).includes(into)) out.push(`a front door imports another: ${name}`);
+      if (from === "requests" && ((local && (FRONT_DOORS as readonly string[]).includes(into)) || (!local && FRAMEWORKS.some((f) => f.test(to))))) out.push(`requests/ imports a front door or a framework: ${name}`);
+      if ((from === "requests" || from === "revocation") && local && into === "cards") out.push(`the domain imports its wording: ${name}`);
+      if (from === "domain" && local && into !== "domain") out.push(`domain/ imports upward: ${name}`);
+    }
+  }
+  return out;
+}
+
+describe("structure: front doors around one core (issue 19)", () => {
+  it("no front door imports another; requests/ imports no front door and no framework; requests/ and revocation/ take their words from cards/ only through the composition root; domain/ imports nothing above it", () => {
+    assert.deepEqual(layeringViolations(sourceFiles(SRC), (f) => allImports(f)), []);
+  });
+
+  it("the check itself finds each kind of violation, type-only imports included (fixture)", () => {
+    const file = (path: string) => join(SRC, ...path.split("/"));
+    const texts: Record<string, string> = {
+      [file("api/fixture.ts")]: 'import type { X } from "../bot/commands/ports.js";\n',
+      [file("requests/fixture.ts")]: 'import type { TurnContext } from "botbuilder";\nimport { Requests } from "../cards/chat-replies.js";\n',
+      [file("domain/fixture.ts")]: 'import type { RevocationRequest } from "../revocation/types.js";\n',
+    };
+    const found = layeringViolations(Object.keys(texts), (f) => allImports(f, texts[f]));
+    assert.deepEqual(found.map((v) => v.slice(0, v.indexOf(":"))), [
+      "a front door imports another",
+      "requests/ imports a front door or a framework",
+      "the domain imports its wording",
+      "domain/ imports upward",
+    ]);
+  });
+});
