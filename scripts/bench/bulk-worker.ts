@@ -18,7 +18,8 @@ import { isGuest } from "../../src/directory/resolvers.js";
 import type { DirectoryUser } from "../../src/directory/types.js";
 import { createGraphClient } from "../../src/index.js";
 import { JobRunner } from "../../src/revocation/job-runner.js";
-import { pendingRequestOf } from "../../src/revocation/lifecycle.js";
+import { REVOCATION_WORDS } from "../../src/cards/revocation-words.js";
+import { pendingRequestOf } from "../../src/requests/new-request.js";
 import { SqlAuditStore } from "../../src/store/audit-store.js";
 import { openDatabase } from "../../src/store/database.js";
 import { SqlJobQueue } from "../../src/store/job-queue.js";
@@ -133,6 +134,7 @@ async function main(): Promise<void> {
       listener: { onProgress: () => Promise.resolve(), onFinished: () => Promise.resolve() },
       logger,
       owner,
+      words: REVOCATION_WORDS,
       ledger: shared === undefined ? undefined : new SqlSendLedger(database.db, database.kind, owner),
       options: {
         writeQuota: Number(env("BENCH_QUOTA")),

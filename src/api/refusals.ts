@@ -7,7 +7,7 @@
  */
 import type { Logger } from "pino";
 import type { Auditor } from "../audit/auditor.js";
-import type { Actor } from "../revocation/types.js";
+import type { Actor } from "../domain/actor.js";
 
 export interface RefusalOptions {
   auditor: Auditor;

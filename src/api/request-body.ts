@@ -4,8 +4,11 @@
  * is read strictly (RFC 3339 with a time zone). Pure: no I/O.
  */
 import { createHash } from "node:crypto";
-import { canonicalIp, hasControlCharacter, isValidTarget, MAX_DEPARTMENT_LENGTH, MAX_NAMED_USERS, MAX_REASON_LENGTH, MAX_SINCE_HOURS } from "../commands/parse.js";
-import { hasContainment, type Containment, type IncidentRef } from "../revocation/types.js";
+import { ipProblemWords } from "../cards/ip-address-words.js";
+import { hasControlCharacter, isValidTarget, MAX_DEPARTMENT_LENGTH, MAX_NAMED_USERS, MAX_REASON_LENGTH, MAX_SINCE_HOURS } from "../requests/input-rules.js";
+import { canonicalIp } from "../requests/ip-address.js";
+import { hasContainment, type Containment } from "../domain/containment.js";
+import type { IncidentRef } from "../domain/incident.js";
 import type { FieldError } from "./problem.js";
 
 /** What a body may select: named users, a department, every disabled account, or sign-ins from an IP. */
@@ -167,8 +170,8 @@ function readIp(rawIp: unknown, rawSince: unknown, now: Date, errors: FieldError
     errors.push({ field: "selection.ip", message: "must be one IPv4 or IPv6 address, e.g. 203.0.113.50" });
   } else {
     const checked = canonicalIp(rawIp);
-    if (typeof checked === "string") ip = checked;
-    else errors.push({ field: "selection.ip", message: unescape(checked.message) });
+    if (checked.ok) ip = checked.ip;
+    else errors.push({ field: "selection.ip", message: ipProblemWords(rawIp, checked.problem, clipTyped).message });
   }
   const since = readSince(rawSince, now, errors);
   return ip === undefined || since === undefined ? undefined : { kind: "ip", ip, since };
@@ -275,7 +278,7 @@ function isHttpsUrl(text: string): boolean {
   }
 }
 
-/** The parser's messages are markdown-escaped for chat; the API's are plain. */
-function unescape(text: string): string {
-  return text.replace(/\\(.)/g, "$1");
+/** Typed text quoted in a field's message: at most 60 characters, as chat clips it (but not escaped: the API's messages are plain). */
+function clipTyped(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }

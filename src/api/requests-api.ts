@@ -3,23 +3,25 @@
  * Teams, automation reads the outcome. The order of a proposal: the token (401), the caller's rate
  * (429), its app role (403), then the body (400), the idempotency key, the pending cap and the
  * approval channel, and only then Graph. Everything after the token is audited with the calling
- * app as the actor; resolution is the chat commands' own (src/commands/selections.ts).
+ * app as the actor. The proposal's rules are the chat commands' own (src/requests/proposals.ts):
+ * this file reads the body and says the outcome as problem+json.
  */
 import type { Logger } from "pino";
 import type { Auditor } from "../audit/auditor.js";
 import { clipString } from "../audit/clip.js";
-import { REQUEST_ID } from "../commands/parse.js";
-import { formatTime } from "../cards/format.js";
-import { departmentSelection, disabledSelection, ipSelection, resolveNamedUsers, resolveSelection, sortOutUsers, type SelectionSource } from "../commands/selections.js";
-import type { Directory, FailedSignIns } from "../directory/directory.js";
-import type { DirectoryUser } from "../directory/types.js";
+import { REQUEST_ID } from "../requests/request-id.js";
+import { departmentSelection, disabledSelection, ipSelection, type SelectionSource } from "../requests/selections.js";
+import type { Directory } from "../directory/directory.js";
 import { errorReference, userMessageOf } from "../errors.js";
-import type { RevocationService } from "../revocation/lifecycle.js";
-import { PendingCapReached } from "../revocation/request-store.js";
-import { appActor, isAppActor, type Actor, type ExcludedTarget, type OutcomeStatus, type Responder, type RevocationRequest } from "../revocation/types.js";
+import type { RevocationService } from "../requests/lifecycle.js";
+import { Proposals, RespondersUnknown, type Freezing, type ProposalDoor, type ProposalRefusal, type Proposed } from "../requests/proposals.js";
+import { appActor, isAppActor, type Actor } from "../domain/actor.js";
+import type { OutcomeStatus } from "../domain/outcome.js";
+import type { RevocationRequest } from "../revocation/types.js";
 import type { AccessTokenValidator, ApiCaller } from "./access-token.js";
-import type { ApprovalChannelPort } from "./ports.js";
+import type { ApprovalChannelPort, ChannelReference } from "./ports.js";
 import { json, problem, type ApiResponse, type FieldError } from "./problem.js";
+import { refusalOf, refusalResponse, type Chosen } from "./proposal-refusals.js";
 import type { RateLimiter } from "./rate-limit.js";
 import { ApiRefusals } from "./refusals.js";
 import { readProposal, type Proposal } from "./request-body.js";
@@ -72,9 +74,12 @@ const WWW_AUTHENTICATE = "www-authenticate";
 
 export class RequestsApi {
   private readonly refusals: ApiRefusals;
+  /** Proposing a request: the use case the chat commands share (requests/proposals.ts). */
+  private readonly proposals: Proposals;
 
   constructor(private readonly deps: RequestsApiDeps) {
     this.refusals = new ApiRefusals({ auditor: deps.auditor, logger: deps.logger, auditPerMinute: deps.refusalAuditPerMinute });
+    this.proposals = new Proposals(deps);
   }
 
   private now(): Date {
@@ -132,95 +137,56 @@ export class RequestsApi {
 
   /** The proposal made into a request and posted for approval; `requestId` only when one was made. */
   private async create(caller: ApiCaller, actor: Actor, proposal: Proposal): Promise<{ response: ApiResponse; requestId?: string }> {
-    const { revocations } = this.deps;
-    // An early count spares Graph for an app at its cap; the binding one is in revocations.create.
-    const open = await revocations.pendingCountOf(actor.aadObjectId);
-    const max = revocations.maxPendingPerRequester;
-    if (open >= max) return { response: await this.tooManyPending(actor, open, max, proposal) };
+    const chosen = this.sourceOf(proposal);
+    const proposer = { actor, app: true as const };
+    const audit = {
+      recordRefusal: (refusal: ProposalRefusal) => {
+        const refused = refusalOf(refusal, chosen, proposal);
+        return this.refused(actor, refused.reason, refused.details);
+      },
+    };
+    const admission = await this.proposals.admit(proposer, audit);
+    if (admission.kind === "refused") return { response: refusalResponse(admission.refusal, chosen) };
+    // Before Graph: a proposal no approver could see is refused without reading the directory.
     const channel = await this.deps.approvals.find();
     if (channel === undefined) {
       const reason = "no approval channel is reachable: set APPROVAL_CHANNEL_ID (or AUDIT_CHANNEL_ID) to a channel of a team the bot is installed in";
       await this.refused(actor, reason, { incident: proposal.incident });
       return { response: problem(503, "no-approval-channel", "No approval channel", `Nothing was requested: ${reason}, so no approver could see it.`) };
     }
+    // The card lives in the approval channel: that is where clicks on it must come from.
+    const door: ProposalDoor<ChannelReference> = { ...audit, place: () => Promise.resolve(channel), originOf: (place) => place, approvalChannelOf: channelIdOf };
 
-    const chosen = this.sourceOf(proposal);
-    let targets: DirectoryUser[];
-    let excluded: ExcludedTarget[];
-    let failedSignIns: FailedSignIns | undefined;
-    let responders: Responder[] = [];
-    try {
-      if (chosen.kind === "users") {
-        const named = await resolveNamedUsers(this.deps.directory, chosen.users, (t) => t);
-        if (named.problems.length > 0) {
-          const errors: FieldError[] = named.problems.map((p) => ({ field: `selection.users[${chosen.positions[p.index] ?? p.index}]`, message: p.message }));
-          await this.refused(actor, "named users could not be resolved", { errors });
-          return { response: problem(400, "invalid-body", "Some named users are not users of this tenant", "Nothing was requested. Check the names, or use the object IDs from the Entra admin center.", { errors }) };
-        }
-        ({ targets, excluded } = await sortOutUsers(named.users, this.deps.protectedUsers));
-      } else {
-        const resolved = await resolveSelection(chosen.source, { protectedUsers: this.deps.protectedUsers, maxTargets: this.deps.maxTargets });
-        if (resolved.kind === "tooMany") {
-          const reason = `${chosen.source.what} are more than ${this.deps.maxTargets} users, more than one request may hold (MAX_TARGETS)`;
-          await this.refused(actor, reason, { command: chosen.command });
-          return { response: problem(422, "too-many-targets", "The selection is too large", `Nothing was requested: ${reason}. Narrow the selection.`, { errors: [{ field: "selection", message: reason }] }) };
-        }
-        ({ targets, excluded, failedSignIns } = resolved);
-      }
-      // Responders in the set are named on the card, and frozen with the request.
-      responders = await revocations.respondersIn(targets);
-    } catch (err) {
+    const directoryFailed = (err: unknown): { response: ApiResponse } => {
       const correlationId = errorReference();
       this.deps.logger.warn({ err, correlationId, app: caller.appId }, "API: target resolution failed");
       return { response: problem(502, "directory-failed", "The directory could not be read", `Nothing was requested: ${userMessageOf(err)}`, { correlationId }) };
-    }
-    if (targets.length === 0) {
-      const left = excluded.length === 0 ? "" : ` (${excluded.length} left out: guests and protected accounts are never revoked here)`;
-      const reason = chosen.kind === "users" ? `every named user is a guest or a protected account${left}` : `${chosen.source.none}${left}`;
-      await this.refused(actor, `nothing to revoke: ${reason}`, { command: chosen.command });
-      return { response: problem(422, "nothing-to-revoke", "Nothing to revoke", `Nothing was requested: ${reason}.`, { errors: [{ field: "selection", message: reason }] }) };
-    }
-
-    // Automation never confirms its own request: the rule says a person must (no lookup needed).
-    const secondPerson = revocations.secondPersonOf({
-      targetCount: targets.length,
-      disable: proposal.disable,
-      containment: proposal.containment,
-      responders,
-      requester: actor,
-    });
-    const channelId = channelIdOf(channel);
-    let request: RevocationRequest;
+    };
+    let frozen: Freezing;
     try {
-      request = await revocations.create({
-        requester: actor,
-        reason: proposal.reason,
-        disable: proposal.disable,
-        containment: proposal.containment,
-        targets,
-        excluded,
-        // The card lives in the approval channel: that is where clicks on it must come from.
-        origin: channel,
-        approvalChannel: channelId,
-        selection: chosen.command,
-        selected: chosen.kind === "users" ? { kind: "users" } : chosen.source.selected,
-        secondPerson,
-        incident: proposal.incident,
-        responders,
-        ...(failedSignIns === undefined ? {} : { failedSignIns }),
-      });
+      frozen = await this.proposals.freeze(chosen.kind === "users" ? { kind: "users", keys: chosen.users } : { kind: "selection", source: chosen.source }, door);
     } catch (err) {
-      // Counted again where the request is inserted: concurrent proposals all passed the early count.
-      if (err instanceof PendingCapReached) return { response: await this.tooManyPending(actor, err.open, err.max, proposal) };
+      return directoryFailed(err);
+    }
+    if (frozen.kind === "refused") return { response: refusalResponse(frozen.refusal, chosen) };
+    let proposed: Proposed<ChannelReference>;
+    try {
+      const options = { reason: proposal.reason, disable: proposal.disable, containment: proposal.containment, command: chosen.command, incident: proposal.incident };
+      proposed = await this.proposals.propose(proposer, frozen.set, options, door);
+    } catch (err) {
+      // The responders in the set are read from Graph: a failure is the directory's, as above.
+      if (err instanceof RespondersUnknown) return directoryFailed(err.cause);
       throw err;
     }
+    if (proposed.kind === "refused") return { response: refusalResponse(proposed.refusal, chosen) };
+    const { request, secondPerson } = proposed;
     try {
       await this.deps.approvals.publish(channel, request, secondPerson);
     } catch (err) {
       const correlationId = errorReference();
       this.deps.logger.warn({ err, correlationId, requestId: request.id }, "API: the approval card could not be posted");
       // A request nobody can see must not wait to be approved: it is withdrawn (and audited so).
-      await revocations.decide(request.id, actor, "cancel", "withdrawn by the bot: its card could not be posted to the approval channel");
+      await this.deps.revocations.decide(request.id, actor, "cancel", "withdrawn by the bot: its card could not be posted to the approval channel");
       return {
         response: problem(502, "approval-post-failed", "The approval card could not be posted", `Nothing is pending: the card of ${request.id} could not be posted to the approval channel, so the request was withdrawn. Check that the bot is installed in that team, then send the proposal again.`, { correlationId }),
       };
@@ -228,14 +194,8 @@ export class RequestsApi {
     return { response: this.accepted(request.id, false), requestId: request.id };
   }
 
-  private async tooManyPending(actor: Actor, open: number, max: number, proposal: Proposal): Promise<ApiResponse> {
-    const reason = `the app already has ${open} pending requests, the most one requester may have open at once (MAX_PENDING_PER_REQUESTER=${max})`;
-    await this.refused(actor, reason, { incident: proposal.incident });
-    return problem(429, "too-many-pending", "Too many pending requests", `Nothing was requested: ${reason}. Wait until one is decided or expires.`, { headers: { "retry-after": "60" } });
-  }
-
   /** Named users (each with its position in the body), or a bulk selection as chat reads it. */
-  private sourceOf(proposal: Proposal): { kind: "users"; command: string; users: string[]; positions: number[] } | { kind: "bulk"; command: string; source: SelectionSource } {
+  private sourceOf(proposal: Proposal): Chosen {
     const { directory } = this.deps;
     const s = proposal.selection;
     const bulk = (source: SelectionSource) => ({ kind: "bulk" as const, command: source.command, source });
@@ -243,11 +203,11 @@ export class RequestsApi {
       case "users":
         return { kind: "users", command: `revoke user ${s.users.map((u) => u.key).join(" ")}`, users: s.users.map((u) => u.key), positions: s.users.map((u) => u.position) };
       case "department":
-        return bulk(departmentSelection(directory, s.department, (t) => t));
+        return bulk(departmentSelection(directory, s.department));
       case "disabled":
         return bulk(disabledSelection(directory));
       case "ip":
-        return bulk(ipSelection(directory, s.ip, s.since, { option: s.since.toISOString(), text: `since ${formatTime(s.since.toISOString())}` }));
+        return bulk(ipSelection(directory, s.ip, s.since, { option: s.since.toISOString() }));
     }
   }
 

@@ -1,4 +1,4 @@
-import type { Actor } from "../revocation/types.js";
+import type { Actor } from "../domain/actor.js";
 import type { HashAlg } from "./chain.js";
 
 /** Everything the audit trail records. */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { TurnContext } from "botbuilder";
 import { ActivityTypes, MessageFactory, TurnContext as BotTurnContext } from "botbuilder";
-import { NO_CONTAINMENT } from "../revocation/types.js";
+import { NO_CONTAINMENT } from "../domain/containment.js";
 import type { TeamsAdapter , TurnState } from "@microsoft/teams-ai";
 import { Application } from "@microsoft/teams-ai/lib/Application";
 import type { Logger } from "pino";
@@ -11,10 +11,11 @@ import { ADAPTIVE_CARD_CONTENT_TYPE, renderCard, type AdaptiveCardJson } from ".
 import { Greeting, NotUnderstood, SomethingWentWrong } from "../cards/chat-replies.js";
 import { AskAnswers, ClickAnswers } from "../cards/notices.js";
 import { Verbs } from "../cards/verbs.js";
-import type { CardActions } from "../commands/card-actions.js";
-import { ASK_INPUT_ID } from "../commands/ask-target.js";
-import type { CommandHandlers } from "../commands/dispatch.js";
-import { isValidTarget, parseCommand } from "../commands/parse.js";
+import type { CardActions } from "./commands/card-actions.js";
+import { ASK_INPUT_ID } from "./commands/ask-target.js";
+import type { CommandHandlers } from "./commands/dispatch.js";
+import { parseCommand } from "./commands/parse.js";
+import { isValidTarget } from "../requests/input-rules.js";
 import type { Conversations } from "./conversations.js";
 import type { Messenger } from "./messenger.js";
 

@@ -3,7 +3,7 @@ import { MessageFactory } from "botbuilder";
 import type { Logger } from "pino";
 import { RESULT_ROWS, failureListMessages, resultCardData, resultViewOf, type ResultView } from "../cards/present.js";
 import { cardAttachment } from "../cards/render.js";
-import type { FinalCardPort } from "../commands/ports.js";
+import type { FinalCardPort } from "./commands/ports.js";
 import type { ProgressListener } from "../revocation/job-runner.js";
 import type { RequestSummary } from "../revocation/request-store.js";
 import { replyTarget } from "./request-cards.js";

@@ -1,5 +1,5 @@
 import type { ConversationReference } from "botbuilder";
-import { channelRootId } from "../commands/conversation-id.js";
+import { channelRootId } from "./commands/conversation-id.js";
 
 /** Where conversation references and named settings are kept (the database, shared by replicas). */
 export interface ConversationRecords {

@@ -1,15 +1,17 @@
 import type { Activity, ConversationReference, TurnContext } from "botbuilder";
 import { MessageFactory, TurnContext as BotTurnContext } from "botbuilder";
 import type { Logger } from "pino";
-import { channelRootId } from "../commands/conversation-id.js";
+import { channelRootId } from "./commands/conversation-id.js";
 import { APPROVAL_ROWS, CARD_TARGET_LIMIT, REPLY_LIST_LIMIT, confirmCardData, resultCardData, targetListMessages, type PendingContext, type PendingViewer } from "../cards/present.js";
 import { cardAttachment, renderCard, type AdaptiveCardJson } from "../cards/render.js";
 import { approvalCopyFailed, approvalSummary, approvalWhereText } from "../cards/approval-card.js";
-import type { RequestCardsPort } from "../commands/ports.js";
+import type { RequestCardsPort } from "./commands/ports.js";
 import { errorReference } from "../errors.js";
-import type { RevocationService } from "../revocation/lifecycle.js";
+import type { RevocationService } from "../requests/lifecycle.js";
 import type { RequestSummary } from "../revocation/request-store.js";
-import { FINAL_STATES, type Actor, type RevocationRequest } from "../revocation/types.js";
+import type { Actor } from "../domain/actor.js";
+import { FINAL_STATES } from "../domain/request-state.js";
+import type { RevocationRequest } from "../revocation/types.js";
 import type { Conversations } from "./conversations.js";
 import type { Messenger } from "./messenger.js";
 

@@ -8,7 +8,8 @@ import {
   watchUnavailableText,
   type UserReport,
 } from "../cards/watch-replies.js";
-import type { Actor, RevocationRequest } from "../revocation/types.js";
+import type { Actor } from "../domain/actor.js";
+import type { RevocationRequest } from "../revocation/types.js";
 import type { FailedStep } from "../watch/types.js";
 import type { WatchThread } from "../watch/watch-runner.js";
 import type { Messenger } from "./messenger.js";

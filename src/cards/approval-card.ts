@@ -4,7 +4,10 @@
  * asked, why and until when, then the facts that matter, then what approving does and who may.
  */
 import type { DirectoryUser } from "../directory/types.js";
-import { hasContainment, isAppActor, type IncidentRef, type RevocationRequest } from "../revocation/types.js";
+import { isAppActor } from "../domain/actor.js";
+import { hasContainment } from "../domain/containment.js";
+import type { IncidentRef } from "../domain/incident.js";
+import type { RevocationRequest } from "../revocation/types.js";
 import { adminResetDetails, adminResetLine } from "./admin-reset-words.js";
 import { containmentEffects } from "./containment-replies.js";
 import { enableEffect, enableTitle } from "./enable-replies.js";

@@ -5,6 +5,7 @@
  */
 import type { AuditEntry } from "../audit/audit-log.js";
 import type { DirectoryUser } from "../directory/types.js";
+import type { NotAUser } from "../requests/selections.js";
 import type { RevocationRequest } from "../revocation/types.js";
 import { approvalTitle } from "./approval-card.js";
 import { auditHeadline } from "./audit-card.js";
@@ -96,6 +97,14 @@ export const RoleReplies = {
   statusNeedsRole: (name: string) => forPerson(name, "only members of a revoker or approver group can look up account status."),
 } as const;
 
+const NOT_A_USER_WORDS: Readonly<Record<NotAUser, string>> = {
+  group: "a group",
+  servicePrincipal: "a service principal (an app's identity)",
+  application: "an application",
+  device: "a device",
+  other: "not a user",
+};
+
 export const Requests = {
   tooManyOpen: (open: number) =>
     `Nothing was requested: you already have ${open} pending requests, the most one person may have open at once. Type \`pending\` to see them (each with its ID), and withdraw one with \`cancel\` and its ID, or wait until one is decided or expires.`,
@@ -108,8 +117,9 @@ export const Requests = {
   unresolved: (problems: readonly string[]) =>
     `Nothing was requested:\n\n${problems.map((p) => `- ${p}`).join("\n")}\n\nCheck the spelling, or use the object ID from the Entra admin center (Users → the user → Object ID).`,
   failed: (why: string) => `Nothing was requested: ${why}`,
-  notAUser: (shown: string, what: string) => `${shown} is ${what}. This command revokes users' sessions only.`,
-  noSuchUser: (shown: string) => `There is no user ${shown} in this tenant.`,
+  /** A named user that could not be resolved (`shown`: the name as this door quotes it). */
+  unresolvedUser: (shown: string, notAUser: NotAUser | undefined) =>
+    notAUser === undefined ? `There is no user ${shown} in this tenant.` : `${shown} is ${NOT_A_USER_WORDS[notAUser]}. This command revokes users' sessions only.`,
   guestOnly: (upn: string) => `${plain(upn)} is a guest; their sessions live in their home tenant, so this tenant cannot revoke them.`,
   protectedOnly: (upn: string) => `${plain(upn)} is a protected account and is never revoked.`,
   nothingToRevoke: (why: readonly string[]) => `Nothing to revoke.\n\n${why.join("\n\n")}`,

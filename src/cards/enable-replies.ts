@@ -2,7 +2,8 @@
  * The words of `enable <user>`: its replies in chat, and what its approval and result cards say.
  * The cards' layout is the revocation cards' own (present.ts); only their wording differs here.
  */
-import type { OutcomeStatus, RequestState } from "../revocation/types.js";
+import type { OutcomeStatus } from "../domain/outcome.js";
+import type { RequestState } from "../domain/request-state.js";
 import { escapeMarkdown } from "./markdown.js";
 
 /** Said wherever an account this bot did not disable is to be enabled. */

@@ -1,7 +1,10 @@
 /**
- * Why a job does not run when what it would run is not what was asked for and approved (issue 22
- * #9): clauses the job runner frames as "Not run: …." on the card and in the audit post.
+ * Why a job does not run (issue 22 #9): the clauses of each refusal the job runner finds, framed
+ * as "Not run: …." on the card and in the audit post.
  */
+import type { IntegrityProblem } from "../revocation/integrity.js";
+import type { JobRefusal } from "../revocation/words.js";
+import { staleEnableReason } from "./enable-replies.js";
 
 const FIELD_WORDS: Readonly<Record<string, string>> = {
   requester: "who asked",
@@ -44,3 +47,42 @@ export const IntegrityReasons = {
   differs: (fields: readonly string[]): string =>
     `what the database holds differs from what was asked for and approved (${fields.map((f) => FIELD_WORDS[f] ?? "its details").join("; ")}), so ${CHECK_THE_DATABASE}`,
 };
+
+/** The clause of an integrity problem (revocation/integrity.ts). */
+export function integrityReason(problem: IntegrityProblem): string {
+  switch (problem.code) {
+    case "alreadyEnded":
+      return IntegrityReasons.alreadyEnded(problem.action);
+    case "noCreatedEntry":
+      return IntegrityReasons.noCreatedEntry;
+    case "createdNotAuthentic":
+      return IntegrityReasons.createdNotAuthentic(problem.keyed);
+    case "noApproval":
+      return IntegrityReasons.noApproval;
+    case "approvalNotAuthentic":
+      return IntegrityReasons.approvalNotAuthentic(problem.keyed);
+    case "approvalBeforeRequest":
+      return IntegrityReasons.approvalBeforeRequest;
+    case "differs":
+      return IntegrityReasons.differs(problem.fields);
+  }
+}
+
+/** The clause of any reason a job does not run. */
+export function jobRefusalReason(refusal: JobRefusal): string {
+  switch (refusal.code) {
+    case "integrity":
+      return integrityReason(refusal.problem);
+    case "approverDiffers":
+      return "the approval in the audit log is by someone other than the approver the request names";
+    case "staleEnable":
+      return staleEnableReason(refusal.stale.user, refusal.stale.newerDisable);
+    case "requesterNoLongerRevoker":
+      return `the requester, ${refusal.requesterName}, is no longer allowed to request revocations`;
+  }
+}
+
+/** The refused job's reason on its card and in the audit: "Not run: …." */
+export function notRunReason(refusal: JobRefusal): string {
+  return `Not run: ${jobRefusalReason(refusal)}.`;
+}

@@ -12,7 +12,7 @@ export const ClickAnswers = {
   unknownRequest: (requestId: string) => `There is no request ${requestId}. Nothing was changed.`,
   /** The policy refused the decision (e.g. the requester approving a request that needs a second person). */
   refused: (reason: string) => `${withoutConfigNames(reason)} Nothing was changed.`,
-  /** `why` says what was wrong with the action (src/commands/card-actions.ts readCardData). */
+  /** `why` says what was wrong with the action (src/bot/commands/card-actions.ts readCardData). */
   invalid: (why: string) => `${why} Nothing was changed.`,
   otherConversation: (requestId: string) => `Request ${requestId} was not posted in this conversation; act on it where its card is. Nothing was changed.`,
   unknownAction: "This card action is not one the bot knows. Nothing was changed.",

@@ -5,7 +5,8 @@
  * Claims", "every disabled account"), and the options that change what runs. A request made
  * before selections were stored (migration 018) is counted as it always was.
  */
-import type { Containment, RequestSelection } from "../revocation/types.js";
+import type { Containment } from "../domain/containment.js";
+import type { RequestSelection } from "../domain/selection.js";
 import { formatTime, listInWords, plain, plural, possessive } from "./format.js";
 
 /** Named users a title names one by one at most; a larger named set is counted. */

@@ -5,8 +5,10 @@
  * each carries an icon and words.
  */
 import type { DirectoryUser } from "../directory/types.js";
-import { countOutcomes } from "../revocation/job-runner.js";
-import { hasContainment, type OutcomeStatus, type RevocationRequest, type TargetOutcome } from "../revocation/types.js";
+import { countOutcomes } from "../revocation/outcomes.js";
+import { hasContainment } from "../domain/containment.js";
+import type { OutcomeStatus, TargetOutcome } from "../domain/outcome.js";
+import type { RevocationRequest } from "../revocation/types.js";
 import { resultContainmentNote } from "./containment-replies.js";
 import { respondersLine } from "./approval-card.js";
 import { ENABLE_STATE_VIEW, enableNoOutcome, enableSummary } from "./enable-replies.js";

@@ -8,7 +8,7 @@ import type { Conversations } from "../bot/conversations.js";
 import type { RequestCards } from "../bot/request-cards.js";
 import type { AppConfig } from "../config.js";
 import type { Directory } from "../directory/directory.js";
-import type { RevocationService } from "../revocation/lifecycle.js";
+import type { RevocationService } from "../requests/lifecycle.js";
 import { SqlIdempotencyStore } from "../store/idempotency-store.js";
 import type { StartOptions } from "./start-options.js";
 import type { Storage } from "./storage.js";

@@ -19,7 +19,8 @@ import { GraphSignInLog } from "../directory/sign-in-log.js";
 import { GraphRoleLookup } from "../policy/roles.js";
 import { AdminResetChecker } from "../revocation/admin-reset.js";
 import { JobRunner } from "../revocation/job-runner.js";
-import { RevocationService } from "../revocation/lifecycle.js";
+import { REVOCATION_WORDS } from "../cards/revocation-words.js";
+import { RevocationService } from "../requests/lifecycle.js";
 import type { RevocationRequest } from "../revocation/types.js";
 import { SqlPauseBoard } from "../store/graph-pauses.js";
 import { SqlJobQueue } from "../store/job-queue.js";
@@ -82,6 +83,7 @@ export function wireRevocations({ config, options, logger, storage, graphClient,
   };
   const jobs = new JobRunner({
     store,
+    words: REVOCATION_WORDS,
     jobs: new SqlJobQueue(db),
     directory,
     auditor,
@@ -108,6 +110,7 @@ export function wireRevocations({ config, options, logger, storage, graphClient,
   });
   const revocations = new RevocationService({
     store,
+    words: REVOCATION_WORDS,
     auditor,
     roles,
     jobs,

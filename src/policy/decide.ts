@@ -1,4 +1,4 @@
-import { isAppActor, type Actor } from "../revocation/types.js";
+import { isAppActor, type Actor } from "../domain/actor.js";
 import type { Roles } from "./roles.js";
 
 /** A policy decision; `reason` is shown on the card and written to the audit entry either way. */

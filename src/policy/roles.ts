@@ -1,5 +1,5 @@
 import type { Directory } from "../directory/directory.js";
-import { isAppActor } from "../revocation/types.js";
+import { isAppActor } from "../domain/actor.js";
 
 export interface Roles {
   revoker: boolean;

@@ -5,11 +5,8 @@ import type { IdentityProtectionPacer } from "../directory/identity-protection-p
 import type { DirectoryUser } from "../directory/types.js";
 import type { AppError } from "../errors.js";
 import type { RequestStore } from "./request-store.js";
-import type { Containment, ContainmentStep, StepOutcome } from "./types.js";
-
-/** Why an app's password reset of an admin is refused, and what to do instead. */
-export const ADMIN_RESET_REFUSED =
-  "holds an admin role: resetting an admin's password needs the Microsoft Entra role Privileged Authentication Administrator assigned to the bot's app, which it does not hold; assign it, or reset the password in the Entra admin center";
+import type { Containment, ContainmentStep, StepOutcome } from "../domain/containment.js";
+import type { RevocationWords } from "./words.js";
 
 /** What the containment steps of a batch left for its targets' outcomes. */
 export interface StepNotes {
@@ -18,19 +15,6 @@ export interface StepNotes {
   /** Targets with a step that was asked for and not done: their outcome is failed. */
   failed: Set<string>;
 }
-
-const DONE_TEXT: Record<ContainmentStep, string> = {
-  reset_password: "Password reset to a random one nobody knows; a change is required at next sign-in.",
-  confirm_compromised: "Confirmed as compromised in Identity Protection (user risk set to high, so risk-based Conditional Access applies).",
-};
-
-/** A reset sent again on resume (the interrupted attempt may or may not have reached Graph). */
-const RESET_AGAIN_TEXT = "(Reset again after an interruption, so no password set around it stays valid.)";
-
-const NOT_DONE_TEXT: Record<ContainmentStep, string> = {
-  reset_password: "Password not reset",
-  confirm_compromised: "Not confirmed as compromised",
-};
 
 /**
  * The containment steps of a job batch (`--reset-password`, `--confirm-compromised`), after the
@@ -57,6 +41,7 @@ export class ContainmentSteps {
       /** Identity Protection's 1 request per second per tenant, and its backoff after a 429. */
       identityProtection: IdentityProtectionPacer;
       owner: string;
+      words: Pick<RevocationWords, "stepDone" | "stepNotDone" | "stepNotAttempted" | "adminResetRefused">;
     },
   ) {}
 
@@ -83,12 +68,12 @@ export class ContainmentSteps {
       const sent = toSend.length === 0 ? { ok: [], failed: new Map<string, AppError>() } : await this.send(step, toSend);
       for (const id of sent.ok) {
         const again = step === "reset_password" && (marks.previous.get(id) ?? null) !== null;
-        outcomes.push({ userId: id, step, ok: true, detail: again ? `${DONE_TEXT[step]} ${RESET_AGAIN_TEXT}` : DONE_TEXT[step], at });
+        outcomes.push({ userId: id, step, ok: true, detail: this.deps.words.stepDone(step, again), at });
       }
       for (const [id, error] of sent.failed) outcomes.push({ userId: id, step, ok: false, detail: this.refusal(step, error, sent), at });
       for (const t of notRevoked) {
         if (marks.done.has(t.id)) continue;
-        outcomes.push({ userId: t.id, step, ok: false, detail: "not attempted: the sessions could not be revoked, so the request's steps stopped for this user", at });
+        outcomes.push({ userId: t.id, step, ok: false, detail: this.deps.words.stepNotAttempted, at });
       }
       const byId = new Map(all.map((t) => [t.id, t]));
       await this.deps.store.recordSteps(
@@ -96,7 +81,7 @@ export class ContainmentSteps {
         outcomes.filter((o) => !marks.done.has(o.userId)).map((outcome) => ({ outcome, audit: stepAudit(requestId, byId.get(outcome.userId), outcome) })),
       );
       for (const o of outcomes) {
-        const text = o.ok ? o.detail : `${NOT_DONE_TEXT[step]}: ${o.detail}${o.detail.endsWith(".") ? "" : "."}`;
+        const text = o.ok ? o.detail : this.deps.words.stepNotDone(step, o.detail);
         result.notes.set(o.userId, `${result.notes.get(o.userId) ?? ""} ${text}`);
         if (!o.ok) result.failed.add(o.userId);
       }
@@ -122,7 +107,7 @@ export class ContainmentSteps {
    */
   private refusal(step: ContainmentStep, error: AppError, sent: WriteResult): string {
     if (step === "reset_password" && error.code === "GraphForbidden" && (sent.ok.length > 0 || this.resetAllowed)) {
-      return `the user ${ADMIN_RESET_REFUSED}`;
+      return this.deps.words.adminResetRefused;
     }
     return error.userMessage;
   }

@@ -1,9 +1,9 @@
-import { ENABLED_DETAIL, notEnabledDetail } from "../cards/enable-replies.js";
 import type { Directory } from "../directory/directory.js";
 import type { GraphBatchCalls } from "../directory/graph-writes.js";
 import type { DirectoryUser } from "../directory/types.js";
 import { refusedOutcomes } from "./outcomes.js";
-import type { TargetOutcome } from "./types.js";
+import type { TargetOutcome } from "../domain/outcome.js";
+import type { RevocationWords } from "./words.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -15,7 +15,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * resumed job simply sends it again.
  */
 export async function enableBatch(
-  deps: { directory: Pick<Directory, "enableMany" | "readMany">; calls: GraphBatchCalls; verifyDelaysMs: readonly number[] },
+  deps: { directory: Pick<Directory, "enableMany" | "readMany">; calls: GraphBatchCalls; verifyDelaysMs: readonly number[]; words: Pick<RevocationWords, "enabled" | "notEnabled"> },
   targets: readonly DirectoryUser[],
   /** The caller already took the quota for the first send. */
   prepaid: boolean,
@@ -41,7 +41,7 @@ export async function enableBatch(
     outcomes.push({
       userId: id,
       status: ok ? "enabled" : "failed",
-      detail: ok ? ENABLED_DETAIL : notEnabledDetail(upnOf.get(id) ?? id),
+      detail: ok ? deps.words.enabled : deps.words.notEnabled(upnOf.get(id) ?? id),
       sessionsValidFrom: null,
       disabled: false,
       at: new Date().toISOString(),

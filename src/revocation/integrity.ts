@@ -1,10 +1,22 @@
 import { timingSafeEqual } from "node:crypto";
 import type { AuditAction, AuditEntry, AuditLog } from "../audit/audit-log.js";
 import { entryHash, entryMac, type AuditKey } from "../audit/chain.js";
-import { IntegrityReasons } from "../cards/job-refusals.js";
 import type { RequestStore } from "./request-store.js";
 import { storedSetHash } from "./target-set.js";
 import type { RevocationRequest } from "./types.js";
+
+/**
+ * Why what would run is not what was asked for and approved, as facts (src/cards/job-refusals.ts
+ * words it). `differs` names the fields of the request that disagree with its audit entries.
+ */
+export type IntegrityProblem =
+  | { code: "alreadyEnded"; action: AuditAction }
+  | { code: "noCreatedEntry" }
+  | { code: "createdNotAuthentic"; keyed: boolean }
+  | { code: "noApproval" }
+  | { code: "approvalNotAuthentic"; keyed: boolean }
+  | { code: "approvalBeforeRequest" }
+  | { code: "differs"; fields: string[] };
 
 /** Entries that end a request: once one exists, the request never runs (again). */
 const ENDING_ACTIONS: readonly AuditAction[] = [
@@ -36,14 +48,14 @@ export function entryIsAuthentic(entry: AuditEntry, key: AuditKey | undefined): 
  * options, requester, target set) is compared with its `request.created` entry, whose
  * `targetsSha256` fingerprints the frozen set; that entry and the approval are checked against
  * their own hashes (HMAC with the audit key); and a request with an entry that ended it (completed,
- * failed, refused, rejected, withdrawn, expired) never runs again. Returns the reason for a person,
- * or undefined when everything agrees. Called at every start and resume of a job.
+ * failed, refused, rejected, withdrawn, expired) never runs again. Returns the problem, or
+ * undefined when everything agrees. Called at every start and resume of a job.
  */
 export async function integrityProblem(
   deps: { auditLog: Pick<AuditLog, "findForRequest">; store: Pick<RequestStore, "targetsPage">; key: AuditKey | undefined },
   request: RevocationRequest,
   targetCount: number,
-): Promise<string | undefined> {
+): Promise<IntegrityProblem | undefined> {
   const { auditLog } = deps;
   const [created, approved, ...ended] = await Promise.all([
     auditLog.findForRequest(request.id, "request.created"),
@@ -51,12 +63,12 @@ export async function integrityProblem(
     ...ENDING_ACTIONS.map((action) => auditLog.findForRequest(request.id, action)),
   ]);
   const ending = ended.find((e) => e !== undefined);
-  if (ending !== undefined) return IntegrityReasons.alreadyEnded(ending.action);
-  if (created === undefined) return IntegrityReasons.noCreatedEntry;
-  if (!entryIsAuthentic(created, deps.key)) return IntegrityReasons.createdNotAuthentic(deps.key !== undefined);
-  if (approved === undefined) return IntegrityReasons.noApproval;
-  if (!entryIsAuthentic(approved, deps.key)) return IntegrityReasons.approvalNotAuthentic(deps.key !== undefined);
-  if (approved.seq < created.seq) return IntegrityReasons.approvalBeforeRequest;
+  if (ending !== undefined) return { code: "alreadyEnded", action: ending.action };
+  if (created === undefined) return { code: "noCreatedEntry" };
+  if (!entryIsAuthentic(created, deps.key)) return { code: "createdNotAuthentic", keyed: deps.key !== undefined };
+  if (approved === undefined) return { code: "noApproval" };
+  if (!entryIsAuthentic(approved, deps.key)) return { code: "approvalNotAuthentic", keyed: deps.key !== undefined };
+  if (approved.seq < created.seq) return { code: "approvalBeforeRequest" };
 
   const d = created.details;
   const differs: string[] = [];
@@ -77,6 +89,6 @@ export async function integrityProblem(
   if (typeof d.targetCount !== "number" || d.targetCount - leftOut !== targetCount) differs.push("targetCount");
   if (typeof approved.details.targetCount === "number" && approved.details.targetCount !== targetCount) differs.push("approvedTargetCount");
   if ((approvedSet ?? d.targetsSha256) !== (await storedSetHash(deps.store, request.id))) differs.push("targets");
-  return differs.length === 0 ? undefined : IntegrityReasons.differs(differs);
+  return differs.length === 0 ? undefined : { code: "differs", fields: differs };
 }
 

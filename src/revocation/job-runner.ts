@@ -8,32 +8,29 @@ import { WritePacer, type SendLedger } from "../directory/pacer.js";
 import type { DirectoryUser } from "../directory/types.js";
 import type { RoleLookup } from "../policy/roles.js";
 import type { AuditKey } from "../audit/chain.js";
-import { IntegrityReasons } from "../cards/job-refusals.js";
-import { integrityProblem } from "./integrity.js";
+import { BatchSteps } from "./batch-steps.js";
+import { jobRefusalOf, refuseJob } from "./job-gate.js";
+import { DEFAULT_JOB_OPTIONS, type JobRunnerOptions } from "./job-options.js";
 import { LeaseKeeper } from "./lease-keeper.js";
-import { staleEnableOf } from "./stale-enable.js";
 import { TITLE_NAMES, titleDetails } from "./title-details.js";
-import type { JobStarter } from "./lifecycle.js";
-import {
-  completionAudit,
-  composeOutcomes,
-  disableFailedNote,
-  finalStateOf,
-  OutcomeRecorder,
-  outcomeAudit,
-  refusedOutcomes,
-  type WrittenBatch,
-} from "./outcomes.js";
+import { completionAudit, finalStateOf, OutcomeRecorder, outcomeAudit } from "./outcomes.js";
 import type { JobClaim, JobQueue, RequestStore, RequestSummary } from "./request-store.js";
 import { ContainmentSteps } from "./containment.js";
 import { IdentityProtectionPacer } from "../directory/identity-protection-pacer.js";
 import { enableBatch } from "./enable.js";
-import { FINAL_STATES, hasContainment, isAppActor, type RevocationRequest, type TargetOutcome } from "./types.js";
+import type { TargetOutcome } from "../domain/outcome.js";
+import { FINAL_STATES } from "../domain/request-state.js";
+import type { RevocationRequest } from "./types.js";
+import type { RevocationWords } from "./words.js";
 import { Verification } from "./verification.js";
 import { inSpan } from "../telemetry/instruments.js";
 
-// The card layer counts outcomes through this module; the counting lives with the outcomes.
-export { countOutcomes } from "./outcomes.js";
+export type { JobRunnerOptions } from "./job-options.js";
+
+/** Starts the revocation of an approved request in the background. */
+export interface JobStarter {
+  start(requestId: string): void;
+}
 
 /** Told about a running request's progress, to update its card (implemented by the bot layer). */
 export interface ProgressListener {
@@ -48,39 +45,6 @@ export interface ProgressListener {
    */
   onFinished(request: RevocationRequest, summary?: RequestSummary): Promise<void>;
 }
-
-export interface JobRunnerOptions {
-  /** Waits before each read-back of signInSessionsValidFromDateTime (Entra is eventually consistent). */
-  verifyDelaysMs: readonly number[];
-  /** Waits before retrying a throttled or failed Graph call, beyond the Graph client's own retries. */
-  retryDelaysMs: readonly number[];
-  /** How far the directory's clock may be behind ours when judging a read-back. */
-  clockSkewMs: number;
-  /** A job's lease; renewed every third of it. A dead runner's job is resumed once it runs out. */
-  leaseMs: number;
-  /** How often this process looks for jobs nobody holds (left by a crash or another replica). */
-  pollMs: number;
-  /** Batches (of up to 20 targets) of one job in flight at once. */
-  concurrency: number;
-  /** Graph's write quota for this app in this tenant: writes per window. */
-  writeQuota: number;
-  /** The quota's window, ms. */
-  writeWindowMs: number;
-  /** Jobs this process runs at once. */
-  maxJobs: number;
-}
-
-export const DEFAULT_JOB_OPTIONS: JobRunnerOptions = {
-  verifyDelaysMs: [500, 1500, 3000, 6000],
-  retryDelaysMs: [2000, 5000, 15000],
-  clockSkewMs: 5 * 60_000,
-  leaseMs: 30_000,
-  pollMs: 5000,
-  concurrency: 4,
-  maxJobs: 4,
-  writeQuota: 3000,
-  writeWindowMs: 150_000,
-};
 
 /** Users the finished card and its replies may list (failures first). */
 const FINAL_LISTED = 1000;
@@ -109,8 +73,7 @@ export class JobRunner implements JobStarter {
   /** Paces every job's writes to the quota (with a shared ledger, together with every replica's). */
   readonly pacer: WritePacer;
   private readonly calls: GraphBatchCalls;
-  private readonly verification: Verification;
-  private readonly containment: ContainmentSteps;
+  private readonly batches: BatchSteps;
 
   constructor(
     private readonly deps: {
@@ -132,20 +95,23 @@ export class JobRunner implements JobStarter {
       ledger?: SendLedger;
       /** Identity Protection's pace (shared by replicas in the composition root); default this process's own. */
       identityProtection?: IdentityProtectionPacer;
+      /** The sentences recorded with outcomes and refusals (src/cards/revocation-words.ts). */
+      words: RevocationWords;
       options?: Partial<JobRunnerOptions>;
     },
   ) {
     this.options = { ...DEFAULT_JOB_OPTIONS, ...deps.options };
     this.pacer = new WritePacer({ capacity: this.options.writeQuota, windowMs: this.options.writeWindowMs, ledger: deps.ledger, logger: deps.logger });
     this.calls = new GraphBatchCalls(this.pacer, this.options.retryDelaysMs, deps.logger);
-    this.verification = new Verification(deps.directory, this.calls, this.options);
-    this.containment = new ContainmentSteps({
+    const containment = new ContainmentSteps({
       store: deps.store,
       directory: deps.directory,
       calls: this.calls,
       identityProtection: deps.identityProtection ?? new IdentityProtectionPacer({ tenantId: "this-tenant", ledger: deps.ledger }),
       owner: deps.owner,
+      words: deps.words,
     });
+    this.batches = new BatchSteps({ directory: deps.directory, calls: this.calls, verification: new Verification(deps.directory, this.calls, this.options), containment });
   }
 
   /** Runs the request's job now if nobody else holds it (called right after an approval). */
@@ -222,9 +188,11 @@ export class JobRunner implements JobStarter {
         return;
       }
       const { targetCount } = head;
-      const refusal = await this.refusalOf(request, targetCount);
+      const gate = { auditLog: this.deps.auditLog, auditKey: this.deps.auditKey, store: this.deps.store, roles: this.deps.roles, logger: this.deps.logger, words: this.deps.words };
+      const refusal = await jobRefusalOf(gate, request, targetCount);
       if (refusal !== undefined) {
-        await this.refuse(request, targetCount, refusal.reason, refusal.integrity);
+        const refused = await refuseJob(gate, request, targetCount, refusal.refusal, refusal.integrity);
+        await this.notify(() => this.deps.listener.onFinished(refused));
         return;
       }
       if (request.state === "approved") {
@@ -262,61 +230,6 @@ export class JobRunner implements JobStarter {
     } finally {
       lease.stop();
     }
-  }
-
-  /**
-   * Why the job must not run, or undefined; checked at every start and resume. What runs must be
-   * what was asked for and approved (revocation/integrity.ts: the request's row against its
-   * `request.created` and `request.approved` entries, each checked against its own HMAC, and no
-   * entry that ended it); the approval must be by the person the request names as its approver;
-   * an `enable` must not be stale (revocation/stale-enable.ts); at start the requester must still
-   * be a revoker (removed from the group between the approval and now: nothing is revoked). A
-   * lookup that fails throws: the job is retried.
-   */
-  private async refusalOf(request: RevocationRequest, targetCount: number): Promise<{ reason: string; integrity: boolean } | undefined> {
-    const problem = await integrityProblem({ auditLog: this.deps.auditLog, store: this.deps.store, key: this.deps.auditKey }, request, targetCount);
-    if (problem !== undefined) return { reason: problem, integrity: true };
-    const approval = await this.deps.auditLog.findForRequest(request.id, "request.approved");
-    if (approval === undefined) return { reason: IntegrityReasons.noApproval, integrity: true };
-    if (request.decidedBy !== null && approval.actor?.aadObjectId.toLowerCase() !== request.decidedBy.aadObjectId.toLowerCase()) {
-      return { reason: "the approval in the audit log is by someone other than the approver the request names", integrity: true };
-    }
-    const stale = await staleEnableOf(this.deps.store, request);
-    if (stale !== undefined) return { reason: stale.reason, integrity: false };
-    // An app's right to propose was its app role, checked when it asked; it is in no group.
-    if (request.state !== "approved" || isAppActor(request.requester)) return undefined;
-    const roles = await this.deps.roles.rolesOf(request.requester.aadObjectId);
-    if (!roles.revoker) return { reason: `the requester, ${request.requester.name}, is no longer allowed to request revocations`, integrity: false };
-    return undefined;
-  }
-
-  /**
-   * Records the refusal (revocation.refused, posted to the audit channel), ends the request as
-   * failed with the reason, revokes nobody. A request that is not what was asked for and approved
-   * is an alert: logged as an error (someone with write access to the database changed it).
-   */
-  private async refuse(request: RevocationRequest, targetCount: number, reason: string, integrity: boolean): Promise<void> {
-    if (integrity) {
-      this.deps.logger.error({ requestId: request.id, reason, alert: "request-integrity" }, "ALERT: a job was refused because the request is not what was asked for and approved");
-    } else {
-      this.deps.logger.warn({ requestId: request.id, reason }, "revocation job refused");
-    }
-    const refused = await this.deps.store.transition(
-      request.id,
-      request.version,
-      { state: "failed", decisionReason: `Not run: ${reason}.` },
-      {
-        job: "finish",
-        audit: {
-          actor: null,
-          action: "revocation.refused",
-          requestId: request.id,
-          details: { reason: `Not run: ${reason}.`, targetCount, requester: request.requester.name },
-        },
-      },
-    );
-    if (refused === undefined) throw new Error(`request ${request.id} changed while its job was refused`);
-    await this.notify(() => this.deps.listener.onFinished(refused));
   }
 
   /**
@@ -370,14 +283,14 @@ export class JobRunner implements JobStarter {
         }
         if (request.action === "enable") {
           // `enable`: accountEnabled set and read back; one outcome per target (revocation/enable.ts).
-          const enabled = await enableBatch({ directory: this.deps.directory, calls: this.calls, verifyDelaysMs: this.options.verifyDelaysMs }, chunk, true);
+          const enabled = await enableBatch({ directory: this.deps.directory, calls: this.calls, verifyDelaysMs: this.options.verifyDelaysMs, words: this.deps.words }, chunk, true);
           await this.record(recorder, request.id, chunk, enabled);
           continue;
         }
-        const written = await this.writeBatch(chunk, request, marks.previous);
+        const written = await this.batches.write(chunk, request, marks.previous);
         // Verification waits for Entra to converge; it must not hold up the next writes, so it
         // runs beside them (bounded), and records the batch's outcomes when it is done.
-        const verifying = this.verifyBatch(written).then((outcomes) => this.record(recorder, request.id, chunk, outcomes));
+        const verifying = this.batches.verify(written).then((outcomes) => this.record(recorder, request.id, chunk, outcomes));
         inFlight.add(verifying);
         void verifying.finally(() => inFlight.delete(verifying)).catch(() => undefined);
         if (inFlight.size >= MAX_VERIFYING_BATCHES) await Promise.race(inFlight);
@@ -400,48 +313,6 @@ export class JobRunner implements JobStarter {
       }),
     );
     await this.notify(() => this.deps.listener.onProgress(requestId, () => this.deps.store.summary(requestId, SUMMARY_ROWS)));
-  }
-
-  /**
-   * The writes of one batch of at most 20 targets: revoke (and disable). Targets an earlier runner
-   * may already have revoked are read back first and not revoked again when the read-back shows it.
-   */
-  private async writeBatch(
-    targets: DirectoryUser[],
-    { id: requestId, disable, containment }: Pick<RevocationRequest, "id" | "disable" | "containment">,
-    previous: ReadonlyMap<string, string | null>,
-  ): Promise<WrittenBatch> {
-    const byId = new Map(targets.map((t) => [t.id, t]));
-    const startedAt = Date.now();
-    const alreadyRevoked = await this.verification.alreadyRevoked(targets, previous);
-
-    const toRevoke = targets.filter((t) => !alreadyRevoked.has(t.id)).map((t) => t.id);
-    // The worker took the quota for this batch's revocations before marking them.
-    const revoke = await this.calls.write(toRevoke, (ids) => this.deps.directory.revokeMany(ids), true);
-    const revoked = [...revoke.ok, ...alreadyRevoked.keys()];
-    const disableNotes = new Map<string, string>();
-    const disabled = new Set<string>();
-    if (disable && revoked.length > 0) {
-      const result = await this.calls.write(revoked, (ids) => this.deps.directory.disableMany(ids));
-      for (const id of result.ok) disabled.add(id);
-      for (const [id, error] of result.failed) disableNotes.set(id, disableFailedNote(error));
-    }
-    const steps = hasContainment(containment)
-      ? await this.containment.run(
-          requestId,
-          containment,
-          revoked.flatMap((id) => byId.get(id) ?? []),
-          [...revoke.failed.keys()].flatMap((id) => byId.get(id) ?? []),
-        )
-      : { notes: new Map<string, string>(), failed: new Set<string>() };
-    const outcomes = refusedOutcomes(revoke.failed).map((o) => (steps.notes.has(o.userId) ? { ...o, detail: `${o.detail}${steps.notes.get(o.userId) ?? ""}` } : o));
-    return { byId, outcomes, revokedNow: revoke.ok, alreadyRevoked, disabled, disableNotes, steps, startedAt };
-  }
-
-  /** Reads the batch's revocations back and gives every target of it its outcome. */
-  private async verifyBatch(written: WrittenBatch): Promise<TargetOutcome[]> {
-    const revokedNow = written.revokedNow.map((id) => written.byId.get(id)).filter((t): t is DirectoryUser => t !== undefined);
-    return composeOutcomes(written, await this.verification.verify(revokedNow, written.startedAt));
   }
 
   /** Every target has an outcome: the request ends completed or failed, with its summary entry. */

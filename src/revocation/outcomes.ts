@@ -2,7 +2,7 @@ import type { NewAuditEntry } from "../audit/audit-log.js";
 import type { DirectoryUser } from "../directory/types.js";
 import type { AppError } from "../errors.js";
 import type { RequestStore, RequestSummary } from "./request-store.js";
-import type { TargetOutcome } from "./types.js";
+import type { TargetOutcome } from "../domain/outcome.js";
 import type { StepNotes } from "./containment.js";
 import type { ReadBack } from "./verification.js";
 import { titleDetails } from "./title-details.js";

@@ -1,6 +1,10 @@
 import type { AuditEntry, NewAuditEntry } from "../audit/audit-log.js";
 import type { DirectoryUser } from "../directory/types.js";
-import type { ApprovalCard, ContainmentStep, RequestState, RevocationRequest, StepOutcome, TargetOutcome } from "./types.js";
+import type { ContainmentStep, StepOutcome } from "../domain/containment.js";
+import type { ApprovalCard } from "../domain/origin.js";
+import type { TargetOutcome } from "../domain/outcome.js";
+import type { RequestState } from "../domain/request-state.js";
+import type { RevocationRequest } from "./types.js";
 
 export type RequestPatch = Partial<Pick<RevocationRequest, "state" | "decidedBy" | "decidedAt" | "decisionComment" | "decisionReason" | "respondersChoice">>;
 

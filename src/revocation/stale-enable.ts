@@ -1,4 +1,3 @@
-import { staleEnableReason } from "../cards/enable-replies.js";
 import type { RequestStore } from "./request-store.js";
 import type { RevocationRequest } from "./types.js";
 
@@ -8,8 +7,6 @@ export interface StaleEnable {
   newerDisable: string;
   /** The account's UPN. */
   user: string;
-  /** For the approver (and the card): what happened and what to do. */
-  reason: string;
 }
 
 /**
@@ -27,7 +24,7 @@ export async function staleEnableOf(
   for (const { target } of await store.targetsPage(request.id, -1, 1000)) {
     const { disabledBy } = await store.disableHistory(target.id);
     if (disabledBy !== null && disabledBy !== request.enableAgainst) {
-      return { newerDisable: disabledBy, user: target.userPrincipalName, reason: staleEnableReason(target.userPrincipalName, disabledBy) };
+      return { newerDisable: disabledBy, user: target.userPrincipalName };
     }
   }
   return undefined;

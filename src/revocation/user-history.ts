@@ -1,4 +1,5 @@
-import type { OutcomeStatus, RequestState } from "./types.js";
+import type { OutcomeStatus } from "../domain/outcome.js";
+import type { RequestState } from "../domain/request-state.js";
 
 /** One request that named a user, as `status <user>` lists it. */
 export interface UserRequest {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { APPROVAL_ROWS, RESULT_ROWS, confirmCardData, incidentLine, resultCardData, targetListMessages } from "../../src/cards/present.js";
-import type { TargetOutcome } from "../../src/revocation/types.js";
+import type { TargetOutcome } from "../../src/domain/outcome.js";
 import { pendingRequest } from "../support/store-fixtures.js";
 
 const outcome = (userId: string, status: TargetOutcome["status"]): TargetOutcome => ({

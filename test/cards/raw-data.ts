@@ -5,7 +5,7 @@
  * answer the bot sends (test/e2e/harness.ts); test/cards/raw-data.spec.ts proves it finds each kind.
  */
 import type { AuditAction } from "../../src/audit/audit-log.js";
-import type { OutcomeStatus } from "../../src/revocation/types.js";
+import type { OutcomeStatus } from "../../src/domain/outcome.js";
 
 const AUDIT_ACTIONS = [
   "request.created",

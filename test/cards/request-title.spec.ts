@@ -3,7 +3,8 @@ import { approvalTitle } from "../../src/cards/approval-card.js";
 import { auditCardData } from "../../src/cards/audit-card.js";
 import { resultCardData } from "../../src/cards/result-card.js";
 import type { AuditEntry } from "../../src/audit/audit-log.js";
-import type { RequestSelection, RevocationRequest } from "../../src/revocation/types.js";
+import type { RequestSelection } from "../../src/domain/selection.js";
+import type { RevocationRequest } from "../../src/revocation/types.js";
 import { pendingRequest } from "../support/store-fixtures.js";
 
 const NOW = new Date("2026-12-07T17:00:00.000Z");

@@ -7,7 +7,9 @@ import type { AuditAction, AuditEntry } from "../../src/audit/audit-log.js";
 import { auditCardData, confirmCardData, resultCardData, type PendingContext, type PendingViewer } from "../../src/cards/present.js";
 import { renderCard, type AdaptiveCardJson } from "../../src/cards/render.js";
 import type { DirectoryUser } from "../../src/directory/types.js";
-import { NO_CONTAINMENT, type OutcomeStatus, type RevocationRequest, type TargetOutcome } from "../../src/revocation/types.js";
+import { NO_CONTAINMENT } from "../../src/domain/containment.js";
+import type { OutcomeStatus, TargetOutcome } from "../../src/domain/outcome.js";
+import type { RevocationRequest } from "../../src/revocation/types.js";
 
 /** "Now" for every sample: the request was made 2 minutes ago. */
 export const SAMPLE_NOW = new Date("2026-12-01T10:02:00.000Z");

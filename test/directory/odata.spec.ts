@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Client } from "@microsoft/microsoft-graph-client";
-import { parseCommand } from "../../src/commands/parse.js";
+import { parseCommand } from "../../src/bot/commands/parse.js";
 import { listSignInUsers, listUsers } from "../../src/directory/graph-listing.js";
 import {
   departmentFilter,

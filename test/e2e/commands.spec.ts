@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Verbs } from "../../src/cards/verbs.js";
-import { ASK_INPUT_ID } from "../../src/commands/ask-target.js";
+import { ASK_INPUT_ID } from "../../src/bot/commands/ask-target.js";
 import { WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { cardIn, lastCardWithVerb, lastConfirmCard } from "./cards.js";
 import { startHarness, type Harness } from "./harness.js";

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
-import { MAX_MESSAGE_LENGTH } from "../../src/commands/parse.js";
+import { MAX_MESSAGE_LENGTH } from "../../src/bot/commands/parse.js";
 import { WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { cardText, lastConfirmCard } from "./cards.js";
 import { startHarness, type Harness } from "./harness.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { abilitiesOf, AUTOMATION_SECOND_PERSON, mayApprove, mayCancel, mayReject, needsFourEyes, responderConfirmation, secondPersonReason, type RequestFacts } from "../../src/policy/decide.js";
 import type { Roles } from "../../src/policy/roles.js";
-import { appActor, isAppActor, type Actor } from "../../src/revocation/types.js";
+import { appActor, isAppActor, type Actor } from "../../src/domain/actor.js";
 
 // The rules, as the product states them:
 // - a request of FOUR_EYES_MIN_TARGETS (default 2) or more targets needs an approver other than its requester;

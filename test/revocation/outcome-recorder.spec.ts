@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import type { NewAuditEntry } from "../../src/audit/audit-log.js";
 import { OutcomeRecorder } from "../../src/revocation/outcomes.js";
-import type { TargetOutcome } from "../../src/revocation/types.js";
+import type { TargetOutcome } from "../../src/domain/outcome.js";
 
 type Item = { outcome: TargetOutcome; audit: NewAuditEntry };
 

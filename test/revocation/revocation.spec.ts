@@ -4,9 +4,12 @@ import { Auditor } from "../../src/audit/auditor.js";
 import { AppError } from "../../src/errors.js";
 import { GraphRoleLookup } from "../../src/policy/roles.js";
 import { JobRunner, type ProgressListener } from "../../src/revocation/job-runner.js";
+import { REVOCATION_WORDS } from "../../src/cards/revocation-words.js";
 import type { RequestSummary } from "../../src/revocation/request-store.js";
-import { RevocationService } from "../../src/revocation/lifecycle.js";
-import { NO_CONTAINMENT, type Actor, type Containment, type RevocationRequest } from "../../src/revocation/types.js";
+import { RevocationService } from "../../src/requests/lifecycle.js";
+import type { Actor } from "../../src/domain/actor.js";
+import { NO_CONTAINMENT, type Containment } from "../../src/domain/containment.js";
+import type { RevocationRequest } from "../../src/revocation/types.js";
 import { FakeDirectory, testUser } from "../fakes/fake-directory.js";
 import { SqlRequestStore } from "../../src/store/request-store.js";
 import { openTestStore, type TestStore } from "../support/store.js";
@@ -50,6 +53,7 @@ async function setup(options: { fourEyes?: number; now?: () => Date; maxPending?
   const listener = new RecordingListener();
   const roles = new GraphRoleLookup(directory, { revokerGroupIds: [REVOKERS], approverGroupIds: [APPROVERS] }, 0);
   const jobs = new JobRunner({
+    words: REVOCATION_WORDS,
     store,
     jobs: db.jobs,
     owner: "test-runner",
@@ -62,6 +66,7 @@ async function setup(options: { fourEyes?: number; now?: () => Date; maxPending?
     options: { verifyDelaysMs: [0, 5, 10], retryDelaysMs: [5, 10], clockSkewMs: 60_000 },
   });
   const service = new RevocationService({
+    words: REVOCATION_WORDS,
     store,
     auditor,
     roles,
@@ -92,6 +97,7 @@ async function setup(options: { fourEyes?: number; now?: () => Date; maxPending?
   /** A second runner on the same database, as a restarted process or another replica would be. */
   const runner = (owner: string, leaseMs = 60_000) =>
     new JobRunner({
+      words: REVOCATION_WORDS,
       store,
       jobs: db.jobs,
       owner,
@@ -487,6 +493,7 @@ describe("RevocationService and JobRunner", () => {
         },
       });
       const service = new RevocationService({
+        words: REVOCATION_WORDS,
         store,
         auditor: t.auditor,
         roles: t.roles,
@@ -678,6 +685,7 @@ describe("RevocationService and JobRunner", () => {
       const approved = await t.approveQuietly(request);
       assert.ok(approved);
       const a = new JobRunner({
+        words: REVOCATION_WORDS,
         store: t.store,
         jobs: t.db.jobs,
         owner: "replica-a",

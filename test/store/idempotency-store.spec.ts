@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { openDatabase, type OpenDatabase } from "../../src/store/database.js";
 import { SqlIdempotencyStore } from "../../src/store/idempotency-store.js";
 import { SqlRequestStore } from "../../src/store/request-store.js";
-import { pendingRequestOf } from "../../src/revocation/lifecycle.js";
+import { pendingRequestOf } from "../../src/requests/new-request.js";
 import { appActor, NO_CONTAINMENT } from "../../src/revocation/types.js";
 import { testDialects, type TestDatabase } from "../support/databases.js";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseCommand } from "../../src/commands/parse.js";
+import { parseCommand } from "../../src/bot/commands/parse.js";
 import { ConfigError, readConfig } from "../../src/config.js";
 
 const TENANT = "33333333-3333-4333-8333-333333333333";
