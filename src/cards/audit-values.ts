@@ -12,7 +12,7 @@ import { formatTime, withoutConfigNames } from "./format.js";
 import type { Fact } from "./models.js";
 import { sessionsPhrase, type SetFacts } from "./request-title.js";
 import { OUTCOME_TEXT, humanTimes } from "./result-card.js";
-import { selectionFrom } from "../revocation/types.js";
+import { selectionFrom } from "../domain/selection.js";
 
 /** Users named in a post's Details at most. */
 export const LISTED_USERS = 10;

@@ -10,19 +10,6 @@ import type { Responder } from "../domain/responder.js";
 import type { RequestSelection } from "../domain/selection.js";
 import type { AdminResetCheck } from "./admin-reset.js";
 
-/*
- * What moved to src/domain/ (the shared types every layer imports downward), re-exported for the
- * files that still import it from here until their imports are swept; new code imports src/domain/.
- */
-export { APP_ACTOR_PREFIX, appActor, isAppActor, type Actor } from "../domain/actor.js";
-export { hasContainment, NO_CONTAINMENT, type Containment, type ContainmentStep, type StepOutcome } from "../domain/containment.js";
-export type { IncidentRef } from "../domain/incident.js";
-export type { ApprovalCard, Origin } from "../domain/origin.js";
-export type { OutcomeStatus, TargetOutcome } from "../domain/outcome.js";
-export { FINAL_STATES, type RequestAction, type RequestState } from "../domain/request-state.js";
-export type { Responder } from "../domain/responder.js";
-export { selectionFrom, type RequestSelection } from "../domain/selection.js";
-
 /** A user left out of the target set, and why. */
 export interface ExcludedTarget {
   user: DirectoryUser;

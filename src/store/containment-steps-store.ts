@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import type { StepMarks } from "../revocation/request-store.js";
-import type { ContainmentStep, StepOutcome } from "../revocation/types.js";
+import type { ContainmentStep, StepOutcome } from "../domain/containment.js";
 import type { Database } from "./schema.js";
 
 type Clock = () => Date;

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { RequestFilter, RequestHead } from "../revocation/request-store.js";
-import type { RequestState, RevocationRequest } from "../revocation/types.js";
+import type { RevocationRequest } from "../revocation/types.js";
+import type { RequestState } from "../domain/request-state.js";
 import { headOf, hydrateRequest } from "./request-rows.js";
 import type { Database } from "./schema.js";
 

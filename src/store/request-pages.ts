@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { DirectoryUser } from "../directory/types.js";
 import type { RequestSummary, TargetPageRow } from "../revocation/request-store.js";
-import type { OutcomeStatus, TargetOutcome } from "../revocation/types.js";
+import type { OutcomeStatus, TargetOutcome } from "../domain/outcome.js";
 import { JOINED_OUTCOME, joinedOutcomeOf, outcomeOf, requestOf } from "./request-rows.js";
 import type { Database } from "./schema.js";
 

@@ -3,18 +3,14 @@ import type { FailedSignIns } from "../directory/directory.js";
 import type { DirectoryUser } from "../directory/types.js";
 import type { AdminResetCheck } from "../revocation/admin-reset.js";
 import type { RequestHead } from "../revocation/request-store.js";
-import type {
-  ExcludedTarget,
-  IncidentRef,
-  Origin,
-  OutcomeStatus,
-  RequestSelection,
-  RequestState,
-  Responder,
-  RevocationRequest,
-  TargetOutcome,
-} from "../revocation/types.js";
-import { selectionFrom } from "../revocation/types.js";
+import type { ExcludedTarget, RevocationRequest } from "../revocation/types.js";
+import type { IncidentRef } from "../domain/incident.js";
+import type { Origin } from "../domain/origin.js";
+import type { OutcomeStatus, TargetOutcome } from "../domain/outcome.js";
+import type { RequestState } from "../domain/request-state.js";
+import type { Responder } from "../domain/responder.js";
+import type { RequestSelection } from "../domain/selection.js";
+import { selectionFrom } from "../domain/selection.js";
 import type { Database, RequestsTable, TargetOutcomesTable } from "./schema.js";
 
 /** The database, or a transaction in it. */

@@ -15,7 +15,11 @@ import type {
   TargetPageRow,
   TransitionEffects,
 } from "../revocation/request-store.js";
-import type { ApprovalCard, ContainmentStep, RequestState, RevocationRequest, StepOutcome, TargetOutcome } from "../revocation/types.js";
+import type { RevocationRequest } from "../revocation/types.js";
+import type { ContainmentStep, StepOutcome } from "../domain/containment.js";
+import type { ApprovalCard } from "../domain/origin.js";
+import type { TargetOutcome } from "../domain/outcome.js";
+import type { RequestState } from "../domain/request-state.js";
 import { appendAuditEntries, appendAuditEntry } from "./audit-append.js";
 import { markSteps, settleSteps } from "./containment-steps-store.js";
 import type { DialectKind } from "./database.js";

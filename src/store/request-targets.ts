@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from "kysely";
 import type { AttemptMarks } from "../revocation/request-store.js";
-import type { RevocationRequest, TargetOutcome } from "../revocation/types.js";
+import type { RevocationRequest } from "../revocation/types.js";
+import type { TargetOutcome } from "../domain/outcome.js";
 import { INSERT_CHUNK } from "./request-rows.js";
 import type { Database } from "./schema.js";
 

@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
-import type { RequestState, OutcomeStatus } from "../revocation/types.js";
+import type { OutcomeStatus } from "../domain/outcome.js";
+import type { RequestState } from "../domain/request-state.js";
 import type { UserHistory, UserRequest } from "../revocation/user-history.js";
 import type { Database } from "./schema.js";
 

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { DirectoryUser } from "../directory/types.js";
-import type { Actor } from "../revocation/types.js";
+import type { Actor } from "../domain/actor.js";
 import type { IncidentAddress } from "../watch/judgement.js";
 import type { FailedStep, PendingSignIn, SignInOverflow, UnreportedSignIn, Watch, WatchedUser, WatchListing, WatchProgress, WatchSignIn, WatchState, WatchStore } from "../watch/types.js";
 import type { Database, WatchesTable } from "./schema.js";

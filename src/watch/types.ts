@@ -3,7 +3,7 @@
  * are looked for in the sign-in log for WATCH_HOURS and reported in the request's thread and the
  * audit. These are its records and the store behind them (src/store/watch-store.ts). No Teams here.
  */
-import type { Actor } from "../revocation/types.js";
+import type { Actor } from "../domain/actor.js";
 import type { IncidentAddress } from "./judgement.js";
 
 export type WatchState = "active" | "stopped" | "ended" | "unavailable";

@@ -9,7 +9,8 @@ import type { AuditLog } from "../audit/audit-log.js";
 import type { Auditor } from "../audit/auditor.js";
 import type { SignInLog } from "../directory/sign-in-log.js";
 import type { RequestStore } from "../revocation/request-store.js";
-import type { Actor, RevocationRequest } from "../revocation/types.js";
+import type { RevocationRequest } from "../revocation/types.js";
+import type { Actor } from "../domain/actor.js";
 import type { FailedStep, UnreportedSignIn, WatchStore } from "./types.js";
 
 /** What the watch says in the request's thread (implemented by the bot layer, src/bot/watch-thread.ts). */

@@ -19,7 +19,8 @@
  */
 import type { SendLedger } from "../directory/pacer.js";
 import { READER_SHARE, REPORTS_LIMIT, REPORTS_WINDOW_MS, ReportsBudget } from "../directory/reports-budget.js";
-import type { Actor, RevocationRequest } from "../revocation/types.js";
+import type { RevocationRequest } from "../revocation/types.js";
+import type { Actor } from "../domain/actor.js";
 import { incidentIpOf } from "./judgement.js";
 import type { WatchControl, WatchListing } from "./types.js";
 import { DEFAULT_WATCH_OPTIONS, type WatchDeps, type WatchRunnerOptions } from "./watch-context.js";

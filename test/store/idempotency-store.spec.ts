@@ -3,7 +3,8 @@ import { openDatabase, type OpenDatabase } from "../../src/store/database.js";
 import { SqlIdempotencyStore } from "../../src/store/idempotency-store.js";
 import { SqlRequestStore } from "../../src/store/request-store.js";
 import { pendingRequestOf } from "../../src/requests/new-request.js";
-import { appActor, NO_CONTAINMENT } from "../../src/revocation/types.js";
+import { appActor } from "../../src/domain/actor.js";
+import { NO_CONTAINMENT } from "../../src/domain/containment.js";
 import { testDialects, type TestDatabase } from "../support/databases.js";
 
 for (const dialect of testDialects()) {

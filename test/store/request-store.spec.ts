@@ -4,7 +4,8 @@ import { SqlAuditStore } from "../../src/store/audit-store.js";
 import { openDatabase, type OpenDatabase } from "../../src/store/database.js";
 import { SqlJobQueue } from "../../src/store/job-queue.js";
 import { SqlRequestStore } from "../../src/store/request-store.js";
-import type { StepOutcome, TargetOutcome } from "../../src/revocation/types.js";
+import type { StepOutcome } from "../../src/domain/containment.js";
+import type { TargetOutcome } from "../../src/domain/outcome.js";
 import { testDialects, type TestDatabase } from "../support/databases.js";
 import { auditEntry, directoryUser, ManualClock, pendingRequest } from "../support/store-fixtures.js";
 
