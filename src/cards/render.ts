@@ -9,7 +9,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Template } from "adaptivecards-templating";
-import type { Attachment } from "botbuilder";
 import { escapeMarkdownLines } from "./markdown.js";
 import type { AskCardData, AuditCardData, ConfirmCardData, NoticeCardData, ResultCardData } from "./models.js";
 
@@ -137,8 +136,14 @@ export function renderCard<N extends CardName>(name: N, given: CardDataByName[N]
   return expanded;
 }
 
+/** An Adaptive Card as an activity's attachment (the shape Bot Framework's `Attachment` accepts). */
+export interface CardAttachment {
+  contentType: string;
+  content: unknown;
+}
+
 /** The same card, wrapped as a Bot Framework attachment for an activity's `attachments`. */
-export function cardAttachment<N extends CardName>(name: N, data: CardDataByName[N]): Attachment {
+export function cardAttachment<N extends CardName>(name: N, data: CardDataByName[N]): CardAttachment {
   return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: renderCard(name, data) };
 }
 

@@ -9,6 +9,7 @@
  */
 import { isIP } from "node:net";
 import { AppError } from "../errors.js";
+import { hasControlCharacter } from "../domain/control-characters.js";
 
 /** Longest department name Entra stores (its `department` property holds at most 64 characters). */
 export const MAX_DEPARTMENT_LENGTH = 64;
@@ -22,20 +23,6 @@ export const DISABLED_FILTER = "accountEnabled eq false";
 // Unpaired UTF-16 surrogates cannot be percent-encoded (encodeURIComponent throws) and Graph could
 // read them as anything; a well-formed string never contains them.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/**
- * True when the text holds a C0 or C1 control character, DEL, or a bidirectional override or
- * isolate. The same rule as `hasControlCharacter` in src/commands/parse.ts (commands sit above
- * directory in the data flow, so this module cannot import it).
- */
-function hasControlCharacter(text: string): boolean {
-  for (const ch of text) {
-    const code = ch.codePointAt(0) ?? 0;
-    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return true;
-    if ((code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069)) return true;
-  }
-  return false;
-}
 
 function refused(what: string, why: string): AppError {
   return new AppError("GraphBadRequest", `The ${what} was not sent to Microsoft Graph: ${why}`);

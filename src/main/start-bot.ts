@@ -22,7 +22,9 @@ import { shutdownOf } from "./shutdown.js";
 import { logStart } from "./start-log.js";
 import type { RunningBot, StartOptions } from "./start-options.js";
 import { openStorage } from "./storage.js";
-import { connectTeams, openTeamsDoor } from "./teams.js";
+import { connectTeams, openTeamsDoor } from "../bot/teams-door.js";
+import { SqlConversationStore } from "../store/conversation-store.js";
+import { SqlUserHistory } from "../store/user-history.js";
 
 /** Starts the bot with the given configuration. */
 export async function startBot(config: Readonly<AppConfig>, options: StartOptions = {}): Promise<RunningBot> {
@@ -44,7 +46,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
   });
   const directory: Directory = new GraphDirectory(graphClient, credential, reportsBudget);
 
-  const teams = connectTeams(config, options, storage);
+  const teams = connectTeams(config, options.emulatorOpenIdMetadataUrl, new SqlConversationStore(storage.database.db));
   const { auditor, notifier, roles, signInLog, watches, jobs, revocations } = wireRevocations({
     config,
     options,
@@ -56,7 +58,7 @@ export async function startBot(config: Readonly<AppConfig>, options: StartOption
     messenger: teams.messenger,
     conversations: teams.conversations,
   });
-  const { cards, guard } = openTeamsDoor({ config, options, logger, storage, teams, directory, auditor, notifier, roles, revocations, watches, signInLog });
+  const { cards, guard } = openTeamsDoor({ config, now: options.now, logger, auditLog: storage.auditStore, userHistory: new SqlUserHistory(storage.database.db), teams, directory, auditor, notifier, roles, revocations, watches, signInLog });
   const api = wireApi({ config, options, logger, storage, directory, auditor, revocations, conversations: teams.conversations, cards });
 
   // Telemetry before the server takes traffic; nothing of it is loaded when it is not configured.

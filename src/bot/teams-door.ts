@@ -5,39 +5,39 @@
 import { MessageFactory } from "botbuilder";
 import type { Logger } from "pino";
 import type { Auditor } from "../audit/auditor.js";
-import { createBotApp } from "../bot/app.js";
-import type { CardNotifier } from "../bot/card-notifier.js";
-import { Conversations } from "../bot/conversations.js";
-import { createChannelAdapter } from "../bot/inbound-auth.js";
-import { InboundGuard } from "../bot/inbound-guard.js";
-import { Messenger } from "../bot/messenger.js";
-import { RequestCards } from "../bot/request-cards.js";
-import { CardActions } from "../bot/commands/card-actions.js";
-import { CommandHandlers } from "../bot/commands/dispatch.js";
+import { createBotApp } from "./app.js";
+import type { CardNotifier } from "./card-notifier.js";
+import { Conversations } from "./conversations.js";
+import { createChannelAdapter } from "./inbound-auth.js";
+import { InboundGuard } from "./inbound-guard.js";
+import { Messenger } from "./messenger.js";
+import { RequestCards } from "./request-cards.js";
+import { CardActions } from "./commands/card-actions.js";
+import { CommandHandlers } from "./commands/dispatch.js";
 import type { AppConfig } from "../config.js";
 import type { Directory } from "../directory/directory.js";
 import type { GraphSignInLog } from "../directory/sign-in-log.js";
 import type { GraphRoleLookup } from "../policy/roles.js";
 import type { RevocationService } from "../requests/lifecycle.js";
-import { SqlConversationStore } from "../store/conversation-store.js";
-import { SqlUserHistory } from "../store/user-history.js";
+import type { AuditLog } from "../audit/audit-log.js";
+import type { ConversationRecords } from "./conversations.js";
+import type { UserHistory } from "../revocation/user-history.js";
 import type { WatchRunner } from "../watch/watch-runner.js";
-import type { StartOptions } from "./start-options.js";
-import type { Storage } from "./storage.js";
 
 /** The channel adapter, posting to Teams, and the conversations the bot knows (the audit channel among them). */
-export function connectTeams(config: Readonly<AppConfig>, options: StartOptions, storage: Storage) {
-  const adapter = createChannelAdapter(config, { emulatorOpenIdMetadataUrl: options.emulatorOpenIdMetadataUrl });
+export function connectTeams(config: Readonly<AppConfig>, emulatorOpenIdMetadataUrl: string | undefined, conversationStore: ConversationRecords) {
+  const adapter = createChannelAdapter(config, { emulatorOpenIdMetadataUrl });
   const messenger = new Messenger(adapter, config.bot.id);
-  const conversations = new Conversations(new SqlConversationStore(storage.database.db), config.auditChannelId);
+  const conversations = new Conversations(conversationStore, config.auditChannelId);
   return { adapter, messenger, conversations };
 }
 
 export interface TeamsDoorParts {
   config: Readonly<AppConfig>;
-  options: StartOptions;
   logger: Logger;
-  storage: Storage;
+  now: (() => Date) | undefined;
+  auditLog: AuditLog;
+  userHistory: UserHistory;
   teams: ReturnType<typeof connectTeams>;
   directory: Directory;
   auditor: Auditor;
@@ -49,7 +49,7 @@ export interface TeamsDoorParts {
 }
 
 /** The chat commands and card actions on the teams-ai application, behind the inbound guard. */
-export function openTeamsDoor({ config, options, logger, storage, teams, directory, auditor, notifier, roles, revocations, watches, signInLog }: TeamsDoorParts) {
+export function openTeamsDoor({ config, now, logger, auditLog, userHistory, teams, directory, auditor, notifier, roles, revocations, watches, signInLog }: TeamsDoorParts) {
   const { adapter, messenger, conversations } = teams;
   const cards = new RequestCards({ revocations, conversations, messenger, logger });
   const handlers = new CommandHandlers({
@@ -58,7 +58,7 @@ export function openTeamsDoor({ config, options, logger, storage, teams, directo
     roles,
     revocations,
     auditor,
-    auditLog: storage.auditStore,
+    auditLog,
     auditChannel: {
       configuredId: config.auditChannelId,
       current: () => conversations.auditChannel(),
@@ -72,11 +72,11 @@ export function openTeamsDoor({ config, options, logger, storage, teams, directo
     },
     protectedUsers: config.protectedUsers,
     maxTargets: config.maxTargets,
-    now: options.now,
+    now,
     logger,
     watches,
     userSignIns: signInLog,
-    userHistory: new SqlUserHistory(storage.database.db),
+    userHistory,
   });
   const cardActions = new CardActions({ revocations, cards, notifier, logger });
   const app = createBotApp({ adapter, botAppId: config.bot.id, handlers, cardActions, conversations, messenger, logger });
