@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Verbs } from "../../src/cards/verbs.js";
-import type { RevocationRequest } from "../../src/revocation/types.js";
+import type { RequestState, RevocationRequest } from "../../src/revocation/types.js";
 import type { ConnectorCall } from "../fakes/connector.js";
 import { openTestStore } from "../support/store.js";
 import type { Harness } from "./harness.js";
@@ -82,6 +82,13 @@ export function cardEdits(h: Harness, cardActivityId: string): ConnectorCall[] {
   return h.connector.calls.filter((c) => c.kind === "update" && c.activityId === cardActivityId);
 }
 
+/** The newest edit of the card, as text (the card as its people see it at the end). */
+export function finalCardText(h: Harness, cardActivityId: string): string {
+  const last = cardEdits(h, cardActivityId).at(-1);
+  assert.ok(last !== undefined, `card ${cardActivityId} was never edited`);
+  return cardText(last.activity);
+}
+
 /** Waits for the card of the given message to be edited to show text; resolves with that edit. */
 export async function waitForCardText(h: Harness, cardActivityId: string, text: string): Promise<ConnectorCall> {
   await h.connector.waitFor(
@@ -102,6 +109,30 @@ export async function storedRequest(h: Harness, requestId: string): Promise<Revo
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Waits (at most `timeoutMs`) until the stored request is in one of `states`; the request as
+ * stored then. Fails at once when there is no such request.
+ */
+export async function waitForState(h: Harness, requestId: string, states: RequestState | RequestState[], timeoutMs = 20_000): Promise<RevocationRequest> {
+  const wanted: RequestState[] = Array.isArray(states) ? states : [states];
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const stored = await storedRequest(h, requestId);
+    assert.ok(stored !== undefined, `there is no request ${requestId}`);
+    if (wanted.includes(stored.state)) return stored;
+    assert.ok(
+      Date.now() < until,
+      `request ${requestId} is still ${stored.state}, not ${wanted.join(" or ")}, after ${timeoutMs} ms, with ${stored.outcomes.length} outcomes for ${stored.targets.length} targets`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The PATCH /users/{id} calls Graph received so far that set accountEnabled to true (enables). */
+export function enablePatches(h: Harness): Harness["sim"]["requests"] {
+  return h.sim.requests.filter((r) => r.method === "PATCH" && /^\/v1\.0\/users\//.test(r.path) && JSON.stringify(r.body ?? "").includes('"accountEnabled":true'));
 }
 
 /** The revokeSignInSessions calls Graph received so far, as the user IDs revoked. */

@@ -15,11 +15,13 @@ import {
 import {
   actionExecuteActivity,
   actionSubmitActivity,
+  inThread,
+  installActivity,
   messageActivity,
   type TeamsConversation,
   type TeamsUser,
 } from "../fakes/activities.js";
-import { FakeConnector } from "../fakes/connector.js";
+import { FakeConnector, type ConnectorCall } from "../fakes/connector.js";
 import { rawDataFindings, type Readable } from "../cards/raw-data.js";
 import { botEnvFor } from "../support/bot-env.js";
 import { trustedSimulatorTls } from "@teams-revoke-bot/graph-simulator/trusted-run";
@@ -47,6 +49,19 @@ export interface Harness {
   say(key: UserKey, text: string, conversation?: TeamsConversation): Promise<{ status: number; body: unknown }>;
   click(key: UserKey, verb: string, data: Record<string, unknown>, cardActivityId: string, conversation?: TeamsConversation): Promise<{ status: number; body: unknown }>;
   submit(key: UserKey, data: Record<string, unknown>, cardActivityId: string, conversation?: TeamsConversation): Promise<{ status: number; body: unknown }>;
+  /**
+   * A click on a card the bot posted in a channel, sent from the card's thread as Teams sends it
+   * (the approval channel's copy of a request, an audit post).
+   */
+  clickInThread(key: UserKey, verb: string, data: Record<string, unknown>, card: ConnectorCall): Promise<{ status: number; body: unknown }>;
+  /** Installs the bot in a channel (as a team owner, sam unless `by`); resolves with the channel. */
+  install(channelName: string, by?: UserKey): Promise<TeamsConversation>;
+  /** The newest text the bot sent into a conversation (a person's personal chat when given a key); "" if none. */
+  lastText(where: UserKey | TeamsConversation): string;
+  /** The audit entries of one request, oldest first (read as they are now: call `bot.idle()` first to see all). */
+  auditOf(requestId: string): Promise<AuditEntry[]>;
+  /** The request.created audit entry of a request, if there is one yet. */
+  created(requestId: string): Promise<AuditEntry | undefined>;
   close(): Promise<void>;
 }
 
@@ -69,6 +84,8 @@ export interface HarnessOptions {
   simEnv?: (sim: StartedSimulator) => Record<string, string>;
   /** How often metrics go to Azure Monitor (telemetry tests shorten the 60 s default). */
   telemetryExportIntervalMs?: number;
+  /** Channels (by name, e.g. "secops-audit") the bot is installed in, by sam, before the world is handed over. */
+  installedIn?: string[];
 }
 
 /** The bot's channel settings for a simulator (auth on), as an operator would set them. */
@@ -186,7 +203,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     return { status: res.status, body };
   };
 
-  return {
+  const auditOf = async (requestId: string) => (await auditEntries()).filter((e) => e.requestId === requestId);
+  const harness: Harness = {
     sim,
     connector,
     get bot() {
@@ -209,6 +227,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       post(actionExecuteActivity(connector.url, user(key), conversation, verb, data, cardActivityId)),
     submit: (key, data, cardActivityId, conversation = personal(key)) =>
       post(actionSubmitActivity(connector.url, user(key), conversation, data, cardActivityId)),
+    clickInThread: (key, verb, data, card) =>
+      post(actionExecuteActivity(connector.url, user(key), inThread({ id: card.conversationId, conversationType: "channel", tenantId }, card.id), verb, data, card.id)),
+    install: async (channelName, by = "sam") => {
+      const conversation = channel(channelName);
+      const answer = await post(installActivity(connector.url, user(by), conversation));
+      if (answer.status !== 200) throw new Error(`installing the bot in ${channelName} was answered ${answer.status}`);
+      return conversation;
+    },
+    lastText: (where) => connector.texts(typeof where === "string" ? personal(where).id : where.id).at(-1) ?? "",
+    auditOf,
+    created: async (requestId) => (await auditOf(requestId)).find((e) => e.action === "request.created"),
     close: async () => {
       await bot.close();
       await connector.stop();
@@ -234,4 +263,46 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       }
     },
   };
+  try {
+    for (const name of options.installedIn ?? []) await harness.install(name);
+  } catch (err) {
+    await harness.close();
+    throw err;
+  }
+  return harness;
+}
+
+/**
+ * The world of a describe block, built and torn down by mocha hooks: one for the whole block
+ * (`"suite"`, the default) or a fresh one for every test (`"test"`). What it returns stands for the
+ * harness of the moment, so a spec reads `const h = useWorld({ … })` and uses `h` in its tests and
+ * hooks. Options given as a function are read when the world is built (e.g. a database another
+ * hook made). Hooks run in the order they are declared: declare `useWorld` before hooks that
+ * arrange the world, and after hooks that must outlive it (a database it uses).
+ */
+export function useWorld(options: HarnessOptions | (() => HarnessOptions) = {}, lifetime: "suite" | "test" = "suite"): Harness {
+  let current: Harness | undefined;
+  const build = async () => {
+    current = await startHarness(typeof options === "function" ? options() : options);
+  };
+  const tearDown = async () => {
+    const h = current;
+    current = undefined;
+    await h?.close();
+  };
+  if (lifetime === "test") {
+    beforeEach(build);
+    afterEach(tearDown);
+  } else {
+    before(build);
+    after(tearDown);
+  }
+  return new Proxy({} as Harness, {
+    get(_, key) {
+      // Not a promise: `await h` or returning it from an async function must not read the world.
+      if (key === "then") return undefined;
+      if (current === undefined) throw new Error(`the world is built in a mocha hook: read h.${String(key)} inside a test or hook, not while the describe is defined`);
+      return Reflect.get(current, key) as unknown;
+    },
+  });
 }
