@@ -6,12 +6,12 @@
  */
 import net from "node:net";
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { networkInterfaces } from "node:os";
 import { HOSTILE_IPV4, WELL_KNOWN, type TelemetryEnvelope } from "@teams-revoke-bot/graph-simulator";
 import { Verbs } from "../../src/cards/verbs.js";
 import { inThread, installActivity } from "../fakes/activities.js";
 import { callApi } from "../support/api-client.js";
+import { freePort } from "../support/free-port.js";
 import { lastConfirmCard, storedRequest } from "./cards.js";
 import { startHarness, type Harness, type HarnessOptions } from "./harness.js";
 
@@ -21,18 +21,6 @@ const COMMENT = "Checked with Alice's manager by phone.";
 const { alice, bob, oneil, val, riley } = WELL_KNOWN;
 /** Three targets: a request of this size is also offered to approvers in the approval channel. */
 const TARGETS = [alice, bob, oneil];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** What must never leave the process: names, sign-in names, addresses, the reason, the comment, secrets. */
 function personalValues(h: Harness): string[] {
