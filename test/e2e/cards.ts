@@ -89,12 +89,13 @@ export function finalCardText(h: Harness, cardActivityId: string): string {
   return cardText(last.activity);
 }
 
-/** Waits for the card of the given message to be edited to show text; resolves with that edit. */
-export async function waitForCardText(h: Harness, cardActivityId: string, text: string): Promise<ConnectorCall> {
+/** Waits for the card of the given message to be edited to show text (or match it); resolves with that edit. */
+export async function waitForCardText(h: Harness, cardActivityId: string, text: string | RegExp, timeoutMs = 10_000): Promise<ConnectorCall> {
+  const shows = (card: string) => (typeof text === "string" ? card.includes(text) : text.test(card));
   await h.connector.waitFor(
-    (calls) => calls.some((c) => c.kind === "update" && c.activityId === cardActivityId && cardText(c.activity).includes(text)),
-    10_000,
-    `card ${cardActivityId} to show "${text}"`,
+    (calls) => calls.some((c) => c.kind === "update" && c.activityId === cardActivityId && shows(cardText(c.activity))),
+    timeoutMs,
+    `card ${cardActivityId} to show "${String(text)}"`,
   );
   const last = cardEdits(h, cardActivityId).at(-1);
   assert.ok(last !== undefined);
@@ -133,6 +134,16 @@ export async function waitForState(h: Harness, requestId: string, states: Reques
 /** The PATCH /users/{id} calls Graph received so far that set accountEnabled to true (enables). */
 export function enablePatches(h: Harness): Harness["sim"]["requests"] {
   return h.sim.requests.filter((r) => r.method === "PATCH" && /^\/v1\.0\/users\//.test(r.path) && JSON.stringify(r.body ?? "").includes('"accountEnabled":true'));
+}
+
+/** The PATCH /users/{id} calls Graph received so far that set a password (resets). */
+export function passwordPatches(h: Harness): Harness["sim"]["requests"] {
+  return h.sim.requests.filter((r) => r.method === "PATCH" && /^\/v1\.0\/users\//.test(r.path) && JSON.stringify(r.body ?? "").includes("passwordProfile"));
+}
+
+/** The confirmCompromised calls Identity Protection received so far. */
+export function confirmCompromisedCalls(h: Harness): Harness["sim"]["requests"] {
+  return h.sim.requests.filter((r) => r.method === "POST" && r.path === "/v1.0/identityProtection/riskyUsers/confirmCompromised");
 }
 
 /** The revokeSignInSessions calls Graph received so far, as the user IDs revoked. */
