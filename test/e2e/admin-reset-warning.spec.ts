@@ -8,7 +8,6 @@
  */
 import assert from "node:assert/strict";
 import { ALL_GRAPH_ROLES, GRAPH_ROLES, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
-import { callApi, entraToken } from "../support/api-client.js";
 import { Verbs } from "../../src/cards/verbs.js";
 import { answerCard, cardText, lastConfirmCard } from "./cards.js";
 import { useWorld } from "./harness.js";
@@ -104,8 +103,8 @@ describe("e2e: a password reset the bot cannot do for admins is told before appr
 
   it("through the automation API (options.resetPassword): the approval card says the same before approval, and the audit entry has it", async () => {
     h.sim.tenant.appDirectoryRoles.set(h.sim.clientId, ["User Administrator"]);
-    const token = await entraToken(h.sim, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
-    const answer = await callApi(h.bot.url, "POST", "/api/requests", {
+    const token = await h.apiToken(SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET);
+    const answer = await h.api("POST", "/api/requests", {
       token,
       body: { selection: { users: [alice.userPrincipalName, dollar.userPrincipalName] }, reason: "Sentinel: admin phished", incident: { source: "Microsoft Sentinel", id: "4712", title: "Admin phished" }, options: { resetPassword: true }, idempotencyKey: `admin-reset-${Date.now()}` },
     });

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { Verbs } from "../../src/cards/verbs.js";
 import { REPORTING_APP_ID, REPORTING_CLIENT_SECRET, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
-import { callApi, entraToken } from "../support/api-client.js";
 import { cardText, lastConfirmCard, storedRequest } from "./cards.js";
 import { startHarness, type Harness } from "./harness.js";
 
@@ -58,8 +57,8 @@ describe("e2e: Graph's own error messages never reach a person (issue 22, low)",
     assert.match(bobOutcome?.detail ?? "", /could not be disabled: Microsoft Graph answered 409/);
 
     // The API's outcome details.
-    const reporting = await entraToken(h.sim, REPORTING_APP_ID, REPORTING_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
-    const read = await callApi(h.bot.url, "GET", `/api/requests/${mine.requestId}`, { token: reporting });
+    const reporting = await h.apiToken(REPORTING_APP_ID, REPORTING_CLIENT_SECRET);
+    const read = await h.api("GET", `/api/requests/${mine.requestId}`, { token: reporting });
     assert.equal(read.status, 200);
     assert.ok(!JSON.stringify(read.body).includes(MARKER), `the API answer quotes Graph: ${JSON.stringify(read.body)}`);
 

@@ -25,6 +25,7 @@ import { FakeConnector, type ConnectorCall } from "../fakes/connector.js";
 import { rawDataFindings, type Readable } from "../cards/raw-data.js";
 import { botEnvFor } from "../support/bot-env.js";
 import { trustedSimulatorTls } from "@teams-revoke-bot/graph-simulator/trusted-run";
+import { callApi, entraToken, type ApiAnswer } from "../support/api-client.js";
 import { openTestStore } from "../support/store.js";
 
 export type UserKey = Extract<keyof typeof WELL_KNOWN, string>;
@@ -58,6 +59,10 @@ export interface Harness {
   install(channelName: string, by?: UserKey): Promise<TeamsConversation>;
   /** The newest text the bot sent into a conversation (a person's personal chat when given a key); "" if none. */
   lastText(where: UserKey | TeamsConversation): string;
+  /** A token for the automation API, as an app gets it from Entra (client credentials for the bot's API). */
+  apiToken(appId: string, clientSecret: string): Promise<string>;
+  /** Calls the bot's automation API. */
+  api(method: "GET" | "POST", path: string, options?: Parameters<typeof callApi>[3]): Promise<ApiAnswer>;
   /** The audit entries of one request, oldest first (read as they are now: call `bot.idle()` first to see all). */
   auditOf(requestId: string): Promise<AuditEntry[]>;
   /** The request.created audit entry of a request, if there is one yet. */
@@ -236,6 +241,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return conversation;
     },
     lastText: (where) => connector.texts(typeof where === "string" ? personal(where).id : where.id).at(-1) ?? "",
+    apiToken: (appId, clientSecret) => entraToken(sim, appId, clientSecret, `api://${sim.clientId}/.default`),
+    api: (method, path, apiOptions) => callApi(bot.url, method, path, apiOptions),
     auditOf,
     created: async (requestId) => (await auditOf(requestId)).find((e) => e.action === "request.created"),
     close: async () => {

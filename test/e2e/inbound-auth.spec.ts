@@ -10,7 +10,7 @@ import type { Activity } from "botbuilder";
 import { JwtSigner } from "@teams-revoke-bot/graph-simulator";
 import { installActivity, messageActivity } from "../fakes/activities.js";
 import { openTestStore } from "../support/store.js";
-import { startHarness, type Harness } from "./harness.js";
+import { startHarness, useWorld, type Harness } from "./harness.js";
 
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString("base64url");
 
@@ -201,14 +201,7 @@ describe("e2e: inbound channel authentication (auth ON against the simulator)", 
 
 describe("e2e: only Teams, only the allowed tenants (genuine tokens)", function () {
   this.timeout(30_000);
-  let h: Harness;
-
-  before(async () => {
-    h = await startHarness();
-  });
-  after(async () => {
-    await h.close();
-  });
+  const h = useWorld();
 
   const graphCalls = (): number => h.sim.requests.filter((r) => r.path.startsWith("/v1.0")).length;
 

@@ -9,7 +9,6 @@ import assert from "node:assert/strict";
 import { Verbs } from "../../src/cards/verbs.js";
 import { HOSTILE_IPV4, recordSignIn, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, WELL_KNOWN, type SimUser } from "@teams-revoke-bot/graph-simulator";
 import { inThread } from "../fakes/activities.js";
-import { callApi, entraToken } from "../support/api-client.js";
 import { actionTitles, answerMessage, cardText, lastCardWithVerb, lastConfirmCard, storedRequest, waitForState, type CardJson } from "./cards.js";
 import { useWorld, type Harness } from "./harness.js";
 
@@ -61,9 +60,9 @@ describe("e2e: revoke ip selects successful sign-ins only (a password spray does
   });
 
   it("API: the same spray does not put the responders in an ip selection; the approval card shows the attempts", async () => {
-    const token = await entraToken(h.sim, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
+    const token = await h.apiToken(SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET);
     const since = new Date(Date.now() - 24 * 3_600_000).toISOString();
-    const res = await callApi(h.bot.url, "POST", "/api/requests", {
+    const res = await h.api("POST", "/api/requests", {
       token,
       body: {
         selection: { ip: HOSTILE_IPV4, since },

@@ -5,7 +5,7 @@ import { ALL_GRAPH_ROLES, PAYROLL_SERVICE_PRINCIPAL_ID, WELL_KNOWN } from "@team
 import { installActivity } from "../fakes/activities.js";
 import type { ConnectorCall } from "../fakes/connector.js";
 import { answerMessage, cardText, lastConfirmCard } from "./cards.js";
-import { startHarness, type Harness } from "./harness.js";
+import { startHarness, useWorld, type Harness } from "./harness.js";
 
 const revokePath = (id: string) => `/v1.0/users/${id}/revokeSignInSessions`;
 
@@ -234,14 +234,7 @@ describe("e2e: revoke one user through /api/messages", function () {
 
 describe("e2e: Graph refuses the revocation (403)", function () {
   this.timeout(30_000);
-  let h: Harness;
-
-  before(async () => {
-    h = await startHarness({ sim: { roles: ALL_GRAPH_ROLES.filter((r) => r !== "User.RevokeSessions.All" && r !== "User.ReadWrite.All" && r !== "Directory.ReadWrite.All") } });
-  });
-  after(async () => {
-    await h.close();
-  });
+  const h = useWorld({ sim: { roles: ALL_GRAPH_ROLES.filter((r) => r !== "User.RevokeSessions.All" && r !== "User.ReadWrite.All" && r !== "Directory.ReadWrite.All") } });
 
   it("records the failure with the permission to grant, and the card says so", async () => {
     await h.say("sam", "revoke user alice@contoso.com");

@@ -10,7 +10,6 @@ import { networkInterfaces } from "node:os";
 import { HOSTILE_IPV4, WELL_KNOWN, type TelemetryEnvelope } from "@teams-revoke-bot/graph-simulator";
 import { Verbs } from "../../src/cards/verbs.js";
 import { inThread, installActivity } from "../fakes/activities.js";
-import { callApi } from "../support/api-client.js";
 import { freePort } from "../support/free-port.js";
 import { lastConfirmCard, storedRequest } from "./cards.js";
 import { startHarness, type Harness, type HarnessOptions } from "./harness.js";
@@ -49,7 +48,7 @@ async function revocationApprovedInTeams(h: Harness): Promise<string> {
   assert.equal(approved.status, 200);
   await h.bot.idle();
   assert.equal((await storedRequest(h, shared.requestId))?.state, "completed");
-  assert.equal((await callApi(h.bot.url, "GET", `/api/requests/${shared.requestId}`)).status, 401);
+  assert.equal((await h.api("GET", `/api/requests/${shared.requestId}`)).status, 401);
   return shared.requestId;
 }
 

@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import { formatTime } from "../../src/cards/format.js";
 import { Verbs } from "../../src/cards/verbs.js";
 import { HOSTILE_IPV4, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
-import { callApi, entraToken } from "../support/api-client.js";
 import { cardText, lastConfirmCard, storedRequest, waitForCardText } from "./cards.js";
 import { useWorld } from "./harness.js";
 
@@ -87,9 +86,9 @@ describe("e2e: every card and audit post says what is being approved (issue 21)"
   });
 
   it("API: an ip selection with its start time and incident is titled with the time in the cards' format", async () => {
-    const token = await entraToken(h.sim, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
+    const token = await h.apiToken(SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET);
     const since = new Date(Date.now() - 20 * 3_600_000).toISOString();
-    const res = await callApi(h.bot.url, "POST", "/api/requests", {
+    const res = await h.api("POST", "/api/requests", {
       token,
       body: {
         selection: { ip: HOSTILE_IPV4, since },
