@@ -24,6 +24,7 @@ import {
 import { FakeConnector, type ConnectorCall } from "../fakes/connector.js";
 import { rawDataFindings, type Readable } from "../cards/raw-data.js";
 import { botEnvFor } from "../support/bot-env.js";
+import { killAll, startBotProcess, type NodeProcess } from "../support/bot-process.js";
 import { trustedSimulatorTls } from "@teams-revoke-bot/graph-simulator/trusted-run";
 import { callApi, entraToken, type ApiAnswer } from "../support/api-client.js";
 import { openTestStore } from "../support/store.js";
@@ -312,4 +313,57 @@ export function useWorld(options: HarnessOptions | (() => HarnessOptions) = {}, 
       return Reflect.get(current, key) as unknown;
     },
   });
+}
+
+/** A simulated tenant and a data folder, for specs that start the bot themselves. */
+export interface BareWorld {
+  readonly sim: StartedSimulator;
+  readonly dataDir: string;
+  /** The bot's settings for this tenant and folder, as an operator would set them (test/support/bot-env.ts). */
+  botEnv: () => Record<string, string>;
+  /** Starts src/index.ts as its own process; killed after the test if it still runs. */
+  startProcess: (env: Record<string, string>) => NodeProcess;
+}
+
+/**
+ * The world of a describe block whose tests start the bot themselves (as a process, or with a
+ * configuration of their own): the simulator and a fresh data folder (named from `dataDirPrefix`)
+ * for the whole block, every bot process it started killed after each test (one that fails
+ * half-way must not leave its bot running).
+ */
+export function useSimulator(dataDirPrefix: string, simOptions: SimulatorOptions = {}): BareWorld {
+  let sim: StartedSimulator | undefined;
+  let dataDir: string | undefined;
+  const started: NodeProcess[] = [];
+  before(async () => {
+    sim = await startSimulator({ tls: trustedSimulatorTls(), ...simOptions });
+    dataDir = mkdtempSync(join(tmpdir(), dataDirPrefix));
+  });
+  afterEach(async () => {
+    await killAll(started.splice(0));
+  });
+  after(async () => {
+    await sim?.close();
+    if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+    sim = undefined;
+    dataDir = undefined;
+  });
+  const built = (): { sim: StartedSimulator; dataDir: string } => {
+    if (sim === undefined || dataDir === undefined) throw new Error("the simulator is started in a mocha hook: use it inside a test or hook");
+    return { sim, dataDir };
+  };
+  return {
+    get sim() {
+      return built().sim;
+    },
+    get dataDir() {
+      return built().dataDir;
+    },
+    botEnv: () => botEnvFor(built().sim, built().dataDir),
+    startProcess: (env) => {
+      const p = startBotProcess(env);
+      started.push(p);
+      return p;
+    },
+  };
 }
