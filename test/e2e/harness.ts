@@ -288,10 +288,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
  * hook made). Hooks run in the order they are declared: declare `useWorld` before hooks that
  * arrange the world, and after hooks that must outlive it (a database it uses).
  */
-export function useWorld(options: HarnessOptions | (() => HarnessOptions) = {}, lifetime: "suite" | "test" = "suite"): Harness {
+export function useWorld(options: HarnessOptions | (() => HarnessOptions | Promise<HarnessOptions>) = {}, lifetime: "suite" | "test" = "suite"): Harness {
   let current: Harness | undefined;
   const build = async () => {
-    current = await startHarness(typeof options === "function" ? options() : options);
+    current = await startHarness(typeof options === "function" ? await options() : options);
   };
   const tearDown = async () => {
     const h = current;
