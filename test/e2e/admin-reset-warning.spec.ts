@@ -7,7 +7,7 @@
  * `tenant.appDirectoryRoles`).
  */
 import assert from "node:assert/strict";
-import { ALL_GRAPH_ROLES, GRAPH_ROLES, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
+import { ALL_GRAPH_ROLES, GRAPH_ROLES, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { Verbs } from "../../src/cards/verbs.js";
 import { answerCard, cardText, lastConfirmCard } from "./cards.js";
 import { useWorld } from "./harness.js";
@@ -103,13 +103,7 @@ describe("e2e: a password reset the bot cannot do for admins is told before appr
 
   it("through the automation API (options.resetPassword): the approval card says the same before approval, and the audit entry has it", async () => {
     h.sim.tenant.appDirectoryRoles.set(h.sim.clientId, ["User Administrator"]);
-    const token = await h.apiToken(SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET);
-    const answer = await h.api("POST", "/api/requests", {
-      token,
-      body: { selection: { users: [alice.userPrincipalName, dollar.userPrincipalName] }, reason: "Sentinel: admin phished", incident: { source: "Microsoft Sentinel", id: "4712", title: "Admin phished" }, options: { resetPassword: true }, idempotencyKey: `admin-reset-${Date.now()}` },
-    });
-    assert.equal(answer.status, 202, JSON.stringify(answer.body));
-    const requestId = (answer.body as { requestId: string }).requestId;
+    const requestId = await h.proposeAsSentinel({ selection: { users: [alice.userPrincipalName, dollar.userPrincipalName] }, reason: "Sentinel: admin phished", incident: { source: "Microsoft Sentinel", id: "4712", title: "Admin phished" }, options: { resetPassword: true }, idempotencyKey: `admin-reset-${Date.now()}` });
     await h.bot.idle();
     const text = cardText(lastConfirmCard(h, APPROVAL_CHANNEL).card);
     assert.ok(text.includes(requestId) && text.includes("1 of these users holds an admin role (Backup Service Account)") && text.includes("Privileged Authentication Administrator"), text);

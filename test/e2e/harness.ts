@@ -7,6 +7,8 @@ import type { AuditEntry } from "../../src/audit/audit-log.js";
 import { readConfig } from "../../src/config.js";
 import { startBot, type RunningBot, type StartOptions } from "../../src/index.js";
 import {
+  SENTINEL_APP_ID,
+  SENTINEL_CLIENT_SECRET,
   startSimulator,
   WELL_KNOWN,
   type SimulatorOptions,
@@ -64,6 +66,11 @@ export interface Harness {
   apiToken(appId: string, clientSecret: string): Promise<string>;
   /** Calls the bot's automation API. */
   api(method: "GET" | "POST", path: string, options?: Parameters<typeof callApi>[3]): Promise<ApiAnswer>;
+  /**
+   * The Sentinel playbook (an automation app with the proposer role) proposes a request through
+   * the API (POST /api/requests with `body`); fails unless it is accepted (202); resolves with its ID.
+   */
+  proposeAsSentinel(body: Record<string, unknown>): Promise<string>;
   /** The audit entries of one request, oldest first (read as they are now: call `bot.idle()` first to see all). */
   auditOf(requestId: string): Promise<AuditEntry[]>;
   /** The request.created audit entry of a request, if there is one yet. */
@@ -244,6 +251,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     lastText: (where) => connector.texts(typeof where === "string" ? personal(where).id : where.id).at(-1) ?? "",
     apiToken: (appId, clientSecret) => entraToken(sim, appId, clientSecret, `api://${sim.clientId}/.default`),
     api: (method, path, apiOptions) => callApi(bot.url, method, path, apiOptions),
+    proposeAsSentinel: async (body) => {
+      const token = await entraToken(sim, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${sim.clientId}/.default`);
+      const answer = await callApi(bot.url, "POST", "/api/requests", { token, body });
+      if (answer.status !== 202) throw new Error(`the proposal was answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      return (answer.body as { requestId: string }).requestId;
+    },
     auditOf,
     created: async (requestId) => (await auditOf(requestId)).find((e) => e.action === "request.created"),
     close: async () => {

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { Verbs } from "../../src/cards/verbs.js";
-import { HOSTILE_IPV4, recordSignIn, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, WELL_KNOWN, type SimUser } from "@teams-revoke-bot/graph-simulator";
+import { HOSTILE_IPV4, recordSignIn, WELL_KNOWN, type SimUser } from "@teams-revoke-bot/graph-simulator";
 import { inThread } from "../fakes/activities.js";
 import { actionTitles, answerMessage, cardText, lastCardWithVerb, lastConfirmCard, storedRequest, waitForState, type CardJson } from "./cards.js";
 import { useWorld, type Harness } from "./harness.js";
@@ -60,19 +60,13 @@ describe("e2e: revoke ip selects successful sign-ins only (a password spray does
   });
 
   it("API: the same spray does not put the responders in an ip selection; the approval card shows the attempts", async () => {
-    const token = await h.apiToken(SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET);
     const since = new Date(Date.now() - 24 * 3_600_000).toISOString();
-    const res = await h.api("POST", "/api/requests", {
-      token,
-      body: {
-        selection: { ip: HOSTILE_IPV4, since },
-        reason: "password spray from the incident address",
-        incident: { source: "Microsoft Sentinel", id: "4712", title: "Password spray against the SOC" },
-        idempotencyKey: `spray-${Date.now()}`,
-      },
+    const requestId = await h.proposeAsSentinel({
+      selection: { ip: HOSTILE_IPV4, since },
+      reason: "password spray from the incident address",
+      incident: { source: "Microsoft Sentinel", id: "4712", title: "Password spray against the SOC" },
+      idempotencyKey: `spray-${Date.now()}`,
     });
-    assert.equal(res.status, 202, JSON.stringify(res.body));
-    const { requestId } = res.body as { requestId: string };
     const stored = await storedRequest(h, requestId);
     const targetIds = new Set((stored?.targets ?? []).map((t) => t.id.toLowerCase()));
     assert.ok(targetIds.has(alice.id.toLowerCase()));

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { formatTime } from "../../src/cards/format.js";
 import { Verbs } from "../../src/cards/verbs.js";
-import { HOSTILE_IPV4, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
+import { HOSTILE_IPV4, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { cardText, lastConfirmCard, storedRequest, waitForCardText } from "./cards.js";
 import { useWorld } from "./harness.js";
 
@@ -86,19 +86,13 @@ describe("e2e: every card and audit post says what is being approved (issue 21)"
   });
 
   it("API: an ip selection with its start time and incident is titled with the time in the cards' format", async () => {
-    const token = await h.apiToken(SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET);
     const since = new Date(Date.now() - 20 * 3_600_000).toISOString();
-    const res = await h.api("POST", "/api/requests", {
-      token,
-      body: {
-        selection: { ip: HOSTILE_IPV4, since },
-        reason: "password spray from the incident address",
-        incident: { source: "Microsoft Sentinel", id: "4712", title: "Password spray against the SOC" },
-        idempotencyKey: `titles-${Date.now()}`,
-      },
+    const requestId = await h.proposeAsSentinel({
+      selection: { ip: HOSTILE_IPV4, since },
+      reason: "password spray from the incident address",
+      incident: { source: "Microsoft Sentinel", id: "4712", title: "Password spray against the SOC" },
+      idempotencyKey: `titles-${Date.now()}`,
     });
-    assert.equal(res.status, 202, JSON.stringify(res.body));
-    const { requestId } = res.body as { requestId: string };
     const n = (await storedRequest(h, requestId))?.targets.length ?? 0;
     const text = cardText(lastConfirmCard(h, APPROVALS).card);
     assert.ok(text.includes(`Revoke sessions of the ${n} users who signed in from ${HOSTILE_IPV4} since ${formatTime(since)}?`), text);
