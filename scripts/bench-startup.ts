@@ -10,12 +10,13 @@
  * (APPLICATIONINSIGHTS_CONNECTION_STRING) against the Graph simulator's Application Insights
  * ingestion on 127.0.0.1 (the local stand-in; nothing leaves the machine).
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startSimulator } from "@teams-revoke-bot/graph-simulator";
+import { startBuiltBot } from "../test/support/built-bot.js";
+import { freePort } from "../test/support/free-port.js";
 import { startFlags } from "./start-flags.js";
 
 const ROOT = resolve(__dirname, "..");
@@ -26,18 +27,6 @@ function parseRuns(argv: readonly string[]): number {
   const n = Number(argv[i + 1]);
   if (!Number.isInteger(n) || n < 1 || n > 50) throw new Error("--runs takes a whole number from 1 to 50");
   return n;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      probe.close(() => resolvePort(port));
-    });
-  });
 }
 
 function rssOf(pid: number): number {
@@ -54,44 +43,15 @@ interface Variant {
 
 async function oneRun(extraEnv: Record<string, string>): Promise<{ startMs: number; idleRss: number }> {
   const dir = mkdtempSync(join(tmpdir(), "bench-startup-"));
-  const port = await freePort();
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "",
-    PORT: String(port),
-    ALLOW_UNAUTHENTICATED: "true",
-    REVOKER_GROUP_IDS: "20000000-0000-4000-8000-000000000001",
-    APPROVER_GROUP_IDS: "20000000-0000-4000-8000-000000000002",
-    AZURE_TENANT_ID: "00000000-0000-4000-8000-0000000000aa",
-    AZURE_CLIENT_ID: "00000000-0000-4000-8000-0000000000bb",
-    AZURE_CLIENT_SECRET: "not-used-before-healthz",
-    DATABASE_URL: `sqlite:${join(dir, "bot.db")}`,
-    LOG_LEVEL: "warn",
-    ...extraEnv,
-  };
-  const started = performance.now();
-  const child = spawn(process.execPath, [...startFlags(), join(ROOT, "dist", "index.js")], { env, stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   try {
-    let startMs = 0;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`the bot exited with ${child.exitCode}: ${stderr}`);
-      if (performance.now() - started > 30_000) throw new Error(`no answer on /healthz within 30 s: ${stderr}`);
-      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) {
-        startMs = performance.now() - started;
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 5));
+    const bot = await startBuiltBot({ entry: join(ROOT, "dist", "index.js"), nodeArgs: startFlags(), dataDir: dir, env: extraEnv, pollMs: 5 });
+    try {
+      await new Promise((r) => setTimeout(r, 2000));
+      return { startMs: bot.startMs, idleRss: rssOf(bot.child.pid ?? 0) };
+    } finally {
+      await bot.stop();
     }
-    await new Promise((r) => setTimeout(r, 2000));
-    return { startMs, idleRss: rssOf(child.pid ?? 0) };
   } finally {
-    child.kill("SIGKILL");
-    await new Promise((r) => child.once("exit", r));
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -7,12 +7,10 @@
  * `tenant.appDirectoryRoles`).
  */
 import assert from "node:assert/strict";
-import { ALL_GRAPH_ROLES, GRAPH_ROLES, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
-import { callApi, entraToken } from "../support/api-client.js";
+import { ALL_GRAPH_ROLES, GRAPH_ROLES, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { Verbs } from "../../src/cards/verbs.js";
-import { inThread, installActivity, type TeamsConversation } from "../fakes/activities.js";
 import { answerCard, cardText, lastConfirmCard } from "./cards.js";
-import { startHarness, type Harness } from "./harness.js";
+import { useWorld } from "./harness.js";
 
 const APPROVAL_CHANNEL = "19:secops-audit@thread.tacv2";
 const { alice, dollar } = WELL_KNOWN;
@@ -20,18 +18,7 @@ const ADMIN_SET = `revoke user ${alice.userPrincipalName} ${dollar.userPrincipal
 
 describe("e2e: a password reset the bot cannot do for admins is told before approval", function () {
   this.timeout(90_000);
-  let h: Harness;
-  let channel: TeamsConversation;
-
-  beforeEach(async () => {
-    h = await startHarness({ env: { AUDIT_CHANNEL_ID: APPROVAL_CHANNEL } });
-    channel = h.channel("secops-audit");
-    assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), channel))).status, 200);
-  });
-
-  afterEach(async () => {
-    await h.close();
-  });
+  const h = useWorld({ env: { AUDIT_CHANNEL_ID: APPROVAL_CHANNEL }, installedIn: ["secops-audit"] }, "test");
 
   /** Val asks; the pending cards (the requester's and the approval channel's) and the request.created entry. */
   async function ask(command: string) {
@@ -39,7 +26,7 @@ describe("e2e: a password reset the bot cannot do for admins is told before appr
     const mine = lastConfirmCard(h, h.personal("val").id);
     const shared = lastConfirmCard(h, APPROVAL_CHANNEL);
     await h.bot.idle();
-    const created = (await h.auditEntries()).find((e) => e.requestId === mine.requestId && e.action === "request.created");
+    const created = await h.created(mine.requestId);
     assert.ok(created !== undefined, "request.created was audited");
     return { mine, shared, created, requestId: mine.requestId };
   }
@@ -71,7 +58,7 @@ describe("e2e: a password reset the bot cannot do for admins is told before appr
 
     // The roles change afterwards: the card shows what was frozen with the request.
     h.sim.tenant.appDirectoryRoles.set(h.sim.clientId, ["Privileged Authentication Administrator"]);
-    const refreshed = answerCard((await h.click("riley", Verbs.refresh, { requestId }, shared.call.id, inThread(channel, shared.call.id))).body);
+    const refreshed = answerCard((await h.clickInThread("riley", Verbs.refresh, { requestId }, shared.call)).body);
     assert.ok(cardText(refreshed).includes("1 of these users holds an admin role (Backup Service Account)"), cardText(refreshed));
   });
 
@@ -116,17 +103,11 @@ describe("e2e: a password reset the bot cannot do for admins is told before appr
 
   it("through the automation API (options.resetPassword): the approval card says the same before approval, and the audit entry has it", async () => {
     h.sim.tenant.appDirectoryRoles.set(h.sim.clientId, ["User Administrator"]);
-    const token = await entraToken(h.sim, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
-    const answer = await callApi(h.bot.url, "POST", "/api/requests", {
-      token,
-      body: { selection: { users: [alice.userPrincipalName, dollar.userPrincipalName] }, reason: "Sentinel: admin phished", incident: { source: "Microsoft Sentinel", id: "4712", title: "Admin phished" }, options: { resetPassword: true }, idempotencyKey: `admin-reset-${Date.now()}` },
-    });
-    assert.equal(answer.status, 202, JSON.stringify(answer.body));
-    const requestId = (answer.body as { requestId: string }).requestId;
+    const requestId = await h.proposeAsSentinel({ selection: { users: [alice.userPrincipalName, dollar.userPrincipalName] }, reason: "Sentinel: admin phished", incident: { source: "Microsoft Sentinel", id: "4712", title: "Admin phished" }, options: { resetPassword: true }, idempotencyKey: `admin-reset-${Date.now()}` });
     await h.bot.idle();
     const text = cardText(lastConfirmCard(h, APPROVAL_CHANNEL).card);
     assert.ok(text.includes(requestId) && text.includes("1 of these users holds an admin role (Backup Service Account)") && text.includes("Privileged Authentication Administrator"), text);
-    const created = (await h.auditEntries()).find((e) => e.requestId === requestId && e.action === "request.created");
+    const created = await h.created(requestId);
     assert.equal((created?.details.passwordResetRoles as Record<string, unknown> | undefined)?.adminCount, 1, JSON.stringify(created?.details));
   });
 

@@ -6,11 +6,10 @@
 import assert from "node:assert/strict";
 import BetterSqlite3 from "better-sqlite3";
 import { PAYROLL_APP_ID, PAYROLL_CLIENT_SECRET, REPORTING_APP_ID, REPORTING_CLIENT_SECRET, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, WELL_KNOWN, decodeJwt } from "@teams-revoke-bot/graph-simulator";
-import { installActivity } from "../fakes/activities.js";
-import { callApi, entraToken, type ApiAnswer } from "../support/api-client.js";
+import type { ApiAnswer } from "../support/api-client.js";
 import { testDialects, type TestDatabase } from "../support/databases.js";
 import { cardText, lastConfirmCard } from "./cards.js";
-import { startHarness, type Harness } from "./harness.js";
+import { useWorld, type Harness } from "./harness.js";
 
 const APPROVAL = "19:soc-approvals@thread.tacv2";
 const { alice, bob, oneil } = WELL_KNOWN;
@@ -35,23 +34,23 @@ function newCards(h: Harness, conversationId: string): number {
 for (const dialect of testDialects()) {
   describe(`e2e: the pending cap holds under concurrency (${dialect.name})`, function () {
     this.timeout(60_000);
-    let h: Harness;
-    let database: TestDatabase;
-
+    let database: TestDatabase | undefined;
     before(async () => {
       database = await dialect.create();
-      h = await startHarness({ env: { APPROVAL_CHANNEL_ID: APPROVAL, MAX_PENDING_PER_REQUESTER: "2", API_REQUESTS_PER_MINUTE: "100", DATABASE_URL: database.url } });
-      assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), h.channel("soc-approvals")))).status, 200);
     });
+    const h = useWorld(() => {
+      assert.ok(database !== undefined, "the database is made before the world");
+      return { env: { APPROVAL_CHANNEL_ID: APPROVAL, MAX_PENDING_PER_REQUESTER: "2", API_REQUESTS_PER_MINUTE: "100", DATABASE_URL: database.url }, installedIn: ["soc-approvals"] };
+    });
+    // Declared after the world: it is dropped once the bot is closed.
     after(async () => {
-      await h?.close();
       await database?.drop();
     });
 
     it("API: five concurrent proposals of one app with MAX_PENDING_PER_REQUESTER=2 make two requests and two cards; three get 429, audited", async () => {
-      const token = await entraToken(h.sim, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
+      const token = await h.apiToken(SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET);
       const before = newCards(h, APPROVAL);
-      const answers = await Promise.all(Array.from({ length: 5 }, () => callApi(h.bot.url, "POST", "/api/requests", { token, body: proposal({ users: [alice.userPrincipalName] }) })));
+      const answers = await Promise.all(Array.from({ length: 5 }, () => h.api("POST", "/api/requests", { token, body: proposal({ users: [alice.userPrincipalName] }) })));
       const accepted = answers.filter((a) => a.status === 202);
       assert.equal(accepted.length, 2, JSON.stringify(answers.map((a) => [a.status, a.body?.type])));
       for (const a of answers.filter((x) => x.status !== 202)) assertProblem(a, 429, "too-many-pending");
@@ -86,32 +85,25 @@ async function startOfAMinute(): Promise<void> {
 
 describe("e2e: apps without a role cannot grow the audit log or the log without bound", function () {
   this.timeout(120_000);
-  let h: Harness;
   const logLines: string[] = [];
-
-  before(async () => {
-    // Proposals: 3 per minute per app; reads: ten times that.
-    h = await startHarness({ env: { APPROVAL_CHANNEL_ID: APPROVAL, API_REQUESTS_PER_MINUTE: "3" }, logLines });
-  });
-  after(async () => {
-    await h?.close();
-  });
+  // Proposals: 3 per minute per app; reads: ten times that.
+  const h = useWorld({ env: { APPROVAL_CHANNEL_ID: APPROVAL, API_REQUESTS_PER_MINUTE: "3" }, logLines });
 
   it("rate before audit: an app without the role gets 403 for its rate, then 429 without an audit entry; its refusals are budgeted per minute", async () => {
     await startOfAMinute();
-    const payroll = await entraToken(h.sim, PAYROLL_APP_ID, PAYROLL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
+    const payroll = await h.apiToken(PAYROLL_APP_ID, PAYROLL_CLIENT_SECRET);
     const actor = `app:${PAYROLL_APP_ID}`;
     const audited = async () => (await h.auditEntries()).filter((e) => e.action === "request.refused" && e.actor?.aadObjectId === actor).length;
 
     const posts = [];
-    for (let i = 0; i < 8; i++) posts.push(await callApi(h.bot.url, "POST", "/api/requests", { token: payroll, body: proposal({ users: [alice.userPrincipalName] }) }));
+    for (let i = 0; i < 8; i++) posts.push(await h.api("POST", "/api/requests", { token: payroll, body: proposal({ users: [alice.userPrincipalName] }) }));
     assert.deepEqual(posts.map((p) => p.status), [403, 403, 403, 429, 429, 429, 429, 429]);
     assertProblem(posts[7], 429, "rate-limited");
     assert.equal(await audited(), 3, "only the calls within the rate are audited");
 
     // Reads are allowed 30 a minute: more than the 10 refusal entries one app may write a minute.
     const reads = [];
-    for (let i = 0; i < 25; i++) reads.push((await callApi(h.bot.url, "GET", "/api/requests/R-0000000000", { token: payroll })).status);
+    for (let i = 0; i < 25; i++) reads.push((await h.api("GET", "/api/requests/R-0000000000", { token: payroll })).status);
     assert.ok(reads.every((s) => s === 403), JSON.stringify(reads));
     assert.equal(await audited(), 10, "at most 10 refusal entries per app per minute");
     const budgetLines = logLines.filter((l) => l.includes("audit budget for this minute is spent"));
@@ -121,7 +113,7 @@ describe("e2e: apps without a role cannot grow the audit log or the log without 
   it("bad tokens: 300 calls write at most a dozen log lines (the first ten, then every hundredth)", async () => {
     const before = logLines.filter((l) => l.includes("API: token refused")).length;
     for (let i = 0; i < 300; i++) {
-      const res = await callApi(h.bot.url, "GET", "/api/requests/R-0000000000", { authorization: `Bearer e30.e30.${i}` });
+      const res = await h.api("GET", "/api/requests/R-0000000000", { authorization: `Bearer e30.e30.${i}` });
       assert.equal(res.status, 401);
     }
     const lines = logLines.filter((l) => l.includes("API: token refused")).length - before;
@@ -131,25 +123,18 @@ describe("e2e: apps without a role cannot grow the audit log or the log without 
 
 describe("e2e: no exception text reaches a caller", function () {
   this.timeout(60_000);
-  let h: Harness;
   const logLines: string[] = [];
-
-  before(async () => {
-    h = await startHarness({ env: { APPROVAL_CHANNEL_ID: APPROVAL }, logLines });
-  });
-  after(async () => {
-    await h?.close();
-  });
+  const h = useWorld({ env: { APPROVAL_CHANNEL_ID: APPROVAL }, logLines });
 
   it("a JWT header whose alg is not ASCII: 401 problem, not Node's header error", async () => {
     const header = Buffer.from(JSON.stringify({ alg: "RS256\u00e9\u2028", kid: "x" })).toString("base64url");
-    const res = await callApi(h.bot.url, "GET", "/api/requests/R-0000000000", { authorization: `Bearer ${header}.e30.c2ln` });
+    const res = await h.api("GET", "/api/requests/R-0000000000", { authorization: `Bearer ${header}.e30.c2ln` });
     assertProblem(res, 401, "invalid-token");
     assert.match(res.headers.get("www-authenticate") ?? "", /error="invalid_token"/);
   });
 
   it("a database failure: one problem+json 500 with a reference, on POST and GET; the details only in the log", async () => {
-    const token = await entraToken(h.sim, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
+    const token = await h.apiToken(SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET);
     const path = h.databaseUrl.slice("sqlite:".length);
     const db = new BetterSqlite3(path);
     try {
@@ -158,8 +143,8 @@ describe("e2e: no exception text reaches a caller", function () {
     } finally {
       db.close();
     }
-    const made = await callApi(h.bot.url, "POST", "/api/requests", { token, body: proposal({ users: [alice.userPrincipalName] }) });
-    const read = await callApi(h.bot.url, "GET", "/api/requests/R-0000000000", { token });
+    const made = await h.api("POST", "/api/requests", { token, body: proposal({ users: [alice.userPrincipalName] }) });
+    const read = await h.api("GET", "/api/requests/R-0000000000", { token });
     for (const res of [made, read]) {
       assertProblem(res, 500, "internal");
       const text = JSON.stringify(res.body);
@@ -172,15 +157,10 @@ describe("e2e: no exception text reaches a caller", function () {
 
 describe("e2e: app-only means idtyp=app, and each token version has its own issuer", function () {
   this.timeout(60_000);
-  let h: Harness;
+  const h = useWorld({ env: { APPROVAL_CHANNEL_ID: APPROVAL } });
   let sentinel: string;
-
   before(async () => {
-    h = await startHarness({ env: { APPROVAL_CHANNEL_ID: APPROVAL } });
-    sentinel = await entraToken(h.sim, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
-  });
-  after(async () => {
-    await h?.close();
+    sentinel = await h.apiToken(SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET);
   });
 
   const claimsOf = (token: string): Record<string, unknown> => {
@@ -188,12 +168,12 @@ describe("e2e: app-only means idtyp=app, and each token version has its own issu
     assert.ok(decoded !== undefined);
     return decoded.payload;
   };
-  const read = (token: string) => callApi(h.bot.url, "GET", "/api/requests/R-0000000000", { token });
+  const read = (token: string) => h.api("GET", "/api/requests/R-0000000000", { token });
 
   it("incident.url must be an https URI as RFC 3986 writes one: a space, angle brackets, quotes, non-ASCII or a bad escape are 400", async () => {
     for (const url of ["https://portal.azure.com/a b", "https://portal.azure.com/<script>", 'https://portal.azure.com/"x"', "https://pörtal.azure.com/", "https://portal.azure.com/%zz", "https:///nohost"]) {
       h.sim.clearRequests();
-      const res = await callApi(h.bot.url, "POST", "/api/requests", { token: sentinel, body: proposal({ users: [alice.userPrincipalName] }, { incident: { ...incident, url } }) });
+      const res = await h.api("POST", "/api/requests", { token: sentinel, body: proposal({ users: [alice.userPrincipalName] }, { incident: { ...incident, url } }) });
       assertProblem(res, 400, "invalid-body");
       assert.deepEqual((res.body.errors as Array<{ field: string }>).map((e) => e.field), ["incident.url"], url);
       assert.equal(h.sim.requests.filter((r) => r.path.startsWith("/v1.0")).length, 0);
@@ -201,9 +181,9 @@ describe("e2e: app-only means idtyp=app, and each token version has its own issu
   });
 
   it("the approval card shows the incident link's host next to its title", async () => {
-    assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), h.channel("soc-approvals")))).status, 200);
+    await h.install("soc-approvals");
     const url = "https://contoso-soc.example/incidents/4711?tab=entities";
-    const res = await callApi(h.bot.url, "POST", "/api/requests", { token: sentinel, body: proposal({ users: [alice.userPrincipalName] }, { incident: { ...incident, url } }) });
+    const res = await h.api("POST", "/api/requests", { token: sentinel, body: proposal({ users: [alice.userPrincipalName] }, { incident: { ...incident, url } }) });
     assert.equal(res.status, 202, JSON.stringify(res.body));
     const text = cardText(lastConfirmCard(h, APPROVAL).card);
     assert.ok(text.includes(`(${url}), a link to contoso-soc.example`), text);
@@ -229,7 +209,7 @@ describe("e2e: app-only means idtyp=app, and each token version has its own issu
     assert.ok(app !== undefined);
     (app as { requestedAccessTokenVersion?: 1 | 2 | null }).requestedAccessTokenVersion = 2;
     try {
-      const v2 = claimsOf(await entraToken(h.sim, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`));
+      const v2 = claimsOf(await h.apiToken(SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET));
       assert.equal(v2.iss, v2Issuer);
       assertProblem(await read(h.sim.signAsEntra(v2)), 404, "not-found");
       const res = await read(h.sim.signAsEntra({ ...v2, iss: v1Issuer }));
@@ -243,25 +223,19 @@ describe("e2e: app-only means idtyp=app, and each token version has its own issu
 
 describe("e2e: cancel app, the emergency stop for one automation app", function () {
   this.timeout(60_000);
-  let h: Harness;
+  const h = useWorld({ env: { APPROVAL_CHANNEL_ID: APPROVAL, MAX_PENDING_PER_REQUESTER: "10" }, installedIn: ["soc-approvals"] });
   let sentinel: string;
-
   before(async () => {
-    h = await startHarness({ env: { APPROVAL_CHANNEL_ID: APPROVAL, MAX_PENDING_PER_REQUESTER: "10" } });
-    assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), h.channel("soc-approvals")))).status, 200);
-    sentinel = await entraToken(h.sim, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
-  });
-  after(async () => {
-    await h?.close();
+    sentinel = await h.apiToken(SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET);
   });
 
   async function propose(): Promise<string> {
-    const res = await callApi(h.bot.url, "POST", "/api/requests", { token: sentinel, body: proposal({ users: [alice.userPrincipalName, bob.userPrincipalName] }) });
+    const res = await h.api("POST", "/api/requests", { token: sentinel, body: proposal({ users: [alice.userPrincipalName, bob.userPrincipalName] }) });
     assert.equal(res.status, 202, JSON.stringify(res.body));
     return res.body.requestId as string;
   }
-  const stateOf = async (id: string) => (await callApi(h.bot.url, "GET", `/api/requests/${id}`, { token: sentinel })).body.state as string;
-  const lastReply = (key: "val" | "riley") => h.connector.texts(h.personal(key).id).at(-1) ?? "";
+  const stateOf = async (id: string) => (await h.api("GET", `/api/requests/${id}`, { token: sentinel })).body.state as string;
+  const lastReply = (key: "val" | "riley") => h.lastText(key);
 
   it("a revoker who is no approver is refused (audited); an approver rejects every pending request of the app by name, then by ID; a person's request stays", async () => {
     const first = [await propose(), await propose()];
@@ -278,7 +252,7 @@ describe("e2e: cancel app, the emergency stop for one automation app", function 
     const reply = lastReply("riley");
     assert.ok(first.every((id) => reply.includes(id)) && /2 pending requests of Contoso Sentinel Playbook/.test(reply), reply);
     for (const id of first) assert.equal(await stateOf(id), "rejected");
-    const read = await callApi(h.bot.url, "GET", `/api/requests/${first[0]}`, { token: sentinel });
+    const read = await h.api("GET", `/api/requests/${first[0]}`, { token: sentinel });
     assert.equal(read.body.decision.outcome, "rejected");
     assert.match(read.body.decision.comment as string, /Emergency stop/);
     const entries = (await h.auditEntries()).filter((e) => e.action === "request.rejected" && first.includes(e.requestId ?? ""));
@@ -287,7 +261,7 @@ describe("e2e: cancel app, the emergency stop for one automation app", function 
     const later = await propose();
     assert.equal((await h.say("riley", `cancel app ${SENTINEL_APP_ID.toUpperCase()}`)).status, 200);
     assert.equal(await stateOf(later), "rejected");
-    const chat = await callApi(h.bot.url, "GET", `/api/requests/${chatId}`, { token: await entraToken(h.sim, REPORTING_APP_ID, REPORTING_CLIENT_SECRET, `api://${h.sim.clientId}/.default`) });
+    const chat = await h.api("GET", `/api/requests/${chatId}`, { token: await h.apiToken(REPORTING_APP_ID, REPORTING_CLIENT_SECRET) });
     assert.equal(chat.body.state, "pending", "a person's request is not the app's");
 
     assert.equal((await h.say("riley", "cancel app Contoso Sentinel Playbook")).status, 200);
@@ -297,30 +271,23 @@ describe("e2e: cancel app, the emergency stop for one automation app", function 
 
 describe("e2e: an idempotency key is not taken over while its first call still works", function () {
   this.timeout(60_000);
-  let h: Harness;
-
-  before(async () => {
-    // Claims go stale after 1 s here (120 s in production); Graph answers after 2.5 s.
-    h = await startHarness({ env: { APPROVAL_CHANNEL_ID: APPROVAL }, apiIdempotencyStaleMs: 1000 });
-    assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), h.channel("soc-approvals")))).status, 200);
-  });
-  after(async () => {
-    h?.sim.setLatency(0);
-    await h?.close();
-  });
+  // Declared before the world: Graph is fast again before the bot is closed.
+  after(() => h.sim.setLatency(0));
+  // Claims go stale after 1 s here (120 s in production); Graph answers after 2.5 s.
+  const h = useWorld({ env: { APPROVAL_CHANNEL_ID: APPROVAL }, apiIdempotencyStaleMs: 1000, installedIn: ["soc-approvals"] });
 
   it("a retry during a slow first call gets 409, not a second request; after it, the retry gets the first call's request", async () => {
-    const token = await entraToken(h.sim, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
+    const token = await h.apiToken(SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET);
     const body = proposal({ users: [oneil.userPrincipalName] });
     h.sim.setLatency(2500);
-    const first = callApi(h.bot.url, "POST", "/api/requests", { token, body });
+    const first = h.api("POST", "/api/requests", { token, body });
     await new Promise((r) => setTimeout(r, 1800));
-    const retry = await callApi(h.bot.url, "POST", "/api/requests", { token, body });
+    const retry = await h.api("POST", "/api/requests", { token, body });
     assertProblem(retry, 409, "idempotency-key-in-use");
     const made = await first;
     h.sim.setLatency(0);
     assert.equal(made.status, 202, JSON.stringify(made.body));
-    const replay = await callApi(h.bot.url, "POST", "/api/requests", { token, body });
+    const replay = await h.api("POST", "/api/requests", { token, body });
     assert.equal(replay.status, 202);
     assert.equal(replay.body.requestId, made.body.requestId);
     const created = (await h.auditEntries()).filter((e) => e.action === "request.created");

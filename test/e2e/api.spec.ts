@@ -12,10 +12,9 @@ import {
   WELL_KNOWN,
   decodeJwt,
 } from "@teams-revoke-bot/graph-simulator";
-import { installActivity, type TeamsConversation } from "../fakes/activities.js";
-import { callApi, entraToken, type ApiAnswer } from "../support/api-client.js";
+import { entraToken, type ApiAnswer } from "../support/api-client.js";
 import { cardText, lastConfirmCard } from "./cards.js";
-import { startHarness, type Harness } from "./harness.js";
+import { useWorld, type Harness } from "./harness.js";
 
 /** The approval channel: APPROVAL_CHANNEL_ID in these tests. */
 const APPROVAL = "19:soc-approvals@thread.tacv2";
@@ -44,25 +43,15 @@ function graphCalls(h: Harness): number {
   return h.sim.requests.filter((r) => r.path.startsWith("/v1.0")).length;
 }
 
-async function installIn(h: Harness, channel: TeamsConversation): Promise<void> {
-  assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), channel))).status, 200);
-}
-
 describe("e2e: the automation API (POST/GET /api/requests)", function () {
   this.timeout(40_000);
-  let h: Harness;
+  const h = useWorld({ env: { APPROVAL_CHANNEL_ID: APPROVAL, PROTECTED_USER_IDS: breakglass.id, MAX_PENDING_PER_REQUESTER: "50", API_REQUESTS_PER_MINUTE: "1000" }, installedIn: ["soc-approvals"] });
   let sentinel: string;
   let reporting: string;
-  const api = (method: "GET" | "POST", path: string, options: Parameters<typeof callApi>[3] = {}) => callApi(h.bot.url, method, path, options);
 
   before(async () => {
-    h = await startHarness({ env: { APPROVAL_CHANNEL_ID: APPROVAL, PROTECTED_USER_IDS: breakglass.id, MAX_PENDING_PER_REQUESTER: "50", API_REQUESTS_PER_MINUTE: "1000" } });
-    await installIn(h, h.channel("soc-approvals"));
-    sentinel = await entraToken(h.sim, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
-    reporting = await entraToken(h.sim, REPORTING_APP_ID, REPORTING_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
-  });
-  after(async () => {
-    await h.close();
+    sentinel = await h.apiToken(SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET);
+    reporting = await h.apiToken(REPORTING_APP_ID, REPORTING_CLIENT_SECRET);
   });
 
   describe("tokens", () => {
@@ -71,7 +60,7 @@ describe("e2e: the automation API (POST/GET /api/requests)", function () {
     async function refused(authorization: string | undefined, status: 401 | 403, says: RegExp): Promise<ApiAnswer> {
       h.sim.clearRequests();
       const before = (await h.auditEntries()).length;
-      const res = await api("POST", "/api/requests", authorization === undefined ? { body: body() } : { authorization, body: body() });
+      const res = await h.api("POST", "/api/requests", authorization === undefined ? { body: body() } : { authorization, body: body() });
       assertProblem(res, status, status === 401 ? "invalid-token" : "missing-role");
       assert.match(res.body.detail, says);
       assert.equal(graphCalls(h), 0, "no Graph call before the token and its role are checked");
@@ -130,7 +119,7 @@ describe("e2e: the automation API (POST/GET /api/requests)", function () {
     });
 
     it("no role: an app of the tenant without Revocation.Request gets 403, audited with its app ID", async () => {
-      const payroll = await entraToken(h.sim, PAYROLL_APP_ID, PAYROLL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
+      const payroll = await h.apiToken(PAYROLL_APP_ID, PAYROLL_CLIENT_SECRET);
       assert.equal(claimsOf(payroll).roles, undefined, "Entra leaves roles out when none was granted");
       await refused(`Bearer ${payroll}`, 403, /Revocation\.Request/);
       const last = (await h.auditEntries()).at(-1);
@@ -146,11 +135,11 @@ describe("e2e: the automation API (POST/GET /api/requests)", function () {
       const saved = app.requestedAccessTokenVersion;
       try {
         (app as { requestedAccessTokenVersion?: 1 | 2 | null }).requestedAccessTokenVersion = 2;
-        const v2 = await entraToken(h.sim, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
+        const v2 = await h.apiToken(SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET);
         const claims = claimsOf(v2);
         assert.equal(claims.ver, "2.0");
         assert.equal(claims.aud, h.sim.clientId);
-        const res = await api("GET", "/api/requests/R-0000000000", { token: v2 });
+        const res = await h.api("GET", "/api/requests/R-0000000000", { token: v2 });
         assertProblem(res, 404, "not-found");
       } finally {
         (app as { requestedAccessTokenVersion?: 1 | 2 | null }).requestedAccessTokenVersion = saved;
@@ -186,7 +175,7 @@ describe("e2e: the automation API (POST/GET /api/requests)", function () {
     for (const c of cases) {
       it(c.what, async () => {
         h.sim.clearRequests();
-        const res = await api("POST", "/api/requests", { token: sentinel, body: c.body });
+        const res = await h.api("POST", "/api/requests", { token: sentinel, body: c.body });
         assertProblem(res, 400, "invalid-body");
         const fields = (res.body.errors as Array<{ field: string; message: string }>).map((e) => e.field);
         for (const f of c.fields) assert.ok(fields.includes(f), `${f} named in ${JSON.stringify(res.body.errors)}`);
@@ -195,13 +184,13 @@ describe("e2e: the automation API (POST/GET /api/requests)", function () {
     }
 
     it("not JSON: 415; malformed JSON or an array: 400", async () => {
-      assertProblem(await api("POST", "/api/requests", { token: sentinel, rawBody: "a=b", contentType: "application/x-www-form-urlencoded" }), 415, "unsupported-media-type");
-      assertProblem(await api("POST", "/api/requests", { token: sentinel, rawBody: "{not json" }), 400, "invalid-body");
-      assertProblem(await api("POST", "/api/requests", { token: sentinel, rawBody: "[]" }), 400, "invalid-body");
+      assertProblem(await h.api("POST", "/api/requests", { token: sentinel, rawBody: "a=b", contentType: "application/x-www-form-urlencoded" }), 415, "unsupported-media-type");
+      assertProblem(await h.api("POST", "/api/requests", { token: sentinel, rawBody: "{not json" }), 400, "invalid-body");
+      assertProblem(await h.api("POST", "/api/requests", { token: sentinel, rawBody: "[]" }), 400, "invalid-body");
     });
 
     it("named users the tenant does not have: 400 naming each, after Graph says so", async () => {
-      const res = await api("POST", "/api/requests", { token: sentinel, body: proposal({ users: [alice.userPrincipalName, "ghost@contoso.com"] }) });
+      const res = await h.api("POST", "/api/requests", { token: sentinel, body: proposal({ users: [alice.userPrincipalName, "ghost@contoso.com"] }) });
       assertProblem(res, 400, "invalid-body");
       assert.deepEqual(res.body.errors, [{ field: "selection.users[1]", message: "There is no user ghost@contoso.com in this tenant." }]);
     });
@@ -209,7 +198,7 @@ describe("e2e: the automation API (POST/GET /api/requests)", function () {
 
   describe("every selection: 202, the card in the approval channel with the incident, GET shows it pending", () => {
     async function proposes(selection: Record<string, unknown>, expectedIds: string[]) {
-      const res = await api("POST", "/api/requests", { token: sentinel, body: proposal(selection) });
+      const res = await h.api("POST", "/api/requests", { token: sentinel, body: proposal(selection) });
       assert.equal(res.status, 202, JSON.stringify(res.body));
       const { requestId, statusUrl } = res.body as { requestId: string; statusUrl: string };
       assert.equal(statusUrl, `/api/requests/${requestId}`);
@@ -221,7 +210,7 @@ describe("e2e: the automation API (POST/GET /api/requests)", function () {
       assert.ok(text.includes("Contoso Sentinel Playbook"), text);
       assert.ok(text.includes("proposed by automation"), text);
       assert.ok(text.includes("Automation proposed it and cannot approve it") && !text.includes("cancel R-"), text);
-      const read = await api("GET", `${statusUrl}?limit=200`, { token: sentinel });
+      const read = await h.api("GET", `${statusUrl}?limit=200`, { token: sentinel });
       assert.equal(read.status, 200, JSON.stringify(read.body));
       assert.equal(read.body.state, "pending");
       assert.equal(read.body.decision, null);
@@ -235,7 +224,7 @@ describe("e2e: the automation API (POST/GET /api/requests)", function () {
 
     it("users (breakglass left out as protected)", async () => {
       const id = await proposes({ users: [alice.userPrincipalName, bob.id, breakglass.userPrincipalName] }, [alice.id, bob.id]);
-      const read = await api("GET", `/api/requests/${id}`, { token: sentinel });
+      const read = await h.api("GET", `/api/requests/${id}`, { token: sentinel });
       assert.equal(read.body.excludedCount, 1);
     });
 
@@ -251,7 +240,7 @@ describe("e2e: the automation API (POST/GET /api/requests)", function () {
     });
 
     it("containment options: resetPassword and confirmCompromised are stored with the request and audited", async () => {
-      const res = await api("POST", "/api/requests", {
+      const res = await h.api("POST", "/api/requests", {
         token: sentinel,
         body: proposal({ users: [alice.userPrincipalName] }, { options: { resetPassword: true, confirmCompromised: true }, idempotencyKey: `containment-${Date.now()}` }),
       });
@@ -281,14 +270,14 @@ describe("e2e: the automation API (POST/GET /api/requests)", function () {
     it("the same key returns the same request (one card); the same key with another body is refused", async () => {
       const body = proposal({ users: [alice.userPrincipalName] });
       const cardsBefore = h.connector.in(APPROVAL).filter((c) => c.kind !== "update").length;
-      const first = await api("POST", "/api/requests", { token: sentinel, body });
+      const first = await h.api("POST", "/api/requests", { token: sentinel, body });
       assert.equal(first.status, 202);
-      const second = await api("POST", "/api/requests", { token: sentinel, body });
+      const second = await h.api("POST", "/api/requests", { token: sentinel, body });
       assert.equal(second.status, 202);
       assert.equal(second.body.requestId, first.body.requestId);
       assert.equal(second.headers.get("idempotent-replayed"), "true");
       assert.equal(h.connector.in(APPROVAL).filter((c) => c.kind !== "update").length, cardsBefore + 1, "one card for both calls");
-      const other = await api("POST", "/api/requests", { token: sentinel, body: { ...body, reason: "another reason" } });
+      const other = await h.api("POST", "/api/requests", { token: sentinel, body: { ...body, reason: "another reason" } });
       assertProblem(other, 422, "idempotency-key-reused");
       assert.equal(other.body.errors[0].field, "idempotencyKey");
       const created = (await h.auditEntries()).filter((e) => e.action === "request.created" && e.requestId === first.body.requestId);
@@ -298,32 +287,32 @@ describe("e2e: the automation API (POST/GET /api/requests)", function () {
 
   describe("reading", () => {
     it("unknown or malformed IDs: 404 problem; the reader app reads any request, the proposer only its own; bad query: 400", async () => {
-      assertProblem(await api("GET", "/api/requests/R-ZZZZZZZZZZ", { token: sentinel }), 404, "not-found");
-      assertProblem(await api("GET", "/api/requests/..%2F..%2Fetc", { token: sentinel }), 404, "not-found");
-      const made = await api("POST", "/api/requests", { token: sentinel, body: proposal({ users: [bob.userPrincipalName] }) });
+      assertProblem(await h.api("GET", "/api/requests/R-ZZZZZZZZZZ", { token: sentinel }), 404, "not-found");
+      assertProblem(await h.api("GET", "/api/requests/..%2F..%2Fetc", { token: sentinel }), 404, "not-found");
+      const made = await h.api("POST", "/api/requests", { token: sentinel, body: proposal({ users: [bob.userPrincipalName] }) });
       assert.equal(made.status, 202);
-      const read = await api("GET", made.body.statusUrl, { token: reporting });
+      const read = await h.api("GET", made.body.statusUrl, { token: reporting });
       assert.equal(read.status, 200);
       // A chat request is not the Sentinel app's: 404 for it, readable with Revocation.Read.
       assert.equal((await h.say("sam", `revoke user ${oneil.userPrincipalName} --reason "chat"`, h.channel("soc-approvals"))).status, 200);
       const chat = lastConfirmCard(h, APPROVAL);
-      assertProblem(await api("GET", `/api/requests/${chat.requestId}`, { token: sentinel }), 404, "not-found");
-      assert.equal((await api("GET", `/api/requests/${chat.requestId}`, { token: reporting })).status, 200);
-      const bad = await api("GET", `${made.body.statusUrl}?limit=0&page=2`, { token: sentinel });
+      assertProblem(await h.api("GET", `/api/requests/${chat.requestId}`, { token: sentinel }), 404, "not-found");
+      assert.equal((await h.api("GET", `/api/requests/${chat.requestId}`, { token: reporting })).status, 200);
+      const bad = await h.api("GET", `${made.body.statusUrl}?limit=0&page=2`, { token: sentinel });
       assertProblem(bad, 400, "invalid-body");
       assert.deepEqual(bad.body.errors.map((e: { field: string }) => e.field).sort(), ["limit", "page"]);
-      assertProblem(await api("GET", `${made.body.statusUrl}?cursor=bm9wZQ`, { token: sentinel }), 400, "invalid-body");
+      assertProblem(await h.api("GET", `${made.body.statusUrl}?cursor=bm9wZQ`, { token: sentinel }), 400, "invalid-body");
     });
   });
 
   describe("a card that cannot be posted", () => {
     it("withdraws its request and answers 502: nothing waits where no approver can see it", async () => {
       h.connector.failNext.push({ status: 403, when: (activity) => (activity.summary ?? "").endsWith("waiting for a decision.") });
-      const res = await api("POST", "/api/requests", { token: sentinel, body: proposal({ users: [alice.userPrincipalName] }) });
+      const res = await h.api("POST", "/api/requests", { token: sentinel, body: proposal({ users: [alice.userPrincipalName] }) });
       assertProblem(res, 502, "approval-post-failed");
       const requestId = /R-[0-9A-Z]{10}/.exec(res.body.detail as string)?.[0];
       assert.ok(requestId !== undefined, res.body.detail);
-      const read = await api("GET", `/api/requests/${requestId}`, { token: sentinel });
+      const read = await h.api("GET", `/api/requests/${requestId}`, { token: sentinel });
       assert.equal(read.body.state, "cancelled");
       assert.equal(read.body.decision.outcome, "withdrawn");
       const entries = (await h.auditEntries()).filter((e) => e.requestId === requestId).map((e) => e.action);
@@ -334,7 +323,7 @@ describe("e2e: the automation API (POST/GET /api/requests)", function () {
   describe("the full cycle", () => {
     it("Sentinel proposes; val (a revoker, no approver) cannot approve; riley approves on the card; GET shows every outcome, paged", async () => {
       const targets = [alice, bob, oneil];
-      const res = await api("POST", "/api/requests", { token: sentinel, body: proposal({ users: targets.map((t) => t.userPrincipalName) }, { options: { disable: false } }) });
+      const res = await h.api("POST", "/api/requests", { token: sentinel, body: proposal({ users: targets.map((t) => t.userPrincipalName) }, { options: { disable: false } }) });
       assert.equal(res.status, 202, JSON.stringify(res.body));
       const requestId = res.body.requestId as string;
       const card = lastConfirmCard(h, APPROVAL);
@@ -344,17 +333,17 @@ describe("e2e: the automation API (POST/GET /api/requests)", function () {
       const refused = await h.click("val", Verbs.approve, { requestId }, card.call.id, channel);
       assert.equal(refused.status, 200);
       assert.ok(cardText(refused.body).includes("Only members of an approver group"), cardText(refused.body));
-      assert.equal((await api("GET", `/api/requests/${requestId}`, { token: sentinel })).body.state, "pending");
+      assert.equal((await h.api("GET", `/api/requests/${requestId}`, { token: sentinel })).body.state, "pending");
 
       const approved = await h.click("riley", Verbs.approve, { requestId, comment: "confirmed with the incident" }, card.call.id, channel);
       assert.equal(approved.status, 200);
       assert.ok(cardText(approved.body).includes(`Approved by ${riley.displayName}`), cardText(approved.body));
       await h.bot.idle();
 
-      let read = await api("GET", `/api/requests/${requestId}`, { token: sentinel });
+      let read = await h.api("GET", `/api/requests/${requestId}`, { token: sentinel });
       for (let i = 0; i < 100 && read.body.state !== "completed"; i++) {
         await new Promise((r) => setTimeout(r, 100));
-        read = await api("GET", `/api/requests/${requestId}`, { token: sentinel });
+        read = await h.api("GET", `/api/requests/${requestId}`, { token: sentinel });
       }
       assert.equal(read.body.state, "completed", JSON.stringify(read.body.targets));
       assert.equal(read.body.decision.outcome, "approved");
@@ -369,7 +358,7 @@ describe("e2e: the automation API (POST/GET /api/requests)", function () {
       const seen: string[] = [];
       let path: string | undefined = `/api/requests/${requestId}?limit=1`;
       while (path !== undefined) {
-        const page: ApiAnswer = await api("GET", path, { token: sentinel });
+        const page: ApiAnswer = await h.api("GET", path, { token: sentinel });
         assert.equal(page.status, 200);
         assert.equal(page.body.targets.length, 1);
         for (const t of page.body.targets) {
@@ -394,34 +383,28 @@ describe("e2e: the automation API (POST/GET /api/requests)", function () {
 
 describe("e2e: the automation API's rate limit", function () {
   this.timeout(30_000);
-  let h: Harness;
-  before(async () => {
-    h = await startHarness({ env: { APPROVAL_CHANNEL_ID: APPROVAL, API_REQUESTS_PER_MINUTE: "2" } });
-  });
-  after(async () => {
-    await h.close();
-  });
+  const h = useWorld({ env: { APPROVAL_CHANNEL_ID: APPROVAL, API_REQUESTS_PER_MINUTE: "2" } });
 
   it("the third POST in a minute from one app gets 429 with Retry-After; another app is not held back", async () => {
-    const sentinel = await entraToken(h.sim, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
+    const sentinel = await h.apiToken(SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET);
     const bad = { selection: {} };
-    for (let i = 0; i < 2; i++) assertProblem(await callApi(h.bot.url, "POST", "/api/requests", { token: sentinel, body: bad }), 400, "invalid-body");
-    const limited = await callApi(h.bot.url, "POST", "/api/requests", { token: sentinel, body: bad });
+    for (let i = 0; i < 2; i++) assertProblem(await h.api("POST", "/api/requests", { token: sentinel, body: bad }), 400, "invalid-body");
+    const limited = await h.api("POST", "/api/requests", { token: sentinel, body: bad });
     assertProblem(limited, 429, "rate-limited");
     const retryAfter = Number(limited.headers.get("retry-after"));
     assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, String(retryAfter));
-    const reporting = await entraToken(h.sim, REPORTING_APP_ID, REPORTING_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
-    assertProblem(await callApi(h.bot.url, "POST", "/api/requests", { token: reporting, body: bad }), 403, "missing-role");
+    const reporting = await h.apiToken(REPORTING_APP_ID, REPORTING_CLIENT_SECRET);
+    assertProblem(await h.api("POST", "/api/requests", { token: reporting, body: bad }), 403, "missing-role");
   });
 
   it("without a reachable approval channel nothing is requested: 503 problem", async () => {
-    const reporting = await entraToken(h.sim, REPORTING_APP_ID, REPORTING_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
+    const reporting = await h.apiToken(REPORTING_APP_ID, REPORTING_CLIENT_SECRET);
     assert.ok(reporting.length > 0);
     // The Sentinel app is rate limited here; the Payroll app gets the role for this test.
     h.sim.tenant.assignAppRole(PAYROLL_APP_ID, h.sim.clientId, "Revocation.Request");
-    const payroll = await entraToken(h.sim, PAYROLL_APP_ID, PAYROLL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
+    const payroll = await h.apiToken(PAYROLL_APP_ID, PAYROLL_CLIENT_SECRET);
     h.sim.clearRequests();
-    const res = await callApi(h.bot.url, "POST", "/api/requests", { token: payroll, body: proposal({ users: [alice.userPrincipalName] }) });
+    const res = await h.api("POST", "/api/requests", { token: payroll, body: proposal({ users: [alice.userPrincipalName] }) });
     assertProblem(res, 503, "no-approval-channel");
     assert.equal(graphCalls(h), 0);
   });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { APPROVAL_ROWS, RESULT_ROWS } from "../../src/cards/present.js";
 import { Verbs } from "../../src/cards/verbs.js";
 import { WELL_KNOWN, type SimUser } from "@teams-revoke-bot/graph-simulator";
-import { inThread, installActivity, type TeamsConversation } from "../fakes/activities.js";
+import { inThread } from "../fakes/activities.js";
 import {
   actionTitles,
   answerCard,
@@ -16,7 +16,7 @@ import {
   storedRequest,
   waitForCardText,
 } from "./cards.js";
-import { startHarness, type Harness } from "./harness.js";
+import { useWorld, type Harness, type HarnessOptions } from "./harness.js";
 
 /** The approval (audit) channel: h.channel("secops-audit") names the same conversation. */
 const APPROVAL_CHANNEL = "19:secops-audit@thread.tacv2";
@@ -24,13 +24,8 @@ const COMMENT = "comment";
 
 const { alice, bob, oneil } = WELL_KNOWN;
 
-/** Installs the bot in the approval channel, so it knows the tenant's service URL. */
-async function installInApprovalChannel(h: Harness): Promise<TeamsConversation> {
-  const channel = h.channel("secops-audit");
-  assert.equal(channel.id, APPROVAL_CHANNEL);
-  assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), channel))).status, 200);
-  return channel;
-}
+/** The bot installed in the approval channel, so it knows the tenant's service URL. */
+const WITH_APPROVAL_CHANNEL: HarnessOptions = { env: { AUDIT_CHANNEL_ID: APPROVAL_CHANNEL }, installedIn: ["secops-audit"] };
 
 /** Generated (not well-known) members of the tenant with plain UPNs, in the tenant's order. */
 function generatedMembers(h: Harness, count: number): SimUser[] {
@@ -59,21 +54,14 @@ async function valAsks(h: Harness, upns: string[], reason = "credential stuffing
 
 async function auditFor(h: Harness, requestId: string) {
   await h.bot.idle();
-  return (await h.auditEntries()).filter((e) => e.requestId === requestId);
+  return h.auditOf(requestId);
 }
 
 describe("e2e: four-eyes approvals through the approval channel", function () {
   this.timeout(30_000);
-  let h: Harness;
-  let channel: TeamsConversation;
-
-  before(async () => {
-    h = await startHarness({ env: { AUDIT_CHANNEL_ID: APPROVAL_CHANNEL } });
-    channel = await installInApprovalChannel(h);
-  });
-  after(async () => {
-    await h.close();
-  });
+  const h = useWorld(WITH_APPROVAL_CHANNEL);
+  const channel = () => h.channel("secops-audit");
+  before(() => assert.equal(channel().id, APPROVAL_CHANNEL));
   beforeEach(() => {
     h.sim.clearRequests();
   });
@@ -115,7 +103,7 @@ describe("e2e: four-eyes approvals through the approval channel", function () {
 
     // Riley approves on the channel copy (a click in the card's thread), with a comment.
     const comment = "Confirmed with the users' manager; all three reported the phishing mail.";
-    const approved = await h.click("riley", Verbs.approve, { requestId, [COMMENT]: comment }, shared.call.id, inThread(channel, shared.call.id));
+    const approved = await h.clickInThread("riley", Verbs.approve, { requestId, [COMMENT]: comment }, shared.call);
     assert.equal(approved.status, 200);
     assert.ok(cardText(answerCard(approved.body)).includes(`Approved by ${WELL_KNOWN.riley.displayName}`));
 
@@ -149,7 +137,7 @@ describe("e2e: four-eyes approvals through the approval channel", function () {
     assert.equal(created?.details.fourEyes, true);
 
     // A click on the other copy after the decision changes nothing: the decision counted once.
-    const late = await h.click("sam", Verbs.approve, { requestId }, shared.call.id, inThread(channel, shared.call.id));
+    const late = await h.clickInThread("sam", Verbs.approve, { requestId }, shared.call);
     assert.ok(cardText(answerCard(late.body)).includes("changed nothing"));
     await h.bot.idle();
     assert.equal(revokedUserIds(h).length, targets.length, "no second revocation");
@@ -158,7 +146,7 @@ describe("e2e: four-eyes approvals through the approval channel", function () {
 
   it("the refresh gives each viewer their own view: riley approve/reject, val withdraw, nina nothing; the final card after the decision", async () => {
     const { requestId, mine, shared } = await valAsks(h, [alice.userPrincipalName, bob.userPrincipalName]);
-    const thread = inThread(channel, shared.call.id);
+    const thread = inThread(channel(), shared.call.id);
 
     const riley = answerCard((await h.click("riley", Verbs.refresh, { requestId }, shared.call.id, thread)).body);
     assert.deepEqual(actionTitles(riley), ["Approve", "Reject"]);
@@ -262,7 +250,7 @@ describe("e2e: four-eyes approvals through the approval channel", function () {
 
   it("a 120-user request in the channel: the list replies come 100 per message, in the card's thread", async () => {
     const users = generatedMembers(h, 120);
-    await h.say("sam", `revoke user ${users.map((u) => u.userPrincipalName).join(" ")}`, channel);
+    await h.say("sam", `revoke user ${users.map((u) => u.userPrincipalName).join(" ")}`, channel());
     const { call, card, requestId } = lastConfirmCard(h, APPROVAL_CHANNEL);
     assert.ok(cardText(card).includes(`…and ${120 - APPROVAL_ROWS} more: the full list is in the replies to this card.`), cardText(card));
     assert.ok(!cardText(card).includes("Approvers were asked in the approval channel"), "asked in the approval channel itself: no copy");
@@ -272,12 +260,12 @@ describe("e2e: four-eyes approvals through the approval channel", function () {
     assert.ok(replies[1]?.activity.text?.includes(`Request ${requestId}: targets 101–120 of 120`));
     for (const u of users.slice(0, 100)) assert.ok(replies[0]?.activity.text?.includes(u.userPrincipalName));
     for (const u of users.slice(100)) assert.ok(replies[1]?.activity.text?.includes(u.userPrincipalName));
-    await h.say("sam", `cancel ${requestId}`, channel);
+    await h.say("sam", `cancel ${requestId}`, channel());
   });
 
   it("two approvers clicking Approve at the same moment: one decision counts, one revocation per target", async () => {
     const { requestId, mine, shared } = await valAsks(h, [alice.userPrincipalName, bob.userPrincipalName]);
-    const thread = inThread(channel, shared.call.id);
+    const thread = inThread(channel(), shared.call.id);
     const answers = await Promise.all([
       h.click("riley", Verbs.approve, { requestId, [COMMENT]: "riley's" }, shared.call.id, thread),
       h.click("sam", Verbs.approve, { requestId, [COMMENT]: "sam's" }, shared.call.id, thread),
@@ -301,9 +289,9 @@ describe("e2e: four-eyes approvals through the approval channel", function () {
   // refuses such messages as Teams does, and this checks the result card's size directly too.
   it("an approved 120-user request: the final card still fits in a Teams message (100 KB as UTF-16)", async () => {
     const users = generatedMembers(h, 120);
-    await h.say("sam", `revoke user ${users.map((u) => u.userPrincipalName).join(" ")}`, channel);
+    await h.say("sam", `revoke user ${users.map((u) => u.userPrincipalName).join(" ")}`, channel());
     const { call, requestId } = lastConfirmCard(h, APPROVAL_CHANNEL);
-    await h.click("riley", Verbs.approve, { requestId }, call.id, inThread(channel, call.id));
+    await h.clickInThread("riley", Verbs.approve, { requestId }, call);
     const final = await waitForCardText(h, call.id, "Revocation complete");
     await h.bot.idle();
     assert.equal(revokedUserIds(h).length, 120);
@@ -316,7 +304,7 @@ describe("e2e: four-eyes approvals through the approval channel", function () {
   it("riley rejects with a comment: both cards say rejected, with the comment; nothing is revoked", async () => {
     const { requestId, mine, shared } = await valAsks(h, [alice.userPrincipalName, bob.userPrincipalName]);
     const comment = "Not enough evidence: the sign-ins came from the office network.";
-    const res = await h.click("riley", Verbs.reject, { requestId, [COMMENT]: comment }, shared.call.id, inThread(channel, shared.call.id));
+    const res = await h.clickInThread("riley", Verbs.reject, { requestId, [COMMENT]: comment }, shared.call);
     assert.ok(cardText(answerCard(res.body)).includes("Request rejected"));
     for (const cardId of [mine.call.id, shared.call.id]) {
       const final = cardText((await waitForCardText(h, cardId, "Request rejected")).activity);
@@ -353,7 +341,7 @@ describe("e2e: four-eyes approvals through the approval channel", function () {
     assert.equal(cardEdits(h, mine.call.id).length, 0);
 
     // Riley rejects through the fallback, with the comment box's value.
-    const res = await h.submit("riley", { ...rejectFallback?.data, [COMMENT]: "duplicate of an earlier request" }, shared.call.id, inThread(channel, shared.call.id));
+    const res = await h.submit("riley", { ...rejectFallback?.data, [COMMENT]: "duplicate of an earlier request" }, shared.call.id, inThread(channel(), shared.call.id));
     assert.equal(res.status, 200);
     for (const cardId of [mine.call.id, shared.call.id]) {
       const final = cardText((await waitForCardText(h, cardId, "Request rejected")).activity);
@@ -367,22 +355,14 @@ describe("e2e: four-eyes approvals through the approval channel", function () {
 
 describe("e2e: pending and cancel with four-eyes requests", function () {
   this.timeout(30_000);
-  let h: Harness;
-
-  before(async () => {
-    h = await startHarness({ env: { AUDIT_CHANNEL_ID: APPROVAL_CHANNEL } });
-    await installInApprovalChannel(h);
-  });
-  after(async () => {
-    await h.close();
-  });
+  const h = useWorld(WITH_APPROVAL_CHANNEL);
 
   it("pending lists what each person can act on; cancel is for the requester only and edits both cards", async () => {
     const { requestId: valsId, mine, shared } = await valAsks(h, [alice.userPrincipalName, bob.userPrincipalName]);
     await h.say("sam", `revoke user ${oneil.userPrincipalName}`);
     const samsId = lastConfirmCard(h, h.personal("sam").id).requestId;
 
-    const lastText = (key: "riley" | "val" | "nina" | "sam") => h.connector.texts(h.personal(key).id).at(-1) ?? "";
+    const lastText = (key: "riley" | "val" | "nina" | "sam") => h.lastText(key);
     const lineOf = (text: string, id: string) => text.split("\n").find((l) => l.includes(id));
 
     await h.say("riley", "pending");
@@ -431,14 +411,7 @@ describe("e2e: pending and cancel with four-eyes requests", function () {
 
 describe("e2e: no approval channel", function () {
   this.timeout(30_000);
-  let h: Harness;
-
-  before(async () => {
-    h = await startHarness();
-  });
-  after(async () => {
-    await h.close();
-  });
+  const h = useWorld();
 
   it("refuses a four-eyes request from a personal chat, creates nothing, and audits the refusal", async () => {
     await h.say("val", `revoke user ${alice.userPrincipalName} ${bob.userPrincipalName}`);

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseEnv, promisify } from "node:util";
 import pino from "pino";
@@ -9,33 +8,24 @@ import { auditKeyOf } from "../../src/audit/chain.js";
 import { main as verifyMain } from "../../src/cli/audit-verify.js";
 import { readConfig } from "../../src/config.js";
 import { startBot, type RunningBot } from "../../src/index.js";
-import { startSimulator, type StartedSimulator } from "@teams-revoke-bot/graph-simulator";
-import { botEnvFor } from "../support/bot-env.js";
 import { captureOutput } from "../support/captured-output.js";
-import { trustedSimulatorTls } from "@teams-revoke-bot/graph-simulator/trusted-run";
+import { useSimulator } from "./harness.js";
 
 const KEY = "e2e-audit-key-0123456789abcdef0123456789";
 
 describe("e2e: the bot keys the audit chain with AUDIT_KEY_FILE", function () {
   this.timeout(30_000);
-  let sim: StartedSimulator;
-  let dataDir: string;
   let bot: RunningBot | undefined;
-
-  before(async () => {
-    sim = await startSimulator({ tls: trustedSimulatorTls() });
-    dataDir = mkdtempSync(join(tmpdir(), "revoke-bot-key-"));
-  });
+  // Declared before the world: the bot is closed before the simulator.
   after(async () => {
     await bot?.close().catch(() => undefined);
-    await sim?.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
+  const world = useSimulator("revoke-bot-key-");
 
   it("marks where keying began at start, logs the key's ID (never the key), and will not start on the keyed chain without it", async () => {
-    const keyFile = join(dataDir, "audit.key");
+    const keyFile = join(world.dataDir, "audit.key");
     writeFileSync(keyFile, `${KEY}\n`);
-    const env: Record<string, string> = { ...botEnvFor(sim, dataDir), ALLOW_UNAUTHENTICATED: "true", LOG_LEVEL: "silent" };
+    const env: Record<string, string> = { ...world.botEnv(), ALLOW_UNAUTHENTICATED: "true", LOG_LEVEL: "silent" };
     let log = "";
     const logger = pino({ level: "info" }, { write: (line: string) => void (log += line) });
     bot = await startBot(readConfig({ ...env, AUDIT_KEY_FILE: keyFile }), { logger, host: "127.0.0.1" });
@@ -61,23 +51,13 @@ describe("e2e: the bot keys the audit chain with AUDIT_KEY_FILE", function () {
 
 describe("e2e: the demo's audit check line works as the banner prints it", function () {
   this.timeout(60_000);
-  let sim: StartedSimulator;
-  let dataDir: string;
-
-  before(async () => {
-    sim = await startSimulator({ tls: trustedSimulatorTls() });
-    dataDir = mkdtempSync(join(tmpdir(), "revoke-bot-demo-key-"));
-  });
-  after(async () => {
-    await sim?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const world = useSimulator("revoke-bot-demo-key-");
 
   it("npm run demo:audit-verify checks a chain keyed with env/.env.local's key (exit 0)", async () => {
     const demoEnv = parseEnv(readFileSync("env/.env.local", "utf8"));
     const demoKey = demoEnv.AUDIT_KEY;
     assert.ok(demoKey !== undefined && demoKey !== "", "env/.env.local keys the demo chain");
-    const env: Record<string, string> = { ...botEnvFor(sim, dataDir), ALLOW_UNAUTHENTICATED: "true", LOG_LEVEL: "silent", AUDIT_KEY: demoKey };
+    const env: Record<string, string> = { ...world.botEnv(), ALLOW_UNAUTHENTICATED: "true", LOG_LEVEL: "silent", AUDIT_KEY: demoKey };
     const bot = await startBot(readConfig(env), { logger: pino({ level: "silent" }), host: "127.0.0.1" });
     await bot.close();
     // The real environment wins over --env-file, so DATABASE_URL points the demo's line at this chain.

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { Verbs } from "../../src/cards/verbs.js";
 import { main as outboxMain } from "../../src/cli/audit-outbox.js";
 import { liveMarkdown, shownTexts } from "../cards/live-markdown.js";
-import { installActivity, messageActivity } from "../fakes/activities.js";
+import { messageActivity } from "../fakes/activities.js";
 import type { ConnectorCall } from "../fakes/connector.js";
 import { captureOutput } from "../support/captured-output.js";
 import { answerMessage, cardIn, lastConfirmCard } from "./cards.js";
-import { startHarness, type Harness } from "./harness.js";
+import { useWorld, type Harness } from "./harness.js";
 
 /**
  * The audit channel through the real endpoints: what outsiders put in an entry cannot become a
@@ -32,22 +32,16 @@ function auditPosts(h: Harness): Array<{ call: ConnectorCall; seq: number | unde
     .filter((p) => p.seq !== undefined);
 }
 
-async function startWithAuditChannel(): Promise<Harness> {
-  const h = await startHarness({ env: { AUDIT_CHANNEL_ID: AUDIT_CHANNEL } });
-  assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), h.channel("secops-audit")))).status, 200);
-  await h.bot.idle();
+/** The bot installed in the audit channel, and idle (its install posted). */
+function useWorldWithAuditChannel(lifetime: "suite" | "test"): Harness {
+  const h = useWorld({ env: { AUDIT_CHANNEL_ID: AUDIT_CHANNEL }, installedIn: ["secops-audit"] }, lifetime);
+  (lifetime === "test" ? beforeEach : before)(() => h.bot.idle());
   return h;
 }
 
 describe("e2e: audit posts show outside values as typed, never as links", function () {
   this.timeout(30_000);
-  let h: Harness;
-  before(async () => {
-    h = await startWithAuditChannel();
-  });
-  after(async () => {
-    await h.close();
-  });
+  const h = useWorldWithAuditChannel("suite");
 
   it("a forged click naming [x](https://evil.example) and a foreign tenant named with markdown: their audit posts carry no live link or markdown", async () => {
     await h.say("sam", "revoke user alice@contoso.com");
@@ -78,13 +72,7 @@ describe("e2e: audit posts show outside values as typed, never as links", functi
 
 describe("e2e: audit posts while the bot cannot reach the audit channel", function () {
   this.timeout(60_000);
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startWithAuditChannel();
-  });
-  afterEach(async () => {
-    await h.close();
-  });
+  const h = useWorldWithAuditChannel("test");
 
   it("403 from the channel: posts are held in order, /readyz and audit:outbox say since when, the requester's thread is told; added back, all are posted in order at once", async () => {
     const before = auditPosts(h).length;
@@ -121,7 +109,7 @@ describe("e2e: audit posts while the bot cannot reach the audit channel", functi
     // The bot is added back to the team: Teams sends conversationUpdate; the held posts go at once, in order.
     h.connector.allowConversation(AUDIT_CHANNEL);
     const addedBack = Date.now();
-    assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), h.channel("secops-audit")))).status, 200);
+    await h.install("secops-audit");
     const posted = (await h.auditEntries()).filter((e) => ["request.created", "request.approved", "revocation.started", "revocation.completed"].includes(e.action));
     assert.equal(posted.length, 4, JSON.stringify(posted.map((e) => e.action)));
     await h.connector.waitFor(() => auditPosts(h).length >= before + posted.length, 2000, "the held posts, at once");

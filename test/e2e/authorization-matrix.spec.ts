@@ -23,7 +23,7 @@ import { auditEntryOf } from "../../src/store/audit-store.js";
 import { openTestStore, type TestStore } from "../support/store.js";
 import { withoutConfigNames } from "../../src/cards/format.js";
 import { answerMessage, cardIn, cardText } from "./cards.js";
-import { startHarness, type Harness, type UserKey } from "./harness.js";
+import { useWorld, type UserKey } from "./harness.js";
 
 // ---------------------------------------------------------------------------------------------
 // The product's rules, as configured for this spec.
@@ -283,8 +283,20 @@ async function until(what: string, condition: () => Promise<boolean>, timeoutMs 
 
 describe("e2e: authorization matrix (approve / reject / withdraw × who × size × state)", function () {
   this.timeout(120_000);
-  let h: Harness;
   let store: TestStore;
+  // Declared before the world: the test's own connection closes before the bot does.
+  after(async () => {
+    await store?.close();
+  });
+  const h = useWorld({
+    env: {
+      FOUR_EYES_MIN_TARGETS: String(FOUR_EYES_MIN_TARGETS),
+      REQUEST_TTL_MINUTES: String(TTL_MINUTES),
+      DISABLE_NEEDS_SECOND_PERSON: String(DISABLE_NEEDS_SECOND_PERSON),
+      // Every row's request is made up front: far more than the default five pending per person.
+      MAX_PENDING_PER_REQUESTER: "1000",
+    },
+  });
   let targetPool: Array<{ id: string; upn: string }> = [];
   const prepared = new Map<number, Prepared>();
 
@@ -360,15 +372,6 @@ describe("e2e: authorization matrix (approve / reject / withdraw × who × size 
 
   before(async function () {
     this.timeout(240_000);
-    h = await startHarness({
-      env: {
-        FOUR_EYES_MIN_TARGETS: String(FOUR_EYES_MIN_TARGETS),
-        REQUEST_TTL_MINUTES: String(TTL_MINUTES),
-        DISABLE_NEEDS_SECOND_PERSON: String(DISABLE_NEEDS_SECOND_PERSON),
-        // Every row's request is made up front: far more than the default five pending per person.
-        MAX_PENDING_PER_REQUESTER: "1000",
-      },
-    });
     store = await openTestStore(h.databaseUrl);
 
     // Memberships first: the bot caches each person's roles for a minute from their first lookup.
@@ -418,10 +421,6 @@ describe("e2e: authorization matrix (approve / reject / withdraw × who × size 
     }
   });
 
-  after(async () => {
-    await store?.close();
-    await h?.close();
-  });
 
   /** One row: the click, then the answer, the audit and what Graph received. */
   async function runRow(row: Row): Promise<void> {

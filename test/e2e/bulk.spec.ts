@@ -14,10 +14,10 @@ import { Verbs } from "../../src/cards/verbs.js";
 import type { RevocationRequest } from "../../src/revocation/types.js";
 import type { TargetOutcome } from "../../src/domain/outcome.js";
 import { ALL_GRAPH_ROLES, GRAPH_ROLES, WELL_KNOWN, type RecordedRequest, type SimUser } from "@teams-revoke-bot/graph-simulator";
-import { inThread, type TeamsConversation } from "../fakes/activities.js";
+import type { TeamsConversation } from "../fakes/activities.js";
 import type { ConnectorCall } from "../fakes/connector.js";
-import { cardEdits, cardText, lastConfirmCard, storedRequest, type CardJson } from "./cards.js";
-import { startHarness, type Harness } from "./harness.js";
+import { cardEdits, cardText, finalCardText, lastConfirmCard, storedRequest, waitForState, type CardJson } from "./cards.js";
+import { useWorld, type Harness } from "./harness.js";
 
 const DEPARTMENT = "Load Test";
 const HOSTILE_IP = "203.0.113.50";
@@ -65,8 +65,8 @@ async function valAsks(h: Harness, channel: TeamsConversation, command: string) 
 }
 
 /** Riley approves on the card (a click in the card's thread); resolves once the job has finished. */
-async function rileyApproves(h: Harness, channel: TeamsConversation, call: ConnectorCall, requestId: string): Promise<RevocationRequest> {
-  const res = await h.click("riley", Verbs.approve, { requestId }, call.id, inThread(channel, call.id));
+async function rileyApproves(h: Harness, call: ConnectorCall, requestId: string): Promise<RevocationRequest> {
+  const res = await h.clickInThread("riley", Verbs.approve, { requestId }, call);
   assert.equal(res.status, 200);
   assert.ok(cardText(res.body).includes(`Approved by ${WELL_KNOWN.riley.displayName}`), cardText(res.body));
   return finished(h, requestId);
@@ -74,27 +74,9 @@ async function rileyApproves(h: Harness, channel: TeamsConversation, call: Conne
 
 /** Waits (at most `timeoutMs`) for the request's job to end; the request as stored then. */
 async function finished(h: Harness, requestId: string, timeoutMs = 20_000): Promise<RevocationRequest> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const stored = await storedRequest(h, requestId);
-    assert.ok(stored !== undefined);
-    if (stored.state === "completed" || stored.state === "failed") {
-      await h.bot.idle();
-      return stored;
-    }
-    assert.ok(
-      Date.now() < until,
-      `request ${requestId} is still ${stored.state} after ${timeoutMs} ms, with ${stored.outcomes.length} outcomes for ${stored.targets.length} targets`,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** The newest edit of the card, as text. */
-function finalCardText(h: Harness, cardId: string): string {
-  const last = cardEdits(h, cardId).at(-1);
-  assert.ok(last !== undefined, `card ${cardId} was never edited`);
-  return cardText(last.activity);
+  const stored = await waitForState(h, requestId, ["completed", "failed"], timeoutMs);
+  await h.bot.idle();
+  return stored;
 }
 
 /** The user rows of a result card (each a Container with a UPN fact and an outcome line), in order. */
@@ -198,15 +180,10 @@ const sortedIds = (users: ReadonlyArray<{ id: string }>) => users.map((u) => u.i
 
 describe("e2e bulk: revoke department (300 users) in a channel", function () {
   this.timeout(30_000);
-  let h: Harness;
+  const h = useWorld({ sim: { bulkDepartment: { name: DEPARTMENT, count: 300, guestRate: 0.02 } } });
   let channel: TeamsConversation;
-
-  before(async () => {
-    h = await startHarness({ sim: { bulkDepartment: { name: DEPARTMENT, count: 300, guestRate: 0.02 } } });
+  before(() => {
     channel = h.channel("incident");
-  });
-  after(async () => {
-    await h.close();
   });
 
   it("card with the count and the guests left out; riley approves; one $batch revocation per member, none for guests; one outcome each; final card complete", async () => {
@@ -239,7 +216,7 @@ describe("e2e bulk: revoke department (300 users) in a channel", function () {
 
     h.sim.clearRequests();
     h.sim.resetStats();
-    const done = await rileyApproves(h, channel, call, requestId);
+    const done = await rileyApproves(h, call, requestId);
     assert.equal(done.state, "completed", `first outcome not revoked: ${JSON.stringify(done.outcomes.find((o) => !o.status.startsWith("revoked")))}`);
     const outcomes = await assertOneOutcomeEach(h, done);
     for (const o of outcomes.values()) assert.ok(o.status === "revoked_verified" || o.status === "revoked_unverified", `${o.userId}: ${o.status} ${o.detail}`);
@@ -284,16 +261,11 @@ describe("e2e bulk: revoke department (300 users) in a channel", function () {
 
 describe("e2e bulk: a throttling storm (Graph's quota far below what the bot believes, 5xx and resets)", function () {
   this.timeout(60_000);
-  let h: Harness;
-  let channel: TeamsConversation;
   const COUNT = 60;
-
-  before(async () => {
-    h = await startHarness({ sim: { bulkDepartment: { name: DEPARTMENT, count: COUNT, guestRate: 0 } } });
+  const h = useWorld({ sim: { bulkDepartment: { name: DEPARTMENT, count: COUNT, guestRate: 0 } } });
+  let channel: TeamsConversation;
+  before(() => {
     channel = h.channel("incident");
-  });
-  after(async () => {
-    await h.close();
   });
 
   it("every target ends with exactly one outcome, nobody is revoked again after a success, the audit has one entry per target", async () => {
@@ -305,7 +277,7 @@ describe("e2e bulk: a throttling storm (Graph's quota far below what the bot bel
     h.sim.setWriteQuota({ capacity: 20, windowMs: 1000 });
     h.sim.clearRequests();
     h.sim.resetStats();
-    const res = await h.click("riley", Verbs.approve, { requestId }, call.id, inThread(channel, call.id));
+    const res = await h.clickInThread("riley", Verbs.approve, { requestId }, call);
     assert.equal(res.status, 200);
     h.sim.setFaultRates({ status5xx: 0.2, reset: 0.05, seed: 6 });
     const started = Date.now();
@@ -357,21 +329,16 @@ describe("e2e bulk: a throttling storm (Graph's quota far below what the bot bel
 
 describe("e2e bulk: Graph refuses every revocation (the revoke permission is missing)", function () {
   this.timeout(30_000);
-  let h: Harness;
-  let channel: TeamsConversation;
   const COUNT = 45;
-
-  before(async () => {
-    h = await startHarness({
-      sim: {
-        bulkDepartment: { name: DEPARTMENT, count: COUNT, guestRate: 0 },
-        roles: ALL_GRAPH_ROLES.filter((r) => !REVOKE_ROLES.includes(r)),
-      },
-    });
-    channel = h.channel("incident");
+  const h = useWorld({
+    sim: {
+      bulkDepartment: { name: DEPARTMENT, count: COUNT, guestRate: 0 },
+      roles: ALL_GRAPH_ROLES.filter((r) => !REVOKE_ROLES.includes(r)),
+    },
   });
-  after(async () => {
-    await h.close();
+  let channel: TeamsConversation;
+  before(() => {
+    channel = h.channel("incident");
   });
 
   it("all fail naming the permission, once each (403 is not retried); the card lists 20 failures, the rest follow in its thread", async () => {
@@ -379,7 +346,7 @@ describe("e2e bulk: Graph refuses every revocation (the revoke permission is mis
     assert.equal(members.length, COUNT);
     const { call, requestId } = await valAsks(h, channel, `revoke department "${DEPARTMENT}"`);
     h.sim.clearRequests();
-    const done = await rileyApproves(h, channel, call, requestId);
+    const done = await rileyApproves(h, call, requestId);
     assert.equal(done.state, "failed");
     const outcomes = await assertOneOutcomeEach(h, done);
     for (const o of outcomes.values()) {
@@ -426,12 +393,12 @@ describe("e2e bulk: Graph refuses every revocation (the revoke permission is mis
   // list in the card's thread is the job's own, posted once (a fixed bug posted it again, cut to 20).
   it("a late click on the finished card changes nothing: no second failure list in its thread", async () => {
     const { call, requestId } = await valAsks(h, channel, `revoke department "${DEPARTMENT}"`);
-    await rileyApproves(h, channel, call, requestId);
+    await rileyApproves(h, call, requestId);
     await h.bot.idle();
     const before = threadReplies(h, channel, call.id, `Request ${requestId}: failures`);
     assert.equal(before.length, 1);
 
-    const late = await h.click("sam", Verbs.approve, { requestId }, call.id, inThread(channel, call.id));
+    const late = await h.clickInThread("sam", Verbs.approve, { requestId }, call);
     assert.ok(cardText(late.body).includes("changed nothing"), cardText(late.body));
     // The re-sent final card goes out in the background; wait for it, then a little longer.
     const edits = cardEdits(h, call.id).length;
@@ -450,16 +417,11 @@ describe("e2e bulk: Graph refuses every revocation (the revoke permission is mis
 
 describe("e2e bulk: revoke disabled and revoke ip (breakglass protected); bad input", function () {
   this.timeout(30_000);
-  let h: Harness;
-  let channel: TeamsConversation;
   const { breakglass, guest, alice, bob, disabled, oneil, nina } = WELL_KNOWN;
-
-  before(async () => {
-    h = await startHarness({ env: { PROTECTED_USER_IDS: breakglass.id } });
+  const h = useWorld({ env: { PROTECTED_USER_IDS: breakglass.id } });
+  let channel: TeamsConversation;
+  before(() => {
     channel = h.channel("incident");
-  });
-  after(async () => {
-    await h.close();
   });
 
   /** Asks, checks the card against the expected split, approves, checks the outcomes and Graph. */
@@ -500,7 +462,7 @@ describe("e2e bulk: revoke disabled and revoke ip (breakglass protected); bad in
     for (const e of [...guests, ...protectedOnes]) assert.ok(text.includes(onCard(e.userPrincipalName)), `${command}: names ${e.userPrincipalName} as left out`);
 
     h.sim.clearRequests();
-    const done = await rileyApproves(h, channel, call, requestId);
+    const done = await rileyApproves(h, call, requestId);
     assert.equal(done.state, "completed", JSON.stringify(done.outcomes.filter((o) => o.status !== "revoked_verified")));
     const outcomes = await assertOneOutcomeEach(h, done);
     for (const o of outcomes.values()) assert.ok(o.status === "revoked_verified" || o.status === "revoked_unverified", `${o.userId}: ${o.status}`);
@@ -611,24 +573,19 @@ describe("e2e bulk: revoke disabled and revoke ip (breakglass protected); bad in
 
 describe("e2e bulk: progress edits while a 200-user job runs at 40 writes/s", function () {
   this.timeout(30_000);
-  let h: Harness;
-  let channel: TeamsConversation;
-
-  before(async () => {
-    h = await startHarness({
-      sim: { bulkDepartment: { name: DEPARTMENT, count: 200, guestRate: 0 } },
-      env: { GRAPH_WRITE_QUOTA: "40", GRAPH_WRITE_WINDOW_SECONDS: "1" },
-    });
-    channel = h.channel("incident");
+  const h = useWorld({
+    sim: { bulkDepartment: { name: DEPARTMENT, count: 200, guestRate: 0 } },
+    env: { GRAPH_WRITE_QUOTA: "40", GRAPH_WRITE_WINDOW_SECONDS: "1" },
   });
-  after(async () => {
-    await h.close();
+  let channel: TeamsConversation;
+  before(() => {
+    channel = h.channel("incident");
   });
 
   it("the card is edited in place with 'of 200 done', a rate and the time left, then the final state", async () => {
     const { call, requestId } = await valAsks(h, channel, `revoke department "${DEPARTMENT}"`);
     const sendsBefore = h.connector.calls.filter((c) => c.kind !== "update" && c.conversationId === channel.id).length;
-    const done = await rileyApproves(h, channel, call, requestId);
+    const done = await rileyApproves(h, call, requestId);
     assert.equal(done.state, "completed");
 
     const edits = cardEdits(h, call.id).map((e) => cardText(e.activity));
@@ -655,18 +612,13 @@ describe("e2e bulk: progress edits while a 200-user job runs at 40 writes/s", fu
 
 describe("e2e bulk: one burst of 429s halves the pace (README), it does not pin it at the floor", function () {
   this.timeout(60_000);
-  let h: Harness;
-  let channel: TeamsConversation;
   const COUNT = 100;
   /** Only so a hang fails instead of timing out mocha; not a speed goal. */
   const HANG_GUARD_MS = 50_000;
-
-  before(async () => {
-    h = await startHarness({ sim: { bulkDepartment: { name: DEPARTMENT, count: COUNT, guestRate: 0 } } });
+  const h = useWorld({ sim: { bulkDepartment: { name: DEPARTMENT, count: COUNT, guestRate: 0 } } });
+  let channel: TeamsConversation;
+  before(() => {
     channel = h.channel("incident");
-  });
-  after(async () => {
-    await h.close();
   });
 
   // Graph allows 40 writes at once and 40/s; the bot paces to its default quota and meets 429s in
@@ -677,7 +629,7 @@ describe("e2e bulk: one burst of 429s halves the pace (README), it does not pin 
     h.sim.setWriteQuota({ capacity: 40, windowMs: 1000 });
     h.sim.clearRequests();
     h.sim.resetStats();
-    const res = await h.click("riley", Verbs.approve, { requestId }, call.id, inThread(channel, call.id));
+    const res = await h.clickInThread("riley", Verbs.approve, { requestId }, call);
     assert.equal(res.status, 200);
     let state = "approved";
     const giveUp = Date.now() + HANG_GUARD_MS;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Verbs } from "../../src/cards/verbs.js";
-import type { RevocationRequest } from "../../src/revocation/types.js";
+import type { RequestState, RevocationRequest } from "../../src/revocation/types.js";
 import type { ConnectorCall } from "../fakes/connector.js";
 import { openTestStore } from "../support/store.js";
 import type { Harness } from "./harness.js";
@@ -82,12 +82,20 @@ export function cardEdits(h: Harness, cardActivityId: string): ConnectorCall[] {
   return h.connector.calls.filter((c) => c.kind === "update" && c.activityId === cardActivityId);
 }
 
-/** Waits for the card of the given message to be edited to show text; resolves with that edit. */
-export async function waitForCardText(h: Harness, cardActivityId: string, text: string): Promise<ConnectorCall> {
+/** The newest edit of the card, as text (the card as its people see it at the end). */
+export function finalCardText(h: Harness, cardActivityId: string): string {
+  const last = cardEdits(h, cardActivityId).at(-1);
+  assert.ok(last !== undefined, `card ${cardActivityId} was never edited`);
+  return cardText(last.activity);
+}
+
+/** Waits for the card of the given message to be edited to show text (or match it); resolves with that edit. */
+export async function waitForCardText(h: Harness, cardActivityId: string, text: string | RegExp, timeoutMs = 10_000): Promise<ConnectorCall> {
+  const shows = (card: string) => (typeof text === "string" ? card.includes(text) : text.test(card));
   await h.connector.waitFor(
-    (calls) => calls.some((c) => c.kind === "update" && c.activityId === cardActivityId && cardText(c.activity).includes(text)),
-    10_000,
-    `card ${cardActivityId} to show "${text}"`,
+    (calls) => calls.some((c) => c.kind === "update" && c.activityId === cardActivityId && shows(cardText(c.activity))),
+    timeoutMs,
+    `card ${cardActivityId} to show "${String(text)}"`,
   );
   const last = cardEdits(h, cardActivityId).at(-1);
   assert.ok(last !== undefined);
@@ -102,6 +110,40 @@ export async function storedRequest(h: Harness, requestId: string): Promise<Revo
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Waits (at most `timeoutMs`) until the stored request is in one of `states`; the request as
+ * stored then. Fails at once when there is no such request.
+ */
+export async function waitForState(h: Harness, requestId: string, states: RequestState | RequestState[], timeoutMs = 20_000): Promise<RevocationRequest> {
+  const wanted: RequestState[] = Array.isArray(states) ? states : [states];
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const stored = await storedRequest(h, requestId);
+    assert.ok(stored !== undefined, `there is no request ${requestId}`);
+    if (wanted.includes(stored.state)) return stored;
+    assert.ok(
+      Date.now() < until,
+      `request ${requestId} is still ${stored.state}, not ${wanted.join(" or ")}, after ${timeoutMs} ms, with ${stored.outcomes.length} outcomes for ${stored.targets.length} targets`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The PATCH /users/{id} calls Graph received so far that set accountEnabled to true (enables). */
+export function enablePatches(h: Harness): Harness["sim"]["requests"] {
+  return h.sim.requests.filter((r) => r.method === "PATCH" && /^\/v1\.0\/users\//.test(r.path) && JSON.stringify(r.body ?? "").includes('"accountEnabled":true'));
+}
+
+/** The PATCH /users/{id} calls Graph received so far that set a password (resets). */
+export function passwordPatches(h: Harness): Harness["sim"]["requests"] {
+  return h.sim.requests.filter((r) => r.method === "PATCH" && /^\/v1\.0\/users\//.test(r.path) && JSON.stringify(r.body ?? "").includes("passwordProfile"));
+}
+
+/** The confirmCompromised calls Identity Protection received so far. */
+export function confirmCompromisedCalls(h: Harness): Harness["sim"]["requests"] {
+  return h.sim.requests.filter((r) => r.method === "POST" && r.path === "/v1.0/identityProtection/riskyUsers/confirmCompromised");
 }
 
 /** The revokeSignInSessions calls Graph received so far, as the user IDs revoked. */

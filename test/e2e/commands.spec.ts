@@ -3,18 +3,11 @@ import { Verbs } from "../../src/cards/verbs.js";
 import { ASK_INPUT_ID } from "../../src/bot/commands/ask-target.js";
 import { WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { cardIn, lastCardWithVerb, lastConfirmCard } from "./cards.js";
-import { startHarness, type Harness } from "./harness.js";
+import { useWorld } from "./harness.js";
 
 describe("e2e: the other commands", function () {
   this.timeout(30_000);
-  let h: Harness;
-
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(async () => {
-    await h.close();
-  });
+  const h = useWorld({}, "test");
 
   it("help lists the commands with examples, one line each, short enough for one screen", async () => {
     await h.say("nina", "help");

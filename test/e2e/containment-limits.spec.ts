@@ -7,19 +7,15 @@
 import assert from "node:assert/strict";
 import { Verbs } from "../../src/cards/verbs.js";
 import { WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
-import { inThread, installActivity, type TeamsConversation } from "../fakes/activities.js";
-import { cardText, lastConfirmCard } from "./cards.js";
+import { confirmCompromisedCalls as confirmCalls, finalCardText, lastConfirmCard, waitForCardText } from "./cards.js";
 import { startHarness, type Harness } from "./harness.js";
 
 const APPROVAL_CHANNEL = "19:secops-audit@thread.tacv2";
 const DEPARTMENT = "Claims Handling";
 
-const confirmCalls = (h: Harness) => h.sim.requests.filter((r) => r.method === "POST" && r.path === "/v1.0/identityProtection/riskyUsers/confirmCompromised");
-
 describe("e2e: containment within Microsoft's documented limits", function () {
   this.timeout(90_000);
   let h: Harness;
-  let channel: TeamsConversation;
 
   afterEach(async () => {
     await h.close();
@@ -29,22 +25,16 @@ describe("e2e: containment within Microsoft's documented limits", function () {
     assert.equal((await h.say("val", command)).status, 200);
     const mine = lastConfirmCard(h, h.personal("val").id);
     const shared = lastConfirmCard(h, APPROVAL_CHANNEL);
-    const approved = await h.click("riley", Verbs.approve, { requestId: mine.requestId }, shared.call.id, inThread(channel, shared.call.id));
+    const approved = await h.clickInThread("riley", Verbs.approve, { requestId: mine.requestId }, shared.call);
     assert.equal(approved.status, 200);
-    await h.connector.waitFor(
-      (calls) => calls.some((c) => c.kind === "update" && c.activityId === mine.call.id && /Revocation (complete|failed|finished)/i.test(cardText(c.activity))),
-      60_000,
-      "the requester's card to show the end",
-    );
+    await waitForCardText(h, mine.call.id, /Revocation (complete|failed|finished)/i, 60_000);
     await h.bot.idle();
     return { requestId: mine.requestId, cardId: mine.call.id };
   }
 
   describe("Identity Protection: about 1 request per second per tenant, 429 without Retry-After", () => {
     beforeEach(async () => {
-      h = await startHarness({ env: { AUDIT_CHANNEL_ID: APPROVAL_CHANNEL }, sim: { bulkDepartment: { name: DEPARTMENT, count: 120, guestRate: 0, disabledRate: 0 } } });
-      channel = h.channel("secops-audit");
-      assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), channel))).status, 200);
+      h = await startHarness({ env: { AUDIT_CHANNEL_ID: APPROVAL_CHANNEL }, sim: { bulkDepartment: { name: DEPARTMENT, count: 120, guestRate: 0, disabledRate: 0 } }, installedIn: ["secops-audit"] });
     });
 
     it("a department-wide --confirm-compromised sends its calls (one per 20 users) at most one a second: no 429, every user confirmed", async () => {
@@ -62,12 +52,10 @@ describe("e2e: containment within Microsoft's documented limits", function () {
 
   describe("password reset: the permission and an Entra role", () => {
     beforeEach(async () => {
-      h = await startHarness({ env: { AUDIT_CHANNEL_ID: APPROVAL_CHANNEL } });
-      channel = h.channel("secops-audit");
-      assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), channel))).status, 200);
+      h = await startHarness({ env: { AUDIT_CHANNEL_ID: APPROVAL_CHANNEL }, installedIn: ["secops-audit"] });
     });
 
-    const finalCard = (cardId: string) => cardText(h.connector.calls.filter((c) => c.kind === "update" && c.activityId === cardId).at(-1)?.activity);
+    const finalCard = (cardId: string) => finalCardText(h, cardId);
 
     it("with the permission but no Entra role, Graph refuses (403) and the user's line names User Administrator and the permission", async () => {
       h.sim.tenant.appDirectoryRoles.set(h.sim.clientId, []);

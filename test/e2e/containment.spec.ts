@@ -3,32 +3,19 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { Verbs } from "../../src/cards/verbs.js";
 import { ALL_GRAPH_ROLES, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
-import { inThread, installActivity, type TeamsConversation } from "../fakes/activities.js";
-import { answerMessage, cardText, lastConfirmCard } from "./cards.js";
-import { startHarness, type Harness } from "./harness.js";
+import { answerMessage, cardText, confirmCompromisedCalls as confirmCalls, finalCardText, lastConfirmCard, passwordPatches, waitForCardText } from "./cards.js";
+import { useWorld } from "./harness.js";
 
 const APPROVAL_CHANNEL = "19:secops-audit@thread.tacv2";
 const { alice, bob, dollar } = WELL_KNOWN;
 
-const passwordPatches = (h: Harness) =>
-  h.sim.requests.filter((r) => r.method === "PATCH" && /^\/v1\.0\/users\//.test(r.path) && JSON.stringify(r.body ?? "").includes("passwordProfile"));
-const confirmCalls = (h: Harness) => h.sim.requests.filter((r) => r.method === "POST" && r.path === "/v1.0/identityProtection/riskyUsers/confirmCompromised");
-
 describe("e2e: containment options (--reset-password, --confirm-compromised)", function () {
   this.timeout(40_000);
-  let h: Harness;
-  let channel: TeamsConversation;
-  let logLines: string[];
-
-  beforeEach(async () => {
+  let logLines: string[] = [];
+  const h = useWorld(() => {
     logLines = [];
-    h = await startHarness({ env: { AUDIT_CHANNEL_ID: APPROVAL_CHANNEL }, logLines });
-    channel = h.channel("secops-audit");
-    assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), channel))).status, 200);
-  });
-  afterEach(async () => {
-    await h.close();
-  });
+    return { env: { AUDIT_CHANNEL_ID: APPROVAL_CHANNEL }, logLines, installedIn: ["secops-audit"] };
+  }, "test");
 
   /** Val (a revoker) asks; her own approval is refused (a second person is always needed); riley approves in the channel. */
   async function askAndApprove(command: string): Promise<{ requestId: string; cardId: string }> {
@@ -37,21 +24,14 @@ describe("e2e: containment options (--reset-password, --confirm-compromised)", f
     const shared = lastConfirmCard(h, APPROVAL_CHANNEL);
     const own = await h.click("val", Verbs.approve, { requestId: mine.requestId }, mine.call.id);
     assert.match(answerMessage(own.body), /someone else must approve/);
-    const approved = await h.click("riley", Verbs.approve, { requestId: mine.requestId }, shared.call.id, inThread(channel, shared.call.id));
+    const approved = await h.clickInThread("riley", Verbs.approve, { requestId: mine.requestId }, shared.call);
     assert.equal(approved.status, 200);
-    await h.connector.waitFor(
-      (calls) => calls.some((c) => c.kind === "update" && c.activityId === mine.call.id && /Revocation (complete|failed|finished)/i.test(cardText(c.activity))),
-      15_000,
-      "the requester's card to show the end",
-    );
+    await waitForCardText(h, mine.call.id, /Revocation (complete|failed|finished)/i, 15_000);
     await h.bot.idle();
     return { requestId: mine.requestId, cardId: mine.call.id };
   }
 
-  const finalCard = (cardId: string) => {
-    const updates = h.connector.calls.filter((c) => c.kind === "update" && c.activityId === cardId);
-    return cardText(updates.at(-1)?.activity);
-  };
+  const finalCard = (cardId: string) => finalCardText(h, cardId);
 
   it("happy path: a one-user request with both options needs a second person; the card says what will happen; one reset and one confirmation; each step audited; the password is nowhere", async () => {
     assert.equal((await h.say("val", 'revoke user alice@contoso.com --reset-password --confirm-compromised --reason "phished"')).status, 200);
@@ -61,7 +41,7 @@ describe("e2e: containment options (--reset-password, --confirm-compromised)", f
     assert.ok(text.includes("always needs a second person"), text);
     // The request and its options are stored.
     await h.bot.idle();
-    const created = (await h.auditEntries()).find((e) => e.requestId === mine.requestId && e.action === "request.created");
+    const created = await h.created(mine.requestId);
     assert.equal(created?.details.resetPassword, true);
     assert.equal(created?.details.confirmCompromised, true);
 
@@ -69,7 +49,7 @@ describe("e2e: containment options (--reset-password, --confirm-compromised)", f
     assert.match(answerMessage(own.body), /someone else must approve/);
     assert.equal(passwordPatches(h).length, 0, "nothing done on the requester's own approval");
     const shared = lastConfirmCard(h, APPROVAL_CHANNEL);
-    await h.click("riley", Verbs.approve, { requestId: mine.requestId }, shared.call.id, inThread(channel, shared.call.id));
+    await h.clickInThread("riley", Verbs.approve, { requestId: mine.requestId }, shared.call);
     await h.connector.waitFor((calls) => calls.some((c) => c.kind === "update" && c.activityId === mine.call.id && cardText(c.activity).includes("Revocation complete")), 15_000, "complete");
     await h.bot.idle();
 
@@ -150,7 +130,7 @@ describe("e2e: containment options (--reset-password, --confirm-compromised)", f
     assert.equal((await h.say("val", "revoke user alice@contoso.com --reset-password --confirm-compromised")).status, 200);
     const mine = lastConfirmCard(h, h.personal("val").id);
     const shared = lastConfirmCard(h, APPROVAL_CHANNEL);
-    await h.click("riley", Verbs.approve, { requestId: mine.requestId }, shared.call.id, inThread(channel, shared.call.id));
+    await h.clickInThread("riley", Verbs.approve, { requestId: mine.requestId }, shared.call);
     await h.connector.waitFor(() => h.sim.tenant.passwordResets.length > 0, 15_000, "the reset");
     await h.restart();
     await h.connector.waitFor(

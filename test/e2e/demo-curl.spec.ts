@@ -8,24 +8,15 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { automationLines, DEMO_TOOLS_DIR, demoToolFiles } from "../../scripts/demo/banner.js";
-import { installActivity } from "../fakes/activities.js";
 import { lastConfirmCard } from "./cards.js";
-import { startHarness, type Harness } from "./harness.js";
+import { useWorld } from "./harness.js";
 
 const run = promisify(execFile);
 
 describe("the demo's automation curl line works as printed", function () {
   this.timeout(30_000);
-  let h: Harness;
   const APPROVAL = "19:soc-approvals@thread.tacv2";
-
-  before(async () => {
-    h = await startHarness({ env: { APPROVAL_CHANNEL_ID: APPROVAL } });
-    assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), h.channel("soc-approvals")))).status, 200);
-  });
-  after(async () => {
-    await h.close();
-  });
+  const h = useWorld({ env: { APPROVAL_CHANNEL_ID: APPROVAL }, installedIn: ["soc-approvals"] });
 
   it("gets a token from the simulator and raises a request as the Sentinel app; its card is in the approval channel; the read line reads it back", async () => {
     const caCertPath = process.env.TEST_SIM_CERT;

@@ -1,42 +1,20 @@
 import assert from "node:assert/strict";
 import { Verbs } from "../../src/cards/verbs.js";
 import { WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
-import { inThread, installActivity, type TeamsConversation } from "../fakes/activities.js";
-import { actionTitles, answerMessage, cardText, lastCardWithVerb, lastConfirmCard, storedRequest } from "./cards.js";
-import { startHarness, type Harness } from "./harness.js";
+import { actionTitles, answerMessage, cardText, enablePatches, finalCardText, lastCardWithVerb, lastConfirmCard, storedRequest } from "./cards.js";
+import { useWorld } from "./harness.js";
 
 const APPROVAL_CHANNEL = "19:secops-audit@thread.tacv2";
 const { alice, disabled } = WELL_KNOWN;
 
-/** The PATCH /users/{id} calls that set accountEnabled to true. */
-const enablePatches = (h: Harness) =>
-  h.sim.requests.filter((r) => r.method === "PATCH" && /^\/v1\.0\/users\//.test(r.path) && JSON.stringify(r.body ?? "").includes('"accountEnabled":true'));
-
 describe("e2e: enable <user> (re-enabling an account the bot disabled)", function () {
   this.timeout(60_000);
-  let h: Harness;
-  let channel: TeamsConversation;
-
-  beforeEach(async () => {
-    h = await startHarness({ env: { AUDIT_CHANNEL_ID: APPROVAL_CHANNEL } });
-    channel = h.channel("secops-audit");
-    assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), channel))).status, 200);
-  });
-  afterEach(async () => {
-    await h.close();
-  });
-
-  const finalText = (cardId: string) =>
-    cardText(
-      h.connector.calls
-        .filter((c) => c.kind === "update" && c.activityId === cardId)
-        .at(-1)?.activity,
-    );
+  const h = useWorld({ env: { AUDIT_CHANNEL_ID: APPROVAL_CHANNEL }, installedIn: ["secops-audit"] }, "test");
 
   /** Val asks; riley approves in the approval channel (with `verb`); resolves once the requester's card shows the end. */
   async function approveInChannel(requestId: string, verb: string, cardId: string, end: RegExp): Promise<void> {
     const shared = lastCardWithVerb(h, APPROVAL_CHANNEL, verb);
-    const approved = await h.click("riley", verb, { requestId }, shared.call.id, inThread(channel, shared.call.id));
+    const approved = await h.clickInThread("riley", verb, { requestId }, shared.call);
     assert.equal(approved.status, 200);
     await h.connector.waitFor(
       (calls) => calls.some((c) => c.kind === "update" && c.activityId === cardId && end.test(cardText(c.activity))),
@@ -69,7 +47,7 @@ describe("e2e: enable <user> (re-enabling an account the bot disabled)", functio
     await approveInChannel(mine.requestId, Verbs.approve, mine.call.id, /Account enabled/);
     assert.equal(enablePatches(h).length, 1, "one PATCH accountEnabled: true");
     assert.equal(h.sim.tenant.userById(alice.id)?.accountEnabled, true, "the simulator's account is enabled");
-    const final = finalText(mine.call.id);
+    const final = finalCardText(h, mine.call.id);
     assert.ok(final.includes("Enabled") && final.includes("read-back shows it can sign in again"), final);
     assert.ok(!/revoked and verified|Access tokens already issued/i.test(final), final);
 
@@ -77,7 +55,7 @@ describe("e2e: enable <user> (re-enabling an account the bot disabled)", functio
     assert.equal(stored?.action, "enable");
     assert.equal(stored?.state, "completed");
     assert.deepEqual(stored?.outcomes.map((o) => [o.userId, o.status]), [[alice.id, "enabled"]]);
-    const entries = (await h.auditEntries()).filter((e) => e.requestId === mine.requestId);
+    const entries = await h.auditOf(mine.requestId);
     const actions = entries.map((e) => e.action);
     for (const a of ["request.created", "decision.refused", "request.approved", "revocation.started", "target.outcome", "revocation.completed"]) {
       assert.ok(actions.includes(a as (typeof actions)[number]), `${a} in ${actions.join(", ")}`);
@@ -88,7 +66,7 @@ describe("e2e: enable <user> (re-enabling an account the bot disabled)", functio
 
     // Enabled again by the bot: the account is no longer one "the bot disabled", and it is enabled.
     assert.equal((await h.say("val", "enable alice@contoso.com")).status, 200);
-    assert.match(h.connector.texts(h.personal("val").id).at(-1) ?? "", /is not disabled, so there is nothing to enable/);
+    assert.match(h.lastText("val"), /is not disabled, so there is nothing to enable/);
   });
 
   it("an account someone else disabled: the card says so, plain Approve is refused, Enable anyway enables it", async () => {
@@ -102,7 +80,7 @@ describe("e2e: enable <user> (re-enabling an account the bot disabled)", functio
 
     // A plain Approve (a replayed or altered card) is refused, even from an approver.
     const shared = lastCardWithVerb(h, APPROVAL_CHANNEL, Verbs.enableAnyway);
-    const plain = await h.click("riley", Verbs.approve, { requestId }, shared.call.id, inThread(channel, shared.call.id));
+    const plain = await h.clickInThread("riley", Verbs.approve, { requestId }, shared.call);
     assert.match(answerMessage(plain.body), /not disabled by this bot/);
     await h.bot.idle();
     assert.equal(enablePatches(h).length, 0);
@@ -114,7 +92,7 @@ describe("e2e: enable <user> (re-enabling an account the bot disabled)", functio
 
     await approveInChannel(requestId, Verbs.enableAnyway, mine.call.id, /Account enabled/);
     assert.equal(h.sim.tenant.userById(disabled.id)?.accountEnabled, true);
-    const entries = (await h.auditEntries()).filter((e) => e.requestId === requestId);
+    const entries = await h.auditOf(requestId);
     assert.equal(entries.find((e) => e.action === "request.created")?.details.disabledBy, "someone other than this bot");
     const refused = entries.filter((e) => e.action === "decision.refused").map((e) => String(e.details.reason));
     assert.ok(refused.some((r) => r.includes("not disabled by this bot")), refused.join(" | "));
@@ -123,7 +101,7 @@ describe("e2e: enable <user> (re-enabling an account the bot disabled)", functio
 
   it("an unknown user: a clear message, nothing created", async () => {
     assert.equal((await h.say("val", "enable nobody@contoso.com")).status, 200);
-    assert.match(h.connector.texts(h.personal("val").id).at(-1) ?? "", /there is no user nobody@contoso\.com in this tenant/);
+    assert.match(h.lastText("val"), /there is no user nobody@contoso\.com in this tenant/);
     await h.bot.idle();
     assert.equal((await h.auditEntries()).filter((e) => e.action === "request.created").length, 0);
     assert.equal(enablePatches(h).length, 0);
@@ -132,7 +110,7 @@ describe("e2e: enable <user> (re-enabling an account the bot disabled)", functio
   it("a non-revoker is refused before anything is looked up", async () => {
     const before = h.sim.requests.length;
     assert.equal((await h.say("nina", `enable ${disabled.userPrincipalName}`)).status, 200);
-    assert.match(h.connector.texts(h.personal("nina").id).at(-1) ?? "", /revoker/i);
+    assert.match(h.lastText("nina"), /revoker/i);
     await h.bot.idle();
     const refused = (await h.auditEntries()).filter((e) => e.action === "request.refused");
     assert.equal(refused.length, 1);

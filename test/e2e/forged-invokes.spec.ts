@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import type { AuditEntry } from "../../src/audit/audit-log.js";
 import { Verbs } from "../../src/cards/verbs.js";
 import { WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
-import { actionExecuteActivity, inThread, installActivity, type TeamsConversation } from "../fakes/activities.js";
+import { actionExecuteActivity, inThread, type TeamsConversation } from "../fakes/activities.js";
 import { actionTitles, answerCard, answerMessage, cardEdits, cardText, lastConfirmCard, revokedUserIds, storedRequest, waitForCardText, type CardJson } from "./cards.js";
-import { startHarness, type Harness, type UserKey } from "./harness.js";
+import { useWorld, type UserKey } from "./harness.js";
 
 /**
  * Card actions the bot never made: each is answered with an error card, changes nothing (state,
@@ -33,20 +33,11 @@ function noticeOf(card: CardJson): { title: string; message: string } {
 
 describe("e2e: forged card actions change nothing and are audited", function () {
   this.timeout(30_000);
-  let h: Harness;
-  let channel: TeamsConversation;
+  const h = useWorld({ env: { AUDIT_CHANNEL_ID: APPROVAL_CHANNEL }, installedIn: ["secops-audit"] });
+  const channel = () => h.channel("secops-audit");
+  before(() => assert.equal(channel().id, APPROVAL_CHANNEL));
   /** Audit entries before the forged action under test. */
   let auditMark = 0;
-
-  before(async () => {
-    h = await startHarness({ env: { AUDIT_CHANNEL_ID: APPROVAL_CHANNEL } });
-    channel = h.channel("secops-audit");
-    assert.equal(channel.id, APPROVAL_CHANNEL);
-    assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), channel))).status, 200);
-  });
-  after(async () => {
-    await h.close();
-  });
 
   /** A new four-eyes request from val's chat (card there and in the approval channel); Graph's log cleared. */
   async function freshRequest(): Promise<Fresh> {
@@ -57,7 +48,7 @@ describe("e2e: forged card actions change nothing and are audited", function () 
     await h.bot.idle();
     h.sim.clearRequests();
     auditMark = (await h.auditEntries()).length;
-    return { requestId: mine.requestId, mine: mine.call, shared: { id: shared.call.id, card: shared.card }, thread: inThread(channel, shared.call.id) };
+    return { requestId: mine.requestId, mine: mine.call, shared: { id: shared.call.id, card: shared.card }, thread: inThread(channel(), shared.call.id) };
   }
 
   async function entriesSinceMark(): Promise<AuditEntry[]> {
@@ -146,7 +137,7 @@ describe("e2e: forged card actions change nothing and are audited", function () 
     ["riley's personal chat", () => h.personal("riley")],
     ["another team's channel", () => h.channel("other-team")],
     ["a thread in another channel named after the card's message", (r) => inThread(h.channel("other-team"), r.shared.id)],
-    ["a channel whose ID starts with the approval channel's", () => ({ ...channel, id: `${APPROVAL_CHANNEL}x` })],
+    ["a channel whose ID starts with the approval channel's", () => ({ ...channel(), id: `${APPROVAL_CHANNEL}x` })],
     ["a group chat", () => ({ id: "19:group-chat-1@unq.gbl.spaces", conversationType: "groupChat", tenantId: h.tenantId })],
   ];
   for (const [label, conversationOf] of elsewhere) {

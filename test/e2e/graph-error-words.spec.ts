@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { Verbs } from "../../src/cards/verbs.js";
 import { REPORTING_APP_ID, REPORTING_CLIENT_SECRET, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
-import { callApi, entraToken } from "../support/api-client.js";
 import { cardText, lastConfirmCard, storedRequest } from "./cards.js";
-import { startHarness, type Harness } from "./harness.js";
+import { useWorld } from "./harness.js";
 
 const { alice, bob, oneil } = WELL_KNOWN;
 
@@ -20,16 +19,11 @@ const graphError = (code: string, suffix: string) => ({
  */
 describe("e2e: Graph's own error messages never reach a person (issue 22, low)", function () {
   this.timeout(60_000);
-  let h: Harness;
-  let logLines: string[];
-
-  beforeEach(async () => {
+  let logLines: string[] = [];
+  const h = useWorld(() => {
     logLines = [];
-    h = await startHarness({ env: { FOUR_EYES_MIN_TARGETS: "5", DISABLE_NEEDS_SECOND_PERSON: "false" }, logLines });
-  });
-  afterEach(async () => {
-    await h.close();
-  });
+    return { env: { FOUR_EYES_MIN_TARGETS: "5", DISABLE_NEEDS_SECOND_PERSON: "false" }, logLines };
+  }, "test");
 
   it("a 400 and a 409 from Graph (in a $batch and on a plain read) show fixed sentences in chat, on the card and in the API; Graph's words are in the log", async () => {
     // `status`: the user read fails with a 400 carrying the marker.
@@ -58,8 +52,8 @@ describe("e2e: Graph's own error messages never reach a person (issue 22, low)",
     assert.match(bobOutcome?.detail ?? "", /could not be disabled: Microsoft Graph answered 409/);
 
     // The API's outcome details.
-    const reporting = await entraToken(h.sim, REPORTING_APP_ID, REPORTING_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
-    const read = await callApi(h.bot.url, "GET", `/api/requests/${mine.requestId}`, { token: reporting });
+    const reporting = await h.apiToken(REPORTING_APP_ID, REPORTING_CLIENT_SECRET);
+    const read = await h.api("GET", `/api/requests/${mine.requestId}`, { token: reporting });
     assert.equal(read.status, 200);
     assert.ok(!JSON.stringify(read.body).includes(MARKER), `the API answer quotes Graph: ${JSON.stringify(read.body)}`);
 

@@ -7,7 +7,7 @@ import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { MAX_MESSAGE_LENGTH } from "../../src/bot/commands/parse.js";
 import { WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { cardText, lastConfirmCard } from "./cards.js";
-import { startHarness, type Harness } from "./harness.js";
+import { startHarness, useWorld, type Harness } from "./harness.js";
 
 /** 200,000 characters of each shape that once made a pattern backtrack, or could. */
 const LONG_SHAPES: Record<string, string> = {
@@ -31,16 +31,9 @@ function fill(unit: string, length: number): string {
 
 describe("e2e: hardening (issue 10)", function () {
   this.timeout(60_000);
-  let h: Harness;
-
-  afterEach(async () => {
-    await h?.close();
-  });
 
   describe("messages longer than the cap", () => {
-    beforeEach(async () => {
-      h = await startHarness();
-    });
+    const h = useWorld({}, "test");
 
     it("a 200,000-character message of any shape is answered 'too long' and nothing else happens; the event loop never stalls long", async () => {
       const histogram = monitorEventLoopDelay({ resolution: 1 });
@@ -92,9 +85,7 @@ describe("e2e: hardening (issue 10)", function () {
   });
 
   describe("the pending cap", () => {
-    beforeEach(async () => {
-      h = await startHarness({ env: { MAX_PENDING_PER_REQUESTER: "5" } });
-    });
+    const h = useWorld({ env: { MAX_PENDING_PER_REQUESTER: "5" } }, "test");
 
     it("refuses the 6th pending request with a clear reply, audits it as request.refused, and allows one again after a withdrawal", async () => {
       const conv = h.personal("sam");
@@ -127,9 +118,7 @@ describe("e2e: hardening (issue 10)", function () {
   });
 
   describe("user-controlled text in chat and on cards", () => {
-    beforeEach(async () => {
-      h = await startHarness();
-    });
+    const h = useWorld({}, "test");
 
     it("a reason like [click here](https://evil) shows escaped on the card and in `pending`; display names and departments are escaped in `status`", async () => {
       const reason = "[click here](https://evil.example/phish) **urgent** <b>x</b>";
@@ -141,7 +130,7 @@ describe("e2e: hardening (issue 10)", function () {
       assert.ok(text.includes(JSON.stringify("\\[click here\\]\\(https://evil.example/phish\\) \\*\\*urgent\\*\\* x").slice(1, -1)), text);
 
       await h.say("sam", "pending");
-      const listed = h.connector.texts(h.personal("sam").id).at(-1) ?? "";
+      const listed = h.lastText("sam");
       assert.ok(listed.includes("reason: \\[click here\\]\\(https://evil.example/phish\\)"), listed);
 
       const alice = h.sim.tenant.userById(WELL_KNOWN.alice.id);
@@ -149,7 +138,7 @@ describe("e2e: hardening (issue 10)", function () {
       alice.displayName = "[Approve](https://evil.example) #admin";
       alice.department = "Sales\n# Heading | x";
       await h.say("sam", "status alice@contoso.com");
-      const status = h.connector.texts(h.personal("sam").id).at(-1) ?? "";
+      const status = h.lastText("sam");
       assert.ok(status.startsWith("**\\[Approve\\]\\(https://evil.example\\) \\#admin** (alice@contoso.com)"), status);
       assert.ok(status.includes("department Sales \\# Heading \\| x"), status);
     });
@@ -172,6 +161,12 @@ describe("e2e: hardening (issue 10)", function () {
   });
 
   describe("the audit channel", () => {
+    // Each test starts the bot with the audit channel it is about.
+    let h: Harness;
+    afterEach(async () => {
+      await h?.close();
+    });
+
     it("with AUDIT_CHANNEL_ID set, `audit here` changes nothing and says why; the refusal is audited", async () => {
       const configured = "19:configured-audit@thread.tacv2";
       h = await startHarness({ env: { AUDIT_CHANNEL_ID: configured } });

@@ -7,6 +7,8 @@ import type { AuditEntry } from "../../src/audit/audit-log.js";
 import { readConfig } from "../../src/config.js";
 import { startBot, type RunningBot, type StartOptions } from "../../src/index.js";
 import {
+  SENTINEL_APP_ID,
+  SENTINEL_CLIENT_SECRET,
   startSimulator,
   WELL_KNOWN,
   type SimulatorOptions,
@@ -15,14 +17,18 @@ import {
 import {
   actionExecuteActivity,
   actionSubmitActivity,
+  inThread,
+  installActivity,
   messageActivity,
   type TeamsConversation,
   type TeamsUser,
 } from "../fakes/activities.js";
-import { FakeConnector } from "../fakes/connector.js";
+import { FakeConnector, type ConnectorCall } from "../fakes/connector.js";
 import { rawDataFindings, type Readable } from "../cards/raw-data.js";
 import { botEnvFor } from "../support/bot-env.js";
+import { killAll, startBotProcess, type NodeProcess } from "../support/bot-process.js";
 import { trustedSimulatorTls } from "@teams-revoke-bot/graph-simulator/trusted-run";
+import { callApi, entraToken, type ApiAnswer } from "../support/api-client.js";
 import { openTestStore } from "../support/store.js";
 
 export type UserKey = Extract<keyof typeof WELL_KNOWN, string>;
@@ -47,6 +53,28 @@ export interface Harness {
   say(key: UserKey, text: string, conversation?: TeamsConversation): Promise<{ status: number; body: unknown }>;
   click(key: UserKey, verb: string, data: Record<string, unknown>, cardActivityId: string, conversation?: TeamsConversation): Promise<{ status: number; body: unknown }>;
   submit(key: UserKey, data: Record<string, unknown>, cardActivityId: string, conversation?: TeamsConversation): Promise<{ status: number; body: unknown }>;
+  /**
+   * A click on a card the bot posted in a channel, sent from the card's thread as Teams sends it
+   * (the approval channel's copy of a request, an audit post).
+   */
+  clickInThread(key: UserKey, verb: string, data: Record<string, unknown>, card: ConnectorCall): Promise<{ status: number; body: unknown }>;
+  /** Installs the bot in a channel (as a team owner, sam unless `by`); resolves with the channel. */
+  install(channelName: string, by?: UserKey): Promise<TeamsConversation>;
+  /** The newest text the bot sent into a conversation (a person's personal chat when given a key); "" if none. */
+  lastText(where: UserKey | TeamsConversation): string;
+  /** A token for the automation API, as an app gets it from Entra (client credentials for the bot's API). */
+  apiToken(appId: string, clientSecret: string): Promise<string>;
+  /** Calls the bot's automation API. */
+  api(method: "GET" | "POST", path: string, options?: Parameters<typeof callApi>[3]): Promise<ApiAnswer>;
+  /**
+   * The Sentinel playbook (an automation app with the proposer role) proposes a request through
+   * the API (POST /api/requests with `body`); fails unless it is accepted (202); resolves with its ID.
+   */
+  proposeAsSentinel(body: Record<string, unknown>): Promise<string>;
+  /** The audit entries of one request, oldest first (read as they are now: call `bot.idle()` first to see all). */
+  auditOf(requestId: string): Promise<AuditEntry[]>;
+  /** The request.created audit entry of a request, if there is one yet. */
+  created(requestId: string): Promise<AuditEntry | undefined>;
   close(): Promise<void>;
 }
 
@@ -69,6 +97,8 @@ export interface HarnessOptions {
   simEnv?: (sim: StartedSimulator) => Record<string, string>;
   /** How often metrics go to Azure Monitor (telemetry tests shorten the 60 s default). */
   telemetryExportIntervalMs?: number;
+  /** Channels (by name, e.g. "secops-audit") the bot is installed in, by sam, before the world is handed over. */
+  installedIn?: string[];
 }
 
 /** The bot's channel settings for a simulator (auth on), as an operator would set them. */
@@ -186,7 +216,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     return { status: res.status, body };
   };
 
-  return {
+  const auditOf = async (requestId: string) => (await auditEntries()).filter((e) => e.requestId === requestId);
+  const harness: Harness = {
     sim,
     connector,
     get bot() {
@@ -209,6 +240,25 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       post(actionExecuteActivity(connector.url, user(key), conversation, verb, data, cardActivityId)),
     submit: (key, data, cardActivityId, conversation = personal(key)) =>
       post(actionSubmitActivity(connector.url, user(key), conversation, data, cardActivityId)),
+    clickInThread: (key, verb, data, card) =>
+      post(actionExecuteActivity(connector.url, user(key), inThread({ id: card.conversationId, conversationType: "channel", tenantId }, card.id), verb, data, card.id)),
+    install: async (channelName, by = "sam") => {
+      const conversation = channel(channelName);
+      const answer = await post(installActivity(connector.url, user(by), conversation));
+      if (answer.status !== 200) throw new Error(`installing the bot in ${channelName} was answered ${answer.status}`);
+      return conversation;
+    },
+    lastText: (where) => connector.texts(typeof where === "string" ? personal(where).id : where.id).at(-1) ?? "",
+    apiToken: (appId, clientSecret) => entraToken(sim, appId, clientSecret, `api://${sim.clientId}/.default`),
+    api: (method, path, apiOptions) => callApi(bot.url, method, path, apiOptions),
+    proposeAsSentinel: async (body) => {
+      const token = await entraToken(sim, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${sim.clientId}/.default`);
+      const answer = await callApi(bot.url, "POST", "/api/requests", { token, body });
+      if (answer.status !== 202) throw new Error(`the proposal was answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      return (answer.body as { requestId: string }).requestId;
+    },
+    auditOf,
+    created: async (requestId) => (await auditOf(requestId)).find((e) => e.action === "request.created"),
     close: async () => {
       await bot.close();
       await connector.stop();
@@ -232,6 +282,101 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (findings.length > 0) {
         throw new Error(`the bot showed raw data to people (test/cards/raw-data.ts):\n${findings.slice(0, 10).join("\n")}`);
       }
+    },
+  };
+  try {
+    for (const name of options.installedIn ?? []) await harness.install(name);
+  } catch (err) {
+    await harness.close();
+    throw err;
+  }
+  return harness;
+}
+
+/**
+ * The world of a describe block, built and torn down by mocha hooks: one for the whole block
+ * (`"suite"`, the default) or a fresh one for every test (`"test"`). What it returns stands for the
+ * harness of the moment, so a spec reads `const h = useWorld({ … })` and uses `h` in its tests and
+ * hooks. Options given as a function are read when the world is built (e.g. a database another
+ * hook made). Hooks run in the order they are declared: declare `useWorld` before hooks that
+ * arrange the world, and after hooks that must outlive it (a database it uses).
+ */
+export function useWorld(options: HarnessOptions | (() => HarnessOptions | Promise<HarnessOptions>) = {}, lifetime: "suite" | "test" = "suite"): Harness {
+  let current: Harness | undefined;
+  const build = async () => {
+    current = await startHarness(typeof options === "function" ? await options() : options);
+  };
+  const tearDown = async () => {
+    const h = current;
+    current = undefined;
+    await h?.close();
+  };
+  if (lifetime === "test") {
+    beforeEach(build);
+    afterEach(tearDown);
+  } else {
+    before(build);
+    after(tearDown);
+  }
+  return new Proxy({} as Harness, {
+    get(_, key) {
+      // Not a promise: `await h` or returning it from an async function must not read the world.
+      if (key === "then") return undefined;
+      if (current === undefined) throw new Error(`the world is built in a mocha hook: read h.${String(key)} inside a test or hook, not while the describe is defined`);
+      return Reflect.get(current, key) as unknown;
+    },
+  });
+}
+
+/** A simulated tenant and a data folder, for specs that start the bot themselves. */
+export interface BareWorld {
+  readonly sim: StartedSimulator;
+  readonly dataDir: string;
+  /** The bot's settings for this tenant and folder, as an operator would set them (test/support/bot-env.ts). */
+  botEnv: () => Record<string, string>;
+  /** Starts src/index.ts as its own process; killed after the test if it still runs. */
+  startProcess: (env: Record<string, string>) => NodeProcess;
+}
+
+/**
+ * The world of a describe block whose tests start the bot themselves (as a process, or with a
+ * configuration of their own): the simulator and a fresh data folder (named from `dataDirPrefix`)
+ * for the whole block, every bot process it started killed after each test (one that fails
+ * half-way must not leave its bot running).
+ */
+export function useSimulator(dataDirPrefix: string, simOptions: SimulatorOptions = {}): BareWorld {
+  let sim: StartedSimulator | undefined;
+  let dataDir: string | undefined;
+  const started: NodeProcess[] = [];
+  before(async () => {
+    sim = await startSimulator({ tls: trustedSimulatorTls(), ...simOptions });
+    dataDir = mkdtempSync(join(tmpdir(), dataDirPrefix));
+  });
+  afterEach(async () => {
+    await killAll(started.splice(0));
+  });
+  after(async () => {
+    await sim?.close();
+    if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+    sim = undefined;
+    dataDir = undefined;
+  });
+  const built = (): { sim: StartedSimulator; dataDir: string } => {
+    if (sim === undefined || dataDir === undefined) throw new Error("the simulator is started in a mocha hook: use it inside a test or hook");
+    return { sim, dataDir };
+  };
+  return {
+    get sim() {
+      return built().sim;
+    },
+    get dataDir() {
+      return built().dataDir;
+    },
+    botEnv: () => botEnvFor(built().sim, built().dataDir),
+    startProcess: (env) => {
+      const p = startBotProcess(env);
+      started.push(p);
+      return p;
     },
   };
 }

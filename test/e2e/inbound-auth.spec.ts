@@ -10,7 +10,7 @@ import type { Activity } from "botbuilder";
 import { JwtSigner } from "@teams-revoke-bot/graph-simulator";
 import { installActivity, messageActivity } from "../fakes/activities.js";
 import { openTestStore } from "../support/store.js";
-import { startHarness, type Harness } from "./harness.js";
+import { useWorld } from "./harness.js";
 
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString("base64url");
 
@@ -19,17 +19,15 @@ const EMULATOR_TENANT = "d6d49420-f39b-4df7-a1dc-d59a935871db";
 
 describe("e2e: inbound channel authentication (auth ON against the simulator)", function () {
   this.timeout(30_000);
-  let h: Harness;
   let stranger: JwtSigner;
   const refusedKinds: string[] = [];
-
-  before(async () => {
-    h = await startHarness();
-    stranger = await JwtSigner.generate();
-  });
-  after(async () => {
+  // Declared before the world: the count is printed before the bot closes.
+  after(() => {
     process.stdout.write(`      forged kinds refused with 401 and no effect: ${refusedKinds.length} (${refusedKinds.join(", ")})\n`);
-    await h.close();
+  });
+  const h = useWorld();
+  before(async () => {
+    stranger = await JwtSigner.generate();
   });
 
   const botId = (): string => h.sim.channel.registration.appId;
@@ -201,14 +199,7 @@ describe("e2e: inbound channel authentication (auth ON against the simulator)", 
 
 describe("e2e: only Teams, only the allowed tenants (genuine tokens)", function () {
   this.timeout(30_000);
-  let h: Harness;
-
-  before(async () => {
-    h = await startHarness();
-  });
-  after(async () => {
-    await h.close();
-  });
+  const h = useWorld();
 
   const graphCalls = (): number => h.sim.requests.filter((r) => r.path.startsWith("/v1.0")).length;
 

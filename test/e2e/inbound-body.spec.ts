@@ -6,18 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { messageActivity } from "../fakes/activities.js";
-import { startHarness, type Harness } from "./harness.js";
+import { useWorld } from "./harness.js";
 
 describe("e2e: /api/messages accepts bounded JSON only", function () {
   this.timeout(30_000);
-  let h: Harness;
-
-  before(async () => {
-    h = await startHarness();
-  });
-  after(async () => {
-    await h.close();
-  });
+  const h = useWorld();
 
   const url = (): string => `${h.bot.url}/api/messages`;
   const help = () => messageActivity(h.connector.url, h.user("sam"), h.personal("sam"), "help");

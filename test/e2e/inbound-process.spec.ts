@@ -9,12 +9,10 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { JwtSigner, startSimulator, type StartedSimulator } from "@teams-revoke-bot/graph-simulator";
-import { botEnvFor } from "../support/bot-env.js";
-import { killAll, startBotProcess, waitForPort, type NodeProcess } from "../support/bot-process.js";
-import { trustedSimulatorTls } from "@teams-revoke-bot/graph-simulator/trusted-run";
+import { JwtSigner } from "@teams-revoke-bot/graph-simulator";
+import { waitForPort } from "../support/bot-process.js";
 import { messageActivity } from "../fakes/activities.js";
-import { channelAuthEnv } from "./harness.js";
+import { channelAuthEnv, useSimulator } from "./harness.js";
 
 /** Files under dir, recursively, leaving out tsx's compile cache (the test runs the bot from source). */
 function filesUnder(dir: string): string[] {
@@ -49,31 +47,13 @@ async function reachable(url: string): Promise<boolean> {
 
 describe("e2e: inbound hardening of the bot process", function () {
   this.timeout(60_000);
-  let sim: StartedSimulator;
-  let dataDir: string;
-  const started: NodeProcess[] = [];
-  const startProcess = (env: Record<string, string>): NodeProcess => {
-    const p = startBotProcess(env);
-    started.push(p);
-    return p;
-  };
-
-  before(async () => {
-    sim = await startSimulator({ tls: trustedSimulatorTls() });
-    dataDir = mkdtempSync(join(tmpdir(), "revoke-bot-inbound-"));
-  });
-  afterEach(async () => {
-    await killAll(started.splice(0));
-  });
-  after(async () => {
-    await sim.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const world = useSimulator("revoke-bot-inbound-");
+  const startProcess = world.startProcess;
 
   it("writes nothing any request sends to disk: a 5 MB multipart upload gets 415 and leaves no file in TMPDIR", async () => {
     const tmp = mkdtempSync(join(tmpdir(), "revoke-bot-tmpdir-"));
     try {
-      const bot = startProcess({ ...botEnvFor(sim, dataDir), ...channelAuthEnv(sim), TMPDIR: tmp });
+      const bot = startProcess({ ...world.botEnv(), ...channelAuthEnv(world.sim), TMPDIR: tmp });
       const port = await waitForPort(bot);
       const before = filesUnder(tmp).length;
       const form = new FormData();
@@ -97,15 +77,15 @@ describe("e2e: inbound hardening of the bot process", function () {
   });
 
   it("keeps what libraries print for forged tokens in the log: JSON lines, clipped, at most 20 a minute", async () => {
-    const bot = startProcess({ ...botEnvFor(sim, dataDir), ...channelAuthEnv(sim) });
+    const bot = startProcess({ ...world.botEnv(), ...channelAuthEnv(world.sim) });
     const port = await waitForPort(bot);
     const stranger = await JwtSigner.generate();
     const serviceUrl = "https://smba.trafficmanager.net/amer/";
-    const activity = messageActivity(serviceUrl, { id: "29:x", name: "Mallory", aadObjectId: "00000000-0000-4000-8000-00000000beef" }, { id: "a:1", conversationType: "personal", tenantId: sim.tenantId }, "revoke user x");
+    const activity = messageActivity(serviceUrl, { id: "29:x", name: "Mallory", aadObjectId: "00000000-0000-4000-8000-00000000beef" }, { id: "a:1", conversationType: "personal", tenantId: world.sim.tenantId }, "revoke user x");
     const now = Math.floor(Date.now() / 1000);
     // Signed with a key the channel never published, under the channel's key ID: botbuilder
     // prints the channel's keys with console.error for each such token.
-    const forged = stranger.sign({ iss: sim.channel.issuer, aud: sim.channel.registration.appId, serviceurl: serviceUrl, nbf: now - 60, exp: now + 3600 }, { kid: sim.channel.keyId });
+    const forged = stranger.sign({ iss: world.sim.channel.issuer, aud: world.sim.channel.registration.appId, serviceurl: serviceUrl, nbf: now - 60, exp: now + 3600 }, { kid: world.sim.channel.keyId });
     const statuses = new Set<number>();
     for (let i = 0; i < 60; i++) {
       const res = await fetch(`http://127.0.0.1:${port}/api/messages`, {
@@ -131,7 +111,7 @@ describe("e2e: inbound hardening of the bot process", function () {
 
   it("without BOT_ID (ALLOW_UNAUTHENTICATED) listens on 127.0.0.1 only, and the template's BOT_TYPE=SingleTenant does not stop it", async () => {
     const bot = startProcess({
-      ...botEnvFor(sim, dataDir),
+      ...world.botEnv(),
       ALLOW_UNAUTHENTICATED: "true",
       BOT_ID: "",
       BOT_TYPE: "SingleTenant",
@@ -150,7 +130,7 @@ describe("e2e: inbound hardening of the bot process", function () {
   });
 
   it("with inbound auth on listens on every interface", async () => {
-    const bot = startProcess({ ...botEnvFor(sim, dataDir), ...channelAuthEnv(sim) });
+    const bot = startProcess({ ...world.botEnv(), ...channelAuthEnv(world.sim) });
     const port = await waitForPort(bot);
     assert.match(bot.output(), /"host":"all interfaces"/);
     for (const address of externalAddresses()) {

@@ -1,37 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { startSimulator, type StartedSimulator } from "@teams-revoke-bot/graph-simulator";
-import { botEnvFor } from "../support/bot-env.js";
-import { killAll, startBotProcess, waitForPort, type NodeProcess } from "../support/bot-process.js";
-import { trustedSimulatorTls } from "@teams-revoke-bot/graph-simulator/trusted-run";
+import { waitForPort } from "../support/bot-process.js";
+import { useSimulator } from "./harness.js";
 
 describe("the bot as a process", function () {
   this.timeout(60_000);
-  let sim: StartedSimulator;
-  let dataDir: string;
-
-  before(async () => {
-    sim = await startSimulator({ tls: trustedSimulatorTls() });
-    dataDir = mkdtempSync(join(tmpdir(), "revoke-bot-proc-"));
-  });
-  // A test that fails half-way must not leave its bot running.
-  const started: NodeProcess[] = [];
-  const startProcess = (env: Record<string, string>): NodeProcess => {
-    const p = startBotProcess(env);
-    started.push(p);
-    return p;
-  };
-  afterEach(async () => {
-    await killAll(started.splice(0));
-  });
-  after(async () => {
-    await sim.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  const simEnv = (): Record<string, string> => botEnvFor(sim, dataDir);
+  const world = useSimulator("revoke-bot-proc-");
+  const startProcess = world.startProcess;
+  const simEnv = (): Record<string, string> => world.botEnv();
 
   it("refuses to start on bad configuration, one line per problem naming the variable", async () => {
     const started = startProcess({ PORT: "eighty" });
@@ -58,7 +33,7 @@ describe("the bot as a process", function () {
     assert.equal(ready.status, 200);
     assert.deepEqual(await ready.json(), { ready: true, checks: { store: "ok", graph: "ok" }, auditPosts: { waiting: 0, setAside: 0 }, refusedActivities: 0 });
     assert.match(started.output(), /inbound Bot Framework authentication is OFF/);
-    assert.ok(!started.output().includes(sim.clientSecret), "the secret never reaches the log");
+    assert.ok(!started.output().includes(world.sim.clientSecret), "the secret never reaches the log");
     started.child.kill("SIGTERM");
     assert.equal(await started.exited, 0);
   });

@@ -8,46 +8,27 @@
 import assert from "node:assert/strict";
 import { Verbs } from "../../src/cards/verbs.js";
 import { HOSTILE_IPV4 } from "@teams-revoke-bot/graph-simulator";
-import { inThread, type TeamsConversation } from "../fakes/activities.js";
-import { lastConfirmCard, storedRequest } from "./cards.js";
-import { startHarness, type Harness } from "./harness.js";
+import { lastConfirmCard, waitForState } from "./cards.js";
+import { useWorld, type Harness } from "./harness.js";
 
 const DEPARTMENT = "Field Sales";
 
 const signInReads = (h: Harness) => h.sim.requests.filter((r) => r.method === "GET" && r.path === "/v1.0/auditLogs/signIns");
 
-async function finished(h: Harness, requestId: string): Promise<void> {
-  const until = Date.now() + 30_000;
-  for (;;) {
-    const stored = await storedRequest(h, requestId);
-    if (stored?.state === "completed" || stored?.state === "failed") return;
-    assert.ok(Date.now() < until, `request ${requestId} did not finish`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe("e2e: every sign-in log reader shares the reports API's 5 per 10 s", function () {
   this.timeout(90_000);
-  let h: Harness;
-  let channel: TeamsConversation;
-
-  before(async () => {
-    h = await startHarness({
-      sim: { bulkDepartment: { name: DEPARTMENT, count: 300, guestRate: 0 } },
-      watchOptions: { tickMs: 50, sweepIntervalMs: 4000, postIntervalMs: 60_000 },
-      env: { WATCH_HOURS: "24" },
-    });
-    channel = h.channel("incident");
+  const h = useWorld({
+    sim: { bulkDepartment: { name: DEPARTMENT, count: 300, guestRate: 0 } },
+    watchOptions: { tickMs: 50, sweepIntervalMs: 4000, postIntervalMs: 60_000 },
+    env: { WATCH_HOURS: "24" },
   });
-  after(async () => {
-    await h.close();
-  });
+  const channel = () => h.channel("incident");
 
   it("a sweeping watch, two status and a revoke ip in the same seconds: no 429; status says when to ask again; the card comes", async () => {
-    await h.say("val", `revoke department "${DEPARTMENT}" --reason "phishing wave"`, channel);
-    const { call, requestId } = lastConfirmCard(h, channel.id);
-    assert.equal((await h.click("riley", Verbs.approve, { requestId }, call.id, inThread(channel, call.id))).status, 200);
-    await finished(h, requestId);
+    await h.say("val", `revoke department "${DEPARTMENT}" --reason "phishing wave"`, channel());
+    const { call, requestId } = lastConfirmCard(h, channel().id);
+    assert.equal((await h.clickInThread("riley", Verbs.approve, { requestId }, call)).status, 200);
+    await waitForState(h, requestId, ["completed", "failed"], 30_000);
 
     // The watch reads 15 users a request: 20 requests a sweep, at its share (3 per window) for a minute.
     const until = Date.now() + 20_000;
@@ -58,8 +39,8 @@ describe("e2e: every sign-in log reader shares the reports API's 5 per 10 s", fu
     const before = h.sim.stats().reports;
     await h.say("sam", "status alice@contoso.com");
     await h.say("sam", "status bob.stone@contoso.com");
-    await h.say("val", `revoke ip ${HOSTILE_IPV4} --reason "same campaign"`, channel);
-    const card = lastConfirmCard(h, channel.id);
+    await h.say("val", `revoke ip ${HOSTILE_IPV4} --reason "same campaign"`, channel());
+    const card = lastConfirmCard(h, channel().id);
     assert.notEqual(card.requestId, requestId, "revoke ip's card came");
 
     const after = h.sim.stats().reports;

@@ -3,9 +3,8 @@ import { entryHash } from "../../src/audit/chain.js";
 import { Verbs } from "../../src/cards/verbs.js";
 import { targetSetHash } from "../../src/revocation/target-set.js";
 import { WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
-import { inThread, installActivity, type TeamsConversation } from "../fakes/activities.js";
 import { openTestStore } from "../support/store.js";
-import { cardText, lastCardWithVerb, lastConfirmCard, revokedUserIds, storedRequest } from "./cards.js";
+import { cardText, lastCardWithVerb, lastConfirmCard, revokedUserIds, waitForState as stateReached } from "./cards.js";
 import { startHarness, type Harness } from "./harness.js";
 
 const APPROVAL_CHANNEL = "19:secops-audit@thread.tacv2";
@@ -25,25 +24,18 @@ const accountPatches = (h: Harness) =>
 describe("e2e: a job runs only what was asked for and approved (issue 22 #9)", function () {
   this.timeout(90_000);
   let h: Harness;
-  let channel: TeamsConversation;
   let logLines: string[];
 
   async function start(env: Record<string, string>): Promise<void> {
     logLines = [];
-    h = await startHarness({ env: { AUDIT_CHANNEL_ID: APPROVAL_CHANNEL, ...env }, logLines });
-    channel = h.channel("secops-audit");
-    assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), channel))).status, 200);
+    h = await startHarness({ env: { AUDIT_CHANNEL_ID: APPROVAL_CHANNEL, ...env }, logLines, installedIn: ["secops-audit"] });
   }
   afterEach(async () => {
     await h.close();
   });
 
-  async function waitForState(requestId: string, state: string): Promise<void> {
-    const until = Date.now() + 20_000;
-    while ((await storedRequest(h, requestId))?.state !== state) {
-      if (Date.now() > until) throw new Error(`request ${requestId} did not reach ${state}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+  async function waitForState(requestId: string, state: "completed" | "failed"): Promise<void> {
+    await stateReached(h, requestId, state);
     await h.bot.idle();
   }
 
@@ -121,7 +113,7 @@ describe("e2e: a job runs only what was asked for and approved (issue 22 #9)", f
         .execute();
     });
     const shared = lastCardWithVerb(h, APPROVAL_CHANNEL, Verbs.approve);
-    assert.equal((await h.click("riley", Verbs.approve, { requestId: mine.requestId }, shared.call.id, inThread(channel, shared.call.id))).status, 200);
+    assert.equal((await h.clickInThread("riley", Verbs.approve, { requestId: mine.requestId }, shared.call)).status, 200);
     await waitForState(mine.requestId, "failed");
 
     assert.deepEqual(revokedUserIds(h), [], "nobody revoked");
@@ -150,7 +142,7 @@ describe("e2e: a job runs only what was asked for and approved (issue 22 #9)", f
       await db.updateTable("requests").set({ disable: 0, reset_password: 1 }).where("id", "=", mine.requestId).execute();
     });
     const shared = lastCardWithVerb(h, APPROVAL_CHANNEL, Verbs.approve);
-    assert.equal((await h.click("riley", Verbs.approve, { requestId: mine.requestId }, shared.call.id, inThread(channel, shared.call.id))).status, 200);
+    assert.equal((await h.clickInThread("riley", Verbs.approve, { requestId: mine.requestId }, shared.call)).status, 200);
     await waitForState(mine.requestId, "failed");
     assert.deepEqual(revokedUserIds(h), []);
     assert.equal(h.sim.tenant.passwordResets.length, 0);

@@ -7,11 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { Verbs } from "../../src/cards/verbs.js";
-import { HOSTILE_IPV4, recordSignIn, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, WELL_KNOWN, type SimUser } from "@teams-revoke-bot/graph-simulator";
-import { inThread, installActivity, type TeamsConversation } from "../fakes/activities.js";
-import { callApi, entraToken } from "../support/api-client.js";
-import { actionTitles, answerMessage, cardText, lastCardWithVerb, lastConfirmCard, storedRequest, type CardJson } from "./cards.js";
-import { startHarness, type Harness } from "./harness.js";
+import { HOSTILE_IPV4, recordSignIn, WELL_KNOWN, type SimUser } from "@teams-revoke-bot/graph-simulator";
+import { inThread } from "../fakes/activities.js";
+import { actionTitles, answerMessage, cardText, lastCardWithVerb, lastConfirmCard, storedRequest, waitForState, type CardJson } from "./cards.js";
+import { useWorld, type Harness } from "./harness.js";
 
 const { sam, val, riley, alice, bob } = WELL_KNOWN;
 const RESPONDERS = [sam, val, riley];
@@ -36,16 +35,8 @@ function assertFailedAttemptsShown(text: string, attempts: number): void {
 
 describe("e2e: revoke ip selects successful sign-ins only (a password spray does not choose targets)", function () {
   this.timeout(60_000);
-  let h: Harness;
-
-  before(async () => {
-    h = await startHarness({ env: { APPROVAL_CHANNEL_ID: "19:soc-approvals@thread.tacv2", API_REQUESTS_PER_MINUTE: "100" } });
-    assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), h.channel("soc-approvals")))).status, 200);
-    sprayResponders(h);
-  });
-  after(async () => {
-    await h.close();
-  });
+  const h = useWorld({ env: { APPROVAL_CHANNEL_ID: "19:soc-approvals@thread.tacv2", API_REQUESTS_PER_MINUTE: "100" }, installedIn: ["soc-approvals"] });
+  before(() => sprayResponders(h));
 
   it("chat: the responders sprayed from the address are not targets; the card shows the failed attempts in words, the request and its audit entry hold them", async () => {
     const channel = h.channel("incident");
@@ -62,26 +53,20 @@ describe("e2e: revoke ip selects successful sign-ins only (a password spray does
     assert.deepEqual(new Set((stored?.failedSignIns?.users ?? []).map((u) => u.id)), expected.userIds);
     assertFailedAttemptsShown(cardText(card), expected.attempts);
 
-    const created = (await h.auditEntries()).find((e) => e.requestId === requestId && e.action === "request.created");
+    const created = await h.created(requestId);
     const audited = created?.details.failedSignIns as { attempts: number; users: Array<{ id: string; attempts: number }> } | undefined;
     assert.equal(audited?.attempts, expected.attempts, JSON.stringify(created?.details));
     assert.equal(audited?.users.find((u) => u.id === sam.id)?.attempts, 2);
   });
 
   it("API: the same spray does not put the responders in an ip selection; the approval card shows the attempts", async () => {
-    const token = await entraToken(h.sim, SENTINEL_APP_ID, SENTINEL_CLIENT_SECRET, `api://${h.sim.clientId}/.default`);
     const since = new Date(Date.now() - 24 * 3_600_000).toISOString();
-    const res = await callApi(h.bot.url, "POST", "/api/requests", {
-      token,
-      body: {
-        selection: { ip: HOSTILE_IPV4, since },
-        reason: "password spray from the incident address",
-        incident: { source: "Microsoft Sentinel", id: "4712", title: "Password spray against the SOC" },
-        idempotencyKey: `spray-${Date.now()}`,
-      },
+    const requestId = await h.proposeAsSentinel({
+      selection: { ip: HOSTILE_IPV4, since },
+      reason: "password spray from the incident address",
+      incident: { source: "Microsoft Sentinel", id: "4712", title: "Password spray against the SOC" },
+      idempotencyKey: `spray-${Date.now()}`,
     });
-    assert.equal(res.status, 202, JSON.stringify(res.body));
-    const { requestId } = res.body as { requestId: string };
     const stored = await storedRequest(h, requestId);
     const targetIds = new Set((stored?.targets ?? []).map((t) => t.id.toLowerCase()));
     assert.ok(targetIds.has(alice.id.toLowerCase()));
@@ -96,14 +81,12 @@ describe("e2e: revoke ip selects successful sign-ins only (a password spray does
 
 describe("e2e: responders in a set of any size (FOUR_EYES_MIN_TARGETS=10)", function () {
   this.timeout(90_000);
-  let h: Harness;
-  let channel: TeamsConversation;
+  const h = useWorld({ env: { FOUR_EYES_MIN_TARGETS: "10", MAX_PENDING_PER_REQUESTER: "20" } });
+  const channel = () => h.channel("incident");
   const LAB = "Incident Lab";
   let lab: SimUser[];
 
-  before(async () => {
-    h = await startHarness({ env: { FOUR_EYES_MIN_TARGETS: "10", MAX_PENDING_PER_REQUESTER: "20" } });
-    channel = h.channel("incident");
+  before(() => {
     // Six enabled members who hold no role, moved into a department of their own.
     lab = h.sim.tenant
       .listUsers()
@@ -111,9 +94,6 @@ describe("e2e: responders in a set of any size (FOUR_EYES_MIN_TARGETS=10)", func
       .slice(-6);
     assert.equal(lab.length, 6);
     for (const u of lab) u.department = LAB;
-  });
-  after(async () => {
-    await h.close();
   });
 
   const labPlusVal = (on: boolean) => {
@@ -124,24 +104,19 @@ describe("e2e: responders in a set of any size (FOUR_EYES_MIN_TARGETS=10)", func
 
   /** Val asks in the channel; the card and its request ID (read from the action with `verb`). */
   async function valAsks(command: string, verb: string): Promise<{ card: CardJson; cardId: string; requestId: string }> {
-    assert.equal((await h.say("val", command, channel)).status, 200);
-    const { call, card } = lastCardWithVerb(h, channel.id, verb);
+    assert.equal((await h.say("val", command, channel())).status, 200);
+    const { call, card } = lastCardWithVerb(h, channel().id, verb);
     const requestId = card.actions?.find((a) => a.verb === verb)?.data?.requestId;
-    assert.equal(typeof requestId, "string", `a card for "${command}": ${JSON.stringify(h.connector.texts(channel.id).slice(-3))}`);
+    assert.equal(typeof requestId, "string", `a card for "${command}": ${JSON.stringify(h.connector.texts(channel().id).slice(-3))}`);
     return { card, cardId: call.id, requestId: requestId as string };
   }
 
   const click = (who: "val" | "riley", verb: string, requestId: string, cardId: string) =>
-    h.click(who, verb, { requestId }, cardId, who === "val" ? channel : inThread(channel, cardId));
+    h.click(who, verb, { requestId }, cardId, who === "val" ? channel() : inThread(channel(), cardId));
 
   async function finished(requestId: string): Promise<void> {
-    const until = Date.now() + 20_000;
-    for (;;) {
-      const state = (await storedRequest(h, requestId))?.state;
-      if (state === "completed" || state === "failed") return h.bot.idle();
-      assert.ok(Date.now() < until, `request ${requestId} is still ${state}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitForState(h, requestId, ["completed", "failed"]);
+    await h.bot.idle();
   }
 
   it("a 7-user set without responders, below FOUR_EYES_MIN_TARGETS, is confirmed by its requester alone", async () => {
@@ -173,7 +148,7 @@ describe("e2e: responders in a set of any size (FOUR_EYES_MIN_TARGETS=10)", func
     assert.ok(text.includes("is a member of a revoker or approver group"), text);
     const stored = await storedRequest(h, requestId);
     assert.deepEqual(stored?.responders?.map((r) => r.id), [val.id]);
-    const created = (await h.auditEntries()).find((e) => e.requestId === requestId && e.action === "request.created");
+    const created = await h.created(requestId);
     assert.equal(created?.details.responderCount, 1);
     assert.equal(created?.details.fourEyes, true);
 

@@ -21,7 +21,7 @@ describe("e2e: a restart keeps what the bot was asked to do", function () {
 
   beforeEach(async () => {
     h = await startHarness({ env: { AUDIT_CHANNEL_ID: AUDIT_CHANNEL, REQUEST_TTL_MINUTES: "30" } });
-    await h.post(installActivity(h.connector.url, h.user("val"), h.channel("secops-audit")));
+    await h.install("secops-audit", "val");
   });
   afterEach(async () => {
     await h.close();

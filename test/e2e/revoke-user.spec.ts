@@ -2,10 +2,8 @@ import assert from "node:assert/strict";
 import { formatTime } from "../../src/cards/present.js";
 import { Verbs } from "../../src/cards/verbs.js";
 import { ALL_GRAPH_ROLES, PAYROLL_SERVICE_PRINCIPAL_ID, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
-import { installActivity } from "../fakes/activities.js";
-import type { ConnectorCall } from "../fakes/connector.js";
-import { answerMessage, cardText, lastConfirmCard } from "./cards.js";
-import { startHarness, type Harness } from "./harness.js";
+import { answerMessage, cardText, lastConfirmCard, waitForCardText } from "./cards.js";
+import { useWorld, type Harness } from "./harness.js";
 
 const revokePath = (id: string) => `/v1.0/users/${id}/revokeSignInSessions`;
 
@@ -13,34 +11,12 @@ function graphCalls(h: Harness, method: string, path: string) {
   return h.sim.requests.filter((r) => r.method === method && r.path === path);
 }
 
-/** Waits for the card of the given message to be edited to show text. */
-async function waitForCardText(h: Harness, cardActivityId: string, text: string): Promise<ConnectorCall> {
-  await h.connector.waitFor(
-    (calls) => calls.some((c) => c.kind === "update" && c.activityId === cardActivityId && cardText(c.activity).includes(text)),
-    10_000,
-    `card ${cardActivityId} to show "${text}"`,
-  );
-  const updates = h.connector.calls.filter((c) => c.kind === "update" && c.activityId === cardActivityId);
-  const last = updates[updates.length - 1];
-  assert.ok(last !== undefined);
-  return last;
-}
-
 describe("e2e: revoke one user through /api/messages", function () {
   this.timeout(30_000);
   const AUDIT_CHANNEL = "19:secops-audit@thread.tacv2";
-  let h: Harness;
-
-  beforeEach(async () => {
-    h = await startHarness({ env: { AUDIT_CHANNEL_ID: AUDIT_CHANNEL } });
-    // The bot learns how to reach the tenant (service URL) when it is installed in the channel.
-    const channel = { id: AUDIT_CHANNEL, conversationType: "channel" as const, tenantId: h.tenantId };
-    assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), channel))).status, 200);
-  });
-
-  afterEach(async () => {
-    await h.close();
-  });
+  // The bot learns how to reach the tenant (service URL) when it is installed in the channel.
+  const h = useWorld({ env: { AUDIT_CHANNEL_ID: AUDIT_CHANNEL }, installedIn: ["secops-audit"] }, "test");
+  beforeEach(() => assert.equal(h.channel("secops-audit").id, AUDIT_CHANNEL));
 
   it("happy path: card, Confirm, revoked by object ID, verified, card updated, audit posted", async () => {
     const alice = WELL_KNOWN.alice;
@@ -234,14 +210,7 @@ describe("e2e: revoke one user through /api/messages", function () {
 
 describe("e2e: Graph refuses the revocation (403)", function () {
   this.timeout(30_000);
-  let h: Harness;
-
-  before(async () => {
-    h = await startHarness({ sim: { roles: ALL_GRAPH_ROLES.filter((r) => r !== "User.RevokeSessions.All" && r !== "User.ReadWrite.All" && r !== "Directory.ReadWrite.All") } });
-  });
-  after(async () => {
-    await h.close();
-  });
+  const h = useWorld({ sim: { roles: ALL_GRAPH_ROLES.filter((r) => r !== "User.RevokeSessions.All" && r !== "User.ReadWrite.All" && r !== "Directory.ReadWrite.All") } });
 
   it("records the failure with the permission to grant, and the card says so", async () => {
     await h.say("sam", "revoke user alice@contoso.com");
@@ -262,15 +231,8 @@ describe("e2e: Graph refuses the revocation (403)", function () {
 
 describe("e2e: inbound authentication", function () {
   this.timeout(30_000);
-  let h: Harness;
-
-  before(async () => {
-    h = await startHarness({
-      env: { ALLOW_UNAUTHENTICATED: "false", BOT_ID: "6d0a7c2e-1b3f-4e5a-9c8d-7f6e5d4c3b2a", BOT_PASSWORD: "x", BOT_TYPE: "MultiTenant" },
-    });
-  });
-  after(async () => {
-    await h.close();
+  const h = useWorld({
+    env: { ALLOW_UNAUTHENTICATED: "false", BOT_ID: "6d0a7c2e-1b3f-4e5a-9c8d-7f6e5d4c3b2a", BOT_PASSWORD: "x", BOT_TYPE: "MultiTenant" },
   });
 
   it("rejects an activity without a Bot Framework token when BOT_ID is set", async () => {

@@ -1,16 +1,11 @@
 import assert from "node:assert/strict";
 import { Verbs } from "../../src/cards/verbs.js";
 import { WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
-import { inThread, installActivity, type TeamsConversation } from "../fakes/activities.js";
-import { answerMessage, cardText, lastCardWithVerb, lastConfirmCard, storedRequest } from "./cards.js";
-import { startHarness, type Harness } from "./harness.js";
+import { answerMessage, cardText, enablePatches, lastCardWithVerb, lastConfirmCard, storedRequest, waitForState } from "./cards.js";
+import { useWorld } from "./harness.js";
 
 const APPROVAL_CHANNEL = "19:secops-audit@thread.tacv2";
 const { alice } = WELL_KNOWN;
-
-/** The PATCH /users/{id} calls that set accountEnabled to true. */
-const enablePatches = (h: Harness) =>
-  h.sim.requests.filter((r) => r.method === "PATCH" && /^\/v1\.0\/users\//.test(r.path) && JSON.stringify(r.body ?? "").includes('"accountEnabled":true'));
 
 /**
  * Issue 22 #5: an `enable` asked while the account was disabled by the bot must not undo a newer
@@ -19,34 +14,16 @@ const enablePatches = (h: Harness) =>
  */
 describe("e2e: a stale enable never undoes a newer disable (issue 22 #5)", function () {
   this.timeout(90_000);
-  let h: Harness;
-  let channel: TeamsConversation;
-
-  beforeEach(async () => {
-    h = await startHarness({ env: { AUDIT_CHANNEL_ID: APPROVAL_CHANNEL } });
-    channel = h.channel("secops-audit");
-    assert.equal((await h.post(installActivity(h.connector.url, h.user("sam"), channel))).status, 200);
-  });
-  afterEach(async () => {
-    await h.close();
-  });
+  const h = useWorld({ env: { AUDIT_CHANNEL_ID: APPROVAL_CHANNEL }, installedIn: ["secops-audit"] }, "test");
 
   /** Val asks for `text` (a --disable revocation); riley approves it in the approval channel. Returns its ID. */
   async function disableApproved(text: string, wait: boolean): Promise<string> {
     assert.equal((await h.say("val", text)).status, 200);
     const mine = lastConfirmCard(h, h.personal("val").id);
     const shared = lastCardWithVerb(h, APPROVAL_CHANNEL, Verbs.approve);
-    assert.equal((await h.click("riley", Verbs.approve, { requestId: mine.requestId }, shared.call.id, inThread(channel, shared.call.id))).status, 200);
-    if (wait) await waitForState(mine.requestId, "completed");
+    assert.equal((await h.clickInThread("riley", Verbs.approve, { requestId: mine.requestId }, shared.call)).status, 200);
+    if (wait) await waitForState(h, mine.requestId, "completed", 30_000);
     return mine.requestId;
-  }
-
-  async function waitForState(requestId: string, state: string): Promise<void> {
-    const until = Date.now() + 30_000;
-    while ((await storedRequest(h, requestId))?.state !== state) {
-      if (Date.now() > until) throw new Error(`request ${requestId} did not reach ${state}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
   }
 
   /** Val asks to enable alice; returns the enable's ID and card. */
@@ -58,13 +35,13 @@ describe("e2e: a stale enable never undoes a newer disable (issue 22 #5)", funct
   it("a pending enable is withdrawn (audited, its card updated) when a --disable of the same user is approved, and cannot be approved after", async () => {
     const first = await disableApproved('revoke user alice@contoso.com --disable --reason "phished"', true);
     const enable = await askEnable();
-    const created = (await h.auditEntries()).find((e) => e.requestId === enable.requestId && e.action === "request.created");
+    const created = await h.created(enable.requestId);
     assert.equal(created?.details.againstDisable, first, "the enable records the disable it undoes");
 
     // A new incident: alice is disabled again.
     const second = await disableApproved('revoke user alice@contoso.com --disable --reason "second incident"', false);
-    await waitForState(enable.requestId, "cancelled");
-    await waitForState(second, "completed");
+    await waitForState(h, enable.requestId, "cancelled", 30_000);
+    await waitForState(h, second, "completed", 30_000);
     await h.bot.idle();
 
     const withdrawn = (await h.auditEntries()).find((e) => e.requestId === enable.requestId && e.action === "request.cancelled");
@@ -78,7 +55,7 @@ describe("e2e: a stale enable never undoes a newer disable (issue 22 #5)", funct
 
     // The old card's Approve does nothing now.
     const shared = lastCardWithVerb(h, APPROVAL_CHANNEL, Verbs.approve);
-    await h.click("riley", Verbs.approve, { requestId: enable.requestId }, shared.call.id, inThread(channel, shared.call.id));
+    await h.clickInThread("riley", Verbs.approve, { requestId: enable.requestId }, shared.call);
     await h.bot.idle();
     assert.equal(enablePatches(h).length, 0, "alice was never enabled");
     assert.equal(h.sim.tenant.userById(alice.id)?.accountEnabled, false);
@@ -91,14 +68,14 @@ describe("e2e: a stale enable never undoes a newer disable (issue 22 #5)", funct
     h.sim.setLatency(1500);
     const second = await disableApproved('revoke user alice@contoso.com --disable --reason "second incident"', false);
     const enable = await askEnable();
-    await waitForState(second, "completed");
+    await waitForState(h, second, "completed", 30_000);
     h.sim.setLatency(0);
     assert.equal((await storedRequest(h, enable.requestId))?.state, "pending", "asked after the second disable's approval: not withdrawn");
-    const created = (await h.auditEntries()).find((e) => e.requestId === enable.requestId && e.action === "request.created");
+    const created = await h.created(enable.requestId);
     assert.notEqual(created?.details.againstDisable, second, "asked against the first disable");
 
     const shared = lastCardWithVerb(h, APPROVAL_CHANNEL, Verbs.approve);
-    const answer = await h.click("riley", Verbs.approve, { requestId: enable.requestId }, shared.call.id, inThread(channel, shared.call.id));
+    const answer = await h.clickInThread("riley", Verbs.approve, { requestId: enable.requestId }, shared.call);
     assert.match(answerMessage(answer.body), new RegExp(`out of date: request ${second} disabled alice@contoso\\.com again after this enable was asked`));
     await h.bot.idle();
     assert.equal(enablePatches(h).length, 0);

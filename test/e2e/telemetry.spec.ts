@@ -6,14 +6,13 @@
  */
 import net from "node:net";
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { networkInterfaces } from "node:os";
 import { HOSTILE_IPV4, WELL_KNOWN, type TelemetryEnvelope } from "@teams-revoke-bot/graph-simulator";
 import { Verbs } from "../../src/cards/verbs.js";
 import { inThread, installActivity } from "../fakes/activities.js";
-import { callApi } from "../support/api-client.js";
+import { freePort } from "../support/free-port.js";
 import { lastConfirmCard, storedRequest } from "./cards.js";
-import { startHarness, type Harness, type HarnessOptions } from "./harness.js";
+import { useWorld, type Harness, type HarnessOptions } from "./harness.js";
 
 const APPROVAL_CHANNEL = "19:secops-audit@thread.tacv2";
 const REASON = `credential stuffing from ${HOSTILE_IPV4} against payroll`;
@@ -21,18 +20,6 @@ const COMMENT = "Checked with Alice's manager by phone.";
 const { alice, bob, oneil, val, riley } = WELL_KNOWN;
 /** Three targets: a request of this size is also offered to approvers in the approval channel. */
 const TARGETS = [alice, bob, oneil];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** What must never leave the process: names, sign-in names, addresses, the reason, the comment, secrets. */
 function personalValues(h: Harness): string[] {
@@ -61,7 +48,7 @@ async function revocationApprovedInTeams(h: Harness): Promise<string> {
   assert.equal(approved.status, 200);
   await h.bot.idle();
   assert.equal((await storedRequest(h, shared.requestId))?.state, "completed");
-  assert.equal((await callApi(h.bot.url, "GET", `/api/requests/${shared.requestId}`)).status, 401);
+  assert.equal((await h.api("GET", `/api/requests/${shared.requestId}`)).status, 401);
   return shared.requestId;
 }
 
@@ -84,18 +71,16 @@ describe("e2e: telemetry", function () {
   this.timeout(90_000);
 
   describe("Prometheus endpoint (METRICS_PORT)", () => {
-    let h: Harness;
+    const h = useWorld(async () => harnessEnv({ METRICS_PORT: String(await freePort()) }));
     let scrape: string;
     let requestId: string;
 
     before(async () => {
-      h = await startHarness(harnessEnv({ METRICS_PORT: String(await freePort()) }));
       requestId = await revocationApprovedInTeams(h);
       const res = await fetch(h.bot.metricsUrl ?? "no metrics URL");
       assert.equal(res.status, 200);
       scrape = await res.text();
     });
-    after(() => h.close());
 
     it("listens on loopback by default, on its own port", async () => {
       const url = new URL(h.bot.metricsUrl ?? "");
@@ -147,7 +132,6 @@ describe("e2e: telemetry", function () {
   });
 
   describe("Azure Monitor (APPLICATIONINSIGHTS_CONNECTION_STRING), into the simulated Application Insights", () => {
-    let h: Harness;
     let requestId: string;
     let envelopes: TelemetryEnvelope[];
 
@@ -175,13 +159,16 @@ describe("e2e: telemetry", function () {
       return typeof args[1] === "string" ? args[1] : "localhost";
     };
 
-    before(async () => {
+    // Declared before the world: the recorder is in place before the bot starts.
+    before(() => {
       const original = realConnect;
       net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]): net.Socket {
         connected.push(hostOf(args));
         return (original as (...a: unknown[]) => net.Socket).apply(this, args);
       };
-      h = await startHarness({ ...harnessEnv({}), simEnv: (sim) => ({ APPLICATIONINSIGHTS_CONNECTION_STRING: sim.connectionString }), telemetryExportIntervalMs: 500 });
+    });
+    const h = useWorld({ ...harnessEnv({}), simEnv: (sim) => ({ APPLICATIONINSIGHTS_CONNECTION_STRING: sim.connectionString }), telemetryExportIntervalMs: 500 });
+    before(async () => {
       requestId = await revocationApprovedInTeams(h);
       // Metrics go every 500 ms here; spans in batches every 5 s.
       const until = Date.now() + 30_000;
@@ -190,8 +177,8 @@ describe("e2e: telemetry", function () {
       }
       envelopes = [...h.sim.telemetry];
     });
-    after(async () => {
-      await h.close();
+    // Declared after the world: restored once the bot is closed.
+    after(() => {
       net.Socket.prototype.connect = realConnect;
     });
 

@@ -5,34 +5,22 @@
  * to (the simulated) Application Insights.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { startSimulator } from "@teams-revoke-bot/graph-simulator";
 import { trustedSimulatorTls } from "@teams-revoke-bot/graph-simulator/trusted-run";
 import { bundle, bundleLoader, TELEMETRY_SDKS } from "../../scripts/build.js";
+import { startBuiltBot, type BuiltBot } from "../support/built-bot.js";
+import { freePort } from "../support/free-port.js";
 
 const ROOT = resolve(__dirname, "../..");
 const SDK_PATH = /@azure[\\/]monitor-opentelemetry|@opentelemetry[\\/](sdk-|exporter-|resources[\\/])/;
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      probe.close(() => resolvePort(port));
-    });
-  });
-}
 
 describe("structure: telemetry in the production build", function () {
   this.timeout(120_000);
   let outdir: string;
   let inputs: string[];
-  const children: ChildProcess[] = [];
+  const bots: BuiltBot[] = [];
 
   before(async () => {
     // Inside the project, so the bundle resolves its external packages from node_modules as dist/ does.
@@ -45,51 +33,26 @@ describe("structure: telemetry in the production build", function () {
       `process.on("SIGUSR2", () => process.stdout.write("LOADED " + JSON.stringify(Object.keys(require.cache).filter((p) => ${SDK_PATH.toString()}.test(p)).length) + "\\n"));`,
     );
   });
-  after(() => {
-    for (const child of children) child.kill("SIGKILL");
+  after(async () => {
+    for (const bot of bots) await bot.stop();
     rmSync(outdir, { recursive: true, force: true });
   });
 
   /** Starts the built bot (as `npm start` does, plus the probe) and waits for /healthz. */
-  async function startBuilt(extraEnv: Record<string, string>): Promise<{ port: number; loadedSdkFiles: () => Promise<number> }> {
-    const port = await freePort();
-    const dir = mkdtempSync(join(outdir, "data-"));
-    const child = spawn(process.execPath, ["--require", join(outdir, "probe.cjs"), join(outdir, "index.js")], {
-      env: {
-        PATH: process.env.PATH ?? "",
-        NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? "",
-        PORT: String(port),
-        ALLOW_UNAUTHENTICATED: "true",
-        REVOKER_GROUP_IDS: "20000000-0000-4000-8000-000000000001",
-        APPROVER_GROUP_IDS: "20000000-0000-4000-8000-000000000002",
-        AZURE_TENANT_ID: "00000000-0000-4000-8000-0000000000aa",
-        AZURE_CLIENT_ID: "00000000-0000-4000-8000-0000000000bb",
-        AZURE_CLIENT_SECRET: "not-used-before-healthz",
-        DATABASE_URL: `sqlite:${join(dir, "bot.db")}`,
-        LOG_LEVEL: "warn",
-        ...extraEnv,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+  async function startBuilt(extraEnv: Record<string, string>): Promise<{ loadedSdkFiles: () => Promise<number> }> {
+    const bot = await startBuiltBot({
+      entry: join(outdir, "index.js"),
+      nodeArgs: ["--require", join(outdir, "probe.cjs")],
+      dataDir: mkdtempSync(join(outdir, "data-")),
+      env: { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? "", ...extraEnv },
     });
-    children.push(child);
-    let output = "";
-    child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
-    const until = Date.now() + 30_000;
-    for (;;) {
-      assert.equal(child.exitCode, null, `the built bot exited: ${output}`);
-      assert.ok(Date.now() < until, `no answer on /healthz: ${output}`);
-      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
-      if (ok) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    bots.push(bot);
     return {
-      port,
       loadedSdkFiles: async () => {
-        const before = output.length;
-        child.kill("SIGUSR2");
-        for (let i = 0; i < 100 && !/LOADED \d+/.test(output.slice(before)); i++) await new Promise((r) => setTimeout(r, 20));
-        return Number(/LOADED (\d+)/.exec(output.slice(before))?.[1] ?? "NaN");
+        const before = bot.output().length;
+        bot.child.kill("SIGUSR2");
+        for (let i = 0; i < 100 && !/LOADED \d+/.test(bot.output().slice(before)); i++) await new Promise((r) => setTimeout(r, 20));
+        return Number(/LOADED (\d+)/.exec(bot.output().slice(before))?.[1] ?? "NaN");
       },
     };
   }

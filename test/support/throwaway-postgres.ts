@@ -10,10 +10,10 @@
  */
 import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { Client, escapeIdentifier, escapeLiteral } from "pg";
+import { freePort } from "./free-port.js";
 
 export interface ThrowawayPostgres {
   port: number;
@@ -36,18 +36,6 @@ export function postgresBinDir(): string | undefined {
     if (existsSync(join(bin, "initdb"))) return bin;
   }
   return undefined;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts the cluster (initdb refuses root, so as root it runs as the `postgres` user). */
