@@ -34,8 +34,8 @@ export class TeamsWatchThread implements WatchThread {
     return this.post(request, watchUnavailableText(request.id, reason));
   }
 
-  ended(request: RevocationRequest, hours: number, signIns: number, alarms: number): Promise<void> {
-    return this.post(request, watchEndedText(request.id, hours, signIns, alarms));
+  ended(request: RevocationRequest, hours: number, signIns: number, alarms: number, alarmsFromOthers: number): Promise<void> {
+    return this.post(request, watchEndedText(request.id, hours, signIns, alarms, alarmsFromOthers));
   }
 
   stopped(request: RevocationRequest, by: Actor, reason: string): Promise<void> {

@@ -100,12 +100,17 @@ export function watchUnavailableText(requestId: string, reason: string): string 
 }
 
 /** Posted when a watch's time is up. */
-export function watchEndedText(requestId: string, hours: number, signIns: number, alarms: number): string {
+export function watchEndedText(requestId: string, hours: number, signIns: number, alarms: number, alarmsFromOthers = 0): string {
+  const own = alarms - alarmsFromOthers;
+  const from = [
+    own > 0 ? `${own.toLocaleString("en-US")} from this incident's address` : "",
+    alarmsFromOthers > 0 ? `${alarmsFromOthers.toLocaleString("en-US")} from the incident address of another request watching the same user` : "",
+  ].filter((part) => part !== "");
   const found =
     signIns === 0
       ? "no revoked user signed in successfully after the revocation"
-      : `${plural(signIns, "successful sign-in")} after the revocation${alarms > 0 ? `, ${alarms} of them from the incident's address` : ""}`;
-  return `The ${hoursText(hours)} sign-in watch of ${requestId} has ended: ${found}.`;
+      : `${plural(signIns, "successful sign-in")} after the revocation${from.length > 0 ? ` (${from.join(", ")})` : ""}`;
+  return `The ${hours}-hour sign-in watch of ${requestId} has ended: ${found}.`;
 }
 
 /** Posted in the thread when a person stops the watch. */

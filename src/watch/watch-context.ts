@@ -18,7 +18,8 @@ export interface WatchThread {
   started(request: RevocationRequest, users: number, hours: number, incidentIp: string | null, failedSteps: readonly FailedStep[]): Promise<void>;
   report(request: RevocationRequest, reports: ReadonlyArray<{ displayName: string; upn: string; signIns: readonly UnreportedSignIn[] }>, more: number): Promise<void>;
   unavailable(request: RevocationRequest, reason: string): Promise<void>;
-  ended(request: RevocationRequest, hours: number, signIns: number, alarms: number): Promise<void>;
+  /** `alarms` counts every sign-in from an incident address, `alarmsFromOthers` those of them from another watching request's. */
+  ended(request: RevocationRequest, hours: number, signIns: number, alarms: number, alarmsFromOthers: number): Promise<void>;
   stopped(request: RevocationRequest, by: Actor, reason: string): Promise<void>;
 }
 

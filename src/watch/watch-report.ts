@@ -121,13 +121,14 @@ export class WatchReport {
     const listing = await this.deps.store.listing(watch.requestId);
     const signIns = listing?.signIns ?? 0;
     const alarms = listing?.alarms ?? 0;
+    const alarmsFromOthers = listing?.alarmsFromOthers ?? 0;
     await this.deps.auditor.record({
       actor: null,
       action: "watch.ended",
       requestId: watch.requestId,
       details: { signInsAfterRevocation: String(signIns), fromIncidentAddress: String(alarms) },
     });
-    await this.say(watch.requestId, (r) => this.deps.thread.ended(r, this.options.hours, signIns, alarms));
+    await this.say(watch.requestId, (r) => this.deps.thread.ended(r, this.options.hours, signIns, alarms, alarmsFromOthers));
   }
 
   /** The sign-in log cannot be read (no permission or licence): the watch ends, said once. */

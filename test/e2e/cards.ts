@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Verbs } from "../../src/cards/verbs.js";
-import type { RequestState, RevocationRequest } from "../../src/revocation/types.js";
+import type { RevocationRequest } from "../../src/revocation/types.js";
+import type { RequestState } from "../../src/domain/request-state.js";
 import type { ConnectorCall } from "../fakes/connector.js";
 import { openTestStore } from "../support/store.js";
 import type { Harness } from "./harness.js";

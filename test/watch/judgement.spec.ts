@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { SignInEvent } from "../../src/directory/sign-in-log.js";
-import { watchReportText } from "../../src/cards/watch-replies.js";
+import { watchEndedText, watchReportText } from "../../src/cards/watch-replies.js";
 import { IncidentAddresses, incidentIpOf } from "../../src/watch/judgement.js";
 import { freshSignIns, watchSignInsOf } from "../../src/watch/sign-in-batch.js";
 import type { UnreportedSignIn, WatchedUser } from "../../src/watch/types.js";
@@ -126,5 +126,17 @@ describe("watch judgement: one verdict per sign-in across a user's watches", () 
     assert.equal(incidentIpOf("revoke ip 203.0.113.50 --since 24h"), "203.0.113.50");
     assert.equal(incidentIpOf("revoke user alice@contoso.com"), null);
     assert.equal(incidentIpOf(undefined), null);
+  });
+});
+
+describe("watch: the end of a watch counts each incident address apart", () => {
+  it("says how many sign-ins came from this incident's address and how many from another watching request's", () => {
+    assert.equal(
+      watchEndedText("R-A", 24, 5, 3, 1),
+      "The 24-hour sign-in watch of R-A has ended: 5 successful sign-ins after the revocation (2 from this incident's address, 1 from the incident address of another request watching the same user).",
+    );
+    assert.equal(watchEndedText("R-A", 24, 2, 2, 2), "The 24-hour sign-in watch of R-A has ended: 2 successful sign-ins after the revocation (2 from the incident address of another request watching the same user).");
+    assert.equal(watchEndedText("R-A", 24, 1, 0, 0), "The 24-hour sign-in watch of R-A has ended: 1 successful sign-in after the revocation.");
+    assert.equal(watchEndedText("R-A", 24, 0, 0, 0), "The 24-hour sign-in watch of R-A has ended: no revoked user signed in successfully after the revocation.");
   });
 });
