@@ -9,24 +9,13 @@ import assert from "node:assert/strict";
 import { HOSTILE_IPV4, recordSignIn, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { Verbs } from "../../src/cards/verbs.js";
 import { inThread, installActivity, type TeamsConversation } from "../fakes/activities.js";
-import { cardText, lastConfirmCard, storedRequest } from "./cards.js";
+import { cardText, lastConfirmCard, storedRequest, waitForState } from "./cards.js";
 import { startHarness, type Harness } from "./harness.js";
 
 const FAST_WATCH = { tickMs: 50, sweepIntervalMs: 1500, postIntervalMs: 60_000 };
 const AUDIT_CHANNEL = "19:secops-audit@thread.tacv2";
 /** The second request's incident address: Alice signed in from it too (a documentation range, RFC 5737). */
 const OTHER_IPV4 = "198.51.100.7";
-
-/** Waits (polling) for the request's job to end. */
-async function finished(h: Harness, requestId: string): Promise<void> {
-  const until = Date.now() + 20_000;
-  for (;;) {
-    const stored = await storedRequest(h, requestId);
-    if (stored?.state === "completed" || stored?.state === "failed") return;
-    assert.ok(Date.now() < until, `request ${requestId} did not finish`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** The first text the bot sent into this very thread containing `text`, waiting for one. */
 async function waitForText(h: Harness, conversationId: string, text: string, timeoutMs = 20_000): Promise<string> {
@@ -40,7 +29,7 @@ async function revokeIp(h: Harness, channel: TeamsConversation, ip: string): Pro
   const { call, requestId } = lastConfirmCard(h, channel.id);
   const approved = await h.click("riley", Verbs.approve, { requestId }, call.id, inThread(channel, call.id));
   assert.equal(approved.status, 200);
-  await finished(h, requestId);
+  await waitForState(h, requestId, ["completed", "failed"]);
   const thread = inThread(channel, call.id).id;
   await waitForText(h, thread, "Watching the sign-in log");
   return { requestId, thread };

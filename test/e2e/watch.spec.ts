@@ -10,7 +10,7 @@ import { Verbs } from "../../src/cards/verbs.js";
 import { ALL_GRAPH_ROLES, GRAPH_ROLES, HOSTILE_IPV4, recordSignIn, WELL_KNOWN } from "@teams-revoke-bot/graph-simulator";
 import { countsInWords } from "../../src/cards/audit-card.js";
 import { inThread, installActivity, type TeamsConversation } from "../fakes/activities.js";
-import { answerMessage, cardText, lastConfirmCard, storedRequest } from "./cards.js";
+import { answerMessage, cardText, lastConfirmCard, storedRequest, waitForState } from "./cards.js";
 import { startHarness, type Harness } from "./harness.js";
 
 const FAST_WATCH = { tickMs: 50, sweepIntervalMs: 4000, postIntervalMs: 60_000 };
@@ -18,17 +18,6 @@ const WATCH_ON = { WATCH_HOURS: "24" };
 /** The watch's ALARM cards go to an audit channel, so they pass the raw-data check like every post. */
 const AUDIT_CHANNEL = "19:secops-audit@thread.tacv2";
 const WATCH_AND_AUDIT = { ...WATCH_ON, AUDIT_CHANNEL_ID: AUDIT_CHANNEL };
-
-/** Waits (polling) for the request's job to end. */
-async function finished(h: Harness, requestId: string): Promise<void> {
-  const until = Date.now() + 20_000;
-  for (;;) {
-    const stored = await storedRequest(h, requestId);
-    if (stored?.state === "completed" || stored?.state === "failed") return;
-    assert.ok(Date.now() < until, `request ${requestId} did not finish`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** Texts the bot sent into a conversation (any thread of it) that contain `text`, waiting for one. */
 async function waitForText(h: Harness, conversationId: string, text: string, timeoutMs = 20_000): Promise<string> {
@@ -58,7 +47,7 @@ describe("e2e: sign-in watch after a revocation", function () {
       const { call, requestId } = lastConfirmCard(h, channel.id);
       const approved = await h.click("riley", Verbs.approve, { requestId }, call.id, inThread(channel, call.id));
       assert.equal(approved.status, 200);
-      await finished(h, requestId);
+      await waitForState(h, requestId, ["completed", "failed"]);
 
       const thread = inThread(channel, call.id).id;
       const started = await waitForText(h, thread, "Watching the sign-in log");
@@ -150,7 +139,7 @@ describe("e2e: sign-in watch after a revocation", function () {
       await h.say("val", `revoke ip ${HOSTILE_IPV4} --reason "scripted"`, channel);
       const { call, requestId } = lastConfirmCard(h, channel.id);
       await h.click("riley", Verbs.approve, { requestId }, call.id, inThread(channel, call.id));
-      await finished(h, requestId);
+      await waitForState(h, requestId, ["completed", "failed"]);
       const thread = inThread(channel, call.id).id;
       await waitForText(h, thread, "Watching the sign-in log");
       // Whole seconds in the log: a second later, every record is after the revocation.
@@ -197,7 +186,7 @@ describe("e2e: sign-in watch after a revocation", function () {
       const own = await h.click("val", Verbs.approve, { requestId: mine.requestId }, mine.call.id);
       assert.match(answerMessage(own.body), /someone else must approve/);
       await h.click("riley", Verbs.approve, { requestId: mine.requestId }, shared.call.id, inThread(h.channel("secops-audit"), shared.call.id));
-      await finished(h, mine.requestId);
+      await waitForState(h, mine.requestId, ["completed", "failed"]);
       const started = await waitForText(h, h.personal("val").id, "Watching the sign-in log");
       assert.ok(started.includes("2 revoked users"), started);
       assert.ok(started.includes(dollar.userPrincipalName.replace("$", "\\$")) || started.includes(dollar.userPrincipalName), started);
@@ -226,7 +215,7 @@ describe("e2e: sign-in watch after a revocation", function () {
       await h.say("sam", "revoke user alice@contoso.com");
       const { call, requestId } = lastConfirmCard(h, conv.id);
       await h.click("sam", Verbs.approve, { requestId }, call.id);
-      await finished(h, requestId);
+      await waitForState(h, requestId, ["completed", "failed"]);
       await waitForText(h, conv.id, "Watching the sign-in log");
       // The bot restarts before the attacker is back; the new process resumes the watch.
       await h.restart();
@@ -266,7 +255,7 @@ describe("e2e: sign-in watch after a revocation", function () {
       await h.say("sam", "revoke user alice@contoso.com");
       const { call, requestId } = lastConfirmCard(h, conv.id);
       await h.click("sam", Verbs.approve, { requestId }, call.id);
-      await finished(h, requestId);
+      await waitForState(h, requestId, ["completed", "failed"]);
       const said = await waitForText(h, conv.id, "cannot be watched");
       assert.ok(said.includes("AuditLog.Read.All") && said.includes("nothing will be retried"), said);
       await new Promise((resolve) => setTimeout(resolve, 800));
@@ -310,7 +299,7 @@ describe("e2e: sign-in watch after a revocation", function () {
       await h.say("sam", "revoke user bob.stone@contoso.com");
       const { call, requestId } = lastConfirmCard(h, conv.id);
       await h.click("sam", Verbs.approve, { requestId }, call.id);
-      await finished(h, requestId);
+      await waitForState(h, requestId, ["completed", "failed"]);
       const said = await waitForText(h, conv.id, "cannot be watched");
       assert.ok(said.includes("Entra ID P1"), said);
       assert.ok(!said.includes("Neither tenant"), "Graph's own words stay in the log");
@@ -334,7 +323,7 @@ describe("e2e: WATCH_HOURS=0 turns the watch off", function () {
     await h.say("sam", "revoke user alice@contoso.com");
     const { call, requestId } = lastConfirmCard(h, conv.id);
     await h.click("sam", Verbs.approve, { requestId }, call.id);
-    await finished(h, requestId);
+    await waitForState(h, requestId, ["completed", "failed"]);
     await new Promise((resolve) => setTimeout(resolve, 500));
     await h.bot.idle();
     assert.equal(signInReads(h).filter((r) => (r.query.$filter ?? "").includes("createdDateTime ge")).length, 0);
