@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from "kysely";
 import type { StepMarks } from "../revocation/request-store.js";
 import type { ContainmentStep, StepOutcome } from "../domain/containment.js";
+import { holdsJobLease } from "./job-queue.js";
 import type { Database } from "./schema.js";
 
 type Clock = () => Date;
@@ -12,15 +13,7 @@ type Clock = () => Date;
 export function markSteps(db: Kysely<Database>, clock: Clock, requestId: string, step: ContainmentStep, userIds: readonly string[], owner: string): Promise<StepMarks> {
   return db.transaction().execute(async (trx) => {
     const nowIso = clock().toISOString();
-    const live = await trx
-      .selectFrom("jobs")
-      .select("request_id")
-      .where("request_id", "=", requestId)
-      .where("lease_owner", "=", owner)
-      .where("lease_expires_at", ">", nowIso)
-      .where("finished_at", "is", null)
-      .executeTakeFirst();
-    if (live === undefined) return { kind: "leaseLost" } as const;
+    if (!(await holdsJobLease(trx, requestId, owner, nowIso))) return { kind: "leaseLost" } as const;
     const rows =
       userIds.length === 0
         ? []

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { JobClaim, JobQueue } from "../revocation/request-store.js";
 import type { Database } from "./schema.js";
 
@@ -88,4 +88,20 @@ export async function jobQueueStats(db: Kysely<Database>, now: Date = new Date()
     if (row.created_at < oldest) oldest = row.created_at;
   }
   return { queued: rows.length, stalled, oldestAgeSeconds: Math.max(0, (now.getTime() - Date.parse(oldest)) / 1000) };
+}
+
+/**
+ * True when `owner` still holds the unexpired lease of the request's unfinished job, read inside
+ * the transaction that writes on the strength of it (a runner whose lease ran out writes nothing).
+ */
+export async function holdsJobLease(trx: Transaction<Database>, requestId: string, owner: string, nowIso: string): Promise<boolean> {
+  const live = await trx
+    .selectFrom("jobs")
+    .select("request_id")
+    .where("request_id", "=", requestId)
+    .where("lease_owner", "=", owner)
+    .where("lease_expires_at", ">", nowIso)
+    .where("finished_at", "is", null)
+    .executeTakeFirst();
+  return live !== undefined;
 }

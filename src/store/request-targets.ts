@@ -3,6 +3,7 @@ import type { AttemptMarks } from "../revocation/request-store.js";
 import type { RevocationRequest } from "../revocation/types.js";
 import type { TargetOutcome } from "../domain/outcome.js";
 import { INSERT_CHUNK } from "./request-rows.js";
+import { holdsJobLease } from "./job-queue.js";
 import type { Database } from "./schema.js";
 
 type Clock = () => Date;
@@ -68,15 +69,7 @@ export function markAttempts(db: Kysely<Database>, clock: Clock, requestId: stri
     }
     const missing = userIds.find((id) => !previous.has(id));
     if (missing !== undefined) throw new Error(`request ${requestId} has no target ${missing}`);
-    const live = await trx
-      .selectFrom("jobs")
-      .select("request_id")
-      .where("request_id", "=", requestId)
-      .where("lease_owner", "=", owner)
-      .where("lease_expires_at", ">", nowIso)
-      .where("finished_at", "is", null)
-      .executeTakeFirst();
-    if (live === undefined) return { kind: "leaseLost" } as const;
+    if (!(await holdsJobLease(trx, requestId, owner, nowIso))) return { kind: "leaseLost" } as const;
     for (let i = 0; i < userIds.length; i += INSERT_CHUNK) {
       await trx
         .updateTable("request_targets")
