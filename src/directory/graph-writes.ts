@@ -47,19 +47,22 @@ export class GraphBatchCalls {
     let throttleTries = 0;
     let paid = prepaid;
     while (pending.length > 0) {
-      if (!paid) await this.pacer.take(pending.length);
+      // A probe after a 429 may be granted fewer than asked: the rest go after its answer.
+      const granted = paid ? this.pacer.claimGrant(pending.length) : await this.pacer.takeSome(pending.length);
       paid = false;
+      const sending = pending.slice(0, granted);
+      const later = pending.slice(granted);
       let answer: BatchAnswer;
       const sentAt = Date.now();
       try {
-        answer = await send(pending);
+        answer = await send(sending);
         this.pacer.observeLatency(Date.now() - sentAt);
       } catch (err) {
         // The batch as a whole did not get through (network, outage): every item is retried.
         const error = err instanceof AppError ? err : new AppError("GraphUnavailable", userMessageOf(err));
-        answer = { items: pending.map((userId) => ({ userId, ok: false, error })), throttled: error.code === "GraphThrottled" ? pending.length : 0 };
+        answer = { items: sending.map((userId) => ({ userId, ok: false, error })), throttled: error.code === "GraphThrottled" ? sending.length : 0 };
       }
-      this.pacer.observeAnswer(answer.throttled);
+      this.pacer.observeAnswer(answer.throttled, "write");
       this.pacer.observePercentage(answer.throttlePercentage);
       const retry: string[] = [];
       let wait = 0;
@@ -80,7 +83,10 @@ export class GraphBatchCalls {
           failed.set(item.userId, error);
         }
       }
-      if (retry.length === 0) break;
+      if (retry.length === 0) {
+        pending = later;
+        continue;
+      }
       if (throttled) {
         this.pacer.observeThrottle(wait, answer.throttled, answer.throttleScope, "write", answer.throttleInformation);
         throttleTries++;
@@ -89,12 +95,14 @@ export class GraphBatchCalls {
       }
       const backoff = this.retryDelaysMs[transientTries - 1];
       if (throttleTries > MAX_THROTTLE_RETRIES || (!throttled && backoff === undefined)) {
+        // The users not yet sent share the fate of the batch they were asked with.
         const last = new Map(answer.items.map((i) => [i.userId, i.error]));
-        for (const id of retry) failed.set(id, last.get(id) ?? new AppError("GraphUnavailable", "Microsoft Graph kept failing for this user."));
+        const lastError = answer.items.find((i) => i.error !== undefined)?.error;
+        for (const id of [...retry, ...later]) failed.set(id, last.get(id) ?? lastError ?? new AppError("GraphUnavailable", "Microsoft Graph kept failing for this user."));
         break;
       }
       if (!throttled && backoff !== undefined) await sleep(withJitter(backoff));
-      pending = retry;
+      pending = [...retry, ...later];
     }
     return { ok, failed };
   }
@@ -119,7 +127,7 @@ export class GraphBatchCalls {
         await sleep(withJitter(this.retryDelaysMs[attempt] ?? 1000));
         continue;
       }
-      this.pacer.observeAnswer(answer.throttled);
+      this.pacer.observeAnswer(answer.throttled, "read");
       const retry: string[] = [];
       let wait = 0;
       for (const item of answer.items) {

@@ -96,15 +96,15 @@ async function run(pacer: WritePacer, graph: ReturnType<typeof graphWithLimits>,
       let pending = Math.min(20, total - handed);
       handed += pending;
       while (pending > 0) {
-        await pacer.take(pending);
+        const sending = await pacer.takeSome(pending);
         if (last !== undefined) longestGap = Math.max(longestGap, t.now() - last);
         last = t.now();
-        const answer = graph.write(t.now(), pending);
+        const answer = graph.write(t.now(), sending);
         await t.sleep(5); // the round trip
-        const refused = pending - answer.ok;
+        const refused = sending - answer.ok;
         pacer.observeAnswer(refused);
         if (answer.retryAfterMs !== undefined) pacer.observeThrottle(answer.retryAfterMs, refused);
-        pending = refused;
+        pending -= answer.ok;
       }
     }
   };
