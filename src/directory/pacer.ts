@@ -248,6 +248,8 @@ export class WritePacer {
     let n = asked;
     /** What the limits and Graph asked this take to wait, ms: anything beyond is a pacing bug. */
     let waitAsked = 0;
+    /** This take was just tried within the learned limits, before going past them. */
+    let triedWithin = false;
     for (;;) {
       const now = this.now();
       if (now < this.pausedUntil) {
@@ -278,7 +280,11 @@ export class WritePacer {
         this.requests.reset("idle for five minutes");
       }
       this.grow(now);
-      const probeNow = this.probing && this.answersSeen;
+      // Going past the learned limits, the whole take is tried within them first: once they have
+      // room again, there is no need to go past them one write at a time.
+      const within: boolean = this.probing && this.answersSeen && this.probeBeyond && kind === "write" && !triedWithin;
+      triedWithin = within;
+      const probeNow = this.probing && this.answersSeen && !within;
       // A probe of writes sends only what the last probes showed Graph accepts.
       n = probeNow && kind === "write" ? Math.min(asked, this.probeSize) : asked;
       const beyond = probeNow && this.probeBeyond && kind === "write";
@@ -310,6 +316,10 @@ export class WritePacer {
         }
         this.runStart ??= now;
         this.lastTakeAt = now;
+        if (within) {
+          this.probing = false;
+          this.probeBeyond = false;
+        }
         if (probeNow) {
           this.probing = false;
           this.probeBeyond = false;
@@ -323,6 +333,8 @@ export class WritePacer {
         return n;
       }
       const which = this.bindingOf(now, n, kind);
+      if (within && which.startsWith(LEARNED_PREFIX)) continue;
+      triedWithin = false;
       // A learned limit is a guess from earlier answers: it may hold a request back no longer than
       // Graph itself ever asked (the longest Retry-After, plus jitter); then one write goes past it.
       const learnedBinds = which.startsWith(LEARNED_PREFIX);
@@ -334,11 +346,9 @@ export class WritePacer {
         this.noteWait(cap, which);
         waitAsked += cap;
         await this.sleep(cap);
-        if (!this.probing) {
-          this.probing = true;
-          this.probeBeyond = true;
-          this.probeSize = 1;
-        }
+        this.probing = true;
+        this.probeBeyond = true;
+        this.probeSize = 1;
         continue;
       }
       this.logger?.debug({ waitMs: Math.round(wait), limit: which, kind, inWindow: counts }, "pacing: waiting for room in a window");
