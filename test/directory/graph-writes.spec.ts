@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import pino from "pino";
+import { AppError } from "../../src/errors.js";
+import type { BatchAnswer } from "../../src/directory/graph-batch.js";
+import { GraphBatchCalls } from "../../src/directory/graph-writes.js";
+import { WritePacer } from "../../src/directory/pacer.js";
+
+function manualPacer(): WritePacer {
+  let now = 1_000_000;
+  return new WritePacer({ capacity: 3000, windowMs: 150_000, now: () => now, sleep: (ms) => Promise.resolve(void (now += ms)), random: () => 0 });
+}
+
+/** 100 writes sent, the last 20 refused with Retry-After 1 s: the pacer's next grant is a probe of one. */
+async function meet429(pacer: WritePacer): Promise<void> {
+  for (let i = 0; i < 5; i++) await pacer.takeSome(20);
+  pacer.observeAnswer(0);
+  pacer.observeAnswer(20);
+  pacer.observeThrottle(1000, 20);
+}
+
+const ids = Array.from({ length: 20 }, (_, i) => `user-${i}`);
+const throttled = (userId: string) => ({ userId, ok: false, error: new AppError("GraphThrottled", "Microsoft Graph is throttling the bot; try again in a minute.", { retryAfterSeconds: 1 }), retryAfterMs: 1000 });
+
+describe("GraphBatchCalls sends what the pacer grants", () => {
+  it("a prepaid batch taken as the probe after a 429 goes one write first, then more as Graph accepts them, every user once", async () => {
+    const pacer = manualPacer();
+    await meet429(pacer);
+    const calls = new GraphBatchCalls(pacer, [], pino({ level: "silent" }));
+    // As the job runner: the take first, the send later through GraphBatchCalls.
+    await pacer.take(20);
+    const sent: string[][] = [];
+    const result = await calls.write(
+      ids,
+      (batch) => {
+        sent.push([...batch]);
+        return Promise.resolve<BatchAnswer>({ items: batch.map((userId) => ({ userId, ok: true })), throttled: 0 });
+      },
+      true,
+    );
+    assert.deepEqual(
+      sent.map((b) => b.length),
+      [1, 4, 15],
+    );
+    assert.deepEqual(result.ok, ids, "every user written once, in order");
+    assert.equal(result.failed.size, 0);
+  });
+
+  it("users not yet sent when Graph keeps throttling fail with the batch, none is lost", async () => {
+    const pacer = manualPacer();
+    await meet429(pacer);
+    const calls = new GraphBatchCalls(pacer, [], pino({ level: "silent" }));
+    let sends = 0;
+    const result = await calls.write(ids, (batch) => {
+      sends++;
+      return Promise.resolve<BatchAnswer>({ items: batch.map(throttled), throttled: batch.length });
+    });
+    assert.ok(sends > 1);
+    assert.equal(result.ok.length, 0);
+    assert.deepEqual([...result.failed.keys()].sort(), [...ids].sort(), "every user has an outcome");
+    for (const error of result.failed.values()) assert.equal(error.code, "GraphThrottled");
+  });
+});
