@@ -4,7 +4,11 @@ import type { BatchAnswer } from "./graph-batch.js";
 import type { WritePacer } from "./pacer.js";
 import type { DirectoryUser } from "./types.js";
 
-/** A throttled batch is retried this many times (each after its Retry-After) before its users fail. */
+/**
+ * A throttled user is retried this many times (each after its Retry-After) before it fails. Counted
+ * per user: after a 429 the pacer sends a probe of one write, and one user refused again and
+ * again must not fail the others of its batch, which were not sent.
+ */
 const MAX_THROTTLE_RETRIES = 10;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -44,7 +48,8 @@ export class GraphBatchCalls {
     const failed = new Map<string, AppError>();
     let pending = [...userIds];
     let transientTries = 0;
-    let throttleTries = 0;
+    /** 429s per user. */
+    const refusals = new Map<string, number>();
     let paid = prepaid;
     while (pending.length > 0) {
       // A probe after a 429 may be granted fewer than asked: the rest go after its answer.
@@ -76,25 +81,24 @@ export class GraphBatchCalls {
         if (error.code === "GraphThrottled") {
           throttled = true;
           wait = Math.max(wait, item.retryAfterMs ?? (error.details.retryAfterSeconds ?? 1) * 1000);
-          retry.push(item.userId);
+          const tries = (refusals.get(item.userId) ?? 0) + 1;
+          refusals.set(item.userId, tries);
+          if (tries > MAX_THROTTLE_RETRIES) failed.set(item.userId, error);
+          else retry.push(item.userId);
         } else if (isTransient(error)) {
           retry.push(item.userId);
         } else {
           failed.set(item.userId, error);
         }
       }
+      if (throttled) this.pacer.observeThrottle(wait, answer.throttled, answer.throttleScope, "write", answer.throttleInformation);
       if (retry.length === 0) {
         pending = later;
         continue;
       }
-      if (throttled) {
-        this.pacer.observeThrottle(wait, answer.throttled, answer.throttleScope, "write", answer.throttleInformation);
-        throttleTries++;
-      } else {
-        transientTries++;
-      }
+      if (!throttled) transientTries++;
       const backoff = this.retryDelaysMs[transientTries - 1];
-      if (throttleTries > MAX_THROTTLE_RETRIES || (!throttled && backoff === undefined)) {
+      if (!throttled && backoff === undefined) {
         // The users not yet sent share the fate of the batch they were asked with.
         const last = new Map(answer.items.map((i) => [i.userId, i.error]));
         const lastError = answer.items.find((i) => i.error !== undefined)?.error;
@@ -102,7 +106,8 @@ export class GraphBatchCalls {
         break;
       }
       if (!throttled && backoff !== undefined) await sleep(withJitter(backoff));
-      pending = [...retry, ...later];
+      // Users not yet sent go before the refused ones: the next probe is not the same user again.
+      pending = throttled ? [...later, ...retry] : [...retry, ...later];
     }
     return { ok, failed };
   }

@@ -45,16 +45,26 @@ describe("GraphBatchCalls sends what the pacer grants", () => {
     assert.equal(result.failed.size, 0);
   });
 
-  it("users not yet sent when Graph keeps throttling fail with the batch, none is lost", async () => {
+  it("probes refused again and again (a full window) fail no user: each is retried in turn, every user gets written", async () => {
     const pacer = manualPacer();
     await meet429(pacer);
     const calls = new GraphBatchCalls(pacer, [], pino({ level: "silent" }));
     let sends = 0;
     const result = await calls.write(ids, (batch) => {
       sends++;
-      return Promise.resolve<BatchAnswer>({ items: batch.map(throttled), throttled: batch.length });
+      // Graph refuses the first 30 sends (probes of one), then accepts.
+      if (sends <= 30) return Promise.resolve<BatchAnswer>({ items: batch.map(throttled), throttled: batch.length });
+      return Promise.resolve<BatchAnswer>({ items: batch.map((userId) => ({ userId, ok: true })), throttled: 0 });
     });
-    assert.ok(sends > 1);
+    assert.equal(result.failed.size, 0, "no user failed");
+    assert.deepEqual([...result.ok].sort(), [...ids].sort(), "every user written once");
+  });
+
+  it("a user Graph keeps refusing fails after its own retries, and none is lost", async () => {
+    const pacer = manualPacer();
+    await meet429(pacer);
+    const calls = new GraphBatchCalls(pacer, [], pino({ level: "silent" }));
+    const result = await calls.write(ids, (batch) => Promise.resolve<BatchAnswer>({ items: batch.map(throttled), throttled: batch.length }));
     assert.equal(result.ok.length, 0);
     assert.deepEqual([...result.failed.keys()].sort(), [...ids].sort(), "every user has an outcome");
     for (const error of result.failed.values()) assert.equal(error.code, "GraphThrottled");
