@@ -105,7 +105,11 @@ export class GraphBatchCalls {
         for (const id of [...retry, ...later]) failed.set(id, last.get(id) ?? lastError ?? new AppError("GraphUnavailable", "Microsoft Graph kept failing for this user."));
         break;
       }
-      if (!throttled && backoff !== undefined) await sleep(withJitter(backoff));
+      if (!throttled && backoff !== undefined) {
+        const waitMs = withJitter(backoff);
+        this.logger.debug({ waitMs, limit: "backoff after a failed write batch (5xx or network)", kind: "write", users: retry.length }, "pacing: waiting before retrying a failed batch");
+        await sleep(waitMs);
+      }
       // Users not yet sent go before the refused ones: the next probe is not the same user again.
       pending = throttled ? [...later, ...retry] : [...retry, ...later];
     }
@@ -128,8 +132,9 @@ export class GraphBatchCalls {
       try {
         answer = await read(pending);
       } catch (err) {
-        this.logger.warn({ err }, "read-back batch failed; retrying");
-        await sleep(withJitter(this.retryDelaysMs[attempt] ?? 1000));
+        const waitMs = withJitter(this.retryDelaysMs[attempt] ?? 1000);
+        this.logger.warn({ err, waitMs }, "read-back batch failed; retrying");
+        await sleep(waitMs);
         continue;
       }
       this.pacer.observeAnswer(answer.throttled, "read");
@@ -149,7 +154,11 @@ export class GraphBatchCalls {
         attempt--;
         continue;
       }
-      if (retry.length > 0) await sleep(withJitter(this.retryDelaysMs[attempt] ?? 1000));
+      if (retry.length > 0) {
+        const waitMs = withJitter(this.retryDelaysMs[attempt] ?? 1000);
+        this.logger.debug({ waitMs, limit: "backoff after a failed read batch (5xx or network)", kind: "read", users: retry.length }, "pacing: waiting before retrying a failed batch");
+        await sleep(waitMs);
+      }
     }
     return users;
   }

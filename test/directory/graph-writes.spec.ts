@@ -69,4 +69,19 @@ describe("GraphBatchCalls sends what the pacer grants", () => {
     assert.deepEqual([...result.failed.keys()].sort(), [...ids].sort(), "every user has an outcome");
     for (const error of result.failed.values()) assert.equal(error.code, "GraphThrottled");
   });
+
+  it("a backoff after a failed batch (5xx, network) is logged at debug with its length and why", async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: "debug" }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const calls = new GraphBatchCalls(manualPacer(), [1], logger);
+    let sends = 0;
+    const result = await calls.write(ids.slice(0, 2), (batch) => {
+      sends++;
+      if (sends === 1) return Promise.reject(new Error("socket hang up"));
+      return Promise.resolve<BatchAnswer>({ items: batch.map((userId) => ({ userId, ok: true })), throttled: 0 });
+    });
+    assert.equal(result.ok.length, 2);
+    const wait = lines.find((l) => String(l.msg).startsWith("pacing: waiting before retrying"));
+    assert.ok(wait !== undefined && typeof wait.waitMs === "number" && String(wait.limit).includes("backoff"), JSON.stringify(lines));
+  });
 });

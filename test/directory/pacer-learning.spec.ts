@@ -294,6 +294,10 @@ describe("WritePacer learns the limit that binds from Graph's answers", () => {
     await run(pacer, graph, t, 400);
     assert.ok(lines.some((l) => l.msg.includes("Retry-After") && typeof l.obj.waitMs === "number" && String(l.obj.limit).startsWith("Retry-After")));
     assert.ok(lines.some((l) => l.msg.includes("room in a window") && String(l.obj.limit).startsWith("learned from Graph")));
+    assert.ok(lines.some((l) => l.msg.includes("probe") && l.msg.startsWith("pacing: waiting")), "the wait for a probe's answer");
+    // Every kind of wait says how long and what for.
+    const waits = lines.filter((l) => l.msg.startsWith("pacing: waiting"));
+    for (const l of waits) assert.ok(typeof l.obj.waitMs === "number" && typeof l.obj.limit === "string" && l.obj.limit !== "", `"${l.msg}" gives its length and its limit: ${JSON.stringify(l.obj)}`);
     assert.ok(!lines.some((l) => l.msg.startsWith("pacing bug")), "no pause beyond what was asked");
   });
 
