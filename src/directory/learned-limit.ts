@@ -10,10 +10,7 @@
  * - any other 429: the capacity becomes 0.9 of what was accepted in the window (multiplicative
  *   decrease); each window in which it paced the requests without a 429 adds half again until
  *   such a 429 was seen (the first estimate may be far too low: a resumed job's new process meets a
- *   window its predecessor filled), then 5%, or 1% near that 429's level (additive increase), and
- *   a quarter more while Graph, once it sent `x-ms-throttle-limit-percentage`, sent none for two whole
- *   windows (every limit below 0.8 used, so above 1.25 times what was sent: the 429's level was
- *   others'); once
+ *   window its predecessor filled), then 5%, or 1% near that 429's level (additive increase); once
  *   it allows more than the ceilings it is dropped, and its window is kept for a 429 later in the run.
  */
 export interface LearnedValue {
@@ -93,7 +90,7 @@ export class LearnedLimit {
   }
 
   /** A window in which the learned limit paced the requests without a 429: grow; drop it when the ceilings bind first. */
-  grow(now: number, ceiling: (windowMs: number) => number, lastHighUsageAt?: number): void {
+  grow(now: number, ceiling: (windowMs: number) => number): void {
     const v = this.value;
     if (v === undefined || now - this.lastThrottleAt < v.windowMs || now - this.lastIncreaseAt < v.windowMs) return;
     // Only a limit that paced the requests lately has been tried: no growth untried.
@@ -102,11 +99,7 @@ export class LearnedLimit {
     // Until a 429 inside a learned window showed where the limit is, the first estimate may be far
     // too low (a resumed job's new process meets a window its predecessor filled): half again per
     // window; then 5%, and 1% near the level of that 429.
-    // Two whole windows in which Graph, which says when a limit is above 0.8 used, said nothing while
-    // this limit held requests back: the level of the last 429 was others' (a predecessor's writes
-    // that have left since), and the limit is above 1.25 times what was sent: a quarter more.
-    const roomy = lastHighUsageAt !== undefined && now - lastHighUsageAt >= 2 * v.windowMs;
-    const step = this.cliff === undefined ? 0.5 : roomy ? 0.25 : v.capacity >= 0.9 * this.cliff ? 0.01 : 0.05;
+    const step = this.cliff === undefined ? 0.5 : v.capacity >= 0.9 * this.cliff ? 0.01 : 0.05;
     const capacity = v.capacity + Math.max(1, v.capacity * step);
     const most = ceiling(v.windowMs);
     if (v.capacity >= most) {

@@ -150,8 +150,6 @@ export class WritePacer {
   /** Writes granted by the last take() when fewer than asked (a probe), until its caller claims them. */
   private unclaimed: number | undefined;
   private roundTripMs = 0;
-  /** When Graph last said a limit is above 0.8 used (x-ms-throttle-limit-percentage), or undefined while it never has. */
-  private highUsageAt: number | undefined;
   private extraMarginMs = 0;
   private queue: Promise<void> = Promise.resolve();
   private readonly now: () => number;
@@ -426,10 +424,9 @@ export class WritePacer {
       this.setBudget(this.budget + full / 20);
     }
     const ceiling = (w: number): number => Math.min(...this.limits.map((x) => x.capacity * Math.max(1, w / x.windowMs)));
-    const quietSince = this.highUsageAt;
-    this.writes.grow(now, ceiling, quietSince);
+    this.writes.grow(now, ceiling);
     // Reads are not capped by the write ceilings: a requests limit is dropped only at twice them.
-    this.requests.grow(now, (w) => 2 * ceiling(w), quietSince);
+    this.requests.grow(now, (w) => 2 * ceiling(w));
   }
 
   private setBudget(budget: number): void {
@@ -450,8 +447,6 @@ export class WritePacer {
    * is above the pacer's own count is others', and the budget becomes what they leave (up or down).
    */
   observePercentage(percentage: number | undefined): void {
-    // Graph sends the header above 0.8 of a limit, so once it has been sent, its absence says there is room.
-    if (percentage !== undefined && Number.isFinite(percentage) && percentage > 0.8) this.highUsageAt = this.now();
     if (percentage === undefined || !Number.isFinite(percentage) || percentage <= 0.8 || percentage > 1) return;
     if (!this.configuredBinds) return;
     const now = this.now();

@@ -28,7 +28,7 @@ function graphWithLimits(limits: ReadonlyArray<{ capacity: number; windowMs: num
     }
   };
   return {
-    write(now: number, n: number): { ok: number; retryAfterMs?: number; percentage?: number } {
+    write(now: number, n: number): { ok: number; retryAfterMs?: number } {
       others(now);
       let ok = 0;
       let retryAfterMs: number | undefined;
@@ -44,9 +44,7 @@ function graphWithLimits(limits: ReadonlyArray<{ capacity: number; windowMs: num
       }
       accepted += ok;
       throttled += n - ok;
-      // x-ms-throttle-limit-percentage: sent only above 0.8 of a limit.
-      const usage = Math.max(...state.map((s) => inWindow(s, now) / s.capacity));
-      return { ok, retryAfterMs, percentage: usage > 0.8 ? usage : undefined };
+      return { ok, retryAfterMs };
     },
     get accepted() {
       return accepted;
@@ -105,7 +103,6 @@ async function run(pacer: WritePacer, graph: ReturnType<typeof graphWithLimits>,
         await t.sleep(5); // the round trip
         const refused = sending - answer.ok;
         pacer.observeAnswer(refused);
-        pacer.observePercentage(answer.percentage);
         if (answer.retryAfterMs !== undefined) pacer.observeThrottle(answer.retryAfterMs, refused);
         pending -= answer.ok;
       }
