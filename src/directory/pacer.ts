@@ -20,8 +20,9 @@
  *   the configured window, and then a probe of one write goes first; each probe Graph accepts is
  *   followed by one four times as large until a whole batch goes, and then the rest follow. A wait
  *   that only a learned limit asks for is never longer than the longest Retry-After Graph gave
- *   (plus jitter): then one write goes past the learned limit, and each one Graph accepts raises it
- *   (Graph's window may hold more than the learned one; a refused one only confirms it).
+ *   (plus jitter): then one write goes past the learned limit, then twice as many each time Graph
+ *   accepts them, raising it (Graph's window may hold more than the learned one; a refused one only
+ *   confirms it).
  *   A learned limit is forgotten after five idle minutes (every documented window has emptied), and
  *   a new process starts from the ceilings: a resumed job goes at the pace the limits allow now.
  *
@@ -403,12 +404,14 @@ export class WritePacer {
     if (throttled !== 0 || probe === undefined || probe.kind !== kind) return;
     this.endProbe();
     if (probe.beyond) {
-      // Graph took a write the learned limit held back: its window holds more. Past it again at once.
-      this.writes.raise(probe.size, "a write past the learned limit was accepted");
-      this.requests.raise(probe.size, "a write past the learned limit was accepted");
+      // Graph took writes the learned limit held back: its window holds more. Past it again at
+      // once, twice as many (a learned limit far too low, e.g. cut while others filled the window,
+      // is left in a few round trips), until Graph refuses or the learned limit has room again.
+      this.writes.raise(probe.size, "writes past the learned limit were accepted");
+      this.requests.raise(probe.size, "writes past the learned limit were accepted");
       this.probing = true;
       this.probeBeyond = true;
-      this.probeSize = 1;
+      this.probeSize = Math.min(this.maxTake, probe.size * 2);
     } else if (probe.kind === "write" && !probe.whole) {
       this.probing = true;
       this.probeSize = Math.min(this.maxTake, probe.size * PROBE_GROWTH);
