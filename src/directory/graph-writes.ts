@@ -4,7 +4,11 @@ import type { BatchAnswer } from "./graph-batch.js";
 import type { WritePacer } from "./pacer.js";
 import type { DirectoryUser } from "./types.js";
 
-/** A throttled batch is retried this many times (each after its Retry-After) before its users fail. */
+/**
+ * A throttled user is retried this many times (each after its Retry-After) before it fails. Counted
+ * per user: after a 429 the pacer sends a probe of one write, and one user refused again and
+ * again must not fail the others of its batch, which were not sent.
+ */
 const MAX_THROTTLE_RETRIES = 10;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -44,22 +48,26 @@ export class GraphBatchCalls {
     const failed = new Map<string, AppError>();
     let pending = [...userIds];
     let transientTries = 0;
-    let throttleTries = 0;
+    /** 429s per user. */
+    const refusals = new Map<string, number>();
     let paid = prepaid;
     while (pending.length > 0) {
-      if (!paid) await this.pacer.take(pending.length);
+      // A probe after a 429 may be granted fewer than asked: the rest go after its answer.
+      const granted = paid ? this.pacer.claimGrant(pending.length) : await this.pacer.takeSome(pending.length);
       paid = false;
+      const sending = pending.slice(0, granted);
+      const later = pending.slice(granted);
       let answer: BatchAnswer;
       const sentAt = Date.now();
       try {
-        answer = await send(pending);
+        answer = await send(sending);
         this.pacer.observeLatency(Date.now() - sentAt);
       } catch (err) {
         // The batch as a whole did not get through (network, outage): every item is retried.
         const error = err instanceof AppError ? err : new AppError("GraphUnavailable", userMessageOf(err));
-        answer = { items: pending.map((userId) => ({ userId, ok: false, error })), throttled: error.code === "GraphThrottled" ? pending.length : 0 };
+        answer = { items: sending.map((userId) => ({ userId, ok: false, error })), throttled: error.code === "GraphThrottled" ? sending.length : 0 };
       }
-      this.pacer.observeAnswer(answer.throttled);
+      this.pacer.observeAnswer(answer.throttled, "write");
       this.pacer.observePercentage(answer.throttlePercentage);
       const retry: string[] = [];
       let wait = 0;
@@ -73,28 +81,37 @@ export class GraphBatchCalls {
         if (error.code === "GraphThrottled") {
           throttled = true;
           wait = Math.max(wait, item.retryAfterMs ?? (error.details.retryAfterSeconds ?? 1) * 1000);
-          retry.push(item.userId);
+          const tries = (refusals.get(item.userId) ?? 0) + 1;
+          refusals.set(item.userId, tries);
+          if (tries > MAX_THROTTLE_RETRIES) failed.set(item.userId, error);
+          else retry.push(item.userId);
         } else if (isTransient(error)) {
           retry.push(item.userId);
         } else {
           failed.set(item.userId, error);
         }
       }
-      if (retry.length === 0) break;
-      if (throttled) {
-        this.pacer.observeThrottle(wait, answer.throttled, answer.throttleScope, "write", answer.throttleInformation);
-        throttleTries++;
-      } else {
-        transientTries++;
+      if (throttled) this.pacer.observeThrottle(wait, answer.throttled, answer.throttleScope, "write", answer.throttleInformation);
+      if (retry.length === 0) {
+        pending = later;
+        continue;
       }
+      if (!throttled) transientTries++;
       const backoff = this.retryDelaysMs[transientTries - 1];
-      if (throttleTries > MAX_THROTTLE_RETRIES || (!throttled && backoff === undefined)) {
+      if (!throttled && backoff === undefined) {
+        // The users not yet sent share the fate of the batch they were asked with.
         const last = new Map(answer.items.map((i) => [i.userId, i.error]));
-        for (const id of retry) failed.set(id, last.get(id) ?? new AppError("GraphUnavailable", "Microsoft Graph kept failing for this user."));
+        const lastError = answer.items.find((i) => i.error !== undefined)?.error;
+        for (const id of [...retry, ...later]) failed.set(id, last.get(id) ?? lastError ?? new AppError("GraphUnavailable", "Microsoft Graph kept failing for this user."));
         break;
       }
-      if (!throttled && backoff !== undefined) await sleep(withJitter(backoff));
-      pending = retry;
+      if (!throttled && backoff !== undefined) {
+        const waitMs = withJitter(backoff);
+        this.logger.debug({ waitMs, limit: "backoff after a failed write batch (5xx or network)", kind: "write", users: retry.length }, "pacing: waiting before retrying a failed batch");
+        await sleep(waitMs);
+      }
+      // Users not yet sent go before the refused ones: the next probe is not the same user again.
+      pending = throttled ? [...later, ...retry] : [...retry, ...later];
     }
     return { ok, failed };
   }
@@ -115,11 +132,12 @@ export class GraphBatchCalls {
       try {
         answer = await read(pending);
       } catch (err) {
-        this.logger.warn({ err }, "read-back batch failed; retrying");
-        await sleep(withJitter(this.retryDelaysMs[attempt] ?? 1000));
+        const waitMs = withJitter(this.retryDelaysMs[attempt] ?? 1000);
+        this.logger.warn({ err, waitMs }, "read-back batch failed; retrying");
+        await sleep(waitMs);
         continue;
       }
-      this.pacer.observeAnswer(answer.throttled);
+      this.pacer.observeAnswer(answer.throttled, "read");
       const retry: string[] = [];
       let wait = 0;
       for (const item of answer.items) {
@@ -136,7 +154,11 @@ export class GraphBatchCalls {
         attempt--;
         continue;
       }
-      if (retry.length > 0) await sleep(withJitter(this.retryDelaysMs[attempt] ?? 1000));
+      if (retry.length > 0) {
+        const waitMs = withJitter(this.retryDelaysMs[attempt] ?? 1000);
+        this.logger.debug({ waitMs, limit: "backoff after a failed read batch (5xx or network)", kind: "read", users: retry.length }, "pacing: waiting before retrying a failed batch");
+        await sleep(waitMs);
+      }
     }
     return users;
   }

@@ -18,6 +18,9 @@ export interface LearnedValue {
   windowMs: number;
 }
 
+/** How describe() names a learned limit in the log (and the pacer tells it from the ceilings). */
+export const LEARNED_PREFIX = "learned from Graph: ";
+
 const MIN_WINDOW_MS = 1000;
 const MAX_WINDOW_MS = 600_000;
 /** With nothing learned, the span the count is kept over (Graph's longest documented window). */
@@ -58,7 +61,14 @@ export class LearnedLimit {
 
   describe(): string {
     const v = this.value;
-    return v === undefined ? `${this.what}: nothing learned` : `learned from Graph: ${v.capacity} ${this.what} per ${(v.windowMs / 1000).toFixed(1)} s`;
+    return v === undefined ? `${this.what}: nothing learned` : `${LEARNED_PREFIX}${v.capacity} ${this.what} per ${(v.windowMs / 1000).toFixed(1)} s`;
+  }
+
+  /** Graph accepted `n` sent past the learned capacity: the window holds at least the count, so the capacity is raised to it. */
+  raise(n: number, why: string): void {
+    const v = this.value;
+    if (v === undefined || this.count <= v.capacity) return;
+    this.set(Math.max(v.capacity + n, this.count), v.windowMs, why);
   }
 
   /** Forgets everything (five idle minutes: every documented window has emptied). */

@@ -17,7 +17,12 @@
  *     decrease); each window without one adds 5% (1% near the level of the last 429: additive
  *     increase), and a learned limit looser than the ceilings is dropped.
  *   After a 429 everyone waits its Retry-After (plus at most 10%, up to 0.5 s, of jitter), never
- *   the configured window, and then one batch goes first (a probe) before the rest follow.
+ *   the configured window, and then a probe of one write goes first; each probe Graph accepts is
+ *   followed by one four times as large until a whole batch goes, and then the rest follow. A wait
+ *   that only a learned limit asks for is never longer than the longest Retry-After Graph gave
+ *   (plus jitter): then one write goes past the learned limit, then twice as many each time Graph
+ *   accepts them, raising it (Graph's window may hold more than the learned one; a refused one only
+ *   confirms it).
  *   A learned limit is forgotten after five idle minutes (every documented window has emptied), and
  *   a new process starts from the ceilings: a resumed job goes at the pace the limits allow now.
  *
@@ -27,7 +32,7 @@
  * With a shared ledger (replicas on PostgreSQL) the counts, the learned limit's among them, are
  * everyone's: replicas learn from the same writes and pace together.
  */
-import { LearnedLimit, type LearnedValue } from "./learned-limit.js";
+import { LEARNED_PREFIX, LearnedLimit, type LearnedValue } from "./learned-limit.js";
 import { MemoryLedger, type LedgerLimit, type SendLedger } from "./send-ledger.js";
 import { recordPacerWait } from "../telemetry/instruments.js";
 
@@ -109,6 +114,8 @@ function minMarginOf(windowMs: number): number {
 const IDLE_FORGET_MS = 300_000;
 /** How long followers wait for a probe's answer at most (its sender may never send it). */
 const PROBE_TIMEOUT_MS = 10_000;
+/** Each probe Graph accepts is followed by one this many times as large, until a whole batch goes. */
+const PROBE_GROWTH = 4;
 
 /** What Graph refused: a write, or a read (which only a resource-unit limit counts). */
 export type ThrottledKind = "write" | "read";
@@ -135,7 +142,14 @@ export class WritePacer {
   /** Graph's answers are reported (observeAnswer), so a probe's end can be known. */
   private answersSeen = false;
   private probing = false;
-  private probe: { done: Promise<void>; resolve: () => void; sentAt: number } | undefined;
+  /** Writes the next probe may send: 1 after a 429, larger after each probe Graph accepted. */
+  private probeSize = 1;
+  /** The next probe goes past the learned limits (they asked for a wait longer than any Retry-After). */
+  private probeBeyond = false;
+  /** The probe in flight: `whole` when it was all its caller asked for (the last probe: then the rest follow). */
+  private probe: { done: Promise<void>; resolve: () => void; sentAt: number; kind: ThrottledKind; size: number; whole: boolean; beyond: boolean } | undefined;
+  /** Writes granted by the last take() when fewer than asked (a probe), until its caller claims them. */
+  private unclaimed: number | undefined;
   private roundTripMs = 0;
   private extraMarginMs = 0;
   private queue: Promise<void> = Promise.resolve();
@@ -185,10 +199,30 @@ export class WritePacer {
     return Math.min(...this.limits.map((l) => l.budget));
   }
 
-  /** Waits until `n` writes may be sent (callers queue in order), then takes them. */
-  take(n: number): Promise<void> {
+  /**
+   * Waits until writes may be sent (callers queue in order), then takes up to `n` of them and
+   * answers how many: `n` (at most maxTake), or fewer when they are a probe after a 429. The
+   * caller sends exactly that many.
+   */
+  takeSome(n: number): Promise<number> {
     const count = Math.max(1, Math.min(n, this.maxTake));
     return this.enqueue(() => this.takeNow(count, "write"));
+  }
+
+  /**
+   * takeSome() for a caller that sends later through someone else (the job runner takes, then
+   * GraphBatchCalls sends as prepaid): a probe's smaller grant waits in claimGrant().
+   */
+  async take(n: number): Promise<void> {
+    const granted = await this.takeSome(n);
+    if (granted < Math.max(1, Math.min(n, this.maxTake))) this.unclaimed = granted;
+  }
+
+  /** How many of `n` prepaid writes may go now: fewer only when the take that paid for them was a probe. */
+  claimGrant(n: number): number {
+    const granted = this.unclaimed;
+    this.unclaimed = undefined;
+    return granted === undefined ? n : Math.max(1, Math.min(n, granted));
   }
 
   /**
@@ -196,20 +230,27 @@ export class WritePacer {
    * limit counting reads and writes together (resource units), that learned limit; the write
    * ceilings do not apply to them.
    */
-  takeReads(n: number): Promise<void> {
-    return this.enqueue(() => this.takeNow(Math.max(1, n), "read"));
+  async takeReads(n: number): Promise<void> {
+    await this.enqueue(() => this.takeNow(Math.max(1, n), "read"));
   }
 
-  private enqueue(turn: () => Promise<void>): Promise<void> {
+  private enqueue<T>(turn: () => Promise<T>): Promise<T> {
     const next = this.queue.then(turn);
-    this.queue = next.catch(() => undefined);
+    this.queue = next.then(
+      () => undefined,
+      () => undefined,
+    );
     return next;
   }
 
-  private async takeNow(n: number, kind: ThrottledKind): Promise<void> {
+  /** Takes `asked` writes (or reads) when the limits allow; answers how many were taken (fewer for a probe of writes). */
+  private async takeNow(asked: number, kind: ThrottledKind): Promise<number> {
     const began = this.now();
+    let n = asked;
     /** What the limits and Graph asked this take to wait, ms: anything beyond is a pacing bug. */
-    let asked = 0;
+    let waitAsked = 0;
+    /** This take was just tried within the learned limits, before going past them. */
+    let triedWithin = false;
     for (;;) {
       const now = this.now();
       if (now < this.pausedUntil) {
@@ -217,7 +258,7 @@ export class WritePacer {
         this.logger?.debug({ waitMs: Math.round(wait), limit: this.pauseReason, kind }, "pacing: waiting out Graph's Retry-After");
         recordPacerWait(wait, "retry-after");
         this.noteWait(wait, this.pauseReason);
-        asked += wait;
+        waitAsked += wait;
         await this.sleep(wait);
         continue;
       }
@@ -228,9 +269,9 @@ export class WritePacer {
           this.endProbe();
           continue;
         }
-        this.logger?.debug({ timeoutMs: timeout, kind }, "pacing: waiting for the answer to the batch sent after a 429");
+        this.logger?.debug({ waitMs: Math.round(timeout), limit: `the answer to a probe of ${this.probe.size} after a 429`, kind }, "pacing: waiting for the answer to the probe sent after a 429 (at most this long)");
         await Promise.race([this.probe.done, this.sleep(timeout)]);
-        asked += this.now() - now;
+        waitAsked += this.now() - now;
         continue;
       }
       if (this.lastTakeAt !== undefined && now - this.lastTakeAt > IDLE_FORGET_MS + (this.writes.value?.windowMs ?? 0)) {
@@ -240,18 +281,28 @@ export class WritePacer {
         this.requests.reset("idle for five minutes");
       }
       this.grow(now);
+      // Going past the learned limits, the whole take is tried within them first: once they have
+      // room again, there is no need to go past them one write at a time.
+      const within: boolean = this.probing && this.answersSeen && this.probeBeyond && kind === "write" && !triedWithin;
+      triedWithin = within;
+      const probeNow = this.probing && this.answersSeen && !within;
+      // A probe of writes sends only what the last probes showed Graph accepts.
+      n = probeNow && kind === "write" ? Math.min(asked, this.probeSize) : asked;
+      const beyond = probeNow && this.probeBeyond && kind === "write";
       const margin = (windowMs: number): number => this.marginFor(windowMs);
+      // A probe past the learned limits is still counted in them, but not held back by them.
+      const learned = (l: ReturnType<LearnedLimit["ledgerLimit"]>) => (beyond ? { ...l, budget: Number.MAX_SAFE_INTEGER } : l);
       const limits =
         kind === "write"
           ? [
               ...this.limits.map((l) => ({ ...l, budget: l === this.main ? Math.max(n, Math.floor(this.budget)) : l.budget, span: Math.ceil(l.windowMs + margin(l.windowMs)) })),
-              this.writes.ledgerLimit(n, margin),
-              this.requests.ledgerLimit(n, margin),
+              learned(this.writes.ledgerLimit(n, margin)),
+              learned(this.requests.ledgerLimit(n, margin)),
             ]
-          : [this.requests.ledgerLimit(n, margin)];
+          : [learned(this.requests.ledgerLimit(n, margin))];
       const { wait, counts } = await this.ledger.reserve(now, n, limits);
       // The reservation itself (a database transaction for replicas) is work, not a pause.
-      asked += this.now() - now;
+      waitAsked += this.now() - now;
       const taken = wait === 0 ? n : 0;
       this.requests.count = (counts.at(-1) ?? 0) + taken;
       if (kind === "write") {
@@ -266,21 +317,45 @@ export class WritePacer {
         }
         this.runStart ??= now;
         this.lastTakeAt = now;
-        if (this.probing && this.answersSeen) {
+        if (within) {
           this.probing = false;
+          this.probeBeyond = false;
+        }
+        if (probeNow) {
+          this.probing = false;
+          this.probeBeyond = false;
           let resolve: () => void = () => undefined;
           const done = new Promise<void>((r) => (resolve = r));
-          this.probe = { done, resolve, sentAt: now };
+          this.probe = { done, resolve, sentAt: now, kind, size: n, whole: n === asked, beyond };
+          this.logger?.debug({ size: n, kind, pastLearnedLimit: beyond }, "pacing: sending a probe; the others wait for its answer");
         }
         const spent = this.now() - began;
-        if (spent > asked + 1000) this.logger?.error({ waitedMs: spent, askedMs: Math.round(asked) }, "pacing bug: a request waited longer than Graph and the limits asked");
-        return;
+        if (spent > waitAsked + 1000) this.logger?.error({ waitedMs: spent, askedMs: Math.round(waitAsked) }, "pacing bug: a request waited longer than Graph and the limits asked");
+        return n;
       }
       const which = this.bindingOf(now, n, kind);
+      if (within && which.startsWith(LEARNED_PREFIX)) continue;
+      triedWithin = false;
+      // A learned limit is a guess from earlier answers: it may hold a request back no longer than
+      // Graph itself ever asked (the longest Retry-After, plus jitter); then one write goes past it.
+      const learnedBinds = which.startsWith(LEARNED_PREFIX);
+      const longest = this.stats.largestRetryAfterMs;
+      const cap = longest + Math.min(500, longest * 0.1) * this.random();
+      if (learnedBinds && longest > 0 && wait > cap && this.answersSeen && this.probe === undefined) {
+        this.logger?.debug({ waitMs: Math.round(cap), limit: which, kind, neededMs: Math.round(wait), inWindow: counts }, "pacing: waiting for room in a learned limit no longer than the longest Retry-After; then a probe of one past it");
+        recordPacerWait(cap, which);
+        this.noteWait(cap, which);
+        waitAsked += cap;
+        await this.sleep(cap);
+        this.probing = true;
+        this.probeBeyond = true;
+        this.probeSize = 1;
+        continue;
+      }
       this.logger?.debug({ waitMs: Math.round(wait), limit: which, kind, inWindow: counts }, "pacing: waiting for room in a window");
       recordPacerWait(wait, String(which));
       this.noteWait(wait, which);
-      asked += wait;
+      waitAsked += wait;
       await this.sleep(wait);
     }
   }
@@ -318,10 +393,29 @@ export class WritePacer {
     this.roundTripMs = Math.max(ms, this.roundTripMs * 0.99);
   }
 
-  /** Graph answered a batch; `throttled` of its items were 429s. A clean answer ends the probe. */
-  observeAnswer(throttled: number): void {
+  /**
+   * Graph answered a batch of writes (or of reads: `kind`); `throttled` of its items were 429s. A
+   * clean answer of the probe's kind ends the probe (a read's says nothing of a write limit): the
+   * next probe is larger, until one was a whole batch; a probe past the learned limits raises them.
+   */
+  observeAnswer(throttled: number, kind: ThrottledKind = "write"): void {
     this.answersSeen = true;
-    if (throttled === 0) this.endProbe();
+    const probe = this.probe;
+    if (throttled !== 0 || probe === undefined || probe.kind !== kind) return;
+    this.endProbe();
+    if (probe.beyond) {
+      // Graph took writes the learned limit held back: its window holds more. Past it again at
+      // once, twice as many (a learned limit far too low, e.g. cut while others filled the window,
+      // is left in a few round trips), until Graph refuses or the learned limit has room again.
+      this.writes.raise(probe.size, "writes past the learned limit were accepted");
+      this.requests.raise(probe.size, "writes past the learned limit were accepted");
+      this.probing = true;
+      this.probeBeyond = true;
+      this.probeSize = Math.min(this.maxTake, probe.size * 2);
+    } else if (probe.kind === "write" && !probe.whole) {
+      this.probing = true;
+      this.probeSize = Math.min(this.maxTake, probe.size * PROBE_GROWTH);
+    }
   }
 
   /** The configured budget with no slow-down signal for a tenth of a window grows by a twentieth of the quota; learned limits grow on their own. */
@@ -387,6 +481,7 @@ export class WritePacer {
     const jitter = Math.min(500, wait * 0.1) * this.random();
     const newEpisode = now >= this.pausedUntil;
     const wasProbe = this.probe !== undefined;
+    const pastLearned = this.probe?.beyond === true;
     this.stats.largestRetryAfterMs = Math.max(this.stats.largestRetryAfterMs, wait);
     if (now + wait + jitter > this.pausedUntil) {
       this.pausedUntil = now + wait + jitter;
@@ -394,11 +489,14 @@ export class WritePacer {
     }
     this.lastSignal = now;
     if (this.answersSeen) this.probing = true;
+    this.probeSize = 1;
+    this.probeBeyond = false;
     this.endProbe();
     if (newEpisode) this.stats.slowdowns++;
     const units = kind === "read" || (information ?? "").toLowerCase().includes("resourceunit");
     const limit = units ? this.requests : this.writes;
-    limit.throttled(now, wait, refused, newEpisode, wasProbe, now - (this.runStart ?? now));
+    // A write sent past the learned limit and refused confirms it: nothing new to learn.
+    if (!pastLearned) limit.throttled(now, wait, refused, newEpisode, wasProbe, now - (this.runStart ?? now));
     if (newEpisode) this.logger?.debug({ retryAfterMs: wait, refused, scope, information, kind, learned: limit.value, limit: limit.what }, "pacing: Graph answered 429");
   }
 }

@@ -96,15 +96,15 @@ async function run(pacer: WritePacer, graph: ReturnType<typeof graphWithLimits>,
       let pending = Math.min(20, total - handed);
       handed += pending;
       while (pending > 0) {
-        await pacer.take(pending);
+        const sending = await pacer.takeSome(pending);
         if (last !== undefined) longestGap = Math.max(longestGap, t.now() - last);
         last = t.now();
-        const answer = graph.write(t.now(), pending);
+        const answer = graph.write(t.now(), sending);
         await t.sleep(5); // the round trip
-        const refused = pending - answer.ok;
+        const refused = sending - answer.ok;
         pacer.observeAnswer(refused);
         if (answer.retryAfterMs !== undefined) pacer.observeThrottle(answer.retryAfterMs, refused);
-        pending = refused;
+        pending -= answer.ok;
       }
     }
   };
@@ -165,6 +165,104 @@ describe("WritePacer learns the limit that binds from Graph's answers", () => {
     assert.ok(paused >= 3000 && paused <= 3300 + 1, `paused ${paused} ms for a Retry-After of 3 s`);
   });
 
+  it("after a 429 one write goes first, and more follow only as Graph accepts them (1, 4, 16, then whole batches)", async () => {
+    let now = 1_000_000;
+    const t = { now: () => now, sleep: (ms: number) => Promise.resolve(void (now += ms)) };
+    const pacer = new WritePacer({ capacity: 3000, windowMs: 150_000, now: t.now, sleep: t.sleep, random: () => 0 });
+    for (let i = 0; i < 5; i++) assert.equal(await pacer.takeSome(20), 20);
+    pacer.observeAnswer(0);
+    pacer.observeAnswer(20);
+    pacer.observeThrottle(1000, 20);
+    const sizes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      sizes.push(await pacer.takeSome(20));
+      pacer.observeAnswer(0);
+    }
+    assert.deepEqual(sizes, [1, 4, 16, 20, 20]);
+    // A refused probe starts again from one write.
+    pacer.observeAnswer(20);
+    pacer.observeThrottle(1000, 20);
+    assert.equal(await pacer.takeSome(20), 1);
+    pacer.observeAnswer(1);
+    pacer.observeThrottle(1000, 1);
+    assert.equal(await pacer.takeSome(20), 1);
+    // A caller that takes for someone else to send (the job runner) leaves the grant to be claimed.
+    pacer.observeAnswer(0);
+    await pacer.take(20);
+    assert.equal(pacer.claimGrant(20), 4);
+    assert.equal(pacer.claimGrant(20), 20, "claimed once");
+  });
+
+  it("a read's clean answer does not end a write probe: the other writers wait for the probe's own answer", async () => {
+    let now = 1_000_000;
+    const sleeps: Array<() => void> = [];
+    const pacer = new WritePacer({ capacity: 3000, windowMs: 150_000, now: () => now, sleep: () => new Promise<void>((resolve) => sleeps.push(resolve)), random: () => 0 });
+    const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 5; i++) await pacer.takeSome(20);
+    pacer.observeAnswer(20);
+    pacer.observeThrottle(1000, 20);
+    now += 2000;
+    assert.equal(await pacer.takeSome(20), 1, "the probe");
+    let next: number | undefined;
+    void pacer.takeSome(20).then((n) => (next = n));
+    await settle();
+    assert.equal(next, undefined, "waits for the probe's answer");
+    pacer.observeAnswer(0, "read");
+    await settle();
+    assert.equal(next, undefined, "a verification read's answer says nothing about the write limit");
+    pacer.observeAnswer(0, "write");
+    await settle();
+    assert.equal(next, 4, "the probe's own answer lets the next, larger probe go");
+  });
+
+  it("a learned limit holds writes back no longer than the longest Retry-After; then one write goes past it, raising it when Graph accepts it", async () => {
+    let now = 1_000_000;
+    const t = { now: () => now, sleep: (ms: number) => Promise.resolve(void (now += ms)) };
+    const lines: string[] = [];
+    const logger: PacingLogger = { debug: (_obj, msg) => lines.push(msg), error: (_obj, msg) => lines.push(msg) };
+    const pacer = new WritePacer({ capacity: 3000, windowMs: 150_000, now: t.now, sleep: t.sleep, random: () => 0, logger });
+    for (let i = 0; i < 5; i++) await pacer.takeSome(20);
+    now += 30_000;
+    for (let i = 0; i < 5; i++) await pacer.takeSome(20);
+    pacer.observeAnswer(20);
+    pacer.observeThrottle(1000, 20);
+    const learned = pacer.stats.learned;
+    assert.deepEqual(learned, { capacity: 171, windowMs: 31_000 }, "the 180 accepted, less 5%, per the run plus the Retry-After");
+    // After the Retry-After, probes and batches until the learned 171 per 31 s is full.
+    let sent = await pacer.takeSome(20);
+    assert.equal(sent, 1, "the probe after the Retry-After");
+    pacer.observeAnswer(0);
+    for (;;) {
+      const before = now;
+      const n = await pacer.takeSome(20);
+      if (now - before >= 1000) {
+        assert.ok(now - before <= 2000 + 1, `held back ${now - before} ms: the Retry-After (1 s) and then no longer than it`);
+        assert.equal(n, 1, "one write past the learned limit");
+        break;
+      }
+      sent += n;
+      pacer.observeAnswer(0);
+      assert.ok(sent <= 1000, `${sent} sent: the learned limit never held them back`);
+    }
+    assert.ok(lines.some((l) => l.includes("no longer than the longest Retry-After")), "the capped wait is logged");
+    // Graph accepts it, and the next ones, twice as many each time and at once, until the window holds more than learned.
+    const before = now;
+    const sizes: number[] = [];
+    for (let i = 0; i < 20 && (pacer.stats.learned?.capacity ?? 0) <= 171; i++) {
+      pacer.observeAnswer(0);
+      if ((pacer.stats.learned?.capacity ?? 0) > 171) break;
+      sizes.push(await pacer.takeSome(20));
+    }
+    assert.equal(now, before, "no waiting while Graph accepts them");
+    assert.deepEqual(sizes.slice(0, 3), [2, 4, 8], "past the learned limit, twice as many each time Graph accepts them");
+    const raised = pacer.stats.learned?.capacity ?? 0;
+    assert.ok(raised > 171, "Graph accepted more than the learned limit holds: it is raised");
+    assert.ok((await pacer.takeSome(20)) > 1);
+    pacer.observeAnswer(1);
+    pacer.observeThrottle(1000, 1);
+    assert.equal(pacer.stats.learned?.capacity, raised, "a refused write past the limit confirms it, and does not cut it");
+  });
+
   it("reads wait out Graph's Retry-After, and a read's 429 teaches a limit on reads and writes together (resource units)", async () => {
     let now = 1_000_000;
     const t = { now: () => now, sleep: (ms: number) => Promise.resolve(void (now += ms)) };
@@ -195,6 +293,10 @@ describe("WritePacer learns the limit that binds from Graph's answers", () => {
     await run(pacer, graph, t, 400);
     assert.ok(lines.some((l) => l.msg.includes("Retry-After") && typeof l.obj.waitMs === "number" && String(l.obj.limit).startsWith("Retry-After")));
     assert.ok(lines.some((l) => l.msg.includes("room in a window") && String(l.obj.limit).startsWith("learned from Graph")));
+    assert.ok(lines.some((l) => l.msg.includes("probe") && l.msg.startsWith("pacing: waiting")), "the wait for a probe's answer");
+    // Every kind of wait says how long and what for.
+    const waits = lines.filter((l) => l.msg.startsWith("pacing: waiting"));
+    for (const l of waits) assert.ok(typeof l.obj.waitMs === "number" && typeof l.obj.limit === "string" && l.obj.limit !== "", `"${l.msg}" gives its length and its limit: ${JSON.stringify(l.obj)}`);
     assert.ok(!lines.some((l) => l.msg.startsWith("pacing bug")), "no pause beyond what was asked");
   });
 
