@@ -7,6 +7,9 @@
  *   accepted in it, less 5%;
  * - a 429 right after a pause (the probe) while the learned window had room: Graph's window holds
  *   more than the learned one, which grows to the run so far plus the Retry-After (at most doubling);
+ * - a 429 with far fewer (under 0.9 of the capacity) in the learned window than Graph took in one
+ *   before: Graph's window holds requests the learned one let go (the first estimate misses what
+ *   was sent before the run), so the window grows by the Retry-After (at most doubling);
  * - any other 429: the capacity becomes 0.9 of what was accepted in the window (multiplicative
  *   decrease); each window in which it paced the requests without a 429 adds half again until
  *   such a 429 was seen (the first estimate may be far too low: a resumed job's new process meets a

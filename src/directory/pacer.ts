@@ -13,6 +13,8 @@
  *     run's first writes are the ones that must leave it), the capacity is what was accepted in it;
  *   - a 429 right after a pause (the probe): the window holds more than the learned one would, so
  *     the window grows (to the run so far plus the Retry-After, at most doubling);
+ *   - a 429 with far fewer in the learned window than Graph took in one: the window grows by the
+ *     Retry-After (src/directory/learned-limit.ts);
  *   - any other 429: the capacity drops to 0.9 of what was sent in the window (multiplicative
  *     decrease); each window without one adds 5% (1% near the level of the last 429: additive
  *     increase), and a learned limit looser than the ceilings is dropped.
