@@ -7,6 +7,9 @@
  *   accepted in it, less 5%;
  * - a 429 right after a pause (the probe) while the learned window had room: Graph's window holds
  *   more than the learned one, which grows to the run so far plus the Retry-After (at most doubling);
+ * - a 429 with far fewer (under 0.9 of the capacity) in the learned window than Graph took in one
+ *   before: Graph's window holds requests the learned one let go (the first estimate misses what
+ *   was sent before the run), so the window grows by the Retry-After (at most doubling);
  * - any other 429: the capacity becomes 0.9 of what was accepted in the window (multiplicative
  *   decrease); each window in which it paced the requests without a 429 adds half again until
  *   such a 429 was seen (the first estimate may be far too low: a resumed job's new process meets a
@@ -32,6 +35,8 @@ export class LearnedLimit {
   count = 0;
   private knownWindowMs: number | undefined;
   private cliff: number | undefined;
+  /** The most Graph is known to have accepted in one learned window (the capacity set from its answers, not grown untried). */
+  private confirmed = 0;
   private learnedInEpisode = false;
   private boundAt = 0;
   private lastThrottleAt = 0;
@@ -69,6 +74,7 @@ export class LearnedLimit {
     const v = this.value;
     if (v === undefined || this.count <= v.capacity) return;
     this.set(Math.max(v.capacity + n, this.count), v.windowMs, why);
+    this.confirmed = Math.max(this.confirmed, this.count);
   }
 
   /** Forgets everything (five idle minutes: every documented window has emptied). */
@@ -81,6 +87,7 @@ export class LearnedLimit {
     const old = this.value;
     this.value = undefined;
     this.cliff = undefined;
+    this.confirmed = 0;
     if (old !== undefined) this.log({ learned: old, limit: this.what, why }, "pacing: forgetting the learned limit");
   }
 
@@ -127,14 +134,24 @@ export class LearnedLimit {
     this.learnedInEpisode = false;
     if (v === undefined && this.knownWindowMs !== undefined) {
       this.set(accepted * 0.9, this.knownWindowMs, "a 429 again: the window learned earlier in the run");
+      this.confirmed = this.value?.capacity ?? 0;
     } else if (v === undefined) {
       this.set(accepted * 0.95, runMs + waitMs, "first 429 of the run: its window is the run so far plus the Retry-After");
+      this.confirmed = this.value?.capacity ?? 0;
       this.learnedInEpisode = true;
     } else if (probe && this.count - refused < v.capacity) {
       this.set(v.capacity, Math.max(v.windowMs, Math.min(runMs, 2 * v.windowMs) + waitMs), "refused after a pause with room left: the window is longer");
+    } else if (accepted < 0.9 * v.capacity && v.capacity <= this.confirmed) {
+      // Graph took this many in one learned window before, and refuses now with far fewer in it:
+      // its window holds requests the learned one has let go (it is longer: the first estimate
+      // misses requests sent before the run, e.g. a job's resolution reads). The request that
+      // leaves Graph's window when it has room was sent about a Retry-After before the learned
+      // window's start: the window grows by the Retry-After (at most doubling).
+      this.set(v.capacity, Math.min(2 * v.windowMs, v.windowMs + waitMs), "refused with far fewer than Graph took before in the learned window: the window is longer");
     } else {
       this.cliff = accepted;
       this.set(Math.min(v.capacity, accepted) * 0.9, v.windowMs, "refused in the learned window: less per window");
+      this.confirmed = Math.min(this.confirmed, this.value?.capacity ?? 0);
     }
   }
 }

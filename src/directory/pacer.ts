@@ -13,12 +13,14 @@
  *     run's first writes are the ones that must leave it), the capacity is what was accepted in it;
  *   - a 429 right after a pause (the probe): the window holds more than the learned one would, so
  *     the window grows (to the run so far plus the Retry-After, at most doubling);
+ *   - a 429 with far fewer in the learned window than Graph took in one: the window grows by the
+ *     Retry-After (src/directory/learned-limit.ts);
  *   - any other 429: the capacity drops to 0.9 of what was sent in the window (multiplicative
  *     decrease); each window without one adds 5% (1% near the level of the last 429: additive
  *     increase), and a learned limit looser than the ceilings is dropped.
  *   After a 429 everyone waits its Retry-After (plus at most 10%, up to 0.5 s, of jitter), never
- *   the configured window, and then a probe of one write goes first; each probe Graph accepts is
- *   followed by one four times as large until a whole batch goes, and then the rest follow. A wait
+ *   the configured window, and then a probe goes first (src/directory/pacer-probe.ts: one write,
+ *   then four times as many each time Graph accepts them, until a whole batch goes). A wait
  *   that only a learned limit asks for is never longer than the longest Retry-After Graph gave
  *   (plus jitter): then one write goes past the learned limit, then twice as many each time Graph
  *   accepts them, raising it (Graph's window may hold more than the learned one; a refused one only
@@ -32,58 +34,15 @@
  * With a shared ledger (replicas on PostgreSQL) the counts, the learned limit's among them, are
  * everyone's: replicas learn from the same writes and pace together.
  */
-import { LEARNED_PREFIX, LearnedLimit, type LearnedValue } from "./learned-limit.js";
+import { LEARNED_PREFIX, LearnedLimit } from "./learned-limit.js";
 import { MemoryLedger, type LedgerLimit, type SendLedger } from "./send-ledger.js";
+import { Probe, type ThrottledKind } from "./pacer-probe.js";
+import type { PacerOptions, PacerStats, PacingLogger, QuotaLimit } from "./pacer-types.js";
 import { recordPacerWait } from "../telemetry/instruments.js";
 
 export { MemoryLedger, waitForRoom, type LedgerLimit, type SendLedger } from "./send-ledger.js";
-
-export interface QuotaLimit {
-  /** Writes per window (Graph, per app and tenant: 3,000). */
-  capacity: number;
-  /** The window in ms (Graph: 150 s). */
-  windowMs: number;
-}
-
-export interface PacerOptions extends QuotaLimit {
-  /** Tighter documented limits to honour as well (e.g. 18,000 per 5 min per tenant over all apps). */
-  extraLimits?: readonly QuotaLimit[];
-  /** Where sends are counted; default this process's memory. */
-  ledger?: SendLedger;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  /** Where pacing decisions go (debug: why it waits, how long, which limit; error: a pause Graph did not ask for). */
-  logger?: PacingLogger;
-  /** Uniform in [0, 1), for the jitter after a Retry-After; default Math.random. */
-  random?: () => number;
-}
-
-/** The part of a pino logger the pacer writes to. */
-export interface PacingLogger {
-  debug(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
-export interface PacerStats {
-  /** Writes taken so far. */
-  taken: number;
-  /** When the first and the latest writes were taken (ms since the epoch), or null. */
-  firstTakeAt: number | null;
-  lastTakeAt: number | null;
-  /** Times Graph said to slow down (a 429 episode, or others spending the quota). */
-  slowdowns: number;
-  /** The budget now, as a fraction of the quota. */
-  rateFactor: number;
-  /** The limit learned from Graph's answers (writes per window), or null while none binds. */
-  learned: LearnedValue | null;
-  /** The limit on reads and writes together (resource units) learned from Graph's answers, or null. */
-  learnedRequests: LearnedValue | null;
-  /** The longest Retry-After Graph asked for, ms. */
-  largestRetryAfterMs: number;
-  /** The longest single wait before a take, ms, and the limit that caused it. */
-  longestWaitMs: number;
-  longestWaitLimit: string | null;
-}
+export type { ThrottledKind } from "./pacer-probe.js";
+export type { PacerOptions, PacerStats, PacingLogger, QuotaLimit } from "./pacer-types.js";
 
 /** The smallest budget, as a fraction of the quota: the pacer never stops altogether. */
 const MIN_FACTOR = 0.05;
@@ -112,14 +71,6 @@ function minMarginOf(windowMs: number): number {
 
 /** No run and no learned limit survives this much idleness: Graph's longest documented window is 5 minutes. */
 const IDLE_FORGET_MS = 300_000;
-/** How long followers wait for a probe's answer at most (its sender may never send it). */
-const PROBE_TIMEOUT_MS = 10_000;
-/** Each probe Graph accepts is followed by one this many times as large, until a whole batch goes. */
-const PROBE_GROWTH = 4;
-
-/** What Graph refused: a write, or a read (which only a resource-unit limit counts). */
-export type ThrottledKind = "write" | "read";
-
 export class WritePacer {
   private readonly limits: Array<LedgerLimit & QuotaLimit>;
   private readonly main: LedgerLimit & QuotaLimit;
@@ -139,15 +90,8 @@ export class WritePacer {
   /** The first request of the current run (no five idle minutes since). */
   private runStart: number | undefined;
   private lastTakeAt: number | undefined;
-  /** Graph's answers are reported (observeAnswer), so a probe's end can be known. */
-  private answersSeen = false;
-  private probing = false;
-  /** Writes the next probe may send: 1 after a 429, larger after each probe Graph accepted. */
-  private probeSize = 1;
-  /** The next probe goes past the learned limits (they asked for a wait longer than any Retry-After). */
-  private probeBeyond = false;
-  /** The probe in flight: `whole` when it was all its caller asked for (the last probe: then the rest follow). */
-  private probe: { done: Promise<void>; resolve: () => void; sentAt: number; kind: ThrottledKind; size: number; whole: boolean; beyond: boolean } | undefined;
+  /** The probe after a 429 (or past the learned limits) and its growth. */
+  private readonly probe = new Probe();
   /** Writes granted by the last take() when fewer than asked (a probe), until its caller claims them. */
   private unclaimed: number | undefined;
   private roundTripMs = 0;
@@ -262,15 +206,13 @@ export class WritePacer {
         await this.sleep(wait);
         continue;
       }
-      if (this.probe !== undefined) {
+      const pending = this.probe.pending(now);
+      if (pending !== undefined) {
         // Graph refused the last requests: one batch goes first, the others follow its answer.
-        const timeout = Math.max(0, this.probe.sentAt + PROBE_TIMEOUT_MS - now);
-        if (timeout === 0) {
-          this.endProbe();
-          continue;
-        }
-        this.logger?.debug({ waitMs: Math.round(timeout), limit: `the answer to a probe of ${this.probe.size} after a 429`, kind }, "pacing: waiting for the answer to the probe sent after a 429 (at most this long)");
-        await Promise.race([this.probe.done, this.sleep(timeout)]);
+        if (pending.waitMs === 0) continue;
+        const timeout = pending.waitMs;
+        this.logger?.debug({ waitMs: Math.round(timeout), limit: `the answer to a probe of ${pending.size} after a 429`, kind }, "pacing: waiting for the answer to the probe sent after a 429 (at most this long)");
+        await Promise.race([pending.done, this.sleep(timeout)]);
         waitAsked += this.now() - now;
         continue;
       }
@@ -281,14 +223,10 @@ export class WritePacer {
         this.requests.reset("idle for five minutes");
       }
       this.grow(now);
-      // Going past the learned limits, the whole take is tried within them first: once they have
-      // room again, there is no need to go past them one write at a time.
-      const within: boolean = this.probing && this.answersSeen && this.probeBeyond && kind === "write" && !triedWithin;
+      const plan = this.probe.plan(asked, kind, triedWithin);
+      const { within, beyond } = plan;
       triedWithin = within;
-      const probeNow = this.probing && this.answersSeen && !within;
-      // A probe of writes sends only what the last probes showed Graph accepts.
-      n = probeNow && kind === "write" ? Math.min(asked, this.probeSize) : asked;
-      const beyond = probeNow && this.probeBeyond && kind === "write";
+      n = plan.n;
       const margin = (windowMs: number): number => this.marginFor(windowMs);
       // A probe past the learned limits is still counted in them, but not held back by them.
       const learned = (l: ReturnType<LearnedLimit["ledgerLimit"]>) => (beyond ? { ...l, budget: Number.MAX_SAFE_INTEGER } : l);
@@ -317,18 +255,7 @@ export class WritePacer {
         }
         this.runStart ??= now;
         this.lastTakeAt = now;
-        if (within) {
-          this.probing = false;
-          this.probeBeyond = false;
-        }
-        if (probeNow) {
-          this.probing = false;
-          this.probeBeyond = false;
-          let resolve: () => void = () => undefined;
-          const done = new Promise<void>((r) => (resolve = r));
-          this.probe = { done, resolve, sentAt: now, kind, size: n, whole: n === asked, beyond };
-          this.logger?.debug({ size: n, kind, pastLearnedLimit: beyond }, "pacing: sending a probe; the others wait for its answer");
-        }
+        if (this.probe.granted(plan, now, kind, asked)) this.logger?.debug({ size: n, kind, pastLearnedLimit: beyond }, "pacing: sending a probe; the others wait for its answer");
         const spent = this.now() - began;
         if (spent > waitAsked + 1000) this.logger?.error({ waitedMs: spent, askedMs: Math.round(waitAsked) }, "pacing bug: a request waited longer than Graph and the limits asked");
         return n;
@@ -341,15 +268,13 @@ export class WritePacer {
       const learnedBinds = which.startsWith(LEARNED_PREFIX);
       const longest = this.stats.largestRetryAfterMs;
       const cap = longest + Math.min(500, longest * 0.1) * this.random();
-      if (learnedBinds && longest > 0 && wait > cap && this.answersSeen && this.probe === undefined) {
+      if (learnedBinds && longest > 0 && wait > cap && this.probe.mayGoBeyond) {
         this.logger?.debug({ waitMs: Math.round(cap), limit: which, kind, neededMs: Math.round(wait), inWindow: counts }, "pacing: waiting for room in a learned limit no longer than the longest Retry-After; then a probe of one past it");
         recordPacerWait(cap, which);
         this.noteWait(cap, which);
         waitAsked += cap;
         await this.sleep(cap);
-        this.probing = true;
-        this.probeBeyond = true;
-        this.probeSize = 1;
+        this.probe.goBeyond();
         continue;
       }
       this.logger?.debug({ waitMs: Math.round(wait), limit: which, kind, inWindow: counts }, "pacing: waiting for room in a window");
@@ -375,11 +300,6 @@ export class WritePacer {
     }
   }
 
-  private endProbe(): void {
-    this.probe?.resolve();
-    this.probe = undefined;
-  }
-
   private marginFor(windowMs: number): number {
     return Math.min(windowMs * MAX_MARGIN, Math.max(minMarginOf(windowMs), this.roundTripMs) + this.extraMarginMs);
   }
@@ -399,22 +319,13 @@ export class WritePacer {
    * next probe is larger, until one was a whole batch; a probe past the learned limits raises them.
    */
   observeAnswer(throttled: number, kind: ThrottledKind = "write"): void {
-    this.answersSeen = true;
-    const probe = this.probe;
-    if (throttled !== 0 || probe === undefined || probe.kind !== kind) return;
-    this.endProbe();
-    if (probe.beyond) {
+    const probe = this.probe.answered(throttled, kind, this.maxTake);
+    if (probe?.beyond === true) {
       // Graph took writes the learned limit held back: its window holds more. Past it again at
       // once, twice as many (a learned limit far too low, e.g. cut while others filled the window,
       // is left in a few round trips), until Graph refuses or the learned limit has room again.
       this.writes.raise(probe.size, "writes past the learned limit were accepted");
       this.requests.raise(probe.size, "writes past the learned limit were accepted");
-      this.probing = true;
-      this.probeBeyond = true;
-      this.probeSize = Math.min(this.maxTake, probe.size * 2);
-    } else if (probe.kind === "write" && !probe.whole) {
-      this.probing = true;
-      this.probeSize = Math.min(this.maxTake, probe.size * PROBE_GROWTH);
     }
   }
 
@@ -480,18 +391,13 @@ export class WritePacer {
     const wait = Math.max(0, retryAfterMs ?? 1000);
     const jitter = Math.min(500, wait * 0.1) * this.random();
     const newEpisode = now >= this.pausedUntil;
-    const wasProbe = this.probe !== undefined;
-    const pastLearned = this.probe?.beyond === true;
+    const { wasProbe, pastLearned } = this.probe.throttled();
     this.stats.largestRetryAfterMs = Math.max(this.stats.largestRetryAfterMs, wait);
     if (now + wait + jitter > this.pausedUntil) {
       this.pausedUntil = now + wait + jitter;
       this.pauseReason = `Retry-After ${Math.round(wait / 1000)} s${scope === undefined ? "" : ` (${scope})`}`;
     }
     this.lastSignal = now;
-    if (this.answersSeen) this.probing = true;
-    this.probeSize = 1;
-    this.probeBeyond = false;
-    this.endProbe();
     if (newEpisode) this.stats.slowdowns++;
     const units = kind === "read" || (information ?? "").toLowerCase().includes("resourceunit");
     const limit = units ? this.requests : this.writes;

@@ -7,7 +7,7 @@ import { WritePacer, type PacingLogger } from "../../src/directory/pacer.js";
  * every limit has room, a refused item a 429 whose Retry-After is the whole seconds (at least 1)
  * until the refusing limit has room again. Written from Microsoft's description, not from the pacer.
  */
-function graphWithLimits(limits: ReadonlyArray<{ capacity: number; windowMs: number; othersShare?: number }>) {
+function graphWithLimits(limits: ReadonlyArray<{ capacity: number; windowMs: number; othersShare?: number; reads?: boolean }>) {
   const state = limits.map((l) => ({ ...l, log: [] as number[], head: 0, othersAt: Number.NaN }));
   let accepted = 0;
   let throttled = 0;
@@ -27,25 +27,31 @@ function graphWithLimits(limits: ReadonlyArray<{ capacity: number; windowMs: num
       }
     }
   };
-  return {
-    write(now: number, n: number): { ok: number; retryAfterMs?: number } {
-      others(now);
-      let ok = 0;
-      let retryAfterMs: number | undefined;
-      for (let i = 0; i < n; i++) {
-        const full = state.filter((s) => inWindow(s, now) >= s.capacity);
-        if (full.length === 0) {
-          for (const s of state) s.log.push(now);
-          ok++;
-          continue;
-        }
-        const wait = Math.max(...full.map((s) => s.log[s.head] + s.windowMs - now));
-        retryAfterMs = Math.max(1, Math.ceil(wait / 1000)) * 1000;
+  /** `n` requests; a read counts only in the limits on reads and writes together (`reads`: resource units, one each). */
+  const send = (now: number, n: number, read: boolean): { ok: number; retryAfterMs?: number; information?: string } => {
+    others(now);
+    let ok = 0;
+    let retryAfterMs: number | undefined;
+    let information: string | undefined;
+    const counting = state.filter((s) => !read || s.reads === true);
+    for (let i = 0; i < n; i++) {
+      const full = counting.filter((s) => inWindow(s, now) >= s.capacity);
+      if (full.length === 0) {
+        for (const s of counting) s.log.push(now);
+        ok++;
+        continue;
       }
-      accepted += ok;
-      throttled += n - ok;
-      return { ok, retryAfterMs };
-    },
+      const wait = Math.max(...full.map((s) => s.log[s.head] + s.windowMs - now));
+      retryAfterMs = Math.max(1, Math.ceil(wait / 1000)) * 1000;
+      information = full.some((s) => s.reads === true) ? "ResourceUnitLimitExceeded" : "WriteLimitExceeded";
+    }
+    accepted += ok;
+    throttled += n - ok;
+    return { ok, retryAfterMs, information };
+  };
+  return {
+    write: (now: number, n: number) => send(now, n, false),
+    read: (now: number, n: number) => send(now, n, true),
     get accepted() {
       return accepted;
     },
@@ -86,7 +92,7 @@ function virtualTime() {
  * Sends `total` writes as the job runner does: four workers, batches of 20, a 5-ms round trip,
  * refused items retried by the same worker (GraphBatchCalls); returns the figures.
  */
-async function run(pacer: WritePacer, graph: ReturnType<typeof graphWithLimits>, t: ReturnType<typeof virtualTime>, total: number) {
+async function run(pacer: WritePacer, graph: ReturnType<typeof graphWithLimits>, t: ReturnType<typeof virtualTime>, total: number, options: { verify?: boolean } = {}) {
   let handed = 0;
   let longestGap = 0;
   let last: number | undefined;
@@ -103,9 +109,23 @@ async function run(pacer: WritePacer, graph: ReturnType<typeof graphWithLimits>,
         await t.sleep(5); // the round trip
         const refused = sending - answer.ok;
         pacer.observeAnswer(refused);
-        if (answer.retryAfterMs !== undefined) pacer.observeThrottle(answer.retryAfterMs, refused);
+        if (answer.retryAfterMs !== undefined) pacer.observeThrottle(answer.retryAfterMs, refused, undefined, "write", answer.information);
         pending -= answer.ok;
+        if (options.verify === true) await readBack(answer.ok);
       }
+    }
+  };
+  // The job runner's verification: the revoked users read back, paced as reads (GraphBatchCalls.read).
+  const readBack = async (n: number): Promise<void> => {
+    let pending = n;
+    while (pending > 0) {
+      await pacer.takeReads(pending);
+      const answer = graph.read(t.now(), pending);
+      await t.sleep(5);
+      const refused = pending - answer.ok;
+      pacer.observeAnswer(refused, "read");
+      if (answer.retryAfterMs !== undefined) pacer.observeThrottle(answer.retryAfterMs, refused, undefined, "read", answer.information);
+      pending -= answer.ok;
     }
   };
   const all = Promise.all([worker(), worker(), worker(), worker()]);
@@ -150,6 +170,23 @@ describe("WritePacer learns the limit that binds from Graph's answers", () => {
     process.stdout.write(`      ${(fraction * 100).toFixed(1)}% of the share left, ${(share429 * 100).toFixed(1)}% 429s, learned ${JSON.stringify(pacer.stats.learned)}\n`);
     assert.ok(fraction >= 0.8, `throughput ${fraction.toFixed(3)} of the share left`);
     assert.ok(share429 <= 0.05, `429s ${(share429 * 100).toFixed(1)}% of writes`);
+  });
+
+  it("a resource-unit limit counting reads and writes, filled by the job's unpaced reads just before: ≥ 0.8 of it, ≤ 5% 429s", async () => {
+    const t = virtualTime();
+    // bench:bulk (c): 2,000 units per 10 s; told 3,000 writes per 5 s; each user a write and a read back.
+    const binding = { capacity: 2000, windowMs: 10_000, reads: true };
+    const graph = graphWithLimits([binding]);
+    // The department's resolution reads (outside the pacer), a second before the job's first write:
+    // the first 429's window (the run so far plus the Retry-After) is shorter than Graph's.
+    for (let i = 0; i < 8; i++) graph.read(t.now() - 1100 + i * 50, 50);
+    const pacer = new WritePacer({ capacity: 3000, windowMs: 5000, now: t.now, sleep: t.sleep, random: () => 0.5 });
+    const users = 6000;
+    const { elapsed, share429 } = await run(pacer, graph, t, users, { verify: true });
+    const fraction = minimumMs(2 * users, binding.capacity, binding.windowMs) / elapsed;
+    process.stdout.write(`      ${(fraction * 100).toFixed(1)}% of the limit, ${(share429 * 100).toFixed(1)}% 429s, learned ${JSON.stringify(pacer.stats.learnedRequests)}\n`);
+    assert.ok(fraction >= 0.8, `throughput ${fraction.toFixed(3)} of the binding limit`);
+    assert.ok(share429 <= 0.05, `429s ${(share429 * 100).toFixed(1)}% of requests`);
   });
 
   it("never pauses longer than the Retry-After after a 429, whatever the configured window", async () => {
