@@ -95,7 +95,6 @@ export class WritePacer {
   /** Writes granted by the last take() when fewer than asked (a probe), until its caller claims them. */
   private unclaimed: number | undefined;
   private roundTripMs = 0;
-  private extraMarginMs = 0;
   private queue: Promise<void> = Promise.resolve();
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -301,7 +300,7 @@ export class WritePacer {
   }
 
   private marginFor(windowMs: number): number {
-    return Math.min(windowMs * MAX_MARGIN, Math.max(minMarginOf(windowMs), this.roundTripMs) + this.extraMarginMs);
+    return Math.min(windowMs * MAX_MARGIN, Math.max(minMarginOf(windowMs), this.roundTripMs));
   }
 
   /**
