@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import pino from "pino";
-import type { SignInEvent, SignInLog, SignInReadOptions } from "../../src/directory/sign-in-log.js";
+import type { SignInLog } from "../../src/directory/sign-in-log.js";
 import { AppError } from "../../src/errors.js";
 import type { RevocationRequest } from "../../src/revocation/types.js";
 import { SqlWatchStore } from "../../src/store/watch-store.js";
@@ -19,64 +19,10 @@ import { SqlPauseBoard } from "../../src/store/graph-pauses.js";
 import { auditEntry, directoryUser, pendingRequest } from "../support/store-fixtures.js";
 import { openTestStore, type TestStore } from "../support/store.js";
 import { testDialects, type TestDatabase } from "../support/databases.js";
+import { ScriptedSignInLog, T0, VirtualClock } from "./scripted-log.js";
 
-const T0 = Date.parse("2026-11-01T10:00:00.000Z");
 const INCIDENT = "203.0.113.50";
 
-class VirtualClock {
-  at = T0;
-  readonly now = (): number => this.at;
-  readonly sleep = (ms: number): Promise<void> => {
-    this.at += Math.max(ms, 1);
-    return new Promise((resolve) => setImmediate(resolve));
-  };
-}
-
-/** Sign-ins the test scripts, answered as Graph would at the clock's time; every request timed. */
-class ScriptedSignInLog implements SignInLog {
-  readonly requestTimes: number[] = [];
-  readonly events: SignInEvent[] = [];
-  readonly knownAddresses = new Set<string>();
-  /** Called after each of the watch's requests (the benchmark's other readers act on the same clock). */
-  afterRequest: () => Promise<void> = () => Promise.resolve();
-  /** When a record reaches the log, if later than its createdDateTime (the log's latency). */
-  readonly visibleFrom = new Map<string, number>();
-
-  constructor(private readonly clock: VirtualClock) {}
-
-  async *successfulSignIns(userIds: readonly string[], since: Date, options: SignInReadOptions = {}): AsyncGenerator<SignInEvent[]> {
-    const wanted = new Set(userIds);
-    const matching = this.events.filter(
-      (e) => wanted.has(e.userId) && Date.parse(e.createdDateTime) >= since.getTime() && (this.visibleFrom.get(e.id) ?? Date.parse(e.createdDateTime)) <= this.clock.at,
-    );
-    for (let i = 0; i === 0 || i < matching.length; i += 999) {
-      await options.beforeRequest?.();
-      this.requestTimes.push(this.clock.at);
-      await this.afterRequest();
-      yield matching.slice(i, i + 999);
-    }
-  }
-
-  async seenBefore(userId: string, ip: string, _before: Date, options: SignInReadOptions = {}): Promise<boolean> {
-    await options.beforeRequest?.();
-    this.requestTimes.push(this.clock.at);
-    await this.afterRequest();
-    return this.knownAddresses.has(`${userId}|${ip}`);
-  }
-
-  signIn(userNumber: number, minutesAfter: number, ip: string): void {
-    this.events.push({
-      id: `si-${this.events.length + 1}`,
-      createdDateTime: new Date(T0 + minutesAfter * 60_000).toISOString(),
-      userId: directoryUser(userNumber).id,
-      ipAddress: ip,
-      location: "Tallinn, Harjumaa, EE",
-      appDisplayName: "Microsoft Teams",
-      clientAppUsed: "Browser",
-      isInteractive: true,
-    });
-  }
-}
 
 /** What the runner said in the thread, with the clock's time. */
 class RecordingThread implements WatchThread {

@@ -5,54 +5,20 @@
  */
 import assert from "node:assert/strict";
 import pino from "pino";
-import type { SignInEvent, SignInLog, SignInReadOptions } from "../../src/directory/sign-in-log.js";
+import type { SignInLog } from "../../src/directory/sign-in-log.js";
 import type { RevocationRequest } from "../../src/revocation/types.js";
 import { watchListText } from "../../src/cards/watch-replies.js";
 import { SqlWatchStore } from "../../src/store/watch-store.js";
 import type { UnreportedSignIn } from "../../src/watch/types.js";
 import { WatchRunner, type WatchThread } from "../../src/watch/watch-runner.js";
-import { auditEntry, directoryUser, pendingRequest } from "../support/store-fixtures.js";
+import { auditEntry, pendingRequest } from "../support/store-fixtures.js";
 import { openTestStore, type TestStore } from "../support/store.js";
 import { testDialects, type TestDatabase } from "../support/databases.js";
+import { ScriptedSignInLog, T0, VirtualClock } from "./scripted-log.js";
 
-const T0 = Date.parse("2026-11-01T10:00:00.000Z");
 const ADDRESS_A = "203.0.113.50";
 const ADDRESS_B = "198.51.100.7";
 
-class VirtualClock {
-  at = T0;
-  readonly now = (): number => this.at;
-  readonly sleep = (ms: number): Promise<void> => {
-    this.at += Math.max(ms, 1);
-    return new Promise((resolve) => setImmediate(resolve));
-  };
-}
-
-/** The test's sign-in log: every address is one the user had not used before. */
-class ScriptedLog implements SignInLog {
-  readonly events: SignInEvent[] = [];
-  constructor(private readonly clock: VirtualClock) {}
-  async *successfulSignIns(userIds: readonly string[], since: Date, options: SignInReadOptions = {}): AsyncGenerator<SignInEvent[]> {
-    await options.beforeRequest?.();
-    yield this.events.filter((e) => userIds.includes(e.userId) && Date.parse(e.createdDateTime) >= since.getTime() && Date.parse(e.createdDateTime) <= this.clock.at);
-  }
-  async seenBefore(_userId: string, _ip: string, _before: Date, options: SignInReadOptions = {}): Promise<boolean> {
-    await options.beforeRequest?.();
-    return false;
-  }
-  signIn(id: string, userNumber: number, minutesAfter: number, ip: string): void {
-    this.events.push({
-      id,
-      createdDateTime: new Date(T0 + minutesAfter * 60_000).toISOString(),
-      userId: directoryUser(userNumber).id,
-      ipAddress: ip,
-      location: "Tallinn, Harjumaa, EE",
-      appDisplayName: "Microsoft Teams",
-      clientAppUsed: "Browser",
-      isInteractive: true,
-    });
-  }
-}
 
 /** Each request's reported sign-ins: ID, whether an ALARM, and whose incident address. */
 class RecordingThread implements WatchThread {
@@ -133,14 +99,14 @@ for (const dialect of testDialects()) describe(`one user under two watches (${di
 
   it("judges each sign-in the same way under both watches, naming whose address it was, and audits each ALARM once", async () => {
     const clock = new VirtualClock();
-    const log = new ScriptedLog(clock);
+    const log = new ScriptedSignInLog(clock);
     const thread = new RecordingThread();
     // R-A watches users 1 and 2 (its address 203.0.113.50), R-B user 1 (198.51.100.7).
     const a = await revoked("R-SHAREDAAA", 2, ADDRESS_A);
     const b = await revoked("R-SHAREDBBB", 1, ADDRESS_B);
-    log.signIn("from-a", 1, 5, ADDRESS_A);
-    log.signIn("from-b", 1, 6, ADDRESS_B);
-    log.signIn("user-2-from-b", 2, 7, ADDRESS_B); // user 2 is not watched under R-B: a new address, no alarm
+    log.signIn(1, 5, ADDRESS_A, "from-a");
+    log.signIn(1, 6, ADDRESS_B, "from-b");
+    log.signIn(2, 7, ADDRESS_B, "user-2-from-b"); // user 2 is not watched under R-B: a new address, no alarm
     const { runner: r, watches } = runner(clock, log, thread);
     await r.startFor(a);
     await r.startFor(b);
@@ -178,11 +144,11 @@ for (const dialect of testDialects()) describe(`one user under two watches (${di
 
   it("a stopped watch's address no longer counts: only active watches are judged against", async () => {
     const clock = new VirtualClock();
-    const log = new ScriptedLog(clock);
+    const log = new ScriptedSignInLog(clock);
     const thread = new RecordingThread();
     const a = await revoked("R-STOPPEDAAA", 1, ADDRESS_A);
     const b = await revoked("R-STILLONBBB", 1, ADDRESS_B);
-    log.signIn("from-a", 1, 5, ADDRESS_A);
+    log.signIn(1, 5, ADDRESS_A, "from-a");
     const { runner: r, watches } = runner(clock, log, thread);
     await r.startFor(a);
     assert.equal(await r.stop(a.id, { aadObjectId: "aaaaaaaa-0000-4000-8000-000000000001", name: "Riley Requester" }, ""), "stopped");
@@ -196,7 +162,7 @@ for (const dialect of testDialects()) describe(`one user under two watches (${di
     const clock = new VirtualClock();
     const a = await revoked("R-CLAIMAAAAA", 1, ADDRESS_A);
     const b = await revoked("R-CLAIMBBBBB", 1, ADDRESS_B);
-    const { runner: r, watches } = runner(clock, new ScriptedLog(clock), new RecordingThread());
+    const { runner: r, watches } = runner(clock, new ScriptedSignInLog(clock), new RecordingThread());
     await r.close();
     const at = new Date(T0).toISOString();
     assert.deepEqual([...(await watches.claimAlarms(a.id, ["s1", "s2"], at))].sort(), ["s1", "s2"]);
