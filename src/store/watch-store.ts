@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { DirectoryUser } from "../directory/types.js";
 import type { Actor } from "../domain/actor.js";
 import type { IncidentAddress } from "../watch/judgement.js";
@@ -421,24 +421,23 @@ export class SqlWatchStore implements WatchStore {
   }
 
   private async withCounts(watch: Watch): Promise<WatchListing> {
+    // One read: the sign-ins, the ALARMs among them, and of those the ones from another watching
+    // request's incident address (`watch` and the end of a watch say them apart).
     const counts = await this.db
       .selectFrom("watch_signins")
-      .select((eb) => [eb.fn.countAll<number>().as("signIns"), eb.fn.sum<number>("incident_ip").as("alarms")])
+      .select((eb) => [
+        eb.fn.countAll<number>().as("signIns"),
+        eb.fn.sum<number>("incident_ip").as("alarms"),
+        eb.fn.sum<number>(sql`case when incident_request_id is not null and incident_request_id <> request_id then 1 else 0 end`).as("others"),
+      ])
       .where("request_id", "=", watch.requestId)
-      .executeTakeFirst();
-    // Of the ALARMs, those from another watching request's incident address (`watch` says so apart).
-    const others = await this.db
-      .selectFrom("watch_signins")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("request_id", "=", watch.requestId)
-      .where("incident_request_id", "is not", null)
-      .where("incident_request_id", "!=", watch.requestId)
       .executeTakeFirst();
     return {
       watch,
       signIns: Number(counts?.signIns ?? 0) + watch.overflowSignIns,
       alarms: Number(counts?.alarms ?? 0) + watch.overflowAlarms,
-      alarmsFromOthers: Number(others?.n ?? 0),
+      alarmsFromOthers: Number(counts?.others ?? 0),
     };
   }
+
 }
